@@ -1,0 +1,1 @@
+"""Canter engine: model, pure core, store and Lambda handlers."""

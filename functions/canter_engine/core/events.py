@@ -1,0 +1,275 @@
+"""Events: the inputs of the core, one per journal record.
+
+Every event carries the time it was journalled (epoch millis): the core reads
+time from events only, never from a clock (DESIGN invariant 6). Each event
+also has a journal form (``kind`` plus a LittleHorse-shaped JSON ``body``) so
+that the API writes and the scheduler reads the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from canter_engine.model import values
+
+
+class MalformedEvent(ValueError):
+    """A journal record that can never be applied; it goes to the dead-letter queue."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequested:
+    """``RunWf``: creates the WfRun. The API resolved the WfSpec version."""
+
+    wf_run_id: str
+    wf_spec_name: str
+    major_version: int
+    revision: int
+    variables: dict[str, Any]
+    time: int
+    parent_wf_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStarted:
+    """A worker took an attempt off its queue."""
+
+    task_guid: str
+    attempt_number: int
+    time: int
+    task_worker_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TaskReported:
+    """``ReportTask``: the end of one attempt, as the worker saw it."""
+
+    task_guid: str
+    attempt_number: int
+    status: str
+    time: int
+    output: Any = None
+    log_output: Any = None
+    error_type: str | None = None
+    error_message: str = ""
+    exception_name: str | None = None
+    exception_message: str = ""
+    exception_content: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalEventPosted:
+    """``PutExternalEvent``: one occurrence of an ExternalEventDef for this WfRun."""
+
+    def_name: str
+    guid: str
+    content: Any
+    time: int
+    thread_run_number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """A wake-up the core asked for; it comes back as :class:`TimerFired`.
+
+    ``kind`` says what it is for and ``thread``/``position``/``attempt`` name
+    exactly what it wakes, so a late or duplicated timer for something that
+    has moved on is recognised and ignored.
+    """
+
+    kind: str
+    due: int
+    thread: int
+    position: int
+    attempt: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "due": self.due,
+            "thread": self.thread,
+            "position": self.position,
+            "attempt": self.attempt,
+        }
+
+    @staticmethod
+    def from_json(body: dict[str, Any]) -> Timer:
+        return Timer(
+            kind=str(body["kind"]),
+            due=int(body["due"]),
+            thread=int(body["thread"]),
+            position=int(body["position"]),
+            attempt=int(body.get("attempt", 0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    timer: Timer
+    time: int
+
+
+@dataclass(frozen=True, slots=True)
+class StopRequested:
+    """``StopWfRun``: halt the whole WfRun, or one thread."""
+
+    time: int
+    thread_run_number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeRequested:
+    """``ResumeWfRun``: resume what a stop halted."""
+
+    time: int
+    thread_run_number: int | None = None
+
+
+Event = (
+    RunRequested
+    | TaskStarted
+    | TaskReported
+    | ExternalEventPosted
+    | TimerFired
+    | StopRequested
+    | ResumeRequested
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """The journal form of an event: what the API appends and the stream delivers."""
+
+    kind: str
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def to_journal(event: Event) -> JournalEntry:
+    if isinstance(event, RunRequested):
+        body: dict[str, Any] = {
+            "id": event.wf_run_id,
+            "wfSpecId": {
+                "name": event.wf_spec_name,
+                "majorVersion": event.major_version,
+                "revision": event.revision,
+            },
+            "variables": {k: values.encode(v) for k, v in event.variables.items()},
+        }
+        if event.parent_wf_run_id:
+            body["parentWfRunId"] = {"id": event.parent_wf_run_id}
+        return JournalEntry("RunWf", _timed(body, event.time))
+    if isinstance(event, TaskStarted):
+        return JournalEntry(
+            "TaskStarted",
+            _timed(
+                {
+                    "taskGuid": event.task_guid,
+                    "attemptNumber": event.attempt_number,
+                    "taskWorkerId": event.task_worker_id,
+                },
+                event.time,
+            ),
+        )
+    if isinstance(event, TaskReported):
+        body = {
+            "taskGuid": event.task_guid,
+            "attemptNumber": event.attempt_number,
+            "status": event.status,
+        }
+        if event.output is not None:
+            body["output"] = values.encode(event.output)
+        if event.log_output is not None:
+            body["logOutput"] = values.encode(event.log_output)
+        if event.error_type is not None:
+            body["error"] = {"type": event.error_type, "message": event.error_message}
+        if event.exception_name is not None:
+            exc: dict[str, Any] = {"name": event.exception_name, "message": event.exception_message}
+            if event.exception_content is not None:
+                exc["content"] = values.encode(event.exception_content)
+            body["exception"] = exc
+        return JournalEntry("ReportTask", _timed(body, event.time))
+    if isinstance(event, ExternalEventPosted):
+        body = {
+            "externalEventDefId": {"name": event.def_name},
+            "guid": event.guid,
+            "content": values.encode(event.content),
+        }
+        if event.thread_run_number is not None:
+            body["threadRunNumber"] = event.thread_run_number
+        return JournalEntry("PutExternalEvent", _timed(body, event.time))
+    if isinstance(event, TimerFired):
+        return JournalEntry("TimerFired", _timed({"timer": event.timer.to_json()}, event.time))
+    body = {} if event.thread_run_number is None else {"threadRunNumber": event.thread_run_number}
+    kind = "StopWfRun" if isinstance(event, StopRequested) else "ResumeWfRun"
+    return JournalEntry(kind, _timed(body, event.time))
+
+
+def from_journal(entry: JournalEntry) -> Event:
+    """Parse a journal record; :class:`MalformedEvent` if it can never apply."""
+    body = entry.body
+    try:
+        time = int(body["time"])
+        if entry.kind == "RunWf":
+            spec = body["wfSpecId"]
+            parent = body.get("parentWfRunId")
+            return RunRequested(
+                wf_run_id=str(body["id"]),
+                wf_spec_name=str(spec["name"]),
+                major_version=int(spec.get("majorVersion", 0)),
+                revision=int(spec.get("revision", 0)),
+                variables={
+                    str(k): values.decode(v, f"variables.{k}")
+                    for k, v in body.get("variables", {}).items()
+                },
+                time=time,
+                parent_wf_run_id=str(parent["id"]) if parent else None,
+            )
+        if entry.kind == "TaskStarted":
+            return TaskStarted(
+                task_guid=str(body["taskGuid"]),
+                attempt_number=int(body.get("attemptNumber", 0)),
+                time=time,
+                task_worker_id=str(body.get("taskWorkerId", "")),
+            )
+        if entry.kind == "ReportTask":
+            error = body.get("error") or {}
+            exc = body.get("exception") or {}
+            return TaskReported(
+                task_guid=str(body["taskGuid"]),
+                attempt_number=int(body.get("attemptNumber", 0)),
+                status=str(body.get("status", "TASK_SCHEDULED")),
+                time=time,
+                output=values.decode(body.get("output"), "output"),
+                log_output=values.decode(body.get("logOutput"), "logOutput"),
+                error_type=str(error.get("type", "CHILD_FAILURE")) if error else None,
+                error_message=str(error.get("message", "")),
+                exception_name=str(exc["name"]) if exc else None,
+                exception_message=str(exc.get("message", "")),
+                exception_content=values.decode(exc.get("content"), "exception.content"),
+            )
+        if entry.kind == "PutExternalEvent":
+            number = body.get("threadRunNumber")
+            return ExternalEventPosted(
+                def_name=str(body["externalEventDefId"]["name"]),
+                guid=str(body["guid"]),
+                content=values.decode(body.get("content"), "content"),
+                time=time,
+                thread_run_number=None if number is None else int(number),
+            )
+        if entry.kind == "TimerFired":
+            return TimerFired(timer=Timer.from_json(body["timer"]), time=time)
+        if entry.kind in ("StopWfRun", "ResumeWfRun"):
+            number = body.get("threadRunNumber")
+            thread = None if number is None else int(number)
+            if entry.kind == "StopWfRun":
+                return StopRequested(time=time, thread_run_number=thread)
+            return ResumeRequested(time=time, thread_run_number=thread)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedEvent(f"journal record {entry.kind}: {exc!r}") from None
+    raise MalformedEvent(f"unknown journal record kind {entry.kind!r}")
+
+
+def _timed(body: dict[str, Any], time: int) -> dict[str, Any]:
+    body["time"] = time
+    return body

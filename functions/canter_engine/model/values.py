@@ -1,0 +1,247 @@
+"""Variable values: LittleHorse ``VariableValue`` JSON <-> Python values.
+
+The core works on plain Python values so that an assignment or a comparison
+costs no wrapper objects. Each LittleHorse type maps to exactly one Python
+type, so a value's type is never ambiguous:
+
+====================  ===============================
+``INT``               ``int`` (never ``bool``)
+``DOUBLE``            ``float``
+``BOOL``              ``bool``
+``STR``               ``str``
+``BYTES``             ``bytes``
+``JSON_OBJ``          ``dict``
+``JSON_ARR``          ``list``
+``WF_RUN_ID``         :class:`WfRunIdValue` (a ``str``)
+``TIMESTAMP``         :class:`TimestampValue` (epoch millis, an ``int``)
+empty                 ``None``
+====================  ===============================
+
+Values are treated as immutable: code that changes a JSON value copies it
+first, so states that share a value never see each other's changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+VARIABLE_TYPES = (
+    "JSON_OBJ",
+    "JSON_ARR",
+    "DOUBLE",
+    "BOOL",
+    "STR",
+    "INT",
+    "BYTES",
+    "WF_RUN_ID",
+    "TIMESTAMP",
+)
+
+
+class WfRunIdValue(str):
+    """A WfRun id held in a ``WF_RUN_ID`` variable."""
+
+    __slots__ = ()
+
+
+class TimestampValue(int):
+    """A ``TIMESTAMP`` value: milliseconds since the epoch, UTC."""
+
+    __slots__ = ()
+
+    def isoformat(self) -> str:
+        return format_timestamp(int(self))
+
+
+class ValueError_(ValueError):
+    """A VariableValue that cannot be read, with the reason."""
+
+
+def type_of(value: Any) -> str | None:
+    """The LittleHorse type of a Python value; ``None`` for the empty value."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "BOOL"
+    if isinstance(value, TimestampValue):
+        return "TIMESTAMP"
+    if isinstance(value, int):
+        return "INT"
+    if isinstance(value, float):
+        return "DOUBLE"
+    if isinstance(value, WfRunIdValue):
+        return "WF_RUN_ID"
+    if isinstance(value, str):
+        return "STR"
+    if isinstance(value, bytes):
+        return "BYTES"
+    if isinstance(value, dict):
+        return "JSON_OBJ"
+    if isinstance(value, list):
+        return "JSON_ARR"
+    raise ValueError_(f"{type(value).__name__} is not a workflow value type")
+
+
+def fits(value: Any, var_type: str) -> bool:
+    """Whether ``value`` may be stored in a variable of ``var_type``.
+
+    The empty value fits every type, and an INT widens to a DOUBLE; nothing
+    else is coerced.
+    """
+    actual = type_of(value)
+    return actual is None or actual == var_type or (actual == "INT" and var_type == "DOUBLE")
+
+
+def coerce(value: Any, var_type: str) -> Any:
+    """``value`` as stored in a ``var_type`` variable (after :func:`fits`)."""
+    if var_type == "DOUBLE" and type_of(value) == "INT":
+        return float(value)
+    return value
+
+
+def decode(raw: Any, where: str = "value") -> Any:
+    """A VariableValue JSON object as a Python value."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValueError_(f"{where}: a VariableValue is a JSON object, got {_kind(raw)}")
+    if not raw:
+        return None
+    if len(raw) != 1:
+        raise ValueError_(f"{where}: a VariableValue holds one of its fields, got {sorted(raw)}")
+    ((key, val),) = raw.items()
+    try:
+        return _DECODERS[key](val)
+    except KeyError:
+        raise ValueError_(
+            f"{where}: unknown VariableValue field {key!r}; expected one of {sorted(_DECODERS)}"
+        ) from None
+    except (TypeError, ValueError, json.JSONDecodeError) as exc:
+        raise ValueError_(f"{where}.{key}: {exc}") from None
+
+
+def encode(value: Any) -> dict[str, Any]:
+    """A Python value as VariableValue JSON (proto3 JSON mapping)."""
+    kind = type_of(value)
+    if kind is None:
+        return {}
+    if kind == "BOOL":
+        return {"bool": value}
+    if kind == "INT":
+        return {"int": str(value)}
+    if kind == "DOUBLE":
+        return {"double": value}
+    if kind == "STR":
+        return {"str": str(value)}
+    if kind == "BYTES":
+        return {"bytes": base64.b64encode(value).decode("ascii")}
+    if kind == "JSON_OBJ":
+        return {"jsonObj": json.dumps(value, separators=(",", ":"))}
+    if kind == "JSON_ARR":
+        return {"jsonArr": json.dumps(value, separators=(",", ":"))}
+    if kind == "WF_RUN_ID":
+        return {"wfRunId": {"id": str(value)}}
+    return {"utcTimestamp": format_timestamp(int(value))}
+
+
+def from_python(value: Any) -> Any:
+    """A value a user handed over in Python (SDK, worker output) as a workflow value.
+
+    Tuples become arrays and ``datetime`` a TIMESTAMP; anything JSON cannot
+    hold is refused here rather than deep inside the engine.
+    """
+    if isinstance(value, datetime):
+        return TimestampValue(int(value.timestamp() * 1000))
+    if isinstance(value, tuple):
+        return [from_python(v) for v in value]
+    if isinstance(value, list):
+        return [from_python(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): from_python(v) for k, v in value.items()}
+    type_of(value)
+    return value
+
+
+def format_timestamp(millis: int) -> str:
+    stamp = datetime.fromtimestamp(millis / 1000, tz=UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
+
+
+def parse_timestamp(text: str) -> int:
+    """RFC 3339 text as epoch millis."""
+    stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return round(stamp.timestamp() * 1000)
+
+
+def _int(val: Any) -> int:
+    if isinstance(val, bool) or not isinstance(val, int | str):
+        raise TypeError(f"expected an integer or its decimal string, got {_kind(val)}")
+    return int(val)
+
+
+def _double(val: Any) -> float:
+    if isinstance(val, bool) or not isinstance(val, int | float | str):
+        raise TypeError(f"expected a number, got {_kind(val)}")
+    return float(val)
+
+
+def _bool(val: Any) -> bool:
+    if not isinstance(val, bool):
+        raise TypeError(f"expected true or false, got {_kind(val)}")
+    return val
+
+
+def _str(val: Any) -> str:
+    if not isinstance(val, str):
+        raise TypeError(f"expected a string, got {_kind(val)}")
+    return val
+
+
+def _json(expected: type) -> Any:
+    def parse(val: Any) -> Any:
+        parsed = json.loads(val) if isinstance(val, str) else val
+        if not isinstance(parsed, expected):
+            raise TypeError(f"expected JSON text of an {expected.__name__}, got {_kind(parsed)}")
+        return parsed
+
+    return parse
+
+
+def _bytes(val: Any) -> bytes:
+    return base64.b64decode(_str(val), validate=True)
+
+
+def _wf_run_id(val: Any) -> WfRunIdValue:
+    if isinstance(val, dict) and isinstance(val.get("id"), str):
+        return WfRunIdValue(val["id"])
+    raise TypeError('expected {"id": "<wfRunId>"}')
+
+
+def _timestamp(val: Any) -> TimestampValue:
+    if isinstance(val, str):
+        return TimestampValue(parse_timestamp(val))
+    raise TypeError("expected an RFC 3339 timestamp string")
+
+
+_DECODERS: dict[str, Any] = {
+    "int": _int,
+    "double": _double,
+    "bool": _bool,
+    "str": _str,
+    "bytes": _bytes,
+    "jsonObj": _json(dict),
+    "jsonArr": _json(list),
+    "wfRunId": _wf_run_id,
+    "utcTimestamp": _timestamp,
+}
+
+
+def _kind(val: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(val), type(val).__name__
+    )

@@ -1,0 +1,1 @@
+"""Canter SDK: workflow builder, client, task worker, CLI and local stack."""
