@@ -1,0 +1,509 @@
+"""``apply``: one event in, the next state, its effects and its records out.
+
+The core is pure: no I/O, no clock, no randomness. Time comes from the event
+and ids are derived from positions, so replaying a journal rebuilds the same
+state (DESIGN invariant 6). An event that would change nothing (a stale or
+repeated report, a timer for a node that has moved on, a second RunWf) comes
+back with ``applied=False`` and the original state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from canter_engine.core import tasks, waits
+from canter_engine.core.blueprint import Blueprint
+from canter_engine.core.effects import Effect
+from canter_engine.core.events import (
+    Event,
+    ExternalEventPosted,
+    ResumeRequested,
+    RunRequested,
+    StopRequested,
+    TaskReported,
+    TaskStarted,
+    TimerFired,
+)
+from canter_engine.core.operations import (
+    VarMutationError,
+    VarSubError,
+    compare,
+    format_value,
+    json_get,
+    json_set,
+    mutate,
+)
+from canter_engine.core.records import Record
+from canter_engine.core.state import (
+    ExternalEvent,
+    Failure,
+    NodeRun,
+    TaskRun,
+    ThreadRun,
+    VariableValue,
+    WfRunState,
+)
+from canter_engine.model import values
+from canter_engine.model.spec import Edge, VariableAssignment, VariableMutation
+
+# A thread that passes this many nodes within one event without waiting is
+# in a loop that never waits; it fails instead of spinning forever.
+MAX_STEPS_PER_EVENT = 100_000
+
+_FORMAT_ARG = re.compile(r"\{(\d+)\}")
+_NO_OUTPUT: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    state: WfRunState | None
+    effects: list[Effect]
+    records: list[Record]
+    applied: bool
+
+
+def apply(bp: Blueprint, state: WfRunState | None, event: Event) -> Transition:
+    """Apply one event to a WfRun; ``state`` itself is never modified."""
+    if isinstance(event, RunRequested):
+        if state is not None:
+            return Transition(state, [], [], False)
+        run = Run(bp, _new_state(event), event.time)
+        run.start_thread(bp.spec.entrypoint_thread_name, "ENTRYPOINT", None, event.variables)
+    else:
+        if state is None:
+            return Transition(None, [], [], False)
+        run = Run(bp, state.clone(), event.time)
+        if not run.dispatch(event):
+            return Transition(state, [], [], False)
+    run.advance()
+    return run.finish()
+
+
+def _new_state(event: RunRequested) -> WfRunState:
+    return WfRunState(
+        wf_run_id=event.wf_run_id,
+        spec_name=event.wf_spec_name,
+        major_version=event.major_version,
+        revision=event.revision,
+        status="RUNNING",
+        start=event.time,
+        parent_wf_run_id=event.parent_wf_run_id,
+    )
+
+
+class Run:
+    """The working context of one ``apply``: a cloned state being changed."""
+
+    __slots__ = ("bp", "effects", "now", "records", "state", "steps")
+
+    def __init__(self, bp: Blueprint, state: WfRunState, now: int) -> None:
+        self.bp = bp
+        self.state = state
+        self.now = now
+        self.effects: list[Effect] = []
+        self.records: dict[str, NodeRun | TaskRun | VariableValue | ExternalEvent] = {}
+        self.steps = 0
+
+    # --- events ---------------------------------------------------------------
+
+    def dispatch(self, event: Event) -> bool:
+        if isinstance(event, TaskReported):
+            return tasks.on_report(self, event)
+        if isinstance(event, TaskStarted):
+            return tasks.on_started(self, event)
+        if isinstance(event, ExternalEventPosted):
+            return waits.on_event_posted(self, event)
+        if isinstance(event, TimerFired):
+            return self._on_timer(event)
+        if isinstance(event, StopRequested):
+            return self._on_stop(event.thread_run_number)
+        if isinstance(event, ResumeRequested):
+            return self._on_resume(event.thread_run_number)
+        return False
+
+    def _on_timer(self, event: TimerFired) -> bool:
+        timer = event.timer
+        if timer.kind == "TASK_TIMEOUT":
+            return tasks.on_timeout(self, timer)
+        if timer.kind == "TASK_RETRY":
+            return tasks.on_retry_due(self, timer)
+        if timer.kind == "SLEEP":
+            return waits.on_sleep_due(self, timer)
+        if timer.kind == "EVENT_TIMEOUT":
+            return waits.on_event_timeout(self, timer)
+        return False
+
+    def _on_stop(self, number: int | None) -> bool:
+        changed = False
+        for thread in self._targets(number):
+            if thread.status == "RUNNING":
+                thread.status = "HALTING"
+                changed = True
+        return changed
+
+    def _on_resume(self, number: int | None) -> bool:
+        changed = False
+        for thread in self._targets(number):
+            if thread.status in ("HALTING", "HALTED"):
+                thread.status = "RUNNING"
+                changed = True
+        if changed and self.state.status in ("HALTING", "HALTED"):
+            self.state.status = "RUNNING"
+        return changed
+
+    def _targets(self, number: int | None) -> list[ThreadRun]:
+        threads = self.state.threads
+        if number is None:
+            return [t for t in threads.values() if not t.ended]
+        found: list[ThreadRun] = []
+        todo = [number]
+        while todo:
+            thread = threads.get(todo.pop())
+            if thread is not None and not thread.ended:
+                found.append(thread)
+                todo += thread.children
+        return found
+
+    # --- threads --------------------------------------------------------------
+
+    def start_thread(
+        self, spec_name: str, kind: str, parent: ThreadRun | None, inputs: dict[str, Any]
+    ) -> ThreadRun:
+        state = self.state
+        state.greatest_thread += 1
+        thread = ThreadRun(
+            number=state.greatest_thread,
+            spec_name=spec_name,
+            type=kind,
+            status="RUNNING",
+            start=self.now,
+            parent=parent.number if parent else None,
+        )
+        state.threads[thread.number] = thread
+        if parent is not None:
+            parent.children.append(thread.number)
+        scope: dict[str, Any] = {}
+        state.variables[thread.number] = scope
+        problems: list[str] = []
+        for name, var in self.bp.threads[spec_name].var_defs.items():
+            var_type = var.var_def.var_type
+            if name in inputs:
+                value = inputs[name]
+            elif var.var_def.default_value is not None:
+                value = self.bp.literal(var.var_def.default_value)
+            else:
+                value = None
+                if var.required:
+                    problems.append(f"required variable {name!r} was not given")
+            if not values.fits(value, var_type):
+                problems.append(
+                    f"variable {name!r} is {var_type}, got {values.type_of(value)} {value!r}"
+                )
+                value = None
+            scope[name] = values.coerce(value, var_type)
+            if value is not None:
+                self._touch_variable(thread.number, name, scope[name])
+        unknown = sorted(set(inputs) - set(scope))
+        if unknown:
+            problems.append(f"thread {spec_name!r} declares no variable {', '.join(unknown)}")
+        self.arrive(thread, self.bp.threads[spec_name].entrypoint)
+        if problems:
+            assert thread.current is not None
+            self.fail_node(thread, thread.current, Failure("VAR_SUB_ERROR", "; ".join(problems)))
+        return thread
+
+    def advance(self) -> None:
+        """Move every running thread forward until each one waits or ends."""
+        moved = True
+        while moved:
+            moved = False
+            for thread in list(self.state.threads.values()):
+                while (
+                    thread.status == "RUNNING"
+                    and thread.current is not None
+                    and thread.current.status == "COMPLETED"
+                ):
+                    self.steps += 1
+                    if self.steps > MAX_STEPS_PER_EVENT:
+                        self.fail_thread(
+                            thread,
+                            Failure(
+                                "INTERNAL_ERROR",
+                                f"thread {thread.number} passed {MAX_STEPS_PER_EVENT} nodes "
+                                "without waiting: a loop with no TASK, SLEEP or EXTERNAL_EVENT "
+                                "never ends",
+                            ),
+                        )
+                        break
+                    self._leave(thread, thread.current)
+                    moved = True
+                if thread.status == "HALTING" and not self._busy(thread):
+                    thread.status = "HALTED"
+                    moved = True
+        self._update_wf_status()
+
+    def _busy(self, thread: ThreadRun) -> bool:
+        """Whether a task attempt of the thread is in flight (it cannot be halted)."""
+        return any(
+            tr.thread == thread.number and tr.current.status in ("TASK_SCHEDULED", "TASK_RUNNING")
+            for tr in self.state.task_runs.values()
+        )
+
+    def _update_wf_status(self) -> None:
+        entry = self.state.threads.get(0)
+        if entry is None or self.state.ended:
+            return
+        self.state.status = entry.status
+        if entry.ended:
+            self.state.end = self.now
+
+    def _leave(self, thread: ThreadRun, done: NodeRun) -> None:
+        node = self.bp.node(thread.spec_name, done.node_name)
+        if not node.outgoing_edges:
+            self._complete_thread(thread)
+            return
+        try:
+            edge = self._choose_edge(thread, node.outgoing_edges)
+            if edge is None:
+                raise VarSubError(
+                    f"no outgoing edge of node {done.node_name!r} matched and none is unconditional"
+                )
+            for mutation in edge.variable_mutations:
+                self._mutate(thread, mutation, done.output)
+        except VarSubError as exc:
+            self.fail_node(thread, done, Failure("VAR_SUB_ERROR", str(exc)))
+            return
+        except VarMutationError as exc:
+            self.fail_node(thread, done, Failure("VAR_MUTATION_ERROR", str(exc)))
+            return
+        self.arrive(thread, edge.sink_node_name)
+
+    def _choose_edge(self, thread: ThreadRun, edges: tuple[Edge, ...]) -> Edge | None:
+        for edge in edges:
+            if edge.condition is not None:
+                holds = self.evaluate(thread, edge.condition)
+                if not isinstance(holds, bool):
+                    raise VarSubError(
+                        f"edge to {edge.sink_node_name!r}: condition gave "
+                        f"{values.type_of(holds)}, not BOOL"
+                    )
+            elif edge.legacy_condition is not None:
+                cond = edge.legacy_condition
+                holds = compare(
+                    self.evaluate(thread, cond.left),
+                    cond.comparator,
+                    self.evaluate(thread, cond.right),
+                )
+            else:
+                holds = True
+            if holds:
+                return edge
+        return None
+
+    def _complete_thread(self, thread: ThreadRun) -> None:
+        thread.status = "COMPLETED"
+        thread.end = self.now
+        self._drop_task_runs(thread)
+
+    def fail_thread(self, thread: ThreadRun, failure: Failure) -> None:
+        thread.status = failure.status
+        thread.end = self.now
+        thread.error_message = f"{failure.name}: {failure.message}"
+        self._drop_task_runs(thread)
+
+    def _drop_task_runs(self, thread: ThreadRun) -> None:
+        """A thread that ended forgets its task runs; late reports become stale."""
+        for guid in [g for g, tr in self.state.task_runs.items() if tr.thread == thread.number]:
+            del self.state.task_runs[guid]
+
+    # --- nodes ---------------------------------------------------------------
+
+    def arrive(self, thread: ThreadRun, node_name: str) -> None:
+        node = self.bp.node(thread.spec_name, node_name)
+        node_run = NodeRun(
+            thread=thread.number,
+            position=thread.next_position,
+            node_name=node_name,
+            kind=node.kind,
+            status="RUNNING",
+            arrival=self.now,
+        )
+        thread.next_position += 1
+        thread.current = node_run
+        self.touch(node_run)
+        try:
+            if node.task is not None:
+                tasks.arrive(self, thread, node_run, node.task)
+            elif node.external_event is not None:
+                waits.arrive_external_event(self, thread, node_run, node.external_event)
+            elif node.sleep is not None:
+                waits.arrive_sleep(self, thread, node_run, node.sleep)
+            elif node.exit is not None:
+                self._arrive_exit(thread, node_run)
+            elif node.entrypoint is not None or node.nop is not None:
+                self.complete_node(thread, node_run, None)
+            else:
+                self.fail_node(
+                    thread,
+                    node_run,
+                    Failure("INTERNAL_ERROR", f"node type {node.kind} is not supported yet"),
+                )
+        except VarSubError as exc:
+            self.fail_node(thread, node_run, Failure("VAR_SUB_ERROR", str(exc)))
+
+    def _arrive_exit(self, thread: ThreadRun, node_run: NodeRun) -> None:
+        exit_node = self.bp.node(thread.spec_name, node_run.node_name).exit
+        assert exit_node is not None
+        failure_def = exit_node.failure_def
+        if failure_def is not None:
+            content = self.evaluate(thread, failure_def.content) if failure_def.content else None
+            self.fail_node(
+                thread,
+                node_run,
+                Failure(failure_def.failure_name, failure_def.message, content),
+            )
+            return
+        if exit_node.return_content is not None:
+            thread.output = self.evaluate(thread, exit_node.return_content)
+        self.complete_node(thread, node_run, None)
+
+    def complete_node(self, thread: ThreadRun, node_run: NodeRun, output: Any) -> None:
+        node_run.status = "COMPLETED"
+        node_run.end = self.now
+        node_run.output = output
+        if node_run.node_name in self.bp.threads[thread.spec_name].kept_outputs:
+            thread.outputs[node_run.node_name] = output
+        self.touch(node_run)
+
+    def fail_node(self, thread: ThreadRun, node_run: NodeRun, failure: Failure) -> None:
+        node_run.status = failure.status
+        node_run.end = self.now
+        node_run.failures.append(failure)
+        node_run.error_message = failure.message
+        self.touch(node_run)
+        self.fail_thread(thread, failure)
+
+    # --- variables -------------------------------------------------------------
+
+    def owner_of(self, thread: ThreadRun, name: str) -> int | None:
+        """The thread whose scope holds ``name``: this one or its nearest ancestor."""
+        current: ThreadRun | None = thread
+        while current is not None:
+            if name in self.state.variables.get(current.number, ()):
+                return current.number
+            current = None if current.parent is None else self.state.threads.get(current.parent)
+        return None
+
+    def read_variable(self, thread: ThreadRun, name: str) -> Any:
+        owner = self.owner_of(thread, name)
+        if owner is None:
+            raise VarSubError(f"variable {name!r} is not in scope of thread {thread.number}")
+        return self.state.variables[owner][name]
+
+    def _var_type(self, owner: int, name: str) -> str:
+        spec_name = self.state.threads[owner].spec_name
+        return self.bp.threads[spec_name].var_defs[name].var_def.var_type
+
+    def _mutate(self, thread: ThreadRun, mutation: VariableMutation, own_output: Any) -> None:
+        name = mutation.lhs_name
+        owner = self.owner_of(thread, name)
+        if owner is None:
+            raise VarMutationError(f"variable {name!r} is not in scope of thread {thread.number}")
+        if mutation.rhs_assignment is not None:
+            rhs = self.evaluate(thread, mutation.rhs_assignment)
+        elif mutation.literal_value is not None:
+            rhs = self.bp.literal(mutation.literal_value)
+        elif mutation.node_output is not None:
+            rhs = own_output
+            if mutation.node_output.jsonpath:
+                rhs = json_get(rhs, mutation.node_output.jsonpath, "the node output")
+        else:
+            rhs = None
+        var_type = self._var_type(owner, name)
+        current = self.state.variables[owner][name]
+        if mutation.lhs_json_path:
+            path = mutation.lhs_json_path
+            what = f"variable {name!r}"
+            inner = None if mutation.operation == "ASSIGN" else json_get(current, path, what)
+            new = json_set(current, path, mutate(inner, mutation.operation, rhs, None), what)
+        else:
+            new = mutate(current, mutation.operation, rhs, var_type)
+        if not values.fits(new, var_type):
+            raise VarMutationError(
+                f"{mutation.operation} would put {values.type_of(new)} into {var_type} "
+                f"variable {name!r}"
+            )
+        new = values.coerce(new, var_type)
+        self.state.variables[owner][name] = new
+        self._touch_variable(owner, name, new)
+
+    def _touch_variable(self, owner: int, name: str, value: Any) -> None:
+        spec_name = self.state.threads[owner].spec_name
+        masked = self.bp.threads[spec_name].var_defs[name].var_def.is_masked
+        record = VariableValue(owner, name, value, masked)
+        self.records[record.sk] = record
+
+    # --- assignments -------------------------------------------------------------
+
+    def evaluate(self, thread: ThreadRun, a: VariableAssignment) -> Any:
+        """The value of a VariableAssignment, seen from ``thread``."""
+        if a.variable_name is not None:
+            value = self.read_variable(thread, a.variable_name)
+            what = f"variable {a.variable_name!r}"
+        elif a.literal_value is not None:
+            value = self.bp.literal(a.literal_value)
+            what = "a literal"
+        elif a.node_output is not None:
+            node_name = a.node_output.node_name
+            value = thread.outputs.get(node_name, _NO_OUTPUT)
+            if value is _NO_OUTPUT:
+                raise VarSubError(f"node {node_name!r} has produced no output in this thread yet")
+            what = f"the output of {node_name!r}"
+        elif a.format_string is not None:
+            template = self.evaluate(thread, a.format_string.format)
+            if not isinstance(template, str):
+                raise VarSubError(f"a format string must be STR, got {values.type_of(template)}")
+            args = [format_value(self.evaluate(thread, arg)) for arg in a.format_string.args]
+            value = _format(template, args)
+            what = "a format string"
+        elif a.expression is not None:
+            expr = a.expression
+            lhs = self.evaluate(thread, expr.lhs)
+            rhs = self.evaluate(thread, expr.rhs) if expr.rhs is not None else None
+            if expr.comparator is not None:
+                value = compare(lhs, expr.comparator, rhs)
+            else:
+                try:
+                    value = mutate(lhs, expr.mutation_type or "ASSIGN", rhs, None)
+                except VarMutationError as exc:
+                    raise VarSubError(str(exc)) from None
+            what = "an expression"
+        else:
+            raise VarSubError("a VariableAssignment holds no value source")
+        if a.json_path:
+            value = json_get(value, a.json_path, what)
+        return value
+
+    # --- output ----------------------------------------------------------------
+
+    def touch(self, obj: NodeRun | TaskRun | ExternalEvent) -> None:
+        self.records[obj.sk] = obj
+
+    def finish(self) -> Transition:
+        state = self.state
+        records = [Record.of(state, obj) for obj in self.records.values()]
+        return Transition(state, self.effects, records, True)
+
+
+def _format(template: str, args: list[str]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        if index >= len(args):
+            raise VarSubError(
+                f"format string {template!r} uses {{{index}}} but has {len(args)} args"
+            )
+        return args[index]
+
+    return _FORMAT_ARG.sub(substitute, template)

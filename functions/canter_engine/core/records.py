@@ -1,0 +1,290 @@
+"""Records: the NodeRuns, TaskRuns, Variables and ExternalEvents a transition
+wrote, and their LittleHorse output JSON.
+
+The store writes each record as an item of its own; the API serves the JSON.
+Rendering is lazy (``to_json``) so a transition costs no JSON building unless
+somebody stores or reads it. Masked values never leave in clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from canter_engine.core.state import (
+    ExternalEvent,
+    Failure,
+    NodeRun,
+    TaskRun,
+    ThreadRun,
+    VariableValue,
+    WfRunState,
+)
+from canter_engine.model import values
+
+MASK = {"str": "*****"}
+
+_NODE_KIND_FIELD = {
+    "entrypoint": "entrypoint",
+    "exit": "exit",
+    "task": "task",
+    "external_event": "externalEvent",
+    "start_thread": "startThread",
+    "wait_for_threads": "waitForThreads",
+    "nop": "nop",
+    "sleep": "sleep",
+    "start_multiple_threads": "startMultipleThreads",
+    "throw_event": "throwEvent",
+    "wait_for_condition": "waitForCondition",
+    "run_child_wf": "runChildWf",
+    "wait_for_child_wf": "waitForChildWf",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    sk: str
+    obj: NodeRun | TaskRun | VariableValue | ExternalEvent
+    wf_run_id: str
+    spec_id: tuple[str, int, int]
+    thread_spec_name: str
+
+    @staticmethod
+    def of(state: WfRunState, obj: NodeRun | TaskRun | VariableValue | ExternalEvent) -> Record:
+        thread_no = obj.thread if isinstance(obj, NodeRun | VariableValue) else 0
+        thread = state.threads.get(thread_no)
+        return Record(
+            obj.sk, obj, state.wf_run_id, state.spec_id, thread.spec_name if thread else ""
+        )
+
+    @property
+    def kind(self) -> str:
+        return type(self.obj).__name__
+
+    def to_json(self) -> dict[str, Any]:
+        obj = self.obj
+        spec = _spec_id(self.spec_id)
+        if isinstance(obj, NodeRun):
+            return node_run_json(self.wf_run_id, spec, self.thread_spec_name, obj)
+        if isinstance(obj, TaskRun):
+            return task_run_json(self.wf_run_id, spec, obj)
+        if isinstance(obj, VariableValue):
+            return variable_json(self.wf_run_id, spec, obj)
+        return external_event_json(self.wf_run_id, obj)
+
+
+def _spec_id(spec_id: tuple[str, int, int]) -> dict[str, Any]:
+    return prune({"name": spec_id[0], "majorVersion": spec_id[1], "revision": spec_id[2]})
+
+
+def _ts(millis: int | None) -> str | None:
+    return None if millis is None else values.format_timestamp(millis)
+
+
+def prune(obj: dict[str, Any]) -> dict[str, Any]:
+    """Drop fields at their proto3 default, as the JSON mapping does."""
+    return {k: v for k, v in obj.items() if v not in (None, "", 0, False, [], {}) or v is True}
+
+
+def failure_json(failure: Failure) -> dict[str, Any]:
+    return prune(
+        {
+            "failureName": failure.name,
+            "message": failure.message,
+            "content": values.encode(failure.content),
+            "wasProperlyHandled": failure.handled,
+            "failureHandlerThreadrunId": failure.handler_thread,
+        }
+    )
+
+
+def node_run_json(
+    wf_run_id: str, spec: dict[str, Any], thread_spec_name: str, node_run: NodeRun
+) -> dict[str, Any]:
+    detail: dict[str, Any] = {}
+    if node_run.kind == "task" and node_run.task_guid:
+        detail = {"taskRunId": {"wfRunId": {"id": wf_run_id}, "taskGuid": node_run.task_guid}}
+    elif node_run.kind == "external_event":
+        detail = prune(
+            {
+                "externalEventDefId": {"name": node_run.event_def},
+                "eventTime": _ts(node_run.event_time),
+                "externalEventId": (
+                    {
+                        "wfRunId": {"id": wf_run_id},
+                        "externalEventDefId": {"name": node_run.event_def},
+                        "guid": node_run.event_guid,
+                    }
+                    if node_run.event_guid
+                    else None
+                ),
+                "timedOut": node_run.timed_out,
+            }
+        )
+    elif node_run.kind == "sleep":
+        detail = prune(
+            {
+                "maturationTime": _ts(node_run.due),
+                "matured": node_run.status == "COMPLETED",
+            }
+        )
+    body = prune(
+        {
+            "id": prune(
+                {
+                    "wfRunId": {"id": wf_run_id},
+                    "threadRunNumber": node_run.thread,
+                    "position": node_run.position,
+                }
+            ),
+            "wfSpecId": spec,
+            "status": node_run.status,
+            "arrivalTime": _ts(node_run.arrival),
+            "endTime": _ts(node_run.end),
+            "threadSpecName": thread_spec_name,
+            "nodeName": node_run.node_name,
+            "errorMessage": node_run.error_message,
+            "failures": [failure_json(f) for f in node_run.failures],
+        }
+    )
+    body[_NODE_KIND_FIELD.get(node_run.kind, node_run.kind)] = detail
+    if node_run.output is not None:
+        body["output"] = values.encode(node_run.output)
+    return body
+
+
+def task_run_json(wf_run_id: str, spec: dict[str, Any], task_run: TaskRun) -> dict[str, Any]:
+    attempts = []
+    for attempt in task_run.attempts:
+        error = (
+            {"type": attempt.error_type, "message": attempt.error_message}
+            if attempt.error_type
+            else None
+        )
+        exception = (
+            prune(
+                {
+                    "name": attempt.exception_name,
+                    "message": attempt.exception_message,
+                    "content": values.encode(attempt.exception_content),
+                }
+            )
+            if attempt.exception_name
+            else None
+        )
+        attempts.append(
+            prune(
+                {
+                    "logOutput": values.encode(attempt.log_output),
+                    "scheduleTime": _ts(attempt.schedule_time),
+                    "startTime": _ts(attempt.start_time),
+                    "endTime": _ts(attempt.end_time),
+                    "taskWorkerId": attempt.worker_id,
+                    "status": attempt.status if attempt.status != "TASK_SCHEDULED" else None,
+                    "output": values.encode(attempt.output),
+                    "error": error,
+                    "exception": exception,
+                }
+            )
+        )
+    return prune(
+        {
+            "id": {"wfRunId": {"id": wf_run_id}, "taskGuid": task_run.guid},
+            "taskDefId": {"name": task_run.task_def},
+            "attempts": attempts,
+            "inputVariables": [
+                prune(
+                    {
+                        "varName": name,
+                        "value": MASK if name in task_run.masked_inputs else values.encode(value),
+                        "masked": name in task_run.masked_inputs,
+                    }
+                )
+                for name, value in task_run.inputs
+            ],
+            "source": {
+                "taskNode": {
+                    "nodeRunId": prune(
+                        {
+                            "wfRunId": {"id": wf_run_id},
+                            "threadRunNumber": task_run.thread,
+                            "position": task_run.position,
+                        }
+                    )
+                },
+                "wfSpecId": spec,
+            },
+            "scheduledAt": _ts(task_run.scheduled_at),
+            "status": task_run.status if task_run.status != "TASK_SCHEDULED" else None,
+            "timeoutSeconds": task_run.timeout_seconds,
+            "totalAttempts": task_run.max_attempts,
+        }
+    )
+
+
+def variable_json(wf_run_id: str, spec: dict[str, Any], var: VariableValue) -> dict[str, Any]:
+    return prune(
+        {
+            "id": prune(
+                {"wfRunId": {"id": wf_run_id}, "threadRunNumber": var.thread, "name": var.name}
+            ),
+            "value": MASK if var.masked and var.value is not None else values.encode(var.value),
+            "wfSpecId": spec,
+            "masked": var.masked,
+        }
+    )
+
+
+def external_event_json(wf_run_id: str, event: ExternalEvent) -> dict[str, Any]:
+    return prune(
+        {
+            "id": {
+                "wfRunId": {"id": wf_run_id},
+                "externalEventDefId": {"name": event.def_name},
+                "guid": event.guid,
+            },
+            "createdAt": _ts(event.time),
+            "content": values.encode(event.content),
+            "threadRunNumber": event.claimed_thread,
+            "nodeRunPosition": event.claimed_position,
+            "claimed": event.claimed,
+        }
+    )
+
+
+def thread_run_json(spec: dict[str, Any], thread: ThreadRun) -> dict[str, Any]:
+    return prune(
+        {
+            "wfSpecId": spec,
+            "number": thread.number,
+            "status": thread.status if thread.status != "STARTING" else None,
+            "threadSpecName": thread.spec_name,
+            "startTime": _ts(thread.start),
+            "endTime": _ts(thread.end),
+            "errorMessage": thread.error_message,
+            "childThreadIds": thread.children,
+            "parentThreadId": thread.parent,
+            "currentNodePosition": thread.current.position if thread.current else None,
+            "type": thread.type if thread.type != "ENTRYPOINT" else None,
+            "output": values.encode(thread.output),
+        }
+    )
+
+
+def wf_run_json(state: WfRunState) -> dict[str, Any]:
+    """The LittleHorse ``WfRun`` object for a state."""
+    spec = _spec_id(state.spec_id)
+    run_id: dict[str, Any] = {"id": state.wf_run_id}
+    if state.parent_wf_run_id:
+        run_id["parentWfRunId"] = {"id": state.parent_wf_run_id}
+    return prune(
+        {
+            "id": run_id,
+            "wfSpecId": spec,
+            "status": state.status if state.status != "STARTING" else None,
+            "greatestThreadrunNumber": state.greatest_thread,
+            "startTime": _ts(state.start),
+            "endTime": _ts(state.end),
+            "threadRuns": [thread_run_json(spec, t) for t in state.threads.values()],
+        }
+    )

@@ -1,0 +1,44 @@
+"""Effects re-derived from a state, for redelivery after a crash.
+
+A scheduler that committed a transition and died before sending its effects
+would lose them (DESIGN invariant 4). Instead of persisting an outbox, the
+runtime asks for every effect the committed state still waits on and sends
+them again; consumers ignore duplicates by design.
+"""
+
+from __future__ import annotations
+
+from canter_engine.core.blueprint import Blueprint
+from canter_engine.core.effects import Effect, StartTimer
+from canter_engine.core.events import Timer
+from canter_engine.core.state import WfRunState
+from canter_engine.core.tasks import IN_FLIGHT, dispatch_effects
+
+
+def outstanding_effects(bp: Blueprint, state: WfRunState) -> list[Effect]:
+    effects: list[Effect] = []
+    for task_run in state.task_runs.values():
+        attempt = task_run.current
+        if attempt.status in IN_FLIGHT:
+            effects.extend(dispatch_effects(bp.id_json, state.wf_run_id, task_run))
+        elif attempt.status == "TASK_PENDING":
+            number = len(task_run.attempts) - 1
+            effects.append(
+                StartTimer(
+                    Timer(
+                        "TASK_RETRY",
+                        attempt.schedule_time,
+                        task_run.thread,
+                        task_run.position,
+                        number,
+                    )
+                )
+            )
+    for thread in state.threads.values():
+        node_run = thread.current
+        if thread.ended or node_run is None or node_run.status != "RUNNING" or node_run.due is None:
+            continue
+        kind = {"sleep": "SLEEP", "external_event": "EVENT_TIMEOUT"}.get(node_run.kind)
+        if kind is not None:
+            effects.append(StartTimer(Timer(kind, node_run.due, thread.number, node_run.position)))
+    return effects

@@ -1,0 +1,521 @@
+"""The state of one WfRun as the core sees it.
+
+Only what decides the future lives here: the threads, the node run each thread
+is at, the variables, the task runs still in flight and the external events
+not yet claimed. Finished NodeRuns and TaskRuns leave the state as
+:class:`Record` objects that the store writes as items of their own, so the
+state does not grow with the history of the run (DESIGN invariant 5).
+
+The classes are mutable for speed; :func:`canter_engine.core.apply` clones
+before it changes anything, so a state handed to it is never modified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from canter_engine.model import values
+
+FINAL_STATUSES = frozenset({"COMPLETED", "ERROR", "EXCEPTION"})
+
+# Failure names the system raises; every other name is a business EXCEPTION.
+ERROR_NAMES = frozenset(
+    {
+        "CHILD_FAILURE",
+        "CHILD_FAILED",
+        "VAR_SUB_ERROR",
+        "VAR_MUTATION_ERROR",
+        "USER_TASK_CANCELLED",
+        "TIMEOUT",
+        "TASK_FAILURE",
+        "VAR_ERROR",
+        "TASK_ERROR",
+        "INTERNAL_ERROR",
+    }
+)
+
+
+@dataclass(slots=True)
+class Failure:
+    name: str
+    message: str
+    content: Any = None
+    handled: bool = False
+    handler_thread: int | None = None
+
+    @property
+    def status(self) -> str:
+        return "ERROR" if self.name in ERROR_NAMES else "EXCEPTION"
+
+    def clone(self) -> Failure:
+        return Failure(self.name, self.message, self.content, self.handled, self.handler_thread)
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            "n": self.name,
+            "m": self.message,
+            "c": values.encode(self.content),
+            "h": self.handled,
+            "ht": self.handler_thread,
+        }
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> Failure:
+        return Failure(item["n"], item["m"], values.decode(item["c"]), item["h"], item["ht"])
+
+
+@dataclass(slots=True)
+class NodeRun:
+    """One arrival of a thread at a node."""
+
+    thread: int
+    position: int
+    node_name: str
+    kind: str
+    status: str
+    arrival: int
+    end: int | None = None
+    output: Any = None
+    failures: list[Failure] = field(default_factory=list)
+    error_message: str = ""
+    task_guid: str | None = None
+    event_def: str | None = None
+    event_guid: str | None = None
+    event_time: int | None = None
+    timed_out: bool = False
+    due: int | None = None
+
+    @property
+    def sk(self) -> str:
+        return node_sk(self.thread, self.position)
+
+    def clone(self) -> NodeRun:
+        copy = NodeRun(
+            self.thread,
+            self.position,
+            self.node_name,
+            self.kind,
+            self.status,
+            self.arrival,
+            self.end,
+            self.output,
+            [f.clone() for f in self.failures],
+            self.error_message,
+            self.task_guid,
+            self.event_def,
+            self.event_guid,
+            self.event_time,
+            self.timed_out,
+            self.due,
+        )
+        return copy
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            "t": self.thread,
+            "p": self.position,
+            "n": self.node_name,
+            "k": self.kind,
+            "s": self.status,
+            "a": self.arrival,
+            "e": self.end,
+            "o": values.encode(self.output),
+            "f": [f.to_item() for f in self.failures],
+            "em": self.error_message,
+            "tg": self.task_guid,
+            "ed": self.event_def,
+            "eg": self.event_guid,
+            "et": self.event_time,
+            "to": self.timed_out,
+            "d": self.due,
+        }
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> NodeRun:
+        return NodeRun(
+            item["t"],
+            item["p"],
+            item["n"],
+            item["k"],
+            item["s"],
+            item["a"],
+            item["e"],
+            values.decode(item["o"]),
+            [Failure.from_item(f) for f in item["f"]],
+            item["em"],
+            item["tg"],
+            item["ed"],
+            item["eg"],
+            item["et"],
+            item["to"],
+            item["d"],
+        )
+
+
+@dataclass(slots=True)
+class TaskAttempt:
+    status: str
+    schedule_time: int
+    start_time: int | None = None
+    end_time: int | None = None
+    output: Any = None
+    log_output: Any = None
+    error_type: str | None = None
+    error_message: str = ""
+    exception_name: str | None = None
+    exception_message: str = ""
+    exception_content: Any = None
+    worker_id: str = ""
+
+    def clone(self) -> TaskAttempt:
+        return TaskAttempt(
+            self.status,
+            self.schedule_time,
+            self.start_time,
+            self.end_time,
+            self.output,
+            self.log_output,
+            self.error_type,
+            self.error_message,
+            self.exception_name,
+            self.exception_message,
+            self.exception_content,
+            self.worker_id,
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            "s": self.status,
+            "st": self.schedule_time,
+            "b": self.start_time,
+            "e": self.end_time,
+            "o": values.encode(self.output),
+            "l": values.encode(self.log_output),
+            "et": self.error_type,
+            "em": self.error_message,
+            "xn": self.exception_name,
+            "xm": self.exception_message,
+            "xc": values.encode(self.exception_content),
+            "w": self.worker_id,
+        }
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> TaskAttempt:
+        return TaskAttempt(
+            item["s"],
+            item["st"],
+            item["b"],
+            item["e"],
+            values.decode(item["o"]),
+            values.decode(item["l"]),
+            item["et"],
+            item["em"],
+            item["xn"],
+            item["xm"],
+            values.decode(item["xc"]),
+            item["w"],
+        )
+
+
+@dataclass(slots=True)
+class TaskRun:
+    """One execution of a TaskDef for a TASK node run, with its attempts."""
+
+    guid: str
+    task_def: str
+    task_queue: str
+    thread: int
+    position: int
+    inputs: list[tuple[str, Any]]
+    masked_inputs: frozenset[str]
+    max_attempts: int
+    timeout_seconds: int
+    backoff: tuple[int, int, float] | None
+    scheduled_at: int
+    status: str = "TASK_SCHEDULED"
+    attempts: list[TaskAttempt] = field(default_factory=list)
+
+    @property
+    def sk(self) -> str:
+        return f"task#{self.guid}"
+
+    @property
+    def current(self) -> TaskAttempt:
+        return self.attempts[-1]
+
+    def clone(self) -> TaskRun:
+        return TaskRun(
+            self.guid,
+            self.task_def,
+            self.task_queue,
+            self.thread,
+            self.position,
+            self.inputs,
+            self.masked_inputs,
+            self.max_attempts,
+            self.timeout_seconds,
+            self.backoff,
+            self.scheduled_at,
+            self.status,
+            [a.clone() for a in self.attempts],
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            "g": self.guid,
+            "d": self.task_def,
+            "q": self.task_queue,
+            "t": self.thread,
+            "p": self.position,
+            "i": [[name, values.encode(v)] for name, v in self.inputs],
+            "mi": sorted(self.masked_inputs),
+            "ma": self.max_attempts,
+            "ts": self.timeout_seconds,
+            "b": list(self.backoff) if self.backoff else None,
+            "sa": self.scheduled_at,
+            "s": self.status,
+            "a": [a.to_item() for a in self.attempts],
+        }
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> TaskRun:
+        backoff = item["b"]
+        return TaskRun(
+            item["g"],
+            item["d"],
+            item["q"],
+            item["t"],
+            item["p"],
+            [(name, values.decode(v)) for name, v in item["i"]],
+            frozenset(item["mi"]),
+            item["ma"],
+            item["ts"],
+            (int(backoff[0]), int(backoff[1]), float(backoff[2])) if backoff else None,
+            item["sa"],
+            item["s"],
+            [TaskAttempt.from_item(a) for a in item["a"]],
+        )
+
+
+@dataclass(slots=True)
+class ExternalEvent:
+    guid: str
+    def_name: str
+    content: Any
+    time: int
+    thread_run_number: int | None = None
+    claimed_thread: int | None = None
+    claimed_position: int | None = None
+
+    @property
+    def sk(self) -> str:
+        return f"event#{self.def_name}#{self.guid}"
+
+    @property
+    def claimed(self) -> bool:
+        return self.claimed_thread is not None
+
+    def clone(self) -> ExternalEvent:
+        return ExternalEvent(
+            self.guid,
+            self.def_name,
+            self.content,
+            self.time,
+            self.thread_run_number,
+            self.claimed_thread,
+            self.claimed_position,
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            "g": self.guid,
+            "d": self.def_name,
+            "c": values.encode(self.content),
+            "t": self.time,
+            "n": self.thread_run_number,
+        }
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> ExternalEvent:
+        return ExternalEvent(item["g"], item["d"], values.decode(item["c"]), item["t"], item["n"])
+
+
+@dataclass(slots=True)
+class ThreadRun:
+    number: int
+    spec_name: str
+    type: str
+    status: str
+    start: int
+    parent: int | None = None
+    end: int | None = None
+    error_message: str = ""
+    children: list[int] = field(default_factory=list)
+    current: NodeRun | None = None
+    next_position: int = 0
+    # Latest outputs of the nodes that some assignment reads with nodeOutput.
+    outputs: dict[str, Any] = field(default_factory=dict)
+    output: Any = None
+
+    @property
+    def ended(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def clone(self) -> ThreadRun:
+        return ThreadRun(
+            self.number,
+            self.spec_name,
+            self.type,
+            self.status,
+            self.start,
+            self.parent,
+            self.end,
+            self.error_message,
+            list(self.children),
+            self.current.clone() if self.current else None,
+            self.next_position,
+            dict(self.outputs),
+            self.output,
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            "n": self.number,
+            "sn": self.spec_name,
+            "ty": self.type,
+            "s": self.status,
+            "b": self.start,
+            "pa": self.parent,
+            "e": self.end,
+            "em": self.error_message,
+            "ch": self.children,
+            "c": self.current.to_item() if self.current else None,
+            "np": self.next_position,
+            "ou": {k: values.encode(v) for k, v in self.outputs.items()},
+            "o": values.encode(self.output),
+        }
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> ThreadRun:
+        return ThreadRun(
+            item["n"],
+            item["sn"],
+            item["ty"],
+            item["s"],
+            item["b"],
+            item["pa"],
+            item["e"],
+            item["em"],
+            list(item["ch"]),
+            NodeRun.from_item(item["c"]) if item["c"] else None,
+            item["np"],
+            {k: values.decode(v) for k, v in item["ou"].items()},
+            values.decode(item["o"]),
+        )
+
+
+@dataclass(slots=True)
+class WfRunState:
+    wf_run_id: str
+    spec_name: str
+    major_version: int
+    revision: int
+    status: str
+    start: int
+    end: int | None = None
+    parent_wf_run_id: str | None = None
+    threads: dict[int, ThreadRun] = field(default_factory=dict)
+    greatest_thread: int = -1
+    variables: dict[int, dict[str, Any]] = field(default_factory=dict)
+    task_runs: dict[str, TaskRun] = field(default_factory=dict)
+    pending_events: list[ExternalEvent] = field(default_factory=list)
+
+    @property
+    def spec_id(self) -> tuple[str, int, int]:
+        return (self.spec_name, self.major_version, self.revision)
+
+    @property
+    def ended(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def clone(self) -> WfRunState:
+        return WfRunState(
+            self.wf_run_id,
+            self.spec_name,
+            self.major_version,
+            self.revision,
+            self.status,
+            self.start,
+            self.end,
+            self.parent_wf_run_id,
+            {n: t.clone() for n, t in self.threads.items()},
+            self.greatest_thread,
+            {n: dict(v) for n, v in self.variables.items()},
+            {g: t.clone() for g, t in self.task_runs.items()},
+            [e.clone() for e in self.pending_events],
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        """A JSON-safe dict of the whole state, for the WfRun head item."""
+        return {
+            "v": 1,
+            "id": self.wf_run_id,
+            "sn": self.spec_name,
+            "mv": self.major_version,
+            "r": self.revision,
+            "s": self.status,
+            "b": self.start,
+            "e": self.end,
+            "pw": self.parent_wf_run_id,
+            "th": [t.to_item() for t in self.threads.values()],
+            "gt": self.greatest_thread,
+            "va": {
+                str(n): {k: values.encode(v) for k, v in vs.items()}
+                for n, vs in self.variables.items()
+            },
+            "tr": [t.to_item() for t in self.task_runs.values()],
+            "pe": [e.to_item() for e in self.pending_events],
+        }
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> WfRunState:
+        threads = [ThreadRun.from_item(t) for t in item["th"]]
+        task_runs = [TaskRun.from_item(t) for t in item["tr"]]
+        return WfRunState(
+            item["id"],
+            item["sn"],
+            item["mv"],
+            item["r"],
+            item["s"],
+            item["b"],
+            item["e"],
+            item["pw"],
+            {t.number: t for t in threads},
+            item["gt"],
+            {int(n): {k: values.decode(v) for k, v in vs.items()} for n, vs in item["va"].items()},
+            {t.guid: t for t in task_runs},
+            [ExternalEvent.from_item(e) for e in item["pe"]],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VariableValue:
+    """A variable as it was written by one transition (a record, not state)."""
+
+    thread: int
+    name: str
+    value: Any
+    masked: bool
+
+    @property
+    def sk(self) -> str:
+        return var_sk(self.thread, self.name)
+
+
+def node_sk(thread: int, position: int) -> str:
+    return f"node#{thread:06d}#{position:08d}"
+
+
+def var_sk(thread: int, name: str) -> str:
+    return f"var#{thread:06d}#{name}"

@@ -1,0 +1,270 @@
+"""TASK nodes: TaskRuns, attempts, retries with backoff, timeouts and reports.
+
+Only the current attempt's report counts. A report for an older attempt, a
+second report for the same attempt, or one for a TaskRun that has ended finds
+nothing to change and is ignored, which is what makes at-least-once dispatch
+and retried reports safe.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from canter_engine.core.effects import ScheduleTask, StartTimer
+from canter_engine.core.events import TaskReported, TaskStarted, Timer
+from canter_engine.core.operations import VarSubError
+from canter_engine.core.state import Failure, NodeRun, TaskAttempt, TaskRun, ThreadRun
+from canter_engine.model import values
+from canter_engine.model.spec import TaskNode
+
+if TYPE_CHECKING:
+    from canter_engine.core.engine import Run
+
+# Used when a TASK node sets no timeoutSeconds, so that a task whose worker
+# vanished is retried instead of waiting forever.
+DEFAULT_TASK_TIMEOUT_SECONDS = 60
+DEFAULT_BACKOFF_BASE_MS = 1000
+DEFAULT_BACKOFF_MULTIPLIER = 2.0
+
+IN_FLIGHT = ("TASK_SCHEDULED", "TASK_RUNNING")
+RETRYABLE = ("TASK_FAILED", "TASK_OUTPUT_SERDE_ERROR")
+
+
+def task_guid(thread: int, position: int) -> str:
+    return f"{thread}-{position}"
+
+
+def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> None:
+    if node.task_def_id is None:
+        raise VarSubError("dynamic tasks are not supported yet")
+    name = node.task_def_id.name
+    task_def = run.bp.task_defs.get(name)
+    if task_def is None:
+        raise VarSubError(f"TaskDef {name!r} is not registered")
+    if len(node.variables) != len(task_def.input_vars):
+        raise VarSubError(
+            f"TaskDef {name!r} takes {len(task_def.input_vars)} inputs, "
+            f"the node gives {len(node.variables)}"
+        )
+    inputs: list[tuple[str, Any]] = []
+    for var_def, assignment in zip(task_def.input_vars, node.variables, strict=True):
+        value = run.evaluate(thread, assignment)
+        if not values.fits(value, var_def.var_type):
+            raise VarSubError(
+                f"input {var_def.name!r} of TaskDef {name!r} is {var_def.var_type}, "
+                f"got {values.type_of(value)}"
+            )
+        inputs.append((var_def.name, values.coerce(value, var_def.var_type)))
+    backoff = node.exponential_backoff
+    task_run = TaskRun(
+        guid=task_guid(thread.number, node_run.position),
+        task_def=name,
+        task_queue=task_def.task_queue,
+        thread=thread.number,
+        position=node_run.position,
+        inputs=inputs,
+        masked_inputs=frozenset(v.name for v in task_def.input_vars if v.is_masked),
+        max_attempts=max(node.retries, 0) + 1,
+        timeout_seconds=node.timeout_seconds or DEFAULT_TASK_TIMEOUT_SECONDS,
+        backoff=(
+            (
+                backoff.base_interval_ms or DEFAULT_BACKOFF_BASE_MS,
+                backoff.max_delay_ms,
+                backoff.multiplier or DEFAULT_BACKOFF_MULTIPLIER,
+            )
+            if backoff is not None
+            else None
+        ),
+        scheduled_at=run.now,
+    )
+    node_run.task_guid = task_run.guid
+    run.state.task_runs[task_run.guid] = task_run
+    task_run.attempts.append(TaskAttempt("TASK_SCHEDULED", run.now))
+    _dispatch(run, task_run)
+
+
+def _dispatch(run: Run, task_run: TaskRun) -> None:
+    task_run.status = "TASK_SCHEDULED"
+    run.effects.extend(dispatch_effects(run.bp.id_json, run.state.wf_run_id, task_run))
+    run.touch(task_run)
+
+
+def dispatch_effects(
+    spec_id: dict[str, Any], wf_run_id: str, task_run: TaskRun
+) -> list[ScheduleTask | StartTimer]:
+    """The message for the current attempt and the timer that bounds it.
+
+    Derived from the TaskRun alone, so that a crash after the commit can send
+    exactly the same effects again.
+    """
+    attempt = task_run.current
+    number = len(task_run.attempts) - 1
+    scheduled = {
+        "taskRunId": {"wfRunId": {"id": wf_run_id}, "taskGuid": task_run.guid},
+        "taskDefId": {"name": task_run.task_def},
+        "attemptNumber": number,
+        "variables": [
+            {"varName": name, "value": values.encode(value)} for name, value in task_run.inputs
+        ],
+        "createdAt": values.format_timestamp(attempt.schedule_time),
+        "source": {
+            "taskNode": {
+                "nodeRunId": {
+                    "wfRunId": {"id": wf_run_id},
+                    "threadRunNumber": task_run.thread,
+                    "position": task_run.position,
+                }
+            },
+            "wfSpecId": spec_id,
+        },
+    }
+    due = attempt.schedule_time + task_run.timeout_seconds * 1000
+    return [
+        ScheduleTask(task_run.task_queue, task_run.task_def, task_run.guid, number, scheduled),
+        StartTimer(Timer("TASK_TIMEOUT", due, task_run.thread, task_run.position, number)),
+    ]
+
+
+def _current(run: Run, guid: str, attempt_number: int) -> TaskRun | None:
+    """The TaskRun if ``attempt_number`` is its current, unfinished attempt."""
+    task_run = run.state.task_runs.get(guid)
+    if task_run is None or attempt_number != len(task_run.attempts) - 1:
+        return None
+    if task_run.current.status not in IN_FLIGHT:
+        return None
+    return task_run
+
+
+def on_started(run: Run, event: TaskStarted) -> bool:
+    task_run = _current(run, event.task_guid, event.attempt_number)
+    if task_run is None or task_run.current.status != "TASK_SCHEDULED":
+        return False
+    attempt = task_run.current
+    attempt.status = "TASK_RUNNING"
+    attempt.start_time = event.time
+    attempt.worker_id = event.task_worker_id
+    task_run.status = "TASK_RUNNING"
+    run.touch(task_run)
+    return True
+
+
+def on_report(run: Run, event: TaskReported) -> bool:
+    task_run = _current(run, event.task_guid, event.attempt_number)
+    if task_run is None:
+        return False
+    status = event.status
+    if status not in ("TASK_SUCCESS", "TASK_EXCEPTION", *RETRYABLE, "TASK_INPUT_VAR_SUB_ERROR"):
+        return False
+    thread = run.state.threads[task_run.thread]
+    node_run = thread.current
+    assert node_run is not None and node_run.position == task_run.position
+    attempt = task_run.current
+    attempt.status = status
+    attempt.end_time = event.time
+    attempt.log_output = event.log_output
+    if attempt.start_time is None:
+        attempt.start_time = event.time
+    if status == "TASK_SUCCESS":
+        attempt.output = event.output
+        _finish(run, task_run, status)
+        run.complete_node(thread, node_run, event.output)
+    elif status == "TASK_EXCEPTION":
+        name = event.exception_name or "task-exception"
+        attempt.exception_name = name
+        attempt.exception_message = event.exception_message
+        attempt.exception_content = event.exception_content
+        _finish(run, task_run, status)
+        run.fail_node(
+            thread,
+            node_run,
+            Failure(name, event.exception_message, event.exception_content),
+        )
+    else:
+        attempt.error_type = event.error_type or "TASK_FAILURE"
+        attempt.error_message = event.error_message
+        _retry_or_fail(
+            run,
+            task_run,
+            thread,
+            node_run,
+            Failure(
+                "TASK_FAILURE",
+                f"TaskDef {task_run.task_def!r} attempt {event.attempt_number} ended "
+                f"{status}: {event.error_message}",
+            ),
+        )
+    return True
+
+
+def on_timeout(run: Run, timer: Timer) -> bool:
+    task_run = _current(run, task_guid(timer.thread, timer.position), timer.attempt)
+    if task_run is None:
+        return False
+    attempt = task_run.current
+    attempt.status = "TASK_TIMEOUT"
+    attempt.end_time = run.now
+    thread = run.state.threads[task_run.thread]
+    assert thread.current is not None
+    _retry_or_fail(
+        run,
+        task_run,
+        thread,
+        thread.current,
+        Failure(
+            "TIMEOUT",
+            f"TaskDef {task_run.task_def!r} attempt {timer.attempt} did not report within "
+            f"{task_run.timeout_seconds}s",
+        ),
+    )
+    return True
+
+
+def on_retry_due(run: Run, timer: Timer) -> bool:
+    task_run = run.state.task_runs.get(task_guid(timer.thread, timer.position))
+    if (
+        task_run is None
+        or timer.attempt != len(task_run.attempts) - 1
+        or task_run.current.status != "TASK_PENDING"
+    ):
+        return False
+    task_run.current.status = "TASK_SCHEDULED"
+    task_run.current.schedule_time = run.now
+    _dispatch(run, task_run)
+    return True
+
+
+def _retry_or_fail(
+    run: Run, task_run: TaskRun, thread: ThreadRun, node_run: NodeRun, failure: Failure
+) -> None:
+    if len(task_run.attempts) >= task_run.max_attempts:
+        _finish(run, task_run, task_run.current.status)
+        run.fail_node(thread, node_run, failure)
+        return
+    delay = backoff_delay(task_run)
+    if delay <= 0:
+        task_run.attempts.append(TaskAttempt("TASK_SCHEDULED", run.now))
+        _dispatch(run, task_run)
+        return
+    due = run.now + delay
+    task_run.attempts.append(TaskAttempt("TASK_PENDING", due))
+    task_run.status = "TASK_PENDING"
+    number = len(task_run.attempts) - 1
+    run.effects.append(
+        StartTimer(Timer("TASK_RETRY", due, task_run.thread, task_run.position, number))
+    )
+    run.touch(task_run)
+
+
+def backoff_delay(task_run: TaskRun) -> int:
+    """Milliseconds to wait before the next attempt (0 without a backoff policy)."""
+    if task_run.backoff is None:
+        return 0
+    base, cap, multiplier = task_run.backoff
+    delay = int(base * multiplier ** (len(task_run.attempts) - 1))
+    return min(delay, cap) if cap > 0 else delay
+
+
+def _finish(run: Run, task_run: TaskRun, status: str) -> None:
+    task_run.status = status
+    run.state.task_runs.pop(task_run.guid, None)
+    run.touch(task_run)

@@ -1,0 +1,150 @@
+"""Nodes that wait for the outside world: SLEEP and EXTERNAL_EVENT.
+
+An ExternalEvent is consumed by exactly one NodeRun. One that arrives before
+any node waits for it is kept, and the first node to arrive takes the oldest.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from canter_engine.core.effects import StartTimer
+from canter_engine.core.events import ExternalEventPosted, Timer
+from canter_engine.core.operations import VarSubError
+from canter_engine.core.state import ExternalEvent, Failure, NodeRun, ThreadRun
+from canter_engine.model import values
+from canter_engine.model.spec import ExternalEventNode, SleepNode
+
+if TYPE_CHECKING:
+    from canter_engine.core.engine import Run
+
+
+def arrive_sleep(run: Run, thread: ThreadRun, node_run: NodeRun, node: SleepNode) -> None:
+    if node.raw_seconds is not None:
+        seconds = run.evaluate(thread, node.raw_seconds)
+        if values.type_of(seconds) not in ("INT", "DOUBLE"):
+            raise VarSubError(f"SLEEP rawSeconds must be INT, got {values.type_of(seconds)}")
+        due = run.now + int(seconds * 1000)
+    elif node.timestamp is not None:
+        stamp = run.evaluate(thread, node.timestamp)
+        if values.type_of(stamp) not in ("INT", "TIMESTAMP"):
+            raise VarSubError(
+                "SLEEP timestamp must be INT epoch millis or TIMESTAMP, "
+                f"got {values.type_of(stamp)}"
+            )
+        due = int(stamp)
+    elif node.iso_date is not None:
+        text = run.evaluate(thread, node.iso_date)
+        if not isinstance(text, str):
+            raise VarSubError(f"SLEEP isoDate must be STR, got {values.type_of(text)}")
+        try:
+            due = values.parse_timestamp(text)
+        except ValueError:
+            raise VarSubError(f"SLEEP isoDate {text!r} is not an ISO-8601 date") from None
+    else:
+        raise VarSubError("SLEEP needs rawSeconds, timestamp or isoDate")
+    if due <= run.now:
+        run.complete_node(thread, node_run, None)
+        return
+    node_run.due = due
+    run.effects.append(StartTimer(Timer("SLEEP", due, thread.number, node_run.position)))
+
+
+def on_sleep_due(run: Run, timer: Timer) -> bool:
+    found = _waiting(run, timer, "sleep")
+    if found is None:
+        return False
+    thread, node_run = found
+    run.complete_node(thread, node_run, None)
+    return True
+
+
+def arrive_external_event(
+    run: Run, thread: ThreadRun, node_run: NodeRun, node: ExternalEventNode
+) -> None:
+    def_name = node.external_event_def_id.name
+    node_run.event_def = def_name
+    for event in run.state.pending_events:
+        if event.def_name == def_name and event.thread_run_number in (None, thread.number):
+            run.state.pending_events.remove(event)
+            _claim(run, thread, node_run, event)
+            return
+    if node.timeout_seconds is not None:
+        seconds = run.evaluate(thread, node.timeout_seconds)
+        if values.type_of(seconds) != "INT":
+            raise VarSubError(
+                f"EXTERNAL_EVENT timeoutSeconds must be INT, got {values.type_of(seconds)}"
+            )
+        node_run.due = run.now + int(seconds) * 1000
+        run.effects.append(
+            StartTimer(Timer("EVENT_TIMEOUT", node_run.due, thread.number, node_run.position))
+        )
+
+
+def on_event_posted(run: Run, posted: ExternalEventPosted) -> bool:
+    state = run.state
+    if any(e.guid == posted.guid and e.def_name == posted.def_name for e in state.pending_events):
+        return False
+    event = ExternalEvent(
+        guid=posted.guid,
+        def_name=posted.def_name,
+        content=posted.content,
+        time=posted.time,
+        thread_run_number=posted.thread_run_number,
+    )
+    for thread in state.threads.values():
+        node_run = thread.current
+        if (
+            not thread.ended
+            and node_run is not None
+            and node_run.kind == "external_event"
+            and node_run.status == "RUNNING"
+            and node_run.event_def == posted.def_name
+            and posted.thread_run_number in (None, thread.number)
+        ):
+            _claim(run, thread, node_run, event)
+            return True
+    state.pending_events.append(event)
+    run.touch(event)
+    return True
+
+
+def on_event_timeout(run: Run, timer: Timer) -> bool:
+    found = _waiting(run, timer, "external_event")
+    if found is None:
+        return False
+    thread, node_run = found
+    node_run.timed_out = True
+    run.fail_node(
+        thread,
+        node_run,
+        Failure(
+            "TIMEOUT",
+            f"no {node_run.event_def!r} ExternalEvent arrived within the node's timeout",
+        ),
+    )
+    return True
+
+
+def _claim(run: Run, thread: ThreadRun, node_run: NodeRun, event: ExternalEvent) -> None:
+    event.claimed_thread = thread.number
+    event.claimed_position = node_run.position
+    node_run.event_guid = event.guid
+    node_run.event_time = event.time
+    run.touch(event)
+    run.complete_node(thread, node_run, event.content)
+
+
+def _waiting(run: Run, timer: Timer, kind: str) -> tuple[ThreadRun, NodeRun] | None:
+    thread = run.state.threads.get(timer.thread)
+    if thread is None or thread.ended:
+        return None
+    node_run = thread.current
+    if (
+        node_run is None
+        or node_run.position != timer.position
+        or node_run.kind != kind
+        or node_run.status != "RUNNING"
+    ):
+        return None
+    return thread, node_run

@@ -1,0 +1,1 @@
+"""LittleHorse proto-JSON as typed models, values and validation."""
