@@ -54,7 +54,8 @@ class Message(BaseModel):
     )
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+        """Wire JSON: fields never set stay absent, as in the proto3 JSON mapping."""
+        return self.model_dump(by_alias=True, exclude_unset=True, exclude_none=True, mode="json")
 
 
 # --- ids -------------------------------------------------------------------

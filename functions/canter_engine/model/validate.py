@@ -1,0 +1,425 @@
+"""Validation of WfSpecs and RunWf inputs, at the edge (DESIGN invariant 7).
+
+A WfSpec that would fail at run time for a reason visible now is refused
+when it is registered, with every problem listed and each one naming the
+thread, the node and the field, so the author can fix them all in one go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from canter_engine.core.operations import check_jsonpath
+from canter_engine.model import values
+from canter_engine.model.spec import (
+    SUPPORTED_NODE_KINDS,
+    Node,
+    PutWfSpecRequest,
+    TaskDef,
+    ThreadSpec,
+    VariableAssignment,
+    VariableMutation,
+    WfSpec,
+)
+
+_UNSUPPORTED_ASSIGNMENT_FIELDS = {
+    "lh_path": "lhPath",
+    "struct_builder": "structBuilder",
+    "size_of": "sizeOf",
+    "map_builder": "mapBuilder",
+    "target_type": "targetType (casts)",
+}
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class SpecError(ValueError):
+    """A request that cannot be accepted; the message says what and where."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def parse_request(model: type[M], body: Any) -> M:
+    """Parse a request body into its model, or SpecError naming each bad field."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        what = model.__name__
+        raise SpecError([_pydantic_problem(what, e) for e in exc.errors()]) from None
+
+
+def _pydantic_problem(what: str, error: Any) -> str:
+    path = ".".join(str(p) for p in error["loc"])
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown field (not part of the LittleHorse message, or not supported)"
+    return f"{what}.{path}: {message}"
+
+
+def validate_wf_spec(
+    req: PutWfSpecRequest | WfSpec,
+    task_defs: Mapping[str, TaskDef],
+    external_event_defs: AbstractSet[str],
+) -> None:
+    """Raise :class:`SpecError` listing every problem of a WfSpec."""
+    problems: list[str] = []
+    entry = req.entrypoint_thread_name
+    if not entry:
+        problems.append("entrypointThreadName: missing")
+    elif entry not in req.thread_specs:
+        problems.append(
+            f"entrypointThreadName: thread {entry!r} is not in threadSpecs "
+            f"(threads: {sorted(req.thread_specs)})"
+        )
+    scopes = _scopes(req.thread_specs)
+    for thread_name, thread in req.thread_specs.items():
+        checker = _ThreadChecker(
+            thread_name, thread, scopes[thread_name], task_defs, external_event_defs
+        )
+        problems.extend(checker.check())
+    if problems:
+        raise SpecError(problems)
+
+
+def _scopes(threads: Mapping[str, ThreadSpec]) -> dict[str, dict[str, str]]:
+    """Variables (name -> type) each thread can see: its own and any ancestor's."""
+    parents: dict[str, set[str]] = {name: set() for name in threads}
+    for name, thread in threads.items():
+        for node in thread.nodes.values():
+            for child in _children(node):
+                parents.setdefault(child, set()).add(name)
+        for interrupt in thread.interrupt_defs:
+            parents.setdefault(interrupt.handler_spec_name, set()).add(name)
+
+    def visible(name: str, seen: frozenset[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for parent in parents.get(name, ()):
+            if parent not in seen and parent in threads:
+                found.update(visible(parent, seen | {parent}))
+        thread = threads.get(name)
+        if thread is not None:
+            found.update({v.var_def.name: v.var_def.var_type for v in thread.variable_defs})
+        return found
+
+    return {name: visible(name, frozenset({name})) for name in threads}
+
+
+def _children(node: Node) -> Iterator[str]:
+    if node.start_thread is not None:
+        yield node.start_thread.thread_spec_name
+    if node.start_multiple_threads is not None:
+        yield node.start_multiple_threads.thread_spec_name
+    for handler in node.failure_handlers:
+        yield handler.handler_spec_name
+    if node.wait_for_threads is not None:
+        for handler in node.wait_for_threads.per_thread_failure_handlers:
+            yield handler.handler_spec_name
+
+
+class _ThreadChecker:
+    def __init__(
+        self,
+        name: str,
+        thread: ThreadSpec,
+        scope: dict[str, str],
+        task_defs: Mapping[str, TaskDef],
+        external_event_defs: AbstractSet[str],
+    ) -> None:
+        self.name = name
+        self.thread = thread
+        self.scope = scope
+        self.task_defs = task_defs
+        self.external_event_defs = external_event_defs
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        where = where.replace("'.", "', ", 1)
+        self.problems.append(f"thread {self.name!r}, {where}: {message}")
+
+    def check(self) -> list[str]:
+        self._check_variable_defs()
+        entrypoints = [n for n, node in self.thread.nodes.items() if node.entrypoint is not None]
+        if len(entrypoints) != 1:
+            self.problem("nodes", f"needs exactly one ENTRYPOINT node, found {len(entrypoints)}")
+        for node_name, node in self.thread.nodes.items():
+            self._check_node(node_name, node)
+        return self.problems
+
+    def _check_variable_defs(self) -> None:
+        seen: set[str] = set()
+        for i, var in enumerate(self.thread.variable_defs):
+            where = f"variableDefs[{i}] ({var.var_def.name!r})"
+            if var.var_def.name in seen:
+                self.problem(where, "declared twice")
+            seen.add(var.var_def.name)
+            if var.var_def.default_value is not None:
+                self._check_literal(
+                    where + ".defaultValue", var.var_def.default_value, var.var_def.var_type
+                )
+
+    def _check_node(self, node_name: str, node: Node) -> None:
+        at = f"node {node_name!r}"
+        kinds = node.kinds()
+        if len(kinds) != 1:
+            self.problem(at, f"must have exactly one node type, has {kinds or 'none'}")
+            return
+        kind = kinds[0]
+        if kind not in SUPPORTED_NODE_KINDS:
+            self.problem(at, f"node type {kind.upper()} is not supported yet")
+        if node.failure_handlers:
+            self.problem(at + ".failureHandlers", "failure handlers are not supported yet")
+        for i, edge in enumerate(node.outgoing_edges):
+            where = f"{at}.outgoingEdges[{i}]"
+            if edge.sink_node_name not in self.thread.nodes:
+                self.problem(
+                    where, f"sinkNodeName {edge.sink_node_name!r} is not a node of this thread"
+                )
+            if edge.condition is not None:
+                self._check_assignment(where + ".condition", edge.condition)
+            if edge.legacy_condition is not None:
+                self._check_assignment(where + ".legacyCondition.left", edge.legacy_condition.left)
+                self._check_assignment(
+                    where + ".legacyCondition.right", edge.legacy_condition.right
+                )
+            for j, mutation in enumerate(edge.variable_mutations):
+                self._check_mutation(f"{where}.variableMutations[{j}]", mutation)
+        if node.exit is not None and node.outgoing_edges:
+            self.problem(at, "an EXIT node cannot have outgoing edges")
+        if node.task is not None:
+            self._check_task(at + ".task", node)
+        if node.external_event is not None:
+            event = node.external_event
+            if event.external_event_def_id.name not in self.external_event_defs:
+                self.problem(
+                    at + ".externalEvent.externalEventDefId",
+                    f"ExternalEventDef {event.external_event_def_id.name!r} is not "
+                    "registered (PutExternalEventDef first)",
+                )
+            if event.timeout_seconds is not None:
+                self._check_assignment(
+                    at + ".externalEvent.timeoutSeconds", event.timeout_seconds, "INT"
+                )
+            if event.correlation_key is not None:
+                self.problem(
+                    at + ".externalEvent.correlationKey", "correlated events are not supported yet"
+                )
+        if node.sleep is not None:
+            sleep = node.sleep
+            given = [
+                (f, a)
+                for f, a in (
+                    ("rawSeconds", sleep.raw_seconds),
+                    ("timestamp", sleep.timestamp),
+                    ("isoDate", sleep.iso_date),
+                )
+                if a is not None
+            ]
+            if len(given) != 1:
+                self.problem(at + ".sleep", "needs exactly one of rawSeconds, timestamp, isoDate")
+            for field, assignment in given:
+                expected = {"rawSeconds": "INT", "isoDate": "STR"}.get(field)
+                self._check_assignment(f"{at}.sleep.{field}", assignment, expected)
+        if node.exit is not None:
+            if node.exit.return_content is not None:
+                self._check_assignment(at + ".exit.returnContent", node.exit.return_content)
+            failure = node.exit.failure_def
+            if failure is not None and failure.content is not None:
+                self._check_assignment(at + ".exit.failureDef.content", failure.content)
+
+    def _check_task(self, where: str, node: Node) -> None:
+        task = node.task
+        assert task is not None
+        if task.task_def_id is None:
+            self.problem(where, "dynamicTask is not supported yet; name the TaskDef in taskDefId")
+            return
+        name = task.task_def_id.name
+        task_def = self.task_defs.get(name)
+        for i, assignment in enumerate(task.variables):
+            self._check_assignment(f"{where}.variables[{i}]", assignment)
+        if task.retries < 0:
+            self.problem(where + ".retries", f"must be 0 or more, got {task.retries}")
+        if task.timeout_seconds < 0:
+            self.problem(
+                where + ".timeoutSeconds", f"must be 0 or more, got {task.timeout_seconds}"
+            )
+        if task_def is None:
+            self.problem(
+                where + ".taskDefId", f"TaskDef {name!r} is not registered (PutTaskDef first)"
+            )
+            return
+        expected = task_def.input_vars
+        if len(task.variables) != len(expected):
+            self.problem(
+                where + ".variables",
+                f"TaskDef {name!r} takes {len(expected)} inputs "
+                f"({', '.join(v.name + ': ' + v.var_type for v in expected) or 'none'}), "
+                f"the node gives {len(task.variables)}",
+            )
+            return
+        for i, (assignment, var_def) in enumerate(zip(task.variables, expected, strict=True)):
+            actual = self._static_type(assignment)
+            if actual is not None and not _assignable(actual, var_def.var_type):
+                self.problem(
+                    f"{where}.variables[{i}]",
+                    f"input {var_def.name!r} of TaskDef {name!r} is {var_def.var_type}, "
+                    f"given {actual}",
+                )
+
+    def _check_mutation(self, where: str, mutation: VariableMutation) -> None:
+        lhs_type = self.scope.get(mutation.lhs_name)
+        if lhs_type is None:
+            self.problem(where + ".lhsName", self._undeclared(mutation.lhs_name))
+        if mutation.lhs_json_path:
+            self._check_jsonpath(where + ".lhsJsonPath", mutation.lhs_json_path)
+            lhs_type = None
+        if mutation.lhs_lh_path is not None:
+            self.problem(where + ".lhsLhPath", "lhPath is not supported yet; use lhsJsonPath")
+        if mutation.rhs_assignment is not None:
+            self._check_assignment(where + ".rhsAssignment", mutation.rhs_assignment)
+            rhs_type = self._static_type(mutation.rhs_assignment)
+        elif mutation.literal_value is not None:
+            rhs_type = self._check_literal(where + ".literalValue", mutation.literal_value, None)
+        else:
+            rhs_type = None
+            if mutation.node_output is not None and mutation.node_output.jsonpath:
+                self._check_jsonpath(where + ".nodeOutput.jsonpath", mutation.node_output.jsonpath)
+        if (
+            mutation.operation == "ASSIGN"
+            and lhs_type is not None
+            and rhs_type is not None
+            and not _assignable(rhs_type, lhs_type)
+        ):
+            self.problem(
+                where, f"cannot ASSIGN {rhs_type} to {lhs_type} variable {mutation.lhs_name!r}"
+            )
+
+    def _check_assignment(
+        self, where: str, a: VariableAssignment, expected: str | None = None
+    ) -> None:
+        for field, wire in _UNSUPPORTED_ASSIGNMENT_FIELDS.items():
+            if getattr(a, field) is not None:
+                self.problem(where, f"{wire} is not supported yet")
+        sources = [
+            s
+            for s in (
+                "variable_name",
+                "literal_value",
+                "format_string",
+                "node_output",
+                "expression",
+            )
+            if getattr(a, s) is not None
+        ]
+        if len(sources) > 1:
+            self.problem(where, f"holds more than one value source: {sources}")
+        if a.json_path:
+            self._check_jsonpath(where + ".jsonPath", a.json_path)
+        if a.variable_name is not None and a.variable_name not in self.scope:
+            self.problem(where + ".variableName", self._undeclared(a.variable_name))
+        if a.literal_value is not None:
+            self._check_literal(where + ".literalValue", a.literal_value, None)
+        if a.node_output is not None and a.node_output.node_name not in self.thread.nodes:
+            self.problem(
+                where + ".nodeOutput",
+                f"node {a.node_output.node_name!r} is not a node of this thread",
+            )
+        if a.format_string is not None:
+            self._check_assignment(where + ".formatString.format", a.format_string.format, "STR")
+            for i, arg in enumerate(a.format_string.args):
+                self._check_assignment(f"{where}.formatString.args[{i}]", arg)
+        if a.expression is not None:
+            expr = a.expression
+            self._check_assignment(where + ".expression.lhs", expr.lhs)
+            if expr.rhs is not None:
+                self._check_assignment(where + ".expression.rhs", expr.rhs)
+            if (expr.comparator is None) == (expr.mutation_type is None):
+                self.problem(
+                    where + ".expression", "needs exactly one of comparator or mutationType"
+                )
+        actual = self._static_type(a)
+        if expected is not None and actual is not None and not _assignable(actual, expected):
+            self.problem(where, f"must be {expected}, given {actual}")
+
+    def _check_literal(self, where: str, raw: dict[str, Any], expected: str | None) -> str | None:
+        try:
+            value = values.decode(raw, where)
+        except values.ValueError_ as exc:
+            self.problems.append(f"thread {self.name!r}, {exc}")
+            return None
+        actual = values.type_of(value)
+        if expected is not None and not values.fits(value, expected):
+            self.problem(where, f"literal is {actual}, the variable is {expected}")
+        return actual
+
+    def _check_jsonpath(self, where: str, path: str) -> None:
+        problem = check_jsonpath(path)
+        if problem is not None:
+            self.problem(where, problem)
+
+    def _static_type(self, a: VariableAssignment) -> str | None:
+        """The type an assignment will have, where it is known before running."""
+        if a.json_path:
+            return None
+        if a.variable_name is not None:
+            return self.scope.get(a.variable_name)
+        if a.literal_value is not None:
+            try:
+                return values.type_of(values.decode(a.literal_value))
+            except values.ValueError_:
+                return None
+        if a.format_string is not None:
+            return "STR"
+        if a.expression is not None and a.expression.comparator is not None:
+            return "BOOL"
+        return None
+
+    def _undeclared(self, name: str) -> str:
+        known = ", ".join(sorted(self.scope)) or "none"
+        return (
+            f"variable {name!r} is not declared in this thread or its parents (in scope: {known})"
+        )
+
+
+def _assignable(actual: str, expected: str) -> bool:
+    return actual == expected or (actual == "INT" and expected == "DOUBLE")
+
+
+def validate_run_wf(spec: WfSpec, raw_variables: Mapping[str, Any]) -> dict[str, Any]:
+    """The RunWf inputs decoded, or :class:`SpecError` naming each bad one."""
+    entry = spec.thread_specs[spec.entrypoint_thread_name]
+    defs = {v.var_def.name: v for v in entry.variable_defs}
+    problems: list[str] = []
+    decoded: dict[str, Any] = {}
+    for name, raw in raw_variables.items():
+        var = defs.get(name)
+        if var is None:
+            problems.append(
+                f"variables.{name}: WfSpec {spec.id.name!r} declares no such input "
+                f"(inputs: {', '.join(sorted(defs)) or 'none'})"
+            )
+            continue
+        try:
+            value = values.decode(raw, f"variables.{name}")
+        except values.ValueError_ as exc:
+            problems.append(str(exc))
+            continue
+        var_type = var.var_def.var_type
+        if not values.fits(value, var_type):
+            problems.append(f"variables.{name}: is {var_type}, given {values.type_of(value)}")
+            continue
+        decoded[name] = values.coerce(value, var_type)
+    for name, var in defs.items():
+        if var.required and name not in decoded and name not in raw_variables:
+            problems.append(
+                f"variables.{name}: required input of WfSpec {spec.id.name!r} is missing"
+            )
+    if problems:
+        raise SpecError(problems)
+    return decoded
