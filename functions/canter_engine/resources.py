@@ -190,3 +190,10 @@ def validate_stage(stage: str) -> str:
 
 def _pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name) if part)
+
+
+# Powertools reads these from POWERTOOLS_SERVICE_NAME and
+# POWERTOOLS_METRICS_NAMESPACE; CDK sets them on every function so logs,
+# traces and metrics of all three handlers group under one service.
+POWERTOOLS_SERVICE_NAME = "canter"
+METRICS_NAMESPACE = "Canter"

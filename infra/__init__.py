@@ -1,0 +1,1 @@
+"""Canter's AWS infrastructure: one CDK stack built from `canter_engine.resources`."""

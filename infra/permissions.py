@@ -1,0 +1,93 @@
+"""Exactly the table and queue actions each engine function's handler uses.
+
+Statements are written out rather than taken from ``grant_read_write_data``
+and friends, whose action lists are broader than any one handler needs.
+The event sources add what Lambda itself needs to poll (stream reads,
+consuming the timer queue, sending to the on-failure queue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
+from canter_engine.resources import STATE_TABLE, task_queue_prefix
+from constructs import Construct
+
+from infra.config import CanterConfig
+from infra.engine import EngineFunctions
+from infra.queues import Queues
+from infra.storage import Storage
+
+SCHEDULER_STATE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",
+    "dynamodb:BatchWriteItem",
+)
+METADATA_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+JOURNAL_APPEND_ACTIONS = ("dynamodb:PutItem",)
+API_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
+API_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
+API_METADATA_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
+SEND_ACTIONS = ("sqs:SendMessage",)
+TASK_SEND_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueUrl")
+TASK_LOOKUP_ACTIONS = ("sqs:GetQueueUrl",)
+TASK_CREATE_ACTIONS = ("sqs:CreateQueue", "sqs:GetQueueUrl", "sqs:GetQueueAttributes")
+WORKER_QUEUE_ACTIONS = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueUrl",
+    "sqs:GetQueueAttributes",
+)
+
+
+def grant_engine_permissions(
+    functions: EngineFunctions, config: CanterConfig, storage: Storage, queues: Queues
+) -> None:
+    task_queues = task_queue_arns(functions, config, queues)
+    state_index_arns = [
+        f"{storage.state.table_arn}/index/{index.name}" for index in STATE_TABLE.indexes
+    ]
+
+    scheduler = functions.scheduler
+    _allow(scheduler, SCHEDULER_STATE_ACTIONS, [storage.state.table_arn])
+    _allow(scheduler, METADATA_READ_ACTIONS, [storage.metadata.table_arn])
+    _allow(scheduler, JOURNAL_APPEND_ACTIONS, [storage.journal.table_arn])
+    _allow(scheduler, SEND_ACTIONS, [queues.timers.queue.queue_arn])
+    _allow(scheduler, TASK_SEND_ACTIONS, task_queues)
+
+    timers = functions.timers
+    _allow(timers, SEND_ACTIONS, [queues.timers.queue.queue_arn])
+    _allow(timers, JOURNAL_APPEND_ACTIONS, [storage.journal.table_arn])
+
+    api = functions.api
+    _allow(api, API_JOURNAL_ACTIONS, [storage.journal.table_arn])
+    _allow(api, API_STATE_ACTIONS, [storage.state.table_arn, *state_index_arns])
+    _allow(api, API_METADATA_ACTIONS, [storage.metadata.table_arn])
+    _allow(api, TASK_CREATE_ACTIONS if config.dynamic_queues else TASK_LOOKUP_ACTIONS, task_queues)
+
+
+def task_queue_arns(scope: Construct, config: CanterConfig, queues: Queues) -> list[str]:
+    """The declared task queues, or every queue the stage's prefix names if they are dynamic."""
+    if config.dynamic_queues:
+        return [dynamic_task_queue_pattern(scope, config.stage)]
+    return [deployed.queue.queue_arn for deployed in queues.task_queues.values()]
+
+
+def dynamic_task_queue_pattern(scope: Construct, stage: str) -> str:
+    return Stack.of(scope).format_arn(
+        service="sqs",
+        resource=f"{task_queue_prefix(stage)}*",
+        arn_format=ArnFormat.NO_RESOURCE_NAME,
+    )
+
+
+def _allow(grantee: iam.IGrantable, actions: Sequence[str], resources: Sequence[str]) -> None:
+    if resources:
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(actions), resources=list(resources))
+        )

@@ -1,0 +1,79 @@
+"""One Canter deployment: everything a stage needs, named so stages sit side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.alarms import Alarms
+from infra.api import Api
+from infra.config import CanterConfig
+from infra.engine import EngineFunctions
+from infra.nag import suppress_justified_findings
+from infra.permissions import grant_engine_permissions, task_queue_arns
+from infra.queues import Queues
+from infra.storage import Storage
+from infra.worker_policy import worker_policy
+
+
+def stack_name(stage: str) -> str:
+    return f"canter-{stage}"
+
+
+class CanterStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: CanterConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        self.storage = Storage(self, "Storage", stage=config.stage)
+        self.queues = Queues(self, "Queues", stage=config.stage, task_queues=config.task_queues)
+        self.engine = EngineFunctions(
+            self, "Engine", config=config, storage=self.storage, queues=self.queues
+        )
+        grant_engine_permissions(self.engine, config, self.storage, self.queues)
+        self.api = Api(self, "Api", stage=config.stage, handler=self.engine.api)
+        self.worker_policy = worker_policy(
+            self,
+            "TaskWorkerPolicy",
+            stage=config.stage,
+            task_queue_arns=task_queue_arns(self, config, self.queues),
+            invoke_arn=self.api.rpc_invoke_arn,
+        )
+        self.alarms = Alarms(
+            self,
+            "Alarms",
+            failure_queues=self.queues.failure_queues,
+            scheduler=self.engine.scheduler,
+        )
+        self._outputs()
+        suppress_justified_findings(
+            config=config,
+            engine=self.engine,
+            queues=self.queues,
+            api=self.api,
+            worker_policy=self.worker_policy,
+        )
+
+    def _outputs(self) -> None:
+        CfnOutput(
+            self,
+            "ApiUrl",
+            value=self.api.url,
+            description="Set CANTER_API_URL to this for the SDK client and workers",
+        )
+        CfnOutput(
+            self,
+            "TaskWorkerPolicyArn",
+            value=self.worker_policy.managed_policy_arn,
+            description="Attach to the role your task workers run as",
+        )
+        for logical_id, table in self.storage.tables.items():
+            CfnOutput(self, f"{logical_id}TableName", value=table.table_name)
+        for deployed in self.queues.all:
+            name = deployed.definition.logical_id
+            CfnOutput(self, f"{name}QueueUrl", value=deployed.queue.queue_url)
+            if deployed.dead_letter is not None:
+                CfnOutput(self, f"{name}DeadLetterQueueUrl", value=deployed.dead_letter.queue_url)
