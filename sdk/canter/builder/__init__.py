@@ -1,0 +1,41 @@
+"""The workflow builder: Python functions in, LittleHorse ``PutWfSpecRequest`` JSON out."""
+
+from canter.builder.control_flow import IfStatement, ThreadBody
+from canter.builder.errors import WorkflowDefinitionError
+from canter.builder.operands import Condition, Expression, FormatString, NodeOutput
+from canter.builder.tasks import ExponentialBackoff
+from canter.builder.thread import WorkflowThread
+from canter.builder.threads import SpawnedThread, SpawnedThreads, WaitForThreadsOutput
+from canter.builder.types import (
+    AccessLevel,
+    Comparator,
+    ErrorType,
+    VariableMutationType,
+    VariableType,
+    WaitForThreadsStrategy,
+)
+from canter.builder.variables import WfRunVariable
+from canter.builder.workflow import Workflow
+
+__all__ = [
+    "AccessLevel",
+    "Comparator",
+    "Condition",
+    "ErrorType",
+    "ExponentialBackoff",
+    "Expression",
+    "FormatString",
+    "IfStatement",
+    "NodeOutput",
+    "SpawnedThread",
+    "SpawnedThreads",
+    "ThreadBody",
+    "VariableMutationType",
+    "VariableType",
+    "WaitForThreadsOutput",
+    "WaitForThreadsStrategy",
+    "WfRunVariable",
+    "Workflow",
+    "WorkflowDefinitionError",
+    "WorkflowThread",
+]

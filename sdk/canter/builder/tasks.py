@@ -1,0 +1,115 @@
+"""What ``execute()`` may be given as a task, and checking its arguments.
+
+A task named by a string is only known to the server, so nothing can be
+checked here. A task given as a function registered with ``@canter.task``,
+or as a PutTaskDefRequest, carries its signature: the argument count and
+the types of literal and typed arguments are checked at definition time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from canter.builder.errors import WorkflowDefinitionError
+from canter.builder.operands import FormatString, Scope, compile_assignment, describe, type_of
+from canter.builder.types import VariableType, accepts
+from canter.builder.variables import WfRunVariable
+from canter.task_def import task_def_of
+
+
+@dataclass(frozen=True)
+class ExponentialBackoff:
+    """Retry delays: ``base_interval_ms`` times ``multiplier`` per retry, capped."""
+
+    base_interval_ms: int = 0
+    max_delay_ms: int = 0
+    multiplier: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        policy: dict[str, Any] = {}
+        if self.base_interval_ms:
+            policy["baseIntervalMs"] = self.base_interval_ms
+        if self.max_delay_ms:
+            policy["maxDelayMs"] = str(self.max_delay_ms)
+        if self.multiplier:
+            policy["multiplier"] = self.multiplier
+        return policy
+
+
+@dataclass(frozen=True)
+class TaskSignature:
+    name: str
+    inputs: tuple[tuple[str, VariableType], ...]
+    output: VariableType | None
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> TaskSignature:
+        """The signature of a PutTaskDefRequest (proto JSON)."""
+        inputs = tuple(
+            (var["name"], VariableType(var.get("typeDef", {}).get("primitiveType", "JSON_OBJ")))
+            for var in request.get("inputVars", ())
+        )
+        returned = request.get("returnType", {}).get("returnType")
+        output = VariableType(returned.get("primitiveType", "JSON_OBJ")) if returned else None
+        return cls(str(request["name"]), inputs, output)
+
+    def describe_inputs(self) -> str:
+        return ", ".join(f"{name}: {var_type}" for name, var_type in self.inputs)
+
+    def check_arguments(self, args: tuple[Any, ...]) -> None:
+        if len(args) != len(self.inputs):
+            raise WorkflowDefinitionError(
+                f"task '{self.name}' takes {len(self.inputs)} argument(s) "
+                f"({self.describe_inputs()}) but {len(args)} were given"
+            )
+        for (param, expected), arg in zip(self.inputs, args, strict=True):
+            actual = type_of(arg)
+            if actual is not None and not accepts(expected, actual):
+                raise WorkflowDefinitionError(
+                    f"argument '{param}' of task '{self.name}' must be {expected}, "
+                    f"but {describe(arg)} is {actual}"
+                )
+
+
+@dataclass(frozen=True)
+class TaskReference:
+    """The ``TaskNode`` fields that say which task runs, and its label in node names."""
+
+    label: str
+    target: dict[str, Any]
+    signature: TaskSignature | None
+
+
+def resolve_task(task: Any, scope: Scope) -> TaskReference:
+    if isinstance(task, str):
+        return TaskReference(task, {"taskDefId": {"name": task}}, None)
+    if isinstance(task, FormatString):
+        return TaskReference(task.template, {"dynamicTask": task.compile_assignment(scope)}, None)
+    if isinstance(task, WfRunVariable):
+        if task.value_type not in (None, VariableType.STR):
+            raise WorkflowDefinitionError(
+                f"a task chosen at run time needs a STR, but {describe(task)} is not"
+            )
+        return TaskReference(task.name, {"dynamicTask": task.compile_assignment(scope)}, None)
+    if isinstance(task, Mapping) and "name" in task:
+        signature = TaskSignature.from_request(task)
+        return TaskReference(signature.name, {"taskDefId": {"name": signature.name}}, signature)
+    request = task_def_of(task)
+    if request is not None:
+        signature = TaskSignature.from_request(request)
+        return TaskReference(signature.name, {"taskDefId": {"name": signature.name}}, signature)
+    if callable(task):
+        raise WorkflowDefinitionError(
+            f"{getattr(task, '__qualname__', task)!r} is not a registered TaskDef: decorate it "
+            "with @canter.task, or pass the TaskDef's name"
+        )
+    raise WorkflowDefinitionError(
+        f"execute() needs a TaskDef name, a @canter.task function, a PutTaskDefRequest or a "
+        f"format string, not {task!r}"
+    )
+
+
+def compile_arguments(args: tuple[Any, ...], scope: Scope) -> list[dict[str, Any]]:
+    return [compile_assignment(arg, scope) for arg in args]
