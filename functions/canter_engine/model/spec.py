@@ -8,9 +8,9 @@ Constructs that parse but are not executed yet are refused by
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 VariableType = Literal[
@@ -40,6 +40,9 @@ MutationType = Literal[
     "OR",
     "POW",
 ]
+# proto3 JSON writes 64-bit integers as strings; both forms are read.
+Int64 = Annotated[int, PlainSerializer(str, return_type=str, when_used="json")]
+
 AccessLevel = Literal["PUBLIC_VAR", "PRIVATE_VAR", "INHERITED_VAR"]
 WaitStrategy = Literal["WAIT_FOR_ALL", "WAIT_FOR_FIRST", "WAIT_FOR_ANY"]
 FailureType = Literal["FAILURE_TYPE_ERROR", "FAILURE_TYPE_EXCEPTION"]
@@ -180,7 +183,7 @@ class Empty(Message):
 
 class ExponentialBackoff(Message):
     base_interval_ms: int = 0
-    max_delay_ms: int = 0
+    max_delay_ms: Int64 = 0
     multiplier: float = 0.0
 
 
@@ -337,7 +340,7 @@ class InterruptDef(Message):
 
 
 class ThreadRetentionPolicy(Message):
-    seconds_after_thread_termination: int | None = None
+    seconds_after_thread_termination: Int64 | None = None
 
 
 class ThreadSpec(Message):
@@ -348,7 +351,7 @@ class ThreadSpec(Message):
 
 
 class WorkflowRetentionPolicy(Message):
-    seconds_after_wf_termination: int | None = None
+    seconds_after_wf_termination: Int64 | None = None
 
 
 class ParentWfSpecReference(Message):

@@ -1,0 +1,190 @@
+"""Drives the pure core the way the runtime does, with a fake clock.
+
+Workflows are compiled by the official LittleHorse SDK, so every test also
+proves that LittleHorse's JSON is accepted unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from google.protobuf.json_format import MessageToDict
+from littlehorse.workflow import Workflow, WorkflowThread
+
+from canter_engine.core import Blueprint, Transition, WfRunState, apply
+from canter_engine.core.effects import ScheduleTask, StartTimer
+from canter_engine.core.events import (
+    Event,
+    ExternalEventPosted,
+    RunRequested,
+    TaskReported,
+    TaskStarted,
+    TimerFired,
+)
+from canter_engine.model import values
+from canter_engine.model.spec import (
+    NameId,
+    PutWfSpecRequest,
+    TaskDef,
+    VariableDef,
+    WfSpec,
+    WfSpecId,
+)
+from canter_engine.model.validate import parse_request, validate_wf_spec
+
+START = 1_700_000_000_000
+
+
+def compile_lh(name: str, fn: Callable[[WorkflowThread], None]) -> dict[str, Any]:
+    """The PutWfSpecRequest JSON LittleHorse's own SDK compiles."""
+    return MessageToDict(Workflow(name, fn).compile())
+
+
+def task_def(name: str, *input_types: str, queue: str | None = None) -> TaskDef:
+    return TaskDef(
+        id=NameId(name=name),
+        input_vars=tuple(VariableDef(name=f"arg{i}", type=t) for i, t in enumerate(input_types)),  # type: ignore[arg-type]
+        task_queue=queue or name,
+    )
+
+
+class Harness:
+    def __init__(
+        self,
+        fn: Callable[[WorkflowThread], None] | dict[str, Any],
+        tasks: dict[str, tuple[str, ...]] | None = None,
+        events: set[str] | None = None,
+        name: str = "wf",
+    ) -> None:
+        self.request_json = compile_lh(name, fn) if callable(fn) else fn
+        request = parse_request(PutWfSpecRequest, self.request_json)
+        assert request.to_json() == self.request_json, "LittleHorse JSON must parse unchanged"
+        task_defs = {n: task_def(n, *types) for n, types in (tasks or {}).items()}
+        validate_wf_spec(request, task_defs, events or set())
+        spec = WfSpec(
+            id=WfSpecId(name=request.name),
+            thread_specs=request.thread_specs,
+            entrypoint_thread_name=request.entrypoint_thread_name,
+        )
+        self.bp = Blueprint(spec, task_defs)
+        self.state: WfRunState | None = None
+        self.now = START
+        self.records: dict[str, dict[str, Any]] = {}
+        self.timers: list[Any] = []
+        self.sent: list[ScheduleTask] = []
+        self.last: Transition | None = None
+
+    # --- driving ------------------------------------------------------------
+
+    def apply(self, event: Event) -> Transition:
+        transition = apply(self.bp, self.state, event)
+        self.last = transition
+        self.state = transition.state
+        for record in transition.records:
+            self.records[record.sk] = record.to_json()
+        for effect in transition.effects:
+            if isinstance(effect, StartTimer):
+                self.timers.append(effect.timer)
+            else:
+                self.sent.append(effect)
+        return transition
+
+    def tick(self, ms: int = 1) -> int:
+        self.now += ms
+        return self.now
+
+    def run(self, **variables: Any) -> Transition:
+        return self.apply(
+            RunRequested("wf-1", self.bp.spec.id.name, 0, 0, variables, self.tick())
+        )
+
+    def in_flight(self) -> ScheduleTask:
+        """The one task attempt the WfRun waits on."""
+        assert self.state is not None
+        (task_run,) = self.state.task_runs.values()
+        number = len(task_run.attempts) - 1
+        return next(
+            s for s in reversed(self.sent)
+            if s.task_guid == task_run.guid and s.attempt_number == number
+        )
+
+    def task_input(self) -> list[Any]:
+        return [values.decode(v["value"]) for v in self.in_flight().scheduled_task["variables"]]
+
+    def start(self) -> Transition:
+        task = self.in_flight()
+        return self.apply(TaskStarted(task.task_guid, task.attempt_number, self.tick(), "w"))
+
+    def succeed(self, output: Any = None) -> Transition:
+        task = self.in_flight()
+        return self.apply(
+            TaskReported(task.task_guid, task.attempt_number, "TASK_SUCCESS", self.tick(), output)
+        )
+
+    def fail(self, message: str = "boom") -> Transition:
+        task = self.in_flight()
+        return self.apply(
+            TaskReported(
+                task.task_guid,
+                task.attempt_number,
+                "TASK_FAILED",
+                self.tick(),
+                error_type="TASK_FAILURE",
+                error_message=message,
+            )
+        )
+
+    def throw(self, name: str, message: str = "", content: Any = None) -> Transition:
+        task = self.in_flight()
+        return self.apply(
+            TaskReported(
+                task.task_guid,
+                task.attempt_number,
+                "TASK_EXCEPTION",
+                self.tick(),
+                exception_name=name,
+                exception_message=message,
+                exception_content=content,
+            )
+        )
+
+    def post(self, def_name: str, content: Any = None, guid: str | None = None) -> Transition:
+        guid = guid or f"guid-{len(self.records)}-{self.now}"
+        return self.apply(ExternalEventPosted(def_name, guid, content, self.tick()))
+
+    def fire(self, kind: str) -> Transition:
+        """Advance the clock to the latest timer of ``kind`` and fire it."""
+        timer = next(t for t in reversed(self.timers) if t.kind == kind)
+        self.now = max(self.now, timer.due)
+        return self.apply(TimerFired(timer, self.now))
+
+    # --- reading --------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        assert self.state is not None
+        return self.state.status
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        assert self.state is not None
+        return self.state.variables[0]
+
+    def node_runs(self, thread: int = 0) -> list[dict[str, Any]]:
+        prefix = f"node#{thread:06d}#"
+        return [v for k, v in sorted(self.records.items()) if k.startswith(prefix)]
+
+    def path(self, thread: int = 0) -> list[str]:
+        """The NodeRun sequence: node names with their type suffix stripped to the name."""
+        return [n["nodeName"] for n in self.node_runs(thread)]
+
+    def statuses(self, thread: int = 0) -> list[str]:
+        return [n.get("status", "STARTING") for n in self.node_runs(thread)]
+
+    def task_run(self, guid: str) -> dict[str, Any]:
+        return self.records[f"task#{guid}"]
+
+    def failure(self) -> dict[str, Any]:
+        failed = [n for n in self.node_runs() if n.get("failures")]
+        return failed[-1]["failures"][-1]

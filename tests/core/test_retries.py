@@ -1,0 +1,108 @@
+"""Retries, exponential backoff, timeouts, business exceptions and stale reports."""
+
+from littlehorse.model import ExponentialBackoffRetryPolicy
+from littlehorse.workflow import WorkflowThread
+
+from canter_engine.core.events import TaskReported
+
+from tests.core.harness import Harness
+
+
+def flaky(retries: int, **options: object):  # type: ignore[no-untyped-def]
+    def wf_fn(wf: WorkflowThread) -> None:
+        wf.execute("charge", 10, retries=retries, **options)
+
+    return wf_fn
+
+
+def test_a_task_that_fails_twice_succeeds_on_its_third_attempt() -> None:
+    h = Harness(flaky(2), tasks={"charge": ("INT",)})
+    h.run()
+    h.fail("card declined")
+    h.fail("card declined")
+    assert h.in_flight().attempt_number == 2
+    h.succeed("ok")
+    assert h.status == "COMPLETED"
+    attempts = h.task_run("0-1")["attempts"]
+    assert [a["status"] for a in attempts] == ["TASK_FAILED", "TASK_FAILED", "TASK_SUCCESS"]
+    assert [s.attempt_number for s in h.sent] == [0, 1, 2]
+
+
+def test_retries_spent_fail_the_workflow_with_task_failure() -> None:
+    h = Harness(flaky(1), tasks={"charge": ("INT",)})
+    h.run()
+    h.fail("a")
+    h.fail("b")
+    assert h.status == "ERROR"
+    failure = h.failure()
+    assert failure["failureName"] == "TASK_FAILURE"
+    assert "attempt 1 ended TASK_FAILED: b" in failure["message"]
+    assert h.state is not None and h.state.task_runs == {}
+
+
+def test_exponential_backoff_waits_on_a_timer_between_attempts() -> None:
+    policy = ExponentialBackoffRetryPolicy(base_interval_ms=500, multiplier=3, max_delay_ms=2000)
+    h = Harness(flaky(3, exponential_backoff=policy), tasks={"charge": ("INT",)})
+    h.run()
+    delays = []
+    for _ in range(3):
+        failed_at = h.now + 1
+        h.fail()
+        retry = h.timers[-1]
+        assert retry.kind == "TASK_RETRY"
+        delays.append(retry.due - failed_at)
+        assert h.task_run("0-1")["status"] == "TASK_PENDING"
+        h.fire("TASK_RETRY")
+    assert delays == [500, 1500, 2000]
+    h.succeed()
+    assert h.status == "COMPLETED"
+
+
+def test_a_timed_out_attempt_is_retried_then_fails_with_timeout() -> None:
+    h = Harness(flaky(1, timeout_seconds=5), tasks={"charge": ("INT",)})
+    h.run()
+    h.fire("TASK_TIMEOUT")
+    assert h.in_flight().attempt_number == 1
+    assert h.timers[-1].due == h.now + 5000
+    h.fire("TASK_TIMEOUT")
+    assert h.status == "ERROR"
+    assert h.failure()["failureName"] == "TIMEOUT"
+    statuses = [a["status"] for a in h.task_run("0-1")["attempts"]]
+    assert statuses == ["TASK_TIMEOUT", "TASK_TIMEOUT"]
+
+
+def test_a_business_exception_is_not_retried_and_ends_in_exception() -> None:
+    h = Harness(flaky(5), tasks={"charge": ("INT",)})
+    h.run()
+    h.throw("out-of-stock", "no more widgets", {"sku": "w-1"})
+    assert h.status == "EXCEPTION"
+    failure = h.failure()
+    assert failure == {
+        "failureName": "out-of-stock",
+        "message": "no more widgets",
+        "content": {"jsonObj": '{"sku":"w-1"}'},
+    }
+    assert len(h.sent) == 1
+
+
+def test_a_report_for_an_old_attempt_or_a_repeated_report_changes_nothing() -> None:
+    h = Harness(flaky(2), tasks={"charge": ("INT",)})
+    h.run()
+    first = h.in_flight()
+    h.fail()
+    before = h.state
+    stale = h.apply(TaskReported(first.task_guid, 0, "TASK_SUCCESS", h.tick(), "late"))
+    assert not stale.applied and stale.state is before and stale.effects == []
+    h.succeed("done")
+    done = h.state
+    again = h.apply(TaskReported(first.task_guid, 1, "TASK_SUCCESS", h.tick(), "again"))
+    assert not again.applied and again.state is done
+    assert h.status == "COMPLETED"
+
+
+def test_a_late_timeout_for_a_reported_attempt_is_ignored() -> None:
+    h = Harness(flaky(0, timeout_seconds=5), tasks={"charge": ("INT",)})
+    h.run()
+    h.succeed()
+    assert not h.fire("TASK_TIMEOUT").applied
+    assert h.status == "COMPLETED"

@@ -1,0 +1,70 @@
+"""TASK: input assignment, dispatch as a ScheduledTask, output of the first success."""
+
+from littlehorse.workflow import WorkflowThread
+
+from tests.core.harness import START, Harness
+
+
+def two_tasks(wf: WorkflowThread) -> None:
+    name = wf.declare_str("name").required()
+    greeting = wf.execute("greet", name)
+    wf.execute("shout", greeting.with_json_path("$.text"))
+
+
+def test_a_task_gets_its_inputs_and_its_output_feeds_the_next_task() -> None:
+    h = Harness(two_tasks, tasks={"greet": ("STR",), "shout": ("STR",)})
+    h.run(name="Ada")
+    assert h.task_input() == ["Ada"]
+    h.succeed({"text": "hello Ada"})
+    assert h.task_input() == ["hello Ada"]
+    h.succeed("HELLO ADA")
+    assert h.status == "COMPLETED"
+    assert h.path() == ["0-entrypoint-ENTRYPOINT", "1-greet-TASK", "2-shout-TASK", "3-exit-EXIT"]
+    assert h.statuses() == ["COMPLETED"] * 4
+    assert h.node_runs()[2]["output"] == {"str": "HELLO ADA"}
+
+
+def test_the_scheduled_task_is_littlehorses_message() -> None:
+    h = Harness(two_tasks, tasks={"greet": ("STR",), "shout": ("STR",)})
+    h.run(name="Ada")
+    (task,) = h.sent
+    assert task.task_queue == "greet"
+    assert task.scheduled_task == {
+        "taskRunId": {"wfRunId": {"id": "wf-1"}, "taskGuid": "0-1"},
+        "taskDefId": {"name": "greet"},
+        "attemptNumber": 0,
+        "variables": [{"varName": "arg0", "value": {"str": "Ada"}}],
+        "createdAt": "2023-11-14T22:13:20.001Z",
+        "source": {
+            "taskNode": {
+                "nodeRunId": {"wfRunId": {"id": "wf-1"}, "threadRunNumber": 0, "position": 1}
+            },
+            "wfSpecId": {"name": "wf", "majorVersion": 0, "revision": 0},
+        },
+    }
+    (timer,) = h.timers
+    assert (timer.kind, timer.due) == ("TASK_TIMEOUT", START + 1 + 60_000)
+
+
+def test_a_started_task_is_running_and_its_taskrun_says_so() -> None:
+    h = Harness(two_tasks, tasks={"greet": ("STR",), "shout": ("STR",)})
+    h.run(name="Ada")
+    h.start()
+    assert h.task_run("0-1")["status"] == "TASK_RUNNING"
+    h.succeed({"text": "x"})
+    run = h.task_run("0-1")
+    assert run["status"] == "TASK_SUCCESS"
+    assert run["attempts"][0]["output"] == {"jsonObj": '{"text":"x"}'}
+
+
+def test_a_task_input_of_the_wrong_type_fails_the_node_with_var_sub_error() -> None:
+    def wf_fn(wf: WorkflowThread) -> None:
+        data = wf.declare_json_obj("data")
+        wf.execute("greet", data.with_json_path("$.n"))
+
+    h = Harness(wf_fn, tasks={"greet": ("STR",)})
+    h.run(data={"n": 5})
+    assert h.status == "ERROR"
+    assert h.failure()["failureName"] == "VAR_SUB_ERROR"
+    assert "input 'arg0' of TaskDef 'greet' is STR, got INT" in h.failure()["message"]
+    assert h.sent == []
