@@ -1,0 +1,478 @@
+"""Golden equivalence: Canter's builder and LittleHorse's compile the same workflows alike.
+
+Each case is one construct of the programming model written twice, once
+with ``canter`` and once with ``littlehorse-client`` 1.3.0; the official
+SDK's ``Workflow(...).compile()`` through ``MessageToDict`` is the expected
+JSON. Where the two APIs are identical the same function serves both;
+where they differ (Canter's ``sleep_seconds`` for LittleHorse's ``sleep``,
+``wait_for_threads(a, b)`` for ``SpawnedThreads.from_list(a, b)``, string
+enums for protobuf enums, workflow-wide task defaults as constructor
+arguments) the two definitions sit side by side. The dicts are compared
+whole, with no normalisation: none is needed.
+
+Canter accepts a few things the LittleHorse SDK refuses (a TIMESTAMP
+default, a TIMESTAMP for ``sleep_until``, comparisons on node outputs, a
+BOOL variable as a condition); those have no golden counterpart and are
+pinned down by the per-construct tests instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import canter
+import pytest
+from canter import WorkflowThread
+from canter_engine.model.spec import PutWfSpecRequest
+from google.protobuf.json_format import MessageToDict
+from littlehorse.model import (
+    ExponentialBackoffRetryPolicy,
+    LHErrorType,
+    VariableMutationType,
+    WaitForThreadsStrategy,
+)
+from littlehorse.workflow import SpawnedThreads
+from littlehorse.workflow import Workflow as LHWorkflow
+from littlehorse.workflow import WorkflowThread as LHThread
+
+Entrypoint = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Golden:
+    name: str
+    canter: Entrypoint
+    littlehorse: Entrypoint | None = None
+    canter_options: dict[str, Any] | None = None
+    littlehorse_setup: Callable[[LHWorkflow], None] | None = None
+
+
+# --- 1. Variables: every type, defaults, flags and access levels ----------------
+
+
+def variables(wf: Any) -> None:
+    wf.declare_int("count", 5).required()
+    wf.declare_str("email").searchable().masked()
+    wf.declare_double("ratio", 0.5)
+    wf.declare_bool("approved", False)
+    wf.declare_bytes("blob", b"\x00\xffdata")
+    wf.declare_json_obj("order", {"id": 7, "items": ["a", "b"]}).searchable_on("$.id", "INT")
+    wf.declare_json_arr("tags", ["x", 1, None]).as_public()
+    wf.declare_timestamp("due").as_inherited()
+    wf.declare_wf_run_id("parent")
+    wf.declare_str("note").with_access_level("PUBLIC_VAR")
+
+
+def lh_variables(wf: LHThread) -> None:
+    from littlehorse.model import VariableType, WfRunVariableAccessLevel
+
+    wf.declare_int("count", 5).required()
+    wf.declare_str("email").searchable().masked()
+    wf.declare_double("ratio", 0.5)
+    wf.declare_bool("approved", False)
+    wf.declare_bytes("blob", b"\x00\xffdata")
+    wf.declare_json_obj("order", {"id": 7, "items": ["a", "b"]}).searchable_on(
+        "$.id", VariableType.INT
+    )
+    wf.declare_json_arr("tags", ["x", 1, None]).as_public()
+    wf.declare_timestamp("due").as_inherited()
+    wf.declare_wf_run_id("parent")
+    wf.declare_str("note").with_access_level(WfRunVariableAccessLevel.PUBLIC_VAR)
+
+
+# --- 2. Tasks: arguments of every kind, retries, timeouts and backoff ----------
+
+
+def tasks(wf: Any, backoff: Any) -> None:
+    order = wf.declare_json_obj("order")
+    total = wf.declare_double("total")
+    wf.execute("ping")
+    priced = wf.execute(
+        "price-order",
+        order,
+        order.with_json_path("$.items"),
+        42,
+        2.5,
+        True,
+        "eur",
+        {"k": "v"},
+        [1, 2],
+        retries=3,
+        timeout_seconds=30,
+        exponential_backoff=backoff,
+    )
+    total.assign(priced.with_json_path("$.total"))
+    wf.execute("charge", priced, priced.with_json_path("$.currency"))
+
+
+def canter_tasks(wf: WorkflowThread) -> None:
+    tasks(wf, canter.ExponentialBackoff(base_interval_ms=500, max_delay_ms=60_000, multiplier=2.0))
+
+
+def lh_tasks(wf: LHThread) -> None:
+    tasks(
+        wf, ExponentialBackoffRetryPolicy(base_interval_ms=500, max_delay_ms=60_000, multiplier=2.0)
+    )
+
+
+# --- 3. A task given as a registered function compiles like one given by name ---
+
+
+@canter.task(name="greet")
+def greet(name: str, times: int) -> str:
+    return name * times
+
+
+def canter_registered_task(wf: WorkflowThread) -> None:
+    name = wf.declare_str("name").required()
+    greeting = wf.declare_str("greeting")
+    greeting.assign(wf.execute(greet, name, 2))
+
+
+def lh_registered_task(wf: LHThread) -> None:
+    name = wf.declare_str("name").required()
+    greeting = wf.declare_str("greeting")
+    greeting.assign(wf.execute("greet", name, 2))
+
+
+# --- 4. Every mutation ------------------------------------------------------------
+
+
+def mutations(wf: Any, op: Any) -> None:
+    count = wf.declare_int("count", 0)
+    ratio = wf.declare_double("ratio", 1.0)
+    text = wf.declare_str("text", "")
+    items = wf.declare_json_arr("items", [])
+    doc = wf.declare_json_obj("doc", {})
+    out = wf.execute("produce")
+    count.assign(out.with_json_path("$.n"))
+    wf.mutate(count, op.ADD, 1)
+    wf.mutate(count, op.SUBTRACT, 2)
+    wf.mutate(ratio, op.MULTIPLY, count)
+    wf.mutate(ratio, op.DIVIDE, 4.0)
+    wf.mutate(text, op.ADD, "suffix")
+    wf.mutate(items, op.ADD, "one")
+    wf.mutate(items, op.EXTEND, ["two", "three"])
+    wf.mutate(items, op.REMOVE_IF_PRESENT, "one")
+    wf.mutate(items, op.REMOVE_INDEX, 0)
+    wf.mutate(doc, op.REMOVE_KEY, "stale")
+    wf.mutate(doc.with_json_path("$.status"), op.ASSIGN, "done")
+    wf.execute("consume", count, ratio, text, items, doc)
+
+
+def canter_mutations(wf: WorkflowThread) -> None:
+    mutations(wf, canter.VariableMutationType)
+
+
+def lh_mutations(wf: LHThread) -> None:
+    mutations(wf, VariableMutationType)
+
+
+# --- 5. Format strings and expressions --------------------------------------------
+
+
+def formats_and_expressions(wf: Any) -> None:
+    name = wf.declare_str("name", "world")
+    count = wf.declare_int("count", 1)
+    total = wf.declare_double("total", 0.0)
+    tags = wf.declare_json_arr("tags", ["a"])
+    message = wf.declare_str("message")
+    wf.execute("log", wf.format("Hello {0}, you are #{1}", name, count))
+    message.assign(wf.format("{0}!", name))
+    count.assign(count.add(1).multiply(3).subtract(2).divide(2))
+    total.assign(total.add(count))
+    tags.assign(tags.extend(["b"]).remove_if_present("a").remove_index(0))
+    wf.execute("report", count.multiply(2), tags.remove_key("x"))
+
+
+# --- 6. Conditions: every comparator, if / else-if / else -------------------------
+
+
+def conditions(wf: Any) -> None:
+    n = wf.declare_int("n", 3)
+    s = wf.declare_str("s", "b")
+    arr = wf.declare_json_arr("arr", ["a", "b"])
+    wf.do_if(n.is_equal_to(1), lambda t: t.execute("equal"))
+    wf.do_if(n.is_not_equal_to(1), lambda t: t.execute("not-equal"))
+    wf.do_if(n.is_greater_than(1), lambda t: t.execute("gt"), lambda t: t.execute("not-gt"))
+    wf.do_if(n.is_greater_than_eq(2), lambda t: t.execute("gte"))
+    wf.do_if(n.is_less_than(4), lambda t: n.assign(4))
+    wf.do_if(n.is_less_than_eq(4), lambda t: t.execute("lte"))
+    wf.do_if(s.is_in(arr), lambda t: t.execute("in"))
+    wf.do_if(s.is_not_in(["x", "y"]), lambda t: t.execute("not-in"))
+    wf.do_if(arr.does_contain("a"), lambda t: t.execute("contains"))
+    wf.do_if(arr.does_not_contain(s), lambda t: t.execute("lacks"))
+
+
+def else_if_chain(wf: Any) -> None:
+    score = wf.declare_int("score").required()
+    grade = wf.declare_str("grade")
+    wf.do_if(score.is_greater_than_eq(90), lambda t: grade.assign("A")).do_else_if(
+        score.is_greater_than_eq(80), lambda t: t.execute("grade-b", score)
+    ).do_else_if(score.is_greater_than_eq(70), lambda t: grade.assign("C")).do_else(
+        lambda t: t.execute("fail-student", score)
+    )
+    wf.execute("publish", grade)
+
+
+# --- 7. Loops ----------------------------------------------------------------------
+
+
+def loops(wf: Any) -> None:
+    i = wf.declare_int("i", 0)
+    results = wf.declare_json_arr("results", [])
+
+    def body(t: Any) -> None:
+        results.assign(results.add(t.execute("work", i)))
+        i.assign(i.add(1))
+        t.do_if(i.is_equal_to(5), lambda u: u.execute("halfway"))
+
+    wf.do_while(i.is_less_than(10), body)
+    wf.do_while(i.is_greater_than(0), lambda t: i.assign(i.subtract(1)))
+
+
+# --- 8. Ending: complete with a value, fail with content, in branches --------------
+
+
+def endings(wf: Any) -> None:
+    amount = wf.declare_int("amount").required()
+    wf.do_if(
+        amount.is_less_than(0),
+        lambda t: t.fail("negative-amount", "amount must not be negative", amount),
+    )
+    wf.do_if(amount.is_equal_to(0), lambda t: t.complete())
+    outcome = wf.declare_str("outcome")
+    outcome.assign(wf.execute("settle", amount))
+    wf.do_if(
+        outcome.is_equal_to("rejected"),
+        lambda t: t.fail("rejected", "the bank said no"),
+    )
+    wf.complete(outcome)
+
+
+# --- 9. External events and sleeping ----------------------------------------------
+
+
+def events_and_sleep(wf: Any, sleep_seconds: Callable[[Any], None]) -> None:
+    order_id = wf.declare_str("order-id").required()
+    delay = wf.declare_int("delay", 60)
+    wake_at = wf.declare_int("wake-at")
+    payment = wf.declare_json_obj("payment")
+    payment.assign(wf.wait_for_event("payment-received", timeout=3600))
+    wf.execute("record", wf.wait_for_event("shipment", correlation_id=order_id))
+    sleep_seconds(30)
+    sleep_seconds(delay)
+    wf.sleep_until(wake_at)
+    wf.execute("done", payment.with_json_path("$.amount"))
+
+
+def canter_events_and_sleep(wf: WorkflowThread) -> None:
+    events_and_sleep(wf, wf.sleep_seconds)
+
+
+def lh_events_and_sleep(wf: LHThread) -> None:
+    events_and_sleep(wf, wf.sleep)
+
+
+# --- 10. Child threads: spawn, spawn for each, wait --------------------------------
+
+
+def child(t: Any) -> None:
+    t.declare_str("who")
+    t.execute("child-work")
+
+
+def item_worker(t: Any) -> None:
+    item = t.declare_json_obj("INPUT")
+    t.execute("process-item", item)
+
+
+def canter_child_threads(wf: WorkflowThread) -> None:
+    items = wf.declare_json_arr("items", [{"id": 1}])
+    name = wf.declare_str("name", "n")
+    first = wf.spawn_thread(child, "first-child", input={"who": name})
+    second = wf.spawn_thread(child, "second-child", {"who": "literal"})
+    wf.wait_for_threads(first, second)
+    each = wf.spawn_thread_for_each(items, item_worker, "per-item", input={"who": name})
+    wf.wait_for_threads(each, strategy="WAIT_FOR_ANY")
+
+
+def lh_child_threads(wf: LHThread) -> None:
+    items = wf.declare_json_arr("items", [{"id": 1}])
+    name = wf.declare_str("name", "n")
+    first = wf.spawn_thread(child, "first-child", input={"who": name})
+    second = wf.spawn_thread(child, "second-child", {"who": "literal"})
+    wf.wait_for_threads(SpawnedThreads.from_list(first, second))
+    each = wf.spawn_thread_for_each(items, item_worker, "per-item", input={"who": name})
+    wf.wait_for_threads(each, strategy=WaitForThreadsStrategy.WAIT_FOR_ANY)
+
+
+# --- 11. Failure handling: exceptions, errors, anything, and children's failures ---
+
+
+def handler(t: Any) -> None:
+    t.execute("compensate")
+
+
+def canter_failure_handlers(wf: WorkflowThread) -> None:
+    items = wf.declare_json_arr("items", [1, 2])
+    charge = wf.execute("charge")
+    wf.handle_exception(charge, handler, "card-declined")
+    wf.handle_exception(charge, handler)
+    wf.handle_error(charge, handler, canter.ErrorType.TIMEOUT)
+    wf.handle_error(charge, handler)
+    ship = wf.execute("ship")
+    wf.handle_any_failure(ship, handler)
+    each = wf.spawn_thread_for_each(items, item_worker, "per-item")
+    waited = wf.wait_for_threads(each)
+    waited.handle_exception_on_child(handler, "bad-item")
+    waited.handle_error_on_child(handler, "TASK_FAILURE")
+    waited.handle_any_failure_on_child(handler)
+
+
+def lh_failure_handlers(wf: LHThread) -> None:
+    items = wf.declare_json_arr("items", [1, 2])
+    charge = wf.execute("charge")
+    wf.handle_exception(charge, handler, "card-declined")
+    wf.handle_exception(charge, handler)
+    wf.handle_error(charge, handler, LHErrorType.TIMEOUT)
+    wf.handle_error(charge, handler)
+    ship = wf.execute("ship")
+    wf.handle_any_failure(ship, handler)
+    each = wf.spawn_thread_for_each(items, item_worker, "per-item")
+    waited = wf.wait_for_threads(each)
+    waited.handle_exception_on_child(handler, "bad-item")
+    waited.handle_error_on_child(handler, LHErrorType.TASK_FAILURE)
+    waited.handle_any_failure_on_child(handler)
+
+
+# --- 12. Interrupts -------------------------------------------------------------------
+
+
+def interrupts(wf: Any) -> None:
+    status = wf.declare_str("status", "running")
+
+    def on_cancel(t: Any) -> None:
+        reason = t.declare_str("INPUT")
+        status.assign("cancelled")
+        t.execute("notify-cancel", reason)
+
+    wf.add_interrupt_handler("cancel-order", on_cancel)
+    wf.add_interrupt_handler("pause", lambda t: t.sleep_until(t.declare_int("until")))
+    wf.execute("long-task", status)
+
+
+# --- 13. Workflow-wide task defaults and a task chosen at run time ---------------------
+
+
+def defaults_and_dynamic_task(wf: Any) -> None:
+    kind = wf.declare_str("kind", "email")
+    wf.execute("uses-defaults")
+    wf.execute("overrides", retries=1, timeout_seconds=5)
+    wf.execute(wf.format("notify-{0}", kind), "hello")
+    wf.execute(kind)
+
+
+def lh_defaults(wf: LHWorkflow) -> None:
+    wf.with_retry_policy(retries=4)
+    wf.with_task_timeout_seconds(20)
+
+
+# --- 14. A whole order workflow, every construct together -------------------------------
+
+
+def order_workflow(wf: Any) -> None:
+    order = wf.declare_json_obj("order").required()
+    attempts = wf.declare_int("attempts", 0)
+    approved = wf.declare_bool("approved", False)
+    receipt = wf.declare_str("receipt")
+
+    def pay(t: Any) -> None:
+        attempts.assign(attempts.add(1))
+        result = t.execute("charge-card", order.with_json_path("$.card"), attempts)
+        approved.assign(result.with_json_path("$.ok"))
+        t.do_if(approved.is_equal_to(False), lambda u: u.sleep_until(attempts))
+
+    wf.do_while(approved.is_equal_to(False), pay)
+    wf.do_if(attempts.is_greater_than(3), lambda t: t.fail("too-many-attempts", "gave up"))
+    confirmation = wf.wait_for_event("warehouse-confirmed", timeout=86_400)
+    wf.handle_error(confirmation, lambda t: t.execute("escalate", order))
+    receipt.assign(wf.format("order {0}: {1}", order.with_json_path("$.id"), confirmation))
+    wf.complete(receipt)
+
+
+GOLDEN = [
+    Golden("variables", variables, lh_variables),
+    Golden("tasks", canter_tasks, lh_tasks),
+    Golden("registered-task", canter_registered_task, lh_registered_task),
+    Golden("mutations", canter_mutations, lh_mutations),
+    Golden("formats-and-expressions", formats_and_expressions),
+    Golden("conditions", conditions),
+    Golden("else-if-chain", else_if_chain),
+    Golden("loops", loops),
+    Golden("endings", endings),
+    Golden("events-and-sleep", canter_events_and_sleep, lh_events_and_sleep),
+    Golden("child-threads", canter_child_threads, lh_child_threads),
+    Golden("failure-handlers", canter_failure_handlers, lh_failure_handlers),
+    Golden("interrupts", interrupts),
+    Golden(
+        "defaults-and-dynamic-task",
+        defaults_and_dynamic_task,
+        canter_options={"task_retries": 4, "task_timeout_seconds": 20},
+        littlehorse_setup=lh_defaults,
+    ),
+    Golden("order", order_workflow),
+]
+
+
+def compile_littlehorse(case: Golden) -> dict[str, Any]:
+    workflow = LHWorkflow(case.name, case.littlehorse or case.canter)
+    if case.littlehorse_setup is not None:
+        case.littlehorse_setup(workflow)
+    compiled: dict[str, Any] = MessageToDict(workflow.compile())
+    return compiled
+
+
+def compile_canter(case: Golden) -> dict[str, Any]:
+    return canter.Workflow(case.name, case.canter, **(case.canter_options or {})).compile()
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[case.name for case in GOLDEN])
+def test_canter_compiles_like_littlehorse(case: Golden) -> None:
+    assert compile_canter(case) == compile_littlehorse(case)
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[case.name for case in GOLDEN])
+def test_compiled_workflow_is_accepted_by_the_engine_model(case: Golden) -> None:
+    compiled = compile_canter(case)
+    parsed = PutWfSpecRequest.model_validate(compiled)
+    assert set(parsed.thread_specs) == set(compiled["threadSpecs"])
+    for name, thread in compiled["threadSpecs"].items():
+        assert set(parsed.thread_specs[name].nodes) == set(thread["nodes"])
+
+
+def test_golden_cases_cover_every_node_kind_and_mutation() -> None:
+    kinds: set[str] = set()
+    operations: set[str] = set()
+    for case in GOLDEN:
+        for thread in compile_canter(case)["threadSpecs"].values():
+            for node in thread["nodes"].values():
+                kinds |= set(node) - {"outgoingEdges", "failureHandlers"}
+                for edge in node.get("outgoingEdges", []):
+                    operations |= {
+                        m.get("operation", "ASSIGN") for m in edge.get("variableMutations", [])
+                    }
+    assert kinds == {
+        "entrypoint",
+        "exit",
+        "task",
+        "externalEvent",
+        "startThread",
+        "startMultipleThreads",
+        "waitForThreads",
+        "nop",
+        "sleep",
+    }
+    assert operations == {op.value for op in canter.VariableMutationType}
