@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
-from littlehorse.workflow import Workflow, WorkflowThread
-
 from canter_engine.core import Blueprint, Transition, WfRunState, apply
 from canter_engine.core.effects import ScheduleTask, StartTimer
 from canter_engine.core.events import (
@@ -32,6 +29,8 @@ from canter_engine.model.spec import (
     WfSpecId,
 )
 from canter_engine.model.validate import parse_request, validate_wf_spec
+from google.protobuf.json_format import MessageToDict
+from littlehorse.workflow import Workflow, WorkflowThread
 
 START = 1_700_000_000_000
 
@@ -95,9 +94,7 @@ class Harness:
         return self.now
 
     def run(self, **variables: Any) -> Transition:
-        return self.apply(
-            RunRequested("wf-1", self.bp.spec.id.name, 0, 0, variables, self.tick())
-        )
+        return self.apply(RunRequested("wf-1", self.bp.spec.id.name, 0, 0, variables, self.tick()))
 
     def in_flight(self) -> ScheduleTask:
         """The one task attempt the WfRun waits on."""
@@ -105,7 +102,8 @@ class Harness:
         (task_run,) = self.state.task_runs.values()
         number = len(task_run.attempts) - 1
         return next(
-            s for s in reversed(self.sent)
+            s
+            for s in reversed(self.sent)
             if s.task_guid == task_run.guid and s.attempt_number == number
         )
 

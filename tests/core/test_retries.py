@@ -1,9 +1,8 @@
 """Retries, exponential backoff, timeouts, business exceptions and stale reports."""
 
+from canter_engine.core.events import TaskReported
 from littlehorse.model import ExponentialBackoffRetryPolicy
 from littlehorse.workflow import WorkflowThread
-
-from canter_engine.core.events import TaskReported
 
 from tests.core.harness import Harness
 

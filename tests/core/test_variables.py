@@ -2,9 +2,8 @@
 
 from datetime import UTC, datetime
 
-from littlehorse.workflow import WorkflowThread
-
 from canter_engine.model.values import TimestampValue, WfRunIdValue
+from littlehorse.workflow import WorkflowThread
 
 from tests.core.harness import Harness
 

@@ -1,0 +1,202 @@
+"""Microseconds per node transition in the pure core, and WfRun state size.
+
+Prints figures; asserts nothing. Run with ``make bench``.
+
+- a 3-task chain, many WfRuns: every event is a RunWf or a task report;
+- a 1,000-iteration loop of one task: the state must not grow with iterations.
+
+A "transition" is one NodeRun the core moves through (arrival to completion).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from canter_engine.core import Blueprint, WfRunState, apply
+from canter_engine.core.events import Event, RunRequested, TaskReported
+from canter_engine.model.spec import NameId, TaskDef, VariableDef, WfSpec, WfSpecId
+
+TARGET_US = 100.0
+
+
+def _task_def(name: str) -> TaskDef:
+    return TaskDef(
+        id=NameId(name=name), input_vars=(VariableDef(name="n", type="INT"),), task_queue=name
+    )
+
+
+def _edge(sink: str, **extra: Any) -> dict[str, Any]:
+    return {"sinkNodeName": sink, **extra}
+
+
+def _task(name: str, sink: str) -> dict[str, Any]:
+    return {
+        "task": {"taskDefId": {"name": name}, "variables": [{"variableName": "i"}]},
+        "outgoingEdges": [
+            _edge(
+                sink,
+                variableMutations=[
+                    {
+                        "lhsName": "i",
+                        "operation": "ADD",
+                        "rhsAssignment": {"literalValue": {"int": "1"}},
+                    }
+                ],
+            )
+        ],
+    }
+
+
+def _spec(name: str, nodes: dict[str, Any]) -> WfSpec:
+    return WfSpec.model_validate(
+        {
+            "id": WfSpecId(name=name).to_json(),
+            "entrypointThreadName": "entrypoint",
+            "threadSpecs": {
+                "entrypoint": {
+                    "variableDefs": [
+                        {
+                            "varDef": {
+                                "name": "i",
+                                "typeDef": {"primitiveType": "INT"},
+                                "defaultValue": {"int": "0"},
+                            }
+                        }
+                    ],
+                    "nodes": nodes,
+                }
+            },
+        }
+    )
+
+
+def chain_spec() -> WfSpec:
+    return _spec(
+        "chain",
+        {
+            "0-entrypoint-ENTRYPOINT": {"entrypoint": {}, "outgoingEdges": [_edge("1-a-TASK")]},
+            "1-a-TASK": _task("a", "2-b-TASK"),
+            "2-b-TASK": _task("b", "3-c-TASK"),
+            "3-c-TASK": _task("c", "4-exit-EXIT"),
+            "4-exit-EXIT": {"exit": {}},
+        },
+    )
+
+
+def loop_spec(iterations: int) -> WfSpec:
+    less = {
+        "expression": {
+            "lhs": {"variableName": "i"},
+            "comparator": "LESS_THAN",
+            "rhs": {"literalValue": {"int": str(iterations)}},
+        }
+    }
+    return _spec(
+        "loop",
+        {
+            "0-entrypoint-ENTRYPOINT": {"entrypoint": {}, "outgoingEdges": [_edge("1-nop-NOP")]},
+            "1-nop-NOP": {
+                "nop": {},
+                "outgoingEdges": [_edge("2-a-TASK", condition=less), _edge("3-exit-EXIT")],
+            },
+            "2-a-TASK": _task("a", "1-nop-NOP"),
+            "3-exit-EXIT": {"exit": {}},
+        },
+    )
+
+
+class Driver:
+    """Feeds a WfRun its events and times only the core's ``apply``."""
+
+    def __init__(self, bp: Blueprint, render: bool) -> None:
+        self.bp = bp
+        self.render = render
+        self.seconds = 0.0
+        self.transitions = 0
+        self.events = 0
+
+    def step(self, state: WfRunState | None, event: Event) -> WfRunState:
+        started = time.perf_counter()
+        result = apply(self.bp, state, event)
+        if self.render:
+            for record in result.records:
+                record.to_json()
+        self.seconds += time.perf_counter() - started
+        self.events += 1
+        self.transitions += sum(
+            1
+            for r in result.records
+            if r.sk.startswith("node#") and r.obj.status != "RUNNING"  # type: ignore[union-attr]
+        )
+        assert result.state is not None
+        return result.state
+
+    def run_to_end(
+        self, wf_run_id: str, on_state: Callable[[int, WfRunState], None] | None = None
+    ) -> WfRunState:
+        state = self.step(None, RunRequested(wf_run_id, self.bp.spec.id.name, 0, 0, {}, 1))
+        clock = 1
+        reports = 0
+        while state.status == "RUNNING":
+            (task_run,) = state.task_runs.values()
+            clock += 1
+            state = self.step(
+                state,
+                TaskReported(task_run.guid, len(task_run.attempts) - 1, "TASK_SUCCESS", clock, 1),
+            )
+            reports += 1
+            if on_state is not None:
+                on_state(reports, state)
+        return state
+
+    @property
+    def us_per_transition(self) -> float:
+        return self.seconds / self.transitions * 1e6
+
+
+def _sampler(sizes: dict[int, int]) -> Callable[[int, WfRunState], None]:
+    def sample(reports: int, state: WfRunState) -> None:
+        if reports in (10, 100, 999):
+            sizes[reports] = len(json.dumps(state.to_item()))
+
+    return sample
+
+
+def main() -> None:
+    tasks = {n: _task_def(n) for n in "abc"}
+    rows = []
+    for render in (False, True):
+        label = "core + record JSON" if render else "core only"
+        chain = Driver(Blueprint(chain_spec(), tasks), render)
+        for n in range(3000):
+            assert chain.run_to_end(f"c{n}").status == "COMPLETED"
+        rows.append((f"3-task chain, 3,000 WfRuns ({label})", chain))
+
+        sizes = {}
+        loop = Driver(Blueprint(loop_spec(1000), tasks), render)
+        final = loop.run_to_end("loop", _sampler(sizes))
+        assert final.status == "COMPLETED" and final.variables[0]["i"] == 1000
+        rows.append((f"1,000-iteration loop ({label})", loop))
+
+    print(f"{'case':52} {'events':>8} {'transitions':>12} {'us/transition':>14}")
+    for name, driver in rows:
+        per = driver.us_per_transition
+        print(f"{name:52} {driver.events:8d} {driver.transitions:12d} {per:14.1f}")
+    worst = max(d.us_per_transition for _, d in rows)
+    print(
+        f"target: <= {TARGET_US:.0f} us per transition; worst case {worst:.1f} us "
+        f"({'met' if worst <= TARGET_US else 'MISSED'})"
+    )
+    print(
+        "WfRun state item after 10 / 100 / 999 loop iterations: "
+        + " / ".join(f"{sizes[k]} B" for k in (10, 100, 999))
+        + f" (growth 10->999: {sizes[999] / sizes[10]:.3f}x; NodeRuns and TaskRuns are "
+        "separate records)"
+    )
+
+
+if __name__ == "__main__":
+    main()

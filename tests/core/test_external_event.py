@@ -1,0 +1,68 @@
+"""EXTERNAL_EVENT: wait for an event, take one that came first (oldest first), time out."""
+
+from littlehorse.workflow import WorkflowThread
+
+from tests.core.harness import Harness
+
+
+def approval(timeout: int = -1):  # type: ignore[no-untyped-def]
+    def wf_fn(wf: WorkflowThread) -> None:
+        decision = wf.declare_json_obj("decision")
+        wf.execute("prepare")
+        decision.assign(wf.wait_for_event("approve", timeout=timeout))
+
+    return wf_fn
+
+
+def test_an_event_posted_while_waiting_completes_the_node_with_its_content() -> None:
+    h = Harness(approval(), tasks={"prepare": ()}, events={"approve"})
+    h.run()
+    h.succeed()
+    assert h.node_runs()[-1]["status"] == "RUNNING"
+    h.post("approve", {"ok": True}, guid="g1")
+    assert h.status == "COMPLETED"
+    assert h.variables["decision"] == {"ok": True}
+    event = h.records["event#approve#g1"]
+    assert event["claimed"] is True
+    assert event["nodeRunPosition"] == 2
+
+
+def test_events_that_arrive_first_wait_and_the_oldest_is_taken() -> None:
+    h = Harness(approval(), tasks={"prepare": ()}, events={"approve"})
+    h.run()
+    h.post("approve", {"n": 1}, guid="first")
+    h.post("approve", {"n": 2}, guid="second")
+    assert h.records["event#approve#first"].get("claimed") is None
+    h.succeed()
+    assert h.variables["decision"] == {"n": 1}
+    assert h.state is not None
+    assert [e.guid for e in h.state.pending_events] == ["second"]
+
+
+def test_the_same_guid_twice_is_one_event() -> None:
+    h = Harness(approval(), tasks={"prepare": ()}, events={"approve"})
+    h.run()
+    h.post("approve", {"n": 1}, guid="g")
+    assert not h.post("approve", {"n": 1}, guid="g").applied
+
+
+def test_no_event_within_the_timeout_fails_the_node_with_timeout() -> None:
+    h = Harness(approval(timeout=60), tasks={"prepare": ()}, events={"approve"})
+    h.run()
+    h.succeed()
+    h.fire("EVENT_TIMEOUT")
+    assert h.status == "ERROR"
+    assert h.failure()["failureName"] == "TIMEOUT"
+    assert h.node_runs()[-1]["externalEvent"]["timedOut"] is True
+    h.post("approve", {}, guid="late")
+    assert h.status == "ERROR"
+    assert h.records["event#approve#late"].get("claimed") is None
+
+
+def test_an_event_in_time_disarms_the_timeout() -> None:
+    h = Harness(approval(timeout=60), tasks={"prepare": ()}, events={"approve"})
+    h.run()
+    h.succeed()
+    h.post("approve", {"ok": 1})
+    assert not h.fire("EVENT_TIMEOUT").applied
+    assert h.status == "COMPLETED"

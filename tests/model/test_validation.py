@@ -1,0 +1,143 @@
+"""Refusals at registration and at RunWf: each names the thread, node and field."""
+
+import copy
+from typing import Any
+
+import pytest
+from canter_engine.model.spec import PutWfSpecRequest, WfSpec, WfSpecId
+from canter_engine.model.validate import (
+    SpecError,
+    parse_request,
+    validate_run_wf,
+    validate_wf_spec,
+)
+from littlehorse.workflow import WorkflowThread
+
+from tests.core.harness import compile_lh, task_def
+
+TASKS = {"greet": task_def("greet", "STR"), "count": task_def("count", "INT")}
+
+
+def greeter(wf: WorkflowThread) -> None:
+    name = wf.declare_str("name").required()
+    wf.declare_int("times", 1)
+    wf.execute("greet", name)
+    wf.wait_for_event("done")
+
+
+BASE = compile_lh("greeter", greeter)
+NODES = ("threadSpecs", "entrypoint", "nodes")
+
+
+def problems(spec: dict[str, Any], events: frozenset[str] = frozenset({"done"})) -> str:
+    with pytest.raises(SpecError) as caught:
+        validate_wf_spec(parse_request(PutWfSpecRequest, spec), TASKS, events)
+    return str(caught.value)
+
+
+def edited(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    spec = copy.deepcopy(BASE)
+    target = spec
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return spec
+
+
+def test_the_base_spec_is_valid() -> None:
+    validate_wf_spec(parse_request(PutWfSpecRequest, BASE), TASKS, {"done"})
+
+
+def test_missing_or_unknown_entrypoint_thread() -> None:
+    assert "entrypointThreadName: missing" in problems(edited(("entrypointThreadName",), ""))
+    message = problems(edited(("entrypointThreadName",), "main"))
+    assert "thread 'main' is not in threadSpecs" in message
+
+
+def test_edge_to_a_node_that_does_not_exist() -> None:
+    spec = edited((*NODES, "1-greet-TASK", "outgoingEdges"), [{"sinkNodeName": "nowhere"}])
+    assert (
+        "thread 'entrypoint', node '1-greet-TASK', outgoingEdges[0]: sinkNodeName 'nowhere'"
+        in problems(spec)
+    )
+
+
+def test_node_type_not_supported_yet_is_named() -> None:
+    spec = edited((*NODES, "2-done-EXTERNAL_EVENT"), {"userTask": {"userTaskDefName": "x"}})
+    assert "node '2-done-EXTERNAL_EVENT': node type USER_TASK is not supported yet" in problems(
+        spec
+    )
+
+
+def test_unknown_fields_are_refused_not_ignored() -> None:
+    spec = edited((*NODES, "1-greet-TASK", "task", "priority"), 5)
+    message = problems(spec)
+    assert "task.priority: unknown field" in message
+
+
+def test_variable_used_but_not_declared() -> None:
+    spec = edited((*NODES, "1-greet-TASK", "task", "variables"), [{"variableName": "nme"}])
+    message = problems(spec)
+    assert "task.variables[0].variableName: variable 'nme' is not declared" in message
+    assert "(in scope: name, times)" in message
+
+
+def test_literal_of_the_wrong_type() -> None:
+    spec = edited(
+        ("threadSpecs", "entrypoint", "variableDefs", 1, "varDef", "defaultValue"), {"str": "one"}
+    )
+    assert "variableDefs[1] ('times').defaultValue: literal is STR, the variable is INT" in (
+        problems(spec)
+    )
+
+
+def test_task_inputs_that_do_not_match_the_taskdef() -> None:
+    too_many = edited(
+        (*NODES, "1-greet-TASK", "task", "variables"),
+        [{"variableName": "name"}, {"variableName": "name"}],
+    )
+    assert "TaskDef 'greet' takes 1 inputs (arg0: STR), the node gives 2" in problems(too_many)
+    wrong_type = edited((*NODES, "1-greet-TASK", "task", "variables"), [{"variableName": "times"}])
+    assert "input 'arg0' of TaskDef 'greet' is STR, given INT" in problems(wrong_type)
+
+
+def test_unknown_taskdef_and_external_event_def() -> None:
+    spec = edited((*NODES, "1-greet-TASK", "task", "taskDefId"), {"name": "wave"})
+    message = problems(spec, frozenset())
+    assert "TaskDef 'wave' is not registered (PutTaskDef first)" in message
+    assert "ExternalEventDef 'done' is not registered" in message
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    spec = edited((*NODES, "1-greet-TASK", "task", "taskDefId"), {"name": "wave"})
+    spec["entrypointThreadName"] = "nope"
+    with pytest.raises(SpecError) as caught:
+        validate_wf_spec(parse_request(PutWfSpecRequest, spec), TASKS, set())
+    assert len(caught.value.problems) == 3
+
+
+SPEC = WfSpec(
+    id=WfSpecId(name="greeter"),
+    thread_specs=parse_request(PutWfSpecRequest, BASE).thread_specs,
+    entrypoint_thread_name="entrypoint",
+)
+
+
+def test_run_wf_inputs_are_decoded_and_checked() -> None:
+    assert validate_run_wf(SPEC, {"name": {"str": "Ada"}, "times": {"int": "3"}}) == {
+        "name": "Ada",
+        "times": 3,
+    }
+    with pytest.raises(SpecError) as caught:
+        validate_run_wf(SPEC, {"times": {"str": "3"}, "extra": {"int": "1"}})
+    assert caught.value.problems == [
+        "variables.times: is INT, given STR",
+        "variables.extra: WfSpec 'greeter' declares no such input (inputs: name, times)",
+        "variables.name: required input of WfSpec 'greeter' is missing",
+    ]
+
+
+def test_a_malformed_variable_value_is_named() -> None:
+    with pytest.raises(SpecError) as caught:
+        validate_run_wf(SPEC, {"name": {"string": "Ada"}})
+    assert "variables.name: unknown VariableValue field 'string'" in str(caught.value)
