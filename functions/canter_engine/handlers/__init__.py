@@ -1,0 +1,1 @@
+"""Lambda entry points: ``api`` (HTTP API), ``scheduler`` (journal stream), ``timers`` (SQS)."""

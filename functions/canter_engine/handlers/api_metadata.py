@@ -1,0 +1,237 @@
+"""Metadata rpcs: TaskDefs, ExternalEventDefs and versioned WfSpecs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from canter_engine import resources
+from canter_engine.handlers.api_errors import ApiError, invalid, not_found
+from canter_engine.handlers.api_parse import model, optional_int, require_str
+from canter_engine.handlers.runtime import Runtime
+from canter_engine.model import values
+from canter_engine.model.spec import (
+    NameId,
+    PutExternalEventDefRequest,
+    PutTaskDefRequest,
+    PutWfSpecRequest,
+    TaskDef,
+    ThreadVarDef,
+    WfSpec,
+    WfSpecId,
+)
+from canter_engine.model.validate import SpecError, validate_wf_spec
+from canter_engine.store.metadata import AlreadyExists, StoredWfSpec
+from canter_engine.store.queues import QueueMissing
+
+
+def put_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    req = model(PutTaskDefRequest, body)
+    queue = req.task_queue or req.name
+    try:
+        resources.task_queue(queue)
+    except ValueError as exc:
+        raise invalid(f"PutTaskDef {req.name!r}: {exc}") from None
+    url = _ensure_queue(rt, req.name, queue)
+    task_def = TaskDef(
+        id=NameId(name=req.name),
+        input_vars=req.input_vars,
+        return_type=req.return_type,
+        description=req.description,
+        created_at=_now_ts(),
+        task_queue=queue,
+        task_type=req.task_type,
+    )
+    existing = rt.metadata.get_task_def(req.name)
+    if existing is not None:
+        if _without_created(existing) != _without_created(task_def):
+            raise ApiError(
+                "ALREADY_EXISTS",
+                f"TaskDef {req.name!r} already exists with a different definition; TaskDefs "
+                "are immutable, so register the changed one under a new name",
+            )
+        task_def = existing
+    else:
+        rt.metadata.put_task_def(task_def)
+    return {**task_def.to_json(), "queueUrl": url}
+
+
+def get_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    name = require_str(body, "name")
+    task_def = rt.metadata.get_task_def(name)
+    if task_def is None:
+        raise not_found(f"TaskDef {name!r} does not exist; register it with PutTaskDef")
+    try:
+        url = rt.queues.task_queue_url(task_def.task_queue)
+    except QueueMissing:
+        raise ApiError(
+            "FAILED_PRECONDITION",
+            f"TaskDef {name!r} is dispatched to task queue {task_def.task_queue!r}, "
+            "which is not deployed",
+        ) from None
+    return {**task_def.to_json(), "queueUrl": url}
+
+
+def put_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    req = model(PutExternalEventDefRequest, body)
+    if not req.name:
+        raise invalid("PutExternalEventDef: name is required")
+    existing = rt.metadata.get_external_event_def(req.name)
+    stored: dict[str, Any] = {"id": {"name": req.name}, "createdAt": _now_ts()}
+    for key in ("retentionPolicy", "contentType", "correlatedEventConfig"):
+        if key in (dumped := req.to_json()):
+            stored[key] = dumped[key]
+    if existing is not None:
+        if {k: v for k, v in existing.items() if k != "createdAt"} != {
+            k: v for k, v in stored.items() if k != "createdAt"
+        }:
+            raise ApiError(
+                "ALREADY_EXISTS",
+                f"ExternalEventDef {req.name!r} already exists with a different definition",
+            )
+        return existing
+    rt.metadata.put_external_event_def(stored)
+    return stored
+
+
+def get_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    name = require_str(body, "name")
+    found = rt.metadata.get_external_event_def(name)
+    if found is None:
+        raise not_found(
+            f"ExternalEventDef {name!r} does not exist; register it with PutExternalEventDef"
+        )
+    return found
+
+
+def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """Register a WfSpec version, numbered the way LittleHorse numbers them.
+
+    An identical body returns the latest version unchanged. A change that
+    keeps the entrypoint's required and searchable variables is a new
+    revision of the same major version; any other change is a new major
+    version, because RunWf callers of the old one could break.
+    """
+    req = model(PutWfSpecRequest, body)
+    task_defs = {
+        name: found
+        for name in _task_def_names(req)
+        if (found := rt.metadata.get_task_def(name)) is not None
+    }
+    event_defs = {
+        name
+        for name in _event_def_names(req)
+        if rt.metadata.get_external_event_def(name) is not None
+    }
+    try:
+        validate_wf_spec(req, task_defs, event_defs)
+    except SpecError as exc:
+        raise invalid(f"PutWfSpec {req.name!r}: {exc}") from None
+    latest = rt.metadata.get_wf_spec(req.name)
+    interface = _interface(req)
+    if latest is not None:
+        if _body_of(latest.spec) == _body_of(req):
+            return latest.spec.to_json()
+        same_interface = latest.spec.frozen_variables == interface
+        major = latest.spec.id.major_version + (0 if same_interface else 1)
+        revision = latest.spec.id.revision + 1 if same_interface else 0
+    else:
+        major, revision = 0, 0
+    spec = WfSpec(
+        id=WfSpecId(name=req.name, major_version=major, revision=revision),
+        thread_specs=req.thread_specs,
+        entrypoint_thread_name=req.entrypoint_thread_name,
+        created_at=_now_ts(),
+        frozen_variables=interface,
+        retention_policy=req.retention_policy,
+        parent_wf_spec=req.parent_wf_spec,
+    )
+    try:
+        rt.metadata.put_wf_spec(StoredWfSpec(spec, task_defs))
+    except AlreadyExists:
+        raise ApiError(
+            "ALREADY_EXISTS",
+            f"another PutWfSpec registered {req.name!r} v{major}.{revision} at the same "
+            "time; retry to get the next version",
+        ) from None
+    return spec.to_json()
+
+
+def get_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """``GetWfSpec`` (a WfSpecId; absent numbers are 0 in proto3 JSON)."""
+    name = require_str(body, "name")
+    major = optional_int(body, "majorVersion") or 0
+    revision = optional_int(body, "revision") or 0
+    stored = rt.metadata.get_wf_spec(name, major, revision)
+    if stored is None:
+        raise not_found(f"WfSpec {name!r} v{major}.{revision} does not exist")
+    return stored.spec.to_json()
+
+
+def get_latest_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    name = require_str(body, "name")
+    major = optional_int(body, "majorVersion")
+    stored = rt.metadata.get_wf_spec(name, major)
+    if stored is None:
+        raise not_found(f"WfSpec {name!r} does not exist; register it with PutWfSpec")
+    return stored.spec.to_json()
+
+
+def _ensure_queue(rt: Runtime, task_def: str, queue: str) -> str:
+    try:
+        return rt.queues.task_queue_url(queue)
+    except QueueMissing:
+        if rt.settings.dynamic_queues:
+            return rt.queues.create_task_queue(queue)
+    raise ApiError(
+        "FAILED_PRECONDITION",
+        f"TaskDef {task_def!r} is dispatched to task queue {queue!r}, which is not deployed. "
+        f'Declare it in cdk.json under context "taskQueues" (for example "taskQueues": '
+        f'["{queue}"]) and run cdk deploy, or set {resources.ENV_DYNAMIC_QUEUES}=true on '
+        "the API function to create queues on demand.",
+    )
+
+
+def _task_def_names(req: PutWfSpecRequest) -> set[str]:
+    return {
+        node.task.task_def_id.name
+        for thread in req.thread_specs.values()
+        for node in thread.nodes.values()
+        if node.task is not None and node.task.task_def_id is not None
+    }
+
+
+def _event_def_names(req: PutWfSpecRequest) -> set[str]:
+    names = {
+        node.external_event.external_event_def_id.name
+        for thread in req.thread_specs.values()
+        for node in thread.nodes.values()
+        if node.external_event is not None
+    }
+    names.update(
+        interrupt.external_event_def_id.name
+        for thread in req.thread_specs.values()
+        for interrupt in thread.interrupt_defs
+    )
+    return names
+
+
+def _interface(req: PutWfSpecRequest) -> tuple[ThreadVarDef, ...]:
+    entry = req.thread_specs.get(req.entrypoint_thread_name)
+    if entry is None:
+        return ()
+    return tuple(v for v in entry.variable_defs if v.required or v.searchable)
+
+
+def _body_of(spec: WfSpec | PutWfSpecRequest) -> dict[str, Any]:
+    dumped = spec.to_json()
+    keys = ("threadSpecs", "entrypointThreadName", "retentionPolicy", "parentWfSpec")
+    return {k: dumped.get(k) for k in keys}
+
+
+def _without_created(task_def: TaskDef) -> dict[str, Any]:
+    return {k: v for k, v in task_def.to_json().items() if k != "createdAt"}
+
+
+def _now_ts() -> str:
+    return values.format_timestamp(int(time.time() * 1000))

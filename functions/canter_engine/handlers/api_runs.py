@@ -1,0 +1,323 @@
+"""WfRun rpcs: journal an input (RunWf, PutExternalEvent, ReportTask, Stop,
+Resume) or read the items the scheduler wrote.
+
+Writes go to the journal only and return once the record is durable
+(invariant 1); the scheduler applies them. Reads never touch the journal
+except to tell a WfRun that exists but has not been applied yet from one
+that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+from canter_engine.core import WfRunState, wf_run_json
+from canter_engine.core.events import (
+    ExternalEventPosted,
+    JournalEntry,
+    ResumeRequested,
+    RunRequested,
+    StopRequested,
+    TaskReported,
+    to_journal,
+)
+from canter_engine.core.state import node_sk, var_sk
+from canter_engine.handlers.api_errors import ApiError, invalid, not_found, too_large
+from canter_engine.handlers.api_parse import (
+    encoded_size,
+    model,
+    optional_int,
+    require_int,
+    require_str,
+    value,
+)
+from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_VALUE_BYTES
+from canter_engine.handlers.runtime import Runtime
+from canter_engine.model import values
+from canter_engine.model.spec import RunWfRequest
+from canter_engine.model.validate import SpecError, validate_run_wf
+from canter_engine.store.journal import (
+    RUN_EVENT_ID,
+    external_event_id,
+    report_event_id,
+    unique_event_id,
+)
+from canter_engine.store.state import HEAD_SK
+
+WF_RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+REPORT_STATUSES = frozenset(
+    {
+        "TASK_SUCCESS",
+        "TASK_FAILED",
+        "TASK_EXCEPTION",
+        "TASK_OUTPUT_SERDE_ERROR",
+        "TASK_INPUT_VAR_SUB_ERROR",
+    }
+)
+SEARCH_FIELDS = frozenset({"wfSpecName", "status", "limit", "bookmark"})
+MAX_SEARCH_LIMIT = 1000
+
+
+def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """Journal a RunWf.
+
+    Repeating a RunWf with the same ``id``, WfSpec version and variables
+    returns the WfRun it created (safe to retry); the same ``id`` with a
+    different request is ALREADY_EXISTS.
+    """
+    req = model(RunWfRequest, body)
+    if req.revision is not None and req.major_version is None:
+        raise invalid("RunWf: revision needs majorVersion too")
+    stored = rt.metadata.get_wf_spec(req.wf_spec_name, req.major_version, req.revision)
+    if stored is None:
+        raise not_found(f"WfSpec {req.wf_spec_name!r} does not exist; register it with PutWfSpec")
+    try:
+        variables = validate_run_wf(stored.spec, dict(req.variables))
+    except SpecError as exc:
+        raise invalid(f"RunWf {req.wf_spec_name!r}: {exc}") from None
+    wf_run_id = req.id or uuid.uuid4().hex
+    if not WF_RUN_ID_PATTERN.match(wf_run_id):
+        raise invalid(
+            f"RunWf: id {wf_run_id!r} must be 1-128 letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit"
+        )
+    spec_id = stored.spec.id
+    entry = to_journal(
+        RunRequested(
+            wf_run_id=wf_run_id,
+            wf_spec_name=spec_id.name,
+            major_version=spec_id.major_version,
+            revision=spec_id.revision,
+            variables=variables,
+            time=_now(),
+            parent_wf_run_id=req.parent_wf_run_id.id if req.parent_wf_run_id else None,
+        )
+    )
+    if rt.journal.append(wf_run_id, RUN_EVENT_ID, entry):
+        return _not_yet_applied(wf_run_id, entry)
+    existing = rt.journal.get(wf_run_id, RUN_EVENT_ID)
+    if existing is None or _untimed(existing.body) != _untimed(entry.body):
+        raise ApiError(
+            "ALREADY_EXISTS",
+            f"WfRun {wf_run_id!r} already exists with a different WfSpec version or variables; "
+            "choose another id (repeating the identical request returns the existing WfRun)",
+        )
+    return _wf_run_view(rt, wf_run_id, existing)
+
+
+def get_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    wf_run_id = require_str(body, "id")
+    return _wf_run_view(rt, wf_run_id, None)
+
+
+def list_node_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    wf_run_id = _existing_run(rt, body)
+    thread = optional_int(body, "threadRunNumber")
+    prefix = "node#" if thread is None else node_sk(thread, 0)[: len("node#000000#")]
+    return {"results": rt.state.list_prefix(wf_run_id, prefix)}
+
+
+def get_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    wf_run_id = require_str(body, "wfRunId", "id")
+    thread = require_int(body, "threadRunNumber")
+    position = require_int(body, "position")
+    return _item(rt, wf_run_id, node_sk(thread, position), f"NodeRun {thread}/{position}")
+
+
+def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    wf_run_id = require_str(body, "wfRunId", "id")
+    guid = require_str(body, "taskGuid")
+    return _item(rt, wf_run_id, f"task#{guid}", f"TaskRun {guid!r}")
+
+
+def list_variables(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    wf_run_id = _existing_run(rt, body)
+    return {"results": rt.state.list_prefix(wf_run_id, "var#")}
+
+
+def get_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    wf_run_id = require_str(body, "wfRunId", "id")
+    thread = require_int(body, "threadRunNumber")
+    name = require_str(body, "name")
+    return _item(rt, wf_run_id, var_sk(thread, name), f"Variable {name!r} of thread {thread}")
+
+
+def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """Journal an ExternalEvent; the same ``guid`` again returns the first one."""
+    wf_run_id = require_str(body, "wfRunId", "id")
+    def_name = require_str(body, "externalEventDefId", "name")
+    if rt.metadata.get_external_event_def(def_name) is None:
+        raise not_found(
+            f"ExternalEventDef {def_name!r} does not exist; register it with PutExternalEventDef"
+        )
+    if rt.journal.get(wf_run_id, RUN_EVENT_ID) is None:
+        raise not_found(f"WfRun {wf_run_id!r} does not exist")
+    raw_content = body.get("content")
+    content = value(raw_content, "content")
+    if (size := encoded_size(raw_content)) > MAX_VALUE_BYTES:
+        raise too_large(
+            f"PutExternalEvent: content is {size} bytes, over the {MAX_VALUE_BYTES}-byte "
+            f"limit for one value; {HOW_TO_SHRINK}"
+        )
+    guid = body.get("guid") or uuid.uuid4().hex
+    if not isinstance(guid, str) or "#" in guid:
+        raise invalid("PutExternalEvent: guid must be a string without '#'")
+    event = ExternalEventPosted(
+        def_name=def_name,
+        guid=guid,
+        content=content,
+        time=_now(),
+        thread_run_number=optional_int(body, "threadRunNumber"),
+    )
+    event_id = external_event_id(def_name, guid)
+    entry = to_journal(event)
+    if not rt.journal.append(wf_run_id, event_id, entry):
+        applied = rt.state.get(wf_run_id, f"event#{def_name}#{guid}")
+        if applied is not None:
+            return applied
+        entry = rt.journal.get(wf_run_id, event_id) or entry
+    return _external_event_view(wf_run_id, entry)
+
+
+def list_external_events(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    wf_run_id = _existing_run(rt, body)
+    return {"results": rt.state.list_prefix(wf_run_id, "event#")}
+
+
+def stop_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    wf_run_id = _existing_run(rt, body)
+    now = _now()
+    event = StopRequested(time=now, thread_run_number=optional_int(body, "threadRunNumber"))
+    rt.journal.append(wf_run_id, unique_event_id("stop", now), to_journal(event))
+    return {}
+
+
+def resume_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    wf_run_id = _existing_run(rt, body)
+    now = _now()
+    event = ResumeRequested(time=now, thread_run_number=optional_int(body, "threadRunNumber"))
+    rt.journal.append(wf_run_id, unique_event_id("resume", now), to_journal(event))
+    return {}
+
+
+def delete_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    wf_run_id = require_str(body, "id", "id")
+    removed = rt.state.delete_wf_run(wf_run_id) + rt.journal.delete_all(wf_run_id)
+    if not removed:
+        raise not_found(f"WfRun {wf_run_id!r} does not exist")
+    return {}
+
+
+def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    unsupported = sorted(set(body) - SEARCH_FIELDS)
+    if unsupported:
+        raise invalid(
+            f"SearchWfRun: {', '.join(unsupported)} not supported yet; "
+            f"search by {', '.join(sorted(SEARCH_FIELDS))}"
+        )
+    name = require_str(body, "wfSpecName")
+    limit = optional_int(body, "limit") or 100
+    if not 0 < limit <= MAX_SEARCH_LIMIT:
+        raise invalid(f"SearchWfRun: limit must be 1-{MAX_SEARCH_LIMIT}")
+    status = body.get("status")
+    bookmark = body.get("bookmark")
+    try:
+        ids, next_bookmark = rt.state.search(name, status, limit, bookmark)
+    except ValueError:
+        raise invalid("SearchWfRun: bookmark is not one this API returned") from None
+    result: dict[str, Any] = {"results": [{"id": i} for i in ids]}
+    if next_bookmark:
+        result["bookmark"] = next_bookmark
+    return result
+
+
+def report_task(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """Journal a worker's report; a repeated report of one attempt adds nothing."""
+    wf_run_id = require_str(body, "taskRunId", "wfRunId", "id")
+    guid = require_str(body, "taskRunId", "taskGuid")
+    attempt = require_int(body, "attemptNumber")
+    status = body.get("status")
+    if status not in REPORT_STATUSES:
+        raise invalid(f"ReportTask: status must be one of {', '.join(sorted(REPORT_STATUSES))}")
+    raw_output = body.get("output")
+    output = value(raw_output, "output")
+    if (size := encoded_size(raw_output)) > MAX_VALUE_BYTES:
+        raise too_large(
+            f"ReportTask {wf_run_id}/{guid}: the task output is {size} bytes, over the "
+            f"{MAX_VALUE_BYTES}-byte limit for one value; {HOW_TO_SHRINK}"
+        )
+    error = body.get("error") or {}
+    exception = body.get("exception") or {}
+    if not isinstance(error, dict) or not isinstance(exception, dict):
+        raise invalid("ReportTask: error and exception must be objects")
+    event = TaskReported(
+        task_guid=guid,
+        attempt_number=attempt,
+        status=status,
+        time=_now(),
+        output=output,
+        log_output=value(body.get("logOutput"), "logOutput"),
+        error_type=str(error.get("type", "TASK_FAILURE")) if error else None,
+        error_message=str(error.get("message", "")),
+        exception_name=str(exception["name"]) if exception.get("name") else None,
+        exception_message=str(exception.get("message", "")),
+        exception_content=value(exception.get("content"), "exception.content"),
+    )
+    rt.journal.append(wf_run_id, report_event_id(guid, attempt), to_journal(event))
+    return {}
+
+
+def _wf_run_view(rt: Runtime, wf_run_id: str, entry: JournalEntry | None) -> dict[str, Any]:
+    head = rt.state.get(wf_run_id, HEAD_SK)
+    if head is not None:
+        return wf_run_json(WfRunState.from_item(head))
+    entry = entry or rt.journal.get(wf_run_id, RUN_EVENT_ID)
+    if entry is None:
+        raise not_found(f"WfRun {wf_run_id!r} does not exist")
+    return _not_yet_applied(wf_run_id, entry)
+
+
+def _not_yet_applied(wf_run_id: str, entry: JournalEntry) -> dict[str, Any]:
+    """A journalled WfRun the scheduler has not started yet (status STARTING, the default)."""
+    return {
+        "id": {"id": wf_run_id},
+        "wfSpecId": entry.body["wfSpecId"],
+        "startTime": values.format_timestamp(int(entry.body["time"])),
+    }
+
+
+def _external_event_view(wf_run_id: str, entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "id": {
+            "wfRunId": {"id": wf_run_id},
+            "externalEventDefId": entry.body["externalEventDefId"],
+            "guid": entry.body["guid"],
+        },
+        "createdAt": values.format_timestamp(int(entry.body["time"])),
+        "content": entry.body.get("content", {}),
+    }
+
+
+def _existing_run(rt: Runtime, body: dict[str, Any]) -> str:
+    wf_run_id = require_str(body, "wfRunId", "id")
+    if rt.journal.get(wf_run_id, RUN_EVENT_ID) is None:
+        raise not_found(f"WfRun {wf_run_id!r} does not exist")
+    return wf_run_id
+
+
+def _item(rt: Runtime, wf_run_id: str, sk: str, what: str) -> dict[str, Any]:
+    found = rt.state.get(wf_run_id, sk)
+    if found is None:
+        raise not_found(f"{what} of WfRun {wf_run_id!r} does not exist")
+    return found
+
+
+def _untimed(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "time"}
+
+
+def _now() -> int:
+    return int(time.time() * 1000)

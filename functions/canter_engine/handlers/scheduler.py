@@ -1,0 +1,201 @@
+"""The journal stream handler: the one writer of WfRun state (invariant 2).
+
+For each WfRun in a batch, in stream order: load the head, apply the new
+journal records with the pure core, write the changed side items, commit the
+head with a condition on its version, then send the effects.
+
+Exactly-once application (invariant 3) rests on the head's ``appliedSeq``:
+the stream sequence number of the last record applied, committed atomically
+with the state. A redelivered record at or below it is skipped; when that
+happens the previous attempt may have crashed between its commit and its
+sends, so the effects that should be in flight are re-derived from the state
+and sent again (invariant 4; consumers ignore duplicates).
+
+Records are grouped by WfRun by hand rather than with Powertools'
+BatchProcessor, because after one record of a WfRun fails the later records
+of that WfRun must not be applied in this batch, and the failure reported is
+the WfRun's first record so that Lambda retries it from there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from canter_engine.core import Blueprint, WfRunState, apply, outstanding_effects
+from canter_engine.core.effects import Effect, ScheduleTask, StartTimer
+from canter_engine.core.events import Event, MalformedEvent, RunRequested, from_journal
+from canter_engine.handlers import faults
+from canter_engine.handlers.observability import logger, metrics, tracer
+from canter_engine.handlers.runtime import Runtime, current
+from canter_engine.store.journal import parse_image
+from canter_engine.store.queues import Outgoing, timer_message
+from canter_engine.store.state import HeadUpdate
+
+
+class PoisonRecord(Exception):
+    """A journal record that can never apply; it goes to the failure queue."""
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_batch(event.get("Records", []), current())
+
+
+def process_batch(records: list[dict[str, Any]], runtime: Runtime) -> dict[str, Any]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(_wf_run_id(record), []).append(record)
+    failures: list[dict[str, str]] = []
+    for wf_run_id, group in groups.items():
+        try:
+            _process_wf_run(wf_run_id, group, runtime)
+        except Exception:
+            logger.exception("WfRun batch failed; it will be retried", wf_run_id=wf_run_id)
+            metrics.add_metric(name="WfRunBatchFailures", unit=MetricUnit.Count, value=1)
+            failures.append({"itemIdentifier": group[0]["dynamodb"]["SequenceNumber"]})
+    metrics.add_metric(name="JournalRecords", unit=MetricUnit.Count, value=len(records))
+    return {"batchItemFailures": failures}
+
+
+@lru_cache(maxsize=128)
+def _blueprint(name: str, major_version: int, revision: int) -> Blueprint:
+    """Blueprints are immutable per WfSpec version, so one per process is enough."""
+    stored = current().metadata.get_wf_spec(name, major_version, revision)
+    if stored is None:
+        raise PoisonRecord(f"WfSpec {name} v{major_version}.{revision} does not exist")
+    return Blueprint(stored.spec, stored.task_defs)
+
+
+def _process_wf_run(wf_run_id: str, records: list[dict[str, Any]], runtime: Runtime) -> None:
+    head = runtime.state.load_head(wf_run_id)
+    state = WfRunState.from_item(head.state) if head else None
+    version = head.version if head else 0
+    applied_seq = head.applied_seq if head else -1
+    redelivered = False
+    applied = False
+    changed: dict[str, dict[str, Any]] = {}
+    effects: list[Effect] = []
+    new_seq = applied_seq
+    for record in records:
+        seq = int(record["dynamodb"]["SequenceNumber"])
+        if seq <= applied_seq:
+            redelivered = True
+            continue
+        new_seq = seq
+        if record.get("eventName") != "INSERT":
+            continue
+        try:
+            event = _parse(record)
+            if state is None and not isinstance(event, RunRequested):
+                logger.warning(
+                    "journal record for a WfRun with no state (deleted?); ignored",
+                    wf_run_id=wf_run_id,
+                    kind=type(event).__name__,
+                )
+                continue
+            bp = _blueprint_for(state, event)
+        except PoisonRecord as exc:
+            _dead_letter(runtime, record, str(exc))
+            continue
+        transition = apply(bp, state, event)
+        if not transition.applied:
+            logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
+            continue
+        applied = True
+        state = transition.state
+        changed.update((r.sk, r.to_json()) for r in transition.records)
+        effects.extend(transition.effects)
+    if state is None:
+        return
+    if applied:
+        faults.reach(faults.BEFORE_COMMIT)
+        runtime.state.write_records(wf_run_id, changed.items())
+        runtime.state.commit_head(
+            wf_run_id,
+            HeadUpdate(
+                state=state.to_item(),
+                status=state.status,
+                spec_name=state.spec_name,
+                applied_seq=new_seq,
+            ),
+            version,
+        )
+        metrics.add_metric(name="Commits", unit=MetricUnit.Count, value=1)
+        faults.reach(faults.AFTER_COMMIT)
+    if redelivered:
+        effects = _unique([*effects, *outstanding_effects(_blueprint(*state.spec_id), state)])
+    _send(runtime, wf_run_id, effects)
+
+
+def _parse(record: dict[str, Any]) -> Event:
+    try:
+        journal_record = parse_image(record["dynamodb"]["NewImage"])
+        return from_journal(journal_record.entry)
+    except (MalformedEvent, KeyError, TypeError, ValueError) as exc:
+        raise PoisonRecord(f"unreadable journal record: {exc}") from None
+
+
+def _blueprint_for(state: WfRunState | None, event: Event) -> Blueprint:
+    if state is not None:
+        return _blueprint(*state.spec_id)
+    assert isinstance(event, RunRequested)
+    return _blueprint(event.wf_spec_name, event.major_version, event.revision)
+
+
+def _unique(effects: Iterable[Effect]) -> list[Effect]:
+    seen: set[tuple[Any, ...]] = set()
+    result: list[Effect] = []
+    for effect in effects:
+        key: tuple[Any, ...] = (
+            ("task", effect.task_guid, effect.attempt_number)
+            if isinstance(effect, ScheduleTask)
+            else ("timer", effect.timer)
+        )
+        if key not in seen:
+            seen.add(key)
+            result.append(effect)
+    return result
+
+
+def _send(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> None:
+    """One SQS request per queue; a crash between two leaves the rest to the redelivery."""
+    by_queue: dict[str, list[Outgoing]] = {}
+    now = int(time.time() * 1000)
+    for effect in effects:
+        if isinstance(effect, ScheduleTask):
+            url = runtime.queues.task_queue_url(effect.task_queue)
+            body = json.dumps(effect.scheduled_task, separators=(",", ":"))
+            by_queue.setdefault(url, []).append(Outgoing(body))
+        elif isinstance(effect, StartTimer):
+            by_queue.setdefault(runtime.timer_queue_url(), []).append(
+                timer_message(wf_run_id, effect.timer, now)
+            )
+    for index, (url, messages) in enumerate(by_queue.items()):
+        if index:
+            faults.reach(faults.BETWEEN_EFFECTS)
+        runtime.queues.send(url, messages)
+    if effects:
+        metrics.add_metric(name="EffectsSent", unit=MetricUnit.Count, value=len(effects))
+
+
+def _dead_letter(runtime: Runtime, record: dict[str, Any], reason: str) -> None:
+    logger.error("poison journal record sent to the failure queue", reason=reason)
+    metrics.add_metric(name="PoisonRecords", unit=MetricUnit.Count, value=1)
+    runtime.queues.send(
+        runtime.failure_queue_url(),
+        [Outgoing(json.dumps({"reason": reason, "record": record}, default=str))],
+    )
+
+
+def _wf_run_id(record: dict[str, Any]) -> str:
+    keys = record.get("dynamodb", {}).get("Keys", {})
+    return str(keys.get("wfRunId", {}).get("S", ""))

@@ -1,0 +1,63 @@
+"""The timer queue handler: journals ``TimerFired`` once a timer is due.
+
+SQS holds a message back for at most 15 minutes, so a timer due later comes
+back early; it is sent again with the remaining delay until it is due. That
+gives waits from one second to a year with the same code on AWS and moto.
+The journal key is derived from the timer, so a duplicated message journals
+one record.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from canter_engine.core.events import TimerFired, to_journal
+from canter_engine.handlers.observability import logger, metrics, tracer
+from canter_engine.handlers.runtime import current
+from canter_engine.store.journal import timer_event_id
+from canter_engine.store.queues import parse_timer_message, timer_message
+
+# SQS delays are whole seconds; a timer this close to due fires now rather
+# than waiting another second. Its journal time is never before ``due``.
+EARLY_TOLERANCE_MS = 250
+
+_processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def fire_or_requeue(body: str, now_ms: int) -> bool:
+    """``True`` if the timer was journalled, ``False`` if it went back to wait."""
+    runtime = current()
+    wf_run_id, timer = parse_timer_message(body)
+    if timer.due - now_ms > EARLY_TOLERANCE_MS:
+        runtime.queues.send(runtime.timer_queue_url(), [timer_message(wf_run_id, timer, now_ms)])
+        metrics.add_metric(name="TimersRequeued", unit=MetricUnit.Count, value=1)
+        return False
+    entry = to_journal(TimerFired(timer=timer, time=max(now_ms, timer.due)))
+    runtime.journal.append(wf_run_id, timer_event_id(timer), entry)
+    metrics.add_metric(name="TimersFired", unit=MetricUnit.Count, value=1)
+    return True
+
+
+def _record_handler(record: SQSRecord) -> None:
+    fire_or_requeue(record.body, int(time.time() * 1000))
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(
+        process_partial_response(
+            event=event, record_handler=_record_handler, processor=_processor, context=context
+        )
+    )

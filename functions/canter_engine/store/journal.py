@@ -1,0 +1,121 @@
+"""The journal: every input to a WfRun, appended before it has any effect.
+
+Items are ``{wfRunId, eventId, kind, body}`` with the body as JSON text, so
+that what the stream delivers parses to exactly what the API wrote (no
+DynamoDB number conversion). Inputs that must be idempotent get an
+``eventId`` derived from what identifies them and are appended with
+``attribute_not_exists``: a retried RunWf, a repeated event guid or a
+repeated worker report lands on the same key and adds nothing (invariant 1).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from canter_engine.core.events import JournalEntry, Timer
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+RUN_EVENT_ID = "run"
+
+
+def external_event_id(def_name: str, guid: str) -> str:
+    return f"ev#{def_name}#{guid}"
+
+
+def report_event_id(task_guid: str, attempt_number: int) -> str:
+    return f"rep#{task_guid}#{attempt_number}"
+
+
+def timer_event_id(timer: Timer) -> str:
+    return f"tmr#{timer.kind}#{timer.thread}#{timer.position}#{timer.attempt}"
+
+
+def unique_event_id(kind: str, time: int) -> str:
+    """For inputs with no identity of their own (stop, resume).
+
+    The scheduler never relies on the order of event ids, only on the
+    stream's order, so time plus randomness only has to be unique.
+    """
+    return f"{kind}#{time:013d}#{secrets.token_hex(6)}"
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRecord:
+    wf_run_id: str
+    event_id: str
+    entry: JournalEntry
+
+
+class Journal:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def append(self, wf_run_id: str, event_id: str, entry: JournalEntry) -> bool:
+        """Append once; ``False`` when a record with this id is already there."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(JournalRecord(wf_run_id, event_id, entry)),
+                ConditionExpression="attribute_not_exists(eventId)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, wf_run_id: str, event_id: str) -> JournalEntry | None:
+        item = self._client.get_item(
+            TableName=self._table,
+            Key={"wfRunId": {"S": wf_run_id}, "eventId": {"S": event_id}},
+            ConsistentRead=True,
+        ).get("Item")
+        return None if item is None else parse_image(item).entry
+
+    def delete_all(self, wf_run_id: str) -> int:
+        """Remove a WfRun's records (DeleteWfRun); the stream's REMOVE records are ignored."""
+        keys: list[dict[str, Any]] = []
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="wfRunId = :id",
+            ExpressionAttributeValues={":id": {"S": wf_run_id}},
+            ProjectionExpression="wfRunId, eventId",
+        ):
+            keys.extend(page.get("Items", []))
+        for key in keys:
+            self._client.delete_item(TableName=self._table, Key=key)
+        return len(keys)
+
+
+def parse_image(image: dict[str, Any]) -> JournalRecord:
+    """A journal item in DynamoDB JSON (GetItem, or a stream's NewImage).
+
+    Raises ``KeyError``/``ValueError`` for an item that is not a journal
+    record; the scheduler treats that as a poison record.
+    """
+    body = json.loads(image["body"]["S"])
+    if not isinstance(body, dict):
+        raise ValueError("journal body is not a JSON object")
+    return JournalRecord(
+        wf_run_id=image["wfRunId"]["S"],
+        event_id=image["eventId"]["S"],
+        entry=JournalEntry(kind=image["kind"]["S"], body=body),
+    )
+
+
+def _to_item(record: JournalRecord) -> dict[str, Any]:
+    return {
+        "wfRunId": {"S": record.wf_run_id},
+        "eventId": {"S": record.event_id},
+        "kind": {"S": record.entry.kind},
+        "body": {"S": json.dumps(record.entry.body, separators=(",", ":"))},
+    }

@@ -1,0 +1,129 @@
+"""TaskDefs, ExternalEventDefs and versioned WfSpecs.
+
+A WfSpec version is stored together with the TaskDefs it referenced when it
+was put, so the scheduler builds a Blueprint from one read and a later
+change to a TaskDef cannot change a running WfSpec under its WfRuns.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from canter_engine.model.spec import TaskDef, WfSpec
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_SK = "def"
+
+
+class AlreadyExists(Exception):
+    """Another request registered the same version first."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredWfSpec:
+    spec: WfSpec
+    task_defs: dict[str, TaskDef]
+
+
+class MetadataStore:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def put_task_def(self, task_def: TaskDef) -> None:
+        self._put(f"TaskDef#{task_def.id.name}", _SK, {"json": task_def.to_json()})
+
+    def get_task_def(self, name: str) -> TaskDef | None:
+        item = self._get(f"TaskDef#{name}", _SK)
+        return None if item is None else TaskDef.model_validate(item["json"])
+
+    def put_external_event_def(self, body: dict[str, Any]) -> None:
+        name = str(body["id"]["name"])
+        self._put(f"ExternalEventDef#{name}", _SK, {"json": body})
+
+    def get_external_event_def(self, name: str) -> dict[str, Any] | None:
+        item = self._get(f"ExternalEventDef#{name}", _SK)
+        return None if item is None else dict(item["json"])
+
+    def put_wf_spec(self, stored: StoredWfSpec) -> None:
+        spec_id = stored.spec.id
+        body = {
+            "json": stored.spec.to_json(),
+            "taskDefs": {name: td.to_json() for name, td in stored.task_defs.items()},
+        }
+        try:
+            self._put(
+                f"WfSpec#{spec_id.name}",
+                _version_sk(spec_id.major_version, spec_id.revision),
+                body,
+                condition="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise AlreadyExists(str(spec_id)) from None
+            raise
+
+    def get_wf_spec(
+        self, name: str, major_version: int | None = None, revision: int | None = None
+    ) -> StoredWfSpec | None:
+        """A version, or the latest (of a major version) when parts are left out."""
+        if major_version is not None and revision is not None:
+            item = self._get(f"WfSpec#{name}", _version_sk(major_version, revision))
+            return None if item is None else _stored(item)
+        values: dict[str, Any] = {":pk": {"S": f"WfSpec#{name}"}}
+        condition = "pk = :pk"
+        if major_version is not None:
+            condition += " AND begins_with(sk, :major)"
+            values[":major"] = {"S": f"{major_version:08d}."}
+        page = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = page.get("Items", [])
+        return _stored(json.loads(items[0]["body"]["S"])) if items else None
+
+    def _put(self, pk: str, sk: str, body: dict[str, Any], condition: str | None = None) -> None:
+        kwargs: dict[str, Any] = {"ConditionExpression": condition} if condition else {}
+        self._client.put_item(
+            TableName=self._table,
+            Item={
+                "pk": {"S": pk},
+                "sk": {"S": sk},
+                "body": {"S": json.dumps(body, separators=(",", ":"))},
+            },
+            **kwargs,
+        )
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        item = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": pk}, "sk": {"S": sk}},
+            ConsistentRead=True,
+        ).get("Item")
+        if item is None:
+            return None
+        body = json.loads(item["body"]["S"])
+        return body if isinstance(body, dict) else None
+
+
+def _version_sk(major_version: int, revision: int) -> str:
+    return f"{major_version:08d}.{revision:08d}"
+
+
+def _stored(item: dict[str, Any]) -> StoredWfSpec:
+    return StoredWfSpec(
+        spec=WfSpec.model_validate(item["json"]),
+        task_defs={
+            name: TaskDef.model_validate(td) for name, td in item.get("taskDefs", {}).items()
+        },
+    )

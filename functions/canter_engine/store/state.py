@@ -1,0 +1,187 @@
+"""WfRun state: one small head item per WfRun plus one item per NodeRun,
+TaskRun, Variable and ExternalEvent (invariant 5).
+
+The head holds the core's state, a version and the stream position of the
+last journal record applied to it. The scheduler writes side items first and
+the head last, with a condition on its version: the head write is the commit
+point. Side items are deterministic functions of the journal, so a crash
+between them and the head leaves nothing that a replay does not rewrite
+identically. Every item stores its payload as JSON text, which keeps numbers
+exact and the head's size independent of DynamoDB's type mapping.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+HEAD_SK = "wfrun"
+SEARCH_INDEX = "bySpecStatus"
+_BATCH_WRITE_MAX = 25
+
+
+class VersionConflict(Exception):
+    """The head changed under the scheduler: another writer, which invariant 2 rules out."""
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    state: dict[str, Any]
+    version: int
+    applied_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class HeadUpdate:
+    state: dict[str, Any]
+    status: str
+    spec_name: str
+    applied_seq: int
+
+
+class StateStore:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def load_head(self, wf_run_id: str) -> Head | None:
+        item = self._client.get_item(
+            TableName=self._table,
+            Key=_key(wf_run_id, HEAD_SK),
+            ConsistentRead=True,
+        ).get("Item")
+        if item is None:
+            return None
+        return Head(
+            state=json.loads(item["state"]["S"]),
+            version=int(item["version"]["N"]),
+            applied_seq=int(item["appliedSeq"]["S"]),
+        )
+
+    def write_records(self, wf_run_id: str, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Put side items; idempotent, so a replay after a crash rewrites the same bytes."""
+        requests = [
+            {"PutRequest": {"Item": {**_key(wf_run_id, sk), "json": {"S": _dumps(body)}}}}
+            for sk, body in records
+        ]
+        for start in range(0, len(requests), _BATCH_WRITE_MAX):
+            self._batch_write(requests[start : start + _BATCH_WRITE_MAX])
+
+    def commit_head(self, wf_run_id: str, update: HeadUpdate, expected_version: int) -> int:
+        """Write the head if its version is still ``expected_version`` (0: no head yet)."""
+        version = expected_version + 1
+        item = {
+            **_key(wf_run_id, HEAD_SK),
+            "state": {"S": _dumps(update.state)},
+            "version": {"N": str(version)},
+            "appliedSeq": {"S": str(update.applied_seq)},
+            "gsi1pk": {"S": update.spec_name},
+            "gsi1sk": {"S": f"{update.status}#{wf_run_id}"},
+        }
+        # A WfRun's first head has no version yet: "absent or 0" covers it.
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk) OR version = :v",
+                ExpressionAttributeValues={":v": {"N": str(expected_version)}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise VersionConflict(
+                    f"WfRun {wf_run_id}: head is no longer at version {expected_version}"
+                ) from None
+            raise
+        return version
+
+    def get(self, wf_run_id: str, sk: str) -> dict[str, Any] | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=_key(wf_run_id, sk), ConsistentRead=True
+        ).get("Item")
+        return None if item is None else _loads_item(item)
+
+    def list_prefix(self, wf_run_id: str, prefix: str) -> list[dict[str, Any]]:
+        return [_loads_item(item) for item in self._query(wf_run_id, prefix)]
+
+    def search(
+        self, spec_name: str, status: str | None, limit: int, bookmark: str | None
+    ) -> tuple[list[str], str | None]:
+        """WfRun ids of one WfSpec (optionally one status), one page at a time."""
+        values: dict[str, Any] = {":n": {"S": spec_name}}
+        condition = "gsi1pk = :n"
+        if status:
+            condition += " AND begins_with(gsi1sk, :s)"
+            values[":s"] = {"S": f"{status}#"}
+        kwargs: dict[str, Any] = {}
+        if bookmark:
+            kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(bookmark))
+        page = self._client.query(
+            TableName=self._table,
+            IndexName=SEARCH_INDEX,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            Limit=limit,
+            **kwargs,
+        )
+        ids = [item["pk"]["S"] for item in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        next_bookmark = base64.urlsafe_b64encode(_dumps(last).encode()).decode() if last else None
+        return ids, next_bookmark
+
+    def delete_wf_run(self, wf_run_id: str) -> int:
+        keys = [
+            {"DeleteRequest": {"Key": {"pk": item["pk"], "sk": item["sk"]}}}
+            for item in self._query(wf_run_id, "")
+        ]
+        for start in range(0, len(keys), _BATCH_WRITE_MAX):
+            self._batch_write(keys[start : start + _BATCH_WRITE_MAX])
+        return len(keys)
+
+    def _query(self, wf_run_id: str, prefix: str) -> Iterator[dict[str, Any]]:
+        condition = "pk = :pk"
+        values: dict[str, Any] = {":pk": {"S": wf_run_id}}
+        if prefix:
+            condition += " AND begins_with(sk, :p)"
+            values[":p"] = {"S": prefix}
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ConsistentRead=True,
+        ):
+            yield from page.get("Items", [])
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        pending: dict[str, Any] = {self._table: requests}
+        delay = 0.05
+        while pending:
+            unprocessed = self._client.batch_write_item(RequestItems=pending).get(
+                "UnprocessedItems", {}
+            )
+            pending = {k: v for k, v in unprocessed.items() if v}
+            if pending:
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+
+def _key(wf_run_id: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": wf_run_id}, "sk": {"S": sk}}
+
+
+def _loads_item(item: dict[str, Any]) -> dict[str, Any]:
+    value = json.loads(item["json"]["S"] if "json" in item else item["state"]["S"])
+    return value if isinstance(value, dict) else {}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
