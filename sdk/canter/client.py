@@ -1,0 +1,436 @@
+"""The Canter client: LittleHorse's rpcs as Python methods over HTTP.
+
+Requests and responses are LittleHorse messages in proto3 JSON (dicts).
+Against a deployed API (any non-loopback URL) requests are SigV4-signed for
+``execute-api`` with the caller's AWS credentials; the local stack needs no
+signing. Also home of the VariableValue codec the worker shares, so the SDK
+speaks the wire format without importing the engine.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_LOCAL_URL = "http://127.0.0.1:8787"
+ENV_API_URL = "CANTER_API_URL"
+FINAL_STATUSES = ("COMPLETED", "ERROR", "EXCEPTION")
+_EXECUTE_API_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$")
+
+
+class CanterError(Exception):
+    """An rpc refused or failed; ``code`` is the gRPC status name the API returned."""
+
+    code = "UNKNOWN"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        if code:
+            self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class InvalidArgument(CanterError):
+    code = "INVALID_ARGUMENT"
+
+
+class NotFound(CanterError):
+    code = "NOT_FOUND"
+
+
+class AlreadyExists(CanterError):
+    code = "ALREADY_EXISTS"
+
+
+class FailedPrecondition(CanterError):
+    code = "FAILED_PRECONDITION"
+
+
+class ResourceExhausted(CanterError):
+    code = "RESOURCE_EXHAUSTED"
+
+
+class Unauthenticated(CanterError):
+    code = "UNAUTHENTICATED"
+
+
+class PermissionDenied(CanterError):
+    code = "PERMISSION_DENIED"
+
+
+class Unimplemented(CanterError):
+    code = "UNIMPLEMENTED"
+
+
+class Internal(CanterError):
+    code = "INTERNAL"
+
+
+class Unavailable(CanterError):
+    """The API could not be reached at all."""
+
+    code = "UNAVAILABLE"
+
+
+_ERRORS: dict[str, type[CanterError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidArgument,
+        NotFound,
+        AlreadyExists,
+        FailedPrecondition,
+        ResourceExhausted,
+        Unauthenticated,
+        PermissionDenied,
+        Unimplemented,
+        Internal,
+        Unavailable,
+    )
+}
+
+
+class Client:
+    def __init__(self, url: str | None = None, *, timeout: float = 30.0) -> None:
+        self.url = (url or os.environ.get(ENV_API_URL) or DEFAULT_LOCAL_URL).rstrip("/")
+        self.timeout = timeout
+        self._signer = None if is_local(self.url) else _Signer(self.url)
+
+    # --- transport ---------------------------------------------------------
+
+    def call(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """POST one request message to ``/<rpc>``; raises a :class:`CanterError`."""
+        url = f"{self.url}/{rpc}"
+        data = json.dumps(request, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json"}
+        if self._signer is not None:
+            headers = self._signer.sign(url, data, headers)
+        req = urllib.request.Request(url, data=data, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as response:
+                return _json_object(response.read())
+        except urllib.error.HTTPError as exc:
+            raise _error_from(exc.code, exc.read()) from None
+        except OSError as exc:
+            raise Unavailable(f"cannot reach the Canter API at {self.url}: {exc}") from None
+
+    # --- metadata ----------------------------------------------------------
+
+    def put_task_def(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        return self.call("PutTaskDef", request)
+
+    def get_task_def(self, name: str) -> dict[str, Any]:
+        return self.call("GetTaskDef", {"name": name})
+
+    def put_external_event_def(self, name: str, **fields: Any) -> dict[str, Any]:
+        return self.call("PutExternalEventDef", {"name": name, **fields})
+
+    def get_external_event_def(self, name: str) -> dict[str, Any]:
+        return self.call("GetExternalEventDef", {"name": name})
+
+    def put_wf_spec(self, request: Mapping[str, Any] | Any) -> dict[str, Any]:
+        """Register a WfSpec: a PutWfSpecRequest dict, or anything with ``compile()`` giving one."""
+        body = request if isinstance(request, Mapping) else request.compile()
+        return self.call("PutWfSpec", body)
+
+    def get_wf_spec(self, name: str, major_version: int = 0, revision: int = 0) -> dict[str, Any]:
+        return self.call(
+            "GetWfSpec", {"name": name, "majorVersion": major_version, "revision": revision}
+        )
+
+    def get_latest_wf_spec(self, name: str, major_version: int | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": name}
+        if major_version is not None:
+            body["majorVersion"] = major_version
+        return self.call("GetLatestWfSpec", body)
+
+    # --- WfRuns -------------------------------------------------------------
+
+    def run_wf(
+        self,
+        wf_spec_name: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        id: str | None = None,
+        major_version: int | None = None,
+        revision: int | None = None,
+    ) -> dict[str, Any]:
+        """Start a WfRun; variables are Python values. Safe to retry with the same ``id``."""
+        body: dict[str, Any] = {
+            "wfSpecName": wf_spec_name,
+            "variables": {k: to_value(v) for k, v in (variables or {}).items()},
+        }
+        if id is not None:
+            body["id"] = id
+        if major_version is not None:
+            body["majorVersion"] = major_version
+        if revision is not None:
+            body["revision"] = revision
+        return self.call("RunWf", body)
+
+    def get_wf_run(self, wf_run_id: str) -> dict[str, Any]:
+        return self.call("GetWfRun", {"id": wf_run_id})
+
+    def wait_for_wf_run(
+        self,
+        wf_run_id: str,
+        statuses: Iterable[str] = FINAL_STATUSES,
+        *,
+        timeout: float = 60.0,
+        poll_seconds: float = 0.1,
+    ) -> dict[str, Any]:
+        """Poll until the WfRun reaches one of ``statuses``; TimeoutError otherwise."""
+        wanted = set(statuses)
+        deadline = time.monotonic() + timeout
+        while True:
+            wf_run = self.get_wf_run(wf_run_id)
+            if wf_run.get("status", "STARTING") in wanted:
+                return wf_run
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"WfRun {wf_run_id} is {wf_run.get('status', 'STARTING')} after {timeout}s, "
+                    f"not {' or '.join(sorted(wanted))}"
+                )
+            time.sleep(poll_seconds)
+
+    def list_node_runs(
+        self, wf_run_id: str, thread_run_number: int | None = None
+    ) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"wfRunId": {"id": wf_run_id}}
+        if thread_run_number is not None:
+            body["threadRunNumber"] = thread_run_number
+        return list(self.call("ListNodeRuns", body).get("results", []))
+
+    def get_node_run(self, wf_run_id: str, thread_run_number: int, position: int) -> dict[str, Any]:
+        return self.call(
+            "GetNodeRun",
+            {
+                "wfRunId": {"id": wf_run_id},
+                "threadRunNumber": thread_run_number,
+                "position": position,
+            },
+        )
+
+    def get_task_run(self, wf_run_id: str, task_guid: str) -> dict[str, Any]:
+        return self.call("GetTaskRun", {"wfRunId": {"id": wf_run_id}, "taskGuid": task_guid})
+
+    def list_variables(self, wf_run_id: str) -> list[dict[str, Any]]:
+        return list(self.call("ListVariables", {"wfRunId": {"id": wf_run_id}}).get("results", []))
+
+    def get_variable(self, wf_run_id: str, name: str, thread_run_number: int = 0) -> Any:
+        """A variable's value as a Python value."""
+        found = self.call(
+            "GetVariable",
+            {"wfRunId": {"id": wf_run_id}, "threadRunNumber": thread_run_number, "name": name},
+        )
+        return from_value(found.get("value"))
+
+    def variables(self, wf_run_id: str, thread_run_number: int = 0) -> dict[str, Any]:
+        """One thread's variables as Python values, by name."""
+        return {
+            v["id"]["name"]: from_value(v.get("value"))
+            for v in self.list_variables(wf_run_id)
+            if int(v["id"].get("threadRunNumber", 0)) == thread_run_number
+        }
+
+    def put_external_event(
+        self,
+        wf_run_id: str,
+        external_event_def_name: str,
+        content: Any = None,
+        *,
+        guid: str | None = None,
+        thread_run_number: int | None = None,
+    ) -> dict[str, Any]:
+        """Send an event to a WfRun; repeating it with the same ``guid`` records it once."""
+        body: dict[str, Any] = {
+            "wfRunId": {"id": wf_run_id},
+            "externalEventDefId": {"name": external_event_def_name},
+            "content": to_value(content),
+        }
+        if guid is not None:
+            body["guid"] = guid
+        if thread_run_number is not None:
+            body["threadRunNumber"] = thread_run_number
+        return self.call("PutExternalEvent", body)
+
+    def list_external_events(self, wf_run_id: str) -> list[dict[str, Any]]:
+        body = {"wfRunId": {"id": wf_run_id}}
+        return list(self.call("ListExternalEvents", body).get("results", []))
+
+    def stop_wf_run(self, wf_run_id: str, thread_run_number: int | None = None) -> None:
+        body: dict[str, Any] = {"wfRunId": {"id": wf_run_id}}
+        if thread_run_number is not None:
+            body["threadRunNumber"] = thread_run_number
+        self.call("StopWfRun", body)
+
+    def resume_wf_run(self, wf_run_id: str, thread_run_number: int | None = None) -> None:
+        body: dict[str, Any] = {"wfRunId": {"id": wf_run_id}}
+        if thread_run_number is not None:
+            body["threadRunNumber"] = thread_run_number
+        self.call("ResumeWfRun", body)
+
+    def delete_wf_run(self, wf_run_id: str) -> None:
+        self.call("DeleteWfRun", {"id": {"id": wf_run_id}})
+
+    def search_wf_run(
+        self,
+        wf_spec_name: str,
+        status: str | None = None,
+        *,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"wfSpecName": wf_spec_name}
+        if status is not None:
+            body["status"] = status
+        if limit is not None:
+            body["limit"] = limit
+        if bookmark is not None:
+            body["bookmark"] = bookmark
+        return self.call("SearchWfRun", body)
+
+    def report_task(self, report: Mapping[str, Any]) -> None:
+        self.call("ReportTask", report)
+
+
+def is_local(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Signer:
+    """SigV4 for API Gateway's IAM auth, with the default credential chain."""
+
+    def __init__(self, url: str) -> None:
+        import boto3
+
+        session = boto3.Session()
+        match = _EXECUTE_API_HOST.search(urlsplit(url).hostname or "")
+        self._region = match.group(1) if match else (session.region_name or "us-east-1")
+        self._session = session
+
+    def sign(self, url: str, data: bytes, headers: dict[str, str]) -> dict[str, str]:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        credentials = self._session.get_credentials()
+        if credentials is None:
+            raise Unauthenticated(
+                "no AWS credentials found to sign requests to a deployed Canter API; configure "
+                "them (AWS_PROFILE, environment variables or an instance role)"
+            )
+        request = AWSRequest(method="POST", url=url, data=data, headers=headers)
+        SigV4Auth(credentials.get_frozen_credentials(), "execute-api", self._region).add_auth(
+            request
+        )
+        return dict(request.headers.items())
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    if not raw:
+        return {}
+    parsed = json.loads(raw)
+    return parsed if isinstance(parsed, dict) else {"value": parsed}
+
+
+def _error_from(status: int, raw: bytes) -> CanterError:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    code = str(body.get("code") or _code_for_status(status))
+    message = str(body.get("message") or raw.decode(errors="replace") or f"HTTP {status}")
+    return _ERRORS.get(code, CanterError)(message, code=code, status=status)
+
+
+def _code_for_status(status: int) -> str:
+    return {
+        400: "INVALID_ARGUMENT",
+        401: "UNAUTHENTICATED",
+        403: "PERMISSION_DENIED",
+        404: "NOT_FOUND",
+        409: "ALREADY_EXISTS",
+        412: "FAILED_PRECONDITION",
+        413: "RESOURCE_EXHAUSTED",
+        429: "RESOURCE_EXHAUSTED",
+        501: "UNIMPLEMENTED",
+    }.get(status, "INTERNAL")
+
+
+# --- VariableValue codec ---------------------------------------------------------
+
+
+def to_value(value: Any) -> dict[str, Any]:
+    """A Python value as a LittleHorse VariableValue (proto3 JSON)."""
+    if value is None:
+        return {}
+    if isinstance(value, bool):
+        return {"bool": value}
+    if isinstance(value, int):
+        return {"int": str(value)}
+    if isinstance(value, float):
+        return {"double": value}
+    if isinstance(value, str):
+        return {"str": value}
+    if isinstance(value, bytes):
+        return {"bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, datetime):
+        stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return {"utcTimestamp": stamp.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+    if isinstance(value, Mapping):
+        return {"jsonObj": json.dumps(dict(value), separators=(",", ":"), default=_json_default)}
+    if isinstance(value, list | tuple):
+        return {"jsonArr": json.dumps(list(value), separators=(",", ":"), default=_json_default)}
+    raise TypeError(
+        f"{type(value).__name__} is not a workflow value; use None, bool, int, float, str, "
+        "bytes, datetime, a dict or a list"
+    )
+
+
+def from_value(raw: Mapping[str, Any] | None) -> Any:
+    """A VariableValue as a Python value (``None`` for the empty value)."""
+    if not raw:
+        return None
+    ((kind, val),) = raw.items()
+    if kind == "int":
+        return int(val)
+    if kind == "double":
+        return float(val)
+    if kind in ("bool", "str"):
+        return val
+    if kind == "bytes":
+        return base64.b64decode(val)
+    if kind in ("jsonObj", "jsonArr"):
+        return json.loads(val) if isinstance(val, str) else val
+    if kind == "wfRunId":
+        return str(val["id"])
+    if kind == "utcTimestamp":
+        return datetime.fromisoformat(str(val).replace("Z", "+00:00"))
+    raise ValueError(f"unknown VariableValue field {kind!r}")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be stored in a JSON value")

@@ -1,0 +1,141 @@
+"""An HTTP server that speaks to the API handler the way API Gateway's HTTP API does.
+
+Each request becomes a payload-v2 proxy event; the handler's response
+becomes the HTTP response. Bodies over API Gateway's own 10 MB limit are
+refused here, as API Gateway would, before the handler sees them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from canter_engine import resources
+
+from canter.local.lambda_context import LocalLambdaContext
+
+log = logging.getLogger("canter.local")
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+class Gateway:
+    def __init__(self, handler: Handler, host: str, port: int) -> None:
+        gateway_handler = handler
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self._proxy()
+
+            def do_GET(self) -> None:
+                self._proxy()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug(format, *args)
+
+            def _proxy(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > API_GATEWAY_MAX_BODY_BYTES:
+                    self._reply(413, {"message": "Request Entity Too Large"}, {})
+                    self.close_connection = True
+                    return
+                raw = self.rfile.read(length) if length else b""
+                event = _proxy_event(self.command, self.path, dict(self.headers), raw, host)
+                context = LocalLambdaContext(
+                    "canter-local-api", resources.API_FUNCTION.timeout_seconds
+                )
+                try:
+                    response = gateway_handler(event, context)
+                except Exception:
+                    log.exception("API handler crashed")
+                    self._reply(500, {"message": "Internal Server Error"}, {})
+                    return
+                body = response.get("body") or ""
+                payload = (
+                    base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+                )
+                self._send(
+                    int(response.get("statusCode", 200)), payload, response.get("headers") or {}
+                )
+
+            def _reply(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+                headers = {"Content-Type": "application/json", **headers}
+                self._send(status, json.dumps(body).encode(), headers)
+
+            def _send(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() != "content-length":
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self._server = ThreadingHTTPServer((host, port), RequestHandler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="canter-gateway", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def _proxy_event(
+    method: str, target: str, headers: dict[str, str], raw: bytes, host: str
+) -> dict[str, Any]:
+    parts = urlsplit(target)
+    try:
+        body, encoded = raw.decode(), False
+    except UnicodeDecodeError:
+        body, encoded = base64.b64encode(raw).decode(), True
+    now = time.time()
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": parts.path,
+        "rawQueryString": parts.query,
+        "headers": {k.lower(): v for k, v in headers.items()},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": host,
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": parts.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": headers.get("User-Agent", ""),
+            },
+            "requestId": uuid.uuid4().hex,
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "body": body,
+        "isBase64Encoded": encoded,
+    }

@@ -1,0 +1,58 @@
+"""Turning the outcome of one task attempt into a LittleHorse ``ReportTaskRun``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from canter.client import to_value
+from canter.worker.context import TaskException, WorkerContext
+
+
+def base(scheduled_task: dict[str, Any], context: WorkerContext, status: str) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "taskRunId": scheduled_task["taskRunId"],
+        "attemptNumber": context.attempt_number,
+        "status": status,
+        "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    if context.log_output:
+        report["logOutput"] = {"str": context.log_output}
+    return report
+
+
+def success(scheduled_task: dict[str, Any], context: WorkerContext, output: Any) -> dict[str, Any]:
+    try:
+        encoded = to_value(output)
+    except (TypeError, ValueError) as exc:
+        return serde_error(scheduled_task, context, f"the task's return value: {exc}")
+    report = base(scheduled_task, context, "TASK_SUCCESS")
+    if encoded:
+        report["output"] = encoded
+    return report
+
+
+def failure(
+    scheduled_task: dict[str, Any], context: WorkerContext, exc: BaseException
+) -> dict[str, Any]:
+    if isinstance(exc, TaskException):
+        report = base(scheduled_task, context, "TASK_EXCEPTION")
+        exception: dict[str, Any] = {"name": exc.name, "message": exc.message}
+        try:
+            if exc.content is not None:
+                exception["content"] = to_value(exc.content)
+        except (TypeError, ValueError):
+            exception["message"] += " (its content could not be serialized)"
+        report["exception"] = exception
+        return report
+    report = base(scheduled_task, context, "TASK_FAILED")
+    report["error"] = {"type": "TASK_FAILURE", "message": f"{type(exc).__name__}: {exc}"}
+    return report
+
+
+def serde_error(
+    scheduled_task: dict[str, Any], context: WorkerContext, message: str
+) -> dict[str, Any]:
+    report = base(scheduled_task, context, "TASK_OUTPUT_SERDE_ERROR")
+    report["error"] = {"type": "TASK_FAILURE", "message": message}
+    return report

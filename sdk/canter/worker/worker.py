@@ -1,0 +1,295 @@
+"""``canter.Worker``: long-polls a TaskQueue's SQS queue and runs task functions.
+
+One poller per queue receives up to ``concurrency`` messages at a time; a
+thread pool runs them (async functions get their own event loop); a
+heartbeat extends the visibility of every message still running, so a long
+task is not handed to another worker while it runs. A message is deleted
+only after its report was accepted: a worker that dies, or a report that
+could not be sent, means the message comes back after its visibility
+timeout and the attempt runs again (at-least-once; the engine ignores a
+report for an attempt that is no longer current).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+
+from canter.client import Client, ResourceExhausted, from_value, is_local
+from canter.worker import report
+from canter.worker.binding import Binding
+from canter.worker.context import WorkerContext
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+log = logging.getLogger("canter.worker")
+
+MAX_MESSAGES_PER_RECEIVE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class _Queue:
+    url: str
+    visibility_seconds: int
+
+
+@dataclass(slots=True)
+class _InFlight:
+    queue: _Queue
+    receipt: str
+    extended_at: float
+
+
+class Worker:
+    """Runs task functions for the TaskDefs they are registered under.
+
+    ``tasks`` maps TaskDef names to functions, or lists functions whose
+    TaskDef name is their ``__canter_task_name__`` attribute or else their
+    ``__name__`` with ``_`` as ``-``.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        tasks: Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]],
+        *,
+        concurrency: int = 4,
+        poll_wait_seconds: int = 20,
+        visibility_timeout_seconds: int | None = None,
+        shutdown_grace_seconds: float = 30.0,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._client = client
+        self._bindings = {name: Binding.of(fn) for name, fn in _named(tasks).items()}
+        self._concurrency = concurrency
+        self._wait = poll_wait_seconds
+        self._visibility_override = visibility_timeout_seconds
+        self._grace = shutdown_grace_seconds
+        self._stopping = threading.Event()
+        self._permits = threading.Semaphore(concurrency)
+        self._in_flight: dict[str, _InFlight] = {}
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._sqs: SQSClient | None = None
+        self.completed = 0
+
+    # --- lifecycle ---------------------------------------------------------
+
+    def run(self) -> None:
+        """Poll until SIGINT/SIGTERM (or :meth:`stop`), then shut down cleanly."""
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: self._stopping.set())
+        self.start()
+        while not self._stopping.wait(0.2):
+            pass
+        self.stop()
+
+    def start(self) -> Worker:
+        queues = self._resolve_queues()
+        self._pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix="canter-task")
+        for queue, names in queues.items():
+            log.info("polling %s for %s", queue.url, ", ".join(sorted(names)))
+            thread = threading.Thread(
+                target=self._poll, args=(queue,), name="canter-poller", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        heartbeat = threading.Thread(target=self._heartbeat, name="canter-heartbeat", daemon=True)
+        heartbeat.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop polling, give running tasks ``shutdown_grace_seconds`` to finish.
+
+        A task still running after that is abandoned: its message was not
+        deleted, so it comes back after its visibility timeout.
+        """
+        self._stopping.set()
+        if self._pool is not None:
+            deadline = time.monotonic() + self._grace
+            while self._in_flight and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        for thread in self._threads:
+            thread.join(timeout=0.5)
+
+    # --- polling -----------------------------------------------------------
+
+    def _resolve_queues(self) -> dict[_Queue, set[str]]:
+        by_url: dict[str, set[str]] = {}
+        for name in self._bindings:
+            task_def = self._client.get_task_def(name)
+            by_url.setdefault(str(task_def["queueUrl"]), set()).add(name)
+        self._sqs = _sqs_client(next(iter(by_url)))
+        queues: dict[_Queue, set[str]] = {}
+        for url, names in by_url.items():
+            attributes = self._sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["VisibilityTimeout"]
+            )["Attributes"]
+            visibility = self._visibility_override or int(attributes["VisibilityTimeout"])
+            queues[_Queue(url, visibility)] = names
+        return queues
+
+    def _poll(self, queue: _Queue) -> None:
+        assert self._sqs is not None and self._pool is not None
+        while not self._stopping.is_set():
+            if not self._permits.acquire(timeout=0.2):
+                continue
+            taken = 1
+            while taken < min(
+                self._concurrency, MAX_MESSAGES_PER_RECEIVE
+            ) and self._permits.acquire(blocking=False):
+                taken += 1
+            try:
+                messages = self._sqs.receive_message(
+                    QueueUrl=queue.url,
+                    MaxNumberOfMessages=taken,
+                    WaitTimeSeconds=self._wait,
+                    VisibilityTimeout=queue.visibility_seconds,
+                ).get("Messages", [])
+            except Exception:
+                log.exception("receiving from %s failed; retrying", queue.url)
+                messages = []
+                self._stopping.wait(1.0)
+            for _ in range(taken - len(messages)):
+                self._permits.release()
+            for message in messages:
+                if self._stopping.is_set():
+                    self._release(queue, message["ReceiptHandle"])
+                    self._permits.release()
+                    continue
+                with self._lock:
+                    self._in_flight[message["MessageId"]] = _InFlight(
+                        queue, message["ReceiptHandle"], time.monotonic()
+                    )
+                self._pool.submit(self._handle, queue, dict(message))
+
+    def _release(self, queue: _Queue, receipt: str) -> None:
+        """Hand a message back at once (received while shutting down)."""
+        assert self._sqs is not None
+        try:
+            self._sqs.change_message_visibility(
+                QueueUrl=queue.url, ReceiptHandle=receipt, VisibilityTimeout=0
+            )
+        except Exception:
+            log.warning("could not release a message; it returns after its visibility timeout")
+
+    def _heartbeat(self) -> None:
+        assert self._sqs is not None
+        while not (self._stopping.is_set() and not self._in_flight):
+            time.sleep(0.2)
+            now = time.monotonic()
+            with self._lock:
+                due = [
+                    f
+                    for f in self._in_flight.values()
+                    if now - f.extended_at >= f.queue.visibility_seconds / 3
+                ]
+            for flight in due:
+                try:
+                    self._sqs.change_message_visibility(
+                        QueueUrl=flight.queue.url,
+                        ReceiptHandle=flight.receipt,
+                        VisibilityTimeout=flight.queue.visibility_seconds,
+                    )
+                    flight.extended_at = now
+                except Exception:
+                    log.warning("could not extend a running task's visibility")
+
+    # --- one message ---------------------------------------------------------
+
+    def _handle(self, queue: _Queue, message: dict[str, Any]) -> None:
+        assert self._sqs is not None
+        try:
+            outcome = self._run_task(json.loads(message["Body"]))
+            if outcome is None:
+                return
+            self._report(outcome)
+            self._sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
+            self.completed += 1
+        except Exception:
+            log.exception("task message not completed; it will be delivered again")
+        finally:
+            with self._lock:
+                self._in_flight.pop(message["MessageId"], None)
+            self._permits.release()
+
+    def _run_task(self, scheduled_task: dict[str, Any]) -> dict[str, Any] | None:
+        name = str(scheduled_task["taskDefId"]["name"])
+        binding = self._bindings.get(name)
+        if binding is None:
+            log.warning("no function for TaskDef %r on this worker; leaving the message", name)
+            return None
+        run_id = scheduled_task["taskRunId"]
+        context = WorkerContext(
+            wf_run_id=str(run_id["wfRunId"]["id"]),
+            task_guid=str(run_id["taskGuid"]),
+            attempt_number=int(scheduled_task.get("attemptNumber", 0)),
+            task_def_name=name,
+        )
+        inputs = [
+            (str(v["varName"]), from_value(v.get("value")))
+            for v in scheduled_task.get("variables", [])
+        ]
+        try:
+            kwargs = binding.arguments(inputs, context)
+            result = asyncio.run(binding.fn(**kwargs)) if binding.is_async else binding.fn(**kwargs)
+        except Exception as exc:
+            return report.failure(scheduled_task, context, exc)
+        return report.success(scheduled_task, context, result)
+
+    def _report(self, outcome: dict[str, Any]) -> None:
+        try:
+            self._client.report_task(outcome)
+        except ResourceExhausted as exc:
+            status = outcome["status"]
+            fallback = {k: v for k, v in outcome.items() if k not in ("output", "exception")}
+            fallback["status"] = "TASK_OUTPUT_SERDE_ERROR"
+            fallback["error"] = {"type": "TASK_FAILURE", "message": exc.message}
+            log.error("report of a %s refused as too large: %s", status, exc.message)
+            self._client.report_task(fallback)
+
+
+def _named(
+    tasks: Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]],
+) -> dict[str, Callable[..., Any]]:
+    if isinstance(tasks, Mapping):
+        return dict(tasks)
+    named: dict[str, Callable[..., Any]] = {}
+    for fn in tasks:
+        name = getattr(fn, "__canter_task_name__", None) or fn.__name__.replace("_", "-")
+        named[str(name)] = fn
+    return named
+
+
+def _sqs_client(queue_url: str) -> SQSClient:
+    """An SQS client for the queues' endpoint; local endpoints get dummy credentials."""
+    parts = urlsplit(queue_url)
+    kwargs: dict[str, Any] = {}
+    if is_local(queue_url):
+        kwargs["endpoint_url"] = f"{parts.scheme}://{parts.netloc}"
+        if not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
+            kwargs.update(aws_access_key_id="canter-local", aws_secret_access_key="canter-local")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        host = parts.hostname or ""
+        region = host.split(".")[1] if host.startswith("sqs.") else "us-east-1"
+    config = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=30)
+    return boto3.client("sqs", region_name=region, config=config, **kwargs)
