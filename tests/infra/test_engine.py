@@ -1,0 +1,122 @@
+"""The engine functions: runtime, layers, environment and event sources from resources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from canter_engine import resources as r
+
+from infra.runtime import POWERTOOLS_LAYER_VERSION, powertools_layer_arn
+
+FUNCTION_IDS = [f.logical_id for f in r.FUNCTIONS]
+
+
+def _function(dev: Any, definition: r.FunctionDef) -> tuple[str, dict[str, Any]]:
+    function = getattr(dev.stack.engine, definition.logical_id.lower())
+    logical_id = dev.logical_id(function)
+    return logical_id, dev.resources("AWS::Lambda::Function")[logical_id]["Properties"]
+
+
+def _mappings_of(dev: Any, function_id: str) -> list[dict[str, Any]]:
+    return [
+        m["Properties"]
+        for m in dev.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": function_id}
+    ]
+
+
+def test_exactly_three_functions(dev: Any) -> None:
+    handlers = {p["Properties"]["Handler"] for p in dev.resources("AWS::Lambda::Function").values()}
+    assert handlers == {f.handler for f in r.FUNCTIONS}
+
+
+@pytest.mark.parametrize("definition", r.FUNCTIONS, ids=FUNCTION_IDS)
+def test_function_settings_from_resources(dev: Any, definition: r.FunctionDef) -> None:
+    _, props = _function(dev, definition)
+    assert props["Handler"] == definition.handler
+    assert props["MemorySize"] == definition.memory_mb
+    assert props["Timeout"] == definition.timeout_seconds
+    assert props["Description"] == definition.description
+    assert props["Runtime"] == "python3.12"
+    assert props["Architectures"] == ["arm64"]
+    assert props["TracingConfig"] == {"Mode": "Active"}
+
+
+@pytest.mark.parametrize("definition", r.FUNCTIONS, ids=FUNCTION_IDS)
+def test_structured_logs_to_its_own_log_group(dev: Any, definition: r.FunctionDef) -> None:
+    _, props = _function(dev, definition)
+    config = props["LoggingConfig"]
+    assert config["LogFormat"] == "JSON"
+    log_group = dev.resources("AWS::Logs::LogGroup")[config["LogGroup"]["Ref"]]
+    assert log_group["Properties"]["RetentionInDays"] == 30
+
+
+@pytest.mark.parametrize("definition", r.FUNCTIONS, ids=FUNCTION_IDS)
+def test_powertools_and_dependency_layers(dev: Any, definition: r.FunctionDef) -> None:
+    _, props = _function(dev, definition)
+    powertools, dependencies = props["Layers"]
+    assert powertools == dev.stack.resolve(powertools_layer_arn(dev.stack.region))
+    layer = dev.resources("AWS::Lambda::LayerVersion")[dependencies["Ref"]]["Properties"]
+    assert layer["CompatibleRuntimes"] == ["python3.12"]
+    assert layer["CompatibleArchitectures"] == ["arm64"]
+
+
+def test_powertools_layer_arn_names_runtime_and_architecture() -> None:
+    assert powertools_layer_arn("eu-west-1") == (
+        "arn:aws:lambda:eu-west-1:017000801446:layer:"
+        f"AWSLambdaPowertoolsPythonV3-python312-arm64:{POWERTOOLS_LAYER_VERSION}"
+    )
+
+
+@pytest.mark.parametrize("definition", r.FUNCTIONS, ids=FUNCTION_IDS)
+def test_environment_wired_from_resources(dev: Any, definition: r.FunctionDef) -> None:
+    _, props = _function(dev, definition)
+    env = props["Environment"]["Variables"]
+    storage, queues = dev.stack.storage, dev.stack.queues
+    assert env == {
+        r.ENV_STAGE: "dev",
+        r.ENV_JOURNAL_TABLE: {"Ref": dev.logical_id(storage.journal)},
+        r.ENV_STATE_TABLE: {"Ref": dev.logical_id(storage.state)},
+        r.ENV_METADATA_TABLE: {"Ref": dev.logical_id(storage.metadata)},
+        r.ENV_TIMER_QUEUE_URL: {"Ref": dev.logical_id(queues.timers.queue)},
+        r.ENV_SCHEDULER_DLQ_URL: {"Ref": dev.logical_id(queues.scheduler_failures.queue)},
+        r.ENV_TASK_QUEUE_PREFIX: r.task_queue_prefix("dev"),
+        r.ENV_DYNAMIC_QUEUES: "false",
+        "POWERTOOLS_SERVICE_NAME": r.POWERTOOLS_SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": r.METRICS_NAMESPACE,
+    }
+
+
+def test_scheduler_reads_the_journal_stream_with_bounded_retries(dev: Any) -> None:
+    scheduler_id, _ = _function(dev, r.SCHEDULER_FUNCTION)
+    (mapping,) = _mappings_of(dev, scheduler_id)
+    failures = dev.logical_id(dev.stack.queues.scheduler_failures.queue)
+    assert mapping == {
+        "FunctionName": {"Ref": scheduler_id},
+        "EventSourceArn": {"Fn::GetAtt": [dev.logical_id(dev.stack.storage.journal), "StreamArn"]},
+        "StartingPosition": "TRIM_HORIZON",
+        "BatchSize": r.SCHEDULER_BATCH_SIZE,
+        "MaximumBatchingWindowInSeconds": r.SCHEDULER_MAX_BATCHING_WINDOW_SECONDS,
+        "BisectBatchOnFunctionError": r.SCHEDULER_BISECT_ON_ERROR,
+        "MaximumRetryAttempts": r.SCHEDULER_MAX_RETRY_ATTEMPTS,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [failures, "Arn"]}}},
+    }
+
+
+def test_timers_consume_the_timer_queue(dev: Any) -> None:
+    timers_id, _ = _function(dev, r.TIMERS_FUNCTION)
+    (mapping,) = _mappings_of(dev, timers_id)
+    timer_queue = dev.logical_id(dev.stack.queues.timers.queue)
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [timer_queue, "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_timer_queue_outlasts_the_timers_function() -> None:
+    assert r.TIMER_QUEUE.visibility_timeout_seconds >= r.TIMERS_FUNCTION.timeout_seconds
+
+
+def test_api_has_no_event_source(dev: Any) -> None:
+    api_id, _ = _function(dev, r.API_FUNCTION)
+    assert _mappings_of(dev, api_id) == []

@@ -1,0 +1,235 @@
+"""Each function may do exactly what its handler does; workers exactly what a worker does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from infra.config import CanterConfig
+
+Statement = tuple[tuple[str, ...], str]
+
+LOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
+XRAY = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+DLQ_SEND = ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")
+CONSUME = (
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+)
+STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+
+
+@pytest.fixture(scope="module")
+def dynamic(synth: Callable[..., list[Any]]) -> Any:
+    (synthesized,) = synth(CanterConfig.of(stage="dyn", task_queues=["greet"], dynamic_queues=True))
+    return synthesized
+
+
+def _statement(actions: str | list[str], resources: Any) -> Statement:
+    action_list = [actions] if isinstance(actions, str) else actions
+    resource_list = resources if isinstance(resources, list) else [resources]
+    return tuple(sorted(action_list)), json.dumps(resource_list, sort_keys=True)
+
+
+def _granted(synthesized: Any, role: Any) -> set[Statement]:
+    role_ref = {"Ref": synthesized.logical_id(role)}
+    granted: set[Statement] = set()
+    for policy in synthesized.resources("AWS::IAM::Policy").values():
+        if role_ref in policy["Properties"]["Roles"]:
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]:
+                assert s["Effect"] == "Allow"
+                granted.add(_statement(s["Action"], s["Resource"]))
+    return granted
+
+
+def _expect(synthesized: Any, *pairs: tuple[tuple[str, ...], list[Any]]) -> set[Statement]:
+    return {_statement(list(a), synthesized.stack.resolve(res)) for a, res in pairs}
+
+
+def _role(synthesized: Any, function: Any) -> Any:
+    return synthesized.stack.engine.roles[function]
+
+
+def _common(synthesized: Any, function: Any) -> set[Statement]:
+    log_group_arn = {
+        "Fn::GetAtt": [
+            synthesized.stack.get_logical_id(
+                function.node.scope.node.find_child(f"{function.node.id}Logs").node.default_child
+            ),
+            "Arn",
+        ]
+    }
+    return {_statement(list(LOGS), log_group_arn), _statement(list(XRAY), "*")}
+
+
+def _task_queue_arns(synthesized: Any) -> list[Any]:
+    return [q.queue.queue_arn for q in synthesized.stack.queues.task_queues.values()]
+
+
+def test_scheduler(dev: Any) -> None:
+    s, engine = dev.stack, dev.stack.engine
+    assert _granted(dev, _role(dev, engine.scheduler)) == _common(dev, engine.scheduler) | _expect(
+        dev,
+        (DLQ_SEND, [s.queues.scheduler_failures.queue.queue_arn]),
+        (("dynamodb:ListStreams",), ["*"]),
+        (STREAM_READ, [s.storage.journal.table_stream_arn]),
+        (
+            (
+                "dynamodb:BatchWriteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+            ),
+            [s.storage.state.table_arn],
+        ),
+        (
+            ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"),
+            [s.storage.metadata.table_arn],
+        ),
+        (("dynamodb:PutItem",), [s.storage.journal.table_arn]),
+        (("sqs:SendMessage",), [s.queues.timers.queue.queue_arn]),
+        (("sqs:GetQueueUrl", "sqs:SendMessage"), _task_queue_arns(dev)),
+    )
+
+
+def test_timers(dev: Any) -> None:
+    s, engine = dev.stack, dev.stack.engine
+    timer_queue = s.queues.timers.queue.queue_arn
+    assert _granted(dev, _role(dev, engine.timers)) == _common(dev, engine.timers) | _expect(
+        dev,
+        (CONSUME, [timer_queue]),
+        (("sqs:SendMessage",), [timer_queue]),
+        (("dynamodb:PutItem",), [s.storage.journal.table_arn]),
+    )
+
+
+def test_api(dev: Any) -> None:
+    s, engine = dev.stack, dev.stack.engine
+    state = s.storage.state.table_arn
+    assert _granted(dev, _role(dev, engine.api)) == _common(dev, engine.api) | _expect(
+        dev,
+        (
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
+            [s.storage.journal.table_arn],
+        ),
+        (("dynamodb:GetItem", "dynamodb:Query"), [state, f"{state}/index/bySpecStatus"]),
+        (
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
+            [s.storage.metadata.table_arn],
+        ),
+        (("sqs:GetQueueUrl",), _task_queue_arns(dev)),
+    )
+
+
+def test_only_the_scheduler_writes_state(dev: Any) -> None:
+    state = json.dumps([dev.stack.resolve(dev.stack.storage.state.table_arn)], sort_keys=True)
+    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}
+    engine = dev.stack.engine
+    for function in (engine.timers, engine.api):
+        for actions, resources in _granted(dev, _role(dev, function)):
+            assert not (resources == state and writes & set(actions))
+
+
+def test_dynamic_queues_let_the_api_create_queues_under_the_stage_prefix(dynamic: Any) -> None:
+    engine = dynamic.stack.engine
+    pattern = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":sqs:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":canter-dyn-task-*",
+            ],
+        ]
+    }
+    api = _granted(dynamic, _role(dynamic, engine.api))
+    assert (
+        _statement(["sqs:CreateQueue", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"], pattern) in api
+    )
+    scheduler = _granted(dynamic, _role(dynamic, engine.scheduler))
+    assert _statement(["sqs:GetQueueUrl", "sqs:SendMessage"], pattern) in scheduler
+    env = dynamic.resources("AWS::Lambda::Function")
+    assert {
+        f["Properties"]["Environment"]["Variables"]["CANTER_DYNAMIC_QUEUES"] for f in env.values()
+    } == {"true"}
+
+
+def _all_statements(synthesized: Any) -> list[dict[str, Any]]:
+    statements = []
+    for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for policy in synthesized.resources(kind).values():
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+@pytest.mark.parametrize("which", ["dev", "dynamic"])
+def test_no_wildcard_actions_and_star_only_where_aws_requires(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    synthesized = request.getfixturevalue(which)
+    for statement in _all_statements(synthesized):
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert all("*" not in a for a in actions), statement
+        if statement["Resource"] == "*":
+            assert set(actions) <= {
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+                "dynamodb:ListStreams",
+            }, statement
+
+
+def test_no_aws_managed_policies_on_function_roles(dev: Any) -> None:
+    for role in dev.resources("AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+        (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+
+
+def test_worker_policy(dev: Any) -> None:
+    (policy,) = dev.resources("AWS::IAM::ManagedPolicy").values()
+    props = policy["Properties"]
+    assert props["ManagedPolicyName"] == "canter-dev-task-worker"
+    granted = {_statement(s["Action"], s["Resource"]) for s in props["PolicyDocument"]["Statement"]}
+    api_id = dev.logical_id(dev.stack.api.http_api)
+    invoke = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":execute-api:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":",
+                {"Ref": api_id},
+                "/*/POST/*",
+            ],
+        ]
+    }
+    assert granted == {
+        _statement("execute-api:Invoke", invoke),
+        _statement(
+            [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:GetQueueUrl",
+                "sqs:GetQueueAttributes",
+            ],
+            dev.stack.resolve(_task_queue_arns(dev)),
+        ),
+    }
