@@ -37,7 +37,7 @@ def check_mutation(lhs: WfRunVariable, operation: Op, rhs: Any) -> None:
     if allowed_rhs is not None and rhs_type is not None and rhs_type not in allowed_rhs:
         raise WorkflowDefinitionError(
             f"{operation.value} needs a {' or '.join(sorted(allowed_rhs))} right-hand side, "
-            f"but {describe(rhs)} is {rhs_type}"
+            f"not {describe(rhs)}"
         )
     var_type = lhs.value_type
     if var_type is None:

@@ -170,8 +170,10 @@ class NodeOutput(Operand):
         return assignment
 
     def describe(self) -> str:
-        path = f" at {self.json_path}" if self.json_path else ""
-        return f"output of node '{self.node_name}'{path}"
+        if self.json_path is not None:
+            return f"output of node '{self.node_name}' at {self.json_path}"
+        known = f"{self._value_type} " if self._value_type is not None else ""
+        return f"{known}output of node '{self.node_name}'"
 
 
 class Expression(Operand):
@@ -253,7 +255,7 @@ class Condition:
             if right is not None and right not in _CONTAINERS:
                 raise WorkflowDefinitionError(
                     f"{self.comparator.value} needs a JSON_ARR, JSON_OBJ or STR to look in, "
-                    f"but {describe(self.rhs)} is {right}"
+                    f"not {describe(self.rhs)}"
                 )
             return
         if left is None or right is None:
@@ -263,13 +265,13 @@ class Condition:
             {left, right} <= NUMERIC_TYPES or (comparable and left not in JSON_TYPES)
         ):
             raise WorkflowDefinitionError(
-                f"cannot order {describe(self.lhs)} ({left}) against {describe(self.rhs)} "
-                f"({right}) with {self.comparator.value}"
+                f"cannot order {describe(self.lhs)} against {describe(self.rhs)} "
+                f"with {self.comparator.value}"
             )
         if not comparable:
             raise WorkflowDefinitionError(
-                f"{describe(self.lhs)} ({left}) and {describe(self.rhs)} ({right}) have "
-                f"different types, so {self.comparator.value} can never be what you mean"
+                f"{describe(self.lhs)} and {describe(self.rhs)} have different types, "
+                f"so {self.comparator.value} cannot be what you mean"
             )
 
     @property
@@ -302,8 +304,7 @@ def as_condition(value: Any) -> Condition:
         return value
     if isinstance(value, Operand) and value.value_type == VariableType.BOOL:
         return value.is_equal_to(True)
-    kind = type_of(value)
     raise WorkflowDefinitionError(
-        f"a condition must be a comparison such as var.is_greater_than(1) or a BOOL variable, "
-        f"but {describe(value)} is {kind or 'of unknown type'}"
+        "a condition must be a comparison such as var.is_greater_than(1) or a BOOL variable, "
+        f"not {describe(value)}"
     )

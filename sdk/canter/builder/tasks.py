@@ -69,7 +69,7 @@ class TaskSignature:
             if actual is not None and not accepts(expected, actual):
                 raise WorkflowDefinitionError(
                     f"argument '{param}' of task '{self.name}' must be {expected}, "
-                    f"but {describe(arg)} is {actual}"
+                    f"not {describe(arg)}"
                 )
 
 
@@ -90,7 +90,7 @@ def resolve_task(task: Any, scope: Scope) -> TaskReference:
     if isinstance(task, WfRunVariable):
         if task.value_type not in (None, VariableType.STR):
             raise WorkflowDefinitionError(
-                f"a task chosen at run time needs a STR, but {describe(task)} is not"
+                f"a task chosen at run time needs a STR, not {describe(task)}"
             )
         return TaskReference(task.name, {"dynamicTask": task.compile_assignment(scope)}, None)
     if isinstance(task, Mapping) and "name" in task:

@@ -326,7 +326,7 @@ class WorkflowThread:
         self._check_open("spawn threads")
         if type_of(array) not in (None, VariableType.JSON_ARR):
             raise WorkflowDefinitionError(
-                f"spawn_thread_for_each() iterates over a JSON_ARR, but {describe(array)} is not"
+                f"spawn_thread_for_each() iterates over a JSON_ARR, not {describe(array)}"
             )
         variables = self._thread_inputs(input)
         iterable = compile_assignment(array, self)
@@ -498,7 +498,7 @@ def _positive_int(value: object, what: str) -> int:
 def _check_seconds(value: object, what: str) -> None:
     if isinstance(value, Operand):
         if value.value_type not in (None, VariableType.INT):
-            raise WorkflowDefinitionError(f"{what} must be an INT, but {describe(value)} is not")
+            raise WorkflowDefinitionError(f"{what} must be an INT, not {describe(value)}")
         return
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise WorkflowDefinitionError(f"{what} must be a positive number of seconds, not {value!r}")
