@@ -12,6 +12,11 @@ from canter.builder import WfRunVariable as WfRunVariable
 from canter.builder import Workflow as Workflow
 from canter.builder import WorkflowDefinitionError as WorkflowDefinitionError
 from canter.builder import WorkflowThread as WorkflowThread
+from canter.client import CanterError as CanterError
+from canter.client import Client as Client
 from canter.task_def import create_task_def as create_task_def
 from canter.task_def import task as task
 from canter.task_def import task_def_of as task_def_of
+from canter.worker import TaskException as TaskException
+from canter.worker import Worker as Worker
+from canter.worker import WorkerContext as WorkerContext

@@ -29,6 +29,7 @@ import boto3
 from botocore.config import Config
 
 from canter.client import Client, ResourceExhausted, from_value, is_local
+from canter.task_def import task_def_of
 from canter.worker import report
 from canter.worker.binding import Binding
 from canter.worker.context import WorkerContext
@@ -57,9 +58,11 @@ class _InFlight:
 class Worker:
     """Runs task functions for the TaskDefs they are registered under.
 
-    ``tasks`` maps TaskDef names to functions, or lists functions whose
-    TaskDef name is their ``__canter_task_name__`` attribute or else their
-    ``__name__`` with ``_`` as ``-``.
+    ``tasks`` maps TaskDef names to functions, or lists functions: one
+    decorated with ``@canter.task`` serves the TaskDef it was registered
+    as, any other the TaskDef named like the function. With
+    ``register_task_defs`` the worker puts the TaskDefs of decorated
+    functions before it polls, so a worker and its TaskDefs cannot drift.
     """
 
     def __init__(
@@ -71,11 +74,18 @@ class Worker:
         poll_wait_seconds: int = 20,
         visibility_timeout_seconds: int | None = None,
         shutdown_grace_seconds: float = 30.0,
+        register_task_defs: bool = False,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._client = client
-        self._bindings = {name: Binding.of(fn) for name, fn in _named(tasks).items()}
+        functions = _named(tasks)
+        self._bindings = {name: Binding.of(fn) for name, fn in functions.items()}
+        self._to_register = [
+            request
+            for fn in functions.values()
+            if register_task_defs and (request := task_def_of(fn)) is not None
+        ]
         self._concurrency = concurrency
         self._wait = poll_wait_seconds
         self._visibility_override = visibility_timeout_seconds
@@ -133,6 +143,8 @@ class Worker:
     # --- polling -----------------------------------------------------------
 
     def _resolve_queues(self) -> dict[_Queue, set[str]]:
+        for request in self._to_register:
+            self._client.put_task_def(request)
         by_url: dict[str, set[str]] = {}
         for name in self._bindings:
             task_def = self._client.get_task_def(name)
@@ -274,8 +286,8 @@ def _named(
         return dict(tasks)
     named: dict[str, Callable[..., Any]] = {}
     for fn in tasks:
-        name = getattr(fn, "__canter_task_name__", None) or fn.__name__.replace("_", "-")
-        named[str(name)] = fn
+        request = task_def_of(fn)
+        named[str(request["name"]) if request else fn.__name__] = fn
     return named
 
 

@@ -1,0 +1,102 @@
+"""The ``canter`` command line."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any
+
+import typer
+
+from canter.client import Client
+from canter.worker import Worker
+
+app = typer.Typer(
+    help="Canter: LittleHorse-style workflows, serverless on AWS.", no_args_is_help=True
+)
+
+
+@app.command()
+def dev(
+    port: Annotated[int, typer.Option(help="Port of the local API (0: any free port)")] = 8787,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+) -> None:
+    """Run the whole stack locally: moto, the scheduler, timers and the HTTP API.
+
+    Prints the API URL, an ``AWS_ENDPOINT_URL=`` line for workers, then
+    ``ready``. Ctrl-C stops everything.
+    """
+    from canter.local import LocalStack
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    stack = LocalStack(host=host, port=port).start()
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    print(f"Canter API: {stack.api_url}")
+    print(f"CANTER_API_URL={stack.api_url}")
+    print(f"AWS_ENDPOINT_URL={stack.endpoint_url}")
+    print("ready", flush=True)
+    try:
+        stopped.wait()
+    finally:
+        stack.stop()
+        print("stopped", flush=True)
+
+
+@app.command()
+def worker(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="module:attribute naming a Worker, a dict of TaskDef name to function, "
+            "or a list of task functions"
+        ),
+    ],
+    api_url: Annotated[
+        str | None, typer.Option(help="Canter API URL (default: $CANTER_API_URL or local)")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Tasks run at the same time")] = 4,
+) -> None:
+    """Run a task worker until Ctrl-C or SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    loaded = _load(target)
+    runner = (
+        loaded
+        if isinstance(loaded, Worker)
+        else Worker(Client(api_url), _tasks(loaded, target), concurrency=concurrency)
+    )
+    runner.run()
+
+
+def _load(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    if not module_name or not attribute:
+        raise typer.BadParameter(f"{target!r}: expected module:attribute", param_hint="TARGET")
+    sys.path.insert(0, ".")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise typer.BadParameter(f"{target!r}: {exc}", param_hint="TARGET") from None
+
+
+def _tasks(
+    loaded: Any, target: str
+) -> Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]]:
+    if isinstance(loaded, Mapping) or (
+        isinstance(loaded, list | tuple) and all(callable(f) for f in loaded)
+    ):
+        return loaded
+    raise typer.BadParameter(
+        f"{target!r} is a {type(loaded).__name__}; expected a Worker, a dict of TaskDef name "
+        "to function, or a list of functions",
+        param_hint="TARGET",
+    )
+
+
+def main() -> None:
+    app()
