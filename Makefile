@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install lint typecheck test test-fast bench demo clean
+.PHONY: install lint typecheck test test-fast bench demo clean synth
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,3 +33,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis cdk.out node_modules
+
+# The CDK CLI from npm into ./node_modules (ignored by git, removed by `make
+# clean`). cdk.json runs `python3 app.py`: the venv's bin goes first on PATH so
+# that python3 is the one with aws-cdk-lib and the project installed. No
+# notices or telemetry: synthesis talks to no network but the registries.
+CDK := node_modules/.bin/cdk
+
+$(CDK):
+	npm install --no-save --no-package-lock --no-audit --no-fund aws-cdk@2
+
+synth: $(STAMP) $(CDK)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(CDK) synth --quiet --no-notices --no-version-reporting --output cdk.out
