@@ -1,0 +1,87 @@
+"""Waiting: external events (with timeouts and correlation) and sleeping."""
+
+from __future__ import annotations
+
+from canter import WorkflowThread
+
+from .helpers import compile_wf, entrypoint_spec, nodes_of_kind, raises_at
+
+
+def test_wait_for_event_output_and_timeout() -> None:
+    def wf(t: WorkflowThread) -> None:
+        approval = t.declare_json_obj("approval")
+        approval.assign(t.wait_for_event("approved", timeout=600))
+        t.execute("use", t.wait_for_event("plain").with_json_path("$.k"))
+
+    spec = entrypoint_spec(wf)
+    first, second = nodes_of_kind(spec, "externalEvent")
+    assert first["externalEvent"] == {
+        "externalEventDefId": {"name": "approved"},
+        "timeoutSeconds": {"literalValue": {"int": "600"}},
+    }
+    assert first["outgoingEdges"][0]["variableMutations"][0]["rhsAssignment"] == {
+        "nodeOutput": {"nodeName": "1-approved-EXTERNAL_EVENT"}
+    }
+    assert second["externalEvent"] == {"externalEventDefId": {"name": "plain"}}
+    assert spec["nodes"]["3-use-TASK"]["task"]["variables"] == [
+        {"nodeOutput": {"nodeName": "2-plain-EXTERNAL_EVENT"}, "jsonPath": "$.k"}
+    ]
+
+
+def test_correlation_key_is_masked_when_its_variable_is() -> None:
+    def wf(t: WorkflowThread) -> None:
+        key = t.declare_str("key").masked()
+        t.wait_for_event("reply", correlation_id=key)
+
+    (node,) = nodes_of_kind(entrypoint_spec(wf), "externalEvent")
+    assert node["externalEvent"]["correlationKey"] == {"variableName": "key"}
+    assert node["externalEvent"]["maskCorrelationKey"] is True
+
+
+def test_bad_timeout_is_refused() -> None:
+    def wf(t: WorkflowThread) -> None:
+        t.wait_for_event("e", timeout=0)  # zero-timeout
+
+    with raises_at("zero-timeout", "timeout must be a positive number of seconds, not 0"):
+        compile_wf(wf)
+
+
+def test_sleep_seconds_and_sleep_until() -> None:
+    def wf(t: WorkflowThread) -> None:
+        delay = t.declare_int("delay")
+        at_millis = t.declare_int("at-millis")
+        at = t.declare_timestamp("at")
+        t.sleep_seconds(5)
+        t.sleep_seconds(delay)
+        t.sleep_until(at_millis)
+        t.sleep_until(at)
+
+    sleeps = [node["sleep"] for node in nodes_of_kind(entrypoint_spec(wf), "sleep")]
+    assert sleeps == [
+        {"rawSeconds": {"literalValue": {"int": "5"}}},
+        {"rawSeconds": {"variableName": "delay"}},
+        {"timestamp": {"variableName": "at-millis"}},
+        {"timestamp": {"variableName": "at"}},
+    ]
+
+
+def test_sleep_needs_a_time() -> None:
+    def seconds(t: WorkflowThread) -> None:
+        t.sleep_seconds(t.declare_str("s"))  # str-seconds
+
+    def until(t: WorkflowThread) -> None:
+        t.sleep_until(1700000000)  # type: ignore[arg-type]  # literal-until
+
+    with raises_at("str-seconds", "seconds must be an INT, not STR variable 's'"):
+        compile_wf(seconds)
+    with raises_at("literal-until", "needs an INT \\(epoch milliseconds\\) or TIMESTAMP"):
+        compile_wf(until)
+
+
+def test_an_event_cannot_both_interrupt_and_be_waited_for() -> None:
+    def wf(t: WorkflowThread) -> None:
+        t.add_interrupt_handler("cancel", lambda h: h.execute("stop"))
+        t.wait_for_event("cancel")  # both-ways
+
+    with raises_at("both-ways", "event 'cancel' interrupts a thread, so it cannot also be waited"):
+        compile_wf(wf)
