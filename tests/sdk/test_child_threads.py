@@ -92,3 +92,11 @@ def test_unknown_wait_strategy_is_refused() -> None:
 
     with raises_at("strategy", "'FASTEST' is not a wait strategy"):
         compile_wf(wf)
+
+
+def test_input_must_name_variables_the_child_declares() -> None:
+    def wf(t: WorkflowThread) -> None:
+        t.spawn_thread(child, "greeter", input={"greting": "hi"})  # typo-input
+
+    with raises_at("typo-input", "thread 'greeter' is given greting but declares no such variable"):
+        compile_wf(wf)

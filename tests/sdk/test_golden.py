@@ -286,6 +286,7 @@ def child(t: Any) -> None:
 
 def item_worker(t: Any) -> None:
     item = t.declare_json_obj("INPUT")
+    t.declare_str("who")
     t.execute("process-item", item)
 
 

@@ -38,7 +38,8 @@ def user_location() -> tuple[str, int]:
 class WorkflowDefinitionError(Exception):
     """A mistake in a workflow or TaskDef definition, found before anything runs."""
 
-    def __init__(self, message: str) -> None:
-        self.filename, self.lineno = user_location()
+    def __init__(self, message: str, location: tuple[str, int] | None = None) -> None:
+        """``location`` is for mistakes found later than the line that made them."""
+        self.filename, self.lineno = location or user_location()
         self.reason = message
         super().__init__(f"{self.filename}:{self.lineno}: {message}")

@@ -161,6 +161,9 @@ class WorkflowThread:
     def declare_wf_run_id(self, name: str, default_value: str | None = None) -> WfRunVariable:
         return self._declare(name, VariableType.WF_RUN_ID, default_value)
 
+    def declared_names(self) -> frozenset[str]:
+        return frozenset(declaration.name for declaration in self._variables)
+
     def find_variable(self, name: str) -> WfRunVariable:
         """A handle on a variable visible from this thread, by name."""
         for thread in self.lineage():
@@ -291,13 +294,14 @@ class WorkflowThread:
 
     # --- child threads ---------------------------------------------------------------
 
-    def _thread_inputs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+    def _thread_inputs(self, thread_name: str, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
         if inputs is None:
             return {}
         if not isinstance(inputs, Mapping) or not all(isinstance(k, str) for k in inputs):
             raise WorkflowDefinitionError(
                 f"thread input must map variable names to values, not {inputs!r}"
             )
+        self.workflow.note_thread_input(thread_name, frozenset(inputs))
         return {key: compile_assignment(value, self) for key, value in inputs.items()}
 
     def spawn_thread(
@@ -305,7 +309,7 @@ class WorkflowThread:
     ) -> SpawnedThread:
         """Start a child thread running ``body``; wait for it with ``wait_for_threads``."""
         self._check_open("spawn a thread")
-        variables = self._thread_inputs(input)
+        variables = self._thread_inputs(thread_name, input)
         self.workflow.add_thread(thread_name, body, self)
         node: dict[str, Any] = {"threadSpecName": thread_name}
         if variables:
@@ -328,7 +332,7 @@ class WorkflowThread:
             raise WorkflowDefinitionError(
                 f"spawn_thread_for_each() iterates over a JSON_ARR, not {describe(array)}"
             )
-        variables = self._thread_inputs(input)
+        variables = self._thread_inputs(thread_name, input)
         iterable = compile_assignment(array, self)
         self.workflow.add_thread(thread_name, body, self)
         node: dict[str, Any] = {"threadSpecName": thread_name}

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from canter.builder.control_flow import ThreadBody
-from canter.builder.errors import WorkflowDefinitionError
+from canter.builder.errors import WorkflowDefinitionError, user_location
 from canter.builder.tasks import ExponentialBackoff
 from canter.builder.thread import WorkflowThread
 
@@ -46,11 +46,13 @@ class Workflow:
         self._waited_events: set[str] = set()
         self._interrupt_events: set[str] = set()
         self._building: WorkflowThread | None = None
+        self._thread_inputs: list[tuple[str, frozenset[str], tuple[str, int]]] = []
         self.add_thread(ENTRYPOINT, entrypoint, None)
         for thread, body in self._pending:
             self._building = thread
             thread.build(body)
         self._building = None
+        self._check_thread_inputs()
 
     def add_thread(self, name: str, body: ThreadBody, parent: WorkflowThread | None) -> None:
         """Register a ThreadSpec, built after the threads registered before it."""
@@ -65,6 +67,21 @@ class Workflow:
         thread = WorkflowThread(self, name, parent)
         self._threads[name] = thread
         self._pending.append((thread, body))
+
+    def note_thread_input(self, thread_name: str, names: frozenset[str]) -> None:
+        """Remember the variables a spawn passes, to check once the child is defined."""
+        self._thread_inputs.append((thread_name, names, user_location()))
+
+    def _check_thread_inputs(self) -> None:
+        for thread_name, names, location in self._thread_inputs:
+            declared = self._threads[thread_name].declared_names()
+            missing = sorted(names - declared)
+            if missing:
+                raise WorkflowDefinitionError(
+                    f"thread '{thread_name}' is given {', '.join(missing)} but declares no such "
+                    "variable",
+                    location,
+                )
 
     def building_thread(self) -> WorkflowThread:
         """The thread whose function is running: where a mutation made now belongs."""
