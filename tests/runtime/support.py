@@ -1,0 +1,69 @@
+"""Helpers shared by the runtime tests: unique names, in-process workers, HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from canter import Client, Worker, Workflow, WorkflowThread
+
+
+class Names:
+    def __init__(self, test_name: str) -> None:
+        self._base = re.sub(r"[^a-z0-9]+", "-", test_name.lower()).strip("-")[-32:].strip("-")
+
+    def __call__(self, what: str) -> str:
+        return f"{self._base}-{what}"
+
+
+@contextmanager
+def worker(
+    client: Client, tasks: Mapping[str, Callable[..., Any]], **options: Any
+) -> Iterator[Worker]:
+    """A real SQS long-polling worker in this process (short polls so it stops quickly)."""
+    options.setdefault("poll_wait_seconds", 1)
+    options.setdefault("shutdown_grace_seconds", 2)
+    running = Worker(client, tasks, **options).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def register(
+    client: Client,
+    name: str,
+    body: Callable[[WorkflowThread], None],
+    task_defs: Mapping[str, Mapping[str, Any]] = {},
+    events: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    for task_name, request in task_defs.items():
+        client.put_task_def({"name": task_name, **request})
+    for event in events:
+        client.put_external_event_def(event)
+    return client.put_wf_spec(Workflow(name, body).compile())
+
+
+def int_input(name: str = "n") -> dict[str, Any]:
+    return {"inputVars": [{"name": name, "type": "INT"}]}
+
+
+def post(url: str, rpc: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+    """A raw POST, for requests the client would never send."""
+    request = urllib.request.Request(
+        f"{url}/{rpc}", data=raw, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def node_statuses(client: Client, wf_run_id: str) -> list[tuple[str, str]]:
+    return [(n["nodeName"], n.get("status", "")) for n in client.list_node_runs(wf_run_id)]
