@@ -20,17 +20,26 @@ from infra.engine import EngineFunctions
 from infra.queues import Queues
 from infra.storage import Storage
 
-SCHEDULER_STATE_ACTIONS = (
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:Query",
-    "dynamodb:BatchWriteItem",
-)
-METADATA_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+# Each set names the store calls that need it (canter_engine.store.*).
+# Scheduler: load_head, commit_head (conditional put), write_records.
+SCHEDULER_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem")
+# get_wf_spec: one version by key, or the latest by query.
+METADATA_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
+# Journal.append (a conditional put): timers' TimerFired, and the scheduler's
+# RunChildWf / ChildWfEnded effects, which journal into another WfRun.
 JOURNAL_APPEND_ACTIONS = ("dynamodb:PutItem",)
-API_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
-API_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
+# API: append and get; delete_all (query, then delete) for DeleteWfRun.
+API_JOURNAL_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:DeleteItem",
+)
+# API: get and list_prefix; delete_wf_run (query, then batch deletes). It
+# never puts or updates state items: that is the scheduler's. search queries
+# the index.
+API_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem")
+API_SEARCH_ACTIONS = ("dynamodb:Query",)
 API_METADATA_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
 SEND_ACTIONS = ("sqs:SendMessage",)
 TASK_SEND_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueUrl")
@@ -66,7 +75,8 @@ def grant_engine_permissions(
 
     api = functions.api
     _allow(api, API_JOURNAL_ACTIONS, [storage.journal.table_arn])
-    _allow(api, API_STATE_ACTIONS, [storage.state.table_arn, *state_index_arns])
+    _allow(api, API_STATE_ACTIONS, [storage.state.table_arn])
+    _allow(api, API_SEARCH_ACTIONS, state_index_arns)
     _allow(api, API_METADATA_ACTIONS, [storage.metadata.table_arn])
     _allow(api, TASK_CREATE_ACTIONS if config.dynamic_queues else TASK_LOOKUP_ACTIONS, task_queues)
 
