@@ -217,6 +217,26 @@ def else_if_chain(wf: Any) -> None:
     wf.execute("publish", grade)
 
 
+def nested_control_flow(wf: Any) -> None:
+    n = wf.declare_int("n", 0)
+    log = wf.declare_json_arr("log", [])
+    n.assign(1)
+
+    def inner_else(t: Any) -> None:
+        t.do_if(n.is_greater_than(10), lambda u: n.assign(10)).do_else(
+            lambda u: u.fail("too-small", "n must exceed 10")
+        )
+
+    wf.do_if(n.is_equal_to(0), lambda t: None).do_else_if(
+        n.is_less_than(0), lambda t: log.assign(log.add("negative"))
+    ).do_else(inner_else)
+    wf.do_if(
+        n.is_greater_than(5),
+        lambda t: t.do_while(n.is_greater_than(5), lambda u: n.assign(n.subtract(1))),
+    )
+    wf.do_while(n.is_less_than(3), lambda t: t.do_if(n.is_equal_to(1), lambda u: None))
+
+
 # --- 7. Loops ----------------------------------------------------------------------
 
 
@@ -412,6 +432,7 @@ GOLDEN = [
     Golden("formats-and-expressions", formats_and_expressions),
     Golden("conditions", conditions),
     Golden("else-if-chain", else_if_chain),
+    Golden("nested-control-flow", nested_control_flow),
     Golden("loops", loops),
     Golden("endings", endings),
     Golden("events-and-sleep", canter_events_and_sleep, lh_events_and_sleep),
