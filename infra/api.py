@@ -23,7 +23,8 @@ RPC_PATH = "/{rpc}"
 RPC_METHOD = apigw.HttpMethod.POST
 
 # Who called which rpc, and how it went: enough to trace a failed request
-# back to its Lambda invocation by requestId.
+# back to its Lambda invocation by requestId. Free-text error variables are
+# left out: they may hold quotes that would break the JSON line.
 ACCESS_LOG_FORMAT = json.dumps(
     {
         "requestId": "$context.requestId",
@@ -35,8 +36,6 @@ ACCESS_LOG_FORMAT = json.dumps(
         "status": "$context.status",
         "responseLength": "$context.responseLength",
         "integrationLatency": "$context.integrationLatency",
-        "errorMessage": "$context.error.message",
-        "integrationError": "$context.integrationErrorMessage",
     }
 )
 
@@ -75,7 +74,7 @@ class Api(Construct):
 
     @property
     def rpc_invoke_arn(self) -> str:
-        """execute-api ARN matching every rpc on the one stage: ``{rpc}`` is the path."""
+        """execute-api ARN matching every rpc: ``{rpc}`` is the path, POST the only method."""
         return self.http_api.arn_for_execute_api(RPC_METHOD.value, "/*")
 
 
