@@ -19,6 +19,13 @@ from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.types import VariableType
 
 
+def _unsupported(value: object) -> WorkflowDefinitionError:
+    return WorkflowDefinitionError(
+        f"cannot use {value!r} (a {type(value).__name__}) as a literal value: use an int, float, "
+        "bool, str, bytes, datetime, dict, list or a workflow variable"
+    )
+
+
 def literal_type(value: object) -> VariableType | None:
     """The type a literal has on the wire; ``None`` for the null literal."""
     if value is None:
@@ -39,10 +46,7 @@ def literal_type(value: object) -> VariableType | None:
         return VariableType.JSON_OBJ
     if isinstance(value, list | tuple):
         return VariableType.JSON_ARR
-    raise WorkflowDefinitionError(
-        f"cannot use {value!r} (a {type(value).__name__}) as a literal value: use an int, float, "
-        "bool, str, bytes, datetime, dict, list or a workflow variable"
-    )
+    raise _unsupported(value)
 
 
 def _json_text(value: object) -> str:
@@ -77,7 +81,6 @@ def timestamp_text(value: datetime) -> str:
 
 def variable_value(value: object, as_type: VariableType | None = None) -> dict[str, Any]:
     """The ``VariableValue`` JSON of ``value``, optionally widened to ``as_type``."""
-    literal_type(value)
     if value is None:
         return {}
     if isinstance(value, bool):
@@ -94,4 +97,6 @@ def variable_value(value: object, as_type: VariableType | None = None) -> dict[s
         return {"utcTimestamp": timestamp_text(value)}
     if isinstance(value, Mapping):
         return {"jsonObj": _json_text(dict(value))}
-    return {"jsonArr": _json_text(list(value))}  # type: ignore[call-overload]
+    if isinstance(value, list | tuple):
+        return {"jsonArr": _json_text(list(value))}
+    raise _unsupported(value)

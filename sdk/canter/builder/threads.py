@@ -11,7 +11,7 @@ from canter.builder.variables import WfRunVariable
 
 if TYPE_CHECKING:
     from canter.builder.control_flow import ThreadBody
-    from canter.builder.thread import WorkflowThread
+    from canter.builder.failures import FailureHandling
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class WaitForThreadsOutput(NodeOutput):
     these handlers catches the child's failure.
     """
 
-    def __init__(self, node_name: str, thread: WorkflowThread) -> None:
+    def __init__(self, node_name: str, thread: FailureHandling) -> None:
         super().__init__(node_name, thread, VariableType.JSON_ARR)
         self._thread = thread
 

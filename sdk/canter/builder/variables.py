@@ -17,7 +17,7 @@ from canter.builder.types import (
 )
 
 if TYPE_CHECKING:
-    from canter.builder.thread import WorkflowThread
+    from canter.builder.thread_core import ThreadCore
 
 
 def _default_compatible(var_type: VariableType, value: object) -> bool:
@@ -32,7 +32,7 @@ def _default_compatible(var_type: VariableType, value: object) -> bool:
 class VariableDeclaration:
     """What a ``declare_*`` call defines; shared by every handle on the variable."""
 
-    def __init__(self, name: str, var_type: VariableType, thread: WorkflowThread) -> None:
+    def __init__(self, name: str, var_type: VariableType, thread: ThreadCore) -> None:
         self.name = name
         self.type = var_type
         self.thread = thread

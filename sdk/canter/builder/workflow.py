@@ -14,6 +14,7 @@ from canter.builder.control_flow import ThreadBody
 from canter.builder.errors import WorkflowDefinitionError, user_location
 from canter.builder.tasks import ExponentialBackoff
 from canter.builder.thread import WorkflowThread
+from canter.builder.thread_core import ThreadCore
 
 ENTRYPOINT = "entrypoint"
 
@@ -54,7 +55,7 @@ class Workflow:
         self._building = None
         self._check_thread_inputs()
 
-    def add_thread(self, name: str, body: ThreadBody, parent: WorkflowThread | None) -> None:
+    def add_thread(self, name: str, body: ThreadBody, parent: ThreadCore | None) -> None:
         """Register a ThreadSpec, built after the threads registered before it."""
         if not isinstance(name, str) or not name:
             raise WorkflowDefinitionError(f"a thread name must be a non-empty str, not {name!r}")

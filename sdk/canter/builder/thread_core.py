@@ -1,0 +1,167 @@
+"""The state of a ThreadSpec being defined: its graph, its variables and what it can see.
+
+The user-facing ``WorkflowThread`` is layered on this core (failure
+handling, then child threads, then tasks, control flow, waiting and ending);
+every layer adds nodes through the core's graph and resolves operands
+through the core's scope rules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from canter.builder.errors import WorkflowDefinitionError
+from canter.builder.graph import NodeKind, ThreadGraph
+from canter.builder.mutations import check_mutation, compile_mutation
+from canter.builder.operands import FormatString, NodeOutput, as_condition, describe
+from canter.builder.types import VariableMutationType, VariableType, parse_enum
+from canter.builder.variables import VariableDeclaration, WfRunVariable
+
+if TYPE_CHECKING:
+    from canter.builder.workflow import Workflow
+
+
+class ThreadCore:
+    """A thread sees its own variables and its ancestors'; node outputs only its own."""
+
+    def __init__(self, workflow: Workflow, name: str, parent: ThreadCore | None) -> None:
+        self.workflow = workflow
+        self.name = name
+        self.parent = parent
+        self.graph = ThreadGraph()
+        self._variables: list[VariableDeclaration] = []
+        self._interrupts: list[dict[str, Any]] = []
+        self._active = False
+
+    def _check_active(self) -> None:
+        if not self._active:
+            raise WorkflowDefinitionError(
+                f"thread '{self.name}' is not being defined any more: inside a thread function, "
+                "use the WorkflowThread that function receives"
+            )
+
+    def _check_open(self, what: str) -> None:
+        self._check_active()
+        if self.graph.last_node().kind == NodeKind.EXIT:
+            raise WorkflowDefinitionError(
+                f"cannot {what} after the thread has ended (fail() or complete())"
+            )
+
+    # --- scope (the operands.Scope protocol) ---------------------------------------
+
+    def lineage(self) -> list[ThreadCore]:
+        """This thread and its ancestors: the threads whose variables it can use."""
+        chain: list[ThreadCore] = []
+        thread: ThreadCore | None = self
+        while thread is not None:
+            chain.append(thread)
+            thread = thread.parent
+        return chain
+
+    def require_visible(self, variable: WfRunVariable) -> None:
+        owner = variable.declaration.thread
+        if owner.workflow is not self.workflow:
+            raise WorkflowDefinitionError(
+                f"variable '{variable.name}' belongs to workflow '{owner.workflow.name}', "
+                f"not to '{self.workflow.name}'"
+            )
+        if owner not in self.lineage():
+            raise WorkflowDefinitionError(
+                f"variable '{variable.name}' is not declared in thread '{self.name}' or its "
+                f"parents (it belongs to thread '{owner.name}'): a thread sees only its own and "
+                "its ancestors' variables"
+            )
+
+    def require_own_node(self, output: NodeOutput) -> None:
+        if output.owner is not self:
+            raise WorkflowDefinitionError(
+                f"{output.describe()} is not in thread '{self.name}': a node's output can only "
+                "be used in the thread that ran the node"
+            )
+
+    def compile_condition(self, condition: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A condition and its negation as ``VariableAssignment`` JSON."""
+        self._check_active()
+        checked = as_condition(condition)
+        return checked.compile_assignment(self), checked.negate().compile_assignment(self)
+
+    # --- variables ------------------------------------------------------------------
+
+    def _declare(self, name: str, var_type: VariableType, default: object) -> WfRunVariable:
+        self._check_open("declare a variable")
+        if not isinstance(name, str) or not name:
+            raise WorkflowDefinitionError(f"a variable name must be a non-empty str, not {name!r}")
+        if any(existing.name == name for existing in self._variables):
+            raise WorkflowDefinitionError(
+                f"variable '{name}' is already declared in thread '{self.name}'"
+            )
+        declaration = VariableDeclaration(name, var_type, self)
+        declaration.set_default(default)
+        self._variables.append(declaration)
+        return WfRunVariable(declaration)
+
+    def declare_int(self, name: str, default_value: int | None = None) -> WfRunVariable:
+        return self._declare(name, VariableType.INT, default_value)
+
+    def declare_str(self, name: str, default_value: str | None = None) -> WfRunVariable:
+        return self._declare(name, VariableType.STR, default_value)
+
+    def declare_double(self, name: str, default_value: float | None = None) -> WfRunVariable:
+        return self._declare(name, VariableType.DOUBLE, default_value)
+
+    def declare_bool(self, name: str, default_value: bool | None = None) -> WfRunVariable:
+        return self._declare(name, VariableType.BOOL, default_value)
+
+    def declare_bytes(self, name: str, default_value: bytes | None = None) -> WfRunVariable:
+        return self._declare(name, VariableType.BYTES, default_value)
+
+    def declare_json_obj(self, name: str, default_value: object = None) -> WfRunVariable:
+        return self._declare(name, VariableType.JSON_OBJ, default_value)
+
+    def declare_json_arr(self, name: str, default_value: object = None) -> WfRunVariable:
+        return self._declare(name, VariableType.JSON_ARR, default_value)
+
+    def declare_timestamp(self, name: str, default_value: object = None) -> WfRunVariable:
+        return self._declare(name, VariableType.TIMESTAMP, default_value)
+
+    def declare_wf_run_id(self, name: str, default_value: str | None = None) -> WfRunVariable:
+        return self._declare(name, VariableType.WF_RUN_ID, default_value)
+
+    def declared_names(self) -> frozenset[str]:
+        return frozenset(declaration.name for declaration in self._variables)
+
+    def find_variable(self, name: str) -> WfRunVariable:
+        """A handle on a variable visible from this thread, by name."""
+        for thread in self.lineage():
+            for declaration in thread._variables:
+                if declaration.name == name:
+                    return WfRunVariable(declaration)
+        raise WorkflowDefinitionError(
+            f"no variable '{name}' is declared in thread '{self.name}' or its parents"
+        )
+
+    # --- values ---------------------------------------------------------------------
+
+    def format(self, template: str, *args: Any) -> FormatString:
+        """A STR built at run time: ``wf.format("Hello {0}", name)``."""
+        return FormatString(template, args)
+
+    def mutate(self, lhs: Any, operation: VariableMutationType | str, rhs: Any) -> None:
+        """Change ``lhs`` on the edge leaving the node most recently added."""
+        self._check_open("mutate a variable")
+        if not isinstance(lhs, WfRunVariable):
+            raise WorkflowDefinitionError(f"only a variable can be mutated, not {describe(lhs)}")
+        op = parse_enum(VariableMutationType, operation, "variable mutation")
+        check_mutation(lhs, op, rhs)
+        self.graph.pending_mutations.append(compile_mutation(lhs, op, rhs, self))
+
+    # --- output -----------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``ThreadSpec`` JSON."""
+        spec: dict[str, Any] = {"nodes": self.graph.to_json()}
+        if self._variables:
+            spec["variableDefs"] = [variable.to_json() for variable in self._variables]
+        if self._interrupts:
+            spec["interruptDefs"] = list(self._interrupts)
+        return spec
