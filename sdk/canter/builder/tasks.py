@@ -8,7 +8,7 @@ the types of literal and typed arguments are checked at definition time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,9 @@ from canter.builder.operands import FormatString, Scope, compile_assignment, des
 from canter.builder.types import VariableType, accepts
 from canter.builder.variables import WfRunVariable
 from canter.task_def import task_def_of
+
+TaskLike = str | FormatString | WfRunVariable | Mapping[str, Any] | Callable[..., Any]
+"""A TaskDef name, a task chosen at run time, a PutTaskDefRequest, or a ``@canter.task``."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class TaskReference:
     signature: TaskSignature | None
 
 
-def resolve_task(task: Any, scope: Scope) -> TaskReference:
+def resolve_task(task: TaskLike, scope: Scope) -> TaskReference:
     if isinstance(task, str):
         return TaskReference(task, {"taskDefId": {"name": task}}, None)
     if isinstance(task, FormatString):

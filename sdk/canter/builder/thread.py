@@ -15,7 +15,7 @@ from canter.builder.control_flow import IfStatement, ThreadBody
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.graph import NodeKind
 from canter.builder.operands import NodeOutput, Operand, compile_assignment, describe
-from canter.builder.tasks import ExponentialBackoff, compile_arguments, resolve_task
+from canter.builder.tasks import ExponentialBackoff, TaskLike, compile_arguments, resolve_task
 from canter.builder.types import ErrorType, VariableType
 from canter.builder.variables import WfRunVariable
 
@@ -45,7 +45,7 @@ class WorkflowThread(ChildThreads):
 
     def execute(
         self,
-        task: Any,
+        task: TaskLike,
         *args: Any,
         retries: int | None = None,
         timeout_seconds: int | None = None,

@@ -8,6 +8,8 @@ through the core's scope rules.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from canter.builder.errors import WorkflowDefinitionError
@@ -115,13 +117,17 @@ class ThreadCore:
     def declare_bytes(self, name: str, default_value: bytes | None = None) -> WfRunVariable:
         return self._declare(name, VariableType.BYTES, default_value)
 
-    def declare_json_obj(self, name: str, default_value: object = None) -> WfRunVariable:
+    def declare_json_obj(
+        self, name: str, default_value: Mapping[str, Any] | None = None
+    ) -> WfRunVariable:
         return self._declare(name, VariableType.JSON_OBJ, default_value)
 
-    def declare_json_arr(self, name: str, default_value: object = None) -> WfRunVariable:
+    def declare_json_arr(
+        self, name: str, default_value: list[Any] | tuple[Any, ...] | None = None
+    ) -> WfRunVariable:
         return self._declare(name, VariableType.JSON_ARR, default_value)
 
-    def declare_timestamp(self, name: str, default_value: object = None) -> WfRunVariable:
+    def declare_timestamp(self, name: str, default_value: datetime | None = None) -> WfRunVariable:
         return self._declare(name, VariableType.TIMESTAMP, default_value)
 
     def declare_wf_run_id(self, name: str, default_value: str | None = None) -> WfRunVariable:
