@@ -51,3 +51,25 @@ def test_local_bundling_installs_jsonpath_ng_into_the_layer_layout(tmp_path: Pat
     bundler = PipInstallLocally(ENGINE_DEPS_DIR / "requirements.txt")
     assert bundler.try_bundle(str(tmp_path)) is True
     assert (tmp_path / "python" / "jsonpath_ng" / "__init__.py").is_file()
+
+
+def test_every_handler_string_names_a_function_in_the_asset() -> None:
+    """Checked by reading the source, so synthesis and this test never import a handler."""
+    from canter_engine.resources import FUNCTIONS
+
+    for definition in FUNCTIONS:
+        module, _, attribute = definition.handler.rpartition(".")
+        source = FUNCTIONS_DIR.joinpath(*module.split(".")).with_suffix(".py")
+        tree = ast.parse(source.read_text())
+        defined = {
+            node.name
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        } | {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        assert attribute in defined, definition.handler
