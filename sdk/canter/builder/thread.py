@@ -64,9 +64,9 @@ class WorkflowThread(ChildThreads):
         if exponential_backoff is None:
             exponential_backoff = self.workflow.default_exponential_backoff
         if timeout_seconds:
-            body["timeoutSeconds"] = _positive_int(timeout_seconds, "timeout_seconds")
+            body["timeoutSeconds"] = _non_negative_int(timeout_seconds, "timeout_seconds")
         if retries:
-            body["retries"] = _positive_int(retries, "retries")
+            body["retries"] = _non_negative_int(retries, "retries")
         if exponential_backoff is not None:
             body["exponentialBackoff"] = exponential_backoff.to_json()
         if args:
@@ -171,7 +171,7 @@ class WorkflowThread(ChildThreads):
         self.graph.add_node("complete", NodeKind.EXIT, body)
 
 
-def _positive_int(value: object, what: str) -> int:
+def _non_negative_int(value: object, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise WorkflowDefinitionError(f"{what} must be a non-negative int, not {value!r}")
     return value
