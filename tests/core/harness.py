@@ -96,32 +96,45 @@ class Harness:
     def run(self, **variables: Any) -> Transition:
         return self.apply(RunRequested("wf-1", self.bp.spec.id.name, 0, 0, variables, self.tick()))
 
-    def in_flight(self) -> ScheduleTask:
-        """The one task attempt the WfRun waits on."""
+    def all_in_flight(self) -> list[ScheduleTask]:
+        """The current attempt of every TaskRun the WfRun waits on, oldest first."""
         assert self.state is not None
-        (task_run,) = self.state.task_runs.values()
-        number = len(task_run.attempts) - 1
-        return next(
-            s
-            for s in reversed(self.sent)
-            if s.task_guid == task_run.guid and s.attempt_number == number
-        )
+        found = []
+        for task_run in self.state.task_runs.values():
+            number = len(task_run.attempts) - 1
+            found.append(
+                next(
+                    s
+                    for s in reversed(self.sent)
+                    if s.task_guid == task_run.guid and s.attempt_number == number
+                )
+            )
+        return found
 
-    def task_input(self) -> list[Any]:
-        return [values.decode(v["value"]) for v in self.in_flight().scheduled_task["variables"]]
+    def in_flight(self, guid: str | None = None) -> ScheduleTask:
+        """The task attempt the WfRun waits on (the one with ``guid`` if several)."""
+        tasks = self.all_in_flight()
+        if guid is None:
+            (task,) = tasks
+            return task
+        return next(t for t in tasks if t.task_guid == guid)
+
+    def task_input(self, guid: str | None = None) -> list[Any]:
+        task = self.in_flight(guid)
+        return [values.decode(v["value"]) for v in task.scheduled_task["variables"]]
 
     def start(self) -> Transition:
         task = self.in_flight()
         return self.apply(TaskStarted(task.task_guid, task.attempt_number, self.tick(), "w"))
 
-    def succeed(self, output: Any = None) -> Transition:
-        task = self.in_flight()
+    def succeed(self, output: Any = None, guid: str | None = None) -> Transition:
+        task = self.in_flight(guid)
         return self.apply(
             TaskReported(task.task_guid, task.attempt_number, "TASK_SUCCESS", self.tick(), output)
         )
 
-    def fail(self, message: str = "boom") -> Transition:
-        task = self.in_flight()
+    def fail(self, message: str = "boom", guid: str | None = None) -> Transition:
+        task = self.in_flight(guid)
         return self.apply(
             TaskReported(
                 task.task_guid,
@@ -133,8 +146,10 @@ class Harness:
             )
         )
 
-    def throw(self, name: str, message: str = "", content: Any = None) -> Transition:
-        task = self.in_flight()
+    def throw(
+        self, name: str, message: str = "", content: Any = None, guid: str | None = None
+    ) -> Transition:
+        task = self.in_flight(guid)
         return self.apply(
             TaskReported(
                 task.task_guid,
@@ -158,6 +173,10 @@ class Harness:
         return self.apply(TimerFired(timer, self.now))
 
     # --- reading --------------------------------------------------------------
+
+    def thread(self, number: int) -> Any:
+        assert self.state is not None
+        return self.state.threads[number]
 
     @property
     def status(self) -> str:

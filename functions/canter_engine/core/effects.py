@@ -31,4 +31,25 @@ class StartTimer:
     timer: Timer
 
 
-Effect = ScheduleTask | StartTimer
+@dataclass(frozen=True, slots=True)
+class RunChildWf:
+    """Journal ``RunWf`` for a child WfRun (idempotent: its id is derived from the parent)."""
+
+    child_wf_run_id: str
+    parent_wf_run_id: str
+    wf_spec_name: str
+    major_version: int | None
+    variables: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyParent:
+    """Journal ``ChildWfEnded`` on the parent WfRun: this child WfRun has ended."""
+
+    parent_wf_run_id: str
+    child_wf_run_id: str
+    status: str
+    output: Any
+
+
+Effect = ScheduleTask | StartTimer | RunChildWf | NotifyParent

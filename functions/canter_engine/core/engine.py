@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from canter_engine.core import tasks, waits
+from canter_engine.core import signals, tasks, threads, waits
 from canter_engine.core.blueprint import Blueprint
-from canter_engine.core.effects import Effect
+from canter_engine.core.effects import Effect, NotifyParent
 from canter_engine.core.events import (
+    ChildWfEnded,
     Event,
     ExternalEventPosted,
     ResumeRequested,
@@ -44,6 +45,7 @@ from canter_engine.core.state import (
     ThreadRun,
     VariableValue,
     WfRunState,
+    WorkflowEvent,
 )
 from canter_engine.model import values
 from canter_engine.model.spec import Edge, VariableAssignment, VariableMutation
@@ -103,7 +105,9 @@ class Run:
         self.state = state
         self.now = now
         self.effects: list[Effect] = []
-        self.records: dict[str, NodeRun | TaskRun | VariableValue | ExternalEvent] = {}
+        self.records: dict[
+            str, NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
+        ] = {}
         self.steps = 0
 
     # --- events ---------------------------------------------------------------
@@ -121,6 +125,8 @@ class Run:
             return self._on_stop(event.thread_run_number)
         if isinstance(event, ResumeRequested):
             return self._on_resume(event.thread_run_number)
+        if isinstance(event, ChildWfEnded):
+            return signals.on_child_ended(self, event)
         return False
 
     def _on_timer(self, event: TimerFired) -> bool:
@@ -138,33 +144,20 @@ class Run:
     def _on_stop(self, number: int | None) -> bool:
         changed = False
         for thread in self._targets(number):
-            if thread.status == "RUNNING":
-                thread.status = "HALTING"
-                changed = True
+            changed |= threads.halt(self, thread, "manual")
         return changed
 
     def _on_resume(self, number: int | None) -> bool:
         changed = False
         for thread in self._targets(number):
-            if thread.status in ("HALTING", "HALTED"):
-                thread.status = "RUNNING"
-                changed = True
-        if changed and self.state.status in ("HALTING", "HALTED"):
-            self.state.status = "RUNNING"
+            changed |= threads.unhalt(self, thread, "manual")
         return changed
 
     def _targets(self, number: int | None) -> list[ThreadRun]:
-        threads = self.state.threads
         if number is None:
-            return [t for t in threads.values() if not t.ended]
-        found: list[ThreadRun] = []
-        todo = [number]
-        while todo:
-            thread = threads.get(todo.pop())
-            if thread is not None and not thread.ended:
-                found.append(thread)
-                todo += thread.children
-        return found
+            return [t for t in self.state.threads.values() if not t.ended]
+        thread = self.state.threads.get(number)
+        return [] if thread is None else [thread]
 
     # --- threads --------------------------------------------------------------
 
@@ -215,36 +208,68 @@ class Run:
         return thread
 
     def advance(self) -> None:
-        """Move every running thread forward until each one waits or ends."""
+        """Move every thread forward until each one waits or ends.
+
+        Threads affect each other (a child ending releases its parent's wait, a
+        handler ending resumes the failed thread), so passes repeat until one
+        changes nothing.
+        """
         moved = True
         while moved:
             moved = False
             for thread in list(self.state.threads.values()):
-                while (
-                    thread.status == "RUNNING"
-                    and thread.current is not None
-                    and thread.current.status == "COMPLETED"
-                ):
-                    self.steps += 1
-                    if self.steps > MAX_STEPS_PER_EVENT:
-                        self.fail_thread(
-                            thread,
-                            Failure(
-                                "INTERNAL_ERROR",
-                                f"thread {thread.number} passed {MAX_STEPS_PER_EVENT} nodes "
-                                "without waiting: a loop with no TASK, SLEEP or EXTERNAL_EVENT "
-                                "never ends",
-                            ),
-                        )
-                        break
-                    self._leave(thread, thread.current)
-                    moved = True
-                if thread.status == "HALTING" and not self._busy(thread):
-                    thread.status = "HALTED"
-                    moved = True
+                if thread.ended:
+                    continue
+                moved |= threads.settle(self, thread)
+                moved |= self._run(thread)
         self._update_wf_status()
 
-    def _busy(self, thread: ThreadRun) -> bool:
+    def _run(self, thread: ThreadRun) -> bool:
+        moved = False
+        while thread.status == "RUNNING" and thread.current is not None:
+            current = thread.current
+            if current.status == "RUNNING":
+                if not self._poll(thread, current):
+                    break
+            elif current.status != "COMPLETED":
+                break
+            self.steps += 1
+            if self.steps > MAX_STEPS_PER_EVENT:
+                self.fail_thread(
+                    thread,
+                    Failure(
+                        "INTERNAL_ERROR",
+                        f"thread {thread.number} passed {MAX_STEPS_PER_EVENT} nodes "
+                        "without waiting: a loop with no TASK, SLEEP or EXTERNAL_EVENT "
+                        "never ends",
+                    ),
+                )
+                return True
+            if (
+                thread.current is current
+                and current.status == "COMPLETED"
+                and not self._leave(thread, current)
+            ):
+                break
+            moved = True
+        return moved
+
+    def _poll(self, thread: ThreadRun, node_run: NodeRun) -> bool:
+        """Re-check a node that waits on other threads or on variables."""
+        node = self.bp.node(thread.spec_name, node_run.node_name)
+        try:
+            if node.wait_for_threads is not None:
+                return threads.poll_wait_for_threads(self, thread, node_run, node.wait_for_threads)
+            if node.wait_for_condition is not None:
+                return signals.poll_wait_for_condition(
+                    self, thread, node_run, node.wait_for_condition
+                )
+        except VarSubError as exc:
+            self.fail_node(thread, node_run, Failure("VAR_SUB_ERROR", str(exc)))
+            return True
+        return False
+
+    def busy(self, thread: ThreadRun) -> bool:
         """Whether a task attempt of the thread is in flight (it cannot be halted)."""
         return any(
             tr.thread == thread.number and tr.current.status in ("TASK_SCHEDULED", "TASK_RUNNING")
@@ -252,18 +277,25 @@ class Run:
         )
 
     def _update_wf_status(self) -> None:
-        entry = self.state.threads.get(0)
-        if entry is None or self.state.ended:
+        state = self.state
+        entry = state.threads.get(0)
+        if entry is None or state.ended:
             return
-        self.state.status = entry.status
+        state.status = entry.status
         if entry.ended:
-            self.state.end = self.now
+            state.end = self.now
+            if state.parent_wf_run_id:
+                self.effects.append(
+                    NotifyParent(
+                        state.parent_wf_run_id, state.wf_run_id, entry.status, entry.output
+                    )
+                )
 
-    def _leave(self, thread: ThreadRun, done: NodeRun) -> None:
+    def _leave(self, thread: ThreadRun, done: NodeRun) -> bool:
+        """Take the first edge that holds; False if the thread must wait instead."""
         node = self.bp.node(thread.spec_name, done.node_name)
         if not node.outgoing_edges:
-            self._complete_thread(thread)
-            return
+            return self._complete_thread(thread)
         try:
             edge = self._choose_edge(thread, node.outgoing_edges)
             if edge is None:
@@ -274,11 +306,12 @@ class Run:
                 self._mutate(thread, mutation, done.output)
         except VarSubError as exc:
             self.fail_node(thread, done, Failure("VAR_SUB_ERROR", str(exc)))
-            return
+            return True
         except VarMutationError as exc:
             self.fail_node(thread, done, Failure("VAR_MUTATION_ERROR", str(exc)))
-            return
+            return True
         self.arrive(thread, edge.sink_node_name)
+        return True
 
     def _choose_edge(self, thread: ThreadRun, edges: tuple[Edge, ...]) -> Edge | None:
         for edge in edges:
@@ -302,16 +335,23 @@ class Run:
                 return edge
         return None
 
-    def _complete_thread(self, thread: ThreadRun) -> None:
+    def _complete_thread(self, thread: ThreadRun) -> bool:
+        """A thread completes only once all its children have ended."""
+        if not all(self.state.threads[n].ended for n in thread.children):
+            return False
         thread.status = "COMPLETED"
         thread.end = self.now
         self._drop_task_runs(thread)
+        return True
 
     def fail_thread(self, thread: ThreadRun, failure: Failure) -> None:
         thread.status = failure.status
         thread.end = self.now
+        thread.failure = failure
         thread.error_message = f"{failure.name}: {failure.message}"
         self._drop_task_runs(thread)
+        for number in thread.children:
+            threads.halt(self, self.state.threads[number], f"parent:{thread.number}")
 
     def _drop_task_runs(self, thread: ThreadRun) -> None:
         """A thread that ended forgets its task runs; late reports become stale."""
@@ -344,6 +384,20 @@ class Run:
                 self._arrive_exit(thread, node_run)
             elif node.entrypoint is not None or node.nop is not None:
                 self.complete_node(thread, node_run, None)
+            elif node.start_thread is not None:
+                threads.arrive_start_thread(self, thread, node_run, node.start_thread)
+            elif node.start_multiple_threads is not None:
+                threads.arrive_start_multiple(self, thread, node_run, node.start_multiple_threads)
+            elif node.wait_for_threads is not None:
+                threads.arrive_wait_for_threads(self, thread, node_run, node.wait_for_threads)
+            elif node.wait_for_condition is not None:
+                signals.poll_wait_for_condition(self, thread, node_run, node.wait_for_condition)
+            elif node.throw_event is not None:
+                signals.arrive_throw_event(self, thread, node_run, node.throw_event)
+            elif node.run_child_wf is not None:
+                signals.arrive_run_child_wf(self, thread, node_run, node.run_child_wf)
+            elif node.wait_for_child_wf is not None:
+                signals.arrive_wait_for_child_wf(self, thread, node_run, node.wait_for_child_wf)
             else:
                 self.fail_node(
                     thread,
@@ -383,7 +437,8 @@ class Run:
         node_run.failures.append(failure)
         node_run.error_message = failure.message
         self.touch(node_run)
-        self.fail_thread(thread, failure)
+        if not threads.handle_failure(self, thread, node_run, failure):
+            self.fail_thread(thread, failure)
 
     # --- variables -------------------------------------------------------------
 

@@ -126,6 +126,16 @@ class ResumeRequested:
     thread_run_number: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ChildWfEnded:
+    """A child WfRun (started by RUN_CHILD_WF) reached COMPLETED, ERROR or EXCEPTION."""
+
+    child_wf_run_id: str
+    status: str
+    time: int
+    output: Any = None
+
+
 Event = (
     RunRequested
     | TaskStarted
@@ -134,6 +144,7 @@ Event = (
     | TimerFired
     | StopRequested
     | ResumeRequested
+    | ChildWfEnded
 )
 
 
@@ -200,6 +211,11 @@ def to_journal(event: Event) -> JournalEntry:
         return JournalEntry("PutExternalEvent", _timed(body, event.time))
     if isinstance(event, TimerFired):
         return JournalEntry("TimerFired", _timed({"timer": event.timer.to_json()}, event.time))
+    if isinstance(event, ChildWfEnded):
+        body = {"childWfRunId": event.child_wf_run_id, "status": event.status}
+        if event.output is not None:
+            body["output"] = values.encode(event.output)
+        return JournalEntry("ChildWfEnded", _timed(body, event.time))
     body = {} if event.thread_run_number is None else {"threadRunNumber": event.thread_run_number}
     kind = "StopWfRun" if isinstance(event, StopRequested) else "ResumeWfRun"
     return JournalEntry(kind, _timed(body, event.time))
@@ -259,6 +275,13 @@ def from_journal(entry: JournalEntry) -> Event:
             )
         if entry.kind == "TimerFired":
             return TimerFired(timer=Timer.from_json(body["timer"]), time=time)
+        if entry.kind == "ChildWfEnded":
+            return ChildWfEnded(
+                child_wf_run_id=str(body["childWfRunId"]),
+                status=str(body["status"]),
+                time=time,
+                output=values.decode(body.get("output"), "output"),
+            )
         if entry.kind in ("StopWfRun", "ResumeWfRun"):
             number = body.get("threadRunNumber")
             thread = None if number is None else int(number)

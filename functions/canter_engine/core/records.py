@@ -19,6 +19,7 @@ from canter_engine.core.state import (
     ThreadRun,
     VariableValue,
     WfRunState,
+    WorkflowEvent,
 )
 from canter_engine.model import values
 
@@ -44,13 +45,15 @@ _NODE_KIND_FIELD = {
 @dataclass(frozen=True, slots=True)
 class Record:
     sk: str
-    obj: NodeRun | TaskRun | VariableValue | ExternalEvent
+    obj: NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
     wf_run_id: str
     spec_id: tuple[str, int, int]
     thread_spec_name: str
 
     @staticmethod
-    def of(state: WfRunState, obj: NodeRun | TaskRun | VariableValue | ExternalEvent) -> Record:
+    def of(
+        state: WfRunState, obj: NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
+    ) -> Record:
         thread_no = obj.thread if isinstance(obj, NodeRun | VariableValue) else 0
         thread = state.threads.get(thread_no)
         return Record(
@@ -70,6 +73,8 @@ class Record:
             return task_run_json(self.wf_run_id, spec, obj)
         if isinstance(obj, VariableValue):
             return variable_json(self.wf_run_id, spec, obj)
+        if isinstance(obj, WorkflowEvent):
+            return workflow_event_json(self.wf_run_id, spec, obj)
         return external_event_json(self.wf_run_id, obj)
 
 
@@ -121,6 +126,14 @@ def node_run_json(
                 "timedOut": node_run.timed_out,
             }
         )
+    elif node_run.kind == "start_thread" and node_run.threads:
+        detail = {"childThreadId": node_run.threads[0]}
+    elif node_run.kind == "start_multiple_threads":
+        detail = {"childThreadIds": node_run.threads}
+    elif node_run.kind == "wait_for_threads":
+        detail = {"threads": [prune({"threadRunNumber": n}) for n in node_run.threads]}
+    elif node_run.kind in ("run_child_wf", "wait_for_child_wf") and node_run.child_wf_run_id:
+        detail = {"childWfRunId": {"id": node_run.child_wf_run_id}}
     elif node_run.kind == "sleep":
         detail = prune(
             {
@@ -252,6 +265,32 @@ def external_event_json(wf_run_id: str, event: ExternalEvent) -> dict[str, Any]:
     )
 
 
+def workflow_event_json(
+    wf_run_id: str, spec: dict[str, Any], event: WorkflowEvent
+) -> dict[str, Any]:
+    return prune(
+        {
+            "id": prune(
+                {
+                    "wfRunId": {"id": wf_run_id},
+                    "workflowEventDefId": {"name": event.def_name},
+                    "number": event.number,
+                }
+            ),
+            "content": values.encode(event.content),
+            "createdAt": _ts(event.time),
+            "nodeRunId": prune(
+                {
+                    "wfRunId": {"id": wf_run_id},
+                    "threadRunNumber": event.thread,
+                    "position": event.position,
+                }
+            ),
+            "wfSpecId": spec,
+        }
+    )
+
+
 def thread_run_json(spec: dict[str, Any], thread: ThreadRun) -> dict[str, Any]:
     return prune(
         {
@@ -267,8 +306,20 @@ def thread_run_json(spec: dict[str, Any], thread: ThreadRun) -> dict[str, Any]:
             "currentNodePosition": thread.current.position if thread.current else None,
             "type": thread.type if thread.type != "ENTRYPOINT" else None,
             "output": values.encode(thread.output),
+            "haltReasons": [_halt_reason_json(r) for r in thread.halts],
         }
     )
+
+
+def _halt_reason_json(reason: str) -> dict[str, Any]:
+    kind, _, arg = reason.partition(":")
+    if kind == "manual":
+        return {"manualHalt": {}}
+    if kind == "parent":
+        return {"parentHalted": {"parentThreadId": int(arg)}}
+    if kind == "failure":
+        return {"handlingFailure": {"handlerThreadId": int(arg)}}
+    return {"pendingInterrupt": {"externalEventId": {"guid": arg}}}
 
 
 def wf_run_json(state: WfRunState) -> dict[str, Any]:

@@ -85,6 +85,11 @@ class NodeRun:
     event_time: int | None = None
     timed_out: bool = False
     due: int | None = None
+    # START_*: the children started; WAIT_FOR_THREADS: the children waited for.
+    threads: list[int] = field(default_factory=list)
+    # WAIT_FOR_THREADS: failed child -> the thread handling its failure.
+    handlers: dict[int, int] = field(default_factory=dict)
+    child_wf_run_id: str | None = None
 
     @property
     def sk(self) -> str:
@@ -108,6 +113,9 @@ class NodeRun:
             self.event_time,
             self.timed_out,
             self.due,
+            list(self.threads),
+            dict(self.handlers),
+            self.child_wf_run_id,
         )
         return copy
 
@@ -129,6 +137,9 @@ class NodeRun:
             "et": self.event_time,
             "to": self.timed_out,
             "d": self.due,
+            "th": self.threads,
+            "hd": {str(k): v for k, v in self.handlers.items()},
+            "cw": self.child_wf_run_id,
         }
 
     @staticmethod
@@ -150,6 +161,9 @@ class NodeRun:
             item["et"],
             item["to"],
             item["d"],
+            list(item["th"]),
+            {int(k): v for k, v in item["hd"].items()},
+            item["cw"],
         )
 
 
@@ -341,6 +355,22 @@ class ExternalEvent:
         return ExternalEvent(item["g"], item["d"], values.decode(item["c"]), item["t"], item["n"])
 
 
+@dataclass(frozen=True, slots=True)
+class PendingInterrupt:
+    """An interrupt event waiting for its thread to finish halting."""
+
+    guid: str
+    handler_spec: str
+    content: Any
+
+    def to_item(self) -> dict[str, Any]:
+        return {"g": self.guid, "h": self.handler_spec, "c": values.encode(self.content)}
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> PendingInterrupt:
+        return PendingInterrupt(item["g"], item["h"], values.decode(item["c"]))
+
+
 @dataclass(slots=True)
 class ThreadRun:
     number: int
@@ -357,6 +387,14 @@ class ThreadRun:
     # Latest outputs of the nodes that some assignment reads with nodeOutput.
     outputs: dict[str, Any] = field(default_factory=dict)
     output: Any = None
+    # Why the thread is halted: "manual", "parent:<n>", "failure:<n>", "interrupt:<guid>".
+    halts: list[str] = field(default_factory=list)
+    failure: Failure | None = None
+    # The FAILURE_HANDLER thread handling this thread's failed node.
+    handling: int | None = None
+    # The INTERRUPT thread running for this thread, and interrupts waiting to run.
+    interrupt_thread: int | None = None
+    interrupts: list[PendingInterrupt] = field(default_factory=list)
 
     @property
     def ended(self) -> bool:
@@ -377,6 +415,11 @@ class ThreadRun:
             self.next_position,
             dict(self.outputs),
             self.output,
+            list(self.halts),
+            self.failure.clone() if self.failure else None,
+            self.handling,
+            self.interrupt_thread,
+            list(self.interrupts),
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -394,6 +437,11 @@ class ThreadRun:
             "np": self.next_position,
             "ou": {k: values.encode(v) for k, v in self.outputs.items()},
             "o": values.encode(self.output),
+            "hl": self.halts,
+            "fa": self.failure.to_item() if self.failure else None,
+            "hg": self.handling,
+            "it": self.interrupt_thread,
+            "pi": [i.to_item() for i in self.interrupts],
         }
 
     @staticmethod
@@ -412,6 +460,11 @@ class ThreadRun:
             item["np"],
             {k: values.decode(v) for k, v in item["ou"].items()},
             values.decode(item["o"]),
+            list(item["hl"]),
+            Failure.from_item(item["fa"]) if item["fa"] else None,
+            item["hg"],
+            item["it"],
+            [PendingInterrupt.from_item(i) for i in item["pi"]],
         )
 
 
@@ -430,6 +483,9 @@ class WfRunState:
     variables: dict[int, dict[str, Any]] = field(default_factory=dict)
     task_runs: dict[str, TaskRun] = field(default_factory=dict)
     pending_events: list[ExternalEvent] = field(default_factory=list)
+    # Child WfRuns that ended before a WAIT_FOR_CHILD_WF took their result.
+    child_results: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    workflow_events: int = 0
 
     @property
     def spec_id(self) -> tuple[str, int, int]:
@@ -454,6 +510,8 @@ class WfRunState:
             {n: dict(v) for n, v in self.variables.items()},
             {g: t.clone() for g, t in self.task_runs.items()},
             [e.clone() for e in self.pending_events],
+            dict(self.child_results),
+            self.workflow_events,
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -476,6 +534,8 @@ class WfRunState:
             },
             "tr": [t.to_item() for t in self.task_runs.values()],
             "pe": [e.to_item() for e in self.pending_events],
+            "cr": {k: [s, values.encode(o)] for k, (s, o) in self.child_results.items()},
+            "we": self.workflow_events,
         }
 
     @staticmethod
@@ -496,6 +556,8 @@ class WfRunState:
             {int(n): {k: values.decode(v) for k, v in vs.items()} for n, vs in item["va"].items()},
             {t.guid: t for t in task_runs},
             [ExternalEvent.from_item(e) for e in item["pe"]],
+            {k: (s, values.decode(o)) for k, (s, o) in item["cr"].items()},
+            item["we"],
         )
 
 
@@ -511,6 +573,22 @@ class VariableValue:
     @property
     def sk(self) -> str:
         return var_sk(self.thread, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowEvent:
+    """A WorkflowEvent a THROW_EVENT node published (a record, not state)."""
+
+    def_name: str
+    number: int
+    content: Any
+    time: int
+    thread: int
+    position: int
+
+    @property
+    def sk(self) -> str:
+        return f"wfevent#{self.def_name}#{self.number:08d}"
 
 
 def node_sk(thread: int, position: int) -> str:

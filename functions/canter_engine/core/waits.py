@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from canter_engine.core import threads
 from canter_engine.core.effects import StartTimer
 from canter_engine.core.events import ExternalEventPosted, Timer
 from canter_engine.core.operations import VarSubError
@@ -92,6 +93,12 @@ def on_event_posted(run: Run, posted: ExternalEventPosted) -> bool:
         time=posted.time,
         thread_run_number=posted.thread_run_number,
     )
+    if threads.interrupt(
+        run, posted.guid, posted.def_name, posted.content, posted.thread_run_number
+    ):
+        event.claimed_thread = posted.thread_run_number or 0
+        run.touch(event)
+        return True
     for thread in state.threads.values():
         node_run = thread.current
         if (

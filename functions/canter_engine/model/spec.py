@@ -293,9 +293,7 @@ NODE_KINDS: tuple[str, ...] = (
 )
 
 # The node types the core executes today; the rest parse and are refused.
-SUPPORTED_NODE_KINDS: frozenset[str] = frozenset(
-    {"entrypoint", "exit", "task", "external_event", "nop", "sleep"}
-)
+SUPPORTED_NODE_KINDS: frozenset[str] = frozenset(NODE_KINDS) - {"user_task"}
 
 
 class Node(Message):

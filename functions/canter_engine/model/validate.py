@@ -67,8 +67,13 @@ def validate_wf_spec(
     req: PutWfSpecRequest | WfSpec,
     task_defs: Mapping[str, TaskDef],
     external_event_defs: AbstractSet[str],
+    workflow_event_defs: AbstractSet[str] | None = None,
 ) -> None:
-    """Raise :class:`SpecError` listing every problem of a WfSpec."""
+    """Raise :class:`SpecError` listing every problem of a WfSpec.
+
+    ``workflow_event_defs`` None skips the check that THROW_EVENT nodes name a
+    registered WorkflowEventDef.
+    """
     problems: list[str] = []
     entry = req.entrypoint_thread_name
     if not entry:
@@ -81,9 +86,13 @@ def validate_wf_spec(
     scopes = _scopes(req.thread_specs)
     for thread_name, thread in req.thread_specs.items():
         checker = _ThreadChecker(
-            thread_name, thread, scopes[thread_name], task_defs, external_event_defs
+            thread_name,
+            thread,
+            scopes[thread_name],
+            _Catalog(req.thread_specs, task_defs, external_event_defs, workflow_event_defs),
         )
         problems.extend(checker.check())
+    problems.extend(_interrupts_not_waited_on(req.thread_specs))
     if problems:
         raise SpecError(problems)
 
@@ -111,6 +120,43 @@ def _scopes(threads: Mapping[str, ThreadSpec]) -> dict[str, dict[str, str]]:
     return {name: visible(name, frozenset({name})) for name in threads}
 
 
+def _interrupts_not_waited_on(threads: Mapping[str, ThreadSpec]) -> list[str]:
+    """An ExternalEventDef is either an interrupt or waited on, never both."""
+    interrupts = {
+        i.external_event_def_id.name: name
+        for name, thread in threads.items()
+        for i in thread.interrupt_defs
+    }
+    problems = []
+    for name, thread in threads.items():
+        for node_name, node in thread.nodes.items():
+            event = node.external_event
+            if event is not None and event.external_event_def_id.name in interrupts:
+                problems.append(
+                    f"thread {name!r}, node {node_name!r}: waits for ExternalEventDef "
+                    f"{event.external_event_def_id.name!r}, which thread "
+                    f"{interrupts[event.external_event_def_id.name]!r} registers as an "
+                    "interrupt; one ExternalEventDef cannot be both"
+                )
+    return problems
+
+
+class _Catalog:
+    """What a WfSpec may refer to: its own threads and the registered defs."""
+
+    def __init__(
+        self,
+        threads: Mapping[str, ThreadSpec],
+        task_defs: Mapping[str, TaskDef],
+        external_event_defs: AbstractSet[str],
+        workflow_event_defs: AbstractSet[str] | None,
+    ) -> None:
+        self.threads = threads
+        self.task_defs = task_defs
+        self.external_event_defs = external_event_defs
+        self.workflow_event_defs = workflow_event_defs
+
+
 def _children(node: Node) -> Iterator[str]:
     if node.start_thread is not None:
         yield node.start_thread.thread_spec_name
@@ -125,18 +171,14 @@ def _children(node: Node) -> Iterator[str]:
 
 class _ThreadChecker:
     def __init__(
-        self,
-        name: str,
-        thread: ThreadSpec,
-        scope: dict[str, str],
-        task_defs: Mapping[str, TaskDef],
-        external_event_defs: AbstractSet[str],
+        self, name: str, thread: ThreadSpec, scope: dict[str, str], catalog: _Catalog
     ) -> None:
         self.name = name
         self.thread = thread
         self.scope = scope
-        self.task_defs = task_defs
-        self.external_event_defs = external_event_defs
+        self.catalog = catalog
+        self.task_defs = catalog.task_defs
+        self.external_event_defs = catalog.external_event_defs
         self.problems: list[str] = []
 
     def problem(self, where: str, message: str) -> None:
@@ -150,7 +192,23 @@ class _ThreadChecker:
             self.problem("nodes", f"needs exactly one ENTRYPOINT node, found {len(entrypoints)}")
         for node_name, node in self.thread.nodes.items():
             self._check_node(node_name, node)
+        for i, interrupt in enumerate(self.thread.interrupt_defs):
+            where = f"interruptDefs[{i}]"
+            self._check_thread_ref(where + ".handlerSpecName", interrupt.handler_spec_name)
+            if interrupt.external_event_def_id.name not in self.external_event_defs:
+                self.problem(
+                    where + ".externalEventDefId",
+                    f"ExternalEventDef {interrupt.external_event_def_id.name!r} is not "
+                    "registered (PutExternalEventDef first)",
+                )
         return self.problems
+
+    def _check_thread_ref(self, where: str, name: str) -> None:
+        if name not in self.catalog.threads:
+            self.problem(
+                where,
+                f"thread {name!r} is not in threadSpecs (threads: {sorted(self.catalog.threads)})",
+            )
 
     def _check_variable_defs(self) -> None:
         seen: set[str] = set()
@@ -173,8 +231,11 @@ class _ThreadChecker:
         kind = kinds[0]
         if kind not in SUPPORTED_NODE_KINDS:
             self.problem(at, f"node type {kind.upper()} is not supported yet")
-        if node.failure_handlers:
-            self.problem(at + ".failureHandlers", "failure handlers are not supported yet")
+        for i, handler in enumerate(node.failure_handlers):
+            self._check_thread_ref(
+                f"{at}.failureHandlers[{i}].handlerSpecName", handler.handler_spec_name
+            )
+        self._check_thread_node(at, node)
         for i, edge in enumerate(node.outgoing_edges):
             where = f"{at}.outgoingEdges[{i}]"
             if edge.sink_node_name not in self.thread.nodes:
@@ -232,6 +293,78 @@ class _ThreadChecker:
             failure = node.exit.failure_def
             if failure is not None and failure.content is not None:
                 self._check_assignment(at + ".exit.failureDef.content", failure.content)
+
+    def _check_thread_node(self, at: str, node: Node) -> None:
+        for field, starter in (
+            ("startThread", node.start_thread),
+            ("startMultipleThreads", node.start_multiple_threads),
+        ):
+            if starter is None:
+                continue
+            self._check_thread_ref(f"{at}.{field}.threadSpecName", starter.thread_spec_name)
+            child = self.catalog.threads.get(starter.thread_spec_name)
+            declared = {v.var_def.name for v in child.variable_defs} if child else set()
+            for name, assignment in starter.variables.items():
+                self._check_assignment(f"{at}.{field}.variables.{name}", assignment)
+                if child is not None and name not in declared:
+                    self.problem(
+                        f"{at}.{field}.variables.{name}",
+                        f"thread {starter.thread_spec_name!r} declares no variable {name!r}",
+                    )
+        if node.start_multiple_threads is not None:
+            self._check_assignment(
+                f"{at}.startMultipleThreads.iterable",
+                node.start_multiple_threads.iterable,
+                "JSON_ARR",
+            )
+        wait = node.wait_for_threads
+        if wait is not None:
+            if (wait.threads is None) == (wait.thread_list is None):
+                self.problem(at + ".waitForThreads", "needs exactly one of threads or threadList")
+            if wait.thread_list is not None:
+                self._check_assignment(
+                    at + ".waitForThreads.threadList", wait.thread_list, "JSON_ARR"
+                )
+            for i, t in enumerate(wait.threads.threads if wait.threads else ()):
+                self._check_assignment(
+                    f"{at}.waitForThreads.threads[{i}]", t.thread_run_number, "INT"
+                )
+            for i, handler in enumerate(wait.per_thread_failure_handlers):
+                self._check_thread_ref(
+                    f"{at}.waitForThreads.perThreadFailureHandlers[{i}].handlerSpecName",
+                    handler.handler_spec_name,
+                )
+        condition = node.wait_for_condition
+        if condition is not None:
+            if condition.condition is None and condition.legacy_condition is None:
+                self.problem(at + ".waitForCondition", "needs a condition")
+            if condition.condition is not None:
+                self._check_assignment(
+                    at + ".waitForCondition.condition", condition.condition, "BOOL"
+                )
+        throw = node.throw_event
+        if throw is not None:
+            known = self.catalog.workflow_event_defs
+            if known is not None and throw.event_def_id.name not in known:
+                self.problem(
+                    at + ".throwEvent.eventDefId",
+                    f"WorkflowEventDef {throw.event_def_id.name!r} is not registered "
+                    "(PutWorkflowEventDef first)",
+                )
+            if throw.content is not None:
+                self._check_assignment(at + ".throwEvent.content", throw.content)
+        child_wf = node.run_child_wf
+        if child_wf is not None:
+            if child_wf.wf_spec_name is None:
+                self.problem(
+                    at + ".runChildWf", "wfSpecName is required (wfSpecVar is not supported yet)"
+                )
+            for name, assignment in child_wf.inputs.items():
+                self._check_assignment(f"{at}.runChildWf.inputs.{name}", assignment)
+        if node.wait_for_child_wf is not None:
+            self._check_assignment(
+                at + ".waitForChildWf.childWfRunId", node.wait_for_child_wf.child_wf_run_id
+            )
 
     def _check_task(self, where: str, node: Node) -> None:
         task = node.task

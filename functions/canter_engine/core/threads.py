@@ -1,0 +1,301 @@
+"""Child threads, halting, failure handlers and interrupts.
+
+A thread halts for one or more reasons at once (a stop, its parent halting, a
+failure being handled, an interrupt); it runs again only when every reason
+is gone. Halting waits for in-flight task attempts, which cannot be
+interrupted, and for the thread's children to halt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from canter_engine.core.operations import VarSubError
+from canter_engine.core.state import Failure, NodeRun, PendingInterrupt, ThreadRun
+from canter_engine.model import values
+from canter_engine.model.spec import (
+    FailureHandlerDef,
+    StartMultipleThreadsNode,
+    StartThreadNode,
+    WaitForThreadsNode,
+)
+
+if TYPE_CHECKING:
+    from canter_engine.core.engine import Run
+
+INPUT = "INPUT"
+
+
+# --- starting and waiting ---------------------------------------------------------
+
+
+def arrive_start_thread(
+    run: Run, thread: ThreadRun, node_run: NodeRun, node: StartThreadNode
+) -> None:
+    inputs = {name: run.evaluate(thread, a) for name, a in node.variables.items()}
+    child = run.start_thread(node.thread_spec_name, "CHILD", thread, inputs)
+    node_run.threads = [child.number]
+    run.complete_node(thread, node_run, child.number)
+
+
+def arrive_start_multiple(
+    run: Run, thread: ThreadRun, node_run: NodeRun, node: StartMultipleThreadsNode
+) -> None:
+    items = run.evaluate(thread, node.iterable)
+    if not isinstance(items, list):
+        raise VarSubError(
+            f"START_MULTIPLE_THREADS iterable must be JSON_ARR, got {values.type_of(items)}"
+        )
+    inputs = {name: run.evaluate(thread, a) for name, a in node.variables.items()}
+    takes_input = INPUT in run.bp.threads[node.thread_spec_name].var_defs
+    numbers = []
+    for item in items:
+        child_inputs = {**inputs, INPUT: item} if takes_input else dict(inputs)
+        numbers.append(
+            run.start_thread(node.thread_spec_name, "CHILD", thread, child_inputs).number
+        )
+    node_run.threads = numbers
+    run.complete_node(thread, node_run, numbers)
+
+
+def arrive_wait_for_threads(
+    run: Run, thread: ThreadRun, node_run: NodeRun, node: WaitForThreadsNode
+) -> None:
+    if node.thread_list is not None:
+        listed = run.evaluate(thread, node.thread_list)
+        if not isinstance(listed, list):
+            raise VarSubError(f"threadList must be JSON_ARR, got {values.type_of(listed)}")
+    else:
+        listed = (
+            [run.evaluate(thread, t.thread_run_number) for t in node.threads.threads]
+            if (node.threads is not None)
+            else []
+        )
+    numbers = []
+    for number in listed:
+        if values.type_of(number) != "INT" or number not in run.state.threads:
+            raise VarSubError(f"WAIT_FOR_THREADS: {number!r} is not a thread of this WfRun")
+        numbers.append(int(number))
+    node_run.threads = numbers
+    poll_wait_for_threads(run, thread, node_run, node)
+
+
+def poll_wait_for_threads(
+    run: Run, thread: ThreadRun, node_run: NodeRun, node: WaitForThreadsNode
+) -> bool:
+    """Complete or fail the node if its children decide it; True if it moved."""
+    threads = run.state.threads
+    succeeded: list[int] = []
+    failed: list[tuple[int, Failure]] = []
+    pending = False
+    for number in node_run.threads:
+        child = threads[number]
+        handler_no = node_run.handlers.get(number)
+        if handler_no is not None:
+            handler = threads[handler_no]
+            if not handler.ended:
+                pending = True
+            elif handler.status == "COMPLETED":
+                succeeded.append(number)
+            else:
+                failed.append((number, handler.failure or Failure("CHILD_FAILED", "")))
+        elif child.status == "COMPLETED":
+            succeeded.append(number)
+        elif child.ended:
+            failure = child.failure or Failure("CHILD_FAILED", child.error_message)
+            spec = match_handler(node.per_thread_failure_handlers, failure)
+            if spec is None:
+                failed.append((number, failure))
+            else:
+                handler = run.start_thread(
+                    spec.handler_spec_name,
+                    "FAILURE_HANDLER",
+                    thread,
+                    handler_inputs(run, spec, failure),
+                )
+                node_run.handlers[number] = handler.number
+                failure.handled = True
+                failure.handler_thread = handler.number
+                run.touch(node_run)
+                pending = True
+        else:
+            pending = True
+    strategy = node.strategy
+    if strategy == "WAIT_FOR_FIRST" and (succeeded or failed):
+        first = min([*succeeded, *(n for n, _ in failed)], key=lambda n: threads[n].end or 0)
+        if first in succeeded:
+            _complete_wait(run, thread, node_run, [first])
+        else:
+            _fail_wait(run, thread, node_run, [f for f in failed if f[0] == first])
+        return True
+    if strategy == "WAIT_FOR_ANY":
+        if succeeded:
+            _complete_wait(run, thread, node_run, succeeded[:1])
+            return True
+        if failed and not pending and len(failed) == len(node_run.threads):
+            _fail_wait(run, thread, node_run, failed)
+            return True
+        return False
+    if failed:
+        _fail_wait(run, thread, node_run, failed)
+        return True
+    if not pending:
+        _complete_wait(run, thread, node_run, succeeded)
+        return True
+    return False
+
+
+def _complete_wait(run: Run, thread: ThreadRun, node_run: NodeRun, numbers: list[int]) -> None:
+    outputs = [
+        {"threadRunNumber": n, "output": _json_safe(run.state.threads[n].output)} for n in numbers
+    ]
+    run.complete_node(thread, node_run, outputs)
+
+
+def _fail_wait(
+    run: Run, thread: ThreadRun, node_run: NodeRun, failed: list[tuple[int, Failure]]
+) -> None:
+    reasons = "; ".join(f"thread {n} ended with {f.name}: {f.message}" for n, f in failed)
+    run.fail_node(thread, node_run, Failure("CHILD_FAILED", reasons))
+
+
+def _json_safe(value: Any) -> Any:
+    kind = values.type_of(value)
+    if kind in ("BYTES", "TIMESTAMP", "WF_RUN_ID"):
+        return values.encode(value)
+    return value
+
+
+# --- failures -----------------------------------------------------------------
+
+
+def match_handler(
+    handlers: tuple[FailureHandlerDef, ...], failure: Failure
+) -> FailureHandlerDef | None:
+    """The first handler that catches ``failure``: by name, by kind, or anything."""
+    for handler in handlers:
+        if handler.specific_failure is not None:
+            if handler.specific_failure == failure.name:
+                return handler
+        elif handler.any_failure_of_type == "FAILURE_TYPE_ERROR":
+            if failure.status == "ERROR":
+                return handler
+        elif handler.any_failure_of_type == "FAILURE_TYPE_EXCEPTION":
+            if failure.status == "EXCEPTION":
+                return handler
+        else:
+            return handler
+    return None
+
+
+def handler_inputs(run: Run, handler: FailureHandlerDef, failure: Failure) -> dict[str, Any]:
+    takes_input = INPUT in run.bp.threads[handler.handler_spec_name].var_defs
+    return {INPUT: failure.content} if takes_input and failure.content is not None else {}
+
+
+def handle_failure(run: Run, thread: ThreadRun, node_run: NodeRun, failure: Failure) -> bool:
+    """Start the node's matching failure handler; False if none catches it."""
+    node = run.bp.node(thread.spec_name, node_run.node_name)
+    spec = match_handler(node.failure_handlers, failure)
+    if spec is None:
+        return False
+    handler = run.start_thread(
+        spec.handler_spec_name, "FAILURE_HANDLER", thread, handler_inputs(run, spec, failure)
+    )
+    failure.handler_thread = handler.number
+    thread.handling = handler.number
+    halt(run, thread, f"failure:{handler.number}", exempt=handler.number)
+    return True
+
+
+# --- halting --------------------------------------------------------------------
+
+
+def halt(run: Run, thread: ThreadRun, reason: str, exempt: int | None = None) -> bool:
+    if thread.ended or reason in thread.halts:
+        return False
+    thread.halts.append(reason)
+    if thread.status == "RUNNING":
+        thread.status = "HALTING"
+    for number in thread.children:
+        child = run.state.threads[number]
+        if number != exempt and child.type == "CHILD":
+            halt(run, child, f"parent:{thread.number}")
+    return True
+
+
+def unhalt(run: Run, thread: ThreadRun, reason: str) -> bool:
+    if reason not in thread.halts:
+        return False
+    thread.halts.remove(reason)
+    if not thread.halts and thread.status in ("HALTING", "HALTED"):
+        thread.status = "RUNNING"
+        for number in thread.children:
+            unhalt(run, run.state.threads[number], f"parent:{thread.number}")
+    return True
+
+
+def settle(run: Run, thread: ThreadRun) -> bool:
+    """Resolve what a halted thread waits on; True if anything changed."""
+    threads = run.state.threads
+    changed = False
+    if thread.handling is not None and threads[thread.handling].ended:
+        changed = True
+        handler = threads[thread.handling]
+        reason = f"failure:{thread.handling}"
+        thread.handling = None
+        if handler.status == "COMPLETED":
+            node_run = thread.current
+            assert node_run is not None
+            node_run.failures[-1].handled = True
+            node_run.status = "COMPLETED"
+            run.touch(node_run)
+            unhalt(run, thread, reason)
+        else:
+            run.fail_thread(thread, handler.failure or Failure("CHILD_FAILED", ""))
+            return True
+    if thread.interrupt_thread is not None and threads[thread.interrupt_thread].ended:
+        changed = True
+        handler = threads[thread.interrupt_thread]
+        thread.interrupt_thread = None
+        reason = next(r for r in thread.halts if r.startswith("interrupt:"))
+        if handler.status == "COMPLETED":
+            unhalt(run, thread, reason)
+        else:
+            run.fail_thread(thread, handler.failure or Failure("CHILD_FAILED", ""))
+            return True
+    if (
+        thread.status == "HALTING"
+        and not run.busy(thread)
+        and all(
+            threads[n].ended or threads[n].status == "HALTED" or threads[n].type != "CHILD"
+            for n in thread.children
+        )
+    ):
+        thread.status = "HALTED"
+        changed = True
+    if thread.status == "HALTED" and thread.interrupts and thread.interrupt_thread is None:
+        pending = thread.interrupts.pop(0)
+        takes_input = INPUT in run.bp.threads[pending.handler_spec].var_defs
+        inputs = {INPUT: pending.content} if takes_input else {}
+        handler = run.start_thread(pending.handler_spec, "INTERRUPT", thread, inputs)
+        thread.interrupt_thread = handler.number
+        changed = True
+    return changed
+
+
+def interrupt(run: Run, guid: str, def_name: str, content: Any, number: int | None) -> bool:
+    """Interrupt every live thread that registers ``def_name``; False if none does."""
+    hit = False
+    for thread in list(run.state.threads.values()):
+        if thread.ended or number not in (None, thread.number):
+            continue
+        spec = run.bp.threads[thread.spec_name].spec
+        for interrupt_def in spec.interrupt_defs:
+            if interrupt_def.external_event_def_id.name == def_name:
+                thread.interrupts.append(
+                    PendingInterrupt(guid, interrupt_def.handler_spec_name, content)
+                )
+                halt(run, thread, f"interrupt:{guid}")
+                hit = True
+    return hit

@@ -1,0 +1,65 @@
+"""Interrupts: an ExternalEvent halts the thread, a handler runs, the thread resumes."""
+
+import pytest
+from canter_engine.model.spec import PutWfSpecRequest
+from canter_engine.model.validate import SpecError, parse_request, validate_wf_spec
+from littlehorse.workflow import WorkflowThread
+
+from tests.core.harness import Harness, compile_lh
+
+
+def interruptible(handler_fails: bool = False):  # type: ignore[no-untyped-def]
+    def wf_fn(wf: WorkflowThread) -> None:
+        note = wf.declare_str("note", "")
+
+        def on_cancel(h: WorkflowThread) -> None:
+            reason = h.declare_str("INPUT")
+            if handler_fails:
+                h.fail("cannot-cancel", "too late")
+            else:
+                note.assign(reason)
+
+        wf.add_interrupt_handler("cancel", on_cancel)
+        wf.execute("pack")
+        wf.execute("ship", note)
+
+    return wf_fn
+
+
+def test_an_interrupt_waits_for_the_task_in_flight_then_runs_then_resumes() -> None:
+    h = Harness(interruptible(), tasks={"pack": (), "ship": ("STR",)}, events={"cancel"})
+    h.run()
+    h.start()
+    h.post("cancel", "customer changed their mind", guid="c1")
+    assert h.thread(0).status == "HALTING"
+    assert h.state is not None and h.state.greatest_thread == 0
+    h.succeed()
+    assert h.thread(1).type == "INTERRUPT"
+    assert h.thread(1).status == "COMPLETED"
+    assert h.variables["note"] == "customer changed their mind"
+    assert h.thread(0).status == "RUNNING"
+    assert h.task_input() == ["customer changed their mind"]
+    h.succeed()
+    assert h.status == "COMPLETED"
+    assert h.records["event#cancel#c1"]["claimed"] is True
+
+
+def test_a_failing_interrupt_handler_fails_the_thread() -> None:
+    h = Harness(
+        interruptible(handler_fails=True), tasks={"pack": (), "ship": ("STR",)}, events={"cancel"}
+    )
+    h.run()
+    h.post("cancel", "now")
+    h.succeed()
+    assert h.status == "EXCEPTION"
+    assert h.thread(0).error_message == "cannot-cancel: too late"
+
+
+def test_an_event_def_cannot_be_both_an_interrupt_and_waited_on() -> None:
+    def wf_fn(wf: WorkflowThread) -> None:
+        wf.add_interrupt_handler("cancel", lambda h: h.execute("pack"))
+        wf.wait_for_event("cancel")
+
+    request = parse_request(PutWfSpecRequest, compile_lh("both", wf_fn))
+    with pytest.raises(SpecError, match="registers as an interrupt; one ExternalEventDef cannot"):
+        validate_wf_spec(request, {}, {"cancel"})

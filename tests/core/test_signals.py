@@ -1,0 +1,81 @@
+"""THROW_EVENT, WAIT_FOR_CONDITION and child workflows (RUN_CHILD_WF / WAIT_FOR_CHILD_WF)."""
+
+from canter_engine.core.effects import NotifyParent, RunChildWf
+from canter_engine.core.events import ChildWfEnded, RunRequested
+from littlehorse.workflow import SpawnedThreads, WorkflowThread
+
+from tests.core.harness import Harness
+
+
+def test_throw_event_publishes_a_workflow_event_with_its_content() -> None:
+    def wf_fn(wf: WorkflowThread) -> None:
+        total = wf.declare_int("total", 7)
+        wf.throw_event("order-done", total)
+        wf.throw_event("order-done", "again")
+
+    h = Harness(wf_fn)
+    h.run()
+    assert h.status == "COMPLETED"
+    first = h.records["wfevent#order-done#00000000"]
+    assert first["content"] == {"int": "7"}
+    assert first["id"]["workflowEventDefId"] == {"name": "order-done"}
+    assert h.records["wfevent#order-done#00000001"]["id"]["number"] == 1
+
+
+def test_wait_for_condition_is_released_by_another_threads_mutation() -> None:
+    def wf_fn(wf: WorkflowThread) -> None:
+        ready = wf.declare_bool("ready", False)
+
+        def worker(t: WorkflowThread) -> None:
+            t.execute("prepare")
+            ready.assign(True)
+
+        spawned = wf.spawn_thread(worker, "worker", {})
+        wf.wait_for_condition(ready.is_equal_to(True))
+        wf.execute("go")
+        wf.wait_for_threads(SpawnedThreads.from_list(spawned))
+
+    h = Harness(wf_fn, tasks={"prepare": (), "go": ()})
+    h.run()
+    assert h.node_runs()[-1]["nodeName"] == "2-wait-for-condition-WAIT_FOR_CONDITION"
+    h.succeed()
+    assert h.in_flight().task_def_name == "go"
+    h.succeed()
+    assert h.status == "COMPLETED"
+
+
+def parent(wf: WorkflowThread) -> None:
+    result = wf.declare_json_obj("result")
+    child = wf.run_wf("invoice", {"amount": 12})
+    result.assign(wf.wait_for_child_wf(child))
+
+
+def test_a_child_workflow_is_started_by_effect_and_its_end_is_an_event() -> None:
+    h = Harness(parent)
+    h.run()
+    (effect,) = h.last.effects  # type: ignore[union-attr]
+    assert isinstance(effect, RunChildWf)
+    assert (effect.child_wf_run_id, effect.wf_spec_name, effect.variables) == (
+        "wf-1_0-1",
+        "invoice",
+        {"amount": 12},
+    )
+    assert effect.major_version is None
+    h.apply(ChildWfEnded("wf-1_0-1", "COMPLETED", h.tick(), {"paid": True}))
+    assert h.status == "COMPLETED"
+    assert h.variables["result"] == {"paid": True}
+
+
+def test_a_child_that_fails_fails_the_wait_and_a_late_result_is_kept() -> None:
+    failing = Harness(parent)
+    failing.run()
+    failing.apply(ChildWfEnded("wf-1_0-1", "ERROR", failing.tick()))
+    assert failing.status == "ERROR"
+    assert failing.failure()["failureName"] == "CHILD_FAILED"
+
+
+def test_a_child_wfrun_notifies_its_parent_when_it_ends() -> None:
+    h = Harness(lambda wf: wf.complete("done"))
+    t = h.apply(RunRequested("p_0-1", "wf", 0, 0, {}, h.tick(), parent_wf_run_id="p"))
+    (effect,) = t.effects
+    assert effect == NotifyParent("p", "p_0-1", "COMPLETED", "done")
