@@ -163,3 +163,13 @@ def test_a_task_must_be_something_that_names_a_task() -> None:
 
     with raises_at("not-a-task", "execute\\(\\) needs a TaskDef name"):
         compile_wf(wf)
+
+
+def test_malformed_task_def_request_is_refused() -> None:
+    request = {"name": "odd", "inputVars": [{"name": "x", "typeDef": {"primitiveType": "FLOAT"}}]}
+
+    def wf(t: WorkflowThread) -> None:
+        t.execute(request, 1.0)  # malformed
+
+    with raises_at("malformed", "'FLOAT' is not a type: use one of JSON_OBJ"):
+        compile_wf(wf)

@@ -14,7 +14,7 @@ from typing import Any
 
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.operands import FormatString, Scope, compile_assignment, describe, type_of
-from canter.builder.types import VariableType, accepts
+from canter.builder.types import VariableType, accepts, parse_enum
 from canter.builder.variables import WfRunVariable
 from canter.task_def import task_def_of
 
@@ -41,6 +41,11 @@ class ExponentialBackoff:
         return policy
 
 
+def _primitive_type(type_def: Mapping[str, Any]) -> VariableType:
+    """A TypeDefinition's type; one without ``primitiveType`` has the enum's zero, JSON_OBJ."""
+    return parse_enum(VariableType, type_def.get("primitiveType", "JSON_OBJ"), "type")
+
+
 @dataclass(frozen=True)
 class TaskSignature:
     name: str
@@ -51,11 +56,11 @@ class TaskSignature:
     def from_request(cls, request: Mapping[str, Any]) -> TaskSignature:
         """The signature of a PutTaskDefRequest (proto JSON)."""
         inputs = tuple(
-            (var["name"], VariableType(var.get("typeDef", {}).get("primitiveType", "JSON_OBJ")))
+            (str(var["name"]), _primitive_type(var.get("typeDef", {})))
             for var in request.get("inputVars", ())
         )
         returned = request.get("returnType", {}).get("returnType")
-        output = VariableType(returned.get("primitiveType", "JSON_OBJ")) if returned else None
+        output = _primitive_type(returned) if returned else None
         return cls(str(request["name"]), inputs, output)
 
     def describe_inputs(self) -> str:
