@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from canter_engine.handlers import api_metadata, api_runs
 from canter_engine.handlers.api_errors import ApiError, invalid, too_large
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES
-from canter_engine.handlers.observability import logger, metrics, tracer
+from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
 
 Rpc = Callable[[Runtime, dict[str, Any]], dict[str, Any]]
@@ -128,7 +128,7 @@ def _json(status: int, body: dict[str, Any]) -> Response[str]:
     )
 
 
-@metrics.log_metrics
+@publish_metrics
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from canter_engine.core import Blueprint, WfRunState, apply, outstanding_effects
 from canter_engine.core.effects import Effect, ScheduleTask, StartTimer
 from canter_engine.core.events import Event, MalformedEvent, RunRequested, from_journal
 from canter_engine.handlers import faults
-from canter_engine.handlers.observability import logger, metrics, tracer
+from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
 from canter_engine.store.journal import parse_image
 from canter_engine.store.queues import Outgoing, timer_message
@@ -43,7 +43,7 @@ class PoisonRecord(Exception):
     """A journal record that can never apply; it goes to the failure queue."""
 
 
-@metrics.log_metrics
+@publish_metrics
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -158,7 +158,7 @@ def _unique(effects: Iterable[Effect]) -> list[Effect]:
         key: tuple[Any, ...] = (
             ("task", effect.task_guid, effect.attempt_number)
             if isinstance(effect, ScheduleTask)
-            else ("timer", effect.timer)
+            else ("effect", repr(effect))
         )
         if key not in seen:
             seen.add(key)

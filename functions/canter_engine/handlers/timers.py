@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from canter_engine.core.events import TimerFired, to_journal
-from canter_engine.handlers.observability import logger, metrics, tracer
+from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import current
 from canter_engine.store.journal import timer_event_id
 from canter_engine.store.queues import parse_timer_message, timer_message
@@ -52,7 +52,7 @@ def _record_handler(record: SQSRecord) -> None:
     fire_or_requeue(record.body, int(time.time() * 1000))
 
 
-@metrics.log_metrics
+@publish_metrics
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -1,0 +1,138 @@
+"""Invariants 1-4 under faults: crashes at the scheduler's I/O boundaries,
+duplicated and reshuffled stream batches, and repeated inputs."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from canter import Client, WorkflowThread
+from canter.local import LocalStack
+from canter.local.stream_pump import single_batch
+from canter_engine.handlers import faults
+
+from .support import Names, int_input, node_statuses, register, worker
+
+pytestmark = pytest.mark.e2e
+
+
+class InjectedCrash(Exception):
+    pass
+
+
+def looping(task: str) -> Any:
+    """Three task nodes in a loop; each step dispatches a task and a timeout timer."""
+
+    def body(t: WorkflowThread) -> None:
+        count = t.declare_int("count").required()
+        i = t.declare_int("i", 0)
+        total = t.declare_int("total", 0)
+
+        def step(b: WorkflowThread) -> None:
+            b.mutate(total, "ADD", b.execute(task, i, timeout_seconds=30))
+            b.mutate(i, "ADD", 1)
+
+        t.do_while(i.is_less_than(count), step)
+
+    return body
+
+
+def outcome(client: Client, wf_run_id: str) -> tuple[Any, ...]:
+    """Everything a fault could corrupt, without ids or times."""
+    wf_run = client.wait_for_wf_run(wf_run_id, timeout=30)
+    attempts = [
+        [
+            a.get("status")
+            for a in client.get_task_run(wf_run_id, f"0-{n['id']['position']}")["attempts"]
+        ]
+        for n in client.list_node_runs(wf_run_id)
+        if "task" in n
+    ]
+    return (
+        wf_run["status"],
+        client.variables(wf_run_id),
+        node_statuses(client, wf_run_id),
+        attempts,
+    )
+
+
+@pytest.fixture
+def looping_spec(client: Client, names: Names) -> Iterator[str]:
+    task = names("double")
+    register(client, names("wf"), looping(task), {task: int_input()})
+    with worker(client, {task: lambda n: n * 2}):
+        yield names("wf")
+
+
+def test_fault_free_baseline(client: Client, looping_spec: str) -> None:
+    wf_run_id = client.run_wf(looping_spec, {"count": 3})["id"]["id"]
+    status, variables, nodes, attempts = outcome(client, wf_run_id)
+    assert status == "COMPLETED"
+    assert variables == {"count": 3, "i": 3, "total": 6}
+    assert attempts == [["TASK_SUCCESS"]] * 3
+    assert {status for _, status in nodes} == {"COMPLETED"}
+
+
+@pytest.mark.parametrize(
+    "point", [faults.BEFORE_COMMIT, faults.AFTER_COMMIT, faults.BETWEEN_EFFECTS]
+)
+def test_crash_at_each_boundary_then_redelivery_gives_the_fault_free_result(
+    client: Client, looping_spec: str, point: str
+) -> None:
+    expected = outcome(client, client.run_wf(looping_spec, {"count": 3})["id"]["id"])
+    hits: Counter[str] = Counter()
+
+    def crash_every_first_try(reached: str) -> None:
+        if reached == point:
+            hits[reached] += 1
+            if hits[reached] % 2 == 1:
+                raise InjectedCrash(reached)
+
+    faults.install(crash_every_first_try)
+    try:
+        wf_run_id = client.run_wf(looping_spec, {"count": 3})["id"]["id"]
+        result = outcome(client, wf_run_id)
+    finally:
+        faults.install(None)
+    assert hits[point] >= 2, f"{point} was never reached"
+    assert result == expected
+
+
+def chaos(seed: int) -> Any:
+    """Lambda at its worst: WfRuns shuffled across batches, every batch delivered twice."""
+    rng = random.Random(seed)
+
+    def plan(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        by_run: dict[str, list[dict[str, Any]]] = {}
+        for record in records:
+            by_run.setdefault(record["dynamodb"]["Keys"]["wfRunId"]["S"], []).append(record)
+        runs = list(by_run)
+        rng.shuffle(runs)
+        batches: list[list[dict[str, Any]]] = []
+        while runs:
+            size = rng.randint(1, 3)
+            take, runs = runs[:size], runs[size:]
+            batches.append([r for run in take for r in by_run[run]])
+        return [batch for batch in batches for _ in range(2)]
+
+    return plan
+
+
+def test_duplicated_and_shuffled_batches_give_the_same_result(
+    stack: LocalStack, client: Client, looping_spec: str
+) -> None:
+    assert stack.stream_pump is not None
+    stack.stream_pump.plan = chaos(seed=7)
+    try:
+        runs = {client.run_wf(looping_spec, {"count": n})["id"]["id"]: n for n in (1, 2, 3, 4, 5)}
+        results = {wf_run_id: outcome(client, wf_run_id) for wf_run_id in runs}
+    finally:
+        stack.stream_pump.plan = single_batch
+    for wf_run_id, n in runs.items():
+        status, variables, _, attempts = results[wf_run_id]
+        assert status == "COMPLETED"
+        assert variables == {"count": n, "i": n, "total": n * (n - 1)}
+        assert attempts == [["TASK_SUCCESS"]] * n
