@@ -3,7 +3,8 @@
 Prints figures; asserts nothing. Run with ``make bench``.
 
 - a 3-task chain, many WfRuns: every event is a RunWf or a task report;
-- a 1,000-iteration loop of one task: the state must not grow with iterations.
+- a 1,000-iteration loop of one task: the state must not grow with iterations;
+- a fan-out of 100 child threads, one task each, joined by WAIT_FOR_ALL.
 
 A "transition" is one NodeRun the core moves through (arrival to completion).
 """
@@ -73,6 +74,52 @@ def _spec(name: str, nodes: dict[str, Any]) -> WfSpec:
     )
 
 
+def fan_out_spec(children: int) -> WfSpec:
+    spec = _spec(
+        "fan-out",
+        {
+            "0-entrypoint-ENTRYPOINT": {"entrypoint": {}, "outgoingEdges": [_edge("1-each")]},
+            "1-each": {
+                "startMultipleThreads": {
+                    "threadSpecName": "child",
+                    "iterable": {"literalValue": {"jsonArr": json.dumps(list(range(children)))}},
+                },
+                "outgoingEdges": [
+                    _edge(
+                        "2-wait",
+                        variableMutations=[
+                            {
+                                "lhsName": "kids",
+                                "rhsAssignment": {"nodeOutput": {"nodeName": "1-each"}},
+                            }
+                        ],
+                    )
+                ],
+            },
+            "2-wait": {
+                "waitForThreads": {"threadList": {"variableName": "kids"}},
+                "outgoingEdges": [_edge("3-exit-EXIT")],
+            },
+            "3-exit-EXIT": {"exit": {}},
+        },
+    ).to_json()
+    spec["threadSpecs"]["entrypoint"]["variableDefs"].append(
+        {"varDef": {"name": "kids", "typeDef": {"primitiveType": "JSON_ARR"}}}
+    )
+    spec["threadSpecs"]["child"] = {
+        "variableDefs": [{"varDef": {"name": "INPUT", "typeDef": {"primitiveType": "INT"}}}],
+        "nodes": {
+            "0-entrypoint-ENTRYPOINT": {"entrypoint": {}, "outgoingEdges": [_edge("1-a-TASK")]},
+            "1-a-TASK": {
+                "task": {"taskDefId": {"name": "a"}, "variables": [{"variableName": "INPUT"}]},
+                "outgoingEdges": [_edge("2-exit-EXIT")],
+            },
+            "2-exit-EXIT": {"exit": {}},
+        },
+    }
+    return WfSpec.model_validate(spec)
+
+
 def chain_spec() -> WfSpec:
     return _spec(
         "chain",
@@ -134,6 +181,19 @@ class Driver:
         assert result.state is not None
         return result.state
 
+    def fan_out(self, wf_run_id: str) -> WfRunState:
+        """Run one WfRun, reporting every task in flight until none is left."""
+        state = self.step(None, RunRequested(wf_run_id, self.bp.spec.id.name, 0, 0, {}, 1))
+        clock = 1
+        while state.task_runs:
+            task_run = next(iter(state.task_runs.values()))
+            clock += 1
+            state = self.step(
+                state,
+                TaskReported(task_run.guid, len(task_run.attempts) - 1, "TASK_SUCCESS", clock, 1),
+            )
+        return state
+
     def run_to_end(
         self, wf_run_id: str, on_state: Callable[[int, WfRunState], None] | None = None
     ) -> WfRunState:
@@ -180,6 +240,11 @@ def main() -> None:
         final = loop.run_to_end("loop", _sampler(sizes))
         assert final.status == "COMPLETED" and final.variables[0]["i"] == 1000
         rows.append((f"1,000-iteration loop ({label})", loop))
+
+        fan = Driver(Blueprint(fan_out_spec(100), tasks), render)
+        for n in range(10):
+            assert fan.fan_out(f"f{n}").status == "COMPLETED"
+        rows.append((f"fan-out of 100 children, 10 WfRuns ({label})", fan))
 
     print(f"{'case':52} {'events':>8} {'transitions':>12} {'us/transition':>14}")
     for name, driver in rows:

@@ -6,6 +6,8 @@ from canter_engine.core import apply
 from canter_engine.core.events import (
     Event,
     ExternalEventPosted,
+    ResumeRequested,
+    StopRequested,
     TaskReported,
     TaskStarted,
     Timer,
@@ -116,3 +118,72 @@ def test_values_round_trip_through_the_state_item() -> None:
     item = h.state.to_item()
     assert WfRunState.from_item(item).to_item() == item
     assert values.decode(item["va"]["0"]["n"]) == 7
+
+
+def threaded(wf: WorkflowThread) -> None:
+    items = wf.declare_json_arr("items", [1, 2, 3])
+    note = wf.declare_str("note", "")
+
+    def each(t: WorkflowThread) -> None:
+        t.execute("work", t.declare_int("INPUT"), retries=1, timeout_seconds=5)
+
+    def on_cancel(h: WorkflowThread) -> None:
+        note.assign("cancelled")
+
+    wf.add_interrupt_handler("go", on_cancel)
+    waited = wf.wait_for_threads(wf.spawn_thread_for_each(items, each, "each"))
+    waited.handle_any_failure_on_child(lambda h: h.execute("work", 0))
+    wf.execute("work", 9)
+
+
+thread_events = st.lists(
+    st.one_of(
+        st.builds(
+            lambda guid, attempt, status, time: TaskReported(
+                guid, attempt, status, time, output=1, exception_name="biz"
+            ),
+            st.sampled_from(["1-1", "2-1", "3-1", "4-1", "0-3", "5-1"]),
+            st.integers(0, 1),
+            st.sampled_from(["TASK_SUCCESS", "TASK_FAILED", "TASK_EXCEPTION"]),
+            times,
+        ),
+        st.builds(
+            lambda thread, time: StopRequested(time, thread),
+            st.sampled_from([None, 0, 1, 2]),
+            times,
+        ),
+        st.builds(
+            lambda thread, time: ResumeRequested(time, thread),
+            st.sampled_from([None, 0, 1, 2]),
+            times,
+        ),
+        st.builds(
+            lambda thread, pos, attempt, time: TimerFired(
+                Timer("TASK_TIMEOUT", time, thread, pos, attempt), time
+            ),
+            st.integers(0, 4),
+            st.sampled_from([1, 3]),
+            st.integers(0, 1),
+            times,
+        ),
+        posted,
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(thread_events)
+def test_threads_halts_and_interrupts_never_change_the_state_they_were_given(
+    events_: list[Event],
+) -> None:
+    h = Harness(threaded, tasks={"work": ("INT",)}, events={"go"})
+    h.run()
+    for event in events_:
+        assert h.state is not None
+        state = h.state
+        before = state.to_item()
+        first = h.apply(event)
+        assert state.to_item() == before
+        if isinstance(event, TaskReported | TimerFired):
+            assert not apply(h.bp, first.state, event).applied

@@ -98,17 +98,60 @@ def _new_state(event: RunRequested) -> WfRunState:
 class Run:
     """The working context of one ``apply``: a cloned state being changed."""
 
-    __slots__ = ("bp", "effects", "now", "records", "state", "steps")
+    __slots__ = (
+        "_own_scopes",
+        "_own_tasks",
+        "_own_threads",
+        "bp",
+        "effects",
+        "now",
+        "records",
+        "state",
+        "steps",
+    )
 
     def __init__(self, bp: Blueprint, state: WfRunState, now: int) -> None:
         self.bp = bp
         self.state = state
         self.now = now
+        self._own_threads: set[int] = set()
+        self._own_scopes: set[int] = set()
+        self._own_tasks: set[str] = set()
         self.effects: list[Effect] = []
         self.records: dict[
             str, NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
         ] = {}
         self.steps = 0
+
+    # --- copy-on-write access: every change goes through these -----------------
+
+    def thread(self, number: int) -> ThreadRun:
+        """Thread ``number``, safe to change (copied from the old state on first use)."""
+        if number not in self._own_threads:
+            self.state.threads[number] = self.state.threads[number].clone()
+            self._own_threads.add(number)
+        return self.state.threads[number]
+
+    def scope(self, number: int) -> dict[str, Any]:
+        """The variables of thread ``number``, safe to change."""
+        if number not in self._own_scopes:
+            self.state.variables[number] = dict(self.state.variables[number])
+            self._own_scopes.add(number)
+        return self.state.variables[number]
+
+    def task_run(self, guid: str) -> TaskRun | None:
+        """TaskRun ``guid`` if it is in flight, safe to change."""
+        if guid not in self._own_tasks:
+            found = self.state.task_runs.get(guid)
+            if found is None:
+                return None
+            self.state.task_runs[guid] = found.clone()
+            self._own_tasks.add(guid)
+        return self.state.task_runs[guid]
+
+    def add_task_run(self, task_run: TaskRun) -> None:
+        self.state.task_runs[task_run.guid] = task_run
+        self._own_tasks.add(task_run.guid)
 
     # --- events ---------------------------------------------------------------
 
@@ -154,10 +197,10 @@ class Run:
         return changed
 
     def _targets(self, number: int | None) -> list[ThreadRun]:
+        threads_ = self.state.threads
         if number is None:
-            return [t for t in self.state.threads.values() if not t.ended]
-        thread = self.state.threads.get(number)
-        return [] if thread is None else [thread]
+            return [self.thread(n) for n, t in list(threads_.items()) if not t.ended]
+        return [self.thread(number)] if number in threads_ else []
 
     # --- threads --------------------------------------------------------------
 
@@ -175,10 +218,12 @@ class Run:
             parent=parent.number if parent else None,
         )
         state.threads[thread.number] = thread
+        self._own_threads.add(thread.number)
         if parent is not None:
             parent.children.append(thread.number)
         scope: dict[str, Any] = {}
         state.variables[thread.number] = scope
+        self._own_scopes.add(thread.number)
         problems: list[str] = []
         for name, var in self.bp.threads[spec_name].var_defs.items():
             var_type = var.var_def.var_type
@@ -217,9 +262,10 @@ class Run:
         moved = True
         while moved:
             moved = False
-            for thread in list(self.state.threads.values()):
-                if thread.ended:
+            for number, seen in list(self.state.threads.items()):
+                if not _may_move(seen):
                     continue
+                thread = self.thread(number)
                 moved |= threads.settle(self, thread)
                 moved |= self._run(thread)
         self._update_wf_status()
@@ -351,7 +397,7 @@ class Run:
         thread.error_message = f"{failure.name}: {failure.message}"
         self._drop_task_runs(thread)
         for number in thread.children:
-            threads.halt(self, self.state.threads[number], f"parent:{thread.number}")
+            threads.halt(self, self.thread(number), f"parent:{thread.number}")
 
     def _drop_task_runs(self, thread: ThreadRun) -> None:
         """A thread that ended forgets its task runs; late reports become stale."""
@@ -491,7 +537,7 @@ class Run:
                 f"variable {name!r}"
             )
         new = values.coerce(new, var_type)
-        self.state.variables[owner][name] = new
+        self.scope(owner)[name] = new
         self._touch_variable(owner, name, new)
 
     def _touch_variable(self, owner: int, name: str, value: Any) -> None:
@@ -550,6 +596,29 @@ class Run:
         state = self.state
         records = [Record.of(state, obj) for obj in self.records.values()]
         return Transition(state, self.effects, records, True)
+
+
+_POLLED = ("wait_for_threads", "wait_for_condition")
+
+
+def _may_move(thread: ThreadRun) -> bool:
+    """Whether ``advance`` could change this thread (read-only, so nothing is copied)."""
+    if thread.ended:
+        return False
+    if thread.handling is not None or thread.interrupt_thread is not None:
+        return True
+    status = thread.status
+    if status == "HALTING" or (status == "HALTED" and thread.interrupts):
+        return True
+    current = thread.current
+    return (
+        status == "RUNNING"
+        and current is not None
+        and (
+            current.status == "COMPLETED"
+            or (current.status == "RUNNING" and current.kind in _POLLED)
+        )
+    )
 
 
 def _format(template: str, args: list[str]) -> str:

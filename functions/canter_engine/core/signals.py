@@ -103,16 +103,18 @@ def arrive_wait_for_child_wf(
 
 
 def on_child_ended(run: Run, event: ChildWfEnded) -> bool:
-    for thread in run.state.threads.values():
-        node_run = thread.current
+    for number, seen in run.state.threads.items():
+        waiting = seen.current
         if (
-            not thread.ended
-            and node_run is not None
-            and node_run.kind == "wait_for_child_wf"
-            and node_run.status == "RUNNING"
-            and node_run.child_wf_run_id == event.child_wf_run_id
+            not seen.ended
+            and waiting is not None
+            and waiting.kind == "wait_for_child_wf"
+            and waiting.status == "RUNNING"
+            and waiting.child_wf_run_id == event.child_wf_run_id
         ):
-            _finish(run, thread, node_run, event.status, event.output)
+            thread = run.thread(number)
+            assert thread.current is not None
+            _finish(run, thread, thread.current, event.status, event.output)
             return True
     if event.child_wf_run_id in run.state.child_results:
         return False

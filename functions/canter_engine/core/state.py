@@ -496,6 +496,11 @@ class WfRunState:
         return self.status in FINAL_STATUSES
 
     def clone(self) -> WfRunState:
+        """A copy whose threads, variable scopes and task runs are still shared.
+
+        The engine copies each of those on its first write (copy-on-write), so
+        an event that touches one thread of a hundred copies one thread.
+        """
         return WfRunState(
             self.wf_run_id,
             self.spec_name,
@@ -505,10 +510,10 @@ class WfRunState:
             self.start,
             self.end,
             self.parent_wf_run_id,
-            {n: t.clone() for n, t in self.threads.items()},
+            dict(self.threads),
             self.greatest_thread,
-            {n: dict(v) for n, v in self.variables.items()},
-            {g: t.clone() for g, t in self.task_runs.items()},
+            dict(self.variables),
+            dict(self.task_runs),
             [e.clone() for e in self.pending_events],
             dict(self.child_results),
             self.workflow_events,

@@ -78,7 +78,7 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
         scheduled_at=run.now,
     )
     node_run.task_guid = task_run.guid
-    run.state.task_runs[task_run.guid] = task_run
+    run.add_task_run(task_run)
     task_run.attempts.append(TaskAttempt("TASK_SCHEDULED", run.now))
     _dispatch(run, task_run)
 
@@ -132,7 +132,7 @@ def _current(run: Run, guid: str, attempt_number: int) -> TaskRun | None:
         return None
     if task_run.current.status not in IN_FLIGHT:
         return None
-    return task_run
+    return run.task_run(guid)
 
 
 def on_started(run: Run, event: TaskStarted) -> bool:
@@ -155,7 +155,7 @@ def on_report(run: Run, event: TaskReported) -> bool:
     status = event.status
     if status not in ("TASK_SUCCESS", "TASK_EXCEPTION", *RETRYABLE, "TASK_INPUT_VAR_SUB_ERROR"):
         return False
-    thread = run.state.threads[task_run.thread]
+    thread = run.thread(task_run.thread)
     node_run = thread.current
     assert node_run is not None and node_run.position == task_run.position
     attempt = task_run.current
@@ -203,7 +203,7 @@ def on_timeout(run: Run, timer: Timer) -> bool:
     attempt = task_run.current
     attempt.status = "TASK_TIMEOUT"
     attempt.end_time = run.now
-    thread = run.state.threads[task_run.thread]
+    thread = run.thread(task_run.thread)
     assert thread.current is not None
     _retry_or_fail(
         run,
@@ -220,13 +220,16 @@ def on_timeout(run: Run, timer: Timer) -> bool:
 
 
 def on_retry_due(run: Run, timer: Timer) -> bool:
-    task_run = run.state.task_runs.get(task_guid(timer.thread, timer.position))
+    guid = task_guid(timer.thread, timer.position)
+    pending = run.state.task_runs.get(guid)
     if (
-        task_run is None
-        or timer.attempt != len(task_run.attempts) - 1
-        or task_run.current.status != "TASK_PENDING"
+        pending is None
+        or timer.attempt != len(pending.attempts) - 1
+        or pending.current.status != "TASK_PENDING"
     ):
         return False
+    task_run = run.task_run(guid)
+    assert task_run is not None
     task_run.current.status = "TASK_SCHEDULED"
     task_run.current.schedule_time = run.now
     _dispatch(run, task_run)

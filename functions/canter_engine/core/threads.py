@@ -114,8 +114,6 @@ def poll_wait_for_threads(
                     handler_inputs(run, spec, failure),
                 )
                 node_run.handlers[number] = handler.number
-                failure.handled = True
-                failure.handler_thread = handler.number
                 run.touch(node_run)
                 pending = True
         else:
@@ -219,8 +217,8 @@ def halt(run: Run, thread: ThreadRun, reason: str, exempt: int | None = None) ->
         thread.status = "HALTING"
     for number in thread.children:
         child = run.state.threads[number]
-        if number != exempt and child.type == "CHILD":
-            halt(run, child, f"parent:{thread.number}")
+        if number != exempt and child.type == "CHILD" and not child.ended:
+            halt(run, run.thread(number), f"parent:{thread.number}")
     return True
 
 
@@ -231,7 +229,8 @@ def unhalt(run: Run, thread: ThreadRun, reason: str) -> bool:
     if not thread.halts and thread.status in ("HALTING", "HALTED"):
         thread.status = "RUNNING"
         for number in thread.children:
-            unhalt(run, run.state.threads[number], f"parent:{thread.number}")
+            if f"parent:{thread.number}" in run.state.threads[number].halts:
+                unhalt(run, run.thread(number), f"parent:{thread.number}")
     return True
 
 
@@ -287,12 +286,13 @@ def settle(run: Run, thread: ThreadRun) -> bool:
 def interrupt(run: Run, guid: str, def_name: str, content: Any, number: int | None) -> bool:
     """Interrupt every live thread that registers ``def_name``; False if none does."""
     hit = False
-    for thread in list(run.state.threads.values()):
-        if thread.ended or number not in (None, thread.number):
+    for seen in list(run.state.threads.values()):
+        if seen.ended or number not in (None, seen.number):
             continue
-        spec = run.bp.threads[thread.spec_name].spec
+        spec = run.bp.threads[seen.spec_name].spec
         for interrupt_def in spec.interrupt_defs:
             if interrupt_def.external_event_def_id.name == def_name:
+                thread = run.thread(seen.number)
                 thread.interrupts.append(
                     PendingInterrupt(guid, interrupt_def.handler_spec_name, content)
                 )

@@ -99,17 +99,19 @@ def on_event_posted(run: Run, posted: ExternalEventPosted) -> bool:
         event.claimed_thread = posted.thread_run_number or 0
         run.touch(event)
         return True
-    for thread in state.threads.values():
-        node_run = thread.current
+    for number, seen in state.threads.items():
+        waiting = seen.current
         if (
-            not thread.ended
-            and node_run is not None
-            and node_run.kind == "external_event"
-            and node_run.status == "RUNNING"
-            and node_run.event_def == posted.def_name
-            and posted.thread_run_number in (None, thread.number)
+            not seen.ended
+            and waiting is not None
+            and waiting.kind == "external_event"
+            and waiting.status == "RUNNING"
+            and waiting.event_def == posted.def_name
+            and posted.thread_run_number in (None, number)
         ):
-            _claim(run, thread, node_run, event)
+            thread = run.thread(number)
+            assert thread.current is not None
+            _claim(run, thread, thread.current, event)
             return True
     state.pending_events.append(event)
     run.touch(event)
@@ -143,10 +145,10 @@ def _claim(run: Run, thread: ThreadRun, node_run: NodeRun, event: ExternalEvent)
 
 
 def _waiting(run: Run, timer: Timer, kind: str) -> tuple[ThreadRun, NodeRun] | None:
-    thread = run.state.threads.get(timer.thread)
-    if thread is None or thread.ended:
+    seen = run.state.threads.get(timer.thread)
+    if seen is None or seen.ended:
         return None
-    node_run = thread.current
+    node_run = seen.current
     if (
         node_run is None
         or node_run.position != timer.position
@@ -154,4 +156,6 @@ def _waiting(run: Run, timer: Timer, kind: str) -> tuple[ThreadRun, NodeRun] | N
         or node_run.status != "RUNNING"
     ):
         return None
-    return thread, node_run
+    thread = run.thread(timer.thread)
+    assert thread.current is not None
+    return thread, thread.current
