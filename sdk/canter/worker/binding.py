@@ -7,6 +7,7 @@ TaskDef's order. A parameter annotated ``WorkerContext`` gets the context.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import typing
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ class Binding:
     fn: Callable[..., Any]
     is_async: bool
     params: tuple[str, ...]
+    positional_only: frozenset[str]
     context_param: str | None
 
     @staticmethod
@@ -29,6 +31,7 @@ class Binding:
         except Exception:
             hints = {}
         params: list[str] = []
+        positional_only: set[str] = set()
         context_param = None
         for name, param in signature.parameters.items():
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -38,10 +41,25 @@ class Binding:
                 context_param = name
             else:
                 params.append(name)
-        return Binding(fn, inspect.iscoroutinefunction(fn), tuple(params), context_param)
+            if param.kind is param.POSITIONAL_ONLY:
+                positional_only.add(name)
+        return Binding(
+            fn,
+            inspect.iscoroutinefunction(fn),
+            tuple(params),
+            frozenset(positional_only),
+            context_param,
+        )
+
+    def call(self, inputs: Sequence[tuple[str, Any]], context: object) -> Any:
+        """Call the function (an async one to completion); ``inputs`` in the TaskDef's order."""
+        kwargs = self.arguments(inputs, context)
+        args = [kwargs.pop(name) for name in self.params if name in self.positional_only]
+        result = self.fn(*args, **kwargs)
+        return asyncio.run(result) if self.is_async else result
 
     def arguments(self, inputs: Sequence[tuple[str, Any]], context: object) -> dict[str, Any]:
-        """Keyword arguments for one call; ``inputs`` are in the TaskDef's order."""
+        """Arguments by parameter name; ValueError says which input is missing."""
         by_name = dict(inputs)
         input_of = {name.replace("-", "_"): name for name in by_name}
         used = {input_of[p] for p in self.params if p in input_of}

@@ -12,7 +12,6 @@ report for an attempt that is no longer current).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -261,8 +260,7 @@ class Worker:
             for v in scheduled_task.get("variables", [])
         ]
         try:
-            kwargs = binding.arguments(inputs, context)
-            result = asyncio.run(binding.fn(**kwargs)) if binding.is_async else binding.fn(**kwargs)
+            result = binding.call(inputs, context)
         except Exception as exc:
             return report.failure(scheduled_task, context, exc)
         return report.success(scheduled_task, context, result)

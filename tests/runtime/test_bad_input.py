@@ -1,0 +1,104 @@
+"""Bad input over HTTP: the documented status and a message that says what to fix."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from canter import Client, WorkflowThread
+from canter.client import InvalidArgument, NotFound
+from canter.local import LocalStack
+from canter_engine.handlers import api_metadata, runtime
+from canter_engine.handlers.api_errors import ApiError
+from canter_engine.handlers.limits import MAX_REQUEST_BYTES, MAX_VALUE_BYTES
+
+from .support import Names, int_input, post, register, worker
+
+pytestmark = pytest.mark.e2e
+
+
+def test_malformed_json_is_400(stack: LocalStack) -> None:
+    status, body = post(stack.api_url, "RunWf", b'{"wfSpecName": ')
+    assert status == 400
+    assert body["code"] == "INVALID_ARGUMENT"
+    assert "not valid JSON" in body["message"]
+
+
+def test_a_body_that_is_not_an_object_is_400(stack: LocalStack) -> None:
+    status, body = post(stack.api_url, "GetWfRun", b"[1, 2]")
+    assert (status, body["code"]) == (400, "INVALID_ARGUMENT")
+    assert "JSON object" in body["message"]
+
+
+def test_unknown_rpc_is_501_and_lists_the_rpcs(stack: LocalStack) -> None:
+    status, body = post(stack.api_url, "LaunchRocket", b"{}")
+    assert (status, body["code"]) == (501, "UNIMPLEMENTED")
+    assert "LaunchRocket" in body["message"] and "RunWf" in body["message"]
+
+
+def test_body_over_the_api_limit_is_413(stack: LocalStack) -> None:
+    raw = json.dumps({"wfSpecName": "x", "id": "a" * (MAX_REQUEST_BYTES + 1)}).encode()
+    status, body = post(stack.api_url, "RunWf", raw)
+    assert (status, body["code"]) == (413, "RESOURCE_EXHAUSTED")
+    assert str(MAX_REQUEST_BYTES) in body["message"] and "S3" in body["message"]
+
+
+def test_wf_spec_referencing_an_unknown_task_def_is_400(client: Client, names: Names) -> None:
+    missing = names("never-registered")
+    with pytest.raises(InvalidArgument) as refused:
+        register(client, names("wf"), lambda t: t.execute(missing) and None)
+    assert refused.value.status == 400
+    assert missing in refused.value.message
+
+
+def test_unknown_fields_are_refused_by_name(client: Client) -> None:
+    with pytest.raises(InvalidArgument, match="colour"):
+        client.put_task_def({"name": "x", "colour": "blue"})
+
+
+def test_run_wf_with_a_wrong_variable_type_is_400(client: Client, names: Names) -> None:
+    register(client, names("wf"), lambda t: t.declare_int("count").required() and None)
+    with pytest.raises(InvalidArgument) as refused:
+        client.run_wf(names("wf"), {"count": "three"})
+    assert "count" in refused.value.message
+
+
+def test_run_wf_of_an_unknown_wf_spec_is_404(client: Client) -> None:
+    with pytest.raises(NotFound, match="PutWfSpec"):
+        client.run_wf("no-such-workflow")
+
+
+def test_event_for_an_unknown_wf_run_is_404(client: Client, names: Names) -> None:
+    client.put_external_event_def(names("ev"))
+    with pytest.raises(NotFound, match="WfRun"):
+        client.put_external_event("no-such-run", names("ev"), 1)
+
+
+def test_task_output_over_the_limit_fails_the_wf_run_visibly(client: Client, names: Names) -> None:
+    task = names("huge")
+
+    def body(t: WorkflowThread) -> None:
+        out = t.declare_str("out")
+        t.mutate(out, "ASSIGN", t.execute(task, 1))
+
+    register(client, names("wf"), body, {task: int_input()})
+    with worker(client, {task: lambda n: "x" * (MAX_VALUE_BYTES + 1)}):
+        wf_run_id = client.run_wf(names("wf"))["id"]["id"]
+        wf_run = client.wait_for_wf_run(wf_run_id, timeout=20)
+    assert wf_run["status"] == "ERROR"
+    (attempt,) = client.get_task_run(wf_run_id, "0-1")["attempts"]
+    assert attempt["status"] == "TASK_OUTPUT_SERDE_ERROR"
+    assert str(MAX_VALUE_BYTES) in attempt["error"]["message"]
+    assert "S3" in attempt["error"]["message"]
+
+
+def test_task_def_on_an_undeployed_queue_says_how_to_declare_it(stack: LocalStack) -> None:
+    deployed_only = dataclasses.replace(
+        runtime.current(),
+        settings=dataclasses.replace(runtime.current().settings, dynamic_queues=False),
+    )
+    with pytest.raises(ApiError) as refused:
+        api_metadata.put_task_def(deployed_only, {"name": "t", "taskQueue": "never-deployed"})
+    assert (refused.value.status, refused.value.code) == (412, "FAILED_PRECONDITION")
+    assert "cdk.json" in refused.value.message and '"taskQueues"' in refused.value.message
