@@ -195,3 +195,49 @@ def test_a_body_must_be_a_function() -> None:
 
     with raises_at("bad-body", "expected a function taking a WorkflowThread"):
         compile_wf(wf)
+
+
+def test_and_or_combine_conditions_and_negate_by_de_morgan() -> None:
+    def wf(t: WorkflowThread) -> None:
+        n = t.declare_int("n")
+        ok = t.declare_bool("ok")
+        t.do_while(n.is_less_than(10).do_and(ok), lambda u: u.execute("step"))
+
+    start = entrypoint_spec(wf)["nodes"]["1-nop-NOP"]["outgoingEdges"]
+    assert start[0]["condition"]["expression"] == {
+        "lhs": {
+            "expression": {
+                "lhs": {"variableName": "n"},
+                "comparator": "LESS_THAN",
+                "rhs": {"literalValue": {"int": "10"}},
+            }
+        },
+        "mutationType": "AND",
+        "rhs": {"variableName": "ok"},
+    }
+    assert start[1]["condition"]["expression"] == {
+        "lhs": {
+            "expression": {
+                "lhs": {"variableName": "n"},
+                "comparator": "GREATER_THAN_EQ",
+                "rhs": {"literalValue": {"int": "10"}},
+            }
+        },
+        "mutationType": "OR",
+        "rhs": {
+            "expression": {
+                "lhs": {"variableName": "ok"},
+                "comparator": "NOT_EQUALS",
+                "rhs": {"literalValue": {"bool": True}},
+            }
+        },
+    }
+
+
+def test_and_needs_a_boolean_on_both_sides() -> None:
+    def wf(t: WorkflowThread) -> None:
+        n = t.declare_int("n")
+        n.is_less_than(10).do_or(n)  # or-int
+
+    with raises_at("or-int", "a condition must be a comparison .* not INT variable 'n'"):
+        compile_wf(wf)

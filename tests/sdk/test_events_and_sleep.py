@@ -85,3 +85,32 @@ def test_an_event_cannot_both_interrupt_and_be_waited_for() -> None:
 
     with raises_at("both-ways", "event 'cancel' interrupts a thread, so it cannot also be waited"):
         compile_wf(wf)
+
+
+def test_wait_for_condition_and_throw_event() -> None:
+    def wf(t: WorkflowThread) -> None:
+        ready = t.declare_bool("ready")
+        t.wait_for_condition(ready)
+        t.throw_event("ready", t.format("ready={0}", ready))
+
+    spec = entrypoint_spec(wf)
+    assert nodes_of_kind(spec, "waitForCondition")[0]["waitForCondition"] == {
+        "condition": {
+            "expression": {
+                "lhs": {"variableName": "ready"},
+                "comparator": "EQUALS",
+                "rhs": {"literalValue": {"bool": True}},
+            }
+        }
+    }
+    assert spec["nodes"]["2-throw-ready-THROW_EVENT"]["throwEvent"]["eventDefId"] == {
+        "name": "ready"
+    }
+
+
+def test_wait_for_condition_needs_a_boolean() -> None:
+    def wf(t: WorkflowThread) -> None:
+        t.wait_for_condition(t.declare_str("s"))  # str-condition
+
+    with raises_at("str-condition", "not STR variable 's'"):
+        compile_wf(wf)

@@ -12,8 +12,10 @@ whole, with no normalisation: none is needed.
 
 Canter accepts a few things the LittleHorse SDK refuses (a TIMESTAMP
 default, a TIMESTAMP for ``sleep_until``, comparisons on node outputs, a
-BOOL variable as a condition); those have no golden counterpart and are
-pinned down by the per-construct tests instead.
+BOOL variable as a condition, negating an AND/OR in ``do_while``); those
+have no golden counterpart and are pinned down by the per-construct tests.
+User tasks are the one node kind neither the engine nor Canter's builder
+supports yet.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import canter
 import pytest
 from canter import WorkflowThread
+from canter.builder.graph import NodeKind
 from canter_engine.model.spec import PutWfSpecRequest
 from google.protobuf.json_format import MessageToDict
 from littlehorse.model import (
@@ -401,7 +404,35 @@ def lh_defaults(wf: LHWorkflow) -> None:
     wf.with_task_timeout_seconds(20)
 
 
-# --- 14. A whole order workflow, every construct together -------------------------------
+# --- 14. Workflow events, waiting for a condition, and AND/OR ----------------------------
+
+
+def signals_and_boolean_logic(wf: Any) -> None:
+    stock = wf.declare_int("stock", 0)
+    open_ = wf.declare_bool("open", True)
+    wf.do_if(stock.is_greater_than(0).do_and(open_), lambda t: t.execute("sell"))
+    wf.do_if(
+        stock.is_less_than(0).do_or(stock.is_greater_than(100)).do_and(open_.is_equal_to(True)),
+        lambda t: t.throw_event("stock-anomaly", stock),
+    )
+    wf.wait_for_condition(stock.is_greater_than_eq(10))
+    wf.throw_event("restocked", wf.format("stock is {0}", stock))
+    wf.throw_event("heartbeat", None)
+
+
+# --- 15. Child workflows -------------------------------------------------------------------
+
+
+def child_workflows(wf: Any) -> None:
+    order = wf.declare_json_obj("order")
+    result = wf.declare_json_obj("result")
+    shipping = wf.run_wf("shipping", {"order": order}, child_id="ship-1")
+    billing = wf.run_wf("billing")
+    result.assign(wf.wait_for_child_wf(shipping))
+    wf.wait_for_child_wf(billing)
+
+
+# --- 16. A whole order workflow, every construct together -------------------------------
 
 
 def order_workflow(wf: Any) -> None:
@@ -445,6 +476,8 @@ GOLDEN = [
         canter_options={"task_retries": 4, "task_timeout_seconds": 20},
         littlehorse_setup=lh_defaults,
     ),
+    Golden("signals-and-boolean-logic", signals_and_boolean_logic),
+    Golden("child-workflows", child_workflows),
     Golden("order", order_workflow),
 ]
 
@@ -486,15 +519,5 @@ def test_golden_cases_cover_every_node_kind_and_mutation() -> None:
                     operations |= {
                         m.get("operation", "ASSIGN") for m in edge.get("variableMutations", [])
                     }
-    assert kinds == {
-        "entrypoint",
-        "exit",
-        "task",
-        "externalEvent",
-        "startThread",
-        "startMultipleThreads",
-        "waitForThreads",
-        "nop",
-        "sleep",
-    }
+    assert kinds == {kind.value for kind in NodeKind}
     assert operations == {op.value for op in canter.VariableMutationType}

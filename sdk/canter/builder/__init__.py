@@ -1,8 +1,9 @@
 """The workflow builder: Python functions in, LittleHorse ``PutWfSpecRequest`` JSON out."""
 
+from canter.builder.conditions import BooleanExpression, Condition, Junction
 from canter.builder.control_flow import IfStatement, ThreadBody
 from canter.builder.errors import WorkflowDefinitionError
-from canter.builder.operands import Condition, Expression, FormatString, NodeOutput
+from canter.builder.operands import Expression, FormatString, NodeOutput
 from canter.builder.tasks import ExponentialBackoff
 from canter.builder.thread import WorkflowThread
 from canter.builder.threads import SpawnedThread, SpawnedThreads, WaitForThreadsOutput
@@ -19,6 +20,7 @@ from canter.builder.workflow import Workflow
 
 __all__ = [
     "AccessLevel",
+    "BooleanExpression",
     "Comparator",
     "Condition",
     "ErrorType",
@@ -26,6 +28,7 @@ __all__ = [
     "Expression",
     "FormatString",
     "IfStatement",
+    "Junction",
     "NodeOutput",
     "SpawnedThread",
     "SpawnedThreads",

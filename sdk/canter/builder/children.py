@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from canter.builder.assignable import compile_assignment, describe, type_of
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.failures import FailureHandling
 from canter.builder.graph import NodeKind
-from canter.builder.operands import NodeOutput, compile_assignment, describe, type_of
-from canter.builder.threads import SpawnedThread, SpawnedThreads, WaitForThreadsOutput
+from canter.builder.operands import NodeOutput
+from canter.builder.threads import (
+    SpawnedChildWf,
+    SpawnedThread,
+    SpawnedThreads,
+    WaitForThreadsOutput,
+)
 from canter.builder.types import (
     VariableMutationType,
     VariableType,
@@ -22,7 +28,7 @@ if TYPE_CHECKING:
 
 
 class ChildThreads(FailureHandling):
-    """Parallelism is child threads: a ThreadRun itself runs one node at a time."""
+    """Parallelism is child threads (a ThreadRun runs one node at a time) and child WfRuns."""
 
     def _thread_inputs(self, thread_name: str, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
         if inputs is None:
@@ -114,3 +120,38 @@ class ChildThreads(FailureHandling):
         self._interrupts.append(
             {"externalEventDefId": {"name": event_name}, "handlerSpecName": thread_name}
         )
+
+    def run_wf(
+        self, wf_spec_name: str, inputs: Mapping[str, Any] | None = None, child_id: Any = None
+    ) -> SpawnedChildWf:
+        """Start a WfRun of another WfSpec (its latest version) as a child of this one."""
+        self._check_open("run a child workflow")
+        if not isinstance(wf_spec_name, str) or not wf_spec_name:
+            raise WorkflowDefinitionError(
+                f"a WfSpec name must be a non-empty str, not {wf_spec_name!r}"
+            )
+        if inputs is not None and not isinstance(inputs, Mapping):
+            raise WorkflowDefinitionError(
+                f"child workflow inputs must be a mapping, not {inputs!r}"
+            )
+        node: dict[str, Any] = {"wfSpecName": wf_spec_name, "majorVersion": -1}
+        if inputs:
+            node["inputs"] = {key: compile_assignment(value, self) for key, value in inputs.items()}
+        if child_id is not None:
+            node["childId"] = compile_assignment(child_id, self)
+        node_name = self.graph.add_node(f"run-{wf_spec_name}", NodeKind.RUN_CHILD_WF, node)
+        return SpawnedChildWf(node_name, self)
+
+    def wait_for_child_wf(self, child: SpawnedChildWf) -> NodeOutput:
+        """Wait for a child WfRun; its output is the child's result."""
+        self._check_open("wait for a child workflow")
+        if not isinstance(child, SpawnedChildWf) or child.thread is not self:
+            raise WorkflowDefinitionError(
+                "wait_for_child_wf() takes what run_wf() returned in this same thread"
+            )
+        source = child.source_node_name
+        node = {
+            "childWfRunId": {"nodeOutput": {"nodeName": source}},
+            "childWfRunSourceNode": source,
+        }
+        return NodeOutput(self.graph.add_node("wait", NodeKind.WAIT_FOR_CHILD_WF, node), self)

@@ -25,6 +25,10 @@ class NodeKind(StrEnum):
     NOP = "nop"
     SLEEP = "sleep"
     START_MULTIPLE_THREADS = "startMultipleThreads"
+    THROW_EVENT = "throwEvent"
+    WAIT_FOR_CONDITION = "waitForCondition"
+    RUN_CHILD_WF = "runChildWf"
+    WAIT_FOR_CHILD_WF = "waitForChildWf"
 
 
 @dataclass

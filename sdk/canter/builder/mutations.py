@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from canter.builder.assignable import Scope, compile_assignment, describe, type_of
 from canter.builder.errors import WorkflowDefinitionError
-from canter.builder.operands import Scope, compile_assignment, describe, type_of
 from canter.builder.types import VariableMutationType as Op
 from canter.builder.types import VariableType as T
 from canter.builder.types import accepts

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from canter.builder.assignable import Scope, compile_assignment, describe, type_of
 from canter.builder.errors import WorkflowDefinitionError
-from canter.builder.operands import FormatString, Scope, compile_assignment, describe, type_of
+from canter.builder.operands import FormatString
 from canter.builder.types import VariableType, accepts, parse_enum
 from canter.builder.variables import WfRunVariable
 from canter.task_def import task_def_of

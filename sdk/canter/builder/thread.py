@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from canter.builder import control_flow
+from canter.builder.assignable import compile_assignment, describe
 from canter.builder.children import ChildThreads
 from canter.builder.control_flow import IfStatement, ThreadBody
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.graph import NodeKind
-from canter.builder.operands import NodeOutput, Operand, compile_assignment, describe
+from canter.builder.operands import NodeOutput, Operand
 from canter.builder.tasks import ExponentialBackoff, TaskLike, compile_arguments, resolve_task
 from canter.builder.types import ErrorType, VariableType
 from canter.builder.variables import WfRunVariable
@@ -143,6 +144,24 @@ class WorkflowThread(ChildThreads):
         self.graph.add_node(
             "sleep", NodeKind.SLEEP, {"timestamp": compile_assignment(timestamp, self)}
         )
+
+    def wait_for_condition(self, condition: Any) -> NodeOutput:
+        """Block until ``condition`` holds; it is re-evaluated whenever a variable changes."""
+        self._check_open("wait for a condition")
+        compiled, _ = self.compile_condition(condition)
+        node_name = self.graph.add_node(
+            "wait-for-condition", NodeKind.WAIT_FOR_CONDITION, {"condition": compiled}
+        )
+        return NodeOutput(node_name, self)
+
+    def throw_event(self, workflow_event_name: str, content: Any = None) -> None:
+        """Publish a WorkflowEvent that clients can await."""
+        self._check_open("throw an event")
+        node = {
+            "eventDefId": {"name": workflow_event_name},
+            "content": compile_assignment(content, self),
+        }
+        self.graph.add_node(f"throw-{workflow_event_name}", NodeKind.THROW_EVENT, node)
 
     # --- ending -----------------------------------------------------------------------
 

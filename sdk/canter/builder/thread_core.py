@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from canter.builder.assignable import describe
+from canter.builder.conditions import as_condition
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.graph import NodeKind, ThreadGraph
 from canter.builder.mutations import check_mutation, compile_mutation
-from canter.builder.operands import FormatString, NodeOutput, as_condition, describe
+from canter.builder.operands import FormatString, NodeOutput
 from canter.builder.types import VariableMutationType, VariableType, parse_enum
 from canter.builder.variables import VariableDeclaration, WfRunVariable
 

@@ -30,6 +30,14 @@ class SpawnedThreads:
     numbers: WfRunVariable
 
 
+@dataclass(frozen=True)
+class SpawnedChildWf:
+    """A child WfRun started by ``run_wf``; ``wait_for_child_wf`` takes it."""
+
+    source_node_name: str
+    thread: object
+
+
 class WaitForThreadsOutput(NodeOutput):
     """The output of a WAIT_FOR_THREADS node, with per-child failure handlers.
 

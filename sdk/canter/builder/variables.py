@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from canter.builder.assignable import Scope, check_json_path
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.literals import literal_type, variable_value
-from canter.builder.operands import Operand, Scope, check_json_path
+from canter.builder.operands import Operand
 from canter.builder.types import (
     JSON_TYPES,
     AccessLevel,
