@@ -6,7 +6,12 @@ from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.operands import Expression, FormatString, NodeOutput
 from canter.builder.tasks import ExponentialBackoff
 from canter.builder.thread import WorkflowThread
-from canter.builder.threads import SpawnedThread, SpawnedThreads, WaitForThreadsOutput
+from canter.builder.threads import (
+    SpawnedChildWf,
+    SpawnedThread,
+    SpawnedThreads,
+    WaitForThreadsOutput,
+)
 from canter.builder.types import (
     AccessLevel,
     Comparator,
@@ -30,6 +35,7 @@ __all__ = [
     "IfStatement",
     "Junction",
     "NodeOutput",
+    "SpawnedChildWf",
     "SpawnedThread",
     "SpawnedThreads",
     "ThreadBody",
