@@ -29,6 +29,7 @@ class ThreadBlueprint:
     entrypoint: str
     var_defs: dict[str, ThreadVarDef]
     kept_outputs: frozenset[str]
+    kinds: dict[str, str]
 
 
 @dataclass(slots=True)
@@ -60,6 +61,7 @@ class Blueprint:
                 entrypoint=entry,
                 var_defs={v.var_def.name: v for v in thread.variable_defs},
                 kept_outputs=kept,
+                kinds={n: node.kind for n, node in thread.nodes.items()},
             )
 
     @property

@@ -10,6 +10,7 @@ back with ``applied=False`` and the original state.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,7 @@ from canter_engine.core.state import (
     WorkflowEvent,
 )
 from canter_engine.model import values
-from canter_engine.model.spec import Edge, VariableAssignment, VariableMutation
+from canter_engine.model.spec import Edge, ExitNode, VariableAssignment, VariableMutation
 
 # A thread that passes this many nodes within one event without waiting is
 # in a loop that never waits; it fails instead of spinning forever.
@@ -148,6 +149,22 @@ class Run:
             self.state.task_runs[guid] = found.clone()
             self._own_tasks.add(guid)
         return self.state.task_runs[guid]
+
+    def waiting_thread(
+        self, kind: str, matches: Callable[[ThreadRun, NodeRun], bool]
+    ) -> ThreadRun | None:
+        """The first live thread whose current node of ``kind`` waits and ``matches``."""
+        for number, seen in self.state.threads.items():
+            current = seen.current
+            if (
+                not seen.ended
+                and current is not None
+                and current.kind == kind
+                and current.status == "RUNNING"
+                and matches(seen, current)
+            ):
+                return self.thread(number)
+        return None
 
     def add_task_run(self, task_run: TaskRun) -> None:
         self.state.task_runs[task_run.guid] = task_run
@@ -412,62 +429,20 @@ class Run:
             thread=thread.number,
             position=thread.next_position,
             node_name=node_name,
-            kind=node.kind,
+            kind=self.bp.threads[thread.spec_name].kinds[node_name],
             status="RUNNING",
             arrival=self.now,
         )
         thread.next_position += 1
         thread.current = node_run
         self.touch(node_run)
+        arrival = _ARRIVALS.get(node_run.kind)
         try:
-            if node.task is not None:
-                tasks.arrive(self, thread, node_run, node.task)
-            elif node.external_event is not None:
-                waits.arrive_external_event(self, thread, node_run, node.external_event)
-            elif node.sleep is not None:
-                waits.arrive_sleep(self, thread, node_run, node.sleep)
-            elif node.exit is not None:
-                self._arrive_exit(thread, node_run)
-            elif node.entrypoint is not None or node.nop is not None:
-                self.complete_node(thread, node_run, None)
-            elif node.start_thread is not None:
-                threads.arrive_start_thread(self, thread, node_run, node.start_thread)
-            elif node.start_multiple_threads is not None:
-                threads.arrive_start_multiple(self, thread, node_run, node.start_multiple_threads)
-            elif node.wait_for_threads is not None:
-                threads.arrive_wait_for_threads(self, thread, node_run, node.wait_for_threads)
-            elif node.wait_for_condition is not None:
-                signals.poll_wait_for_condition(self, thread, node_run, node.wait_for_condition)
-            elif node.throw_event is not None:
-                signals.arrive_throw_event(self, thread, node_run, node.throw_event)
-            elif node.run_child_wf is not None:
-                signals.arrive_run_child_wf(self, thread, node_run, node.run_child_wf)
-            elif node.wait_for_child_wf is not None:
-                signals.arrive_wait_for_child_wf(self, thread, node_run, node.wait_for_child_wf)
-            else:
-                self.fail_node(
-                    thread,
-                    node_run,
-                    Failure("INTERNAL_ERROR", f"node type {node.kind} is not supported yet"),
-                )
+            if arrival is None:
+                raise VarSubError(f"node type {node_run.kind.upper()} is not supported yet")
+            arrival(self, thread, node_run, getattr(node, node_run.kind))
         except VarSubError as exc:
             self.fail_node(thread, node_run, Failure("VAR_SUB_ERROR", str(exc)))
-
-    def _arrive_exit(self, thread: ThreadRun, node_run: NodeRun) -> None:
-        exit_node = self.bp.node(thread.spec_name, node_run.node_name).exit
-        assert exit_node is not None
-        failure_def = exit_node.failure_def
-        if failure_def is not None:
-            content = self.evaluate(thread, failure_def.content) if failure_def.content else None
-            self.fail_node(
-                thread,
-                node_run,
-                Failure(failure_def.failure_name, failure_def.message, content),
-            )
-            return
-        if exit_node.return_content is not None:
-            thread.output = self.evaluate(thread, exit_node.return_content)
-        self.complete_node(thread, node_run, None)
 
     def complete_node(self, thread: ThreadRun, node_run: NodeRun, output: Any) -> None:
         node_run.status = "COMPLETED"
@@ -597,6 +572,40 @@ class Run:
         records = [Record.of(state, obj) for obj in self.records.values()]
         return Transition(state, self.effects, records, True)
 
+
+def _arrive_exit(run: Run, thread: ThreadRun, node_run: NodeRun, exit_node: ExitNode) -> None:
+    failure_def = exit_node.failure_def
+    if failure_def is not None:
+        content = run.evaluate(thread, failure_def.content) if failure_def.content else None
+        run.fail_node(
+            thread, node_run, Failure(failure_def.failure_name, failure_def.message, content)
+        )
+        return
+    if exit_node.return_content is not None:
+        thread.output = run.evaluate(thread, exit_node.return_content)
+    run.complete_node(thread, node_run, None)
+
+
+def _pass_through(run: Run, thread: ThreadRun, node_run: NodeRun, _node: object) -> None:
+    run.complete_node(thread, node_run, None)
+
+
+# What arriving at each node type does; the node's type-specific part is passed in.
+_ARRIVALS: dict[str, Callable[[Run, ThreadRun, NodeRun, Any], object]] = {
+    "entrypoint": _pass_through,
+    "nop": _pass_through,
+    "exit": _arrive_exit,
+    "task": tasks.arrive,
+    "external_event": waits.arrive_external_event,
+    "sleep": waits.arrive_sleep,
+    "start_thread": threads.arrive_start_thread,
+    "start_multiple_threads": threads.arrive_start_multiple,
+    "wait_for_threads": threads.arrive_wait_for_threads,
+    "wait_for_condition": signals.poll_wait_for_condition,
+    "throw_event": signals.arrive_throw_event,
+    "run_child_wf": signals.arrive_run_child_wf,
+    "wait_for_child_wf": signals.arrive_wait_for_child_wf,
+}
 
 _POLLED = ("wait_for_threads", "wait_for_condition")
 

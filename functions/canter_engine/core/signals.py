@@ -103,19 +103,13 @@ def arrive_wait_for_child_wf(
 
 
 def on_child_ended(run: Run, event: ChildWfEnded) -> bool:
-    for number, seen in run.state.threads.items():
-        waiting = seen.current
-        if (
-            not seen.ended
-            and waiting is not None
-            and waiting.kind == "wait_for_child_wf"
-            and waiting.status == "RUNNING"
-            and waiting.child_wf_run_id == event.child_wf_run_id
-        ):
-            thread = run.thread(number)
-            assert thread.current is not None
-            _finish(run, thread, thread.current, event.status, event.output)
-            return True
+    thread = run.waiting_thread(
+        "wait_for_child_wf", lambda _, node_run: node_run.child_wf_run_id == event.child_wf_run_id
+    )
+    if thread is not None:
+        assert thread.current is not None
+        _finish(run, thread, thread.current, event.status, event.output)
+        return True
     if event.child_wf_run_id in run.state.child_results:
         return False
     run.state.child_results[event.child_wf_run_id] = (event.status, event.output)

@@ -99,20 +99,16 @@ def on_event_posted(run: Run, posted: ExternalEventPosted) -> bool:
         event.claimed_thread = posted.thread_run_number or 0
         run.touch(event)
         return True
-    for number, seen in state.threads.items():
-        waiting = seen.current
-        if (
-            not seen.ended
-            and waiting is not None
-            and waiting.kind == "external_event"
-            and waiting.status == "RUNNING"
-            and waiting.event_def == posted.def_name
-            and posted.thread_run_number in (None, number)
-        ):
-            thread = run.thread(number)
-            assert thread.current is not None
-            _claim(run, thread, thread.current, event)
-            return True
+    thread = run.waiting_thread(
+        "external_event",
+        lambda t, node_run: (
+            node_run.event_def == posted.def_name and posted.thread_run_number in (None, t.number)
+        ),
+    )
+    if thread is not None:
+        assert thread.current is not None
+        _claim(run, thread, thread.current, event)
+        return True
     state.pending_events.append(event)
     run.touch(event)
     return True
