@@ -31,6 +31,11 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
 
+# Starts `canter dev` and a worker, runs the order workflow in examples/ to
+# COMPLETED and stops everything; non-zero exit if any step fails.
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis cdk.out node_modules
 

@@ -100,3 +100,7 @@ def _tasks(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

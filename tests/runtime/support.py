@@ -23,7 +23,9 @@ class Names:
 
 @contextmanager
 def worker(
-    client: Client, tasks: Mapping[str, Callable[..., Any]], **options: Any
+    client: Client,
+    tasks: Mapping[str, Callable[..., Any]] | list[Callable[..., Any]],
+    **options: Any,
 ) -> Iterator[Worker]:
     """A real SQS long-polling worker in this process (short polls so it stops quickly)."""
     options.setdefault("poll_wait_seconds", 1)

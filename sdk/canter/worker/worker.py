@@ -90,7 +90,6 @@ class Worker:
         self._visibility_override = visibility_timeout_seconds
         self._grace = shutdown_grace_seconds
         self._stopping = threading.Event()
-        self._permits = threading.Semaphore(concurrency)
         self._in_flight: dict[str, _InFlight] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -159,32 +158,34 @@ class Worker:
         return queues
 
     def _poll(self, queue: _Queue) -> None:
+        """Receive only when there is room, but hold no capacity while long-polling.
+
+        Several queues share ``concurrency``; reserving it for a 20-second
+        long poll on an idle queue would starve the busy ones. The price is
+        a bounded overshoot when two queues deliver at once: the extra
+        messages wait for a thread, their visibility kept alive by the
+        heartbeat.
+        """
         assert self._sqs is not None and self._pool is not None
         while not self._stopping.is_set():
-            if not self._permits.acquire(timeout=0.2):
+            room = min(self._concurrency - len(self._in_flight), MAX_MESSAGES_PER_RECEIVE)
+            if room <= 0:
+                self._stopping.wait(0.02)
                 continue
-            taken = 1
-            while taken < min(
-                self._concurrency, MAX_MESSAGES_PER_RECEIVE
-            ) and self._permits.acquire(blocking=False):
-                taken += 1
             try:
                 messages = self._sqs.receive_message(
                     QueueUrl=queue.url,
-                    MaxNumberOfMessages=taken,
+                    MaxNumberOfMessages=room,
                     WaitTimeSeconds=self._wait,
                     VisibilityTimeout=queue.visibility_seconds,
                 ).get("Messages", [])
             except Exception:
                 log.exception("receiving from %s failed; retrying", queue.url)
-                messages = []
                 self._stopping.wait(1.0)
-            for _ in range(taken - len(messages)):
-                self._permits.release()
+                continue
             for message in messages:
                 if self._stopping.is_set():
                     self._release(queue, message["ReceiptHandle"])
-                    self._permits.release()
                     continue
                 with self._lock:
                     self._in_flight[message["MessageId"]] = _InFlight(
@@ -240,7 +241,6 @@ class Worker:
         finally:
             with self._lock:
                 self._in_flight.pop(message["MessageId"], None)
-            self._permits.release()
 
     def _run_task(self, scheduled_task: dict[str, Any]) -> dict[str, Any] | None:
         name = str(scheduled_task["taskDefId"]["name"])
