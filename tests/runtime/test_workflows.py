@@ -164,3 +164,25 @@ def test_business_exception_is_not_retried(client: Client, names: Names) -> None
         assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "EXCEPTION"
     assert calls == [1]
     assert client.get_task_run(wf_run_id, "0-1")["status"] == "TASK_EXCEPTION"
+
+
+def test_child_wf_run_result_reaches_its_parent(client: Client, names: Names) -> None:
+    task = names("triple")
+
+    def child(t: WorkflowThread) -> None:
+        n = t.declare_int("n").required()
+        t.complete(t.execute(task, n))
+
+    def parent(t: WorkflowThread) -> None:
+        result = t.declare_int("result")
+        spawned = t.run_wf(names("child"), {"n": 4})
+        t.mutate(result, "ASSIGN", t.wait_for_child_wf(spawned))
+
+    register(client, names("child"), child, {task: int_input()})
+    register(client, names("parent"), parent)
+    with worker(client, {task: lambda n: n * 3}):
+        wf_run_id = client.run_wf(names("parent"))["id"]["id"]
+        assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
+    assert client.variables(wf_run_id)["result"] == 12
+    (child_run,) = client.search_wf_run(names("child"))["results"]
+    assert client.get_wf_run(child_run["id"])["status"] == "COMPLETED"

@@ -11,6 +11,12 @@ happens the previous attempt may have crashed between its commit and its
 sends, so the effects that should be in flight are re-derived from the state
 and sent again (invariant 4; consumers ignore duplicates).
 
+Effects that are journal appends (start a child WfRun, tell a parent its
+child ended) are made before the commit instead of after: they are
+conditional appends under keys derived from the transition, so a replay
+repeats them as no-ops, and a crash after the commit cannot lose them even
+though the core does not re-derive them.
+
 Records are grouped by WfRun by hand rather than with Powertools'
 BatchProcessor, because after one record of a WfRun fails the later records
 of that WfRun must not be applied in this batch, and the failure reported is
@@ -29,12 +35,27 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from canter_engine.core import Blueprint, WfRunState, apply, outstanding_effects
-from canter_engine.core.effects import Effect, ScheduleTask, StartTimer
-from canter_engine.core.events import Event, MalformedEvent, RunRequested, from_journal
+from canter_engine.core.effects import (
+    Effect,
+    NotifyParent,
+    RunChildWf,
+    ScheduleTask,
+    StartTimer,
+)
+from canter_engine.core.events import (
+    ChildWfEnded,
+    Event,
+    MalformedEvent,
+    RunRequested,
+    from_journal,
+    to_journal,
+)
 from canter_engine.handlers import faults
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
-from canter_engine.store.journal import parse_image
+from canter_engine.model import values
+from canter_engine.model.validate import SpecError, validate_run_wf
+from canter_engine.store.journal import RUN_EVENT_ID, child_ended_event_id, parse_image
 from canter_engine.store.queues import Outgoing, timer_message
 from canter_engine.store.state import HeadUpdate
 
@@ -118,6 +139,7 @@ def _process_wf_run(wf_run_id: str, records: list[dict[str, Any]], runtime: Runt
         return
     if applied:
         faults.reach(faults.BEFORE_COMMIT)
+        _journal_effects(runtime, wf_run_id, effects)
         runtime.state.write_records(wf_run_id, changed.items())
         runtime.state.commit_head(
             wf_run_id,
@@ -185,6 +207,58 @@ def _send(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> None:
         runtime.queues.send(url, messages)
     if effects:
         metrics.add_metric(name="EffectsSent", unit=MetricUnit.Count, value=len(effects))
+
+
+def _journal_effects(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> None:
+    now = int(time.time() * 1000)
+    for effect in effects:
+        if isinstance(effect, RunChildWf):
+            _start_child(runtime, effect, now)
+        elif isinstance(effect, NotifyParent):
+            _notify_parent(
+                runtime,
+                effect.parent_wf_run_id,
+                effect.child_wf_run_id,
+                effect.status,
+                effect.output,
+                now,
+            )
+
+
+def _start_child(runtime: Runtime, effect: RunChildWf, now: int) -> None:
+    """Journal the child's RunWf; a child that cannot start ends at once, in ERROR."""
+    stored = runtime.metadata.get_wf_spec(effect.wf_spec_name, effect.major_version)
+    reason = f"WfSpec {effect.wf_spec_name!r} does not exist"
+    if stored is not None:
+        raw = {name: values.encode(value) for name, value in effect.variables.items()}
+        try:
+            variables = validate_run_wf(stored.spec, raw)
+        except SpecError as exc:
+            reason = str(exc)
+        else:
+            spec_id = stored.spec.id
+            entry = to_journal(
+                RunRequested(
+                    wf_run_id=effect.child_wf_run_id,
+                    wf_spec_name=spec_id.name,
+                    major_version=spec_id.major_version,
+                    revision=spec_id.revision,
+                    variables=variables,
+                    time=now,
+                    parent_wf_run_id=effect.parent_wf_run_id,
+                )
+            )
+            runtime.journal.append(effect.child_wf_run_id, RUN_EVENT_ID, entry)
+            return
+    logger.warning("child WfRun cannot start", child=effect.child_wf_run_id, reason=reason)
+    _notify_parent(runtime, effect.parent_wf_run_id, effect.child_wf_run_id, "ERROR", None, now)
+
+
+def _notify_parent(
+    runtime: Runtime, parent: str, child: str, status: str, output: object, now: int
+) -> None:
+    entry = to_journal(ChildWfEnded(child_wf_run_id=child, status=status, time=now, output=output))
+    runtime.journal.append(parent, child_ended_event_id(child), entry)
 
 
 def _dead_letter(runtime: Runtime, record: dict[str, Any], reason: str) -> None:

@@ -37,6 +37,10 @@ def timer_event_id(timer: Timer) -> str:
     return f"tmr#{timer.kind}#{timer.thread}#{timer.position}#{timer.attempt}"
 
 
+def child_ended_event_id(child_wf_run_id: str) -> str:
+    return f"child#{child_wf_run_id}"
+
+
 def unique_event_id(kind: str, time: int) -> str:
     """For inputs with no identity of their own (stop, resume).
 
