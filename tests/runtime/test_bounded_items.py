@@ -1,0 +1,40 @@
+"""Invariant 5: the WfRun head stays the same size however long the history."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from canter import Client, WorkflowThread
+from canter_engine import resources
+
+from .support import Names, register
+
+pytestmark = pytest.mark.e2e
+
+
+def head_bytes(wf_run_id: str) -> int:
+    item = boto3.client("dynamodb").get_item(
+        TableName=resources.STATE_TABLE.physical_name("local"),
+        Key={"pk": {"S": wf_run_id}, "sk": {"S": "wfrun"}},
+    )["Item"]
+    return len(json.dumps(item))
+
+
+def test_head_does_not_grow_with_loop_iterations(client: Client, names: Names) -> None:
+    def body(t: WorkflowThread) -> None:
+        count = t.declare_int("count").required()
+        i = t.declare_int("i", 0)
+        t.do_while(i.is_less_than(count), lambda b: b.mutate(i, "ADD", 1))
+        t.sleep_seconds(600)
+
+    register(client, names("wf"), body)
+    sizes = {}
+    for count in (10, 1500):
+        wf_run_id = client.run_wf(names("wf"), {"count": count})["id"]["id"]
+        client.wait_for_wf_run(wf_run_id, ["RUNNING"], timeout=60)
+        assert client.variables(wf_run_id)["i"] == count
+        sizes[count] = head_bytes(wf_run_id)
+        assert len(client.list_node_runs(wf_run_id)) > 2 * count
+    assert abs(sizes[1500] - sizes[10]) < 64, sizes
