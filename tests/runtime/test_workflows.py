@@ -186,3 +186,21 @@ def test_child_wf_run_result_reaches_its_parent(client: Client, names: Names) ->
     assert client.variables(wf_run_id)["result"] == 12
     (child_run,) = client.search_wf_run(names("child"))["results"]
     assert client.get_wf_run(child_run["id"])["status"] == "COMPLETED"
+
+
+def test_stop_resume_and_delete(client: Client, names: Names) -> None:
+    from canter.client import NotFound
+
+    event = names("go")
+    register(client, names("wf"), lambda t: t.wait_for_event(event) and None, events=(event,))
+    wf_run_id = client.run_wf(names("wf"))["id"]["id"]
+    client.wait_for_wf_run(wf_run_id, ["RUNNING"], timeout=10)
+    client.stop_wf_run(wf_run_id)
+    client.wait_for_wf_run(wf_run_id, ["HALTED"], timeout=10)
+    client.resume_wf_run(wf_run_id)
+    client.wait_for_wf_run(wf_run_id, ["RUNNING"], timeout=10)
+    client.put_external_event(wf_run_id, event, True)
+    assert client.wait_for_wf_run(wf_run_id, timeout=10)["status"] == "COMPLETED"
+    client.delete_wf_run(wf_run_id)
+    with pytest.raises(NotFound):
+        client.get_wf_run(wf_run_id)

@@ -201,7 +201,11 @@ def _send(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> None:
             by_queue.setdefault(runtime.timer_queue_url(), []).append(
                 timer_message(wf_run_id, effect.timer, now)
             )
-    for index, (url, messages) in enumerate(by_queue.items()):
+    # Timers first: if a task message can never be sent (SQS refuses it), its
+    # timeout timer still fires and the WfRun fails visibly instead of waiting.
+    timer_url = runtime.timer_queue_url() if by_queue else ""
+    ordered = sorted(by_queue.items(), key=lambda item: item[0] != timer_url)
+    for index, (url, messages) in enumerate(ordered):
         if index:
             faults.reach(faults.BETWEEN_EFFECTS)
         runtime.queues.send(url, messages)
