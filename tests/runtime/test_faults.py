@@ -126,11 +126,13 @@ def test_duplicated_and_shuffled_batches_give_the_same_result(
 ) -> None:
     assert stack.stream_pump is not None
     stack.stream_pump.plan = chaos(seed=7)
+    invocations = stack.stream_pump.invocations
     try:
         runs = {client.run_wf(looping_spec, {"count": n})["id"]["id"]: n for n in (1, 2, 3, 4, 5)}
         results = {wf_run_id: outcome(client, wf_run_id) for wf_run_id in runs}
     finally:
         stack.stream_pump.plan = single_batch
+    assert stack.stream_pump.invocations - invocations >= 2 * 5
     for wf_run_id, n in runs.items():
         status, variables, _, attempts = results[wf_run_id]
         assert status == "COMPLETED"

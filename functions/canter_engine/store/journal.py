@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from canter_engine.core.events import JournalEntry, Timer
+from canter_engine.store.batch import batch_write
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -95,8 +96,7 @@ class Journal:
             ProjectionExpression="wfRunId, eventId",
         ):
             keys.extend(page.get("Items", []))
-        for key in keys:
-            self._client.delete_item(TableName=self._table, Key=key)
+        batch_write(self._client, self._table, [{"DeleteRequest": {"Key": k}} for k in keys])
         return len(keys)
 
 

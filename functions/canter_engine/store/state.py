@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from canter_engine.store.batch import batch_write
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 HEAD_SK = "wfrun"
 SEARCH_INDEX = "bySpecStatus"
-_BATCH_WRITE_MAX = 25
 
 
 class VersionConflict(Exception):
@@ -73,8 +73,7 @@ class StateStore:
             {"PutRequest": {"Item": {**_key(wf_run_id, sk), "json": {"S": _dumps(body)}}}}
             for sk, body in records
         ]
-        for start in range(0, len(requests), _BATCH_WRITE_MAX):
-            self._batch_write(requests[start : start + _BATCH_WRITE_MAX])
+        batch_write(self._client, self._table, requests)
 
     def commit_head(self, wf_run_id: str, update: HeadUpdate, expected_version: int) -> int:
         """Write the head if its version is still ``expected_version`` (0: no head yet)."""
@@ -142,8 +141,7 @@ class StateStore:
             {"DeleteRequest": {"Key": {"pk": item["pk"], "sk": item["sk"]}}}
             for item in self._query(wf_run_id, "")
         ]
-        for start in range(0, len(keys), _BATCH_WRITE_MAX):
-            self._batch_write(keys[start : start + _BATCH_WRITE_MAX])
+        batch_write(self._client, self._table, keys)
         return len(keys)
 
     def _query(self, wf_run_id: str, prefix: str) -> Iterator[dict[str, Any]]:
@@ -160,18 +158,6 @@ class StateStore:
             ConsistentRead=True,
         ):
             yield from page.get("Items", [])
-
-    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        pending: dict[str, Any] = {self._table: requests}
-        delay = 0.05
-        while pending:
-            unprocessed = self._client.batch_write_item(RequestItems=pending).get(
-                "UnprocessedItems", {}
-            )
-            pending = {k: v for k, v in unprocessed.items() if v}
-            if pending:
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
 
 
 def _key(wf_run_id: str, sk: str) -> dict[str, Any]:

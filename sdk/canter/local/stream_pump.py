@@ -63,7 +63,6 @@ class StreamPump:
         self._iterators: dict[str, str] = {}
         self.plan: Plan = single_batch
         self.invocations = 0
-        self._idle = threading.Event()
 
     def start(self) -> None:
         self._thread.start()
@@ -71,11 +70,6 @@ class StreamPump:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
-
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until a poll found nothing new (tests use it to let work settle)."""
-        self._idle.clear()
-        return self._idle.wait(timeout)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -86,7 +80,6 @@ class StreamPump:
                 self._stop.wait(1.0)
                 continue
             if not records:
-                self._idle.set()
                 self._stop.wait(self._poll)
                 continue
             for batch in self.plan(records):

@@ -95,7 +95,6 @@ class Worker:
         self._threads: list[threading.Thread] = []
         self._pool: ThreadPoolExecutor | None = None
         self._sqs: SQSClient | None = None
-        self.completed = 0
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -235,7 +234,6 @@ class Worker:
                 return
             self._report(outcome)
             self._sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
-            self.completed += 1
         except Exception:
             log.exception("task message not completed; it will be delivered again")
         finally:
