@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from canter_engine.core.events import JournalEntry, Timer
-from canter_engine.store.batch import batch_write
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -86,7 +85,11 @@ class Journal:
         return None if item is None else parse_image(item).entry
 
     def delete_all(self, wf_run_id: str) -> int:
-        """Remove a WfRun's records (DeleteWfRun); the stream's REMOVE records are ignored."""
+        """Remove a WfRun's records (DeleteWfRun); the stream's REMOVE records are ignored.
+
+        One DeleteItem per record: DeleteWfRun is rare, and the API's IAM
+        grant (infra/permissions.py) allows exactly these calls.
+        """
         keys: list[dict[str, Any]] = []
         paginator = self._client.get_paginator("query")
         for page in paginator.paginate(
@@ -96,7 +99,8 @@ class Journal:
             ProjectionExpression="wfRunId, eventId",
         ):
             keys.extend(page.get("Items", []))
-        batch_write(self._client, self._table, [{"DeleteRequest": {"Key": k}} for k in keys])
+        for key in keys:
+            self._client.delete_item(TableName=self._table, Key=key)
         return len(keys)
 
 
