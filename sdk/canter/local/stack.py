@@ -34,6 +34,7 @@ class LocalStack:
         self._gateway: Any = None
         self.endpoint_url = ""
         self.api_url = ""
+        self._saved_env: dict[str, str | None] = {}
 
     def start(self) -> LocalStack:
         from moto.server import ThreadedMotoServer
@@ -43,6 +44,7 @@ class LocalStack:
         self._moto.start()
         moto_host, moto_port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{moto_host}:{moto_port}"
+        self._saved_env = {name: os.environ.get(name) for name in _ENV_NAMES}
         _point_process_at(self.endpoint_url)
 
         ddb = boto3.client("dynamodb")
@@ -82,17 +84,48 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
+        """Stop everything and give the process its environment back."""
         for part in (self._gateway, self._timer_pump, self.stream_pump):
             if part is not None:
                 part.stop()
         if self._moto is not None:
             self._moto.stop()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        from canter_engine.handlers import runtime
+
+        runtime.reset()
 
     def __enter__(self) -> LocalStack:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+_ENV_NAMES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "POWERTOOLS_TRACE_DISABLED",
+    "POWERTOOLS_METRICS_DISABLED",
+    "POWERTOOLS_LOG_LEVEL",
+    resources.ENV_STAGE,
+    resources.ENV_JOURNAL_TABLE,
+    resources.ENV_STATE_TABLE,
+    resources.ENV_METADATA_TABLE,
+    resources.ENV_TASK_QUEUE_PREFIX,
+    resources.ENV_DYNAMIC_QUEUES,
+    resources.ENV_TIMER_QUEUE_URL,
+    resources.ENV_SCHEDULER_DLQ_URL,
+)
 
 
 def _point_process_at(endpoint_url: str) -> None:
