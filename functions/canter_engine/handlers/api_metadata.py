@@ -138,7 +138,7 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     else:
         major, revision = 0, 0
     spec = WfSpec(
-        id=WfSpecId(name=req.name, major_version=major, revision=revision),
+        id=_spec_id(req.name, major, revision),
         thread_specs=req.thread_specs,
         entrypoint_thread_name=req.entrypoint_thread_name,
         created_at=_now_ts(),
@@ -190,6 +190,12 @@ def _ensure_queue(rt: Runtime, task_def: str, queue: str) -> str:
         f'["{queue}"]) and run cdk deploy, or set {resources.ENV_DYNAMIC_QUEUES}=true on '
         "the API function to create queues on demand.",
     )
+
+
+def _spec_id(name: str, major: int, revision: int) -> WfSpecId:
+    """Version numbers at 0 are left unset, so the wire JSON omits them (proto3 defaults)."""
+    numbers = {"major_version": major, "revision": revision}
+    return WfSpecId(name=name, **{k: v for k, v in numbers.items() if v})
 
 
 def _task_def_names(req: PutWfSpecRequest) -> set[str]:

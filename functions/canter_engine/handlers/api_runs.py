@@ -284,7 +284,7 @@ def _not_yet_applied(wf_run_id: str, entry: JournalEntry) -> dict[str, Any]:
     """A journalled WfRun the scheduler has not started yet (status STARTING, the default)."""
     return {
         "id": {"id": wf_run_id},
-        "wfSpecId": entry.body["wfSpecId"],
+        "wfSpecId": {k: v for k, v in entry.body["wfSpecId"].items() if v},
         "startTime": values.format_timestamp(int(entry.body["time"])),
     }
 
