@@ -1,4 +1,5 @@
-"""A worker killed mid-task: the task runs again and completes once in the WfRun."""
+"""Workers stopped mid-task: killed, the task runs again and completes once in
+the WfRun; asked to stop (SIGTERM), the worker finishes the task first."""
 
 from __future__ import annotations
 
@@ -29,21 +30,9 @@ def test_killed_worker_task_runs_again_and_completes_once(
     register(client, names("wf"), body, {task: int_input()})
     wf_run_id = client.run_wf(names("wf"))["id"]["id"]
     marker = tmp_path / "started"
-    doomed = subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(__file__).with_name("slow_worker.py")),
-            stack.api_url,
-            task,
-            str(marker),
-        ],
-    )
+    doomed = start_slow_worker(stack, task, marker, seconds=120)
     try:
-        deadline = time.monotonic() + 30
-        while not marker.exists():
-            assert time.monotonic() < deadline, "the doomed worker never started the task"
-            assert doomed.poll() is None, "the doomed worker exited early"
-            time.sleep(0.05)
+        wait_for(marker, doomed)
     finally:
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
@@ -61,3 +50,44 @@ def test_killed_worker_task_runs_again_and_completes_once(
     assert [a.get("status") for a in task_run["attempts"]] == ["TASK_SUCCESS"]
     task_nodes = [n for n in client.list_node_runs(wf_run_id) if "task" in n]
     assert len(task_nodes) == 1 and task_nodes[0]["status"] == "COMPLETED"
+
+
+def test_sigterm_lets_the_running_task_finish_and_report(
+    stack: LocalStack, client: Client, names: Names, tmp_path: Path
+) -> None:
+    task = names("work")
+
+    def body(t: WorkflowThread) -> None:
+        out = t.declare_int("out")
+        t.mutate(out, "ASSIGN", t.execute(task, 5, timeout_seconds=30))
+
+    register(client, names("wf"), body, {task: int_input()})
+    wf_run_id = client.run_wf(names("wf"))["id"]["id"]
+    marker = tmp_path / "started"
+    graceful = start_slow_worker(stack, task, marker, seconds=1.5)
+    try:
+        wait_for(marker, graceful)
+        graceful.send_signal(signal.SIGTERM)
+        assert graceful.wait(timeout=15) == 0
+    finally:
+        if graceful.poll() is None:
+            graceful.kill()
+    assert client.wait_for_wf_run(wf_run_id, timeout=10)["status"] == "COMPLETED"
+    assert client.variables(wf_run_id)["out"] == 15
+
+
+def start_slow_worker(
+    stack: LocalStack, task: str, marker: Path, seconds: float
+) -> subprocess.Popen[bytes]:
+    script = Path(__file__).with_name("slow_worker.py")
+    return subprocess.Popen(
+        [sys.executable, str(script), stack.api_url, task, str(marker), str(seconds)]
+    )
+
+
+def wait_for(marker: Path, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the worker never started the task"
+        assert process.poll() is None, "the worker exited early"
+        time.sleep(0.05)
