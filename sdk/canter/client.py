@@ -212,7 +212,7 @@ class Client:
         body: dict[str, Any] = {"wfRunId": {"id": wf_run_id}}
         if thread_run_number is not None:
             body["threadRunNumber"] = thread_run_number
-        return list(self.call("ListNodeRuns", body).get("results", []))
+        return self._all_pages("ListNodeRuns", body)
 
     def get_node_run(self, wf_run_id: str, thread_run_number: int, position: int) -> dict[str, Any]:
         return self.call(
@@ -228,7 +228,7 @@ class Client:
         return self.call("GetTaskRun", {"wfRunId": {"id": wf_run_id}, "taskGuid": task_guid})
 
     def list_variables(self, wf_run_id: str) -> list[dict[str, Any]]:
-        return list(self.call("ListVariables", {"wfRunId": {"id": wf_run_id}}).get("results", []))
+        return self._all_pages("ListVariables", {"wfRunId": {"id": wf_run_id}})
 
     def get_variable(self, wf_run_id: str, name: str, thread_run_number: int = 0) -> Any:
         """A variable's value as a Python value."""
@@ -268,8 +268,7 @@ class Client:
         return self.call("PutExternalEvent", body)
 
     def list_external_events(self, wf_run_id: str) -> list[dict[str, Any]]:
-        body = {"wfRunId": {"id": wf_run_id}}
-        return list(self.call("ListExternalEvents", body).get("results", []))
+        return self._all_pages("ListExternalEvents", {"wfRunId": {"id": wf_run_id}})
 
     def stop_wf_run(self, wf_run_id: str, thread_run_number: int | None = None) -> None:
         body: dict[str, Any] = {"wfRunId": {"id": wf_run_id}}
@@ -305,6 +304,15 @@ class Client:
 
     def report_task(self, report: Mapping[str, Any]) -> None:
         self.call("ReportTask", report)
+
+    def _all_pages(self, rpc: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = []
+        while True:
+            page = self.call(rpc, body)
+            results.extend(page.get("results", []))
+            if not page.get("bookmark"):
+                return results
+            body = {**body, "bookmark": page["bookmark"]}
 
 
 def is_local(url: str) -> bool:

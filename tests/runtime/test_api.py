@@ -9,9 +9,9 @@ import time
 
 import pytest
 from canter import Client, Workflow, WorkflowThread
-from canter.client import AlreadyExists, NotFound
+from canter.client import AlreadyExists, InvalidArgument, NotFound
 
-from .support import Names
+from .support import Names, register
 
 
 def versioned(extra_required: bool, note: str) -> object:
@@ -87,3 +87,19 @@ def test_canter_dev_prints_ready_and_stops_on_ctrl_c() -> None:
     finally:
         if dev.poll() is None:
             dev.kill()
+
+
+def test_listings_are_paged_with_bookmarks(client: Client, names: Names) -> None:
+    register(
+        client, names("wf"), lambda t: t.declare_int("a", 1) and t.declare_int("b", 2) and None
+    )
+    wf_run_id = client.run_wf(names("wf"))["id"]["id"]
+    client.wait_for_wf_run(wf_run_id, timeout=10)
+    first = client.call("ListVariables", {"wfRunId": {"id": wf_run_id}, "limit": 1})
+    assert [v["id"]["name"] for v in first["results"]] == ["a"]
+    second = client.call(
+        "ListVariables", {"wfRunId": {"id": wf_run_id}, "limit": 1, "bookmark": first["bookmark"]}
+    )
+    assert [v["id"]["name"] for v in second["results"]] == ["b"]
+    with pytest.raises(InvalidArgument, match="bookmark"):
+        client.call("ListNodeRuns", {"wfRunId": {"id": wf_run_id}, "bookmark": first["bookmark"]})

@@ -59,6 +59,7 @@ REPORT_STATUSES = frozenset(
 )
 SEARCH_FIELDS = frozenset({"wfSpecName", "status", "limit", "bookmark"})
 MAX_SEARCH_LIMIT = 1000
+MAX_PAGE = 1000
 
 
 def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +118,7 @@ def list_node_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = _existing_run(rt, body)
     thread = optional_int(body, "threadRunNumber")
     prefix = "node#" if thread is None else node_sk(thread, 0)[: len("node#000000#")]
-    return {"results": rt.state.list_prefix(wf_run_id, prefix)}
+    return _page(rt, wf_run_id, prefix, body)
 
 
 def get_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 def list_variables(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = _existing_run(rt, body)
-    return {"results": rt.state.list_prefix(wf_run_id, "var#")}
+    return _page(rt, wf_run_id, "var#", body)
 
 
 def get_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +185,7 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 def list_external_events(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = _existing_run(rt, body)
-    return {"results": rt.state.list_prefix(wf_run_id, "event#")}
+    return _page(rt, wf_run_id, "event#", body)
 
 
 def stop_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -306,6 +307,23 @@ def _existing_run(rt: Runtime, body: dict[str, Any]) -> str:
     if rt.journal.get(wf_run_id, RUN_EVENT_ID) is None:
         raise not_found(f"WfRun {wf_run_id!r} does not exist")
     return wf_run_id
+
+
+def _page(rt: Runtime, wf_run_id: str, prefix: str, body: dict[str, Any]) -> dict[str, Any]:
+    limit = optional_int(body, "limit") or MAX_PAGE
+    if not 0 < limit <= MAX_PAGE:
+        raise invalid(f"limit must be 1-{MAX_PAGE}")
+    bookmark = body.get("bookmark")
+    if bookmark is not None and not isinstance(bookmark, str):
+        raise invalid("bookmark must be the string a previous page returned")
+    try:
+        results, next_bookmark = rt.state.page_prefix(wf_run_id, prefix, limit, bookmark)
+    except ValueError:
+        raise invalid("bookmark is not one this listing returned") from None
+    page: dict[str, Any] = {"results": results}
+    if next_bookmark:
+        page["bookmark"] = next_bookmark
+    return page
 
 
 def _item(rt: Runtime, wf_run_id: str, sk: str, what: str) -> dict[str, Any]:

@@ -108,8 +108,34 @@ class StateStore:
         ).get("Item")
         return None if item is None else _loads_item(item)
 
-    def list_prefix(self, wf_run_id: str, prefix: str) -> list[dict[str, Any]]:
-        return [_loads_item(item) for item in self._query(wf_run_id, prefix)]
+    def page_prefix(
+        self, wf_run_id: str, prefix: str, limit: int, bookmark: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a WfRun's items of one kind, in key order.
+
+        The bookmark is the last key of the page, so a WfRun that looped
+        10,000 times is listed a page at a time instead of in one response.
+        """
+        kwargs: dict[str, Any] = {}
+        if bookmark:
+            start = base64.urlsafe_b64decode(bookmark.encode()).decode()
+            if not start.startswith(prefix):
+                raise ValueError("bookmark from another listing")
+            kwargs["ExclusiveStartKey"] = _key(wf_run_id, start)
+        page = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+            ExpressionAttributeValues={":pk": {"S": wf_run_id}, ":p": {"S": prefix}},
+            ConsistentRead=True,
+            Limit=limit,
+            **kwargs,
+        )
+        items = page.get("Items", [])
+        last = page.get("LastEvaluatedKey")
+        next_bookmark = (
+            base64.urlsafe_b64encode(last["sk"]["S"].encode()).decode() if last else None
+        )
+        return [_loads_item(item) for item in items], next_bookmark
 
     def search(
         self, spec_name: str, status: str | None, limit: int, bookmark: str | None
