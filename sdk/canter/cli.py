@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from canter.client import Client
+from canter.client import CanterError, Client
 from canter.worker import Worker
 
 app = typer.Typer(
@@ -70,7 +70,11 @@ def worker(
         if isinstance(loaded, Worker)
         else Worker(Client(api_url), _tasks(loaded, target), concurrency=concurrency)
     )
-    runner.run()
+    try:
+        runner.run()
+    except CanterError as exc:
+        typer.echo(f"canter worker: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _load(target: str) -> Any:
