@@ -1,4 +1,5 @@
-"""Invariant 5: the WfRun head stays the same size however long the history."""
+"""Invariant 5: a WfRun that loops 10,000 times works, and its head stays the
+size it was after 10 iterations."""
 
 from __future__ import annotations
 
@@ -31,10 +32,10 @@ def test_head_does_not_grow_with_loop_iterations(client: Client, names: Names) -
 
     register(client, names("wf"), body)
     sizes = {}
-    for count in (10, 1500):
+    for count in (10, 10_000):
         wf_run_id = client.run_wf(names("wf"), {"count": count})["id"]["id"]
         client.wait_for_wf_run(wf_run_id, ["RUNNING"], timeout=60)
         assert client.variables(wf_run_id)["i"] == count
         sizes[count] = head_bytes(wf_run_id)
         assert len(client.list_node_runs(wf_run_id)) > 2 * count
-    assert abs(sizes[1500] - sizes[10]) < 64, sizes
+    assert abs(sizes[10_000] - sizes[10]) < 64, sizes

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("canter.local")
 
+# Shards change rarely; re-reading them on every poll would double the
+# requests the pump makes while idle.
+SHARD_REFRESH_SECONDS = 10.0
+
 Record = dict[str, Any]
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Plan = Callable[[list[Record]], list[list[Record]]]
@@ -61,6 +65,8 @@ class StreamPump:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="canter-stream-pump", daemon=True)
         self._iterators: dict[str, str] = {}
+        self._shards: list[str] = []
+        self._shards_read_at = -SHARD_REFRESH_SECONDS
         self.plan: Plan = single_batch
         self.invocations = 0
 
@@ -86,10 +92,13 @@ class StreamPump:
                 self._deliver(batch, attempts=0)
 
     def _read(self) -> list[Record]:
-        shards = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]
+        now = time.monotonic()
+        if now - self._shards_read_at > SHARD_REFRESH_SECONDS:
+            description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
+            self._shards = [shard["ShardId"] for shard in description["Shards"]]
+            self._shards_read_at = now
         records: list[Record] = []
-        for shard in shards:
-            shard_id = shard["ShardId"]
+        for shard_id in self._shards:
             iterator = (
                 self._iterators.get(shard_id)
                 or self._streams.get_shard_iterator(
