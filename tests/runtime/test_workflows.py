@@ -204,3 +204,24 @@ def test_stop_resume_and_delete(client: Client, names: Names) -> None:
     client.delete_wf_run(wf_run_id)
     with pytest.raises(NotFound):
         client.get_wf_run(wf_run_id)
+
+
+def test_heartbeat_keeps_a_long_task_from_running_twice(client: Client, names: Names) -> None:
+    task = names("long")
+    register(
+        client, names("wf"), lambda t: t.execute(task, 1, timeout_seconds=30), {task: int_input()}
+    )
+    runs: list[str] = []
+
+    def slow(n: int, ctx: WorkerContext) -> int:
+        runs.append(ctx.idempotency_key)
+        time.sleep(3)
+        return n
+
+    with (
+        worker(client, {task: slow}, visibility_timeout_seconds=1),
+        worker(client, {task: slow}, visibility_timeout_seconds=1),
+    ):
+        wf_run_id = client.run_wf(names("wf"))["id"]["id"]
+        assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
+    assert runs == [f"{wf_run_id}/0-1"]
