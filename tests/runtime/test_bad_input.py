@@ -102,3 +102,13 @@ def test_task_def_on_an_undeployed_queue_says_how_to_declare_it(stack: LocalStac
         api_metadata.put_task_def(deployed_only, {"name": "t", "taskQueue": "never-deployed"})
     assert (refused.value.status, refused.value.code) == (412, "FAILED_PRECONDITION")
     assert "cdk.json" in refused.value.message and '"taskQueues"' in refused.value.message
+
+
+def test_get_is_405_and_says_to_post(stack: LocalStack) -> None:
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{stack.api_url}/GetWfRun", timeout=5)
+    assert refused.value.code == 405
+    assert "POST /<RpcName>" in json.loads(refused.value.read())["message"]
