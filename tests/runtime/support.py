@@ -30,11 +30,8 @@ def worker(
     """A real SQS long-polling worker in this process (short polls so it stops quickly)."""
     options.setdefault("poll_wait_seconds", 1)
     options.setdefault("shutdown_grace_seconds", 2)
-    running = Worker(client, tasks, **options).start()
-    try:
+    with Worker(client, tasks, **options) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def register(

@@ -137,6 +137,13 @@ class Worker:
         for thread in self._threads:
             thread.join(timeout=0.5)
 
+    def __enter__(self) -> Worker:
+        """``with Worker(...):`` runs the worker in the background for the block."""
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     # --- polling -----------------------------------------------------------
 
     def _resolve_queues(self) -> dict[_Queue, set[str]]:
