@@ -121,11 +121,12 @@ def chaos(seed: int) -> Any:
     return plan
 
 
+@pytest.mark.parametrize("seed", [7, 11, 23])
 def test_duplicated_and_shuffled_batches_give_the_same_result(
-    stack: LocalStack, client: Client, looping_spec: str
+    stack: LocalStack, client: Client, looping_spec: str, seed: int
 ) -> None:
     assert stack.stream_pump is not None
-    stack.stream_pump.plan = chaos(seed=7)
+    stack.stream_pump.plan = chaos(seed)
     invocations = stack.stream_pump.invocations
     try:
         runs = {client.run_wf(looping_spec, {"count": n})["id"]["id"]: n for n in (1, 2, 3, 4, 5)}
