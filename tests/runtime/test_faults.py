@@ -77,7 +77,8 @@ def test_fault_free_baseline(client: Client, looping_spec: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "point", [faults.BEFORE_COMMIT, faults.AFTER_COMMIT, faults.BETWEEN_EFFECTS]
+    "point",
+    [faults.BEFORE_WRITES, faults.BEFORE_COMMIT, faults.AFTER_COMMIT, faults.BETWEEN_EFFECTS],
 )
 def test_crash_at_each_boundary_then_redelivery_gives_the_fault_free_result(
     client: Client, looping_spec: str, point: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+BEFORE_WRITES = "scheduler.before_writes"
 BEFORE_COMMIT = "scheduler.before_commit"
 AFTER_COMMIT = "scheduler.after_commit"
 BETWEEN_EFFECTS = "scheduler.between_effects"

@@ -138,9 +138,10 @@ def _process_wf_run(wf_run_id: str, records: list[dict[str, Any]], runtime: Runt
     if state is None:
         return
     if applied:
-        faults.reach(faults.BEFORE_COMMIT)
+        faults.reach(faults.BEFORE_WRITES)
         _journal_effects(runtime, wf_run_id, effects)
         runtime.state.write_records(wf_run_id, changed.items())
+        faults.reach(faults.BEFORE_COMMIT)
         runtime.state.commit_head(
             wf_run_id,
             HeadUpdate(
