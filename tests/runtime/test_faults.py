@@ -4,6 +4,7 @@ duplicated and reshuffled stream batches, and repeated inputs."""
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -140,3 +141,38 @@ def test_duplicated_and_shuffled_batches_give_the_same_result(
         assert status == "COMPLETED"
         assert variables == {"count": n, "i": n, "total": n * (n - 1)}
         assert attempts == [["TASK_SUCCESS"]] * n
+
+
+def test_a_redelivered_event_is_not_applied_twice(
+    stack: LocalStack, client: Client, names: Names
+) -> None:
+    """The head's applied-sequence mark, not the core's tolerance, stops a replayed event.
+
+    The first event is consumed by the first wait; replayed after that, it
+    would be a new pending event for the second wait if it were applied again.
+    """
+    event = names("ping")
+
+    def body(t: WorkflowThread) -> None:
+        first, second = t.declare_str("first"), t.declare_str("second")
+        t.mutate(first, "ASSIGN", t.wait_for_event(event))
+        t.mutate(second, "ASSIGN", t.wait_for_event(event))
+
+    register(client, names("wf"), body, events=(event,))
+    wf_run_id = client.run_wf(names("wf"))["id"]["id"]
+    client.wait_for_wf_run(wf_run_id, ["RUNNING"], timeout=10)
+    assert stack.stream_pump is not None
+    stack.stream_pump.plan = lambda records: [records, records, records]
+    try:
+        client.put_external_event(wf_run_id, event, "a", guid="g-1")
+        deadline = time.monotonic() + 10
+        while client.variables(wf_run_id).get("first") != "a":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        stack.stream_pump.plan = single_batch
+    assert client.get_wf_run(wf_run_id)["status"] == "RUNNING"
+    client.put_external_event(wf_run_id, event, "b", guid="g-2")
+    assert client.wait_for_wf_run(wf_run_id, timeout=10)["status"] == "COMPLETED"
+    assert client.variables(wf_run_id) == {"first": "a", "second": "b"}
