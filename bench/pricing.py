@@ -1,0 +1,125 @@
+"""Dollars from a :class:`bench.meter.Tally`, at the list prices in ``bench/pricing.json``.
+
+What is left out, and why: receives that returned nothing (idle long
+polling costs per hour of uptime, not per node; it is reported apart) and
+API rpcs that only read or register (the bench's own polling and setup,
+not the work of a WfRun), with every request those made.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.meter import Invocation, Request, Tally
+
+PRICES_PATH = Path(__file__).with_name("pricing.json")
+
+# The rpcs through which a WfRun's inputs arrive; every other rpc only reads or registers.
+INPUT_RPCS = frozenset(
+    {"RunWf", "ReportTask", "PutExternalEvent", "StopWfRun", "ResumeWfRun", "DeleteWfRun"}
+)
+LAMBDA_BILLING_MS = 1
+FREE_SERVICES = frozenset({"dynamodbstreams"})  # stream reads by a Lambda event source
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One priced line: what was bought, by whom, how many requests, which units, what cost."""
+
+    caller: str
+    item: str
+    requests: int
+    units: float
+    unit: str
+    dollars: float
+
+
+def load_prices(path: Path = PRICES_PATH) -> dict[str, Any]:
+    prices: dict[str, Any] = json.loads(path.read_text())
+    return prices
+
+
+def counted_request(request: Request) -> bool:
+    return not request.empty_receive and _counted_caller(request.caller)
+
+
+def counted_invocation(invocation: Invocation) -> bool:
+    return _counted_caller(invocation.caller)
+
+
+def _counted_caller(caller: str) -> bool:
+    if caller == "harness":
+        return False
+    if caller.startswith("api "):
+        return caller.removeprefix("api ") in INPUT_RPCS
+    return True
+
+
+def billed_gb_seconds(cpu_seconds: float, memory_mb: int) -> float:
+    """Lambda bills duration in 1 ms steps (at least 1 ms) times the configured memory."""
+    ms = max(LAMBDA_BILLING_MS, math.ceil(cpu_seconds * 1000 / LAMBDA_BILLING_MS))
+    return ms / 1000 * memory_mb / 1024
+
+
+def price(tally: Tally, prices: dict[str, Any]) -> list[Line]:
+    """Every counted request and invocation, priced and grouped by caller and item."""
+    ddb, sqs = prices["dynamodb"], prices["sqs"]
+    lam, api = prices["lambda_arm64"], prices["api_gateway"]
+    grouped: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+
+    def add(caller: str, item: str, unit: str, requests: int, units: float, dollars: float) -> None:
+        row = grouped[(caller, item, unit)]
+        row[0] += requests
+        row[1] += units
+        row[2] += dollars
+
+    for r in filter(counted_request, tally.requests):
+        item = f"{_SERVICE_NAMES.get(r.service, r.service)} {r.operation}"
+        if r.service == "dynamodb":
+            writes = r.write_units * ddb["write_request_unit_per_million"] / 1e6
+            reads = r.read_units * ddb["read_request_unit_per_million"] / 1e6
+            unit = "WRU" if r.write_units else "RRU"
+            add(r.caller, item, unit, 1, r.write_units or r.read_units, writes + reads)
+        elif r.service == "sqs":
+            dollars = r.sqs_requests * sqs["standard_request_per_million"] / 1e6
+            add(r.caller, item, "SQS requests", 1, r.sqs_requests, dollars)
+        elif r.service in FREE_SERVICES:
+            add(r.caller, item, "free", 1, 0, 0.0)
+        else:
+            add(r.caller, item, "unpriced", 1, 0, 0.0)
+    for inv in filter(counted_invocation, tally.invocations):
+        function = f"Lambda {inv.function}"
+        add(
+            inv.caller,
+            f"{function} requests",
+            "invocations",
+            1,
+            1,
+            lam["request_per_million"] / 1e6,
+        )
+        gbs = billed_gb_seconds(inv.cpu_seconds, inv.memory_mb)
+        add(inv.caller, f"{function} duration", "GB-s", 0, gbs, gbs * lam["gb_second"])
+        if inv.function == "api":
+            dollars = api["http_api_request_per_million"] / 1e6
+            add(inv.caller, "API Gateway HTTP API", "requests", 1, 1, dollars)
+    return [
+        Line(caller, item, int(row[0]), row[1], unit, row[2])
+        for (caller, item, unit), row in sorted(grouped.items())
+    ]
+
+
+def total(lines: Iterable[Line]) -> float:
+    return sum(line.dollars for line in lines)
+
+
+def idle_receives(tally: Tally) -> int:
+    return sum(1 for r in tally.requests if r.empty_receive)
+
+
+_SERVICE_NAMES = {"dynamodb": "DynamoDB", "sqs": "SQS", "dynamodbstreams": "DynamoDB Streams"}
