@@ -33,7 +33,13 @@ def dev(
     from canter.local import LocalStack
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    stack = LocalStack(host=host, port=port).start()
+    stack = LocalStack(host=host, port=port)
+    try:
+        stack.start()
+    except OSError as exc:
+        stack.stop()
+        typer.echo(f"canter dev: cannot listen on {host}:{port} ({exc}); try --port 0", err=True)
+        raise typer.Exit(1) from None
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())

@@ -50,7 +50,8 @@ class SqsPump:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=self._wait + 5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=self._wait + 5)
 
     def _run(self) -> None:
         while not self._stop.is_set():

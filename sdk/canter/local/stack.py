@@ -62,6 +62,8 @@ class LocalStack:
         from canter.local.gateway import Gateway
 
         runtime.reset()
+        self._gateway = Gateway(api.handler, self._host, self._port)
+        self.api_url = self._gateway.url
         self.stream_pump = StreamPump(
             boto3.client("dynamodbstreams"),
             sqs,
@@ -76,8 +78,6 @@ class LocalStack:
             "canter-local-timers",
             resources.TIMERS_FUNCTION.timeout_seconds,
         )
-        self._gateway = Gateway(api.handler, self._host, self._port)
-        self.api_url = self._gateway.url
         self.stream_pump.start()
         self._timer_pump.start()
         self._gateway.start()
