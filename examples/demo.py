@@ -87,6 +87,8 @@ def _follow(client: Client, wf_run_id: str) -> None:
     posted = False
     deadline = time.monotonic() + TIMEOUT_SECONDS
     while time.monotonic() < deadline:
+        # Status first, then NodeRuns: the listing is never older than the status.
+        status = client.get_wf_run(wf_run_id).get("status")
         for node in client.list_node_runs(wf_run_id):
             key = f"{node['id'].get('threadRunNumber', 0)}/{node['id'].get('position', 0)}"
             status = node.get("status", "STARTING")
@@ -100,7 +102,6 @@ def _follow(client: Client, wf_run_id: str) -> None:
                     wf_run_id, PAYMENT_EVENT, {"method": "card", "amount": 142.5}, guid="pay-1"
                 )
                 posted = True
-        status = client.get_wf_run(wf_run_id).get("status")
         if status in ("COMPLETED", "ERROR", "EXCEPTION"):
             return
         time.sleep(0.1)
