@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 
+import boto3
 import pytest
 from canter import Client, WorkflowThread
 from canter.client import InvalidArgument, NotFound
@@ -112,3 +114,55 @@ def test_get_is_405_and_says_to_post(stack: LocalStack) -> None:
         urllib.request.urlopen(f"{stack.api_url}/GetWfRun", timeout=5)
     assert refused.value.code == 405
     assert "POST /<RpcName>" in json.loads(refused.value.read())["message"]
+
+
+def test_task_inputs_too_large_for_sqs_fail_the_wf_run_visibly(
+    client: Client, names: Names
+) -> None:
+    task = names("big-input")
+
+    def body(t: WorkflowThread) -> None:
+        text = t.declare_str("text").required()
+        t.execute(task, text, text, text)
+
+    inputs = {"inputVars": [{"name": n, "type": "STR"} for n in ("a", "b", "c")]}
+    register(client, names("wf"), body, {task: inputs})
+    wf_run_id = client.run_wf(names("wf"), {"text": "x" * 90_000})["id"]["id"]
+    assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "ERROR"
+    (attempt,) = client.get_task_run(wf_run_id, "0-1")["attempts"]
+    assert attempt["status"] == "TASK_INPUT_VAR_SUB_ERROR"
+    assert "SQS" in attempt["error"]["message"] and "S3" in attempt["error"]["message"]
+
+
+def test_state_too_large_for_dynamodb_is_set_aside_without_stalling_others(
+    stack: LocalStack, client: Client, names: Names
+) -> None:
+    task = names("huge-input")
+
+    def body(t: WorkflowThread) -> None:
+        text = t.declare_str("text").required()
+        t.mutate(text, "ADD", text)
+        t.mutate(text, "ADD", text)
+        t.execute(task, text, text)
+
+    inputs = {"inputVars": [{"name": n, "type": "STR"} for n in ("a", "b")]}
+    register(client, names("wf"), body, {task: inputs})
+    register(client, names("small"), lambda t: t.declare_int("x", 1) and None)
+    started = time.monotonic()
+    too_big = client.run_wf(names("wf"), {"text": "x" * 60_000})["id"]["id"]
+    fine = client.run_wf(names("small"))["id"]["id"]
+    assert client.wait_for_wf_run(fine, timeout=10)["status"] == "COMPLETED"
+    assert time.monotonic() - started < 5
+    assert stack.provisioned is not None
+    sqs = boto3.client("sqs")
+    reasons: list[str] = []
+    deadline = time.monotonic() + 10
+    while not reasons and time.monotonic() < deadline:
+        for message in sqs.receive_message(
+            QueueUrl=stack.provisioned.failure_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
+            record = json.loads(message["Body"])
+            if too_big in json.dumps(record.get("record", {})):
+                reasons.append(record["reason"])
+    (reason,) = reasons
+    assert "DynamoDB" in reason and "bytes" in reason and "S3" in reason

@@ -47,6 +47,7 @@ from canter_engine.core.events import (
     Event,
     MalformedEvent,
     RunRequested,
+    TaskReported,
     from_journal,
     to_journal,
 )
@@ -55,9 +56,14 @@ from canter_engine.handlers.observability import logger, metrics, publish_metric
 from canter_engine.handlers.runtime import Runtime, current
 from canter_engine.model import values
 from canter_engine.model.validate import SpecError, validate_run_wf
-from canter_engine.store.journal import RUN_EVENT_ID, child_ended_event_id, parse_image
-from canter_engine.store.queues import Outgoing, timer_message
-from canter_engine.store.state import HeadUpdate
+from canter_engine.store.journal import (
+    RUN_EVENT_ID,
+    child_ended_event_id,
+    parse_image,
+    report_event_id,
+)
+from canter_engine.store.queues import SQS_MAX_MESSAGE_BYTES, Outgoing, timer_message
+from canter_engine.store.state import HEAD_SK, MAX_ITEM_JSON_BYTES, HeadUpdate
 
 
 class PoisonRecord(Exception):
@@ -131,9 +137,14 @@ def _process_wf_run(wf_run_id: str, records: list[dict[str, Any]], runtime: Runt
         if not transition.applied:
             logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
             continue
+        records_json = {r.sk: r.to_json() for r in transition.records}
+        unstorable = _unstorable(records_json, transition.state)
+        if unstorable:
+            _dead_letter(runtime, record, unstorable)
+            continue
         applied = True
         state = transition.state
-        changed.update((r.sk, r.to_json()) for r in transition.records)
+        changed.update(records_json)
         effects.extend(transition.effects)
     if state is None:
         return
@@ -174,6 +185,28 @@ def _blueprint_for(state: WfRunState | None, event: Event) -> Blueprint:
     return _blueprint(event.wf_spec_name, event.major_version, event.revision)
 
 
+def _unstorable(records: dict[str, dict[str, Any]], state: WfRunState | None) -> str | None:
+    """Why a transition can never be committed (an item over DynamoDB's limit), if it can't.
+
+    Such a transition would fail on every retry; refusing it at once sends
+    the record to the failure queue with the reason instead of stalling the
+    shard through every retry.
+    """
+    items = list(records.items())
+    if state is not None:
+        items.append((HEAD_SK, state.to_item()))
+    for sk, body in items:
+        size = len(json.dumps(body, separators=(",", ":")).encode())
+        if size > MAX_ITEM_JSON_BYTES:
+            return (
+                f"applying this record would write item {sk!r} of {size} bytes, over "
+                f"DynamoDB's item limit ({MAX_ITEM_JSON_BYTES} bytes of JSON here); the "
+                "workflow holds values too large for its state: pass large payloads by "
+                "reference (for example an S3 key)"
+            )
+    return None
+
+
 def _unique(effects: Iterable[Effect]) -> list[Effect]:
     seen: set[tuple[Any, ...]] = set()
     result: list[Effect] = []
@@ -197,13 +230,16 @@ def _send(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> None:
         if isinstance(effect, ScheduleTask):
             url = runtime.queues.task_queue_url(effect.task_queue)
             body = json.dumps(effect.scheduled_task, separators=(",", ":"))
+            if len(body.encode()) > SQS_MAX_MESSAGE_BYTES:
+                _refuse_oversized(runtime, wf_run_id, effect, len(body.encode()), now)
+                continue
             by_queue.setdefault(url, []).append(Outgoing(body))
         elif isinstance(effect, StartTimer):
             by_queue.setdefault(runtime.timer_queue_url(), []).append(
                 timer_message(wf_run_id, effect.timer, now)
             )
-    # Timers first: if a task message can never be sent (SQS refuses it), its
-    # timeout timer still fires and the WfRun fails visibly instead of waiting.
+    # Timers first: should a task message be refused anyway, its timeout
+    # timer still fires and the WfRun fails visibly instead of waiting.
     timer_url = runtime.timer_queue_url() if by_queue else ""
     ordered = sorted(by_queue.items(), key=lambda item: item[0] != timer_url)
     for index, (url, messages) in enumerate(ordered):
@@ -212,6 +248,33 @@ def _send(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> None:
         runtime.queues.send(url, messages)
     if effects:
         metrics.add_metric(name="EffectsSent", unit=MetricUnit.Count, value=len(effects))
+
+
+def _refuse_oversized(
+    runtime: Runtime, wf_run_id: str, effect: ScheduleTask, size: int, now: int
+) -> None:
+    """Fail an attempt whose ScheduledTask SQS cannot carry, as a worker report would.
+
+    The report goes under the attempt's own report key, so a redelivery
+    journals it once, and no worker can report this attempt: it never
+    received it. The core then retries or fails the node, visibly.
+    """
+    logger.warning("ScheduledTask too large for SQS", wf_run_id=wf_run_id, size=size)
+    report = TaskReported(
+        task_guid=effect.task_guid,
+        attempt_number=effect.attempt_number,
+        status="TASK_INPUT_VAR_SUB_ERROR",
+        time=now,
+        error_type="VAR_SUB_ERROR",
+        error_message=(
+            f"the inputs of TaskDef {effect.task_def_name!r} are {size} bytes as a "
+            f"ScheduledTask, over SQS's {SQS_MAX_MESSAGE_BYTES}-byte message limit; pass "
+            "large values by reference (for example an S3 key)"
+        ),
+    )
+    runtime.journal.append(
+        wf_run_id, report_event_id(effect.task_guid, effect.attempt_number), to_journal(report)
+    )
 
 
 def _journal_effects(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> None:

@@ -16,6 +16,9 @@ from canter_engine.core.events import Timer
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
+# The classic SQS limit; moto enforces it, and a larger ScheduledTask would
+# also be a poor fit for a task queue.
+SQS_MAX_MESSAGE_BYTES = 256 * 1024
 _BATCH_MAX_ENTRIES = 10
 _BATCH_MAX_BYTES = 200 * 1024
 

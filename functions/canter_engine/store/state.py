@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 HEAD_SK = "wfrun"
+# DynamoDB's 400 KB item limit, less room for the keys and index attributes.
+MAX_ITEM_JSON_BYTES = 400_000
 SEARCH_INDEX = "bySpecStatus"
 
 
