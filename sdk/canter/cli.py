@@ -67,6 +67,9 @@ def worker(
         str | None, typer.Option(help="Canter API URL (default: $CANTER_API_URL or local)")
     ] = None,
     concurrency: Annotated[int, typer.Option(help="Tasks run at the same time")] = 4,
+    register: Annotated[
+        bool, typer.Option(help="Put the TaskDefs of @canter.task functions before polling")
+    ] = False,
 ) -> None:
     """Run a task worker until Ctrl-C or SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -74,7 +77,12 @@ def worker(
     runner = (
         loaded
         if isinstance(loaded, Worker)
-        else Worker(Client(api_url), _tasks(loaded, target), concurrency=concurrency)
+        else Worker(
+            Client(api_url),
+            _tasks(loaded, target),
+            concurrency=concurrency,
+            register_task_defs=register,
+        )
     )
     try:
         runner.run()

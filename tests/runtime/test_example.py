@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from canter import Client, task_def_of
+from canter import Client
 
 from examples.order.tasks import TASKS
 from examples.order.workflow import NAME, PAYMENT_EVENT, WORKFLOW
@@ -17,13 +17,9 @@ pytestmark = pytest.mark.e2e
     ("total", "review"), [(142.5, "approved by fraud check"), (20.0, "auto-approved")]
 )
 def test_order_example_completes(client: Client, total: float, review: str) -> None:
-    for fn in TASKS:
-        request = task_def_of(fn)
-        assert request is not None
-        client.put_task_def(request)
-    client.put_external_event_def(PAYMENT_EVENT)
-    client.put_wf_spec(WORKFLOW)
-    with worker(client, TASKS):
+    with worker(client, TASKS, register_task_defs=True):
+        client.put_external_event_def(PAYMENT_EVENT)
+        client.put_wf_spec(WORKFLOW)
         wf_run_id = client.run_wf(
             NAME, {"order-id": "o-7", "items": ["a", "b"], "item-count": 2, "total": total}
         )["id"]["id"]
