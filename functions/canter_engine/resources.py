@@ -134,9 +134,7 @@ SQS_MAX_DELAY_SECONDS = 900
 def task_queue(name: str) -> QueueDef:
     """The SQS queue that carries one TaskQueue's ScheduledTasks."""
     if not TASK_QUEUE_PATTERN.match(name):
-        raise ValueError(
-            f"task queue name {name!r} must be 1-60 letters, digits, '-' or '_'"
-        )
+        raise ValueError(f"task queue name {name!r} must be 1-60 letters, digits, '-' or '_'")
     return QueueDef(
         logical_id=f"TaskQueue{_pascal(name)}",
         suffix=f"task-{name}",

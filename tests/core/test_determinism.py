@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from canter_engine.core import apply
+from canter_engine.core import apply, timer_pending
 from canter_engine.core.events import (
     Event,
     ExternalEventPosted,
@@ -187,3 +187,17 @@ def test_threads_halts_and_interrupts_never_change_the_state_they_were_given(
         assert state.to_item() == before
         if isinstance(event, TaskReported | TimerFired):
             assert not apply(h.bp, first.state, event).applied
+
+
+@settings(max_examples=150, deadline=None)
+@given(events, timer)
+def test_a_timer_applies_exactly_when_the_state_still_waits_for_it(
+    events_: list[Event], fired: TimerFired
+) -> None:
+    h = harness()
+    for event in events_:
+        h.apply(event)
+    assert h.state is not None
+    for pending in [*h.timers, fired.timer]:
+        expected = timer_pending(h.state, pending)
+        assert apply(h.bp, h.state, TimerFired(pending, pending.due)).applied == expected

@@ -105,3 +105,22 @@ def test_a_late_timeout_for_a_reported_attempt_is_ignored() -> None:
     h.succeed()
     assert not h.fire("TASK_TIMEOUT").applied
     assert h.status == "COMPLETED"
+
+
+def test_an_output_that_cannot_be_serialised_is_not_retried() -> None:
+    h = Harness(flaky(3), tasks={"charge": ("INT",)})
+    h.run()
+    task = h.in_flight()
+    h.apply(
+        TaskReported(
+            task.task_guid,
+            0,
+            "TASK_OUTPUT_SERDE_ERROR",
+            h.tick(),
+            error_type="TASK_ERROR",
+            error_message="output over 64 KiB",
+        )
+    )
+    assert h.status == "ERROR"
+    assert h.failure()["failureName"] == "TASK_FAILURE"
+    assert len(h.sent) == 1

@@ -9,7 +9,7 @@ from canter_engine.core.effects import Effect, ScheduleTask, StartTimer
 from canter_engine.core.engine import Transition, apply
 from canter_engine.core.events import Event, Timer
 from canter_engine.core.records import Record, wf_run_json
-from canter_engine.core.recovery import outstanding_effects
+from canter_engine.core.recovery import outstanding_effects, timer_pending
 from canter_engine.core.state import WfRunState
 
 __all__ = [
@@ -24,5 +24,6 @@ __all__ = [
     "WfRunState",
     "apply",
     "outstanding_effects",
+    "timer_pending",
     "wf_run_json",
 ]

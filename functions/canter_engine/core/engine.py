@@ -257,6 +257,12 @@ class Run:
                     f"variable {name!r} is {var_type}, got {values.type_of(value)} {value!r}"
                 )
                 value = None
+            elif values.size_of(value) > values.MAX_VALUE_BYTES:
+                problems.append(
+                    f"variable {name!r} is {values.size_of(value)} bytes, over the "
+                    f"{values.MAX_VALUE_BYTES}-byte limit of one variable"
+                )
+                value = None
             scope[name] = values.coerce(value, var_type)
             if value is not None:
                 self._touch_variable(thread.number, name, scope[name])
@@ -512,6 +518,12 @@ class Run:
                 f"variable {name!r}"
             )
         new = values.coerce(new, var_type)
+        size = values.size_of(new)
+        if size > values.MAX_VALUE_BYTES:
+            raise VarMutationError(
+                f"{mutation.operation} would make variable {name!r} {size} bytes, over the "
+                f"{values.MAX_VALUE_BYTES}-byte limit of one variable"
+            )
         self.scope(owner)[name] = new
         self._touch_variable(owner, name, new)
 

@@ -258,7 +258,7 @@ def from_journal(entry: JournalEntry) -> Event:
                 time=time,
                 output=values.decode(body.get("output"), "output"),
                 log_output=values.decode(body.get("logOutput"), "logOutput"),
-                error_type=str(error.get("type", "CHILD_FAILURE")) if error else None,
+                error_type=str(error.get("type", "TASK_FAILURE")) if error else None,
                 error_message=str(error.get("message", "")),
                 exception_name=str(exc["name"]) if exc else None,
                 exception_message=str(exc.get("message", "")),

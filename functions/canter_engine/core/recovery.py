@@ -12,7 +12,31 @@ from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect, StartTimer
 from canter_engine.core.events import Timer
 from canter_engine.core.state import WfRunState
-from canter_engine.core.tasks import IN_FLIGHT, dispatch_effects
+from canter_engine.core.tasks import IN_FLIGHT, dispatch_effects, task_guid
+
+
+def timer_pending(state: WfRunState, timer: Timer) -> bool:
+    """Whether ``state`` still waits for ``timer``.
+
+    State only moves forward, so a timer this state no longer waits for will
+    never be wanted again: the timer path may drop it instead of journalling
+    a TimerFired that would change nothing.
+    """
+    if timer.kind in ("TASK_TIMEOUT", "TASK_RETRY"):
+        task_run = state.task_runs.get(task_guid(timer.thread, timer.position))
+        if task_run is None or timer.attempt != len(task_run.attempts) - 1:
+            return False
+        wanted = IN_FLIGHT if timer.kind == "TASK_TIMEOUT" else ("TASK_PENDING",)
+        return task_run.current.status in wanted
+    thread = state.threads.get(timer.thread)
+    node_run = thread.current if thread is not None and not thread.ended else None
+    kind = {"SLEEP": "sleep", "EVENT_TIMEOUT": "external_event"}.get(timer.kind)
+    return (
+        node_run is not None
+        and node_run.position == timer.position
+        and node_run.kind == kind
+        and node_run.status == "RUNNING"
+    )
 
 
 def outstanding_effects(bp: Blueprint, state: WfRunState) -> list[Effect]:

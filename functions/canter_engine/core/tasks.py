@@ -27,7 +27,18 @@ DEFAULT_BACKOFF_BASE_MS = 1000
 DEFAULT_BACKOFF_MULTIPLIER = 2.0
 
 IN_FLIGHT = ("TASK_SCHEDULED", "TASK_RUNNING")
-RETRYABLE = ("TASK_FAILED", "TASK_OUTPUT_SERDE_ERROR")
+# Reports a worker may send; only TASK_FAILED (and a timeout) is worth retrying:
+# an output that cannot be serialised or inputs that cannot be read fail the
+# same way on every attempt.
+REPORTABLE = (
+    "TASK_SUCCESS",
+    "TASK_EXCEPTION",
+    "TASK_FAILED",
+    "TASK_OUTPUT_SERDE_ERROR",
+    "TASK_INPUT_VAR_SUB_ERROR",
+)
+# A ScheduledTask must fit in one SQS message (256 KiB) with its envelope.
+MAX_INPUT_BYTES = 192 * 1024
 
 
 def task_guid(thread: int, position: int) -> str:
@@ -55,6 +66,12 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
                 f"got {values.type_of(value)}"
             )
         inputs.append((var_def.name, values.coerce(value, var_def.var_type)))
+    size = sum(values.size_of(v) for _, v in inputs)
+    if size > MAX_INPUT_BYTES:
+        raise VarSubError(
+            f"the inputs of TaskDef {name!r} take {size} bytes, over the {MAX_INPUT_BYTES}-byte "
+            "limit of one task message; pass a reference (a key or URL) instead of the data"
+        )
     backoff = node.exponential_backoff
     task_run = TaskRun(
         guid=task_guid(thread.number, node_run.position),
@@ -153,7 +170,7 @@ def on_report(run: Run, event: TaskReported) -> bool:
     if task_run is None:
         return False
     status = event.status
-    if status not in ("TASK_SUCCESS", "TASK_EXCEPTION", *RETRYABLE, "TASK_INPUT_VAR_SUB_ERROR"):
+    if status not in REPORTABLE:
         return False
     thread = run.thread(task_run.thread)
     node_run = thread.current
@@ -182,17 +199,16 @@ def on_report(run: Run, event: TaskReported) -> bool:
     else:
         attempt.error_type = event.error_type or "TASK_FAILURE"
         attempt.error_message = event.error_message
-        _retry_or_fail(
-            run,
-            task_run,
-            thread,
-            node_run,
-            Failure(
-                "TASK_FAILURE",
-                f"TaskDef {task_run.task_def!r} attempt {event.attempt_number} ended "
-                f"{status}: {event.error_message}",
-            ),
+        failure = Failure(
+            "VAR_SUB_ERROR" if status == "TASK_INPUT_VAR_SUB_ERROR" else "TASK_FAILURE",
+            f"TaskDef {task_run.task_def!r} attempt {event.attempt_number} ended "
+            f"{status}: {event.error_message}",
         )
+        if status == "TASK_FAILED":
+            _retry_or_fail(run, task_run, thread, node_run, failure)
+        else:
+            _finish(run, task_run, status)
+            run.fail_node(thread, node_run, failure)
     return True
 
 

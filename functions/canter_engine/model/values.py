@@ -147,6 +147,22 @@ def encode(value: Any) -> dict[str, Any]:
     return {"utcTimestamp": format_timestamp(int(value))}
 
 
+# The largest value one variable may hold: the WfRun head item that carries all
+# variables must stay well below DynamoDB's 400 KB item limit.
+MAX_VALUE_BYTES = 64 * 1024
+
+
+def size_of(value: Any) -> int:
+    """Bytes ``value`` takes when stored, close enough to enforce limits."""
+    if isinstance(value, str):
+        return len(value) if len(value) < MAX_VALUE_BYTES // 4 else len(value.encode())
+    if isinstance(value, bytes):
+        return (len(value) + 2) // 3 * 4
+    if isinstance(value, dict | list):
+        return len(json.dumps(value, separators=(",", ":")))
+    return 8
+
+
 def from_python(value: Any) -> Any:
     """A value a user handed over in Python (SDK, worker output) as a workflow value.
 
