@@ -28,6 +28,8 @@ METADATA_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 # Journal.append (a conditional put): timers' TimerFired, and the scheduler's
 # RunChildWf / ChildWfEnded effects, which journal into another WfRun.
 JOURNAL_APPEND_ACTIONS = ("dynamodb:PutItem",)
+# Timers: load_head, to drop a timer the committed state no longer waits for.
+HEAD_READ_ACTIONS = ("dynamodb:GetItem",)
 # API: append and get; delete_all (query, then delete) for DeleteWfRun.
 API_JOURNAL_ACTIONS = (
     "dynamodb:PutItem",
@@ -72,6 +74,7 @@ def grant_engine_permissions(
     timers = functions.timers
     _allow(timers, SEND_ACTIONS, [queues.timers.queue.queue_arn])
     _allow(timers, JOURNAL_APPEND_ACTIONS, [storage.journal.table_arn])
+    _allow(timers, HEAD_READ_ACTIONS, [storage.state.table_arn])
 
     api = functions.api
     _allow(api, API_JOURNAL_ACTIONS, [storage.journal.table_arn])

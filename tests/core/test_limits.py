@@ -40,5 +40,5 @@ def test_task_inputs_that_do_not_fit_one_message_fail_with_var_sub_error() -> No
     h.run(a=chunk, b=chunk, c=chunk)
     assert h.status == "ERROR"
     assert h.failure()["failureName"] == "VAR_SUB_ERROR"
-    assert "pass a reference" in h.failure()["message"]
+    assert "store the data elsewhere (S3)" in h.failure()["message"]
     assert h.sent == []

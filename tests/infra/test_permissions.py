@@ -98,6 +98,7 @@ def test_timers(dev: Any) -> None:
         (CONSUME, [timer_queue]),
         (("sqs:SendMessage",), [timer_queue]),
         (("dynamodb:PutItem",), [s.storage.journal.table_arn]),
+        (("dynamodb:GetItem",), [s.storage.state.table_arn]),
     )
 
 

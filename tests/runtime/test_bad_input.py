@@ -123,15 +123,15 @@ def test_task_inputs_too_large_for_sqs_fail_the_wf_run_visibly(
 
     def body(t: WorkflowThread) -> None:
         text = t.declare_str("text").required()
-        t.execute(task, text, text, text)
+        t.execute(task, text, text, text, text)
 
-    inputs = {"inputVars": [{"name": n, "type": "STR"} for n in ("a", "b", "c")]}
+    inputs = {"inputVars": [{"name": n, "type": "STR"} for n in ("a", "b", "c", "d")]}
     register(client, names("wf"), body, {task: inputs})
-    wf_run_id = client.run_wf(names("wf"), {"text": "x" * 90_000})["id"]["id"]
+    wf_run_id = client.run_wf(names("wf"), {"text": "x" * 60_000})["id"]["id"]
     assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "ERROR"
-    (attempt,) = client.get_task_run(wf_run_id, "0-1")["attempts"]
-    assert attempt["status"] == "TASK_INPUT_VAR_SUB_ERROR"
-    assert "SQS" in attempt["error"]["message"] and "S3" in attempt["error"]["message"]
+    (failure,) = client.get_node_run(wf_run_id, 0, 1)["failures"]
+    assert failure["failureName"] == "VAR_SUB_ERROR"
+    assert "one task message" in failure["message"] and "S3" in failure["message"]
 
 
 def test_state_too_large_for_dynamodb_is_set_aside_without_stalling_others(
@@ -140,12 +140,13 @@ def test_state_too_large_for_dynamodb_is_set_aside_without_stalling_others(
     task = names("huge-input")
 
     def body(t: WorkflowThread) -> None:
+        # Each variable is under the per-variable limit; together they are not.
         text = t.declare_str("text").required()
-        t.mutate(text, "ADD", text)
-        t.mutate(text, "ADD", text)
-        t.execute(task, text, text)
+        for n in range(6):
+            t.declare_str(f"copy-{n}").assign(text)
+        t.execute(task, text)
 
-    inputs = {"inputVars": [{"name": n, "type": "STR"} for n in ("a", "b")]}
+    inputs = {"inputVars": [{"name": "a", "type": "STR"}]}
     register(client, names("wf"), body, {task: inputs})
     register(client, names("small"), lambda t: t.declare_int("x", 1) and None)
     started = time.monotonic()

@@ -11,10 +11,13 @@ import pytest
 from canter.local import LocalStack
 from canter.local.stream_pump import StreamPump
 from canter_engine import resources
-from canter_engine.core.events import Timer
+from canter_engine.core import Blueprint, StartTimer, apply
+from canter_engine.core.events import RunRequested, Timer
 from canter_engine.handlers import runtime, timers
+from canter_engine.model.spec import WfSpec
 from canter_engine.store import queues
 from canter_engine.store.journal import timer_event_id
+from canter_engine.store.state import HeadUpdate
 
 
 def record(seq: int, wf_run_id: str = "w") -> dict[str, Any]:
@@ -97,9 +100,51 @@ def test_a_timer_due_in_a_year_goes_back_to_wait_and_journals_nothing(stack: Loc
     assert runtime.current().journal.get("timer-far", timer_event_id(timer)) is None
 
 
+def sleeping_head(wf_run_id: str, now: int) -> Timer:
+    """Commit a head whose WfRun sleeps, and return the timer it waits for."""
+    spec = WfSpec.model_validate(
+        {
+            "id": {"name": "sleeper"},
+            "entrypointThreadName": "entrypoint",
+            "threadSpecs": {
+                "entrypoint": {
+                    "nodes": {
+                        "0-entrypoint-ENTRYPOINT": {
+                            "entrypoint": {},
+                            "outgoingEdges": [{"sinkNodeName": "1-sleep-SLEEP"}],
+                        },
+                        "1-sleep-SLEEP": {"sleep": {"rawSeconds": {"literalValue": {"int": "1"}}}},
+                    }
+                }
+            },
+        }
+    )
+    started = apply(
+        Blueprint(spec, {}), None, RunRequested(wf_run_id, "sleeper", 0, 0, {}, now - 2000)
+    )
+    assert started.state is not None
+    (effect,) = started.effects
+    assert isinstance(effect, StartTimer)
+    update = HeadUpdate(started.state.to_item(), "RUNNING", "sleeper", applied_seq=0)
+    runtime.current().state.commit_head(wf_run_id, update, 0)
+    return effect.timer
+
+
+def test_a_timer_the_wf_run_no_longer_waits_for_journals_nothing(stack: LocalStack) -> None:
+    now = int(time.time() * 1000)
+    timer = sleeping_head("timer-stale", now)
+    stale = Timer("SLEEP", timer.due, 0, timer.position + 1)
+    body = json.dumps({"wfRunId": "timer-stale", "timer": stale.to_json()})
+    assert timers.fire_or_requeue(body, now) is False
+    assert runtime.current().journal.get("timer-stale", timer_event_id(stale)) is None
+    unknown = json.dumps({"wfRunId": "no-such-run", "timer": timer.to_json()})
+    assert timers.fire_or_requeue(unknown, now) is False
+
+
 def test_a_due_timer_is_journalled_once_however_often_it_arrives(stack: LocalStack) -> None:
     now = int(time.time() * 1000)
-    timer = Timer("SLEEP", now - 5, 0, 1)
+    timer = sleeping_head("timer-due", now)
+    assert timer.due < now
     body = json.dumps({"wfRunId": "timer-due", "timer": timer.to_json()})
     assert timers.fire_or_requeue(body, now) is True
     assert timers.fire_or_requeue(body, now + 10) is True

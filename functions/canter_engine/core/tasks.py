@@ -70,7 +70,7 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
     if size > MAX_INPUT_BYTES:
         raise VarSubError(
             f"the inputs of TaskDef {name!r} take {size} bytes, over the {MAX_INPUT_BYTES}-byte "
-            "limit of one task message; pass a reference (a key or URL) instead of the data"
+            "limit of one task message; store the data elsewhere (S3) and pass its key instead"
         )
     backoff = node.exponential_backoff
     task_run = TaskRun(

@@ -5,6 +5,12 @@ back early; it is sent again with the remaining delay until it is due. That
 gives waits from one second to a year with the same code on AWS and moto.
 The journal key is derived from the timer, so a duplicated message journals
 one record.
+
+Most timers are stale by the time they are due: a task timeout outlives the
+task that reported in time. A due timer is journalled only if the committed
+head (read strongly consistent) still waits for it; state only moves forward,
+so a timer it does not wait for now will never be wanted. One read replaces a
+journal write and a scheduler run.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from canter_engine.core import WfRunState, timer_pending
 from canter_engine.core.events import TimerFired, to_journal
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import current
@@ -35,12 +42,16 @@ _processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def fire_or_requeue(body: str, now_ms: int) -> bool:
-    """``True`` if the timer was journalled, ``False`` if it went back to wait."""
+    """``True`` if the timer was journalled; ``False`` if it waits longer or is stale."""
     runtime = current()
     wf_run_id, timer = parse_timer_message(body)
     if timer.due - now_ms > EARLY_TOLERANCE_MS:
         runtime.queues.send(runtime.timer_queue_url(), [timer_message(wf_run_id, timer, now_ms)])
         metrics.add_metric(name="TimersRequeued", unit=MetricUnit.Count, value=1)
+        return False
+    head = runtime.state.load_head(wf_run_id)
+    if head is None or not timer_pending(WfRunState.from_item(head.state), timer):
+        metrics.add_metric(name="TimersDropped", unit=MetricUnit.Count, value=1)
         return False
     entry = to_journal(TimerFired(timer=timer, time=max(now_ms, timer.due)))
     runtime.journal.append(wf_run_id, timer_event_id(timer), entry)
