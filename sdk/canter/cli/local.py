@@ -1,4 +1,4 @@
-"""The ``canter`` command line."""
+"""``canter dev`` and ``canter worker``: the processes a developer keeps running."""
 
 from __future__ import annotations
 
@@ -12,15 +12,11 @@ from typing import Annotated, Any
 
 import typer
 
-from canter.client import CanterError, Client
+from canter.cli.common import ApiUrl
+from canter.client import Client
 from canter.worker import Worker
 
-app = typer.Typer(
-    help="Canter: LittleHorse-style workflows, serverless on AWS.", no_args_is_help=True
-)
 
-
-@app.command()
 def dev(
     port: Annotated[int, typer.Option(help="Port of the local API (0: any free port)")] = 8787,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
@@ -29,6 +25,8 @@ def dev(
 
     Prints the API URL, an ``AWS_ENDPOINT_URL=`` line for workers, then
     ``ready``. Ctrl-C stops everything.
+
+    Example: canter dev --port 8787
     """
     from canter.local import LocalStack
 
@@ -54,7 +52,6 @@ def dev(
         print("stopped", flush=True)
 
 
-@app.command()
 def worker(
     target: Annotated[
         str,
@@ -63,17 +60,20 @@ def worker(
             "or a list of task functions"
         ),
     ],
-    api_url: Annotated[
-        str | None, typer.Option(help="Canter API URL (default: $CANTER_API_URL or local)")
-    ] = None,
+    api_url: ApiUrl = None,
     concurrency: Annotated[int, typer.Option(help="Tasks run at the same time")] = 4,
     register: Annotated[
         bool, typer.Option(help="Put the TaskDefs of @canter.task functions before polling")
     ] = False,
 ) -> None:
-    """Run a task worker until Ctrl-C or SIGTERM."""
+    """Run a task worker until Ctrl-C or SIGTERM.
+
+    Example: canter worker tasks:TASKS --register
+    """
+    if ":" not in target:
+        raise typer.BadParameter(f"{target!r}: expected module:attribute", param_hint="TARGET")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    loaded = _load(target)
+    loaded = load(target)
     runner = (
         loaded
         if isinstance(loaded, Worker)
@@ -84,20 +84,18 @@ def worker(
             register_task_defs=register,
         )
     )
-    try:
-        runner.run()
-    except CanterError as exc:
-        typer.echo(f"canter worker: {exc}", err=True)
-        raise typer.Exit(1) from None
+    runner.run()
 
 
-def _load(target: str) -> Any:
+def load(target: str) -> Any:
+    """``module:attribute`` (or ``module`` alone) imported from the current directory."""
     module_name, _, attribute = target.partition(":")
-    if not module_name or not attribute:
+    if not module_name:
         raise typer.BadParameter(f"{target!r}: expected module:attribute", param_hint="TARGET")
     sys.path.insert(0, ".")
     try:
-        return getattr(importlib.import_module(module_name), attribute)
+        module = importlib.import_module(module_name)
+        return getattr(module, attribute) if attribute else module
     except (ImportError, AttributeError) as exc:
         raise typer.BadParameter(f"{target!r}: {exc}", param_hint="TARGET") from None
 
@@ -114,11 +112,3 @@ def _tasks(
         "to function, or a list of functions",
         param_hint="TARGET",
     )
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

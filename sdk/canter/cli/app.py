@@ -1,0 +1,34 @@
+"""The ``canter`` command tree: which command lives where."""
+
+from __future__ import annotations
+
+import typer
+
+from canter.cli import control, get, listing, search
+from canter.cli.common import EXIT_CODES_HELP, CanterGroup
+from canter.cli.deploy import deploy
+from canter.cli.local import dev, worker
+from canter.cli.run import run
+
+app = typer.Typer(
+    cls=CanterGroup,
+    help="Canter: LittleHorse-style workflows, serverless on AWS.\n\n"
+    "Talks to the local stack (canter dev) unless --api-url or CANTER_API_URL names "
+    "a deployed API.",
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+app.command()(dev)
+app.command()(deploy)
+app.command()(run)
+app.add_typer(get.app, name="get")
+app.add_typer(listing.app, name="list")
+app.add_typer(search.app, name="search")
+app.add_typer(control.post_app, name="post")
+app.command()(control.stop)
+app.command()(control.resume)
+app.command()(control.delete)
+app.command()(worker)

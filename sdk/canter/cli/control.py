@@ -1,0 +1,94 @@
+"""Commands that change a WfRun: post an event, stop, resume, delete."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from canter.cli.common import ApiUrl, AsJson, connect, out, print_json
+from canter.client import from_value
+
+post_app = typer.Typer(help="Send something to a WfRun.")
+
+WfRunId = Annotated[str, typer.Argument(help="The WfRun's id", show_default=False)]
+Thread = Annotated[
+    int | None,
+    typer.Option("--thread", help="ThreadRun number (default: all threads)", show_default=False),
+]
+
+
+@post_app.command("event")
+def event(
+    wf_run_id: WfRunId,
+    external_event_def: Annotated[str, typer.Argument(help="Name of the ExternalEventDef")],
+    content: Annotated[
+        str | None, typer.Argument(help="The content as JSON: 42, true, '\"text\"', '{\"a\": 1}'")
+    ] = None,
+    guid: Annotated[
+        str | None, typer.Option(help="Idempotency key: posting again with it records one event")
+    ] = None,
+    thread: Annotated[
+        int | None, typer.Option("--thread", help="Only this ThreadRun may take the event")
+    ] = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """Post an ExternalEvent to a WfRun.
+
+    Example: canter post event ord-1001 payment-received '{"method": "card"}' --guid pay-1
+    """
+    value = _json_content(content)
+    posted = connect(api_url).put_external_event(
+        wf_run_id, external_event_def, value, guid=guid, thread_run_number=thread
+    )
+    if as_json:
+        print_json(posted)
+        return
+    recorded_guid = posted.get("id", {}).get("guid", guid or "")
+    shown = json.dumps(from_value(posted["content"])) if posted.get("content") else "no content"
+    out.print(f"ExternalEvent {external_event_def} {recorded_guid} -> WfRun {wf_run_id}: {shown}")
+
+
+def stop(wf_run_id: WfRunId, thread: Thread = None, api_url: ApiUrl = None) -> None:
+    """Halt a WfRun (or one thread); a running task attempt finishes first.
+
+    Example: canter stop ord-1001
+    """
+    connect(api_url).stop_wf_run(wf_run_id, thread)
+    out.print(f"WfRun {wf_run_id}{_which(thread)}: stop requested (HALTING, then HALTED)")
+
+
+def resume(wf_run_id: WfRunId, thread: Thread = None, api_url: ApiUrl = None) -> None:
+    """Resume what `canter stop` halted.
+
+    Example: canter resume ord-1001
+    """
+    connect(api_url).resume_wf_run(wf_run_id, thread)
+    out.print(f"WfRun {wf_run_id}{_which(thread)}: resume requested")
+
+
+def delete(wf_run_id: WfRunId, api_url: ApiUrl = None) -> None:
+    """Delete a WfRun and everything under it.
+
+    Example: canter delete ord-1001
+    """
+    connect(api_url).delete_wf_run(wf_run_id)
+    out.print(f"WfRun {wf_run_id} deleted")
+
+
+def _json_content(content: str | None) -> Any:
+    if content is None:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{content!r} is not JSON; quote text as JSON, e.g. '\"{content}\"'",
+            param_hint="CONTENT",
+        ) from None
+
+
+def _which(thread: int | None) -> str:
+    return "" if thread is None else f" thread {thread}"

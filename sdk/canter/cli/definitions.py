@@ -1,0 +1,104 @@
+"""What ``canter deploy`` registers, found in a module or in one object of it.
+
+TaskDefs come from ``@canter.task`` functions and from PutTaskDefRequest dicts
+(what ``create_task_def`` returns); WfSpecs from ``canter.Workflow`` objects.
+ExternalEventDefs are not declared separately: every event a WfSpec waits for
+or is interrupted by is registered with it, so a workflow is deployable as
+written.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from canter.builder import Workflow
+from canter.task_def import task_def_of
+
+TASK_DEF_FIELDS = frozenset({"name", "inputVars", "returnType", "taskQueue", "taskType"})
+
+
+class DefinitionConflict(ValueError):
+    """Two different definitions under one name: deploying either would be a guess."""
+
+
+@dataclass
+class Definitions:
+    task_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    wf_specs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def external_event_defs(self) -> list[str]:
+        names: set[str] = set()
+        for spec in self.wf_specs.values():
+            names.update(_event_names(spec))
+        return sorted(names)
+
+    def __bool__(self) -> bool:
+        return bool(self.task_defs or self.wf_specs)
+
+    def add_task_def(self, request: Mapping[str, Any]) -> None:
+        _add(self.task_defs, "TaskDef", dict(request))
+
+    def add_wf_spec(self, workflow: Workflow) -> None:
+        _add(self.wf_specs, "WfSpec", workflow.compile())
+
+
+def collect(target: Any) -> Definitions:
+    """The definitions in ``target``: a module, or a Workflow, task, or collection of them."""
+    found = Definitions()
+    for item in _walk(target, set()):
+        if isinstance(item, Workflow):
+            found.add_wf_spec(item)
+        elif (request := task_def_of(item)) is not None:
+            found.add_task_def(request)
+        elif is_task_def_request(item):
+            found.add_task_def(item)
+    return found
+
+
+def is_task_def_request(value: object) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and isinstance(value.get("name"), str)
+        and set(value) <= TASK_DEF_FIELDS
+    )
+
+
+def _walk(value: Any, seen: set[int]) -> Iterator[Any]:
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, types.ModuleType):
+        for member in list(vars(value).values()):
+            if not isinstance(member, types.ModuleType):
+                yield from _walk(member, seen)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for member in value:
+            yield from _walk(member, seen)
+    elif isinstance(value, Mapping) and not is_task_def_request(value):
+        for member in value.values():
+            yield from _walk(member, seen)
+    else:
+        yield value
+
+
+def _add(into: dict[str, dict[str, Any]], kind: str, request: dict[str, Any]) -> None:
+    name = str(request["name"])
+    if into.get(name, request) != request:
+        raise DefinitionConflict(f"two different {kind}s are named {name!r}")
+    into[name] = request
+
+
+def _event_names(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for key, member in value.items():
+            if key == "externalEventDefId" and isinstance(member, Mapping):
+                yield str(member["name"])
+            else:
+                yield from _event_names(member)
+    elif isinstance(value, list):
+        for member in value:
+            yield from _event_names(member)

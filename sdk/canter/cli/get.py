@@ -1,0 +1,155 @@
+"""``canter get``: one object by its id, as a table or tree, or as raw JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from canter.cli import render
+from canter.cli.common import ApiUrl, AsJson, connect, out, print_json
+
+app = typer.Typer(help="Show one object (WfRun, NodeRun, TaskRun, Variable, WfSpec, TaskDef).")
+
+WfRunId = Annotated[str, typer.Argument(help="The WfRun's id", show_default=False)]
+Thread = Annotated[int, typer.Option("--thread", help="ThreadRun number")]
+
+
+@app.command("wfRun")
+def wf_run(wf_run_id: WfRunId, as_json: AsJson = False, api_url: ApiUrl = None) -> None:
+    """A WfRun: its status and a tree of its threads and their NodeRuns.
+
+    Example: canter get wfRun ord-1001
+    """
+    client = connect(api_url)
+    found = client.get_wf_run(wf_run_id)
+    if as_json:
+        print_json(found)
+    else:
+        out.print(render.wf_run_view(found, client.list_node_runs(wf_run_id)))
+
+
+@app.command("nodeRun")
+def node_run(
+    wf_run_id: WfRunId,
+    thread: Annotated[int, typer.Argument(help="ThreadRun number (0: the entrypoint)")],
+    position: Annotated[int, typer.Argument(help="Position of the NodeRun in its thread")],
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """One NodeRun, by WfRun id, thread number and position.
+
+    Example: canter get nodeRun ord-1001 0 3
+    """
+    found = connect(api_url).get_node_run(wf_run_id, thread, position)
+    if as_json:
+        print_json(found)
+        return
+    out.print(render.node_runs_table([found]))
+    arrived, ended = render.when(found.get("arrivalTime")), render.when(found.get("endTime"))
+    out.print(f"arrived {arrived}, ended {ended}")
+
+
+@app.command("taskRun")
+def task_run(
+    wf_run_id: WfRunId,
+    task_guid: Annotated[str, typer.Argument(help="The TaskRun's guid (see get nodeRun)")],
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """A TaskRun: its inputs and every attempt with its result.
+
+    Example: canter get taskRun ord-1001 0-1
+    """
+    found = connect(api_url).get_task_run(wf_run_id, task_guid)
+    if as_json:
+        print_json(found)
+    else:
+        out.print(render.task_run_view(found))
+
+
+@app.command("variable")
+def variable(
+    wf_run_id: WfRunId,
+    name: Annotated[str, typer.Argument(help="The variable's name")],
+    thread: Thread = 0,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """One variable of a WfRun (masked variables stay masked).
+
+    Example: canter get variable ord-1001 total
+    """
+    found = connect(api_url).call(
+        "GetVariable", {"wfRunId": {"id": wf_run_id}, "threadRunNumber": thread, "name": name}
+    )
+    if as_json:
+        print_json(found)
+    else:
+        out.print(render.variables_table([found]))
+
+
+@app.command("wfSpec")
+def wf_spec(
+    name: Annotated[str, typer.Argument(help="The WfSpec's name")],
+    major_version: Annotated[
+        int | None, typer.Option("--major-version", help="Default: the latest")
+    ] = None,
+    revision: Annotated[
+        int | None, typer.Option(help="Default: the latest of the major version")
+    ] = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """A WfSpec: its threads, variables and nodes.
+
+    Example: canter get wfSpec order-fulfillment --major-version 0
+    """
+    client = connect(api_url)
+    if revision is None:
+        found = client.get_latest_wf_spec(name, major_version)
+    else:
+        found = client.get_wf_spec(name, major_version or 0, revision)
+    if as_json:
+        print_json(found)
+    else:
+        out.print(render.wf_spec_view(found))
+
+
+@app.command("taskDef")
+def task_def(
+    name: Annotated[str, typer.Argument(help="The TaskDef's name")],
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """A TaskDef: its inputs, output type and task queue.
+
+    Example: canter get taskDef reserve-item
+    """
+    found = connect(api_url).get_task_def(name)
+    if as_json:
+        print_json(found)
+    else:
+        out.print(render.task_def_view(found))
+
+
+@app.command("externalEventDef")
+def external_event_def(
+    name: Annotated[str, typer.Argument(help="The ExternalEventDef's name")],
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """An ExternalEventDef.
+
+    Example: canter get externalEventDef payment-received
+    """
+    found = connect(api_url).get_external_event_def(name)
+    if as_json:
+        print_json(found)
+    else:
+        out.print(
+            render.key_values(
+                f"ExternalEventDef {found.get('id', {}).get('name', '')}",
+                [("created", found.get("createdAt", ""))],
+            )
+        )
