@@ -21,26 +21,28 @@ from infra.queues import Queues
 from infra.storage import Storage
 
 # Each set names the store calls that need it (canter_engine.store.*).
-# Scheduler: load_head, commit_head (conditional put), write_records.
-SCHEDULER_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem")
+# Scheduler: load_head, commit_head (conditional put), write_records, and
+# delete_wf_run (query, then batch deletes) when it applies a DeleteWfRun.
+SCHEDULER_STATE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:Query",
+)
 # get_wf_spec: one version by key, or the latest by query.
 METADATA_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 # Journal.append (a conditional put): timers' TimerFired, and the scheduler's
 # RunChildWf / ChildWfEnded effects, which journal into another WfRun.
 JOURNAL_APPEND_ACTIONS = ("dynamodb:PutItem",)
+# Scheduler: append, plus delete_all (query, then delete) for DeleteWfRun.
+SCHEDULER_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem")
 # Timers: load_head, to drop a timer the committed state no longer waits for.
 HEAD_READ_ACTIONS = ("dynamodb:GetItem",)
-# API: append and get; delete_all (query, then delete) for DeleteWfRun.
-API_JOURNAL_ACTIONS = (
-    "dynamodb:PutItem",
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-    "dynamodb:DeleteItem",
-)
-# API: get and list_prefix; delete_wf_run (query, then batch deletes). It
-# never puts or updates state items: that is the scheduler's. search queries
-# the index.
-API_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem")
+# API: append and get. DeleteWfRun is journalled; the scheduler deletes.
+API_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem")
+# API: get and list_prefix; it never writes state items: that is the
+# scheduler's (invariant 2). search queries the index.
+API_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 API_SEARCH_ACTIONS = ("dynamodb:Query",)
 API_METADATA_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
 SEND_ACTIONS = ("sqs:SendMessage",)
@@ -67,7 +69,7 @@ def grant_engine_permissions(
     scheduler = functions.scheduler
     _allow(scheduler, SCHEDULER_STATE_ACTIONS, [storage.state.table_arn])
     _allow(scheduler, METADATA_READ_ACTIONS, [storage.metadata.table_arn])
-    _allow(scheduler, JOURNAL_APPEND_ACTIONS, [storage.journal.table_arn])
+    _allow(scheduler, SCHEDULER_JOURNAL_ACTIONS, [storage.journal.table_arn])
     _allow(scheduler, SEND_ACTIONS, [queues.timers.queue.queue_arn])
     _allow(scheduler, TASK_SEND_ACTIONS, task_queues)
 

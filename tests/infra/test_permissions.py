@@ -80,11 +80,14 @@ def test_scheduler(dev: Any) -> None:
         (("dynamodb:ListStreams",), ["*"]),
         (STREAM_READ, [s.storage.journal.table_stream_arn]),
         (
-            ("dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem"),
+            ("dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
             [s.storage.state.table_arn],
         ),
         (("dynamodb:GetItem", "dynamodb:Query"), [s.storage.metadata.table_arn]),
-        (("dynamodb:PutItem",), [s.storage.journal.table_arn]),
+        (
+            ("dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"),
+            [s.storage.journal.table_arn],
+        ),
         (("sqs:SendMessage",), [s.queues.timers.queue.queue_arn]),
         (("sqs:GetQueueUrl", "sqs:SendMessage"), _task_queue_arns(dev)),
     )
@@ -107,11 +110,8 @@ def test_api(dev: Any) -> None:
     state = s.storage.state.table_arn
     assert _granted(dev, _role(dev, engine.api)) == _common(dev, engine.api) | _expect(
         dev,
-        (
-            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
-            [s.storage.journal.table_arn],
-        ),
-        (("dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query"), [state]),
+        (("dynamodb:GetItem", "dynamodb:PutItem"), [s.storage.journal.table_arn]),
+        (("dynamodb:GetItem", "dynamodb:Query"), [state]),
         (("dynamodb:Query",), [f"{state}/index/bySpecStatus"]),
         (
             ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
@@ -121,10 +121,15 @@ def test_api(dev: Any) -> None:
     )
 
 
-def test_only_the_scheduler_puts_state(dev: Any) -> None:
-    """The API may batch-delete a WfRun's items (DeleteWfRun) but never put or update them."""
+def test_only_the_scheduler_writes_state(dev: Any) -> None:
+    """Invariant 2: even DeleteWfRun is journalled and carried out by the scheduler."""
     state = json.dumps([dev.stack.resolve(dev.stack.storage.state.table_arn)], sort_keys=True)
-    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+    writes = {
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+    }
     engine = dev.stack.engine
     for function in (engine.timers, engine.api):
         for actions, resources in _granted(dev, _role(dev, function)):

@@ -202,8 +202,17 @@ def test_stop_resume_and_delete(client: Client, names: Names) -> None:
     client.put_external_event(wf_run_id, event, True)
     assert client.wait_for_wf_run(wf_run_id, timeout=10)["status"] == "COMPLETED"
     client.delete_wf_run(wf_run_id)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            client.get_wf_run(wf_run_id)
+        except NotFound:
+            break
+        time.sleep(0.05)
     with pytest.raises(NotFound):
         client.get_wf_run(wf_run_id)
+    with pytest.raises(NotFound):
+        client.delete_wf_run(wf_run_id)
 
 
 def test_heartbeat_keeps_a_long_task_from_running_twice(client: Client, names: Names) -> None:

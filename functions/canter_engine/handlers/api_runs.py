@@ -40,6 +40,8 @@ from canter_engine.model import values
 from canter_engine.model.spec import RunWfRequest
 from canter_engine.model.validate import SpecError, validate_run_wf
 from canter_engine.store.journal import (
+    DELETE_EVENT_ID,
+    DELETE_KIND,
     RUN_EVENT_ID,
     external_event_id,
     report_event_id,
@@ -205,10 +207,13 @@ def resume_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def delete_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = require_str(body, "id", "id")
-    removed = rt.state.delete_wf_run(wf_run_id) + rt.journal.delete_all(wf_run_id)
-    if not removed:
-        raise not_found(f"WfRun {wf_run_id!r} does not exist")
+    """Journal the deletion; the scheduler removes the WfRun's items in stream order.
+
+    The call returns once the deletion is durable; the WfRun disappears from
+    reads when the scheduler has applied it (normally within a second).
+    """
+    wf_run_id = _existing_run(rt, {"wfRunId": body.get("id")})
+    rt.journal.append(wf_run_id, DELETE_EVENT_ID, JournalEntry(DELETE_KIND, {"time": _now()}))
     return {}
 
 

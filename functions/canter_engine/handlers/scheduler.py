@@ -57,6 +57,7 @@ from canter_engine.handlers.runtime import Runtime, current
 from canter_engine.model import values
 from canter_engine.model.validate import SpecError, validate_run_wf
 from canter_engine.store.journal import (
+    DELETE_KIND,
     RUN_EVENT_ID,
     child_ended_event_id,
     parse_image,
@@ -120,6 +121,9 @@ def _process_wf_run(wf_run_id: str, records: list[dict[str, Any]], runtime: Runt
         new_seq = seq
         if record.get("eventName") != "INSERT":
             continue
+        if _kind(record) == DELETE_KIND:
+            _delete(runtime, wf_run_id)
+            return
         try:
             event = _parse(record)
             if state is None and not isinstance(event, RunRequested):
@@ -168,6 +172,18 @@ def _process_wf_run(wf_run_id: str, records: list[dict[str, Any]], runtime: Runt
     if redelivered:
         effects = _unique([*effects, *outstanding_effects(_blueprint(*state.spec_id), state)])
     _send(runtime, wf_run_id, effects)
+
+
+def _kind(record: dict[str, Any]) -> str | None:
+    kind = record["dynamodb"].get("NewImage", {}).get("kind", {}).get("S")
+    return str(kind) if kind is not None else None
+
+
+def _delete(runtime: Runtime, wf_run_id: str) -> None:
+    """DeleteWfRun: everything of the WfRun goes; later records find no state and are ignored."""
+    removed = runtime.state.delete_wf_run(wf_run_id) + runtime.journal.delete_all(wf_run_id)
+    logger.info("WfRun deleted", wf_run_id=wf_run_id, items=removed)
+    metrics.add_metric(name="WfRunsDeleted", unit=MetricUnit.Count, value=1)
 
 
 def _parse(record: dict[str, Any]) -> Event:

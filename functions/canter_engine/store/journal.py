@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 RUN_EVENT_ID = "run"
+# DeleteWfRun is journalled like any other input, so that the scheduler, the
+# one writer of WfRun state, removes the WfRun in stream order (invariant 2).
+DELETE_KIND = "DeleteWfRun"
+DELETE_EVENT_ID = "delete"
 
 
 def external_event_id(def_name: str, guid: str) -> str:
@@ -87,7 +91,7 @@ class Journal:
     def delete_all(self, wf_run_id: str) -> int:
         """Remove a WfRun's records (DeleteWfRun); the stream's REMOVE records are ignored.
 
-        One DeleteItem per record: DeleteWfRun is rare, and the API's IAM
+        One DeleteItem per record: DeleteWfRun is rare, and the scheduler's IAM
         grant (infra/permissions.py) allows exactly these calls.
         """
         keys: list[dict[str, Any]] = []
