@@ -51,7 +51,7 @@ def test_get_node_run_and_its_task_run(cli: Cli, client: Client, greeted: str) -
     assert ["TaskDef", "cli-greet"] in table_rows
     assert ["input name", "Ada"] in table_rows
     assert ["attempts", "1 of 1"] in table_rows
-    assert ["0", "TASK_SUCCESS"] == table_rows[-1][:2]
+    assert table_rows[-1][:2] == ["0", "TASK_SUCCESS"]
     assert table_rows[-1][-1] == "-> Hello, Ada!"
     as_json = json.loads(cli("get", "taskRun", greeted, guid, "--json").stdout)
     assert as_json == client.get_task_run(greeted, guid)

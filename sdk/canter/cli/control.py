@@ -70,12 +70,12 @@ def resume(wf_run_id: WfRunId, thread: Thread = None, api_url: ApiUrl = None) ->
 
 
 def delete(wf_run_id: WfRunId, api_url: ApiUrl = None) -> None:
-    """Delete a WfRun and everything under it.
+    """Delete a WfRun and everything under it (gone from reads within about a second).
 
     Example: canter delete ord-1001
     """
     connect(api_url).delete_wf_run(wf_run_id)
-    out.print(f"WfRun {wf_run_id} deleted")
+    out.print(f"WfRun {wf_run_id}: delete requested")
 
 
 def _json_content(content: str | None) -> Any:
