@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from canter_engine.core import Blueprint, Transition, WfRunState, apply
+from canter_engine.core import Blueprint, Transition, WfRunState, apply, live_records
 from canter_engine.core.effects import ScheduleTask, StartTimer
 from canter_engine.core.events import (
     Event,
@@ -82,6 +82,9 @@ class Harness:
         self.state = transition.state
         for record in transition.records:
             self.records[record.sk] = record.to_json()
+        if transition.state is not None:
+            for record in live_records(transition.state):
+                self.records[record.sk] = record.to_json()
         for effect in transition.effects:
             if isinstance(effect, StartTimer):
                 self.timers.append(effect.timer)

@@ -1,5 +1,6 @@
 """TASK: input assignment, dispatch as a ScheduledTask, output of the first success."""
 
+from canter_engine.core import live_records
 from littlehorse.workflow import WorkflowThread
 
 from tests.core.harness import START, Harness
@@ -68,3 +69,15 @@ def test_a_task_input_of_the_wrong_type_fails_the_node_with_var_sub_error() -> N
     assert h.failure()["failureName"] == "VAR_SUB_ERROR"
     assert "input 'arg0' of TaskDef 'greet' is STR, got INT" in h.failure()["message"]
     assert h.sent == []
+
+
+def test_a_task_node_is_written_once_when_it_ends_and_lives_in_the_head_until_then() -> None:
+    h = Harness(two_tasks, tasks={"greet": ("STR",), "shout": ("STR",)})
+    started = h.run(name="Ada")
+    assert {r.sk for r in started.records} == {
+        "node#000000#00000000",
+        "var#000000#name",
+    }, "the running TASK node and its TaskRun stay in the head"
+    assert {r.sk for r in live_records(h.state)} == {"node#000000#00000001", "task#0-1"}  # type: ignore[arg-type]
+    done = h.succeed({"text": "hi"})
+    assert sorted(r.sk for r in done.records) == ["node#000000#00000001", "task#0-1"]

@@ -8,7 +8,7 @@ from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect, ScheduleTask, StartTimer
 from canter_engine.core.engine import Transition, apply
 from canter_engine.core.events import Event, Timer
-from canter_engine.core.records import Record, wf_run_json
+from canter_engine.core.records import Record, live_records, wf_run_json
 from canter_engine.core.recovery import outstanding_effects, timer_pending
 from canter_engine.core.state import WfRunState
 
@@ -23,6 +23,7 @@ __all__ = [
     "Transition",
     "WfRunState",
     "apply",
+    "live_records",
     "outstanding_effects",
     "timer_pending",
     "wf_run_json",

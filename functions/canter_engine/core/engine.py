@@ -425,7 +425,7 @@ class Run:
     def _drop_task_runs(self, thread: ThreadRun) -> None:
         """A thread that ended forgets its task runs; late reports become stale."""
         for guid in [g for g, tr in self.state.task_runs.items() if tr.thread == thread.number]:
-            del self.state.task_runs[guid]
+            self.touch(self.state.task_runs.pop(guid))
 
     # --- nodes ---------------------------------------------------------------
 
@@ -580,8 +580,21 @@ class Run:
         self.records[obj.sk] = obj
 
     def finish(self) -> Transition:
+        """The transition, with records only for what is final.
+
+        A NodeRun still running and a TaskRun still in flight live in the head
+        (see :func:`live_records`); writing them as items too would double the
+        writes of every task for nothing.
+        """
         state = self.state
-        records = [Record.of(state, obj) for obj in self.records.values()]
+        records = [
+            Record.of(state, obj)
+            for obj in self.records.values()
+            if not (
+                (isinstance(obj, NodeRun) and obj.status == "RUNNING")
+                or (isinstance(obj, TaskRun) and obj.guid in state.task_runs)
+            )
+        ]
         return Transition(state, self.effects, records, True)
 
 

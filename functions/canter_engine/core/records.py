@@ -322,6 +322,17 @@ def _halt_reason_json(reason: str) -> dict[str, Any]:
     return {"pendingInterrupt": {"externalEventId": {"guid": arg}}}
 
 
+def live_records(state: WfRunState) -> list[Record]:
+    """The NodeRuns and TaskRuns still in progress, which only the head holds."""
+    live: list[NodeRun | TaskRun] = [
+        t.current
+        for t in state.threads.values()
+        if t.current is not None and t.current.status == "RUNNING"
+    ]
+    live.extend(state.task_runs.values())
+    return [Record.of(state, obj) for obj in live]
+
+
 def wf_run_json(state: WfRunState) -> dict[str, Any]:
     """The LittleHorse ``WfRun`` object for a state."""
     spec = _spec_id(state.spec_id)

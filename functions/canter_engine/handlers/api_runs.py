@@ -14,7 +14,7 @@ import time
 import uuid
 from typing import Any
 
-from canter_engine.core import WfRunState, wf_run_json
+from canter_engine.core import Record, WfRunState, live_records, wf_run_json
 from canter_engine.core.events import (
     ExternalEventPosted,
     JournalEntry,
@@ -120,7 +120,15 @@ def list_node_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = _existing_run(rt, body)
     thread = optional_int(body, "threadRunNumber")
     prefix = "node#" if thread is None else node_sk(thread, 0)[: len("node#000000#")]
-    return _page(rt, wf_run_id, prefix, body)
+    page = _page(rt, wf_run_id, prefix, body)
+    if "bookmark" not in page:
+        live = [r.to_json() for r in _live(rt, wf_run_id) if r.sk.startswith(prefix)]
+        page["results"] = sorted([*page["results"], *live], key=_node_order)
+    return page
+
+
+def _node_order(node_run: dict[str, Any]) -> tuple[int, int]:
+    return (node_run["id"].get("threadRunNumber", 0), node_run["id"].get("position", 0))
 
 
 def get_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -134,6 +142,12 @@ def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = require_str(body, "wfRunId", "id")
     guid = require_str(body, "taskGuid")
     return _item(rt, wf_run_id, f"task#{guid}", f"TaskRun {guid!r}")
+
+
+def _live(rt: Runtime, wf_run_id: str) -> list[Record]:
+    """NodeRuns and TaskRuns in progress: the scheduler keeps them in the head only."""
+    head = rt.state.get(wf_run_id, HEAD_SK)
+    return [] if head is None else live_records(WfRunState.from_item(head))
 
 
 def list_variables(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -333,6 +347,8 @@ def _page(rt: Runtime, wf_run_id: str, prefix: str, body: dict[str, Any]) -> dic
 
 def _item(rt: Runtime, wf_run_id: str, sk: str, what: str) -> dict[str, Any]:
     found = rt.state.get(wf_run_id, sk)
+    if found is None and sk.startswith(("node#", "task#")):
+        found = next((r.to_json() for r in _live(rt, wf_run_id) if r.sk == sk), None)
     if found is None:
         raise not_found(f"{what} of WfRun {wf_run_id!r} does not exist")
     return found
