@@ -83,13 +83,24 @@ def process_batch(records: list[dict[str, Any]], runtime: Runtime) -> dict[str, 
     for record in records:
         groups.setdefault(_wf_run_id(record), []).append(record)
     failures: list[dict[str, str]] = []
+    outbox: dict[str, list[Outgoing]] = {}
+    committed: list[str] = []
     for wf_run_id, group in groups.items():
         try:
-            _process_wf_run(wf_run_id, group, runtime)
+            for url, messages in _process_wf_run(wf_run_id, group, runtime).items():
+                outbox.setdefault(url, []).extend(messages)
+            committed.append(group[0]["dynamodb"]["SequenceNumber"])
         except Exception:
             logger.exception("WfRun batch failed; it will be retried", wf_run_id=wf_run_id)
             metrics.add_metric(name="WfRunBatchFailures", unit=MetricUnit.Count, value=1)
             failures.append({"itemIdentifier": group[0]["dynamodb"]["SequenceNumber"]})
+    try:
+        _send(runtime, outbox)
+    except Exception:
+        # Every WfRun committed in this batch may have lost effects: have Lambda
+        # deliver them again, and the redelivery re-derives and re-sends them.
+        logger.exception("sending effects failed; the batch's WfRuns will be redelivered")
+        failures.extend({"itemIdentifier": seq} for seq in committed)
     metrics.add_metric(name="JournalRecords", unit=MetricUnit.Count, value=len(records))
     return {"batchItemFailures": failures}
 
@@ -103,7 +114,10 @@ def _blueprint(name: str, major_version: int, revision: int) -> Blueprint:
     return Blueprint(stored.spec, stored.task_defs)
 
 
-def _process_wf_run(wf_run_id: str, records: list[dict[str, Any]], runtime: Runtime) -> None:
+def _process_wf_run(
+    wf_run_id: str, records: list[dict[str, Any]], runtime: Runtime
+) -> dict[str, list[Outgoing]]:
+    """Apply and commit one WfRun's records; its messages, for the batch's one send."""
     head = runtime.state.load_head(wf_run_id)
     state = WfRunState.from_item(head.state) if head else None
     version = head.version if head else 0
@@ -123,7 +137,7 @@ def _process_wf_run(wf_run_id: str, records: list[dict[str, Any]], runtime: Runt
             continue
         if _kind(record) == DELETE_KIND:
             _delete(runtime, wf_run_id)
-            return
+            return {}
         try:
             event = _parse(record)
             if state is None and not isinstance(event, RunRequested):
@@ -151,7 +165,7 @@ def _process_wf_run(wf_run_id: str, records: list[dict[str, Any]], runtime: Runt
         changed.update(records_json)
         effects.extend(transition.effects)
     if state is None:
-        return
+        return {}
     if applied:
         faults.reach(faults.BEFORE_WRITES)
         _journal_effects(runtime, wf_run_id, effects)
@@ -171,7 +185,7 @@ def _process_wf_run(wf_run_id: str, records: list[dict[str, Any]], runtime: Runt
         faults.reach(faults.AFTER_COMMIT)
     if redelivered:
         effects = _unique([*effects, *outstanding_effects(_blueprint(*state.spec_id), state)])
-    _send(runtime, wf_run_id, effects)
+    return _outgoing(runtime, wf_run_id, effects)
 
 
 def _kind(record: dict[str, Any]) -> str | None:
@@ -238,8 +252,8 @@ def _unique(effects: Iterable[Effect]) -> list[Effect]:
     return result
 
 
-def _send(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> None:
-    """One SQS request per queue; a crash between two leaves the rest to the redelivery."""
+def _outgoing(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> dict[str, list[Outgoing]]:
+    """The SQS messages of a WfRun's effects, by queue URL."""
     by_queue: dict[str, list[Outgoing]] = {}
     now = int(time.time() * 1000)
     for effect in effects:
@@ -254,16 +268,25 @@ def _send(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> None:
             by_queue.setdefault(runtime.timer_queue_url(), []).append(
                 timer_message(wf_run_id, effect.timer, now)
             )
+    return by_queue
+
+
+def _send(runtime: Runtime, outbox: dict[str, list[Outgoing]]) -> None:
+    """All of a batch's messages, in as few requests as SQS allows (10 a request).
+
+    A crash between two requests leaves the rest to the redelivery.
+    """
     # Timers first: should a task message be refused anyway, its timeout
     # timer still fires and the WfRun fails visibly instead of waiting.
-    timer_url = runtime.timer_queue_url() if by_queue else ""
-    ordered = sorted(by_queue.items(), key=lambda item: item[0] != timer_url)
+    timer_url = runtime.timer_queue_url() if outbox else ""
+    ordered = sorted(outbox.items(), key=lambda item: item[0] != timer_url)
     for index, (url, messages) in enumerate(ordered):
         if index:
             faults.reach(faults.BETWEEN_EFFECTS)
         runtime.queues.send(url, messages)
-    if effects:
-        metrics.add_metric(name="EffectsSent", unit=MetricUnit.Count, value=len(effects))
+    sent = sum(len(messages) for messages in outbox.values())
+    if sent:
+        metrics.add_metric(name="EffectsSent", unit=MetricUnit.Count, value=sent)
 
 
 def _refuse_oversized(
