@@ -30,6 +30,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
+	$(BIN)/python -m bench.run
 
 # Starts `canter dev` and a worker, runs the order workflow in examples/ to
 # COMPLETED and stops everything; non-zero exit if any step fails.

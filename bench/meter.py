@@ -60,7 +60,8 @@ class Request:
     largest_item: int = 0
     empty_receive: bool = False
     unpriced: bool = False
-    table: str = ""
+    resource: str = ""  # the table or queue
+    written: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -80,6 +81,7 @@ class Tally:
 
 @dataclass(frozen=True, slots=True)
 class _TableShape:
+    suffix: str
     keys: tuple[str, ...]
     index_keys: tuple[tuple[str, ...], ...]
 
@@ -102,6 +104,7 @@ class Meter:
         self._seen: dict[tuple[str, str], _Seen] = {}
         self._tables = {
             table.physical_name(stage): _TableShape(
+                suffix=table.suffix,
                 keys=(table.partition_key.name, table.sort_key.name),
                 index_keys=tuple(
                     (index.partition_key.name, index.sort_key.name) for index in table.indexes
@@ -118,7 +121,7 @@ class Meter:
     @contextmanager
     def installed(self) -> Iterator[Meter]:
         """Wrap botocore's request path for the duration of the block."""
-        original = botocore.client.BaseClient._make_api_call
+        original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
         meter = self
 
         def metered(client: Any, operation: str, params: dict[str, Any]) -> Any:
@@ -131,11 +134,20 @@ class Meter:
             meter.record(service, operation, params, response, None)
             return response
 
-        botocore.client.BaseClient._make_api_call = metered  # type: ignore[method-assign]
+        setattr(botocore.client.BaseClient, "_make_api_call", metered)  # noqa: B010
         try:
             yield self
         finally:
-            botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+            setattr(botocore.client.BaseClient, "_make_api_call", original)  # noqa: B010
+
+    @contextmanager
+    def acting_as(self, caller: str) -> Iterator[None]:
+        """Attribute this thread's requests to ``caller`` (a driver standing in for a worker)."""
+        token = _CALLER.set(caller)
+        try:
+            yield
+        finally:
+            _CALLER.reset(token)
 
     def lambda_function(self, function: str, memory_mb: int, handler: Handler) -> Handler:
         """Wrap a handler: count the invocation, its thread CPU time, and attribute its requests.
@@ -183,6 +195,7 @@ class Meter:
             if service == "dynamodb":
                 self._dynamodb(request, params, response or {})
             elif service == "sqs":
+                request.resource = str(params.get("QueueUrl", "")).rsplit("/", 1)[-1]
                 _sqs(request, params, response or {})
             elif service != "dynamodbstreams":
                 request.unpriced = True
@@ -192,16 +205,16 @@ class Meter:
         self, request: Request, params: Mapping[str, Any], response: Mapping[str, Any]
     ) -> None:
         op = request.operation
-        request.table = str(params.get("TableName", ""))
+        request.resource = str(params.get("TableName", ""))
         if op == "PutItem":
-            self._put(request, request.table, params["Item"], transactional=False)
+            self._put(request, request.resource, params["Item"], transactional=False)
         elif op == "DeleteItem":
-            self._delete(request, request.table, params["Key"], transactional=False)
+            self._delete(request, request.resource, params["Key"], transactional=False)
         elif op == "UpdateItem":
-            self._update(request, request.table, params, transactional=False)
+            self._update(request, request.resource, params, transactional=False)
         elif op == "BatchWriteItem":
             for table, writes in params["RequestItems"].items():
-                request.table = table
+                request.resource = table
                 for write in writes:
                     if "PutRequest" in write:
                         self._put(request, table, write["PutRequest"]["Item"], transactional=False)
@@ -215,14 +228,14 @@ class Meter:
         elif op == "GetItem":
             item = response.get("Item")
             request.read_units = sizes.read_units(
-                self._read_size(request.table, item) if item else 0,
+                self._read_size(request.resource, item) if item else 0,
                 consistent=bool(params.get("ConsistentRead")),
             )
         elif op in ("Query", "Scan"):
             items = response.get("Items", [])
             index = "IndexName" in params
             total = sum(
-                sizes.item_size(i) if index else self._read_size(request.table, i) for i in items
+                sizes.item_size(i) if index else self._read_size(request.resource, i) for i in items
             )
             consistent = bool(params.get("ConsistentRead")) and not index
             request.read_units = sizes.read_units(total, consistent=consistent)
@@ -238,7 +251,7 @@ class Meter:
     def _transact(self, request: Request, action: Mapping[str, Any]) -> None:
         ((kind, body),) = action.items()
         table = str(body["TableName"])
-        request.table = table
+        request.resource = table
         if kind == "Put":
             self._put(request, table, body["Item"], transactional=True)
         elif kind == "Delete":
@@ -260,6 +273,7 @@ class Meter:
         )
         request.bytes_written += size
         request.largest_item = max(request.largest_item, size)
+        request.written.append((self._kind(table, item), size))
         new = _Seen(size, self._index_entries(table, item))
         self._index_writes(request, table, old, new, transactional)
         self._seen[key] = new
@@ -322,6 +336,14 @@ class Meter:
         """Reads are billed on the whole item even when a projection returns less of it."""
         seen = self._seen.get(self._key(table, item))
         return max(seen.size if seen else 0, sizes.item_size(item))
+
+    def _kind(self, table: str, item: Mapping[str, Any]) -> str:
+        """``<table> <sort key up to its first '#'>``: which kind of item a write was."""
+        shape = self._tables.get(table)
+        if shape is None:
+            return table
+        sort_key = next(iter(item.get(shape.keys[1], {}).values()), "")
+        return f"{shape.suffix} {str(sort_key).split('#', 1)[0]}"
 
     def _key(self, table: str, item: Mapping[str, Any]) -> tuple[str, str]:
         shape = self._tables.get(table)

@@ -88,6 +88,7 @@ def price(tally: Tally, prices: dict[str, Any]) -> list[Line]:
             add(r.caller, item, unit, 1, r.write_units or r.read_units, writes + reads)
         elif r.service == "sqs":
             dollars = r.sqs_requests * sqs["standard_request_per_million"] / 1e6
+            item += f" ({_queue_kind(r.resource)})" if r.resource else ""
             add(r.caller, item, "SQS requests", 1, r.sqs_requests, dollars)
         elif r.service in FREE_SERVICES:
             add(r.caller, item, "free", 1, 0, 0.0)
@@ -120,6 +121,13 @@ def total(lines: Iterable[Line]) -> float:
 
 def idle_receives(tally: Tally) -> int:
     return sum(1 for r in tally.requests if r.empty_receive)
+
+
+def _queue_kind(queue_name: str) -> str:
+    """``canter-<stage>-task-x`` is a task queue, ``canter-<stage>-timers`` the timer queue."""
+    parts = queue_name.split("-", 2)
+    kind = parts[2] if len(parts) == 3 else queue_name
+    return "task queue" if kind.startswith("task-") else f"{kind} queue"
 
 
 _SERVICE_NAMES = {"dynamodb": "DynamoDB", "sqs": "SQS", "dynamodbstreams": "DynamoDB Streams"}

@@ -1,0 +1,94 @@
+"""What each proposed change would save, estimated from a measured breakdown.
+
+Every estimate is arithmetic on the lines the meter priced, so after a fix
+lands its line shrinks to what is left and the next run says so by itself.
+Savings overlap a little (a cheaper head write also shrinks what a merged
+item would cost), so their sum is an upper bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bench.cost import WorkflowCost
+from bench.pricing import Line
+
+TARGET_ITEMS_PER_TASK = 1  # one NodeRun item, written once, when the task ends
+WORKER_BATCH = 10  # DeleteMessageBatch takes up to ten receipts
+
+
+@dataclass(frozen=True)
+class Fix:
+    change: str
+    saving_per_million: float
+    how: str
+
+
+def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
+    per = result.per_unit / 1e6
+    wru = prices["dynamodb"]["write_request_unit_per_million"]
+    sqs = prices["sqs"]["standard_request_per_million"]
+    lines = result.lines
+
+    def dollars(match: Callable[[Line], bool]) -> float:
+        return sum(line.dollars for line in lines if match(line)) / per
+
+    def count(match: Callable[[Line], bool], field: str = "requests") -> float:
+        return float(sum(getattr(line, field) for line in lines if match(line))) / result.per_unit
+
+    fixes = [
+        Fix(
+            "Workers append reports to the journal themselves (IAM-scoped PutItem) "
+            "instead of through API Gateway and the API Lambda",
+            dollars(lambda ln: ln.caller == "api ReportTask" and "DynamoDB" not in ln.item),
+            "removes the HTTP API request, the Lambda request and its duration per report",
+        ),
+        Fix(
+            "No timeout-timer traffic for a task that already reported (today every task's "
+            "timer is sent, received, handled and deleted when it falls due)",
+            dollars(
+                lambda ln: (
+                    ln.caller.startswith("timers")
+                    or (ln.caller == "scheduler" and "(timers queue)" in ln.item)
+                )
+            ),
+            "everything the timer path costs now: the send, the timers Lambda and its "
+            "event source's receives and deletes, what the Lambda reads and writes; the "
+            "scheduler work TimerFired records cause comes on top",
+        ),
+        Fix(
+            "Write each NodeRun once, when it ends, with its TaskRun merged into it "
+            "(and Variables only when they change)",
+            max(0.0, count(_side_items, "units") - TARGET_ITEMS_PER_TASK) * wru,
+            f"side-item writes now {count(_side_items, 'units'):.2f} WRU per unit; "
+            f"target {TARGET_ITEMS_PER_TASK} item under 1 KB per task node",
+        ),
+        Fix(
+            "Keep the WfRun head under 1 KB",
+            max(0.0, count(_head, "units") - count(_head)) * wru,
+            f"head writes now {count(_head, 'units'):.2f} WRU for {count(_head):.2f} "
+            "writes per unit",
+        ),
+        Fix(
+            "Worker deletes in DeleteMessageBatch (up to 10 receipts per request)",
+            count(_worker_deletes) * (1 - 1 / WORKER_BATCH) * sqs,
+            f"{count(_worker_deletes):.2f} DeleteMessage per unit now",
+        ),
+    ]
+    return sorted(
+        (f for f in fixes if f.saving_per_million > 0.005), key=lambda f: -f.saving_per_million
+    )
+
+
+def _side_items(line: Line) -> bool:
+    return line.caller == "scheduler" and line.item == "DynamoDB BatchWriteItem"
+
+
+def _head(line: Line) -> bool:
+    return line.caller == "scheduler" and line.item == "DynamoDB PutItem"
+
+
+def _worker_deletes(line: Line) -> bool:
+    return line.caller == "worker" and line.item.startswith("SQS DeleteMessage ")

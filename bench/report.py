@@ -1,0 +1,394 @@
+"""``bench/RESULTS.md`` and the console summary, from one run's measurements."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from typing import Any
+
+from canter_engine import resources
+
+from bench import growth as growth_module
+from bench.cost import ASSUMED_AWS_CALL_MS, WorkflowCost, per_node, requeues_for
+from bench.fixes import Fix
+from bench.growth import Growth
+from bench.profile import Profile
+from bench.throughput import Throughput
+from bench.workflows import TASK_TIMEOUT_SECONDS
+
+TARGET_PER_MILLION = 2.50
+TARGET_BELOW_SFN = 10.0
+GROWTH_LIMIT = 1.1
+ITEM_LIMIT = 400 * 1024
+
+
+@dataclass
+class CoreFigures:
+    """Microseconds per node transition in the pure core (bench/core.py's drivers)."""
+
+    rows: list[tuple[str, float]]
+
+
+@dataclass
+class Results:
+    started: datetime
+    seconds: float
+    core: CoreFigures
+    costs: list[WorkflowCost]
+    fixes: list[Fix]
+    growth: Growth
+    chart: str
+    throughput: list[Throughput]
+    profiled: Throughput
+    profile: Profile
+    sleep_seconds: int
+    prices: dict[str, Any]
+
+
+def summary(results: Results) -> str:
+    """The table ``make bench`` prints."""
+    lines = [
+        f"{'workflow':48} {'in flight':>9} {'$/M units':>10} {'SFN $/M':>8} {'ratio':>6}",
+    ]
+    for c in results.costs:
+        lines.append(
+            f"{c.reference.title[:48]:48} {c.runs:9d} {c.per_million:10.2f} "
+            f"{c.sfn_per_million:8.2f} {c.sfn_per_million / c.per_million:6.1f}"
+        )
+    lines.append(_target_line(results.costs[0]))
+    g = results.growth
+    lines.append(
+        f"growth over {g.iterations:,} iterations: bytes x{_bytes_ratio(g):.3f}, "
+        f"capacity x{_units_ratio(g):.3f}, largest item {g.largest_item:,} B"
+    )
+    lines.append(
+        "throughput (task nodes/s): "
+        + ", ".join(f"{t.in_flight} in flight {t.per_second:.1f}" for t in results.throughput)
+    )
+    return "\n".join(lines)
+
+
+def markdown(results: Results) -> str:
+    parts = [
+        _header(results),
+        _cost_section(results),
+        _fix_section(results),
+        _breakdown_section(results),
+        _cpu_section(results),
+        _growth_section(results),
+        _throughput_section(results),
+        _method_section(results),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+# --- sections ------------------------------------------------------------------
+
+
+def _header(results: Results) -> str:
+    return "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            f"- date: {results.started:%Y-%m-%d %H:%M} UTC",
+            f"- commit: {_commit()}",
+            f"- machine: {platform.machine()}, {_cores()} cores, Python "
+            f"{platform.python_version()}, moto {_version('moto')}, boto3 {_version('boto3')}",
+            f"- `make bench` run time: {results.seconds:.0f} s",
+            "",
+            "Every figure below is computed by `make bench` from runs of the local stack "
+            "(`bench/run.py`); nothing is typed in by hand. Prices: `bench/pricing.json` "
+            "(us-east-1 list prices, arm64 Lambda, HTTP API).",
+        ]
+    )
+
+
+def _cost_section(results: Results) -> str:
+    rows = [
+        "## Cost per million task nodes",
+        "",
+        "| workflow | WfRuns in flight | task nodes | Canter $ per M | Step Functions "
+        "Standard $ per M | SFN transitions per WfRun | SFN / Canter |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in results.costs:
+        unit = "" if c.task_nodes else " (per M WfRuns: no tasks)"
+        rows.append(
+            f"| {c.reference.title}{unit} | {c.runs} | {c.task_nodes:,} | "
+            f"{c.per_million:.2f} | {c.sfn_per_million:.2f} | {c.reference.sfn_transitions:,} | "
+            f"{c.sfn_per_million / c.per_million:.1f}x |"
+        )
+    rows += ["", _target_line(results.costs[0])]
+    return "\n".join(rows)
+
+
+def _target_line(chain: WorkflowCost) -> str:
+    ratio = chain.sfn_per_million / chain.per_million
+    met = chain.per_million <= TARGET_PER_MILLION and ratio >= TARGET_BELOW_SFN
+    return (
+        f"**Target** (10-task chain at most ${TARGET_PER_MILLION:.2f} per million task nodes and "
+        f"{TARGET_BELOW_SFN:.0f}x below Step Functions Standard): "
+        f"${chain.per_million:.2f}, {ratio:.1f}x below: **{'met' if met else 'MISSED'}**."
+    )
+
+
+def _fix_section(results: Results) -> str:
+    chain = results.costs[0]
+    rows = [
+        "## What dominates, and what would fix it (10-task chain)",
+        "",
+        "The costliest lines of the chain, per task node:",
+        "",
+        "| $ per M task nodes | caller | item | requests per task node |",
+        "|---:|---|---|---:|",
+    ]
+    for line, requests, dollars in per_node(chain.lines, chain.per_unit)[:8]:
+        rows.append(f"| {dollars:.3f} | {line.caller} | {line.item} | {requests:.2f} |")
+    rows += [
+        "",
+        "Items written per task node (kind = table and sort-key prefix):",
+        "",
+        "| writer: table kind | items per task node | mean bytes |",
+        "|---|---:|---:|",
+    ]
+    for kind, (count, size) in chain.written.items():
+        rows.append(f"| {kind} | {count / chain.per_unit:.2f} | {size / count:,.0f} |")
+    rows += [
+        "",
+        "Changes ranked by estimated saving, each computed from the measured lines above "
+        "(`bench/fixes.py`; they overlap a little, so the sum is an upper bound):",
+        "",
+        "| change | saves $ per M task nodes | basis |",
+        "|---|---:|---|",
+    ]
+    for fix in results.fixes:
+        rows.append(f"| {fix.change} | {fix.saving_per_million:.2f} | {fix.how} |")
+    after = chain.per_million - sum(f.saving_per_million for f in results.fixes)
+    rows += [
+        "",
+        f"With all of them: about ${after:.2f} per million task nodes "
+        f"({chain.sfn_per_million / max(after, 1e-9):.0f}x below Step Functions Standard). "
+        "What remains is the floor of this design: one journal write per report, one state "
+        "write, one SQS send, receive and delete per task.",
+    ]
+    return "\n".join(rows)
+
+
+def _breakdown_section(results: Results) -> str:
+    rows = ["## Request breakdown per unit, every workflow"]
+    for c in results.costs:
+        rows += [
+            "",
+            f"### {c.reference.title}: ${c.per_million:.2f} per million {c.unit_name}",
+            "",
+            f"{c.runs} WfRuns, {c.task_nodes:,} task nodes, {c.node_runs:,} NodeRuns in "
+            f"{c.seconds:.1f} s; {c.scheduler_invocations} scheduler invocations; largest item "
+            f"written {c.largest_item:,} B; {c.idle_receives} empty receives (idle polling, not "
+            "counted).",
+            "",
+            f"| caller | item | requests per {c.unit_name[:-1]} | billed units per "
+            f"{c.unit_name[:-1]} | $ per M {c.unit_name} |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for line, requests, dollars in per_node(c.lines, c.per_unit):
+            rows.append(
+                f"| {line.caller} | {line.item} | {requests:.2f} | "
+                f"{line.units / c.per_unit:.3g} {line.unit} | {dollars:.3f} |"
+            )
+    return "\n".join(rows)
+
+
+def _cpu_section(results: Results) -> str:
+    rows = [
+        "## CPU per transition",
+        "",
+        "A transition is one NodeRun moving from arrival to completion.",
+        "",
+        "| where | microseconds per transition |",
+        "|---|---:|",
+    ]
+    for name, us in results.core.rows:
+        rows.append(f"| pure core, {name} | {us:.1f} |")
+    for c in results.costs:
+        rows.append(
+            f"| scheduler handler, {c.reference.title} (thread CPU per NodeRun, everything: "
+            f"load, apply, (de)serialize, botocore, writes, sends) | "
+            f"{c.scheduler_cpu_us_per_node:,.0f} |"
+        )
+    total = sum(results.profile.scheduler_by_bucket.values()) or 1.0
+    rows += [
+        "",
+        "Where the scheduler's CPU goes (its thread in the profiled run below; the thread "
+        "also reads the stream for it, as Lambda's event source would):",
+        "",
+        "| bucket | share of the scheduler thread's CPU |",
+        "|---|---:|",
+    ]
+    for bucket, seconds in results.profile.scheduler_by_bucket.items():
+        if seconds / total >= 0.005:
+            rows.append(f"| {bucket} | {seconds / total:.1%} |")
+    return "\n".join(rows)
+
+
+def _growth_section(results: Results) -> str:
+    g = results.growth
+    early, late = g.early, g.late
+    n = len(g.steps)
+    rows = [
+        f"## Growth: a {g.iterations:,}-iteration loop",
+        "",
+        f"Driven synchronously on in-process moto ({g.seconds:.0f} s; see `bench/growth.py` for "
+        "why and what that changes: nothing that is written).",
+        "",
+        f"| per step | steps 1-{len(early)} | steps {n - len(late) + 1:,}-{n:,} | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, value in (
+        ("bytes written", lambda s: s.bytes_written),
+        ("write units", lambda s: s.write_units),
+        ("read units", lambda s: s.read_units),
+        ("cost (micro-dollars)", lambda s: s.dollars * 1e6),
+    ):
+        a, b = growth_module.mean(early, value), growth_module.mean(late, value)
+        rows.append(f"| {label} | {a:,.2f} | {b:,.2f} | {b / a:.3f} |")
+    ok = max(_bytes_ratio(g), _units_ratio(g)) <= GROWTH_LIMIT
+    rows += [
+        "",
+        f"Bytes and capacity ratios must stay at or under {GROWTH_LIMIT}: "
+        f"**{'met' if ok else 'MISSED'}**. Largest item written during the run: "
+        f"**{g.largest_item:,} bytes** ({g.largest_item / ITEM_LIMIT:.2%} of DynamoDB's "
+        "400 KB item limit).",
+        "",
+        f"![cost and bytes written per step]({results.chart})",
+    ]
+    return "\n".join(rows)
+
+
+def _throughput_section(results: Results) -> str:
+    rows = [
+        "## Local throughput",
+        "",
+        "The 10-task chain; N WfRuns started at once and timed from the first RunWf to the "
+        "last completion, all in one process on this machine (moto's server, pumps, HTTP "
+        "gateway, one worker with 10 slots).",
+        "",
+        "| WfRuns in flight | task nodes | seconds | task nodes per second |",
+        "|---:|---:|---:|---:|",
+    ]
+    for t in results.throughput:
+        rows.append(f"| {t.in_flight} | {t.tasks:,} | {t.seconds:.1f} | {t.per_second:.1f} |")
+    p = results.profiled
+    total = sum(results.profile.seconds_by_bucket.values()) or 1.0
+    rows += [
+        "",
+        f"Where the CPU goes: cProfile on every thread, timed by each thread's CPU clock, "
+        f"during a separate run of {p.in_flight} WfRuns in flight ({p.tasks} task nodes, "
+        f"{p.seconds:.1f} s under the profiler). Self time by bucket:",
+        "",
+        "| bucket | CPU seconds | share |",
+        "|---|---:|---:|",
+    ]
+    for bucket, seconds in results.profile.seconds_by_bucket.items():
+        if seconds / total >= 0.002:
+            rows.append(f"| {bucket} | {seconds:.2f} | {seconds / total:.1%} |")
+    rows += [
+        "",
+        "Top functions by cumulative CPU:",
+        "",
+        "| function | CPU seconds |",
+        "|---|---:|",
+    ]
+    for name, seconds in results.profile.top_cumulative[:12]:
+        rows.append(f"| `{name}` | {seconds:.2f} |")
+    return "\n".join(rows)
+
+
+def _method_section(results: Results) -> str:
+    lam = results.prices["lambda_arm64"]
+    chain = results.costs[0]
+    return "\n".join(
+        [
+            "## How it is measured",
+            "",
+            "- **Requests**: `bench/meter.py` wraps botocore's `BaseClient._make_api_call` in "
+            "the bench process, where the handlers, pumps, gateway and workers all run, so it "
+            "sees every AWS request the system makes. Requests are attributed to the Lambda "
+            "invocation they ran in (the bench wraps the three handler functions the local "
+            "stack calls) or else to their thread (worker, event sources).",
+            "- **DynamoDB capacity** is computed from the items on the wire with DynamoDB's "
+            "rules (`bench/sizes.py`): 1 WRU per started KB per item, on the larger of the "
+            "old and new item; transactions double; index entries written when they appear "
+            "or move; reads 1 RRU per started 4 KB (a Query's items summed), halved when "
+            "eventually consistent. SQS: one request per started 64 KB of payload.",
+            "- **Lambda**: one request per invocation; duration is the invocation's thread CPU "
+            "time (moto serves requests on its own threads, so its CPU is not included; "
+            "botocore's is), rounded up to 1 ms, at the memory in `canter_engine.resources` "
+            f"(scheduler {resources.SCHEDULER_FUNCTION.memory_mb} MB, timers "
+            f"{resources.TIMERS_FUNCTION.memory_mb} MB, API {resources.API_FUNCTION.memory_mb} "
+            f"MB), ${lam['gb_second']} per GB-s. On AWS a Lambda also bills the time it waits "
+            f"for DynamoDB and SQS: at {ASSUMED_AWS_CALL_MS:.0f} ms per call that would add "
+            f"${chain.wall_duration_per_million:.2f} per million task nodes to the chain "
+            "(an estimate, not in the totals).",
+            "- **API Gateway**: one HTTP API request per API invocation. Only the rpcs through "
+            "which a WfRun's inputs arrive are counted (RunWf, ReportTask, PutExternalEvent, "
+            "Stop, Resume, Delete); the bench's own reads (waiting for completion, listing "
+            "NodeRuns) and registrations are not. Stream reads by the scheduler's event "
+            "source are free on AWS; receives that returned nothing (idle polling, a cost "
+            "per hour of uptime rather than per node) are counted apart.",
+            f"- **Timers**: every task schedules a timeout timer that fires even after the "
+            f"task is done. The cost run gives tasks a {TASK_TIMEOUT_SECONDS} s timeout "
+            "instead of the default 60 s and waits for every timer to fire and be applied; "
+            "the requests are the same for any timeout under SQS's 15-minute delay. The "
+            f"sleep runs {results.sleep_seconds} s instead of 60 s for the same reason; a "
+            f"60 s sleep is re-queued {requeues_for(60)} times (one more SQS send, receive "
+            "and timers invocation for every further 15 minutes).",
+            "- **Concurrency**: the chain and the event/sleep workflow run "
+            f"{results.costs[0].runs} WfRuns at once, the fan-out "
+            f"{results.costs[1].runs} (that is {results.costs[1].runs * 20} tasks at once), "
+            f"the loop {results.costs[2].runs} (its tasks are sequential anyway), so SQS "
+            "receives and stream batches are shared the way load shares them.",
+            "- **Step Functions Standard**: transitions of the smallest equivalent state "
+            "machine (`bench/stepfunctions.py`): a Task state per task, an inline Map for "
+            "the fan-out, a Choice per loop test, a callback Task for the event, a Wait for "
+            "the sleep, plus the execution's Start and End, at "
+            f"${chain.sfn_per_million_transitions:.2f} per million transitions.",
+        ]
+    )
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def _bytes_ratio(g: Growth) -> float:
+    return growth_module.ratio(g, lambda s: s.bytes_written)
+
+
+def _units_ratio(g: Growth) -> float:
+    return growth_module.ratio(g, lambda s: s.write_units + s.read_units)
+
+
+def _commit() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "functions", "sdk", "bench")
+    return f"{commit}{' (with uncommitted changes)' if dirty else ''}"
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
+def _version(package: str) -> str:
+    return version(package)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
