@@ -305,6 +305,15 @@ class Client:
     def report_task(self, report: Mapping[str, Any]) -> None:
         self.call("ReportTask", report)
 
+    def report_tasks(self, reports: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Up to 10 reports in one request (Canter's ``ReportTasks``).
+
+        Each report is accepted or refused on its own: the result at each
+        position is ``{}`` or ``{"code", "message"}`` for that report.
+        """
+        results = self.call("ReportTasks", {"reports": reports}).get("results", [])
+        return [dict(r) for r in results]
+
     def _all_pages(self, rpc: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
         while True:

@@ -45,6 +45,7 @@ RPCS: dict[str, Rpc] = {
     "DeleteWfRun": api_runs.delete_wf_run,
     "SearchWfRun": api_runs.search_wf_run,
     "ReportTask": api_runs.report_task,
+    "ReportTasks": api_runs.report_tasks,
 }
 
 app = APIGatewayHttpResolver()

@@ -290,6 +290,29 @@ def report_task(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+MAX_REPORTS_PER_CALL = 10
+
+
+def report_tasks(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """Canter's batch of ``ReportTask``: a busy worker's reports in one request.
+
+    A tenth of the API Gateway requests and Lambda invocations per task. Each
+    report is journalled, or refused, on its own; ``results`` says which.
+    """
+    reports = body.get("reports")
+    if not isinstance(reports, list) or not 0 < len(reports) <= MAX_REPORTS_PER_CALL:
+        raise invalid(f"ReportTasks: reports must be a list of 1-{MAX_REPORTS_PER_CALL} reports")
+    results: list[dict[str, Any]] = []
+    for index, one in enumerate(reports):
+        try:
+            if not isinstance(one, dict):
+                raise invalid(f"ReportTasks: reports[{index}] must be a ReportTaskRun object")
+            results.append(report_task(rt, one))
+        except ApiError as exc:
+            results.append(exc.body())
+    return {"results": results}
+
+
 def _wf_run_view(rt: Runtime, wf_run_id: str, entry: JournalEntry | None) -> dict[str, Any]:
     head = rt.state.get(wf_run_id, HEAD_SK)
     if head is not None:

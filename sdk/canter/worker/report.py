@@ -56,3 +56,15 @@ def serde_error(
     report = base(scheduled_task, context, "TASK_OUTPUT_SERDE_ERROR")
     report["error"] = {"type": "TASK_FAILURE", "message": message}
     return report
+
+
+def refused_as_too_large(outcome: dict[str, Any], reason: str) -> dict[str, Any]:
+    """The report to send instead of one the API refused as too large.
+
+    The attempt still ends, visibly, as TASK_OUTPUT_SERDE_ERROR with the
+    API's reason, instead of its message coming back forever.
+    """
+    fallback = {k: v for k, v in outcome.items() if k not in ("output", "exception")}
+    fallback["status"] = "TASK_OUTPUT_SERDE_ERROR"
+    fallback["error"] = {"type": "TASK_FAILURE", "message": reason}
+    return fallback

@@ -27,11 +27,12 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.config import Config
 
-from canter.client import Client, ResourceExhausted, from_value, is_local
+from canter.client import Client, from_value, is_local
 from canter.task_def import task_def_of
 from canter.worker import report
 from canter.worker.binding import Binding
 from canter.worker.context import WorkerContext
+from canter.worker.reporter import Finished, Reporter
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -95,6 +96,7 @@ class Worker:
         self._threads: list[threading.Thread] = []
         self._pool: ThreadPoolExecutor | None = None
         self._sqs: SQSClient | None = None
+        self._reporter: Reporter | None = None
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -120,6 +122,16 @@ class Worker:
             self._threads.append(thread)
         heartbeat = threading.Thread(target=self._heartbeat, name="canter-heartbeat", daemon=True)
         heartbeat.start()
+        assert self._sqs is not None
+        self._reporter = Reporter(
+            self._client,
+            self._sqs,
+            self._settled,
+            keep_running=lambda: not (self._stopping.is_set() and not self._in_flight),
+        )
+        reporting = threading.Thread(target=self._reporter.run, name="canter-reporter", daemon=True)
+        reporting.start()
+        self._threads.append(reporting)
         return self
 
     def stop(self) -> None:
@@ -234,18 +246,27 @@ class Worker:
     # --- one message ---------------------------------------------------------
 
     def _handle(self, queue: _Queue, message: dict[str, Any]) -> None:
-        assert self._sqs is not None
+        """Run one task; its report and delete go to the reporter, which settles it."""
+        assert self._reporter is not None
+        handed_over = False
         try:
             outcome = self._run_task(json.loads(message["Body"]))
-            if outcome is None:
-                return
-            self._report(outcome)
-            self._sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
+            if outcome is not None:
+                finished = Finished(
+                    queue.url, message["MessageId"], message["ReceiptHandle"], outcome
+                )
+                self._reporter.put(finished)
+                handed_over = True
         except Exception:
             log.exception("task message not completed; it will be delivered again")
         finally:
-            with self._lock:
-                self._in_flight.pop(message["MessageId"], None)
+            if not handed_over:
+                self._settled(message["MessageId"])
+
+    def _settled(self, message_id: str) -> None:
+        """The message is reported and deleted, or left to come back: stop its heartbeat."""
+        with self._lock:
+            self._in_flight.pop(message_id, None)
 
     def _run_task(self, scheduled_task: dict[str, Any]) -> dict[str, Any] | None:
         name = str(scheduled_task["taskDefId"]["name"])
@@ -269,17 +290,6 @@ class Worker:
         except Exception as exc:
             return report.failure(scheduled_task, context, exc)
         return report.success(scheduled_task, context, result)
-
-    def _report(self, outcome: dict[str, Any]) -> None:
-        try:
-            self._client.report_task(outcome)
-        except ResourceExhausted as exc:
-            status = outcome["status"]
-            fallback = {k: v for k, v in outcome.items() if k not in ("output", "exception")}
-            fallback["status"] = "TASK_OUTPUT_SERDE_ERROR"
-            fallback["error"] = {"type": "TASK_FAILURE", "message": exc.message}
-            log.error("report of a %s refused as too large: %s", status, exc.message)
-            self._client.report_task(fallback)
 
 
 def _named(

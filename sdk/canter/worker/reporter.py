@@ -1,0 +1,120 @@
+"""Reports finished attempts and deletes their messages, in batches when busy.
+
+Every report through API Gateway costs a request and a Lambda invocation,
+and every delete an SQS request. The reporter sends whatever has queued up
+(up to 10) in one ``ReportTasks`` call and deletes those messages with one
+``DeleteMessageBatch``. Nothing waits for a batch to fill: an idle worker
+reports each task the moment it ends; only a busy one batches.
+
+A message is deleted only after its report was accepted; otherwise it comes
+back after its visibility timeout and the attempt runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from canter.client import CanterError, Client
+from canter.worker import report
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+log = logging.getLogger("canter.worker")
+
+MAX_BATCH = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    queue_url: str
+    message_id: str
+    receipt: str
+    outcome: dict[str, Any]
+
+
+class Reporter:
+    def __init__(
+        self,
+        client: Client,
+        sqs: SQSClient,
+        settled: Callable[[str], None],
+        keep_running: Callable[[], bool],
+    ) -> None:
+        self._client = client
+        self._sqs = sqs
+        self._settled = settled
+        self._keep_running = keep_running
+        self._queue: queue.Queue[Finished] = queue.Queue()
+
+    def put(self, finished: Finished) -> None:
+        self._queue.put(finished)
+
+    def run(self) -> None:
+        while self._keep_running() or not self._queue.empty():
+            try:
+                batch = [self._queue.get(timeout=0.05)]
+            except queue.Empty:
+                continue
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._delete(self._report(batch))
+            except Exception:
+                log.exception(
+                    "reporting %d task(s) failed; they will be delivered again", len(batch)
+                )
+            finally:
+                for finished in batch:
+                    self._settled(finished.message_id)
+
+    def _report(self, batch: list[Finished]) -> list[Finished]:
+        """Report the batch; the ones whose report was accepted."""
+        if len(batch) == 1:
+            results = [self._report_one(batch[0].outcome)]
+        else:
+            results = self._client.report_tasks([f.outcome for f in batch])
+        accepted = []
+        for finished, result in zip(batch, results, strict=True):
+            if result.get("code") == "RESOURCE_EXHAUSTED":
+                log.error("report refused as too large: %s", result.get("message"))
+                result = self._report_one(
+                    report.refused_as_too_large(finished.outcome, str(result.get("message")))
+                )
+            if result:
+                log.error("report refused (%s): %s", result.get("code"), result.get("message"))
+            else:
+                accepted.append(finished)
+        return accepted
+
+    def _report_one(self, outcome: dict[str, Any]) -> dict[str, Any]:
+        """One report as LittleHorse's ``ReportTask``; a refusal as a result like a batch's."""
+        try:
+            self._client.report_task(outcome)
+        except CanterError as exc:
+            if exc.code in ("UNAVAILABLE", "INTERNAL", "UNKNOWN"):
+                raise
+            return {"code": exc.code, "message": exc.message}
+        return {}
+
+    def _delete(self, accepted: list[Finished]) -> None:
+        by_queue: dict[str, list[Finished]] = {}
+        for finished in accepted:
+            by_queue.setdefault(finished.queue_url, []).append(finished)
+        for url, items in by_queue.items():
+            if len(items) == 1:
+                self._sqs.delete_message(QueueUrl=url, ReceiptHandle=items[0].receipt)
+                continue
+            result = self._sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": f.receipt} for i, f in enumerate(items)],
+            )
+            for failed in result.get("Failed", []):
+                log.warning("could not delete a reported message: %s", failed.get("Message"))
