@@ -81,7 +81,11 @@ class Harness:
         self.last = transition
         self.state = transition.state
         for record in transition.records:
-            self.records[record.sk] = record.to_json()
+            attributes = record.attributes()
+            self.records[record.sk] = attributes["json"]
+            if "taskRun" in attributes:
+                task_run = attributes["taskRun"]
+                self.records[f"task#{task_run['id']['taskGuid']}"] = task_run
         if transition.state is not None:
             for record in live_records(transition.state):
                 self.records[record.sk] = record.to_json()

@@ -63,3 +63,13 @@ def test_an_event_def_cannot_be_both_an_interrupt_and_waited_on() -> None:
     request = parse_request(PutWfSpecRequest, compile_lh("both", wf_fn))
     with pytest.raises(SpecError, match="registers as an interrupt; one ExternalEventDef cannot"):
         validate_wf_spec(request, {}, {"cancel"})
+
+
+def test_the_same_interrupt_event_twice_runs_its_handler_once() -> None:
+    h = Harness(interruptible(), tasks={"pack": (), "ship": ("STR",)}, events={"cancel"})
+    h.run()
+    h.post("cancel", "first", guid="dup")
+    h.post("cancel", "first", guid="dup")
+    h.succeed()
+    assert h.state is not None and h.state.greatest_thread == 1
+    assert h.thread(0).status == "RUNNING" and h.thread(0).halts == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -50,15 +49,17 @@ def test_a_busy_worker_sends_fewer_report_requests_than_tasks(
     task = names("slowish")
     register(client, names("wf"), lambda t: t.execute(task, 1) and None, {task: int_input()})
     gate = threading.Event()
+    running = threading.Semaphore(0)
 
     def slowish(n: int) -> int:
-        gate.wait(5)
+        running.release()
+        gate.wait(20)
         return n
 
     counting = CountingClient(stack.api_url)
     runs = [client.run_wf(names("wf"))["id"]["id"] for _ in range(20)]
     with worker(counting, {task: slowish}, concurrency=20):
-        time.sleep(1.0)
+        assert all(running.acquire(timeout=20) for _ in runs), "all 20 tasks run at once"
         gate.set()
         statuses = [client.wait_for_wf_run(r, timeout=20)["status"] for r in runs]
     assert statuses == ["COMPLETED"] * 20

@@ -68,8 +68,7 @@ def test_external_event_posted_before_the_node_is_reached(client: Client, names:
     register(client, names("wf"), gate_then_event(task, event), {task: int_input()}, (event,))
     wf_run_id = client.run_wf(names("wf"))["id"]["id"]
     client.put_external_event(wf_run_id, event, "early")
-    time.sleep(0.3)
-    assert client.get_wf_run(wf_run_id)["status"] == "RUNNING"
+    assert client.wait_for_wf_run(wf_run_id, ["RUNNING"], timeout=10)["status"] == "RUNNING"
     with worker(client, {task: lambda n: n}):
         assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
     assert client.variables(wf_run_id)["got"] == "early"

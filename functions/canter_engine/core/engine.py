@@ -425,7 +425,7 @@ class Run:
     def _drop_task_runs(self, thread: ThreadRun) -> None:
         """A thread that ended forgets its task runs; late reports become stale."""
         for guid in [g for g, tr in self.state.task_runs.items() if tr.thread == thread.number]:
-            self.touch(self.state.task_runs.pop(guid))
+            tasks.attach(self, self.state.task_runs.pop(guid))
 
     # --- nodes ---------------------------------------------------------------
 
@@ -590,10 +590,8 @@ class Run:
         records = [
             Record.of(state, obj)
             for obj in self.records.values()
-            if not (
-                (isinstance(obj, NodeRun) and obj.status == "RUNNING")
-                or (isinstance(obj, TaskRun) and obj.guid in state.task_runs)
-            )
+            if not isinstance(obj, TaskRun)
+            and not (isinstance(obj, NodeRun) and obj.status == "RUNNING")
         ]
         return Transition(state, self.effects, records, True)
 

@@ -64,6 +64,15 @@ class Record:
     def kind(self) -> str:
         return type(self.obj).__name__
 
+    def attributes(self) -> dict[str, dict[str, Any]]:
+        """The item's JSON attributes: a TASK NodeRun carries its ended TaskRun."""
+        attributes = {"json": self.to_json()}
+        if isinstance(self.obj, NodeRun) and self.obj.task is not None:
+            attributes["taskRun"] = task_run_json(
+                self.wf_run_id, _spec_id(self.spec_id), self.obj.task
+            )
+        return attributes
+
     def to_json(self) -> dict[str, Any]:
         obj = self.obj
         spec = _spec_id(self.spec_id)

@@ -90,6 +90,8 @@ class NodeRun:
     # WAIT_FOR_THREADS: failed child -> the thread handling its failure.
     handlers: dict[int, int] = field(default_factory=dict)
     child_wf_run_id: str | None = None
+    # A TASK node's TaskRun once it has ended: stored in the NodeRun's item.
+    task: TaskRun | None = None
 
     @property
     def sk(self) -> str:
@@ -116,6 +118,7 @@ class NodeRun:
             list(self.threads),
             dict(self.handlers),
             self.child_wf_run_id,
+            self.task,
         )
         return copy
 
@@ -140,6 +143,7 @@ class NodeRun:
             "th": self.threads,
             "hd": {str(k): v for k, v in self.handlers.items()},
             "cw": self.child_wf_run_id,
+            "tk": self.task.to_item() if self.task else None,
         }
 
     @staticmethod
@@ -164,6 +168,7 @@ class NodeRun:
             list(item["th"]),
             {int(k): v for k, v in item["hd"].items()},
             item["cw"],
+            TaskRun.from_item(item["tk"]) if item.get("tk") else None,
         )
 
 

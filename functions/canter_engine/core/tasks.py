@@ -286,4 +286,12 @@ def backoff_delay(task_run: TaskRun) -> int:
 def _finish(run: Run, task_run: TaskRun, status: str) -> None:
     task_run.status = status
     run.state.task_runs.pop(task_run.guid, None)
-    run.touch(task_run)
+    attach(run, task_run)
+
+
+def attach(run: Run, task_run: TaskRun) -> None:
+    """An ended TaskRun is stored with its NodeRun, in one item."""
+    node_run = run.thread(task_run.thread).current
+    assert node_run is not None and node_run.position == task_run.position
+    node_run.task = task_run
+    run.touch(node_run)

@@ -257,9 +257,9 @@ def settle(run: Run, thread: ThreadRun) -> bool:
         changed = True
         handler = threads[thread.interrupt_thread]
         thread.interrupt_thread = None
-        reason = next(r for r in thread.halts if r.startswith("interrupt:"))
+        done = thread.interrupts.pop(0)
         if handler.status == "COMPLETED":
-            unhalt(run, thread, reason)
+            unhalt(run, thread, f"interrupt:{done.guid}")
         else:
             run.fail_thread(thread, handler.failure or Failure("CHILD_FAILED", ""))
             return True
@@ -274,7 +274,8 @@ def settle(run: Run, thread: ThreadRun) -> bool:
         thread.status = "HALTED"
         changed = True
     if thread.status == "HALTED" and thread.interrupts and thread.interrupt_thread is None:
-        pending = thread.interrupts.pop(0)
+        # The interrupt stays first in the queue until its handler ends.
+        pending = thread.interrupts[0]
         takes_input = INPUT in run.bp.threads[pending.handler_spec].var_defs
         inputs = {INPUT: pending.content} if takes_input else {}
         handler = run.start_thread(pending.handler_spec, "INTERRUPT", thread, inputs)
@@ -292,10 +293,12 @@ def interrupt(run: Run, guid: str, def_name: str, content: Any, number: int | No
         spec = run.bp.threads[seen.spec_name].spec
         for interrupt_def in spec.interrupt_defs:
             if interrupt_def.external_event_def_id.name == def_name:
+                hit = True
+                if any(p.guid == guid for p in seen.interrupts):
+                    continue
                 thread = run.thread(seen.number)
                 thread.interrupts.append(
                     PendingInterrupt(guid, interrupt_def.handler_spec_name, content)
                 )
                 halt(run, thread, f"interrupt:{guid}")
-                hit = True
     return hit

@@ -141,6 +141,11 @@ def get_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = require_str(body, "wfRunId", "id")
     guid = require_str(body, "taskGuid")
+    thread, _, position = guid.partition("-")
+    if thread.isdigit() and position.isdigit():
+        ended = rt.state.get(wf_run_id, node_sk(int(thread), int(position)), "taskRun")
+        if ended is not None:
+            return ended
     return _item(rt, wf_run_id, f"task#{guid}", f"TaskRun {guid!r}")
 
 

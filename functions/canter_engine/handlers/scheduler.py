@@ -124,7 +124,7 @@ def _process_wf_run(
     applied_seq = head.applied_seq if head else -1
     redelivered = False
     applied = False
-    changed: dict[str, dict[str, Any]] = {}
+    changed: dict[str, dict[str, dict[str, Any]]] = {}
     effects: list[Effect] = []
     new_seq = applied_seq
     for record in records:
@@ -155,7 +155,7 @@ def _process_wf_run(
         if not transition.applied:
             logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
             continue
-        records_json = {r.sk: r.to_json() for r in transition.records}
+        records_json = {r.sk: r.attributes() for r in transition.records}
         unstorable = _unstorable(records_json, transition.state)
         if unstorable:
             _dead_letter(runtime, record, unstorable)
@@ -215,14 +215,16 @@ def _blueprint_for(state: WfRunState | None, event: Event) -> Blueprint:
     return _blueprint(event.wf_spec_name, event.major_version, event.revision)
 
 
-def _unstorable(records: dict[str, dict[str, Any]], state: WfRunState | None) -> str | None:
+def _unstorable(
+    records: dict[str, dict[str, dict[str, Any]]], state: WfRunState | None
+) -> str | None:
     """Why a transition can never be committed (an item over DynamoDB's limit), if it can't.
 
     Such a transition would fail on every retry; refusing it at once sends
     the record to the failure queue with the reason instead of stalling the
     shard through every retry.
     """
-    items = list(records.items())
+    items: list[tuple[str, Any]] = list(records.items())
     if state is not None:
         items.append((HEAD_SK, state.to_item()))
     for sk, body in items:

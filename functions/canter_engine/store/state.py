@@ -69,11 +69,21 @@ class StateStore:
             applied_seq=int(item["appliedSeq"]["S"]),
         )
 
-    def write_records(self, wf_run_id: str, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
-        """Put side items; idempotent, so a replay after a crash rewrites the same bytes."""
+    def write_records(
+        self, wf_run_id: str, records: Iterable[tuple[str, dict[str, dict[str, Any]]]]
+    ) -> None:
+        """Put side items, each a set of JSON attributes (``json``, and ``taskRun``
+        on a TASK NodeRun); idempotent, so a replay rewrites the same bytes."""
         requests = [
-            {"PutRequest": {"Item": {**_key(wf_run_id, sk), "json": {"S": _dumps(body)}}}}
-            for sk, body in records
+            {
+                "PutRequest": {
+                    "Item": {
+                        **_key(wf_run_id, sk),
+                        **{name: {"S": _dumps(body)} for name, body in attributes.items()},
+                    }
+                }
+            }
+            for sk, attributes in records
         ]
         batch_write(self._client, self._table, requests)
 
@@ -104,11 +114,13 @@ class StateStore:
             raise
         return version
 
-    def get(self, wf_run_id: str, sk: str) -> dict[str, Any] | None:
+    def get(self, wf_run_id: str, sk: str, attribute: str = "json") -> dict[str, Any] | None:
         item = self._client.get_item(
             TableName=self._table, Key=_key(wf_run_id, sk), ConsistentRead=True
         ).get("Item")
-        return None if item is None else _loads_item(item)
+        if item is None or (attribute not in item and "state" not in item):
+            return None
+        return _loads_item(item, attribute)
 
     def page_prefix(
         self, wf_run_id: str, prefix: str, limit: int, bookmark: str | None
@@ -192,8 +204,8 @@ def _key(wf_run_id: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": wf_run_id}, "sk": {"S": sk}}
 
 
-def _loads_item(item: dict[str, Any]) -> dict[str, Any]:
-    value = json.loads(item["json"]["S"] if "json" in item else item["state"]["S"])
+def _loads_item(item: dict[str, Any], attribute: str = "json") -> dict[str, Any]:
+    value = json.loads(item[attribute]["S"] if attribute in item else item["state"]["S"])
     return value if isinstance(value, dict) else {}
 
 
