@@ -72,6 +72,12 @@ def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
             "writes per unit",
         ),
         Fix(
+            "Write a WfRun's search-index entry once (not when it starts and again, as a "
+            "delete and a put, when its status changes)",
+            max(0.0, count(_index, "units") - result.runs / result.per_unit) * wru,
+            f"index entry writes now {count(_index, 'units'):.2f} WRU per unit",
+        ),
+        Fix(
             "Worker deletes in DeleteMessageBatch (up to 10 receipts per request)",
             count(_worker_deletes) * (1 - 1 / WORKER_BATCH) * sqs,
             f"{count(_worker_deletes):.2f} DeleteMessage per unit now",
@@ -88,6 +94,10 @@ def _side_items(line: Line) -> bool:
 
 def _head(line: Line) -> bool:
     return line.caller == "scheduler" and line.item == "DynamoDB PutItem"
+
+
+def _index(line: Line) -> bool:
+    return line.item.endswith(": index entries")
 
 
 def _worker_deletes(line: Line) -> bool:

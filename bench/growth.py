@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -262,9 +264,10 @@ def _step(tally: Tally, prices: dict[str, Any]) -> Step:
     counted = [r for r in tally.requests if counted_request(r)]
     return Step(
         bytes_written=sum(r.bytes_written for r in counted),
-        write_units=sum(r.write_units for r in counted),
+        write_units=sum(r.write_units + r.index_write_units for r in counted),
         read_units=sum(r.read_units for r in counted),
-        dollars=total(price(tally, prices)),
+        # Lambda duration is left out: here moto runs on the handler's own thread.
+        dollars=total(line for line in price(tally, prices) if line.unit != "GB-s"),
         largest_item=max((r.largest_item for r in counted), default=0),
     )
 
@@ -279,7 +282,7 @@ def chart(growth: Growth, path: str) -> None:
     x = range(1, len(growth.steps) + 1)
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
     top.plot(x, [s.dollars * 1e6 for s in growth.steps], linewidth=0.6)
-    top.set_ylabel("cost per step (µ$)")
+    top.set_ylabel("µ$ per step\n(requests and capacity)")
     top.set_ylim(bottom=0)
     top.set_title(f"{growth.iterations:,}-iteration loop: cost per step does not grow")
     bottom.plot(x, [s.bytes_written for s in growth.steps], linewidth=0.6, color="tab:orange")
@@ -289,3 +292,19 @@ def chart(growth: Growth, path: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def save(growth: Growth, path: Path) -> None:
+    path.write_text(json.dumps(asdict(growth)))
+
+
+def load(path: Path) -> Growth:
+    data = json.loads(path.read_text())
+    steps = [Step(**step) for step in data.pop("steps")]
+    return Growth(steps=steps, **data)
+
+
+if __name__ == "__main__":
+    # ``python -m bench.growth ITERATIONS OUT.json``: bench/run.py runs this in a process of
+    # its own, on the second core, while the local stack measures cost on the first.
+    save(run(int(sys.argv[1])), Path(sys.argv[2]))

@@ -54,6 +54,7 @@ class Request:
     service: str
     operation: str
     write_units: float = 0.0
+    index_write_units: float = 0.0  # global secondary index entries the write changed
     read_units: float = 0.0
     sqs_requests: int = 0
     bytes_written: int = 0
@@ -315,7 +316,7 @@ class Meter:
                 continue
             for entry in (before, after):
                 if entry is not None:
-                    request.write_units += sizes.write_units(entry[1], transactional=tx)
+                    request.index_write_units += sizes.write_units(entry[1], transactional=tx)
 
     def _index_entries(self, table: str, item: Mapping[str, Any]) -> tuple[_IndexEntry | None, ...]:
         """Per index: the projected keys (to tell a move) and the entry's billed size."""

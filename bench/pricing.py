@@ -86,6 +86,9 @@ def price(tally: Tally, prices: dict[str, Any]) -> list[Line]:
             reads = r.read_units * ddb["read_request_unit_per_million"] / 1e6
             unit = "WRU" if r.write_units else "RRU"
             add(r.caller, item, unit, 1, r.write_units or r.read_units, writes + reads)
+            if r.index_write_units:
+                dollars = r.index_write_units * ddb["write_request_unit_per_million"] / 1e6
+                add(r.caller, f"{item}: index entries", "WRU", 0, r.index_write_units, dollars)
         elif r.service == "sqs":
             dollars = r.sqs_requests * sqs["standard_request_per_million"] / 1e6
             item += f" ({_queue_kind(r.resource)})" if r.resource else ""

@@ -29,6 +29,7 @@ from typing import Any
 
 WAITING = "waiting (sockets, locks, sleep)"
 OTHER = "other (stdlib, threads)"
+OWN_CODE = ("/canter_engine/", "/sdk/canter/")  # what "top functions" lists
 
 # (substring of the file or builtin's name, bucket), first match wins.
 _BUCKETS = (
@@ -143,7 +144,7 @@ def _summarise(stats: pstats.Stats) -> tuple[dict[str, float], list[tuple[str, f
                 by_bucket[bucket_of(caller_file, caller_name)] += from_caller
         else:
             by_bucket[bucket] += self_time
-        if file != "~" and bucket != WAITING:
+        if any(part in file for part in OWN_CODE):
             cumulative.append((f"{_short(file)}:{line} {name}", cum_time))
     buckets = dict(sorted(by_bucket.items(), key=lambda kv: -kv[1]))
     return buckets, sorted(cumulative, key=lambda kv: -kv[1])[:15]

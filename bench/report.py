@@ -206,7 +206,11 @@ def _cpu_section(results: Results) -> str:
     rows = [
         "## CPU per transition",
         "",
-        "A transition is one NodeRun moving from arrival to completion.",
+        "A transition is one NodeRun moving from arrival to completion. The pure core's "
+        "figure is bench/core.py's driver (only `apply`, and `apply` plus rendering the "
+        "records as JSON); the scheduler's is the thread CPU time of every scheduler "
+        "invocation of a cost run divided by the NodeRuns that run created: loading the "
+        "head, parsing records, applying, serializing, botocore and the writes and sends.",
         "",
         "| where | microseconds per transition |",
         "|---|---:|",
@@ -215,9 +219,7 @@ def _cpu_section(results: Results) -> str:
         rows.append(f"| pure core, {name} | {us:.1f} |")
     for c in results.costs:
         rows.append(
-            f"| scheduler handler, {c.reference.title} (thread CPU per NodeRun, everything: "
-            f"load, apply, (de)serialize, botocore, writes, sends) | "
-            f"{c.scheduler_cpu_us_per_node:,.0f} |"
+            f"| scheduler handler, {c.reference.title} | {c.scheduler_cpu_us_per_node:,.0f} |"
         )
     total = sum(results.profile.scheduler_by_bucket.values()) or 1.0
     rows += [
@@ -251,7 +253,7 @@ def _growth_section(results: Results) -> str:
         ("bytes written", lambda s: s.bytes_written),
         ("write units", lambda s: s.write_units),
         ("read units", lambda s: s.read_units),
-        ("cost (micro-dollars)", lambda s: s.dollars * 1e6),
+        ("cost, requests and capacity (micro-dollars)", lambda s: s.dollars * 1e6),
     ):
         a, b = growth_module.mean(early, value), growth_module.mean(late, value)
         rows.append(f"| {label} | {a:,.2f} | {b:,.2f} | {b / a:.3f} |")
@@ -297,7 +299,8 @@ def _throughput_section(results: Results) -> str:
             rows.append(f"| {bucket} | {seconds:.2f} | {seconds / total:.1%} |")
     rows += [
         "",
-        "Top functions by cumulative CPU:",
+        "Canter's own functions by cumulative CPU (including what they call: botocore, "
+        "the HTTP client, JSON):",
         "",
         "| function | CPU seconds |",
         "|---|---:|",

@@ -1,11 +1,17 @@
 """``make bench`` after bench/core.py: cost, CPU, growth and throughput; writes RESULTS.md.
 
-Run from the repository root: ``python -m bench.run``. The stacks run one
-after another, so no measurement competes with another for the CPU.
+Run from the repository root: ``python -m bench.run``. The growth run (on
+in-process moto) has a process of its own and runs alongside the cost
+phase, whose figures are request counts and per-thread CPU time, which
+sharing the machine does not change. Throughput and the profile, which
+are about time, run alone afterwards, one stack after another.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +40,11 @@ CORE_CHAIN_RUNS = 1000
 def main() -> None:
     started, clock = report.now(), time.perf_counter()
     prices = load_prices()
+    growth_file = Path(tempfile.mkdtemp()) / "growth.json"
+    print(f"growth: {GROWTH_ITERATIONS:,} iterations, in a process of its own ...", flush=True)
+    grower = subprocess.Popen(
+        [sys.executable, "-m", "bench.growth", str(GROWTH_ITERATIONS), str(growth_file)]
+    )
     print("core: microseconds per transition ...", flush=True)
     core_figures = core_transitions()
     print("cost: the reference workflows through the local stack ...", flush=True)
@@ -42,13 +53,14 @@ def main() -> None:
             _announce(cost.measure(stack, ref))
             for ref in references(LOOP_ITERATIONS, LOOP_RUNS, SLEEP_SECONDS, IN_FLIGHT)
         ]
+    if grower.wait() != 0:
+        raise SystemExit(f"the growth run failed (exit status {grower.returncode})")
+    grown = growth.load(growth_file)
+    growth.chart(grown, str(HERE / CHART))
     print("throughput ...", flush=True)
     levels = throughput.measure(THROUGHPUT_LEVELS)
     print("profile ...", flush=True)
     profiled, profile = throughput.profiled(PROFILED_IN_FLIGHT)
-    print(f"growth: {GROWTH_ITERATIONS:,} iterations ...", flush=True)
-    grown = growth.run(GROWTH_ITERATIONS)
-    growth.chart(grown, str(HERE / CHART))
     results = report.Results(
         started=started,
         seconds=time.perf_counter() - clock,
