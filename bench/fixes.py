@@ -42,7 +42,9 @@ def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
         Fix(
             "Workers append reports to the journal themselves (IAM-scoped PutItem) "
             "instead of through API Gateway and the API Lambda",
-            dollars(lambda ln: ln.caller == "api ReportTask" and "DynamoDB" not in ln.item),
+            dollars(
+                lambda ln: ln.caller.startswith("api ReportTask") and "DynamoDB" not in ln.item
+            ),
             "removes the HTTP API request, the Lambda request and its duration per report",
         ),
         Fix(

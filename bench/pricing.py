@@ -3,7 +3,8 @@
 What is left out, and why: receives that returned nothing (idle long
 polling costs per hour of uptime, not per node; it is reported apart) and
 API rpcs that only read or register (the bench's own polling and setup,
-not the work of a WfRun), with every request those made.
+not the work of a WfRun), with every request those made. Every other rpc
+counts, so an input rpc added later (a batched report) is billed unasked.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from bench.meter import Invocation, Request, Tally
 
 PRICES_PATH = Path(__file__).with_name("pricing.json")
 
-# The rpcs through which a WfRun's inputs arrive; every other rpc only reads or registers.
-INPUT_RPCS = frozenset(
-    {"RunWf", "ReportTask", "PutExternalEvent", "StopWfRun", "ResumeWfRun", "DeleteWfRun"}
-)
+# Rpcs that only read, or register definitions: the bench's observing and setup.
+READ_PREFIXES = ("Get", "List", "Search")
+REGISTRATION_SUFFIXES = ("Def", "WfSpec")
 LAMBDA_BILLING_MS = 1
 FREE_SERVICES = frozenset({"dynamodbstreams"})  # stream reads by a Lambda event source
 
@@ -57,8 +57,14 @@ def _counted_caller(caller: str) -> bool:
     if caller == "harness":
         return False
     if caller.startswith("api "):
-        return caller.removeprefix("api ") in INPUT_RPCS
+        return is_input_rpc(caller.removeprefix("api "))
     return True
+
+
+def is_input_rpc(rpc: str) -> bool:
+    """RunWf, ReportTask(s), PutExternalEvent, Stop/Resume/DeleteWfRun: a WfRun's inputs."""
+    registers = rpc.startswith("Put") and rpc.endswith(REGISTRATION_SUFFIXES)
+    return not (rpc.startswith(READ_PREFIXES) or registers)
 
 
 def billed_gb_seconds(cpu_seconds: float, memory_mb: int) -> float:

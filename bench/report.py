@@ -337,9 +337,10 @@ def _method_section(results: Results) -> str:
             f"${chain.wall_duration_per_million:.2f} per million task nodes to the chain "
             "(an estimate, not in the totals).",
             "- **API Gateway**: one HTTP API request per API invocation. Only the rpcs through "
-            "which a WfRun's inputs arrive are counted (RunWf, ReportTask, PutExternalEvent, "
-            "Stop, Resume, Delete); the bench's own reads (waiting for completion, listing "
-            "NodeRuns) and registrations are not. Stream reads by the scheduler's event "
+            "which a WfRun's inputs arrive are counted (RunWf, ReportTask(s), PutExternalEvent, "
+            "Stop, Resume, Delete: every rpc but Get*, List*, Search* and Put*Def/PutWfSpec); "
+            "the bench's own reads (waiting for completion, listing NodeRuns) and "
+            "registrations are not. Stream reads by the scheduler's event "
             "source are free on AWS; receives that returned nothing (idle polling, a cost "
             "per hour of uptime rather than per node) are counted apart.",
             f"- **Timers**: every task schedules a timeout timer that fires even after the "

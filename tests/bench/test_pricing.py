@@ -9,7 +9,7 @@ import pytest
 
 from bench import stepfunctions
 from bench.meter import Invocation, Request, Tally
-from bench.pricing import billed_gb_seconds, load_prices, price, total
+from bench.pricing import billed_gb_seconds, is_input_rpc, load_prices, price, total
 
 PRICES = load_prices()
 
@@ -46,6 +46,13 @@ def test_reads_and_registrations_through_the_api_are_not_the_workflow_cost() -> 
         invocations=[Invocation("api", "api GetWfRun", 512, 0.001, 0.001)],
     )
     assert price(tally, PRICES) == []
+
+
+def test_every_rpc_but_reads_and_registrations_is_a_wfrun_input() -> None:
+    for rpc in ("RunWf", "ReportTask", "ReportTasks", "PutExternalEvent", "StopWfRun"):
+        assert is_input_rpc(rpc), rpc
+    for rpc in ("GetWfRun", "ListNodeRuns", "SearchWfRun", "PutTaskDef", "PutWfSpec"):
+        assert not is_input_rpc(rpc), rpc
 
 
 def test_lambda_duration_is_billed_per_started_millisecond() -> None:
