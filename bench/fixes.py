@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from canter_engine.store.state import HEAD_SK
+
 from bench.cost import WorkflowCost
 from bench.pricing import Line
 
@@ -31,6 +33,8 @@ def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
     wru = prices["dynamodb"]["write_request_unit_per_million"]
     sqs = prices["sqs"]["standard_request_per_million"]
     lines = result.lines
+    side = [v for kind, v in result.written.items() if _is_side_item(kind)]
+    side_items, side_bytes = sum(n for n, _ in side), sum(b for _, b in side)
 
     def dollars(match: Callable[[Line], bool]) -> float:
         return sum(line.dollars for line in lines if match(line)) / per
@@ -61,11 +65,12 @@ def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
             "scheduler work TimerFired records cause comes on top",
         ),
         Fix(
-            "Write each NodeRun once, when it ends, with its TaskRun merged into it "
-            "(and Variables only when they change)",
+            "One side item per task node, under 1 KB: a NodeRun written once, when it "
+            "ends, holding its TaskRun; Variables only when they change",
             max(0.0, count(_side_items, "units") - TARGET_ITEMS_PER_TASK) * wru,
-            f"side-item writes now {count(_side_items, 'units'):.2f} WRU per unit; "
-            f"target {TARGET_ITEMS_PER_TASK} item under 1 KB per task node",
+            f"now {side_items / result.per_unit:.2f} side items per unit, mean "
+            f"{side_bytes / max(side_items, 1):,.0f} B, {count(_side_items, 'units'):.2f} WRU "
+            "(an item just over 1 KB costs 2)",
         ),
         Fix(
             "Keep the WfRun head under 1 KB",
@@ -88,6 +93,11 @@ def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
     return sorted(
         (f for f in fixes if f.saving_per_million > 0.005), key=lambda f: -f.saving_per_million
     )
+
+
+def _is_side_item(kind: str) -> bool:
+    """Items the scheduler writes to the state table other than the WfRun head."""
+    return kind.startswith("scheduler: state ") and kind != f"scheduler: state {HEAD_SK}"
 
 
 def _side_items(line: Line) -> bool:

@@ -284,7 +284,7 @@ def chart(growth: Growth, path: str) -> None:
     top.plot(x, [s.dollars * 1e6 for s in growth.steps], linewidth=0.6)
     top.set_ylabel("µ$ per step\n(requests and capacity)")
     top.set_ylim(bottom=0)
-    top.set_title(f"{growth.iterations:,}-iteration loop: cost per step does not grow")
+    top.set_title(f"{growth.iterations:,}-iteration loop: cost and bytes written per step")
     bottom.plot(x, [s.bytes_written for s in growth.steps], linewidth=0.6, color="tab:orange")
     bottom.set_ylabel("bytes written per step")
     bottom.set_ylim(bottom=0)

@@ -38,13 +38,12 @@ INDEX_ENTRY_OVERHEAD = 100
 
 _CALLER: contextvars.ContextVar[str | None] = contextvars.ContextVar("bench_caller", default=None)
 
-# Threads the local stack and the SDK start, by name prefix: who they stand for on AWS.
+# The local stack's pump threads, by name prefix: the Lambda event sources they stand for.
+# Outside an invocation, the main thread is the bench itself and any other thread a
+# worker's (poller, task pool, heartbeat, reporter: whatever threads the SDK grows).
 THREAD_CALLERS = (
     ("canter-stream-pump", "scheduler event source"),
     ("canter-sqs-pump", "timers event source"),
-    ("canter-poller", "worker"),
-    ("canter-task", "worker"),
-    ("canter-heartbeat", "worker"),
 )
 
 
@@ -380,8 +379,10 @@ def _caller() -> str:
     caller = _CALLER.get()
     if caller is not None:
         return caller
-    name = threading.current_thread().name
+    thread = threading.current_thread()
+    if thread is threading.main_thread():
+        return "harness"
     for prefix, who in THREAD_CALLERS:
-        if name.startswith(prefix):
+        if thread.name.startswith(prefix):
             return who
-    return "harness"
+    return "worker"

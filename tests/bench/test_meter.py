@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from canter_engine import resources
@@ -92,3 +93,9 @@ def test_requests_outside_an_invocation_belong_to_their_thread() -> None:
     assert (invocation.caller, invocation.memory_mb) == ("api RunWf", 512)
     meter.record("sqs", "DeleteMessage", {}, {}, None)
     assert meter.take().requests[0].caller == "harness"
+    reporter = threading.Thread(
+        target=meter.record, args=("sqs", "DeleteMessageBatch", {}, {}, None), name="any"
+    )
+    reporter.start()
+    reporter.join()
+    assert meter.take().requests[0].caller == "worker"
