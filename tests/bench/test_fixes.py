@@ -48,7 +48,7 @@ def test_side_items_beyond_one_per_task_and_heads_over_1kb_are_the_saving() -> N
         Line("scheduler", "DynamoDB PutItem", 10, 20, "WRU", 20 * 0.625e-6),
     ]
     savings = {f.change.split(" ")[0]: f.saving_per_million for f in estimate(_cost(lines), PRICES)}
-    assert savings["Write"] == pytest.approx((3 - 1) * 0.625)
+    assert savings["One"] == pytest.approx((3 - 1) * 0.625)
     assert savings["Keep"] == pytest.approx((2 - 1) * 0.625)
 
 
