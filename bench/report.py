@@ -122,8 +122,21 @@ def _cost_section(results: Results) -> str:
             f"{c.per_million:.2f} | {c.sfn_per_million:.2f} | {c.reference.sfn_transitions:,} | "
             f"{c.sfn_per_million / c.per_million:.1f}x |"
         )
-    rows += ["", _target_line(results.costs[0])]
+    rows += ["", _target_line(results.costs[0]), "", _item_sizes(results.costs)]
     return "\n".join(rows)
+
+
+def _item_sizes(costs: list[WorkflowCost]) -> str:
+    """The largest item each workflow wrote; the fan-out's grows with its threads."""
+    sizes = ", ".join(f"{c.reference.title} {c.largest_item:,} B" for c in costs)
+    fan_out = costs[1]
+    per_thread = fan_out.largest_item / fan_out.reference.tasks_per_run
+    return (
+        f"Largest item written: {sizes}. The fan-out's is its WfRun head, which holds every "
+        f"thread in flight: about {per_thread:,.0f} B per child thread, so at this rate one "
+        f"WfRun would reach DynamoDB's 400 KB item limit with about "
+        f"{ITEM_LIMIT / per_thread:,.0f} threads at once."
+    )
 
 
 def _target_line(chain: WorkflowCost) -> str:
