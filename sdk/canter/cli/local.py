@@ -92,7 +92,8 @@ def load(target: str) -> Any:
     module_name, _, attribute = target.partition(":")
     if not module_name:
         raise typer.BadParameter(f"{target!r}: expected module:attribute", param_hint="TARGET")
-    sys.path.insert(0, ".")
+    if "." not in sys.path:
+        sys.path.insert(0, ".")
     try:
         module = importlib.import_module(module_name)
         return getattr(module, attribute) if attribute else module
