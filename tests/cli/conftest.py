@@ -1,19 +1,28 @@
-"""One local stack and one worker for the CLI tests; the CLI runs in-process.
+"""One ``canter dev`` and one worker for the CLI tests; the CLI runs in-process.
 
-The stack and the worker are shared by the whole directory: the tests use
-fixed WfSpec names from ``flows.py`` and unique WfRun ids.
+The stack runs as its own process, as a user runs it: a LocalStack lives
+in process-wide state (environment, moto's backends), so an in-process one
+here would collide with tests/runtime's in the same pytest run. The stack
+and the worker are shared by the whole directory: the tests use fixed
+WfSpec names from ``flows.py`` and unique WfRun ids.
 """
 
 from __future__ import annotations
 
+import queue
 import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from canter import Client
 from canter.cli import app
-from canter.local import LocalStack
 from typer.testing import CliRunner, Result
 
 from tests.runtime.support import worker
@@ -47,20 +56,54 @@ def flat(output: str) -> str:
     return re.sub(r"[\s│╭╮╰╯─]+", " ", output)
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[LocalStack]:
-    local = LocalStack(port=0).start()
-    yield local
-    local.stop()
+@dataclass(frozen=True)
+class DevStack:
+    api_url: str
 
 
 @pytest.fixture(scope="session")
-def client(stack: LocalStack) -> Client:
+def stack() -> Iterator[DevStack]:
+    """``canter dev --port 0`` until the session ends."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "canter.cli", "dev", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield DevStack(_ready_settings(process)["CANTER_API_URL"])
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+
+
+def _ready_settings(process: subprocess.Popen[str]) -> dict[str, str]:
+    """The ``NAME=value`` lines ``canter dev`` prints before ``ready``."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.strip())
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    settings: dict[str, str] = {}
+    deadline = time.monotonic() + 60
+    while (line := lines.get(timeout=max(deadline - time.monotonic(), 0.1))) != "ready":
+        assert line is not None, "canter dev exited before it was ready"
+        key, sep, value = line.partition("=")
+        if sep:
+            settings[key] = value
+    return settings
+
+
+@pytest.fixture(scope="session")
+def client(stack: DevStack) -> Client:
     return Client(stack.api_url, timeout=10)
 
 
 @pytest.fixture(scope="session")
-def cli(stack: LocalStack) -> Cli:
+def cli(stack: DevStack) -> Cli:
     return Cli(stack.api_url)
 
 

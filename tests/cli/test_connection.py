@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 from canter.cli import app
-from canter.local import LocalStack
 from typer.testing import CliRunner
 
-from .conftest import Cli
+from .conftest import Cli, DevStack
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +35,7 @@ def test_an_unreachable_api_exits_4_with_one_line(args: tuple[str, ...]) -> None
     assert result.output.count("\n") == 1
 
 
-def test_api_url_comes_from_the_environment(cli: Cli, stack: LocalStack) -> None:
+def test_api_url_comes_from_the_environment(cli: Cli, stack: DevStack) -> None:
     result = CliRunner().invoke(
         app, ["get", "wfSpec", "cli-nothing"], env={"CANTER_API_URL": stack.api_url}
     )
@@ -59,7 +58,7 @@ def test_every_command_has_help_with_an_example() -> None:
 
 
 def test_the_console_script_runs_and_documents_its_exit_codes(
-    stack: LocalStack, deployed: None
+    stack: DevStack, deployed: None
 ) -> None:
     canter = Path(sys.executable).parent / "canter"
     helped = subprocess.run([canter, "--help"], capture_output=True, text=True, check=True)

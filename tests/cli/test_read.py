@@ -7,7 +7,7 @@ import json
 import pytest
 from canter import Client
 
-from .conftest import Cli, rows
+from .conftest import Cli, DevStack, rows
 
 pytestmark = pytest.mark.e2e
 
@@ -134,7 +134,7 @@ def test_search_needs_a_wf_spec_and_a_known_status(cli: Cli) -> None:
         ("list", "variable", "cli-no-such-run", "--json"),
     ],
 )
-def test_not_found_exits_3_with_one_line(cli: Cli, stack: object, args: tuple[str, ...]) -> None:
+def test_not_found_exits_3_with_one_line(cli: Cli, stack: DevStack, args: tuple[str, ...]) -> None:
     result = cli(*args)
     assert result.exit_code == 3
     assert result.output.startswith("canter: NOT_FOUND: ")

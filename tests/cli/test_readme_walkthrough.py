@@ -16,9 +16,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from canter.local import LocalStack
 
-from .conftest import Cli
+from .conftest import Cli, DevStack
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +69,7 @@ def _normalised(output: str) -> str:
 
 
 def test_walkthrough_commands_give_the_outputs_shown(
-    cli: Cli, stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, stack: DevStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     commands = [
         shlex.split(line.partition("#")[0])

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from canter import Client
 
-from .conftest import Cli, flat, rows
+from .conftest import Cli, DevStack, flat, rows
 
 pytestmark = pytest.mark.e2e
 
@@ -122,7 +122,7 @@ def test_a_missing_required_variable_is_refused_by_the_api_with_exit_1(
     )
 
 
-def test_an_unknown_wf_spec_exits_3_with_one_line(cli: Cli, stack: object) -> None:
+def test_an_unknown_wf_spec_exits_3_with_one_line(cli: Cli, stack: DevStack) -> None:
     result = cli("run", "no-such-workflow", "--wait")
     assert result.exit_code == 3
     assert result.output == (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import signal
 import sys
 import threading
@@ -88,12 +89,13 @@ def worker(
 
 
 def load(target: str) -> Any:
-    """``module:attribute`` (or ``module`` alone) imported from the current directory."""
+    """``module:attribute`` (or ``module`` alone), importable from the current directory."""
     module_name, _, attribute = target.partition(":")
     if not module_name:
         raise typer.BadParameter(f"{target!r}: expected module:attribute", param_hint="TARGET")
-    if "." not in sys.path:
-        sys.path.insert(0, ".")
+    cwd = os.getcwd()  # absolute: a cached finder for "." keeps the directory it first saw
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
     try:
         module = importlib.import_module(module_name)
         return getattr(module, attribute) if attribute else module
