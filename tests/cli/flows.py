@@ -13,6 +13,13 @@ def greet(name: str) -> str:
     return f"Hello, {name}!"
 
 
+def shout(text: str) -> str:
+    return text.upper()
+
+
+SHOUT = canter.create_task_def(shout, name="cli-shout")
+
+
 def greeting(t: WorkflowThread) -> None:
     name = t.declare_str("name").required()
     t.declare_str("secret", "hunter2").masked()

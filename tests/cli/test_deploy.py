@@ -20,6 +20,7 @@ def test_deploy_registers_task_defs_events_and_wf_specs_with_versions(
     assert rows(result.output) == [
         ["kind", "name", "version / signature"],
         ["TaskDef", "cli-greet", "(name: STR) -> STR"],
+        ["TaskDef", "cli-shout", "(text: STR) -> STR"],
         ["ExternalEventDef", "cli-approval", ""],
         ["WfSpec", "cli-greeting", "v0.0"],
         ["WfSpec", "cli-refusal", "v0.0"],
@@ -27,6 +28,9 @@ def test_deploy_registers_task_defs_events_and_wf_specs_with_versions(
         ["WfSpec", "cli-typed", "v0.0"],
     ]
     assert client.get_external_event_def("cli-approval")["id"] == {"name": "cli-approval"}
+    assert client.get_task_def("cli-shout")["inputVars"] == [
+        {"name": "text", "typeDef": {"primitiveType": "STR"}}
+    ]
 
 
 def test_deploy_json_lists_what_the_api_returned(cli: Cli, deployed: None) -> None:

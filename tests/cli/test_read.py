@@ -84,6 +84,14 @@ def test_get_task_def(cli: Cli, deployed: None) -> None:
     )
 
 
+def test_get_external_event_def(cli: Cli, deployed: None) -> None:
+    result = cli("get", "externalEventDef", "cli-approval")
+    assert result.output.splitlines()[0].rstrip() == "ExternalEventDef cli-approval"
+    assert rows(result.output)[0][0] == "created"
+    as_json = json.loads(cli("get", "externalEventDef", "cli-approval", "--json").stdout)
+    assert as_json["id"] == {"name": "cli-approval"}
+
+
 def test_list_node_runs_and_variables(cli: Cli, client: Client, greeted: str) -> None:
     nodes = cli("list", "nodeRun", greeted)
     assert [row[2] for row in rows(nodes.output)[1:]] == [
