@@ -85,6 +85,13 @@ def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
             f"index entry writes now {count(_index, 'units'):.2f} WRU per unit",
         ),
         Fix(
+            "The scheduler keeps each WfRun's head in memory between invocations (the "
+            "conditional head write still catches a stale copy) instead of reading it first",
+            dollars(lambda ln: ln.caller == "scheduler" and ln.item == "DynamoDB GetItem"),
+            f"{count(lambda ln: ln.caller == 'scheduler' and ln.item == 'DynamoDB GetItem'):.2f} "
+            "strongly consistent head reads per unit now",
+        ),
+        Fix(
             "Worker deletes in DeleteMessageBatch (up to 10 receipts per request)",
             count(_worker_deletes) * (1 - 1 / WORKER_BATCH) * sqs,
             f"{count(_worker_deletes):.2f} DeleteMessage per unit now",

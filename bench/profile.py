@@ -29,6 +29,7 @@ from typing import Any
 
 WAITING = "waiting (sockets, locks, sleep)"
 OTHER = "other (stdlib, threads)"
+MOTO = "moto (the fake AWS)"
 OWN_CODE = ("/canter_engine/", "/sdk/canter/")  # what "top functions" lists
 
 # (substring of the file or builtin's name, bucket), first match wins.
@@ -44,9 +45,9 @@ _BUCKETS = (
     ("method 'poll' of 'select.epoll", WAITING),
     ("method 'connect'", WAITING),
     ("selectors.py", WAITING),
-    ("/moto/", "moto (the fake AWS)"),
-    ("/werkzeug/", "moto (the fake AWS)"),
-    ("/flask", "moto (the fake AWS)"),
+    ("/moto/", MOTO),
+    ("/werkzeug/", MOTO),
+    ("/flask", MOTO),
     ("/canter_engine/core/", "engine core"),
     ("/canter_engine/model/", "engine model (pydantic specs, values)"),
     ("/canter_engine/store/", "store (building and parsing items)"),

@@ -16,7 +16,7 @@ from bench import growth as growth_module
 from bench.cost import ASSUMED_AWS_CALL_MS, WorkflowCost, per_node, requeues_for
 from bench.fixes import Fix
 from bench.growth import Growth
-from bench.profile import Profile
+from bench.profile import MOTO, Profile
 from bench.throughput import Throughput
 from bench.workflows import TASK_TIMEOUT_SECONDS
 
@@ -235,10 +235,13 @@ def _cpu_section(results: Results) -> str:
             f"| scheduler handler, {c.reference.title} | {c.scheduler_cpu_us_per_node:,.0f} |"
         )
     total = sum(results.profile.scheduler_by_bucket.values()) or 1.0
+    moto = results.profile.scheduler_by_bucket.get(MOTO, 0.0) / total
     rows += [
         "",
         "Where the scheduler's CPU goes (its thread in the profiled run below; the thread "
-        "also reads the stream for it, as Lambda's event source would):",
+        "also reads the stream for it, as Lambda's event source would). moto's share of it "
+        f"is {moto:.1%}: moto serves every request on a thread of its own, so the "
+        "scheduler's CPU time does not include the fake AWS.",
         "",
         "| bucket | share of the scheduler thread's CPU |",
         "|---|---:|",
