@@ -61,9 +61,9 @@ class DevStack:
     api_url: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack() -> Iterator[DevStack]:
-    """``canter dev --port 0`` until the session ends."""
+    """``canter dev --port 0`` while tests/cli runs; stopped before other directories run."""
     process = subprocess.Popen(
         [sys.executable, "-m", "canter.cli", "dev", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -97,17 +97,17 @@ def _ready_settings(process: subprocess.Popen[str]) -> dict[str, str]:
     return settings
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client(stack: DevStack) -> Client:
     return Client(stack.api_url, timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cli(stack: DevStack) -> Cli:
     return Cli(stack.api_url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deployed(cli: Cli, client: Client) -> Iterator[None]:
     """``tests.cli.flows`` deployed through the CLI, with a worker serving its task."""
     result = cli("deploy", "tests.cli.flows")

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from canter.cli import render
 from canter.cli.common import ApiUrl, AsJson, ExitCode, connect, fail, out, print_json
-from canter.cli.progress import StillRunning, follow
+from canter.cli.progress import follow
 from canter.cli.values import BadValue, entrypoint_types, parse_assignments
 from canter.client import Client
 
@@ -56,6 +56,7 @@ def run(
     except BadValue as exc:
         raise typer.BadParameter(str(exc), param_hint="NAME=VALUE") from None
     spec_id = spec.get("id", {})
+    # The version whose types parsed the values, even if a newer one lands meanwhile.
     request: dict[str, Any] = {
         "wfSpecName": wf_spec,
         "majorVersion": spec_id.get("majorVersion", 0),
@@ -82,7 +83,7 @@ def _wait(client: Client, wf_run_id: str, timeout: float | None, as_json: bool) 
             if as_json
             else follow(client, wf_run_id, timeout)
         )
-    except (StillRunning, TimeoutError) as exc:
+    except TimeoutError as exc:  # includes StillRunning
         raise fail(str(exc)) from None
     if as_json:
         print_json(final)
