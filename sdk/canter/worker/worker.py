@@ -112,6 +112,17 @@ class Worker:
 
     def start(self) -> Worker:
         queues = self._resolve_queues()
+        assert self._sqs is not None
+        # The reporter exists before any poller can hand it a finished task.
+        self._reporter = Reporter(
+            self._client,
+            self._sqs,
+            self._settled,
+            keep_running=lambda: not (self._stopping.is_set() and not self._in_flight),
+        )
+        reporting = threading.Thread(target=self._reporter.run, name="canter-reporter", daemon=True)
+        reporting.start()
+        self._threads.append(reporting)
         self._pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix="canter-task")
         for queue, names in queues.items():
             log.info("polling %s for %s", queue.url, ", ".join(sorted(names)))
@@ -122,16 +133,6 @@ class Worker:
             self._threads.append(thread)
         heartbeat = threading.Thread(target=self._heartbeat, name="canter-heartbeat", daemon=True)
         heartbeat.start()
-        assert self._sqs is not None
-        self._reporter = Reporter(
-            self._client,
-            self._sqs,
-            self._settled,
-            keep_running=lambda: not (self._stopping.is_set() and not self._in_flight),
-        )
-        reporting = threading.Thread(target=self._reporter.run, name="canter-reporter", daemon=True)
-        reporting.start()
-        self._threads.append(reporting)
         return self
 
     def stop(self) -> None:
