@@ -81,10 +81,9 @@ class Harness:
         self.last = transition
         self.state = transition.state
         for record in transition.records:
-            attributes = record.attributes()
-            self.records[record.sk] = attributes["json"]
-            if "taskRun" in attributes:
-                task_run = attributes["taskRun"]
+            self.records[record.sk] = record.to_json()
+            task_run = record.task_run_json()
+            if task_run is not None:
                 self.records[f"task#{task_run['id']['taskGuid']}"] = task_run
         if transition.state is not None:
             for record in live_records(transition.state):

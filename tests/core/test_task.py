@@ -82,4 +82,5 @@ def test_a_task_node_is_written_once_when_it_ends_and_lives_in_the_head_until_th
     done = h.succeed({"text": "hi"})
     (node,) = [r for r in done.records if r.sk == "node#000000#00000001"]
     assert [r.sk for r in done.records if r.sk.startswith("task#")] == []
-    assert node.attributes()["taskRun"]["status"] == "TASK_SUCCESS", "one item for both"
+    task_run = node.task_run_json()
+    assert task_run is not None and task_run["status"] == "TASK_SUCCESS", "one item for both"

@@ -65,13 +65,22 @@ class Record:
         return type(self.obj).__name__
 
     def attributes(self) -> dict[str, dict[str, Any]]:
-        """The item's JSON attributes: a TASK NodeRun carries its ended TaskRun."""
-        attributes = {"json": self.to_json()}
+        """The item's attributes, each stored as JSON text.
+
+        A NodeRun (with its ended TaskRun) is stored in the core's compact form
+        and rendered as LittleHorse JSON when read (:func:`render_node_item`):
+        it is written for every node, billed per KB, and read far less often.
+        """
+        if isinstance(self.obj, NodeRun):
+            compact = {"n": self.obj.to_item(), "ts": self.thread_spec_name, "sp": self.spec_id}
+            return {"node": compact}
+        return {"json": self.to_json()}
+
+    def task_run_json(self) -> dict[str, Any] | None:
+        """The ended TaskRun a TASK NodeRun record carries, as LittleHorse JSON."""
         if isinstance(self.obj, NodeRun) and self.obj.task is not None:
-            attributes["taskRun"] = task_run_json(
-                self.wf_run_id, _spec_id(self.spec_id), self.obj.task
-            )
-        return attributes
+            return task_run_json(self.wf_run_id, _spec_id(self.spec_id), self.obj.task)
+        return None
 
     def to_json(self) -> dict[str, Any]:
         obj = self.obj
@@ -85,6 +94,17 @@ class Record:
         if isinstance(obj, WorkflowEvent):
             return workflow_event_json(self.wf_run_id, spec, obj)
         return external_event_json(self.wf_run_id, obj)
+
+
+def render_node_item(
+    wf_run_id: str, compact: dict[str, Any], attribute: str
+) -> dict[str, Any] | None:
+    """LittleHorse JSON of a stored NodeRun item: the NodeRun, or (``taskRun``) its TaskRun."""
+    node_run = NodeRun.from_item(compact["n"])
+    spec = _spec_id((str(compact["sp"][0]), int(compact["sp"][1]), int(compact["sp"][2])))
+    if attribute == "taskRun":
+        return None if node_run.task is None else task_run_json(wf_run_id, spec, node_run.task)
+    return node_run_json(wf_run_id, spec, str(compact["ts"]), node_run)
 
 
 def _spec_id(spec_id: tuple[str, int, int]) -> dict[str, Any]:

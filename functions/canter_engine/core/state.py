@@ -19,6 +19,21 @@ from canter_engine.model import values
 
 FINAL_STATUSES = frozenset({"COMPLETED", "ERROR", "EXCEPTION"})
 
+
+def _slim(item: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``item`` without the fields at their default: the head is written on every
+    transition and billed per KB, and most fields are empty most of the time."""
+    return {
+        k: v
+        for k, v in item.items()
+        if not (k in defaults and type(v) is type(defaults[k]) and v == defaults[k])
+    }
+
+
+def _full(item: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    return {**defaults, **item}
+
+
 # Failure names the system raises; every other name is a business EXCEPTION.
 ERROR_NAMES = frozenset(
     {
@@ -123,6 +138,9 @@ class NodeRun:
         return copy
 
     def to_item(self) -> dict[str, Any]:
+        return _slim(self._fields(), _NODE_RUN_DEFAULTS)
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "t": self.thread,
             "p": self.position,
@@ -148,6 +166,7 @@ class NodeRun:
 
     @staticmethod
     def from_item(item: dict[str, Any]) -> NodeRun:
+        item = _full(item, _NODE_RUN_DEFAULTS)
         return NodeRun(
             item["t"],
             item["p"],
@@ -204,6 +223,9 @@ class TaskAttempt:
         )
 
     def to_item(self) -> dict[str, Any]:
+        return _slim(self._fields(), _ATTEMPT_DEFAULTS)
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "s": self.status,
             "st": self.schedule_time,
@@ -221,6 +243,7 @@ class TaskAttempt:
 
     @staticmethod
     def from_item(item: dict[str, Any]) -> TaskAttempt:
+        item = _full(item, _ATTEMPT_DEFAULTS)
         return TaskAttempt(
             item["s"],
             item["st"],
@@ -281,6 +304,9 @@ class TaskRun:
         )
 
     def to_item(self) -> dict[str, Any]:
+        return _slim(self._fields(), _TASK_RUN_DEFAULTS)
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "g": self.guid,
             "d": self.task_def,
@@ -299,6 +325,7 @@ class TaskRun:
 
     @staticmethod
     def from_item(item: dict[str, Any]) -> TaskRun:
+        item = _full(item, _TASK_RUN_DEFAULTS)
         backoff = item["b"]
         return TaskRun(
             item["g"],
@@ -428,6 +455,9 @@ class ThreadRun:
         )
 
     def to_item(self) -> dict[str, Any]:
+        return _slim(self._fields(), _THREAD_RUN_DEFAULTS)
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "n": self.number,
             "sn": self.spec_name,
@@ -451,6 +481,7 @@ class ThreadRun:
 
     @staticmethod
     def from_item(item: dict[str, Any]) -> ThreadRun:
+        item = _full(item, _THREAD_RUN_DEFAULTS)
         return ThreadRun(
             item["n"],
             item["sn"],
@@ -526,6 +557,9 @@ class WfRunState:
 
     def to_item(self) -> dict[str, Any]:
         """A JSON-safe dict of the whole state, for the WfRun head item."""
+        return _slim(self._fields(), _WF_RUN_DEFAULTS)
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "v": 1,
             "id": self.wf_run_id,
@@ -550,6 +584,7 @@ class WfRunState:
 
     @staticmethod
     def from_item(item: dict[str, Any]) -> WfRunState:
+        item = _full(item, _WF_RUN_DEFAULTS)
         threads = [ThreadRun.from_item(t) for t in item["th"]]
         task_runs = [TaskRun.from_item(t) for t in item["tr"]]
         return WfRunState(
@@ -599,6 +634,62 @@ class WorkflowEvent:
     @property
     def sk(self) -> str:
         return f"wfevent#{self.def_name}#{self.number:08d}"
+
+
+_NODE_RUN_DEFAULTS: dict[str, Any] = {
+    "e": None,
+    "o": {},
+    "f": [],
+    "em": "",
+    "tg": None,
+    "ed": None,
+    "eg": None,
+    "et": None,
+    "to": False,
+    "d": None,
+    "th": [],
+    "hd": {},
+    "cw": None,
+    "tk": None,
+}
+_ATTEMPT_DEFAULTS: dict[str, Any] = {
+    "b": None,
+    "e": None,
+    "o": {},
+    "l": {},
+    "et": None,
+    "em": "",
+    "xn": None,
+    "xm": "",
+    "xc": {},
+    "w": "",
+}
+_TASK_RUN_DEFAULTS: dict[str, Any] = {"mi": [], "b": None, "ts": 60, "ma": 1}
+_THREAD_RUN_DEFAULTS: dict[str, Any] = {
+    "ty": "ENTRYPOINT",
+    "pa": None,
+    "e": None,
+    "em": "",
+    "ch": [],
+    "c": None,
+    "ou": {},
+    "o": {},
+    "hl": [],
+    "fa": None,
+    "hg": None,
+    "it": None,
+    "pi": [],
+}
+_WF_RUN_DEFAULTS: dict[str, Any] = {
+    "mv": 0,
+    "r": 0,
+    "e": None,
+    "pw": None,
+    "tr": [],
+    "pe": [],
+    "cr": {},
+    "we": 0,
+}
 
 
 def node_sk(thread: int, position: int) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from canter_engine.core.records import render_node_item
 from canter_engine.store.batch import batch_write
 
 if TYPE_CHECKING:
@@ -118,7 +119,11 @@ class StateStore:
         item = self._client.get_item(
             TableName=self._table, Key=_key(wf_run_id, sk), ConsistentRead=True
         ).get("Item")
-        if item is None or (attribute not in item and "state" not in item):
+        if item is None:
+            return None
+        if "node" in item:
+            return render_node_item(wf_run_id, json.loads(item["node"]["S"]), attribute)
+        if attribute not in item and "state" not in item:
             return None
         return _loads_item(item, attribute)
 
@@ -149,7 +154,7 @@ class StateStore:
         next_bookmark = (
             base64.urlsafe_b64encode(last["sk"]["S"].encode()).decode() if last else None
         )
-        return [_loads_item(item) for item in items], next_bookmark
+        return [_render(wf_run_id, item) for item in items], next_bookmark
 
     def search(
         self, spec_name: str, status: str | None, limit: int, bookmark: str | None
@@ -202,6 +207,14 @@ class StateStore:
 
 def _key(wf_run_id: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": wf_run_id}, "sk": {"S": sk}}
+
+
+def _render(wf_run_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    if "node" in item:
+        rendered = render_node_item(wf_run_id, json.loads(item["node"]["S"]), "json")
+        assert rendered is not None
+        return rendered
+    return _loads_item(item)
 
 
 def _loads_item(item: dict[str, Any], attribute: str = "json") -> dict[str, Any]:
