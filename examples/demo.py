@@ -88,7 +88,7 @@ def _follow(client: Client, wf_run_id: str) -> None:
     deadline = time.monotonic() + TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         # Status first, then NodeRuns: the listing is never older than the status.
-        status = client.get_wf_run(wf_run_id).get("status")
+        wf_status = client.get_wf_run(wf_run_id).get("status")
         for node in client.list_node_runs(wf_run_id):
             key = f"{node['id'].get('threadRunNumber', 0)}/{node['id'].get('position', 0)}"
             status = node.get("status", "STARTING")
@@ -102,7 +102,7 @@ def _follow(client: Client, wf_run_id: str) -> None:
                     wf_run_id, PAYMENT_EVENT, {"method": "card", "amount": 142.5}, guid="pay-1"
                 )
                 posted = True
-        if status in ("COMPLETED", "ERROR", "EXCEPTION"):
+        if wf_status in ("COMPLETED", "ERROR", "EXCEPTION"):
             return
         time.sleep(0.1)
     raise TimeoutError(f"WfRun {wf_run_id} did not finish in {TIMEOUT_SECONDS}s")

@@ -120,10 +120,17 @@ def list_node_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = _existing_run(rt, body)
     thread = optional_int(body, "threadRunNumber")
     prefix = "node#" if thread is None else node_sk(thread, 0)[: len("node#000000#")]
+    # The head first: a node that ends between the two reads is then in the
+    # items (its final copy wins) or still running in the head, never in neither.
+    live = {r.sk: r for r in _live(rt, wf_run_id) if r.sk.startswith(prefix)}
     page = _page(rt, wf_run_id, prefix, body)
     if "bookmark" not in page:
-        live = [r.to_json() for r in _live(rt, wf_run_id) if r.sk.startswith(prefix)]
-        page["results"] = sorted([*page["results"], *live], key=_node_order)
+        written = {_node_order(n) for n in page["results"]}
+        running = [r.to_json() for r in live.values()]
+        page["results"] = sorted(
+            [*page["results"], *(n for n in running if _node_order(n) not in written)],
+            key=_node_order,
+        )
     return page
 
 
