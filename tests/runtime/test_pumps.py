@@ -17,7 +17,7 @@ from canter_engine.handlers import runtime, timers
 from canter_engine.model.spec import WfSpec
 from canter_engine.store import queues
 from canter_engine.store.journal import timer_event_id
-from canter_engine.store.state import HeadUpdate
+from canter_engine.store.state import HeadUpdate, item_json
 
 
 def record(seq: int, wf_run_id: str = "w") -> dict[str, Any]:
@@ -125,7 +125,7 @@ def sleeping_head(wf_run_id: str, now: int) -> Timer:
     assert started.state is not None
     (effect,) = started.effects
     assert isinstance(effect, StartTimer)
-    update = HeadUpdate(started.state.to_item(), "RUNNING", "sleeper", applied_seq=0)
+    update = HeadUpdate(item_json(started.state.to_item()), "RUNNING", "sleeper", applied_seq=0)
     runtime.current().state.commit_head(wf_run_id, update, 0)
     return effect.timer
 

@@ -6,11 +6,13 @@ import pytest
 from canter.local import LocalStack
 from canter_engine.core.events import JournalEntry
 from canter_engine.handlers import runtime
-from canter_engine.store.state import HeadUpdate, VersionConflict
+from canter_engine.store.state import HeadUpdate, VersionConflict, item_json
 
 
 def update(seq: int) -> HeadUpdate:
-    return HeadUpdate(state={"seq": seq}, status="RUNNING", spec_name="s", applied_seq=seq)
+    return HeadUpdate(
+        state_json=item_json({"seq": seq}), status="RUNNING", spec_name="s", applied_seq=seq
+    )
 
 
 def test_a_second_writer_with_a_stale_version_is_refused(stack: LocalStack) -> None:

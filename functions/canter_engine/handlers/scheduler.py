@@ -64,7 +64,7 @@ from canter_engine.store.journal import (
     report_event_id,
 )
 from canter_engine.store.queues import SQS_MAX_MESSAGE_BYTES, Outgoing, timer_message
-from canter_engine.store.state import HEAD_SK, MAX_ITEM_JSON_BYTES, HeadUpdate
+from canter_engine.store.state import HEAD_SK, MAX_ITEM_JSON_BYTES, HeadUpdate, item_json
 
 
 class PoisonRecord(Exception):
@@ -124,7 +124,8 @@ def _process_wf_run(
     applied_seq = head.applied_seq if head else -1
     redelivered = False
     applied = False
-    changed: dict[str, dict[str, dict[str, Any]]] = {}
+    changed: dict[str, dict[str, str]] = {}
+    head_json = ""
     effects: list[Effect] = []
     new_seq = applied_seq
     for record in records:
@@ -155,13 +156,19 @@ def _process_wf_run(
         if not transition.applied:
             logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
             continue
-        records_json = {r.sk: r.attributes() for r in transition.records}
-        unstorable = _unstorable(records_json, transition.state)
+        # Encoded once: the size check and the writes use the same text.
+        records_json = {
+            r.sk: {name: item_json(body) for name, body in r.attributes().items()}
+            for r in transition.records
+        }
+        next_head = item_json(transition.state.to_item()) if transition.state else ""
+        unstorable = _unstorable(records_json, next_head)
         if unstorable:
             _dead_letter(runtime, record, unstorable)
             continue
         applied = True
         state = transition.state
+        head_json = next_head
         changed.update(records_json)
         effects.extend(transition.effects)
     if state is None:
@@ -174,7 +181,7 @@ def _process_wf_run(
         runtime.state.commit_head(
             wf_run_id,
             HeadUpdate(
-                state=state.to_item(),
+                state_json=head_json,
                 status=state.status,
                 spec_name=state.spec_name,
                 applied_seq=new_seq,
@@ -215,20 +222,16 @@ def _blueprint_for(state: WfRunState | None, event: Event) -> Blueprint:
     return _blueprint(event.wf_spec_name, event.major_version, event.revision)
 
 
-def _unstorable(
-    records: dict[str, dict[str, dict[str, Any]]], state: WfRunState | None
-) -> str | None:
+def _unstorable(records: dict[str, dict[str, str]], head_json: str) -> str | None:
     """Why a transition can never be committed (an item over DynamoDB's limit), if it can't.
 
     Such a transition would fail on every retry; refusing it at once sends
     the record to the failure queue with the reason instead of stalling the
     shard through every retry.
     """
-    items: list[tuple[str, Any]] = list(records.items())
-    if state is not None:
-        items.append((HEAD_SK, state.to_item()))
-    for sk, body in items:
-        size = len(json.dumps(body, separators=(",", ":")).encode())
+    sizes = {sk: sum(len(t.encode()) for t in attrs.values()) for sk, attrs in records.items()}
+    sizes[HEAD_SK] = len(head_json.encode())
+    for sk, size in sizes.items():
         if size > MAX_ITEM_JSON_BYTES:
             return (
                 f"applying this record would write item {sk!r} of {size} bytes, over "

@@ -45,7 +45,8 @@ class Head:
 
 @dataclass(frozen=True, slots=True)
 class HeadUpdate:
-    state: dict[str, Any]
+    # JSON text (item_json): the scheduler has already encoded it to check its size.
+    state_json: str
     status: str
     spec_name: str
     applied_seq: int
@@ -70,17 +71,15 @@ class StateStore:
             applied_seq=int(item["appliedSeq"]["S"]),
         )
 
-    def write_records(
-        self, wf_run_id: str, records: Iterable[tuple[str, dict[str, dict[str, Any]]]]
-    ) -> None:
-        """Put side items, each a set of JSON attributes (``json``, and ``taskRun``
-        on a TASK NodeRun); idempotent, so a replay rewrites the same bytes."""
+    def write_records(self, wf_run_id: str, records: Iterable[tuple[str, dict[str, str]]]) -> None:
+        """Put side items, each a set of attributes holding JSON text (item_json);
+        idempotent, so a replay rewrites the same bytes."""
         requests = [
             {
                 "PutRequest": {
                     "Item": {
                         **_key(wf_run_id, sk),
-                        **{name: {"S": _dumps(body)} for name, body in attributes.items()},
+                        **{name: {"S": text} for name, text in attributes.items()},
                     }
                 }
             }
@@ -93,7 +92,7 @@ class StateStore:
         version = expected_version + 1
         item = {
             **_key(wf_run_id, HEAD_SK),
-            "state": {"S": _dumps(update.state)},
+            "state": {"S": update.state_json},
             "version": {"N": str(version)},
             "appliedSeq": {"S": str(update.applied_seq)},
             "gsi1pk": {"S": update.spec_name},
@@ -178,7 +177,9 @@ class StateStore:
         )
         ids = [item["pk"]["S"] for item in page.get("Items", [])]
         last = page.get("LastEvaluatedKey")
-        next_bookmark = base64.urlsafe_b64encode(_dumps(last).encode()).decode() if last else None
+        next_bookmark = (
+            base64.urlsafe_b64encode(item_json(last).encode()).decode() if last else None
+        )
         return ids, next_bookmark
 
     def delete_wf_run(self, wf_run_id: str) -> int:
@@ -222,5 +223,6 @@ def _loads_item(item: dict[str, Any], attribute: str = "json") -> dict[str, Any]
     return value if isinstance(value, dict) else {}
 
 
-def _dumps(value: Any) -> str:
+def item_json(value: Any) -> str:
+    """The JSON text every item attribute holds."""
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
