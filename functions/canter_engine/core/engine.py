@@ -119,9 +119,8 @@ class Run:
         self._own_scopes: set[int] = set()
         self._own_tasks: set[str] = set()
         self.effects: list[Effect] = []
-        self.records: dict[
-            str, NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
-        ] = {}
+        # A TaskRun in flight lives in the head; an ended one in its NodeRun's record.
+        self.records: dict[str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent] = {}
         self.steps = 0
 
     # --- copy-on-write access: every change goes through these -----------------
@@ -576,7 +575,7 @@ class Run:
 
     # --- output ----------------------------------------------------------------
 
-    def touch(self, obj: NodeRun | TaskRun | ExternalEvent) -> None:
+    def touch(self, obj: NodeRun | ExternalEvent) -> None:
         self.records[obj.sk] = obj
 
     def finish(self) -> Transition:
@@ -590,8 +589,7 @@ class Run:
         records = [
             Record.of(state, obj)
             for obj in self.records.values()
-            if not isinstance(obj, TaskRun)
-            and not (isinstance(obj, NodeRun) and obj.status == "RUNNING")
+            if not (isinstance(obj, NodeRun) and obj.status == "RUNNING")
         ]
         return Transition(state, self.effects, records, True)
 

@@ -103,7 +103,6 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
 def _dispatch(run: Run, task_run: TaskRun) -> None:
     task_run.status = "TASK_SCHEDULED"
     run.effects.extend(dispatch_effects(run.bp.id_json, run.state.wf_run_id, task_run))
-    run.touch(task_run)
 
 
 def dispatch_effects(
@@ -161,7 +160,6 @@ def on_started(run: Run, event: TaskStarted) -> bool:
     attempt.start_time = event.time
     attempt.worker_id = event.task_worker_id
     task_run.status = "TASK_RUNNING"
-    run.touch(task_run)
     return True
 
 
@@ -271,7 +269,6 @@ def _retry_or_fail(
     run.effects.append(
         StartTimer(Timer("TASK_RETRY", due, task_run.thread, task_run.position, number))
     )
-    run.touch(task_run)
 
 
 def backoff_delay(task_run: TaskRun) -> int:

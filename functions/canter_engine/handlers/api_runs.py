@@ -176,14 +176,12 @@ def get_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """Journal an ExternalEvent; the same ``guid`` again returns the first one."""
-    wf_run_id = require_str(body, "wfRunId", "id")
     def_name = require_str(body, "externalEventDefId", "name")
     if rt.metadata.get_external_event_def(def_name) is None:
         raise not_found(
             f"ExternalEventDef {def_name!r} does not exist; register it with PutExternalEventDef"
         )
-    if rt.journal.get(wf_run_id, RUN_EVENT_ID) is None:
-        raise not_found(f"WfRun {wf_run_id!r} does not exist")
+    wf_run_id = _existing_run(rt, body)
     raw_content = body.get("content")
     content = value(raw_content, "content")
     if (size := encoded_size(raw_content)) > MAX_VALUE_BYTES:
