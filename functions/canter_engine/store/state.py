@@ -118,13 +118,7 @@ class StateStore:
         item = self._client.get_item(
             TableName=self._table, Key=_key(wf_run_id, sk), ConsistentRead=True
         ).get("Item")
-        if item is None:
-            return None
-        if "node" in item:
-            return render_node_item(wf_run_id, json.loads(item["node"]["S"]), attribute)
-        if attribute not in item and "state" not in item:
-            return None
-        return _loads_item(item, attribute)
+        return None if item is None else _render(wf_run_id, item, attribute)
 
     def page_prefix(
         self, wf_run_id: str, prefix: str, limit: int, bookmark: str | None
@@ -153,7 +147,8 @@ class StateStore:
         next_bookmark = (
             base64.urlsafe_b64encode(last["sk"]["S"].encode()).decode() if last else None
         )
-        return [_render(wf_run_id, item) for item in items], next_bookmark
+        rendered = [_render(wf_run_id, item) for item in items]
+        return [r for r in rendered if r is not None], next_bookmark
 
     def search(
         self, spec_name: str, status: str | None, limit: int, bookmark: str | None
@@ -210,12 +205,13 @@ def _key(wf_run_id: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": wf_run_id}, "sk": {"S": sk}}
 
 
-def _render(wf_run_id: str, item: dict[str, Any]) -> dict[str, Any]:
+def _render(wf_run_id: str, item: dict[str, Any], attribute: str = "json") -> dict[str, Any] | None:
+    """An item as the API serves it; a NodeRun item is stored compact and rendered here."""
     if "node" in item:
-        rendered = render_node_item(wf_run_id, json.loads(item["node"]["S"]), "json")
-        assert rendered is not None
-        return rendered
-    return _loads_item(item)
+        return render_node_item(wf_run_id, json.loads(item["node"]["S"]), attribute)
+    if attribute not in item and "state" not in item:
+        return None
+    return _loads_item(item, attribute)
 
 
 def _loads_item(item: dict[str, Any], attribute: str = "json") -> dict[str, Any]:
