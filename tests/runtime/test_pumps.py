@@ -16,8 +16,9 @@ from canter_engine.core.events import RunRequested, Timer
 from canter_engine.handlers import runtime, timers
 from canter_engine.model.spec import WfSpec
 from canter_engine.store import queues
+from canter_engine.store.held import Held
 from canter_engine.store.journal import timer_event_id
-from canter_engine.store.state import HeadUpdate, item_json
+from canter_engine.store.state import HeadUpdate, head_body
 
 
 def record(seq: int, wf_run_id: str = "w") -> dict[str, Any]:
@@ -125,7 +126,8 @@ def sleeping_head(wf_run_id: str, now: int) -> Timer:
     assert started.state is not None
     (effect,) = started.effects
     assert isinstance(effect, StartTimer)
-    update = HeadUpdate(item_json(started.state.to_item()), "RUNNING", "sleeper", applied_seq=0)
+    body = head_body(started.state.to_item(), Held())
+    update = HeadUpdate(body, "RUNNING", "sleeper", applied_seq=0)
     runtime.current().state.commit_head(wf_run_id, update, 0)
     return effect.timer
 

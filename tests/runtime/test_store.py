@@ -6,12 +6,13 @@ import pytest
 from canter.local import LocalStack
 from canter_engine.core.events import JournalEntry
 from canter_engine.handlers import runtime
-from canter_engine.store.state import HeadUpdate, VersionConflict, item_json
+from canter_engine.store.held import Held
+from canter_engine.store.state import HeadUpdate, VersionConflict, head_body
 
 
 def update(seq: int) -> HeadUpdate:
     return HeadUpdate(
-        state_json=item_json({"seq": seq}), status="RUNNING", spec_name="s", applied_seq=seq
+        body=head_body({"seq": seq}, Held()), status="RUNNING", spec_name="s", applied_seq=seq
     )
 
 

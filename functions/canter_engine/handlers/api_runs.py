@@ -47,7 +47,7 @@ from canter_engine.store.journal import (
     report_event_id,
     unique_event_id,
 )
-from canter_engine.store.state import HEAD_SK
+from canter_engine.store.state import Head
 
 WF_RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 REPORT_STATUSES = frozenset(
@@ -122,8 +122,9 @@ def list_node_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     prefix = "node#" if thread is None else node_sk(thread, 0)[: len("node#000000#")]
     # The head first: a node that ends between the two reads is then in the
     # items (its final copy wins) or still running in the head, never in neither.
-    live = {r.sk: r for r in _live(rt, wf_run_id) if r.sk.startswith(prefix)}
-    page = _page(rt, wf_run_id, prefix, body)
+    head = rt.state.load_head(wf_run_id)
+    live = {r.sk: r for r in _live(head) if r.sk.startswith(prefix)}
+    page = _page(rt, wf_run_id, prefix, head, body)
     if "bookmark" not in page:
         written = {_node_order(n) for n in page["results"]}
         running = [r.to_json() for r in live.values()]
@@ -149,22 +150,23 @@ def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = require_str(body, "wfRunId", "id")
     guid = require_str(body, "taskGuid")
     thread, _, position = guid.partition("-")
+    head = rt.state.load_head(wf_run_id)
     if thread.isdigit() and position.isdigit():
-        ended = rt.state.get(wf_run_id, node_sk(int(thread), int(position)), "taskRun")
+        sk = node_sk(int(thread), int(position))
+        ended = rt.state.record(wf_run_id, sk, head, "taskRun")
         if ended is not None:
             return ended
-    return _item(rt, wf_run_id, f"task#{guid}", f"TaskRun {guid!r}")
+    return _item(rt, wf_run_id, f"task#{guid}", f"TaskRun {guid!r}", head)
 
 
-def _live(rt: Runtime, wf_run_id: str) -> list[Record]:
+def _live(head: Head | None) -> list[Record]:
     """NodeRuns and TaskRuns in progress: the scheduler keeps them in the head only."""
-    head = rt.state.get(wf_run_id, HEAD_SK)
-    return [] if head is None else live_records(WfRunState.from_item(head))
+    return [] if head is None else live_records(WfRunState.from_item(head.state))
 
 
 def list_variables(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = _existing_run(rt, body)
-    return _page(rt, wf_run_id, "var#", body)
+    return _page(rt, wf_run_id, "var#", rt.state.load_head(wf_run_id), body)
 
 
 def get_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -202,7 +204,8 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     event_id = external_event_id(def_name, guid)
     entry = to_journal(event)
     if not rt.journal.append(wf_run_id, event_id, entry):
-        applied = rt.state.get(wf_run_id, f"event#{def_name}#{guid}")
+        head = rt.state.load_head(wf_run_id)
+        applied = rt.state.record(wf_run_id, f"event#{def_name}#{guid}", head)
         if applied is not None:
             return applied
         entry = rt.journal.get(wf_run_id, event_id) or entry
@@ -211,7 +214,7 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 def list_external_events(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = _existing_run(rt, body)
-    return _page(rt, wf_run_id, "event#", body)
+    return _page(rt, wf_run_id, "event#", rt.state.load_head(wf_run_id), body)
 
 
 def stop_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -324,9 +327,9 @@ def report_tasks(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _wf_run_view(rt: Runtime, wf_run_id: str, entry: JournalEntry | None) -> dict[str, Any]:
-    head = rt.state.get(wf_run_id, HEAD_SK)
+    head = rt.state.load_head(wf_run_id)
     if head is not None:
-        return wf_run_json(WfRunState.from_item(head))
+        return wf_run_json(WfRunState.from_item(head.state))
     entry = entry or rt.journal.get(wf_run_id, RUN_EVENT_ID)
     if entry is None:
         raise not_found(f"WfRun {wf_run_id!r} does not exist")
@@ -361,7 +364,9 @@ def _existing_run(rt: Runtime, body: dict[str, Any]) -> str:
     return wf_run_id
 
 
-def _page(rt: Runtime, wf_run_id: str, prefix: str, body: dict[str, Any]) -> dict[str, Any]:
+def _page(
+    rt: Runtime, wf_run_id: str, prefix: str, head: Head | None, body: dict[str, Any]
+) -> dict[str, Any]:
     limit = optional_int(body, "limit") or MAX_PAGE
     if not 0 < limit <= MAX_PAGE:
         raise invalid(f"limit must be 1-{MAX_PAGE}")
@@ -369,7 +374,7 @@ def _page(rt: Runtime, wf_run_id: str, prefix: str, body: dict[str, Any]) -> dic
     if bookmark is not None and not isinstance(bookmark, str):
         raise invalid("bookmark must be the string a previous page returned")
     try:
-        results, next_bookmark = rt.state.page_prefix(wf_run_id, prefix, limit, bookmark)
+        results, next_bookmark = rt.state.list_records(wf_run_id, prefix, head, limit, bookmark)
     except ValueError:
         raise invalid("bookmark is not one this listing returned") from None
     page: dict[str, Any] = {"results": results}
@@ -378,10 +383,13 @@ def _page(rt: Runtime, wf_run_id: str, prefix: str, body: dict[str, Any]) -> dic
     return page
 
 
-def _item(rt: Runtime, wf_run_id: str, sk: str, what: str) -> dict[str, Any]:
-    found = rt.state.get(wf_run_id, sk)
+def _item(
+    rt: Runtime, wf_run_id: str, sk: str, what: str, head: Head | None = None
+) -> dict[str, Any]:
+    head = head or rt.state.load_head(wf_run_id)
+    found = rt.state.record(wf_run_id, sk, head)
     if found is None and sk.startswith(("node#", "task#")):
-        found = next((r.to_json() for r in _live(rt, wf_run_id) if r.sk == sk), None)
+        found = next((r.to_json() for r in _live(head) if r.sk == sk), None)
     if found is None:
         raise not_found(f"{what} of WfRun {wf_run_id!r} does not exist")
     return found

@@ -1,8 +1,9 @@
 """The journal stream handler: the one writer of WfRun state (invariant 2).
 
 For each WfRun in a batch, in stream order: load the head, apply the new
-journal records with the pure core, write the changed side items, commit the
-head with a condition on its version, then send the effects.
+journal records with the pure core, write the records that leave the head
+(store/held.py), commit the head with a condition on its version, then send
+the effects.
 
 Exactly-once application (invariant 3) rests on the head's ``appliedSeq``:
 the stream sequence number of the last record applied, committed atomically
@@ -56,6 +57,7 @@ from canter_engine.handlers.observability import logger, metrics, publish_metric
 from canter_engine.handlers.runtime import Runtime, current
 from canter_engine.model import values
 from canter_engine.model.validate import SpecError, validate_run_wf
+from canter_engine.store.held import Held, Writes
 from canter_engine.store.journal import (
     DELETE_KIND,
     RUN_EVENT_ID,
@@ -64,7 +66,13 @@ from canter_engine.store.journal import (
     report_event_id,
 )
 from canter_engine.store.queues import SQS_MAX_MESSAGE_BYTES, Outgoing, timer_message
-from canter_engine.store.state import HEAD_SK, MAX_ITEM_JSON_BYTES, HeadUpdate, item_json
+from canter_engine.store.state import (
+    HEAD_SK,
+    MAX_ITEM_JSON_BYTES,
+    HeadUpdate,
+    item_json,
+    settle,
+)
 
 
 class PoisonRecord(Exception):
@@ -120,12 +128,12 @@ def _process_wf_run(
     """Apply and commit one WfRun's records; its messages, for the batch's one send."""
     head = runtime.state.load_head(wf_run_id)
     state = WfRunState.from_item(head.state) if head else None
+    held = head.held if head else Held()
     version = head.version if head else 0
     applied_seq = head.applied_seq if head else -1
     redelivered = False
-    applied = False
-    changed: dict[str, dict[str, str]] = {}
-    head_json = ""
+    update: HeadUpdate | None = None
+    writes = Writes()
     effects: list[Effect] = []
     new_seq = applied_seq
     for record in records:
@@ -153,39 +161,39 @@ def _process_wf_run(
             _dead_letter(runtime, record, str(exc))
             continue
         transition = apply(bp, state, event)
-        if not transition.applied:
+        if not transition.applied or transition.state is None:
             logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
             continue
-        # Encoded once: the size check and the writes use the same text.
-        records_json = {
-            r.sk: {name: item_json(body) for name, body in r.attributes().items()}
-            for r in transition.records
-        }
-        next_head = item_json(transition.state.to_item()) if transition.state else ""
-        unstorable = _unstorable(records_json, next_head)
+        new_records = {r.sk: r.attributes() for r in transition.records}
+        # Held or released after every event, not once per batch, so that a
+        # redelivery batched differently writes the same pages.
+        next_held, rewrites = held.with_records(new_records)
+        next_update, next_held, released = settle(
+            wf_run_id,
+            transition.state.to_item(),
+            next_held,
+            HeadUpdate(b"", transition.state.status, transition.state.spec_name, seq),
+            version + 1,
+        )
+        unstorable = _unstorable(new_records, next_update.body)
         if unstorable:
             _dead_letter(runtime, record, unstorable)
             continue
-        applied = True
-        state = transition.state
-        head_json = next_head
-        changed.update(records_json)
+        state, held, update = transition.state, next_held, next_update
+        for sk, attributes in rewrites.items():
+            writes.rewrite(sk, attributes)
+        writes.add(released)
         effects.extend(transition.effects)
     if state is None:
         return {}
-    if applied:
+    if update is not None:
         faults.reach(faults.BEFORE_WRITES)
         _journal_effects(runtime, wf_run_id, effects)
-        runtime.state.write_records(wf_run_id, changed.items())
+        runtime.state.write(wf_run_id, writes)
         faults.reach(faults.BEFORE_COMMIT)
         runtime.state.commit_head(
             wf_run_id,
-            HeadUpdate(
-                state_json=head_json,
-                status=state.status,
-                spec_name=state.spec_name,
-                applied_seq=new_seq,
-            ),
+            HeadUpdate(update.body, update.status, update.spec_name, new_seq),
             version,
         )
         metrics.add_metric(name="Commits", unit=MetricUnit.Count, value=1)
@@ -222,20 +230,21 @@ def _blueprint_for(state: WfRunState | None, event: Event) -> Blueprint:
     return _blueprint(event.wf_spec_name, event.major_version, event.revision)
 
 
-def _unstorable(records: dict[str, dict[str, str]], head_json: str) -> str | None:
+def _unstorable(records: dict[str, dict[str, Any]], head_body: bytes) -> str | None:
     """Why a transition can never be committed (an item over DynamoDB's limit), if it can't.
 
     Such a transition would fail on every retry; refusing it at once sends
     the record to the failure queue with the reason instead of stalling the
-    shard through every retry.
+    shard through every retry. Records are measured as JSON, which bounds
+    what they take in a page; the head as stored, compressed.
     """
-    sizes = {sk: sum(len(t.encode()) for t in attrs.values()) for sk, attrs in records.items()}
-    sizes[HEAD_SK] = len(head_json.encode())
+    sizes = {sk: len(item_json(attributes).encode()) for sk, attributes in records.items()}
+    sizes[HEAD_SK] = len(head_body)
     for sk, size in sizes.items():
         if size > MAX_ITEM_JSON_BYTES:
             return (
                 f"applying this record would write item {sk!r} of {size} bytes, over "
-                f"DynamoDB's item limit ({MAX_ITEM_JSON_BYTES} bytes of JSON here); the "
+                f"DynamoDB's item limit ({MAX_ITEM_JSON_BYTES} bytes here); the "
                 "workflow holds values too large for its state: pass large payloads by "
                 "reference (for example an S3 key)"
             )

@@ -1,27 +1,44 @@
-"""WfRun state: one small head item per WfRun plus one item per NodeRun,
-TaskRun, Variable and ExternalEvent (invariant 5).
+"""WfRun state: one small head item per WfRun, plus the records that left it
+(invariant 5).
 
-The head holds the core's state, a version and the stream position of the
-last journal record applied to it. The scheduler writes side items first and
-the head last, with a condition on its version: the head write is the commit
-point. Side items are deterministic functions of the journal, so a crash
-between them and the head leaves nothing that a replay does not rewrite
-identically. Every item stores its payload as JSON text, which keeps numbers
-exact and the head's size independent of DynamoDB's type mapping.
+The head holds the core's state, the records still held beside it
+(:mod:`canter_engine.store.held`), a version and the stream position of the
+last journal record applied. Both state and held records are compressed JSON
+(:mod:`canter_engine.store.blob`). The scheduler writes pages and items
+first and the head last, with a condition on its version: the head write is
+the commit point. Pages and items are deterministic functions of the
+journal, so a crash between them and the head leaves nothing that a replay
+does not rewrite identically.
+
+Readers read the head first and the items second, so a record that leaves
+the head between the two reads is found in the items, never in neither.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from canter_engine.core.records import render_node_item
+from canter_engine.core.state import node_sk
+from canter_engine.store import blob
 from canter_engine.store.batch import batch_write
+from canter_engine.store.held import (
+    PAGE_ATTRIBUTE,
+    Attributes,
+    Held,
+    Writes,
+    node_key,
+    page_holds,
+    replace_in_page,
+)
+from canter_engine.store.item_size import WRITE_UNIT_BYTES, item_size
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,6 +47,12 @@ HEAD_SK = "wfrun"
 # DynamoDB's 400 KB item limit, less room for the keys and index attributes.
 MAX_ITEM_JSON_BYTES = 400_000
 SEARCH_INDEX = "bySpecStatus"
+# Held records stop this far below the head's last billed kilobyte, should
+# DynamoDB round an item's size differently from item_size.
+SIZE_MARGIN = 16
+# Pages searched per request for a NodeRun: normally the first one holds it.
+_PAGES_PER_LOOKUP = 4
+_KEY_END = "\U0010ffff"
 
 
 class VersionConflict(Exception):
@@ -39,17 +62,68 @@ class VersionConflict(Exception):
 @dataclass(frozen=True, slots=True)
 class Head:
     state: dict[str, Any]
+    held: Held
     version: int
     applied_seq: int
 
 
 @dataclass(frozen=True, slots=True)
 class HeadUpdate:
-    # JSON text (item_json): the scheduler has already encoded it to check its size.
-    state_json: str
+    # The compressed state and held records (head_body): already sized by the scheduler.
+    body: bytes
     status: str
     spec_name: str
     applied_seq: int
+
+
+def head_body(state: dict[str, Any], held: Held) -> bytes:
+    value: dict[str, Any] = {"s": state}
+    if held.records or held.paged:
+        value["h"] = held.to_item()
+    return blob.pack(value)
+
+
+def head_item(wf_run_id: str, update: HeadUpdate, version: int) -> dict[str, Any]:
+    """The head item as committed; the scheduler sizes exactly this."""
+    return {
+        **_key(wf_run_id, HEAD_SK),
+        "body": {"B": update.body},
+        "version": {"N": str(version)},
+        "appliedSeq": {"S": str(update.applied_seq)},
+        "gsi1pk": {"S": update.spec_name},
+        "gsi1sk": {"S": f"{update.status}#{wf_run_id}"},
+    }
+
+
+def settle(
+    wf_run_id: str,
+    state: dict[str, Any],
+    held: Held,
+    update: HeadUpdate,
+    version: int,
+) -> tuple[HeadUpdate, Held, Writes]:
+    """The head to commit for ``state``: with ``held`` inside it if that costs
+    no write unit more than the head alone, else with nothing held and the
+    writes that take the held records out.
+
+    ``update`` gives the status, spec and sequence; its body is replaced.
+    """
+    bare = Held({}, held.paged)
+    bare_update = _with_body(update, head_body(state, bare))
+    if not held.records:
+        return bare_update, bare, Writes()
+    billed = math.ceil(item_size(head_item(wf_run_id, bare_update, version)) / WRITE_UNIT_BYTES)
+    full_update = _with_body(update, head_body(state, held))
+    if item_size(head_item(wf_run_id, full_update, version)) <= billed * WRITE_UNIT_BYTES - (
+        SIZE_MARGIN
+    ):
+        return full_update, held, Writes()
+    released, writes = held.released()
+    return _with_body(update, head_body(state, released)), released, writes
+
+
+def _with_body(update: HeadUpdate, body: bytes) -> HeadUpdate:
+    return HeadUpdate(body, update.status, update.spec_name, update.applied_seq)
 
 
 class StateStore:
@@ -65,44 +139,39 @@ class StateStore:
         ).get("Item")
         if item is None:
             return None
+        body = blob.unpack(bytes(item["body"]["B"]))
         return Head(
-            state=json.loads(item["state"]["S"]),
+            state=body["s"],
+            held=Held.from_item(body.get("h")),
             version=int(item["version"]["N"]),
             applied_seq=int(item["appliedSeq"]["S"]),
         )
 
-    def write_records(self, wf_run_id: str, records: Iterable[tuple[str, dict[str, str]]]) -> None:
-        """Put side items, each a set of attributes holding JSON text (item_json);
-        idempotent, so a replay rewrites the same bytes."""
+    def write(self, wf_run_id: str, writes: Writes) -> None:
+        """Put pages and items, then rewrite the stored pages of changed NodeRuns.
+
+        Idempotent: a replay writes the same bytes under the same keys.
+        """
         requests = [
-            {
-                "PutRequest": {
-                    "Item": {
-                        **_key(wf_run_id, sk),
-                        **{name: {"S": text} for name, text in attributes.items()},
-                    }
-                }
-            }
-            for sk, attributes in records
+            {"PutRequest": {"Item": _page_item(wf_run_id, sk, page)}}
+            for sk, page in writes.pages.items()
         ]
+        requests.extend(
+            {"PutRequest": {"Item": _record_item(wf_run_id, sk, attributes)}}
+            for sk, attributes in writes.items.items()
+        )
         batch_write(self._client, self._table, requests)
+        for sk, attributes in writes.rewrites.items():
+            self._rewrite_node(wf_run_id, sk, attributes)
 
     def commit_head(self, wf_run_id: str, update: HeadUpdate, expected_version: int) -> int:
         """Write the head if its version is still ``expected_version`` (0: no head yet)."""
         version = expected_version + 1
-        item = {
-            **_key(wf_run_id, HEAD_SK),
-            "state": {"S": update.state_json},
-            "version": {"N": str(version)},
-            "appliedSeq": {"S": str(update.applied_seq)},
-            "gsi1pk": {"S": update.spec_name},
-            "gsi1sk": {"S": f"{update.status}#{wf_run_id}"},
-        }
         # A WfRun's first head has no version yet: "absent or 0" covers it.
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=item,
+                Item=head_item(wf_run_id, update, version),
                 ConditionExpression="attribute_not_exists(pk) OR version = :v",
                 ExpressionAttributeValues={":v": {"N": str(expected_version)}},
             )
@@ -114,41 +183,88 @@ class StateStore:
             raise
         return version
 
-    def get(self, wf_run_id: str, sk: str, attribute: str = "json") -> dict[str, Any] | None:
+    def record(
+        self, wf_run_id: str, sk: str, head: Head | None, attribute: str = "json"
+    ) -> dict[str, Any] | None:
+        """One record as the API serves it: held in ``head``, else stored.
+
+        ``head`` must have been read before this call (see the module docstring).
+        """
+        if head is not None and sk in head.held.records:
+            return _render(wf_run_id, head.held.records[sk], attribute)
+        key = node_key(sk)
+        if key is not None:
+            found = self._find_page(wf_run_id, *key)
+            node = page_holds(found[1], key[1]) if found else None
+            return None if node is None else _render(wf_run_id, {"node": node}, attribute)
         item = self._client.get_item(
             TableName=self._table, Key=_key(wf_run_id, sk), ConsistentRead=True
         ).get("Item")
-        return None if item is None else _render(wf_run_id, item, attribute)
+        return None if item is None else _render(wf_run_id, _attributes(item), attribute)
 
-    def page_prefix(
-        self, wf_run_id: str, prefix: str, limit: int, bookmark: str | None
+    def list_records(
+        self, wf_run_id: str, prefix: str, head: Head | None, limit: int, bookmark: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of a WfRun's items of one kind, in key order.
+        """One page of a WfRun's records of one kind, in key order, at most ``limit``.
 
-        The bookmark is the last key of the page, so a WfRun that looped
-        10,000 times is listed a page at a time instead of in one response.
+        Held and stored records are merged by key (a held copy is the newer).
+        The bookmark names the item to read on from and the last record
+        served, so a WfRun that looped 10,000 times is listed a page at a time.
         """
-        kwargs: dict[str, Any] = {}
+        start, after = prefix, ""
         if bookmark:
-            start = base64.urlsafe_b64decode(bookmark.encode()).decode()
-            if not start.startswith(prefix):
-                raise ValueError("bookmark from another listing")
-            kwargs["ExclusiveStartKey"] = _key(wf_run_id, start)
-        page = self._client.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
-            ExpressionAttributeValues={":pk": {"S": wf_run_id}, ":p": {"S": prefix}},
-            ConsistentRead=True,
-            Limit=limit,
-            **kwargs,
+            start, after = _decode_bookmark(bookmark, prefix)
+        held = sorted(
+            (sk, attributes)
+            for sk, attributes in (head.held.records if head else {}).items()
+            if sk.startswith(prefix) and sk > after
         )
-        items = page.get("Items", [])
-        last = page.get("LastEvaluatedKey")
-        next_bookmark = (
-            base64.urlsafe_b64encode(last["sk"]["S"].encode()).decode() if last else None
-        )
-        rendered = [_render(wf_run_id, item) for item in items]
+        stored = self._stored_records(wf_run_id, prefix, start, after, limit + 1)
+        merged: list[tuple[str, str, Attributes]] = []  # record sk, item sk, attributes
+        next_stored = next(stored, None)
+        while len(merged) <= limit and (held or next_stored):
+            if next_stored is not None and (not held or next_stored[0] <= held[0][0]):
+                sk, item_sk, attributes = next_stored
+                next_stored = next(stored, None)
+                if held and held[0][0] == sk:
+                    attributes = held.pop(0)[1]
+            else:
+                sk, attributes = held.pop(0)
+                item_sk = merged[-1][1] if merged else start
+            merged.append((sk, item_sk, attributes))
+        next_bookmark = None
+        if len(merged) > limit:
+            merged = merged[:limit]
+            next_bookmark = _encode_bookmark(merged[-1][1], merged[-1][0])
+        rendered = [_render(wf_run_id, attributes) for _, _, attributes in merged]
         return [r for r in rendered if r is not None], next_bookmark
+
+    def _stored_records(
+        self, wf_run_id: str, prefix: str, start: str, after: str, batch: int
+    ) -> Iterator[tuple[str, str, Attributes]]:
+        """Stored records from item ``start`` on whose keys sort after ``after``."""
+        exclusive: dict[str, Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {"ExclusiveStartKey": exclusive} if exclusive else {}
+            response = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
+                ExpressionAttributeValues={
+                    ":pk": {"S": wf_run_id},
+                    ":a": {"S": start},
+                    ":b": {"S": prefix + _KEY_END},
+                },
+                ConsistentRead=True,
+                Limit=batch,
+                **kwargs,
+            )
+            for item in response.get("Items", []):
+                for sk, attributes in _expand(item):
+                    if sk > after:
+                        yield sk, item["sk"]["S"], attributes
+            exclusive = response.get("LastEvaluatedKey")
+            if exclusive is None:
+                return
 
     def search(
         self, spec_name: str, status: str | None, limit: int, bookmark: str | None
@@ -180,22 +296,65 @@ class StateStore:
     def delete_wf_run(self, wf_run_id: str) -> int:
         keys = [
             {"DeleteRequest": {"Key": {"pk": item["pk"], "sk": item["sk"]}}}
-            for item in self._query(wf_run_id, "")
+            for item in self._query(wf_run_id)
         ]
         batch_write(self._client, self._table, keys)
         return len(keys)
 
-    def _query(self, wf_run_id: str, prefix: str) -> Iterator[dict[str, Any]]:
-        condition = "pk = :pk"
-        values: dict[str, Any] = {":pk": {"S": wf_run_id}}
-        if prefix:
-            condition += " AND begins_with(sk, :p)"
-            values[":p"] = {"S": prefix}
+    def _find_page(
+        self, wf_run_id: str, thread: int, position: int
+    ) -> tuple[str, list[dict[str, Any]]] | None:
+        """The page holding a NodeRun; if none does, the last page before it.
+
+        Normally the page with the greatest first position at or below
+        ``position`` holds it. A page a crashed attempt wrote and its retry
+        chunked differently can sit in between, so the search goes on.
+        """
+        first: tuple[str, list[dict[str, Any]]] | None = None
+        exclusive: dict[str, Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {"ExclusiveStartKey": exclusive} if exclusive else {}
+            response = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
+                ExpressionAttributeValues={
+                    ":pk": {"S": wf_run_id},
+                    ":a": {"S": node_sk(thread, 0)},
+                    ":b": {"S": node_sk(thread, position)},
+                },
+                ScanIndexForward=False,
+                ConsistentRead=True,
+                Limit=_PAGES_PER_LOOKUP,
+                **kwargs,
+            )
+            for item in response.get("Items", []):
+                page = (item["sk"]["S"], _page_nodes(item))
+                first = first or page
+                if page_holds(page[1], position) is not None:
+                    return page
+            exclusive = response.get("LastEvaluatedKey")
+            if exclusive is None:
+                return first
+
+    def _rewrite_node(self, wf_run_id: str, sk: str, attributes: Attributes) -> None:
+        key = node_key(sk)
+        assert key is not None
+        found = self._find_page(wf_run_id, *key)
+        if found is None:
+            page_sk, page = sk, [attributes["node"]]
+        else:
+            page_sk, page = found
+            if not replace_in_page(page, attributes["node"]):
+                page = sorted([*page, attributes["node"]], key=lambda node: node["n"]["p"])
+        self._client.put_item(TableName=self._table, Item=_page_item(wf_run_id, page_sk, page))
+
+    def _query(self, wf_run_id: str) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("query")
         for page in paginator.paginate(
             TableName=self._table,
-            KeyConditionExpression=condition,
-            ExpressionAttributeValues=values,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": wf_run_id}},
+            ProjectionExpression="pk, sk",
             ConsistentRead=True,
         ):
             yield from page.get("Items", [])
@@ -205,20 +364,64 @@ def _key(wf_run_id: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": wf_run_id}, "sk": {"S": sk}}
 
 
-def _render(wf_run_id: str, item: dict[str, Any], attribute: str = "json") -> dict[str, Any] | None:
-    """An item as the API serves it; a NodeRun item is stored compact and rendered here."""
-    if "node" in item:
-        return render_node_item(wf_run_id, json.loads(item["node"]["S"]), attribute)
-    if attribute not in item and "state" not in item:
-        return None
-    return _loads_item(item, attribute)
+def _page_item(wf_run_id: str, sk: str, page: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**_key(wf_run_id, sk), PAGE_ATTRIBUTE: {"B": blob.pack({"r": page})}}
 
 
-def _loads_item(item: dict[str, Any], attribute: str = "json") -> dict[str, Any]:
-    value = json.loads(item[attribute]["S"] if attribute in item else item["state"]["S"])
-    return value if isinstance(value, dict) else {}
+def _page_nodes(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(blob.unpack(bytes(item[PAGE_ATTRIBUTE]["B"]))["r"])
+
+
+def _record_item(wf_run_id: str, sk: str, attributes: Attributes) -> dict[str, Any]:
+    return {
+        **_key(wf_run_id, sk),
+        **{name: {"S": item_json(value)} for name, value in attributes.items()},
+    }
+
+
+def _attributes(item: dict[str, Any]) -> Attributes:
+    return {
+        name: json.loads(value["S"])
+        for name, value in item.items()
+        if name not in ("pk", "sk") and "S" in value
+    }
+
+
+def _expand(item: dict[str, Any]) -> list[tuple[str, Attributes]]:
+    """An item's records: the NodeRuns of a page, or the item itself."""
+    if PAGE_ATTRIBUTE in item:
+        thread = node_key(item["sk"]["S"])
+        assert thread is not None
+        return [(node_sk(thread[0], n["n"]["p"]), {"node": n}) for n in _page_nodes(item)]
+    return [(item["sk"]["S"], _attributes(item))]
+
+
+def _render(
+    wf_run_id: str, attributes: Attributes, attribute: str = "json"
+) -> dict[str, Any] | None:
+    """A record as the API serves it; a NodeRun is stored compact and rendered here."""
+    if "node" in attributes:
+        return render_node_item(wf_run_id, attributes["node"], attribute)
+    value = attributes.get(attribute)
+    return value if isinstance(value, dict) else None
+
+
+def _encode_bookmark(item_sk: str, last_sk: str) -> str:
+    return base64.urlsafe_b64encode(item_json({"k": item_sk, "a": last_sk}).encode()).decode()
+
+
+def _decode_bookmark(bookmark: str, prefix: str) -> tuple[str, str]:
+    """(the item to read on from, the last record served)."""
+    try:
+        value = json.loads(base64.urlsafe_b64decode(bookmark.encode()))
+        item_sk, last_sk = str(value["k"]), str(value["a"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError("not a bookmark of this listing") from exc
+    if not (item_sk.startswith(prefix) and last_sk.startswith(prefix)):
+        raise ValueError("bookmark from another listing")
+    return item_sk, last_sk
 
 
 def item_json(value: Any) -> str:
-    """The JSON text every item attribute holds."""
+    """The JSON text every record item attribute holds."""
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
