@@ -1,9 +1,10 @@
 """The journal stream handler: the one writer of WfRun state (invariant 2).
 
-For each WfRun in a batch, in stream order: load the head, apply the new
-journal records with the pure core, write the records that leave the head
-(store/held.py), commit the head with a condition on its version, then send
-the effects.
+For each WfRun in a batch, in stream order: load the head (or take the one
+this process committed last, handlers/head_cache.py), apply the new journal
+records with the pure core (handlers/transitions.py), write the records that
+leave the head (store/held.py), commit the head with a condition on its
+version, then send the effects.
 
 Exactly-once application (invariant 3) rests on the head's ``appliedSeq``:
 the stream sequence number of the last record applied, committed atomically
@@ -29,13 +30,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from canter_engine.core import Blueprint, WfRunState, apply, outstanding_effects
+from canter_engine.core import outstanding_effects
 from canter_engine.core.effects import (
     Effect,
     NotifyParent,
@@ -43,40 +43,19 @@ from canter_engine.core.effects import (
     ScheduleTask,
     StartTimer,
 )
-from canter_engine.core.events import (
-    ChildWfEnded,
-    Event,
-    MalformedEvent,
-    RunRequested,
-    TaskReported,
-    from_journal,
-    to_journal,
-)
+from canter_engine.core.events import ChildWfEnded, RunRequested, TaskReported, to_journal
 from canter_engine.handlers import faults
+from canter_engine.handlers.head_cache import HeadCache
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
+from canter_engine.handlers.transitions import Outcome, apply_records, blueprint
 from canter_engine.model import values
 from canter_engine.model.validate import SpecError, validate_run_wf
-from canter_engine.store.held import Held, Writes
-from canter_engine.store.journal import (
-    DELETE_KIND,
-    RUN_EVENT_ID,
-    child_ended_event_id,
-    parse_image,
-    report_event_id,
-)
+from canter_engine.store.journal import RUN_EVENT_ID, child_ended_event_id, report_event_id
 from canter_engine.store.queues import SQS_MAX_MESSAGE_BYTES, Outgoing, timer_message
-from canter_engine.store.state import (
-    HEAD_SK,
-    MAX_ITEM_JSON_BYTES,
-    HeadUpdate,
-    item_json,
-    settle,
-)
+from canter_engine.store.state import Head, VersionConflict
 
-
-class PoisonRecord(Exception):
-    """A journal record that can never apply; it goes to the failure queue."""
+_HEADS = HeadCache()
 
 
 @publish_metrics
@@ -113,99 +92,60 @@ def process_batch(records: list[dict[str, Any]], runtime: Runtime) -> dict[str, 
     return {"batchItemFailures": failures}
 
 
-@lru_cache(maxsize=128)
-def _blueprint(name: str, major_version: int, revision: int) -> Blueprint:
-    """Blueprints are immutable per WfSpec version, so one per process is enough."""
-    stored = current().metadata.get_wf_spec(name, major_version, revision)
-    if stored is None:
-        raise PoisonRecord(f"WfSpec {name} v{major_version}.{revision} does not exist")
-    return Blueprint(stored.spec, stored.task_defs)
-
-
 def _process_wf_run(
     wf_run_id: str, records: list[dict[str, Any]], runtime: Runtime
 ) -> dict[str, list[Outgoing]]:
     """Apply and commit one WfRun's records; its messages, for the batch's one send."""
-    head = runtime.state.load_head(wf_run_id)
-    state = WfRunState.from_item(head.state) if head else None
-    held = head.held if head else Held()
-    version = head.version if head else 0
-    applied_seq = head.applied_seq if head else -1
-    redelivered = False
-    update: HeadUpdate | None = None
-    writes = Writes()
-    effects: list[Effect] = []
-    new_seq = applied_seq
-    for record in records:
-        seq = int(record["dynamodb"]["SequenceNumber"])
-        if seq <= applied_seq:
-            redelivered = True
-            continue
-        new_seq = seq
-        if record.get("eventName") != "INSERT":
-            continue
-        if _kind(record) == DELETE_KIND:
-            _delete(runtime, wf_run_id)
-            return {}
+    try:
+        cached = _HEADS.get(wf_run_id)
+        head = cached or runtime.state.load_head(wf_run_id)
+        outcome = apply_records(wf_run_id, head, records)
+        if cached is not None and not outcome.routine:
+            head = runtime.state.load_head(wf_run_id)
+            if head is None or head.version != cached.version:
+                outcome = apply_records(wf_run_id, head, records)
+            cached = None
         try:
-            event = _parse(record)
-            if state is None and not isinstance(event, RunRequested):
-                logger.warning(
-                    "journal record for a WfRun with no state (deleted?); ignored",
-                    wf_run_id=wf_run_id,
-                    kind=type(event).__name__,
-                )
-                continue
-            bp = _blueprint_for(state, event)
-        except PoisonRecord as exc:
-            _dead_letter(runtime, record, str(exc))
-            continue
-        transition = apply(bp, state, event)
-        if not transition.applied or transition.state is None:
-            logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
-            continue
-        new_records = {r.sk: r.attributes() for r in transition.records}
-        # Held or released after every event, not once per batch, so that a
-        # redelivery batched differently writes the same pages.
-        next_held, rewrites = held.with_records(new_records)
-        next_update, next_held, released = settle(
-            wf_run_id,
-            transition.state.to_item(),
-            next_held,
-            HeadUpdate(b"", transition.state.status, transition.state.spec_name, seq),
-            version + 1,
-        )
-        unstorable = _unstorable(new_records, next_update.body)
-        if unstorable:
-            _dead_letter(runtime, record, unstorable)
-            continue
-        state, held, update = transition.state, next_held, next_update
-        for sk, attributes in rewrites.items():
-            writes.rewrite(sk, attributes)
-        writes.add(released)
-        effects.extend(transition.effects)
+            return _act(runtime, wf_run_id, head, outcome)
+        except VersionConflict:
+            if cached is None:
+                raise
+            # Another process moved this WfRun on: start again from its head.
+            metrics.add_metric(name="StaleCachedHeads", unit=MetricUnit.Count, value=1)
+            head = runtime.state.load_head(wf_run_id)
+            return _act(runtime, wf_run_id, head, apply_records(wf_run_id, head, records))
+    except BaseException:
+        _HEADS.drop(wf_run_id)
+        raise
+
+
+def _act(
+    runtime: Runtime, wf_run_id: str, head: Head | None, outcome: Outcome
+) -> dict[str, list[Outgoing]]:
+    """Set aside, write, commit: in that order; then the messages to send."""
+    for record, reason in outcome.dead_letters:
+        _dead_letter(runtime, record, reason)
+    if outcome.deleted:
+        _HEADS.drop(wf_run_id)
+        _delete(runtime, wf_run_id)
+        return {}
+    state = outcome.state
     if state is None:
         return {}
-    if update is not None:
+    effects = outcome.effects
+    if outcome.update is not None:
+        version = head.version if head else 0
         faults.reach(faults.BEFORE_WRITES)
         _journal_effects(runtime, wf_run_id, effects)
-        runtime.state.write(wf_run_id, writes)
+        runtime.state.write(wf_run_id, outcome.writes)
         faults.reach(faults.BEFORE_COMMIT)
-        runtime.state.commit_head(
-            wf_run_id,
-            HeadUpdate(update.body, update.status, update.spec_name, new_seq),
-            version,
-        )
+        runtime.state.commit_head(wf_run_id, outcome.update, version)
+        _HEADS.put(wf_run_id, outcome.update, version + 1)
         metrics.add_metric(name="Commits", unit=MetricUnit.Count, value=1)
         faults.reach(faults.AFTER_COMMIT)
-    if redelivered:
-        effects = _unique([*effects, *outstanding_effects(_blueprint(*state.spec_id), state)])
+    if outcome.redelivered:
+        effects = _unique([*effects, *outstanding_effects(blueprint(*state.spec_id), state)])
     return _outgoing(runtime, wf_run_id, effects)
-
-
-def _kind(record: dict[str, Any]) -> str | None:
-    kind = record["dynamodb"].get("NewImage", {}).get("kind", {}).get("S")
-    return str(kind) if kind is not None else None
 
 
 def _delete(runtime: Runtime, wf_run_id: str) -> None:
@@ -213,42 +153,6 @@ def _delete(runtime: Runtime, wf_run_id: str) -> None:
     removed = runtime.state.delete_wf_run(wf_run_id) + runtime.journal.delete_all(wf_run_id)
     logger.info("WfRun deleted", wf_run_id=wf_run_id, items=removed)
     metrics.add_metric(name="WfRunsDeleted", unit=MetricUnit.Count, value=1)
-
-
-def _parse(record: dict[str, Any]) -> Event:
-    try:
-        journal_record = parse_image(record["dynamodb"]["NewImage"])
-        return from_journal(journal_record.entry)
-    except (MalformedEvent, KeyError, TypeError, ValueError) as exc:
-        raise PoisonRecord(f"unreadable journal record: {exc}") from None
-
-
-def _blueprint_for(state: WfRunState | None, event: Event) -> Blueprint:
-    if state is not None:
-        return _blueprint(*state.spec_id)
-    assert isinstance(event, RunRequested)
-    return _blueprint(event.wf_spec_name, event.major_version, event.revision)
-
-
-def _unstorable(records: dict[str, dict[str, Any]], head_body: bytes) -> str | None:
-    """Why a transition can never be committed (an item over DynamoDB's limit), if it can't.
-
-    Such a transition would fail on every retry; refusing it at once sends
-    the record to the failure queue with the reason instead of stalling the
-    shard through every retry. Records are measured as JSON, which bounds
-    what they take in a page; the head as stored, compressed.
-    """
-    sizes = {sk: len(item_json(attributes).encode()) for sk, attributes in records.items()}
-    sizes[HEAD_SK] = len(head_body)
-    for sk, size in sizes.items():
-        if size > MAX_ITEM_JSON_BYTES:
-            return (
-                f"applying this record would write item {sk!r} of {size} bytes, over "
-                f"DynamoDB's item limit ({MAX_ITEM_JSON_BYTES} bytes here); the "
-                "workflow holds values too large for its state: pass large payloads by "
-                "reference (for example an S3 key)"
-            )
-    return None
 
 
 def _unique(effects: Iterable[Effect]) -> list[Effect]:

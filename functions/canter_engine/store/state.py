@@ -83,6 +83,11 @@ def head_body(state: dict[str, Any], held: Held) -> bytes:
     return blob.pack(value)
 
 
+def decode_head(body: bytes, version: int, applied_seq: int) -> Head:
+    value = blob.unpack(body)
+    return Head(value["s"], Held.from_item(value.get("h")), version, applied_seq)
+
+
 def head_item(wf_run_id: str, update: HeadUpdate, version: int) -> dict[str, Any]:
     """The head item as committed; the scheduler sizes exactly this."""
     return {
@@ -139,12 +144,8 @@ class StateStore:
         ).get("Item")
         if item is None:
             return None
-        body = blob.unpack(bytes(item["body"]["B"]))
-        return Head(
-            state=body["s"],
-            held=Held.from_item(body.get("h")),
-            version=int(item["version"]["N"]),
-            applied_seq=int(item["appliedSeq"]["S"]),
+        return decode_head(
+            bytes(item["body"]["B"]), int(item["version"]["N"]), int(item["appliedSeq"]["S"])
         )
 
     def write(self, wf_run_id: str, writes: Writes) -> None:

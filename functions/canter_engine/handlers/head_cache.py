@@ -1,0 +1,60 @@
+"""The heads this scheduler process committed last, so the next event of the
+same WfRun need not read its head back.
+
+A WfRun's journal records reach one shard and so, normally, this same
+process: the head it committed is still the current one, and reading it
+again would cost a strongly consistent read per transition. It can be stale
+when a shard was handed to another process in between. The scheduler only
+acts on a cached head in ways the commit's version condition guards
+(handlers/transitions.py, ``Outcome.routine``), and drops the entry on any
+failure.
+
+Entries hold the head as stored (compressed bytes), so every use decodes
+fresh objects that the core may change without touching the cache.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from canter_engine.store.state import Head, HeadUpdate, decode_head
+
+MAX_ENTRIES = 1024
+# A head this large (a wide fan-out) is read back instead of kept.
+MAX_BODY_BYTES = 32 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    body: bytes
+    version: int
+    applied_seq: int
+
+
+class HeadCache:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._max_entries = max_entries
+
+    def get(self, wf_run_id: str) -> Head | None:
+        entry = self._entries.get(wf_run_id)
+        if entry is None:
+            return None
+        self._entries.move_to_end(wf_run_id)
+        return decode_head(entry.body, entry.version, entry.applied_seq)
+
+    def put(self, wf_run_id: str, update: HeadUpdate, version: int) -> None:
+        if len(update.body) > MAX_BODY_BYTES:
+            self.drop(wf_run_id)
+            return
+        self._entries[wf_run_id] = _Entry(update.body, version, update.applied_seq)
+        self._entries.move_to_end(wf_run_id)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    def drop(self, wf_run_id: str) -> None:
+        self._entries.pop(wf_run_id, None)
+
+    def clear(self) -> None:
+        self._entries.clear()

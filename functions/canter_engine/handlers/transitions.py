@@ -1,0 +1,185 @@
+"""One WfRun's journal records applied to its head: what the scheduler then
+writes, commits and sends.
+
+Nothing here writes. The scheduler computes the whole outcome first, so that
+it can tell whether the head it started from (possibly its own cached copy,
+handlers/head_cache.py) had to be current for the outcome to be safe to act
+on, before acting on any of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from canter_engine.core import Blueprint, WfRunState, apply
+from canter_engine.core.effects import Effect, NotifyParent, RunChildWf
+from canter_engine.core.events import Event, MalformedEvent, RunRequested, from_journal
+from canter_engine.handlers.observability import logger
+from canter_engine.handlers.runtime import current
+from canter_engine.store.held import Held, Writes
+from canter_engine.store.journal import DELETE_KIND, parse_image
+from canter_engine.store.state import (
+    HEAD_SK,
+    MAX_ITEM_JSON_BYTES,
+    Head,
+    HeadUpdate,
+    item_json,
+    settle,
+)
+
+
+class PoisonRecord(Exception):
+    """A journal record that can never apply; it goes to the failure queue."""
+
+
+@dataclass(slots=True)
+class Outcome:
+    state: WfRunState | None
+    # The head to commit; None when no record changed anything.
+    update: HeadUpdate | None = None
+    writes: Writes = field(default_factory=Writes)
+    effects: list[Effect] = field(default_factory=list)
+    # (record, reason) for the failure queue.
+    dead_letters: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    # A record at or below the head's appliedSeq came again.
+    redelivered: bool = False
+    # A record changed nothing (stale, duplicate, or for a WfRun with no state).
+    ignored: bool = False
+    deleted: bool = False
+    applied_seq: int = -1
+
+    @property
+    def routine(self) -> bool:
+        """Nothing to do but commit the head and send messages.
+
+        Such an outcome is safe to compute from a head that may be stale:
+        the commit's version condition refuses it before anything else
+        happens. Anything else (items written, journal appends, records set
+        aside or skipped) would act on the stale head first.
+        """
+        return not (
+            self.writes
+            or self.dead_letters
+            or self.redelivered
+            or self.ignored
+            or self.deleted
+            or any(isinstance(e, RunChildWf | NotifyParent) for e in self.effects)
+        )
+
+
+@lru_cache(maxsize=128)
+def blueprint(name: str, major_version: int, revision: int) -> Blueprint:
+    """Blueprints are immutable per WfSpec version, so one per process is enough."""
+    stored = current().metadata.get_wf_spec(name, major_version, revision)
+    if stored is None:
+        raise PoisonRecord(f"WfSpec {name} v{major_version}.{revision} does not exist")
+    return Blueprint(stored.spec, stored.task_defs)
+
+
+def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any]]) -> Outcome:
+    """Apply one WfRun's stream records, in order, to ``head``."""
+    state = WfRunState.from_item(head.state) if head else None
+    held = head.held if head else Held()
+    version = head.version if head else 0
+    applied_seq = head.applied_seq if head else -1
+    outcome = Outcome(state, applied_seq=applied_seq)
+    for record in records:
+        seq = int(record["dynamodb"]["SequenceNumber"])
+        if seq <= applied_seq:
+            outcome.redelivered = True
+            continue
+        outcome.applied_seq = seq
+        if record.get("eventName") != "INSERT":
+            continue
+        if _kind(record) == DELETE_KIND:
+            outcome.deleted = True
+            return outcome
+        try:
+            event = _parse(record)
+            if state is None and not isinstance(event, RunRequested):
+                logger.warning(
+                    "journal record for a WfRun with no state (deleted?); ignored",
+                    wf_run_id=wf_run_id,
+                    kind=type(event).__name__,
+                )
+                outcome.ignored = True
+                continue
+            bp = _blueprint_for(state, event)
+        except PoisonRecord as exc:
+            outcome.dead_letters.append((record, str(exc)))
+            continue
+        transition = apply(bp, state, event)
+        if not transition.applied or transition.state is None:
+            logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
+            outcome.ignored = True
+            continue
+        new_records = {r.sk: r.attributes() for r in transition.records}
+        # Held or released after every event, not once per batch, so that a
+        # redelivery batched differently writes the same pages.
+        next_held, rewrites = held.with_records(new_records)
+        update, next_held, released = settle(
+            wf_run_id,
+            transition.state.to_item(),
+            next_held,
+            HeadUpdate(b"", transition.state.status, transition.state.spec_name, seq),
+            version + 1,
+        )
+        unstorable = _unstorable(new_records, update.body)
+        if unstorable:
+            outcome.dead_letters.append((record, unstorable))
+            continue
+        state, held = transition.state, next_held
+        outcome.state, outcome.update = state, update
+        for sk, attributes in rewrites.items():
+            outcome.writes.rewrite(sk, attributes)
+        outcome.writes.add(released)
+        outcome.effects.extend(transition.effects)
+    if outcome.update is not None:
+        update = outcome.update
+        outcome.update = HeadUpdate(
+            update.body, update.status, update.spec_name, outcome.applied_seq
+        )
+    return outcome
+
+
+def _kind(record: dict[str, Any]) -> str | None:
+    kind = record["dynamodb"].get("NewImage", {}).get("kind", {}).get("S")
+    return str(kind) if kind is not None else None
+
+
+def _parse(record: dict[str, Any]) -> Event:
+    try:
+        journal_record = parse_image(record["dynamodb"]["NewImage"])
+        return from_journal(journal_record.entry)
+    except (MalformedEvent, KeyError, TypeError, ValueError) as exc:
+        raise PoisonRecord(f"unreadable journal record: {exc}") from None
+
+
+def _blueprint_for(state: WfRunState | None, event: Event) -> Blueprint:
+    if state is not None:
+        return blueprint(*state.spec_id)
+    assert isinstance(event, RunRequested)
+    return blueprint(event.wf_spec_name, event.major_version, event.revision)
+
+
+def _unstorable(records: dict[str, dict[str, Any]], head_body: bytes) -> str | None:
+    """Why a transition can never be committed (an item over DynamoDB's limit), if it can't.
+
+    Such a transition would fail on every retry; refusing it at once sends
+    the record to the failure queue with the reason instead of stalling the
+    shard through every retry. Records are measured as JSON, which bounds
+    what they take in a page; the head as stored, compressed.
+    """
+    sizes = {sk: len(item_json(attributes).encode()) for sk, attributes in records.items()}
+    sizes[HEAD_SK] = len(head_body)
+    for sk, size in sizes.items():
+        if size > MAX_ITEM_JSON_BYTES:
+            return (
+                f"applying this record would write item {sk!r} of {size} bytes, over "
+                f"DynamoDB's item limit ({MAX_ITEM_JSON_BYTES} bytes here); the "
+                "workflow holds values too large for its state: pass large payloads by "
+                "reference (for example an S3 key)"
+            )
+    return None
