@@ -16,10 +16,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from canter_engine.core import Blueprint, WfRunState, apply
+from canter_engine.core import Blueprint, Record, WfRunState, apply
 from canter_engine.core.events import Event, RunRequested, TaskReported
 from canter_engine.core.state import NodeRun
 from canter_engine.model.spec import NameId, TaskDef, VariableDef, WfSpec, WfSpecId
+from canter_engine.store import blob
+from canter_engine.store.held import Held
+from canter_engine.store.state import HeadUpdate, settle
 
 TARGET_US = 100.0
 
@@ -165,19 +168,29 @@ class Driver:
         self.seconds = 0.0
         self.transitions = 0
         self.events = 0
+        self.held = Held()
 
     def step(self, state: WfRunState | None, event: Event) -> WfRunState:
+        if state is None:
+            self.held = Held()
         started = time.perf_counter()
         result = apply(self.bp, state, event)
-        if self.render:
-            for record in result.records:
-                json.dumps(record.attributes(), separators=(",", ":"))
+        if self.render and result.state is not None:
+            self._store(result.state, result.records)
         self.seconds += time.perf_counter() - started
         self.events += 1
         # Only ended NodeRuns are recorded: one record per transition.
         self.transitions += sum(1 for r in result.records if isinstance(r.obj, NodeRun))
         assert result.state is not None
         return result.state
+
+    def _store(self, state: WfRunState, records: list[Record]) -> None:
+        """What the scheduler encodes per event: the records held or paged, the head compressed."""
+        held, _ = self.held.with_records({r.sk: r.attributes() for r in records})
+        update = HeadUpdate(b"", state.status, state.spec_name, 1)
+        _, self.held, writes = settle(state.wf_run_id, state.to_item(), held, update, 1)
+        for page in writes.pages.values():
+            blob.pack({"r": page})
 
     def fan_out(self, wf_run_id: str) -> WfRunState:
         """Run one WfRun, reporting every task in flight until none is left."""
@@ -227,7 +240,7 @@ def main() -> None:
     tasks = {n: _task_def(n) for n in "abc"}
     rows = []
     for render in (False, True):
-        label = "core + stored records" if render else "core only"
+        label = "core + what the scheduler stores" if render else "core only"
         chain = Driver(Blueprint(chain_spec(), tasks), render)
         for n in range(3000):
             assert chain.run_to_end(f"c{n}").status == "COMPLETED"

@@ -220,8 +220,9 @@ def _cpu_section(results: Results) -> str:
         "## CPU per transition",
         "",
         "A transition is one NodeRun moving from arrival to completion. The pure core's "
-        "figure is bench/core.py's driver (only `apply`, and `apply` plus rendering the "
-        "records as JSON); the scheduler's is the thread CPU time of every scheduler "
+        "figure is bench/core.py's driver (only `apply`, and `apply` plus what the scheduler "
+        "encodes per event: records held in the head or paged, the head compressed); the "
+        "scheduler's is the thread CPU time of every scheduler "
         "invocation of a cost run divided by the NodeRuns that run created: loading the "
         "head, parsing records, applying, serializing, botocore and the writes and sends.",
         "",

@@ -146,6 +146,8 @@ def test_a_node_run_is_found_past_a_page_a_crashed_attempt_left(client: Client) 
         found = store.record(wf_run_id, node_sk(0, position), None)
         assert found is not None and found["id"].get("position", 0) == position
     assert store.record(wf_run_id, node_sk(0, 6), None) is None
+    listed, bookmark = store.list_records(wf_run_id, "node#", None, 100, None)
+    assert [n["id"].get("position", 0) for n in listed] == list(range(6)) and bookmark is None
     store.write(wf_run_id, Writes(rewrites={node_sk(0, 5): {"node": node(5, "ERROR")}}))
     assert store.record(wf_run_id, node_sk(0, 5), None)["status"] == "ERROR"
 

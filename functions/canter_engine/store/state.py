@@ -77,10 +77,14 @@ class HeadUpdate:
 
 
 def head_body(state: dict[str, Any], held: Held) -> bytes:
-    value: dict[str, Any] = {"s": state}
-    if held.records or held.paged:
-        value["h"] = held.to_item()
-    return blob.pack(value)
+    return _head_body(item_json(state), held)
+
+
+def _head_body(state_json: str, held: Held) -> bytes:
+    """The head's compressed JSON, built around the state's JSON encoded once."""
+    if not (held.records or held.paged):
+        return blob.pack_json(f'{{"s":{state_json}}}')
+    return blob.pack_json(f'{{"h":{item_json(held.to_item())},"s":{state_json}}}')
 
 
 def decode_head(body: bytes, version: int, applied_seq: int) -> Head:
@@ -113,18 +117,18 @@ def settle(
 
     ``update`` gives the status, spec and sequence; its body is replaced.
     """
+    state_json = item_json(state)
+    full_update = _with_body(update, _head_body(state_json, held))
+    full_size = item_size(head_item(wf_run_id, full_update, version))
+    if not held.records or full_size <= WRITE_UNIT_BYTES - SIZE_MARGIN:
+        return full_update, held, Writes()
     bare = Held({}, held.paged)
-    bare_update = _with_body(update, head_body(state, bare))
-    if not held.records:
-        return bare_update, bare, Writes()
+    bare_update = _with_body(update, _head_body(state_json, bare))
     billed = math.ceil(item_size(head_item(wf_run_id, bare_update, version)) / WRITE_UNIT_BYTES)
-    full_update = _with_body(update, head_body(state, held))
-    if item_size(head_item(wf_run_id, full_update, version)) <= billed * WRITE_UNIT_BYTES - (
-        SIZE_MARGIN
-    ):
+    if full_size <= billed * WRITE_UNIT_BYTES - SIZE_MARGIN:
         return full_update, held, Writes()
     released, writes = held.released()
-    return _with_body(update, head_body(state, released)), released, writes
+    return _with_body(update, _head_body(state_json, released)), released, writes
 
 
 def _with_body(update: HeadUpdate, body: bytes) -> HeadUpdate:
@@ -232,6 +236,11 @@ class StateStore:
             else:
                 sk, attributes = held.pop(0)
                 item_sk = merged[-1][1] if merged else start
+            if merged and merged[-1][0] == sk:
+                # A page a crashed attempt left repeats a NodeRun; the later page
+                # is the one readers and rewrites use (_find_page).
+                merged[-1] = (sk, item_sk, attributes)
+                continue
             merged.append((sk, item_sk, attributes))
         next_bookmark = None
         if len(merged) > limit:
