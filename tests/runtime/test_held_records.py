@@ -132,7 +132,9 @@ def test_a_node_run_is_found_past_a_page_a_crashed_attempt_left(client: Client) 
             "ts": "entrypoint",
         }
 
-    # The retry paged 0-5 in one page; the crashed attempt had left 3-4 behind.
+    # Pages follow from the committed head and the journal, so a retry writes
+    # the pages its crashed attempt wrote. Should one differ (say the code
+    # changed in between), a page left behind must not hide a NodeRun.
     store.write(
         wf_run_id,
         Writes(

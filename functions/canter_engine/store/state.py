@@ -236,11 +236,6 @@ class StateStore:
             else:
                 sk, attributes = held.pop(0)
                 item_sk = merged[-1][1] if merged else start
-            if merged and merged[-1][0] == sk:
-                # A page a crashed attempt left repeats a NodeRun; the later page
-                # is the one readers and rewrites use (_find_page).
-                merged[-1] = (sk, item_sk, attributes)
-                continue
             merged.append((sk, item_sk, attributes))
         next_bookmark = None
         if len(merged) > limit:
@@ -270,7 +265,11 @@ class StateStore:
             )
             for item in response.get("Items", []):
                 for sk, attributes in _expand(item):
+                    # Pages never overlap, as the pages an attempt writes follow
+                    # from the committed head and the journal alone; should one
+                    # overlap anyway, each record is listed once, in key order.
                     if sk > after:
+                        after = sk
                         yield sk, item["sk"]["S"], attributes
             exclusive = response.get("LastEvaluatedKey")
             if exclusive is None:
