@@ -63,7 +63,7 @@ from canter_engine.store.journal import (
     parse_image,
     report_event_id,
 )
-from canter_engine.store.queues import SQS_MAX_MESSAGE_BYTES, Outgoing, timer_message
+from canter_engine.store.queues import SQS_MAX_MESSAGE_BYTES, Outgoing, task_message, timer_message
 from canter_engine.store.state import HEAD_SK, MAX_ITEM_JSON_BYTES, HeadUpdate, item_json
 
 
@@ -268,7 +268,7 @@ def _outgoing(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> dict[s
             if len(body.encode()) > SQS_MAX_MESSAGE_BYTES:
                 _refuse_oversized(runtime, wf_run_id, effect, len(body.encode()), now)
                 continue
-            by_queue.setdefault(url, []).append(Outgoing(body))
+            by_queue.setdefault(url, []).append(task_message(body, effect.timeout_seconds))
         elif isinstance(effect, StartTimer):
             by_queue.setdefault(runtime.timer_queue_url(), []).append(
                 timer_message(wf_run_id, effect.timer, now)
