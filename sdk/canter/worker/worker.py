@@ -180,6 +180,7 @@ class Worker:
             while self._in_flight and time.monotonic() < deadline:
                 time.sleep(0.05)
             self._pool.shutdown(wait=False, cancel_futures=True)
+            self._release_unstarted()
         for thread in self._threads:
             thread.join(timeout=0.5)
 
@@ -252,6 +253,20 @@ class Worker:
                     self._in_flight[message["MessageId"]] = flight
                 self._pool.submit(self._handle, message["MessageId"], flight)
 
+    def _release_unstarted(self) -> None:
+        """Hand back messages whose function never started: another worker runs them."""
+        with self._lock:
+            unstarted = [
+                (message_id, flight)
+                for message_id, flight in self._in_flight.items()
+                if flight.context is None and not flight.decided
+            ]
+            for _, flight in unstarted:
+                flight.decided = True
+        for message_id, flight in unstarted:
+            self._release(flight.queue, flight.receipt)
+            self._settled(message_id)
+
     def _release(self, queue: _Queue, receipt: str) -> None:
         """Hand a message back at once (received while shutting down)."""
         assert self._sqs is not None
@@ -275,14 +290,9 @@ class Worker:
                     for f in self._in_flight.values()
                     if not f.timed_out and now - f.extended_at >= f.queue.visibility_seconds / 3
                 ]
-            for message_id, flight in overdue:
+            for message_id, flight, why in overdue:
                 try:
-                    self._report_timeout(
-                        message_id,
-                        flight,
-                        f"still running {flight.timeout_seconds} s after a worker first "
-                        "received it; whatever it returns is discarded",
-                    )
+                    self._report_timeout(message_id, flight, why)
                 except Exception:
                     log.exception("could not report a timeout; the message will come back")
                     self._settled(message_id)
@@ -297,17 +307,21 @@ class Worker:
                 except Exception:
                     log.warning("could not extend a running task's visibility")
 
-    def _overdue(self, now: float) -> list[tuple[str, _InFlight]]:
-        """Attempts past their deadline with nothing reported yet; they are decided here."""
+    def _overdue(self, now: float) -> list[tuple[str, _InFlight, str]]:
+        """Attempts past their deadline with nothing reported yet, and why; decided here."""
         overdue = []
         with self._lock:
             for message_id, flight in self._in_flight.items():
-                if not flight.decided and now >= flight.deadline:
-                    flight.decided = True
-                    flight.timed_out = True
-                    if flight.context is not None:
-                        self._overrunning.add(message_id)
-                    overdue.append((message_id, flight))
+                if flight.decided or now < flight.deadline:
+                    continue
+                flight.decided = flight.timed_out = True
+                after = f"{flight.timeout_seconds} s after a worker first received it"
+                if flight.context is not None:
+                    self._overrunning.add(message_id)
+                    why = f"still running {after}; whatever it returns is discarded"
+                else:
+                    why = f"still waiting for a free thread on this worker {after}"
+                overdue.append((message_id, flight, why))
         return overdue
 
     # --- one message ---------------------------------------------------------
