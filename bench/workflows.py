@@ -20,10 +20,10 @@ STEP = "bench-step"
 EVENT = "bench-approved"
 STEP_TASK_DEF = {"name": STEP, "inputVars": [{"name": "n", "type": "INT"}]}
 
-# Every task schedules a timeout timer that fires even after the task is done,
-# and that firing is part of a task's cost. Its requests do not depend on the
-# timeout (any timeout under SQS's 15-minute delay is one message), so the
-# bench uses a short one to count the firings without waiting the default 60 s.
+# A task's timeout is enforced by the worker SDK, counted from the first
+# receive of its message; the engine sets no timer per task, so the value
+# costs nothing whatever it is. It is short so that a task stuck in a bench
+# run is retried well before the run gives up, not after the default 60 s.
 TASK_TIMEOUT_SECONDS = 15
 
 

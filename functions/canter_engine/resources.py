@@ -128,6 +128,18 @@ SCHEDULER_FAILURE_QUEUE = QueueDef(
 )
 
 TASK_QUEUE_VISIBILITY_SECONDS = 30
+# How many times a task message may be received before SQS moves it to the
+# dead-letter queue. A worker that dies holding an attempt lets it come back
+# within TASK_QUEUE_VISIBILITY_SECONDS, and the worker SDK reports TASK_TIMEOUT
+# for an attempt received after its deadline (first receive + timeoutSeconds),
+# or on the last receive this count allows: a message in the DLQ would leave
+# its WfRun waiting for ever. At 10, an attempt whose workers keep crashing
+# reaches its deadline before its last receive for any timeout up to 270 s
+# (9 returns of 30 s; the default timeout, 60 s, on the third receive), and
+# a few receives that are not crashes (a message released at a worker's
+# shutdown, a report that could not be sent) do not cut an attempt short.
+# Higher would let one poison message crash more workers before it is reported.
+TASK_QUEUE_MAX_RECEIVE_COUNT = 10
 SQS_MAX_DELAY_SECONDS = 900
 
 
@@ -139,6 +151,7 @@ def task_queue(name: str) -> QueueDef:
         logical_id=f"TaskQueue{_pascal(name)}",
         suffix=f"task-{name}",
         visibility_timeout_seconds=TASK_QUEUE_VISIBILITY_SECONDS,
+        max_receive_count=TASK_QUEUE_MAX_RECEIVE_COUNT,
     )
 
 

@@ -16,7 +16,6 @@ from canter_engine.core.events import (
     ExternalEventPosted,
     RunRequested,
     TaskReported,
-    TaskStarted,
     TimerFired,
 )
 from canter_engine.model import values
@@ -129,9 +128,19 @@ class Harness:
         task = self.in_flight(guid)
         return [values.decode(v["value"]) for v in task.scheduled_task["variables"]]
 
-    def start(self) -> Transition:
-        task = self.in_flight()
-        return self.apply(TaskStarted(task.task_guid, task.attempt_number, self.tick(), "w"))
+    def time_out(self, message: str = "", guid: str | None = None) -> Transition:
+        """The worker SDK's report for an attempt that ran out of time."""
+        task = self.in_flight(guid)
+        return self.apply(
+            TaskReported(
+                task.task_guid,
+                task.attempt_number,
+                "TASK_TIMEOUT",
+                self.tick(),
+                error_type="TIMEOUT",
+                error_message=message,
+            )
+        )
 
     def succeed(self, output: Any = None, guid: str | None = None) -> Transition:
         task = self.in_flight(guid)

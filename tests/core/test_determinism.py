@@ -9,7 +9,6 @@ from canter_engine.core.events import (
     ResumeRequested,
     StopRequested,
     TaskReported,
-    TaskStarted,
     Timer,
     TimerFired,
 )
@@ -41,6 +40,7 @@ STATUSES = [
     "TASK_SUCCESS",
     "TASK_FAILED",
     "TASK_EXCEPTION",
+    "TASK_TIMEOUT",
     "TASK_OUTPUT_SERDE_ERROR",
     "TASK_RUNNING",
 ]
@@ -58,16 +58,15 @@ report = st.builds(
     times,
     st.integers(-5, 5),
 )
-started = st.builds(TaskStarted, guids, attempts, times)
 timer = st.builds(
     lambda kind, position, attempt, time: TimerFired(Timer(kind, time, 0, position, attempt), time),
-    st.sampled_from(["TASK_TIMEOUT", "TASK_RETRY", "SLEEP", "EVENT_TIMEOUT"]),
+    st.sampled_from(["TASK_RETRY", "SLEEP", "EVENT_TIMEOUT"]),
     st.integers(0, 8),
     attempts,
     times,
 )
 posted = st.builds(ExternalEventPosted, st.just("go"), st.sampled_from("abc"), st.none(), times)
-events = st.lists(st.one_of(report, started, timer, posted), max_size=25)
+events = st.lists(st.one_of(report, timer, posted), max_size=25)
 
 
 def replay(events_: list[Event]) -> tuple[Any, list[Any], list[Any]]:
@@ -85,7 +84,7 @@ def test_the_same_events_in_the_same_order_give_the_same_run(events_: list[Event
 
 
 @settings(max_examples=150, deadline=None)
-@given(events, st.one_of(report, started, timer))
+@given(events, st.one_of(report, timer))
 def test_a_duplicated_report_or_timer_changes_nothing(
     events_: list[Event], duplicate: Event
 ) -> None:
@@ -144,7 +143,7 @@ thread_events = st.lists(
             ),
             st.sampled_from(["1-1", "2-1", "3-1", "4-1", "0-3", "5-1"]),
             st.integers(0, 1),
-            st.sampled_from(["TASK_SUCCESS", "TASK_FAILED", "TASK_EXCEPTION"]),
+            st.sampled_from(["TASK_SUCCESS", "TASK_FAILED", "TASK_TIMEOUT", "TASK_EXCEPTION"]),
             times,
         ),
         st.builds(
@@ -159,7 +158,7 @@ thread_events = st.lists(
         ),
         st.builds(
             lambda thread, pos, attempt, time: TimerFired(
-                Timer("TASK_TIMEOUT", time, thread, pos, attempt), time
+                Timer("TASK_RETRY", time, thread, pos, attempt), time
             ),
             st.integers(0, 4),
             st.sampled_from([1, 3]),

@@ -29,7 +29,6 @@ def interruptible(handler_fails: bool = False):  # type: ignore[no-untyped-def]
 def test_an_interrupt_waits_for_the_task_in_flight_then_runs_then_resumes() -> None:
     h = Harness(interruptible(), tasks={"pack": (), "ship": ("STR",)}, events={"cancel"})
     h.run()
-    h.start()
     h.post("cancel", "customer changed their mind", guid="c1")
     assert h.thread(0).status == "HALTING"
     assert h.state is not None and h.state.greatest_thread == 0

@@ -60,14 +60,33 @@ def test_exponential_backoff_waits_on_a_timer_between_attempts() -> None:
 def test_a_timed_out_attempt_is_retried_then_fails_with_timeout() -> None:
     h = Harness(flaky(1, timeout_seconds=5), tasks={"charge": ("INT",)})
     h.run()
-    h.fire("TASK_TIMEOUT")
+    h.time_out("no report within 5 s of the first receive")
     assert h.in_flight().attempt_number == 1
-    assert h.timers[-1].due == h.now + 5000
-    h.fire("TASK_TIMEOUT")
+    h.time_out("still running at its deadline")
     assert h.status == "ERROR"
-    assert h.failure()["failureName"] == "TIMEOUT"
-    statuses = [a["status"] for a in h.task_run("0-1")["attempts"]]
-    assert statuses == ["TASK_TIMEOUT", "TASK_TIMEOUT"]
+    assert h.failure() == {
+        "failureName": "TIMEOUT",
+        "message": "TaskDef 'charge' attempt 1 did not finish within its 5s timeout: "
+        "still running at its deadline",
+    }
+    attempts = h.task_run("0-1")["attempts"]
+    assert [a["status"] for a in attempts] == ["TASK_TIMEOUT", "TASK_TIMEOUT"]
+    assert attempts[0]["error"] == {
+        "type": "TIMEOUT",
+        "message": "no report within 5 s of the first receive",
+    }
+    assert h.timers == []
+
+
+def test_a_timed_out_attempt_waits_out_its_backoff_like_a_failed_one() -> None:
+    policy = ExponentialBackoffRetryPolicy(base_interval_ms=500)
+    h = Harness(flaky(1, exponential_backoff=policy), tasks={"charge": ("INT",)})
+    h.run()
+    h.time_out()
+    assert [t.kind for t in h.timers] == ["TASK_RETRY"]
+    h.fire("TASK_RETRY")
+    h.succeed()
+    assert h.status == "COMPLETED"
 
 
 def test_a_business_exception_is_not_retried_and_ends_in_exception() -> None:
@@ -99,11 +118,16 @@ def test_a_report_for_an_old_attempt_or_a_repeated_report_changes_nothing() -> N
     assert h.status == "COMPLETED"
 
 
-def test_a_late_timeout_for_a_reported_attempt_is_ignored() -> None:
-    h = Harness(flaky(0, timeout_seconds=5), tasks={"charge": ("INT",)})
+def test_a_stale_timeout_for_an_old_or_reported_attempt_is_ignored() -> None:
+    h = Harness(flaky(1, timeout_seconds=5), tasks={"charge": ("INT",)})
     h.run()
+    h.fail()
+    retried = h.state
+    old = h.apply(TaskReported("0-1", 0, "TASK_TIMEOUT", h.tick(), error_type="TIMEOUT"))
+    assert not old.applied and old.state is retried and old.effects == []
     h.succeed()
-    assert not h.fire("TASK_TIMEOUT").applied
+    late = h.apply(TaskReported("0-1", 1, "TASK_TIMEOUT", h.tick(), error_type="TIMEOUT"))
+    assert not late.applied
     assert h.status == "COMPLETED"
 
 

@@ -3,7 +3,7 @@
 from canter_engine.core import live_records
 from littlehorse.workflow import WorkflowThread
 
-from tests.core.harness import START, Harness
+from tests.core.harness import Harness
 
 
 def two_tasks(wf: WorkflowThread) -> None:
@@ -43,19 +43,30 @@ def test_the_scheduled_task_is_littlehorses_message() -> None:
             "wfSpecId": {"name": "wf", "majorVersion": 0, "revision": 0},
         },
     }
-    (timer,) = h.timers
-    assert (timer.kind, timer.due) == ("TASK_TIMEOUT", START + 1 + 60_000)
 
 
-def test_a_started_task_is_running_and_its_taskrun_says_so() -> None:
+def test_an_attempt_is_one_message_carrying_its_timeout_and_no_timer() -> None:
+    def wf_fn(wf: WorkflowThread) -> None:
+        wf.execute("greet", "Ada", timeout_seconds=5)
+        wf.execute("shout", "Ada")
+
+    h = Harness(wf_fn, tasks={"greet": ("STR",), "shout": ("STR",)})
+    started = h.run()
+    assert [type(e).__name__ for e in started.effects] == ["ScheduleTask"]
+    assert h.in_flight().timeout_seconds == 5
+    h.succeed("hi")
+    assert h.in_flight().timeout_seconds == 60, "DEFAULT_TASK_TIMEOUT_SECONDS"
+    assert h.timers == [], "the worker enforces the timeout; the engine sets no timer"
+
+
+def test_a_reported_task_records_its_attempt_in_the_taskrun() -> None:
     h = Harness(two_tasks, tasks={"greet": ("STR",), "shout": ("STR",)})
     h.run(name="Ada")
-    h.start()
-    assert h.task_run("0-1")["status"] == "TASK_RUNNING"
     h.succeed({"text": "x"})
     run = h.task_run("0-1")
     assert run["status"] == "TASK_SUCCESS"
     assert run["attempts"][0]["output"] == {"jsonObj": '{"text":"x"}'}
+    assert run["attempts"][0]["startTime"] == run["attempts"][0]["endTime"]
 
 
 def test_a_task_input_of_the_wrong_type_fails_the_node_with_var_sub_error() -> None:

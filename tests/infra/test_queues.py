@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from canter_engine import resources as r
+from canter_engine.core.tasks import DEFAULT_TASK_TIMEOUT_SECONDS
 
 
 def _queue_named(dev: Any, name: str) -> tuple[str, dict[str, Any]]:
@@ -48,6 +49,14 @@ def test_redrive_and_settings_from_resources(dev: Any, name: str | None) -> None
         "maxReceiveCount": definition.max_receive_count,
     }
     assert dead_letter["MessageRetentionPeriod"] == definition.retention_seconds
+
+
+def test_a_crash_looping_task_reaches_its_default_timeout_before_the_dead_letter_queue() -> None:
+    definition = r.task_queue("greet")
+    returns_before_last_receive = definition.max_receive_count - 1
+    assert returns_before_last_receive * definition.visibility_timeout_seconds > (
+        DEFAULT_TASK_TIMEOUT_SECONDS
+    ), "the worker must see the deadline pass before SQS gives up on the message"
 
 
 def test_scheduler_failure_queue_is_itself_the_dead_letter(dev: Any) -> None:

@@ -1,16 +1,21 @@
-"""Helpers shared by the runtime tests: unique names, in-process workers, HTTP."""
+"""Helpers shared by the runtime tests: unique names, in-process and separate workers, HTTP."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from canter import Client, Worker, Workflow, WorkflowThread
+from canter.local import LocalStack
 
 
 class Names:
@@ -66,3 +71,30 @@ def post(url: str, rpc: str, raw: bytes) -> tuple[int, dict[str, Any]]:
 
 def node_statuses(client: Client, wf_run_id: str) -> list[tuple[str, str]]:
     return [(n["nodeName"], n.get("status", "")) for n in client.list_node_runs(wf_run_id)]
+
+
+def start_slow_worker(
+    stack: LocalStack, task: str, marker: Path, seconds: float | str, visibility: int = 2
+) -> subprocess.Popen[bytes]:
+    """A worker in its own process (``slow_worker.py``), to be killed or to crash mid-task."""
+    script = Path(__file__).with_name("slow_worker.py")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            stack.api_url,
+            task,
+            str(marker),
+            str(seconds),
+            str(visibility),
+        ]
+    )
+
+
+def wait_for(marker: Path, process: subprocess.Popen[bytes]) -> None:
+    """Until the separate worker has started the task (it writes ``marker``)."""
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the worker never started the task"
+        assert process.poll() is None, "the worker exited early"
+        time.sleep(0.05)

@@ -7,6 +7,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -24,8 +25,13 @@ class InjectedCrash(Exception):
     pass
 
 
-def looping(task: str) -> Any:
-    """Three task nodes in a loop; each step dispatches a task and a timeout timer."""
+def looping(task: str, nap: bool = False) -> Any:
+    """Task nodes in a loop, one per step.
+
+    With ``nap``, each step also starts a child thread that sleeps a second,
+    so that one transition sends both a task message and a timer: two queues,
+    and a crash can come between the two sends.
+    """
 
     def body(t: WorkflowThread) -> None:
         count = t.declare_int("count").required()
@@ -33,8 +39,11 @@ def looping(task: str) -> Any:
         total = t.declare_int("total", 0)
 
         def step(b: WorkflowThread) -> None:
+            napping = b.spawn_thread(lambda c: c.sleep_seconds(1), "nap") if nap else None
             b.mutate(total, "ADD", b.execute(task, i, timeout_seconds=30))
             b.mutate(i, "ADD", 1)
+            if napping is not None:
+                b.wait_for_threads(napping)
 
         t.do_while(i.is_less_than(count), step)
 
@@ -60,12 +69,19 @@ def outcome(client: Client, wf_run_id: str) -> tuple[Any, ...]:
     )
 
 
-@pytest.fixture
-def looping_spec(client: Client, names: Names) -> Iterator[str]:
+@contextmanager
+def served(client: Client, names: Names, nap: bool = False) -> Iterator[str]:
+    """The looping WfSpec, registered, with a worker for its task."""
     task = names("double")
-    register(client, names("wf"), looping(task), {task: int_input()})
+    register(client, names("wf"), looping(task, nap), {task: int_input()})
     with worker(client, {task: lambda n: n * 2}):
         yield names("wf")
+
+
+@pytest.fixture
+def looping_spec(client: Client, names: Names) -> Iterator[str]:
+    with served(client, names) as spec:
+        yield spec
 
 
 def test_fault_free_baseline(client: Client, looping_spec: str) -> None:
@@ -82,8 +98,13 @@ def test_fault_free_baseline(client: Client, looping_spec: str) -> None:
     [faults.BEFORE_WRITES, faults.BEFORE_COMMIT, faults.AFTER_COMMIT, faults.BETWEEN_EFFECTS],
 )
 def test_crash_at_each_boundary_then_redelivery_gives_the_fault_free_result(
-    client: Client, looping_spec: str, point: str
+    client: Client, names: Names, point: str
 ) -> None:
+    with served(client, names, nap=point == faults.BETWEEN_EFFECTS) as looping_spec:
+        crash_at(client, looping_spec, point)
+
+
+def crash_at(client: Client, looping_spec: str, point: str) -> None:
     expected = outcome(client, client.run_wf(looping_spec, {"count": 3})["id"]["id"])
     hits: Counter[str] = Counter()
 

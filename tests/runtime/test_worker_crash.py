@@ -4,16 +4,13 @@ the WfRun; asked to stop (SIGTERM), the worker finishes the task first."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from canter import Client, WorkflowThread
 from canter.local import LocalStack
 
-from .support import Names, int_input, register, worker
+from .support import Names, int_input, register, start_slow_worker, wait_for, worker
 
 pytestmark = pytest.mark.e2e
 
@@ -74,20 +71,3 @@ def test_sigterm_lets_the_running_task_finish_and_report(
             graceful.kill()
     assert client.wait_for_wf_run(wf_run_id, timeout=10)["status"] == "COMPLETED"
     assert client.variables(wf_run_id)["out"] == 15
-
-
-def start_slow_worker(
-    stack: LocalStack, task: str, marker: Path, seconds: float
-) -> subprocess.Popen[bytes]:
-    script = Path(__file__).with_name("slow_worker.py")
-    return subprocess.Popen(
-        [sys.executable, str(script), stack.api_url, task, str(marker), str(seconds)]
-    )
-
-
-def wait_for(marker: Path, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while not marker.exists():
-        assert time.monotonic() < deadline, "the worker never started the task"
-        assert process.poll() is None, "the worker exited early"
-        time.sleep(0.05)

@@ -127,21 +127,6 @@ def test_task_failing_twice_succeeds_on_its_third_attempt(client: Client, names:
     assert "transient failure 0" in task_run["attempts"][0]["error"]["message"]
 
 
-def test_task_timeout_with_no_worker_fails_the_wf_run(client: Client, names: Names) -> None:
-    task = names("nobody")
-    register(
-        client,
-        names("wf"),
-        lambda t: t.execute(task, 1, timeout_seconds=1),
-        {task: int_input()},
-    )
-    wf_run_id = client.run_wf(names("wf"))["id"]["id"]
-    wf_run = client.wait_for_wf_run(wf_run_id, timeout=20)
-    assert wf_run["status"] == "ERROR"
-    task_run = client.get_task_run(wf_run_id, "0-1")
-    assert task_run["status"] == "TASK_TIMEOUT"
-
-
 def test_business_exception_is_not_retried(client: Client, names: Names) -> None:
     from canter import TaskException
 

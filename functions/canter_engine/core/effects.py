@@ -15,13 +15,20 @@ from canter_engine.core.events import Timer
 
 @dataclass(frozen=True, slots=True)
 class ScheduleTask:
-    """Send ``scheduled_task`` (a LittleHorse ``ScheduledTask``) to the TaskQueue's SQS queue."""
+    """Send ``scheduled_task`` (a LittleHorse ``ScheduledTask``) to the TaskQueue's SQS queue.
+
+    ``timeout_seconds`` goes with it, beside the body (the ScheduledTask is
+    LittleHorse's message and stays as it is): the worker that takes the
+    attempt reports ``TASK_TIMEOUT`` once that long has passed since the
+    message was first received.
+    """
 
     task_queue: str
     task_def_name: str
     task_guid: str
     attempt_number: int
     scheduled_task: dict[str, Any]
+    timeout_seconds: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,6 @@ from canter_engine.core.events import (
     RunRequested,
     StopRequested,
     TaskReported,
-    TaskStarted,
     TimerFired,
 )
 from canter_engine.core.operations import (
@@ -174,8 +173,6 @@ class Run:
     def dispatch(self, event: Event) -> bool:
         if isinstance(event, TaskReported):
             return tasks.on_report(self, event)
-        if isinstance(event, TaskStarted):
-            return tasks.on_started(self, event)
         if isinstance(event, ExternalEventPosted):
             return waits.on_event_posted(self, event)
         if isinstance(event, TimerFired):
@@ -190,8 +187,6 @@ class Run:
 
     def _on_timer(self, event: TimerFired) -> bool:
         timer = event.timer
-        if timer.kind == "TASK_TIMEOUT":
-            return tasks.on_timeout(self, timer)
         if timer.kind == "TASK_RETRY":
             return tasks.on_retry_due(self, timer)
         if timer.kind == "SLEEP":
@@ -340,7 +335,7 @@ class Run:
     def busy(self, thread: ThreadRun) -> bool:
         """Whether a task attempt of the thread is in flight (it cannot be halted)."""
         return any(
-            tr.thread == thread.number and tr.current.status in ("TASK_SCHEDULED", "TASK_RUNNING")
+            tr.thread == thread.number and tr.current.status == "TASK_SCHEDULED"
             for tr in self.state.task_runs.values()
         )
 

@@ -32,16 +32,6 @@ class RunRequested:
 
 
 @dataclass(frozen=True, slots=True)
-class TaskStarted:
-    """A worker took an attempt off its queue."""
-
-    task_guid: str
-    attempt_number: int
-    time: int
-    task_worker_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class TaskReported:
     """``ReportTask``: the end of one attempt, as the worker saw it."""
 
@@ -138,7 +128,6 @@ class ChildWfEnded:
 
 Event = (
     RunRequested
-    | TaskStarted
     | TaskReported
     | ExternalEventPosted
     | TimerFired
@@ -170,18 +159,6 @@ def to_journal(event: Event) -> JournalEntry:
         if event.parent_wf_run_id:
             body["parentWfRunId"] = {"id": event.parent_wf_run_id}
         return JournalEntry("RunWf", _timed(body, event.time))
-    if isinstance(event, TaskStarted):
-        return JournalEntry(
-            "TaskStarted",
-            _timed(
-                {
-                    "taskGuid": event.task_guid,
-                    "attemptNumber": event.attempt_number,
-                    "taskWorkerId": event.task_worker_id,
-                },
-                event.time,
-            ),
-        )
     if isinstance(event, TaskReported):
         body = {
             "taskGuid": event.task_guid,
@@ -240,13 +217,6 @@ def from_journal(entry: JournalEntry) -> Event:
                 },
                 time=time,
                 parent_wf_run_id=str(parent["id"]) if parent else None,
-            )
-        if entry.kind == "TaskStarted":
-            return TaskStarted(
-                task_guid=str(body["taskGuid"]),
-                attempt_number=int(body.get("attemptNumber", 0)),
-                time=time,
-                task_worker_id=str(body.get("taskWorkerId", "")),
             )
         if entry.kind == "ReportTask":
             error = body.get("error") or {}

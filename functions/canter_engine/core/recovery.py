@@ -12,7 +12,7 @@ from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect, StartTimer
 from canter_engine.core.events import Timer
 from canter_engine.core.state import WfRunState
-from canter_engine.core.tasks import IN_FLIGHT, dispatch_effects, task_guid
+from canter_engine.core.tasks import schedule_task, task_guid
 
 
 def timer_pending(state: WfRunState, timer: Timer) -> bool:
@@ -22,12 +22,11 @@ def timer_pending(state: WfRunState, timer: Timer) -> bool:
     never be wanted again: the timer path may drop it instead of journalling
     a TimerFired that would change nothing.
     """
-    if timer.kind in ("TASK_TIMEOUT", "TASK_RETRY"):
+    if timer.kind == "TASK_RETRY":
         task_run = state.task_runs.get(task_guid(timer.thread, timer.position))
         if task_run is None or timer.attempt != len(task_run.attempts) - 1:
             return False
-        wanted = IN_FLIGHT if timer.kind == "TASK_TIMEOUT" else ("TASK_PENDING",)
-        return task_run.current.status in wanted
+        return task_run.current.status == "TASK_PENDING"
     thread = state.threads.get(timer.thread)
     node_run = thread.current if thread is not None and not thread.ended else None
     kind = {"SLEEP": "sleep", "EVENT_TIMEOUT": "external_event"}.get(timer.kind)
@@ -43,8 +42,8 @@ def outstanding_effects(bp: Blueprint, state: WfRunState) -> list[Effect]:
     effects: list[Effect] = []
     for task_run in state.task_runs.values():
         attempt = task_run.current
-        if attempt.status in IN_FLIGHT:
-            effects.extend(dispatch_effects(bp.id_json, state.wf_run_id, task_run))
+        if attempt.status == "TASK_SCHEDULED":
+            effects.append(schedule_task(bp.id_json, state.wf_run_id, task_run))
         elif attempt.status == "TASK_PENDING":
             number = len(task_run.attempts) - 1
             effects.append(

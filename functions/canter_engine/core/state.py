@@ -204,7 +204,6 @@ class TaskAttempt:
     exception_name: str | None = None
     exception_message: str = ""
     exception_content: Any = None
-    worker_id: str = ""
 
     def clone(self) -> TaskAttempt:
         return TaskAttempt(
@@ -219,7 +218,6 @@ class TaskAttempt:
             self.exception_name,
             self.exception_message,
             self.exception_content,
-            self.worker_id,
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -238,7 +236,6 @@ class TaskAttempt:
             "xn": self.exception_name,
             "xm": self.exception_message,
             "xc": values.encode(self.exception_content),
-            "w": self.worker_id,
         }
 
     @staticmethod
@@ -256,7 +253,6 @@ class TaskAttempt:
             item["xn"],
             item["xm"],
             values.decode(item["xc"]),
-            item["w"],
         )
 
 
@@ -662,7 +658,6 @@ _ATTEMPT_DEFAULTS: dict[str, Any] = {
     "xn": None,
     "xm": "",
     "xc": {},
-    "w": "",
 }
 _TASK_RUN_DEFAULTS: dict[str, Any] = {"mi": [], "b": None, "ts": 60, "ma": 1}
 _THREAD_RUN_DEFAULTS: dict[str, Any] = {

@@ -1,4 +1,10 @@
-"""TASK nodes: TaskRuns, attempts, retries with backoff, timeouts and reports.
+"""TASK nodes: TaskRuns, attempts, retries with backoff, and reports.
+
+An attempt's timeout is not a timer here: it is counted from the moment a
+worker first receives the attempt's message and enforced by the worker SDK,
+which reports ``TASK_TIMEOUT`` (see ``canter.worker``). A task waiting in its
+queue for a worker simply waits, as in LittleHorse. The timeout travels to
+the worker with the ScheduledTask (:attr:`ScheduleTask.timeout_seconds`).
 
 Only the current attempt's report counts. A report for an older attempt, a
 second report for the same attempt, or one for a TaskRun that has ended finds
@@ -11,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from canter_engine.core.effects import ScheduleTask, StartTimer
-from canter_engine.core.events import TaskReported, TaskStarted, Timer
+from canter_engine.core.events import TaskReported, Timer
 from canter_engine.core.operations import VarSubError
 from canter_engine.core.state import Failure, NodeRun, TaskAttempt, TaskRun, ThreadRun
 from canter_engine.model import values
@@ -21,22 +27,24 @@ if TYPE_CHECKING:
     from canter_engine.core.engine import Run
 
 # Used when a TASK node sets no timeoutSeconds, so that a task whose worker
-# vanished is retried instead of waiting forever.
+# vanished is retried instead of waiting forever. The worker SDK applies the
+# same default to a task message that carries no timeout.
 DEFAULT_TASK_TIMEOUT_SECONDS = 60
 DEFAULT_BACKOFF_BASE_MS = 1000
 DEFAULT_BACKOFF_MULTIPLIER = 2.0
 
-IN_FLIGHT = ("TASK_SCHEDULED", "TASK_RUNNING")
-# Reports a worker may send; only TASK_FAILED (and a timeout) is worth retrying:
-# an output that cannot be serialised or inputs that cannot be read fail the
-# same way on every attempt.
+# Reports a worker may send; only TASK_FAILED and TASK_TIMEOUT are worth
+# retrying: an output that cannot be serialised or inputs that cannot be read
+# fail the same way on every attempt.
 REPORTABLE = (
     "TASK_SUCCESS",
     "TASK_EXCEPTION",
     "TASK_FAILED",
+    "TASK_TIMEOUT",
     "TASK_OUTPUT_SERDE_ERROR",
     "TASK_INPUT_VAR_SUB_ERROR",
 )
+RETRIED = ("TASK_FAILED", "TASK_TIMEOUT")
 # A ScheduledTask must fit in one SQS message (256 KiB) with its envelope.
 MAX_INPUT_BYTES = 192 * 1024
 
@@ -102,16 +110,14 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
 
 def _dispatch(run: Run, task_run: TaskRun) -> None:
     task_run.status = "TASK_SCHEDULED"
-    run.effects.extend(dispatch_effects(run.bp.id_json, run.state.wf_run_id, task_run))
+    run.effects.append(schedule_task(run.bp.id_json, run.state.wf_run_id, task_run))
 
 
-def dispatch_effects(
-    spec_id: dict[str, Any], wf_run_id: str, task_run: TaskRun
-) -> list[ScheduleTask | StartTimer]:
-    """The message for the current attempt and the timer that bounds it.
+def schedule_task(spec_id: dict[str, Any], wf_run_id: str, task_run: TaskRun) -> ScheduleTask:
+    """The message for the current attempt, with the timeout the worker enforces.
 
     Derived from the TaskRun alone, so that a crash after the commit can send
-    exactly the same effects again.
+    exactly the same message again.
     """
     attempt = task_run.current
     number = len(task_run.attempts) - 1
@@ -134,11 +140,14 @@ def dispatch_effects(
             "wfSpecId": spec_id,
         },
     }
-    due = attempt.schedule_time + task_run.timeout_seconds * 1000
-    return [
-        ScheduleTask(task_run.task_queue, task_run.task_def, task_run.guid, number, scheduled),
-        StartTimer(Timer("TASK_TIMEOUT", due, task_run.thread, task_run.position, number)),
-    ]
+    return ScheduleTask(
+        task_run.task_queue,
+        task_run.task_def,
+        task_run.guid,
+        number,
+        scheduled,
+        task_run.timeout_seconds,
+    )
 
 
 def _current(run: Run, guid: str, attempt_number: int) -> TaskRun | None:
@@ -146,21 +155,9 @@ def _current(run: Run, guid: str, attempt_number: int) -> TaskRun | None:
     task_run = run.state.task_runs.get(guid)
     if task_run is None or attempt_number != len(task_run.attempts) - 1:
         return None
-    if task_run.current.status not in IN_FLIGHT:
+    if task_run.current.status != "TASK_SCHEDULED":
         return None
     return run.task_run(guid)
-
-
-def on_started(run: Run, event: TaskStarted) -> bool:
-    task_run = _current(run, event.task_guid, event.attempt_number)
-    if task_run is None or task_run.current.status != "TASK_SCHEDULED":
-        return False
-    attempt = task_run.current
-    attempt.status = "TASK_RUNNING"
-    attempt.start_time = event.time
-    attempt.worker_id = event.task_worker_id
-    task_run.status = "TASK_RUNNING"
-    return True
 
 
 def on_report(run: Run, event: TaskReported) -> bool:
@@ -197,12 +194,8 @@ def on_report(run: Run, event: TaskReported) -> bool:
     else:
         attempt.error_type = event.error_type or "TASK_FAILURE"
         attempt.error_message = event.error_message
-        failure = Failure(
-            "VAR_SUB_ERROR" if status == "TASK_INPUT_VAR_SUB_ERROR" else "TASK_FAILURE",
-            f"TaskDef {task_run.task_def!r} attempt {event.attempt_number} ended "
-            f"{status}: {event.error_message}",
-        )
-        if status == "TASK_FAILED":
+        failure = _failure(task_run, event)
+        if status in RETRIED:
             _retry_or_fail(run, task_run, thread, node_run, failure)
         else:
             _finish(run, task_run, status)
@@ -210,27 +203,19 @@ def on_report(run: Run, event: TaskReported) -> bool:
     return True
 
 
-def on_timeout(run: Run, timer: Timer) -> bool:
-    task_run = _current(run, task_guid(timer.thread, timer.position), timer.attempt)
-    if task_run is None:
-        return False
-    attempt = task_run.current
-    attempt.status = "TASK_TIMEOUT"
-    attempt.end_time = run.now
-    thread = run.thread(task_run.thread)
-    assert thread.current is not None
-    _retry_or_fail(
-        run,
-        task_run,
-        thread,
-        thread.current,
-        Failure(
+def _failure(task_run: TaskRun, event: TaskReported) -> Failure:
+    """What the node fails with if this attempt's error ends the TaskRun."""
+    attempt = f"TaskDef {task_run.task_def!r} attempt {event.attempt_number}"
+    if event.status == "TASK_TIMEOUT":
+        detail = f": {event.error_message}" if event.error_message else ""
+        return Failure(
             "TIMEOUT",
-            f"TaskDef {task_run.task_def!r} attempt {timer.attempt} did not report within "
-            f"{task_run.timeout_seconds}s",
-        ),
+            f"{attempt} did not finish within its {task_run.timeout_seconds}s timeout{detail}",
+        )
+    return Failure(
+        "VAR_SUB_ERROR" if event.status == "TASK_INPUT_VAR_SUB_ERROR" else "TASK_FAILURE",
+        f"{attempt} ended {event.status}: {event.error_message}",
     )
-    return True
 
 
 def on_retry_due(run: Run, timer: Timer) -> bool:

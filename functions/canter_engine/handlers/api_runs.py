@@ -55,6 +55,7 @@ REPORT_STATUSES = frozenset(
         "TASK_SUCCESS",
         "TASK_FAILED",
         "TASK_EXCEPTION",
+        "TASK_TIMEOUT",
         "TASK_OUTPUT_SERDE_ERROR",
         "TASK_INPUT_VAR_SUB_ERROR",
     }

@@ -52,7 +52,12 @@ from canter_engine.handlers.transitions import Outcome, apply_records, blueprint
 from canter_engine.model import values
 from canter_engine.model.validate import SpecError, validate_run_wf
 from canter_engine.store.journal import RUN_EVENT_ID, child_ended_event_id, report_event_id
-from canter_engine.store.queues import SQS_MAX_MESSAGE_BYTES, Outgoing, timer_message
+from canter_engine.store.queues import (
+    SQS_MAX_MESSAGE_BYTES,
+    Outgoing,
+    task_message,
+    timer_message,
+)
 from canter_engine.store.state import Head, VersionConflict
 
 _HEADS = HeadCache()
@@ -181,7 +186,7 @@ def _outgoing(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> dict[s
             if len(body.encode()) > SQS_MAX_MESSAGE_BYTES:
                 _refuse_oversized(runtime, wf_run_id, effect, len(body.encode()), now)
                 continue
-            by_queue.setdefault(url, []).append(Outgoing(body))
+            by_queue.setdefault(url, []).append(task_message(body, effect.timeout_seconds))
         elif isinstance(effect, StartTimer):
             by_queue.setdefault(runtime.timer_queue_url(), []).append(
                 timer_message(wf_run_id, effect.timer, now)
@@ -194,11 +199,7 @@ def _send(runtime: Runtime, outbox: dict[str, list[Outgoing]]) -> None:
 
     A crash between two requests leaves the rest to the redelivery.
     """
-    # Timers first: should a task message be refused anyway, its timeout
-    # timer still fires and the WfRun fails visibly instead of waiting.
-    timer_url = runtime.timer_queue_url() if outbox else ""
-    ordered = sorted(outbox.items(), key=lambda item: item[0] != timer_url)
-    for index, (url, messages) in enumerate(ordered):
+    for index, (url, messages) in enumerate(outbox.items()):
         if index:
             faults.reach(faults.BETWEEN_EFFECTS)
         runtime.queues.send(url, messages)

@@ -6,11 +6,13 @@ gives waits from one second to a year with the same code on AWS and moto.
 The journal key is derived from the timer, so a duplicated message journals
 one record.
 
-Most timers are stale by the time they are due: a task timeout outlives the
-task that reported in time. A due timer is journalled only if the committed
-head (read strongly consistent) still waits for it; state only moves forward,
-so a timer it does not wait for now will never be wanted. One read replaces a
-journal write and a scheduler run.
+The timers are retry backoffs, sleeps and ExternalEvent timeouts (task
+timeouts are enforced by the worker SDK, with no timer). Some are stale by
+the time they are due: an ExternalEvent timeout outlives the event that
+arrived in time, a WfRun may have been stopped or deleted. A due timer is
+journalled only if the committed head (read strongly consistent) still waits
+for it; state only moves forward, so a timer it does not wait for now will
+never be wanted. One read replaces a journal write and a scheduler run.
 """
 
 from __future__ import annotations

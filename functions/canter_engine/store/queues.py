@@ -15,6 +15,7 @@ from canter_engine.core.events import Timer
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef
 
 # The classic SQS limit; moto enforces it, and a larger ScheduledTask would
 # also be a poor fit for a task queue.
@@ -27,12 +28,30 @@ class QueueMissing(Exception):
     """A TaskQueue with no deployed SQS queue."""
 
 
+# The SQS message attribute that carries a task attempt's timeout to the
+# worker, beside the ScheduledTask (LittleHorse's message, left unchanged).
+TIMEOUT_ATTRIBUTE = "canter.timeoutSeconds"
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One message: its body and how long SQS should hold it back."""
+    """One message: its body, how long SQS should hold it back, its Number attributes."""
 
     body: str
     delay_seconds: int = 0
+    numbers: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Bytes SQS counts against its limits: the body and each attribute's name, type, value."""
+        return len(self.body.encode()) + sum(
+            len(name) + len("Number") + len(str(value)) for name, value in self.numbers
+        )
+
+    def attributes(self) -> dict[str, MessageAttributeValueTypeDef]:
+        return {
+            name: {"DataType": "Number", "StringValue": str(value)} for name, value in self.numbers
+        }
 
 
 class Queues:
@@ -93,7 +112,7 @@ class Queues:
         batch: list[Outgoing] = []
         size = 0
         for message in messages:
-            length = len(message.body.encode())
+            length = message.size
             if batch and (len(batch) == _BATCH_MAX_ENTRIES or size + length > _BATCH_MAX_BYTES):
                 self._send_batch(queue_url, batch)
                 batch, size = [], 0
@@ -108,18 +127,29 @@ class Queues:
                 QueueUrl=queue_url,
                 MessageBody=batch[0].body,
                 DelaySeconds=batch[0].delay_seconds,
+                MessageAttributes=batch[0].attributes(),
             )
             return
         result = self._client.send_message_batch(
             QueueUrl=queue_url,
             Entries=[
-                {"Id": str(i), "MessageBody": m.body, "DelaySeconds": m.delay_seconds}
+                {
+                    "Id": str(i),
+                    "MessageBody": m.body,
+                    "DelaySeconds": m.delay_seconds,
+                    "MessageAttributes": m.attributes(),
+                }
                 for i, m in enumerate(batch)
             ],
         )
         failed = result.get("Failed", [])
         if failed:
             raise RuntimeError(f"SQS refused {len(failed)} message(s) to {queue_url}: {failed}")
+
+
+def task_message(body: str, timeout_seconds: int) -> Outgoing:
+    """A ScheduledTask for a task queue, with the timeout the worker enforces as an attribute."""
+    return Outgoing(body, numbers=((TIMEOUT_ATTRIBUTE, timeout_seconds),))
 
 
 def timer_message(wf_run_id: str, timer: Timer, now_ms: int) -> Outgoing:

@@ -50,6 +50,13 @@ def failure(
     return report
 
 
+def timeout(scheduled_task: dict[str, Any], context: WorkerContext, message: str) -> dict[str, Any]:
+    """The attempt ran out of time: the engine retries it like a failure, or fails with TIMEOUT."""
+    report = base(scheduled_task, context, "TASK_TIMEOUT")
+    report["error"] = {"type": "TIMEOUT", "message": message}
+    return report
+
+
 def serde_error(
     scheduled_task: dict[str, Any], context: WorkerContext, message: str
 ) -> dict[str, Any]:

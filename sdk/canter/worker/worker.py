@@ -8,6 +8,18 @@ only after its report was accepted: a worker that dies, or a report that
 could not be sent, means the message comes back after its visibility
 timeout and the attempt runs again (at-least-once; the engine ignores a
 report for an attempt that is no longer current).
+
+Timeouts are enforced here, not by the engine. An attempt's deadline is the
+moment SQS first handed its message to a worker plus the task's timeout
+(the ``canter.timeoutSeconds`` message attribute, 60 s without it), so a
+task waiting in its queue for a worker simply waits, as in LittleHorse, and
+a backlog cannot time out tasks nobody started. The worker reports
+``TASK_TIMEOUT`` (which the engine retries, or fails the node with TIMEOUT)
+instead of running an attempt whose message comes back after its deadline
+(the worker that had it died or hung) or on the last receive its queue's
+redrive policy allows (workers that took it kept dying, and a message in the
+dead-letter queue would leave its WfRun waiting for ever); and it reports
+``TASK_TIMEOUT`` at the deadline for a function still running then.
 """
 
 from __future__ import annotations
@@ -40,19 +52,37 @@ if TYPE_CHECKING:
 log = logging.getLogger("canter.worker")
 
 MAX_MESSAGES_PER_RECEIVE = 10
+# The message attribute that carries an attempt's timeout, and the timeout of
+# a message without it: the engine's DEFAULT_TASK_TIMEOUT_SECONDS.
+TIMEOUT_ATTRIBUTE = "canter.timeoutSeconds"
+DEFAULT_TIMEOUT_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
 class _Queue:
     url: str
     visibility_seconds: int
+    # The redrive policy's maxReceiveCount: the receive after this many goes
+    # to the dead-letter queue instead (None: the queue has no such policy).
+    max_receives: int | None = None
 
 
 @dataclass(slots=True)
 class _InFlight:
+    """A received message until it is reported and deleted, or left to come back."""
+
     queue: _Queue
-    receipt: str
+    message: dict[str, Any]
     extended_at: float
+    deadline: float  # epoch seconds: first receive + timeout
+    timeout_seconds: int
+    context: WorkerContext | None = None  # set when its function starts
+    decided: bool = False  # its one report (outcome or TASK_TIMEOUT) is chosen, or none is
+    timed_out: bool = False  # TASK_TIMEOUT was chosen: no more heartbeat
+
+    @property
+    def receipt(self) -> str:
+        return str(self.message["ReceiptHandle"])
 
 
 class Worker:
@@ -92,6 +122,9 @@ class Worker:
         self._grace = shutdown_grace_seconds
         self._stopping = threading.Event()
         self._in_flight: dict[str, _InFlight] = {}
+        # Functions still running after their attempt timed out: they hold a
+        # thread of the pool until they return, so they count against capacity.
+        self._overrunning: set[str] = set()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._pool: ThreadPoolExecutor | None = None
@@ -147,6 +180,7 @@ class Worker:
             while self._in_flight and time.monotonic() < deadline:
                 time.sleep(0.05)
             self._pool.shutdown(wait=False, cancel_futures=True)
+            self._release_unstarted()
         for thread in self._threads:
             thread.join(timeout=0.5)
 
@@ -170,10 +204,12 @@ class Worker:
         queues: dict[_Queue, set[str]] = {}
         for url, names in by_url.items():
             attributes = self._sqs.get_queue_attributes(
-                QueueUrl=url, AttributeNames=["VisibilityTimeout"]
+                QueueUrl=url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"]
             )["Attributes"]
             visibility = self._visibility_override or int(attributes["VisibilityTimeout"])
-            queues[_Queue(url, visibility)] = names
+            redrive = json.loads(attributes.get("RedrivePolicy") or "{}")
+            max_receives = int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None
+            queues[_Queue(url, visibility, max_receives)] = names
         return queues
 
     def _poll(self, queue: _Queue) -> None:
@@ -187,7 +223,8 @@ class Worker:
         """
         assert self._sqs is not None and self._pool is not None
         while not self._stopping.is_set():
-            room = min(self._concurrency - len(self._in_flight), MAX_MESSAGES_PER_RECEIVE)
+            busy = len(self._in_flight) + len(self._overrunning)
+            room = min(self._concurrency - busy, MAX_MESSAGES_PER_RECEIVE)
             if room <= 0:
                 self._stopping.wait(0.02)
                 continue
@@ -197,6 +234,11 @@ class Worker:
                     MaxNumberOfMessages=room,
                     WaitTimeSeconds=self._wait,
                     VisibilityTimeout=queue.visibility_seconds,
+                    MessageSystemAttributeNames=[
+                        "ApproximateFirstReceiveTimestamp",
+                        "ApproximateReceiveCount",
+                    ],
+                    MessageAttributeNames=[TIMEOUT_ATTRIBUTE],
                 ).get("Messages", [])
             except Exception:
                 log.exception("receiving from %s failed; retrying", queue.url)
@@ -206,11 +248,24 @@ class Worker:
                 if self._stopping.is_set():
                     self._release(queue, message["ReceiptHandle"])
                     continue
+                flight = _received(queue, dict(message))
                 with self._lock:
-                    self._in_flight[message["MessageId"]] = _InFlight(
-                        queue, message["ReceiptHandle"], time.monotonic()
-                    )
-                self._pool.submit(self._handle, queue, dict(message))
+                    self._in_flight[message["MessageId"]] = flight
+                self._pool.submit(self._handle, message["MessageId"], flight)
+
+    def _release_unstarted(self) -> None:
+        """Hand back messages whose function never started: another worker runs them."""
+        with self._lock:
+            unstarted = [
+                (message_id, flight)
+                for message_id, flight in self._in_flight.items()
+                if flight.context is None and not flight.decided
+            ]
+            for _, flight in unstarted:
+                flight.decided = True
+        for message_id, flight in unstarted:
+            self._release(flight.queue, flight.receipt)
+            self._settled(message_id)
 
     def _release(self, queue: _Queue, receipt: str) -> None:
         """Hand a message back at once (received while shutting down)."""
@@ -223,16 +278,24 @@ class Worker:
             log.warning("could not release a message; it returns after its visibility timeout")
 
     def _heartbeat(self) -> None:
+        """Extend running messages' visibility; time out attempts past their deadline."""
         assert self._sqs is not None
         while not (self._stopping.is_set() and not self._in_flight):
             time.sleep(0.2)
             now = time.monotonic()
+            overdue = self._overdue(time.time())
             with self._lock:
                 due = [
                     f
                     for f in self._in_flight.values()
-                    if now - f.extended_at >= f.queue.visibility_seconds / 3
+                    if not f.timed_out and now - f.extended_at >= f.queue.visibility_seconds / 3
                 ]
+            for message_id, flight, why in overdue:
+                try:
+                    self._report_timeout(message_id, flight, why)
+                except Exception:
+                    log.exception("could not report a timeout; the message will come back")
+                    self._settled(message_id)
             for flight in due:
                 try:
                     self._sqs.change_message_visibility(
@@ -244,44 +307,114 @@ class Worker:
                 except Exception:
                     log.warning("could not extend a running task's visibility")
 
+    def _overdue(self, now: float) -> list[tuple[str, _InFlight, str]]:
+        """Attempts past their deadline with nothing reported yet, and why; decided here."""
+        overdue = []
+        with self._lock:
+            for message_id, flight in self._in_flight.items():
+                if flight.decided or now < flight.deadline:
+                    continue
+                flight.decided = flight.timed_out = True
+                after = f"{flight.timeout_seconds} s after a worker first received it"
+                if flight.context is not None:
+                    self._overrunning.add(message_id)
+                    why = f"still running {after}; whatever it returns is discarded"
+                else:
+                    why = f"still waiting for a free thread on this worker {after}"
+                overdue.append((message_id, flight, why))
+        return overdue
+
     # --- one message ---------------------------------------------------------
 
-    def _handle(self, queue: _Queue, message: dict[str, Any]) -> None:
-        """Run one task; its report and delete go to the reporter, which settles it."""
-        assert self._reporter is not None
-        handed_over = False
+    def _handle(self, message_id: str, flight: _InFlight) -> None:
+        """Run one task; its report and delete go to the reporter, which settles it.
+
+        Python cannot stop a thread, so a function still running at its
+        deadline runs on: the heartbeat has already reported TASK_TIMEOUT for
+        the attempt and had the message deleted, and whatever the function
+        returns then is discarded (the engine would ignore a late report of an
+        attempt that is no longer current anyway). Until it returns it holds
+        one of the worker's ``concurrency`` slots.
+        """
         try:
-            outcome = self._run_task(json.loads(message["Body"]))
-            if outcome is not None:
-                finished = Finished(
-                    queue.url, message["MessageId"], message["ReceiptHandle"], outcome
-                )
-                self._reporter.put(finished)
-                handed_over = True
+            self._run_or_time_out(message_id, flight)
         except Exception:
             log.exception("task message not completed; it will be delivered again")
+            self._leave(message_id)
         finally:
-            if not handed_over:
-                self._settled(message["MessageId"])
+            with self._lock:
+                self._overrunning.discard(message_id)
+
+    def _run_or_time_out(self, message_id: str, flight: _InFlight) -> None:
+        scheduled_task: dict[str, Any] = json.loads(flight.message["Body"])
+        name = str(scheduled_task["taskDefId"]["name"])
+        binding = self._bindings.get(name)
+        if binding is None:
+            log.warning("no function for TaskDef %r on this worker; leaving the message", name)
+            self._leave(message_id)
+            return
+        context = _context(scheduled_task)
+        why = _not_to_run(flight, time.time())
+        if why is not None:
+            with self._lock:
+                if flight.decided:
+                    return
+                flight.decided = flight.timed_out = True
+            self._report_timeout(message_id, flight, why)
+            return
+        with self._lock:
+            if flight.decided:  # timed out while it waited for a thread
+                return
+            flight.context = context
+        outcome = self._run_task(binding, scheduled_task, context)
+        with self._lock:
+            late = flight.decided
+            flight.decided = True
+        if late:
+            log.warning(
+                "TaskDef %r attempt %d of %s returned after its %d s timeout was reported; "
+                "its result is discarded",
+                name,
+                context.attempt_number,
+                context.wf_run_id,
+                flight.timeout_seconds,
+            )
+            return
+        self._hand_over(message_id, flight, outcome)
+
+    def _report_timeout(self, message_id: str, flight: _InFlight, why: str) -> None:
+        scheduled_task = json.loads(flight.message["Body"])
+        context = flight.context or _context(scheduled_task)
+        log.warning(
+            "TaskDef %s attempt %d of %s timed out: %s",
+            context.task_def_name,
+            context.attempt_number,
+            context.wf_run_id,
+            why,
+        )
+        self._hand_over(message_id, flight, report.timeout(scheduled_task, context, why))
+
+    def _hand_over(self, message_id: str, flight: _InFlight, outcome: dict[str, Any]) -> None:
+        assert self._reporter is not None
+        self._reporter.put(Finished(flight.queue.url, message_id, flight.receipt, outcome))
+
+    def _leave(self, message_id: str) -> None:
+        """Report nothing: the message comes back after its visibility timeout."""
+        with self._lock:
+            flight = self._in_flight.get(message_id)
+            if flight is None or flight.timed_out:
+                return  # its TASK_TIMEOUT is with the reporter, which settles it
+            flight.decided = True
+        self._settled(message_id)
 
     def _settled(self, message_id: str) -> None:
         """The message is reported and deleted, or left to come back: stop its heartbeat."""
         with self._lock:
             self._in_flight.pop(message_id, None)
 
-    def _run_task(self, scheduled_task: dict[str, Any]) -> dict[str, Any] | None:
-        name = str(scheduled_task["taskDefId"]["name"])
-        binding = self._bindings.get(name)
-        if binding is None:
-            log.warning("no function for TaskDef %r on this worker; leaving the message", name)
-            return None
-        run_id = scheduled_task["taskRunId"]
-        context = WorkerContext(
-            wf_run_id=str(run_id["wfRunId"]["id"]),
-            task_guid=str(run_id["taskGuid"]),
-            attempt_number=int(scheduled_task.get("attemptNumber", 0)),
-            task_def_name=name,
-        )
+    def _run_task(
+        self, binding: Binding, scheduled_task: dict[str, Any], context: WorkerContext
+    ) -> dict[str, Any]:
         inputs = [
             (str(v["varName"]), from_value(v.get("value")))
             for v in scheduled_task.get("variables", [])
@@ -291,6 +424,48 @@ class Worker:
         except Exception as exc:
             return report.failure(scheduled_task, context, exc)
         return report.success(scheduled_task, context, result)
+
+
+def _received(queue: _Queue, message: dict[str, Any]) -> _InFlight:
+    """A message just received, with its attempt's deadline.
+
+    The deadline is SQS's clock (the first receive) plus the timeout, compared
+    with this host's clock: workers are assumed to keep their clocks in sync
+    (NTP), as the engine's timestamps already are.
+    """
+    attributes = message.get("Attributes", {})
+    first_ms = attributes.get("ApproximateFirstReceiveTimestamp")
+    first = int(first_ms) / 1000 if first_ms else time.time()
+    timeout = message.get("MessageAttributes", {}).get(TIMEOUT_ATTRIBUTE, {}).get("StringValue")
+    seconds = int(timeout) if timeout else DEFAULT_TIMEOUT_SECONDS
+    return _InFlight(queue, message, time.monotonic(), first + seconds, seconds)
+
+
+def _not_to_run(flight: _InFlight, now: float) -> str | None:
+    """Why a received attempt must be reported TASK_TIMEOUT instead of run, if it must."""
+    if now >= flight.deadline:
+        return (
+            f"no report within {flight.timeout_seconds} s of the first receive by a worker "
+            "(the worker that took it stopped or hung); not run again"
+        )
+    receives = int(flight.message.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+    limit = flight.queue.max_receives
+    if limit is not None and receives > 1 and receives >= limit:
+        return (
+            f"received {receives} times without a report, the most its queue allows before "
+            "its dead-letter queue: the workers that took it kept stopping; not run again"
+        )
+    return None
+
+
+def _context(scheduled_task: dict[str, Any]) -> WorkerContext:
+    run_id = scheduled_task["taskRunId"]
+    return WorkerContext(
+        wf_run_id=str(run_id["wfRunId"]["id"]),
+        task_guid=str(run_id["taskGuid"]),
+        attempt_number=int(scheduled_task.get("attemptNumber", 0)),
+        task_def_name=str(scheduled_task["taskDefId"]["name"]),
+    )
 
 
 def _named(
