@@ -3,9 +3,8 @@
 One phase per workflow: start its WfRuns (several in flight, so receives and
 stream batches are as shared as they would be under load), post events when
 the WfRuns wait for them, wait for all to complete, stop the worker, then
-wait until every timer the phase set has fired and been applied (task
-timeout timers fire even after their task is done, and are part of its
-cost). Everything the meter saw in between is the phase's bill.
+wait until every timer the phase set (a sleep, a retry's backoff) has fired
+and been applied. Everything the meter saw in between is the phase's bill.
 """
 
 from __future__ import annotations

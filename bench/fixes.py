@@ -12,13 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from canter_engine.store.state import HEAD_SK
-
 from bench.cost import WorkflowCost
 from bench.pricing import Line
 
-TARGET_ITEMS_PER_TASK = 1  # one NodeRun item, written once, when the task ends
-WORKER_BATCH = 10  # DeleteMessageBatch takes up to ten receipts
+WORKER_BATCH = 10  # ReportTasks and DeleteMessageBatch take up to ten
 
 
 @dataclass(frozen=True)
@@ -33,8 +30,6 @@ def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
     wru = prices["dynamodb"]["write_request_unit_per_million"]
     sqs = prices["sqs"]["standard_request_per_million"]
     lines = result.lines
-    side = [v for kind, v in result.written.items() if _is_side_item(kind)]
-    side_items, side_bytes = sum(n for n, _ in side), sum(b for _, b in side)
 
     def dollars(match: Callable[[Line], bool]) -> float:
         return sum(line.dollars for line in lines if match(line)) / per
@@ -52,25 +47,10 @@ def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
             "removes the HTTP API request, the Lambda request and its duration per report",
         ),
         Fix(
-            "No timeout-timer traffic for a task that already reported (today every task's "
-            "timer is sent, received, handled and deleted when it falls due)",
-            dollars(
-                lambda ln: (
-                    ln.caller.startswith("timers")
-                    or (ln.caller == "scheduler" and "(timers queue)" in ln.item)
-                )
-            ),
-            "everything the timer path costs now: the send, the timers Lambda and its "
-            "event source's receives and deletes, what the Lambda reads and writes; the "
-            "scheduler work TimerFired records cause comes on top",
-        ),
-        Fix(
-            "One side item per task node, under 1 KB: a NodeRun written once, when it "
-            "ends, holding its TaskRun; Variables only when they change",
-            max(0.0, count(_side_items, "units") - TARGET_ITEMS_PER_TASK) * wru,
-            f"now {side_items / result.per_unit:.2f} side items per unit, mean "
-            f"{side_bytes / max(side_items, 1):,.0f} B, {count(_side_items, 'units'):.2f} WRU "
-            "(an item just over 1 KB costs 2)",
+            "Fuller report batches: a busy worker waits a few milliseconds for a "
+            f"ReportTasks batch of {WORKER_BATCH} instead of sending what has queued up",
+            dollars(_report_calls) * max(0.0, 1 - _reports_per_call(lines) / WORKER_BATCH),
+            f"{_reports_per_call(lines):.1f} reports per ReportTasks call now",
         ),
         Fix(
             "Keep the WfRun head under 1 KB",
@@ -85,13 +65,6 @@ def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
             f"index entry writes now {count(_index, 'units'):.2f} WRU per unit",
         ),
         Fix(
-            "The scheduler keeps each WfRun's head in memory between invocations (the "
-            "conditional head write still catches a stale copy) instead of reading it first",
-            dollars(lambda ln: ln.caller == "scheduler" and ln.item == "DynamoDB GetItem"),
-            f"{count(lambda ln: ln.caller == 'scheduler' and ln.item == 'DynamoDB GetItem'):.2f} "
-            "strongly consistent head reads per unit now",
-        ),
-        Fix(
             "Worker deletes in DeleteMessageBatch (up to 10 receipts per request)",
             count(_worker_deletes) * (1 - 1 / WORKER_BATCH) * sqs,
             f"{count(_worker_deletes):.2f} DeleteMessage per unit now",
@@ -102,13 +75,18 @@ def estimate(result: WorkflowCost, prices: dict[str, Any]) -> list[Fix]:
     )
 
 
-def _is_side_item(kind: str) -> bool:
-    """Items the scheduler writes to the state table other than the WfRun head."""
-    return kind.startswith("scheduler: state ") and kind != f"scheduler: state {HEAD_SK}"
+def _report_calls(line: Line) -> bool:
+    return line.caller == "api ReportTasks" and "DynamoDB" not in line.item
 
 
-def _side_items(line: Line) -> bool:
-    return line.caller == "scheduler" and line.item == "DynamoDB BatchWriteItem"
+def _reports_per_call(lines: list[Line]) -> float:
+    calls = sum(ln.requests for ln in lines if ln.caller == "api ReportTasks" and "API" in ln.item)
+    reports = sum(
+        ln.requests
+        for ln in lines
+        if ln.caller == "api ReportTasks" and ln.item == "DynamoDB PutItem"
+    )
+    return reports / calls if calls else float(WORKER_BATCH)
 
 
 def _head(line: Line) -> bool:

@@ -10,13 +10,6 @@ journal stream, invoke the scheduler with those records (it loads, applies,
 writes state and sends the next task), delete the message. The store code
 and the items are the real ones; only the transport and pacing are the
 bench's, and they do not change what is written.
-
-Timeout timers are not fired here: their cost is constant per task and
-counted in the cost benchmark. The bench discards their messages instead
-(unbilled requests), every ``DISCARD_EVERY`` steps, with a task timeout of
-one second so that they can be received: moto scans a queue's every message
-on each request, and ten thousand waiting timers would make the run
-quadratic. Nothing the run writes depends on them.
 """
 
 from __future__ import annotations
@@ -45,14 +38,10 @@ from bench.pricing import counted_request, load_prices, price, total
 from bench.workflows import STEP, STEP_TASK_DEF, loop
 
 if TYPE_CHECKING:
-    from mypy_boto3_sqs.type_defs import DeleteMessageBatchRequestEntryTypeDef
+    pass
 
 WINDOW = 100
-TIMER_SECONDS = 1  # the task timeout: its timers become receivable (and discardable) soon
-DISCARD_EVERY = 100
-STREAMS_ENDPOINT = (
-    "https://streams.dynamodb.us-east-1.amazonaws.com"  # no timeout timer fires during the run
-)
+STREAMS_ENDPOINT = "https://streams.dynamodb.us-east-1.amazonaws.com"
 
 
 @dataclass
@@ -105,18 +94,16 @@ def run(iterations: int) -> Growth:
         prices = load_prices()
         steps: list[Step] = []
         started = time.perf_counter()
-        for number in range(1, iterations + 1):
+        for _ in range(iterations):
             driver.step()
             steps.append(_step(meter.take(), prices))
-            if number % DISCARD_EVERY == 0:
-                driver.discard_timers()
         return Growth(iterations, time.perf_counter() - started, steps)
 
 
 def _growth_workflow() -> dict[str, Any]:
     from canter import Workflow
 
-    return Workflow("bench-growth", loop, task_timeout_seconds=TIMER_SECONDS).compile()
+    return Workflow("bench-growth", loop).compile()
 
 
 @contextmanager
@@ -207,17 +194,6 @@ class _Driver:
         count = {"int": str(iterations)}
         self.api("RunWf", {"wfSpecName": "bench-growth", "variables": {"count": count}})
         self.apply_journal()
-
-    def discard_timers(self) -> None:
-        url = os.environ[resources.ENV_TIMER_QUEUE_URL]
-        while messages := self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            entries: list[DeleteMessageBatchRequestEntryTypeDef] = [
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
-            ]
-            self._sqs.delete_message_batch(QueueUrl=url, Entries=entries)
-        self._meter.take()
 
     def step(self) -> None:
         with self._meter.acting_as("worker"):

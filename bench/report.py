@@ -18,7 +18,6 @@ from bench.fixes import Fix
 from bench.growth import Growth
 from bench.profile import MOTO, Profile
 from bench.throughput import Throughput
-from bench.workflows import TASK_TIMEOUT_SECONDS
 
 TARGET_PER_MILLION = 2.50
 TARGET_BELOW_SFN = 10.0
@@ -360,11 +359,9 @@ def _method_section(results: Results) -> str:
             "registrations are not. Stream reads by the scheduler's event "
             "source are free on AWS; receives that returned nothing (idle polling, a cost "
             "per hour of uptime rather than per node) are counted apart.",
-            f"- **Timers**: every task schedules a timeout timer that fires even after the "
-            f"task is done. The cost run gives tasks a {TASK_TIMEOUT_SECONDS} s timeout "
-            "instead of the default 60 s and waits for every timer to fire and be applied; "
-            "the requests are the same for any timeout under SQS's 15-minute delay. The "
-            f"sleep runs {results.sleep_seconds} s instead of 60 s for the same reason; a "
+            "- **Timers**: a task sets none (its worker enforces its timeout from the first "
+            "receive), so a task's cost does not depend on its timeout. The "
+            f"sleep runs {results.sleep_seconds} s instead of 60 s; a "
             f"60 s sleep is re-queued {requeues_for(60)} times (one more SQS send, receive "
             "and timers invocation for every further 15 minutes).",
             "- **Concurrency**: the chain and the event/sleep workflow run "

@@ -42,14 +42,20 @@ def test_reports_through_the_api_save_everything_but_the_journal_write() -> None
     assert fix.saving_per_million == pytest.approx(1.20)
 
 
-def test_side_items_beyond_one_per_task_and_heads_over_1kb_are_the_saving() -> None:
+def test_a_head_over_1kb_is_the_saving() -> None:
+    lines = [Line("scheduler", "DynamoDB PutItem", 10, 20, "WRU", 20 * 0.625e-6)]
+    (fix,) = estimate(_cost(lines), PRICES)
+    assert fix.change.startswith("Keep") and fix.saving_per_million == pytest.approx(0.625)
+
+
+def test_half_full_report_batches_save_half_of_what_the_calls_cost() -> None:
     lines = [
-        Line("scheduler", "DynamoDB BatchWriteItem", 10, 30, "WRU", 30 * 0.625e-6),
-        Line("scheduler", "DynamoDB PutItem", 10, 20, "WRU", 20 * 0.625e-6),
+        Line("api ReportTasks", "API Gateway HTTP API", 2, 2, "requests", 2e-6),
+        Line("api ReportTasks", "Lambda api requests", 2, 2, "invocations", 0.4e-6),
+        Line("api ReportTasks", "DynamoDB PutItem", 10, 10, "WRU", 6.25e-6),
     ]
     savings = {f.change.split(" ")[0]: f.saving_per_million for f in estimate(_cost(lines), PRICES)}
-    assert savings["One"] == pytest.approx((3 - 1) * 0.625)
-    assert savings["Keep"] == pytest.approx((2 - 1) * 0.625)
+    assert savings["Fuller"] == pytest.approx((2.0 + 0.4) / 10 * 0.5)
 
 
 def test_a_fixed_system_has_nothing_left_to_save() -> None:
