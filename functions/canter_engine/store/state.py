@@ -248,6 +248,19 @@ class StateStore:
         self, wf_run_id: str, prefix: str, start: str, after: str, batch: int
     ) -> Iterator[tuple[str, str, Attributes]]:
         """Stored records from item ``start`` on whose keys sort after ``after``."""
+        for item in self._items_between(wf_run_id, start, prefix + _KEY_END, True, batch):
+            for sk, attributes in _expand(item):
+                # Pages never overlap, as the pages an attempt writes follow
+                # from the committed head and the journal alone; should one
+                # overlap anyway, each record is listed once, in key order.
+                if sk > after:
+                    after = sk
+                    yield sk, item["sk"]["S"], attributes
+
+    def _items_between(
+        self, wf_run_id: str, low: str, high: str, forward: bool, batch: int
+    ) -> Iterator[dict[str, Any]]:
+        """A WfRun's items with sort keys from ``low`` to ``high``, ``batch`` per request."""
         exclusive: dict[str, Any] | None = None
         while True:
             kwargs: dict[str, Any] = {"ExclusiveStartKey": exclusive} if exclusive else {}
@@ -256,21 +269,15 @@ class StateStore:
                 KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
                 ExpressionAttributeValues={
                     ":pk": {"S": wf_run_id},
-                    ":a": {"S": start},
-                    ":b": {"S": prefix + _KEY_END},
+                    ":a": {"S": low},
+                    ":b": {"S": high},
                 },
+                ScanIndexForward=forward,
                 ConsistentRead=True,
                 Limit=batch,
                 **kwargs,
             )
-            for item in response.get("Items", []):
-                for sk, attributes in _expand(item):
-                    # Pages never overlap, as the pages an attempt writes follow
-                    # from the committed head and the journal alone; should one
-                    # overlap anyway, each record is listed once, in key order.
-                    if sk > after:
-                        after = sk
-                        yield sk, item["sk"]["S"], attributes
+            yield from response.get("Items", [])
             exclusive = response.get("LastEvaluatedKey")
             if exclusive is None:
                 return
@@ -320,30 +327,13 @@ class StateStore:
         chunked differently can sit in between, so the search goes on.
         """
         first: tuple[str, list[dict[str, Any]]] | None = None
-        exclusive: dict[str, Any] | None = None
-        while True:
-            kwargs: dict[str, Any] = {"ExclusiveStartKey": exclusive} if exclusive else {}
-            response = self._client.query(
-                TableName=self._table,
-                KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
-                ExpressionAttributeValues={
-                    ":pk": {"S": wf_run_id},
-                    ":a": {"S": node_sk(thread, 0)},
-                    ":b": {"S": node_sk(thread, position)},
-                },
-                ScanIndexForward=False,
-                ConsistentRead=True,
-                Limit=_PAGES_PER_LOOKUP,
-                **kwargs,
-            )
-            for item in response.get("Items", []):
-                page = (item["sk"]["S"], _page_nodes(item))
-                first = first or page
-                if page_holds(page[1], position) is not None:
-                    return page
-            exclusive = response.get("LastEvaluatedKey")
-            if exclusive is None:
-                return first
+        low, high = node_sk(thread, 0), node_sk(thread, position)
+        for item in self._items_between(wf_run_id, low, high, False, _PAGES_PER_LOOKUP):
+            page = (item["sk"]["S"], _page_nodes(item))
+            first = first or page
+            if page_holds(page[1], position) is not None:
+                return page
+        return first
 
     def _rewrite_node(self, wf_run_id: str, sk: str, attributes: Attributes) -> None:
         key = node_key(sk)
