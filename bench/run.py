@@ -91,7 +91,7 @@ def core_transitions() -> report.CoreFigures:
         for name in "abc"
     }
     rows = []
-    for render, label in ((False, "core only"), (True, "core + stored records")):
+    for render, label in ((False, "core only"), (True, "core + what the scheduler stores")):
         driver = core.Driver(Blueprint(core.chain_spec(), tasks), render)
         for n in range(CORE_CHAIN_RUNS):
             driver.run_to_end(f"c{n}")
