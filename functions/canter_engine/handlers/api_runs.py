@@ -144,7 +144,8 @@ def get_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = require_str(body, "wfRunId", "id")
     thread = require_int(body, "threadRunNumber")
     position = require_int(body, "position")
-    return _item(rt, wf_run_id, node_sk(thread, position), f"NodeRun {thread}/{position}")
+    head = rt.state.load_head(wf_run_id)
+    return _item(rt, wf_run_id, node_sk(thread, position), f"NodeRun {thread}/{position}", head)
 
 
 def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -174,7 +175,8 @@ def get_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = require_str(body, "wfRunId", "id")
     thread = require_int(body, "threadRunNumber")
     name = require_str(body, "name")
-    return _item(rt, wf_run_id, var_sk(thread, name), f"Variable {name!r} of thread {thread}")
+    head = rt.state.load_head(wf_run_id)
+    return _item(rt, wf_run_id, var_sk(thread, name), f"Variable {name!r} of thread {thread}", head)
 
 
 def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -384,10 +386,8 @@ def _page(
     return page
 
 
-def _item(
-    rt: Runtime, wf_run_id: str, sk: str, what: str, head: Head | None = None
-) -> dict[str, Any]:
-    head = head or rt.state.load_head(wf_run_id)
+def _item(rt: Runtime, wf_run_id: str, sk: str, what: str, head: Head | None) -> dict[str, Any]:
+    """A record, or NOT_FOUND; ``head`` read by the caller before it (see StateStore.record)."""
     found = rt.state.record(wf_run_id, sk, head)
     if found is None and sk.startswith(("node#", "task#")):
         found = next((r.to_json() for r in _live(head) if r.sk == sk), None)

@@ -9,7 +9,7 @@ on, before acting on any of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -119,6 +119,10 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         # Held or released after every event, not once per batch, so that a
         # redelivery batched differently writes the same pages.
         next_held, rewrites = held.with_records(new_records)
+        sizes = {
+            sk: len(next_held.record_json(sk) if sk in next_held.records else item_json(attributes))
+            for sk, attributes in new_records.items()
+        }
         update, next_held, released = settle(
             wf_run_id,
             transition.state.to_item(),
@@ -126,7 +130,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             HeadUpdate(b"", transition.state.status, transition.state.spec_name, seq),
             version + 1,
         )
-        unstorable = _unstorable(new_records, update.body)
+        unstorable = _unstorable(sizes, update.body)
         if unstorable:
             outcome.dead_letters.append((record, unstorable))
             continue
@@ -137,10 +141,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         outcome.writes.add(released)
         outcome.effects.extend(transition.effects)
     if outcome.update is not None:
-        update = outcome.update
-        outcome.update = HeadUpdate(
-            update.body, update.status, update.spec_name, outcome.applied_seq
-        )
+        outcome.update = replace(outcome.update, applied_seq=outcome.applied_seq)
     return outcome
 
 
@@ -164,7 +165,7 @@ def _blueprint_for(state: WfRunState | None, event: Event) -> Blueprint:
     return blueprint(event.wf_spec_name, event.major_version, event.revision)
 
 
-def _unstorable(records: dict[str, dict[str, Any]], head_body: bytes) -> str | None:
+def _unstorable(sizes: dict[str, int], head_body: bytes) -> str | None:
     """Why a transition can never be committed (an item over DynamoDB's limit), if it can't.
 
     Such a transition would fail on every retry; refusing it at once sends
@@ -172,8 +173,7 @@ def _unstorable(records: dict[str, dict[str, Any]], head_body: bytes) -> str | N
     shard through every retry. Records are measured as JSON, which bounds
     what they take in a page; the head as stored, compressed.
     """
-    sizes = {sk: len(item_json(attributes).encode()) for sk, attributes in records.items()}
-    sizes[HEAD_SK] = len(head_body)
+    sizes = {**sizes, HEAD_SK: len(head_body)}
     for sk, size in sizes.items():
         if size > MAX_ITEM_JSON_BYTES:
             return (

@@ -55,9 +55,22 @@ class Held:
     records: dict[str, Attributes] = field(default_factory=dict)
     # thread -> the greatest NodeRun position already written to a page.
     paged: dict[int, int] = field(default_factory=dict)
+    # Each record's JSON, encoded once while it is held, not once per event:
+    # the scheduler re-encodes the head after every event (a memo, not state).
+    texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
-    def to_item(self) -> dict[str, Any]:
-        return {"r": self.records, "m": {str(t): p for t, p in self.paged.items()}}
+    def record_json(self, sk: str) -> str:
+        text = self.texts.get(sk)
+        if text is None:
+            text = self.texts[sk] = _dumps(self.records[sk])
+        return text
+
+    def to_json(self) -> str:
+        """The JSON of ``{"m": marks, "r": records}``, with keys sorted, as stored in the head."""
+        records = ",".join(
+            f"{json.dumps(sk)}:{self.record_json(sk)}" for sk in sorted(self.records)
+        )
+        return f'{{"m":{_dumps({str(t): p for t, p in self.paged.items()})},"r":{{{records}}}}}'
 
     @staticmethod
     def from_item(item: dict[str, Any] | None) -> Held:
@@ -68,6 +81,7 @@ class Held:
     def with_records(self, new: dict[str, Attributes]) -> tuple[Held, dict[str, Attributes]]:
         """This plus ``new`` (newer wins), and the NodeRuns among ``new`` already paged."""
         records = dict(self.records)
+        texts = {sk: text for sk, text in self.texts.items() if sk not in new}
         rewrites: dict[str, Attributes] = {}
         for sk, attributes in new.items():
             key = node_key(sk)
@@ -75,7 +89,7 @@ class Held:
                 rewrites[sk] = attributes
             else:
                 records[sk] = attributes
-        return Held(records, self.paged), rewrites
+        return Held(records, self.paged, texts), rewrites
 
     def released(self) -> tuple[Held, Writes]:
         """Nothing held any more, and the writes that take everything held out."""
@@ -147,10 +161,14 @@ def _chunks(nodes: list[tuple[int, Attributes]]) -> list[list[tuple[int, Attribu
     chunks: list[list[tuple[int, Attributes]]] = [[]]
     size = 0
     for node in nodes:
-        node_bytes = len(json.dumps(node[1]["node"], separators=(",", ":")))
+        node_bytes = len(_dumps(node[1]["node"]))
         if chunks[-1] and size + node_bytes > PAGE_JSON_BYTES:
             chunks.append([])
             size = 0
         chunks[-1].append(node)
         size += node_bytes
     return chunks
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)

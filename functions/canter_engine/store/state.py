@@ -20,7 +20,7 @@ import base64
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -84,7 +84,7 @@ def _head_body(state_json: str, held: Held) -> bytes:
     """The head's compressed JSON, built around the state's JSON encoded once."""
     if not (held.records or held.paged):
         return blob.pack_json(f'{{"s":{state_json}}}')
-    return blob.pack_json(f'{{"h":{item_json(held.to_item())},"s":{state_json}}}')
+    return blob.pack_json(f'{{"h":{held.to_json()},"s":{state_json}}}')
 
 
 def decode_head(body: bytes, version: int, applied_seq: int) -> Head:
@@ -118,21 +118,17 @@ def settle(
     ``update`` gives the status, spec and sequence; its body is replaced.
     """
     state_json = item_json(state)
-    full_update = _with_body(update, _head_body(state_json, held))
+    full_update = replace(update, body=_head_body(state_json, held))
     full_size = item_size(head_item(wf_run_id, full_update, version))
     if not held.records or full_size <= WRITE_UNIT_BYTES - SIZE_MARGIN:
         return full_update, held, Writes()
     bare = Held({}, held.paged)
-    bare_update = _with_body(update, _head_body(state_json, bare))
+    bare_update = replace(update, body=_head_body(state_json, bare))
     billed = math.ceil(item_size(head_item(wf_run_id, bare_update, version)) / WRITE_UNIT_BYTES)
     if full_size <= billed * WRITE_UNIT_BYTES - SIZE_MARGIN:
         return full_update, held, Writes()
     released, writes = held.released()
-    return _with_body(update, _head_body(state_json, released)), released, writes
-
-
-def _with_body(update: HeadUpdate, body: bytes) -> HeadUpdate:
-    return HeadUpdate(body, update.status, update.spec_name, update.applied_seq)
+    return replace(update, body=_head_body(state_json, released)), released, writes
 
 
 class StateStore:
