@@ -71,12 +71,12 @@ def apply(bp: Blueprint, state: WfRunState | None, event: Event) -> Transition:
     if isinstance(event, RunRequested):
         if state is not None:
             return Transition(state, [], [], False)
-        run = Run(bp, _new_state(event), event.time)
+        run = Runner(bp, _new_state(event), event.time)
         run.start_thread(bp.spec.entrypoint_thread_name, "ENTRYPOINT", None, event.variables)
     else:
         if state is None:
             return Transition(None, [], [], False)
-        run = Run(bp, state.clone(), event.time)
+        run = Runner(bp, state.clone(), event.time)
         if not run.dispatch(event):
             return Transition(state, [], [], False)
     run.advance()
@@ -95,7 +95,7 @@ def _new_state(event: RunRequested) -> WfRunState:
     )
 
 
-class Run:
+class Runner:
     """The working context of one ``apply``: a cloned state being changed."""
 
     __slots__ = (
@@ -589,7 +589,7 @@ class Run:
         return Transition(state, self.effects, records, True)
 
 
-def _arrive_exit(run: Run, thread: ThreadRun, node_run: NodeRun, exit_node: ExitNode) -> None:
+def _arrive_exit(run: Runner, thread: ThreadRun, node_run: NodeRun, exit_node: ExitNode) -> None:
     failure_def = exit_node.failure_def
     if failure_def is not None:
         content = run.evaluate(thread, failure_def.content) if failure_def.content else None
@@ -602,12 +602,12 @@ def _arrive_exit(run: Run, thread: ThreadRun, node_run: NodeRun, exit_node: Exit
     run.complete_node(thread, node_run, None)
 
 
-def _pass_through(run: Run, thread: ThreadRun, node_run: NodeRun, _node: object) -> None:
+def _pass_through(run: Runner, thread: ThreadRun, node_run: NodeRun, _node: object) -> None:
     run.complete_node(thread, node_run, None)
 
 
 # What arriving at each node type does; the node's type-specific part is passed in.
-_ARRIVALS: dict[str, Callable[[Run, ThreadRun, NodeRun, Any], object]] = {
+_ARRIVALS: dict[str, Callable[[Runner, ThreadRun, NodeRun, Any], object]] = {
     "entrypoint": _pass_through,
     "nop": _pass_through,
     "exit": _arrive_exit,

@@ -8,11 +8,10 @@ and a repeated RunWf for it is recognised as the same request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from canter_engine.core.effects import RunChildWf
 from canter_engine.core.events import ChildWfEnded
 from canter_engine.core.operations import VarSubError, compare
+from canter_engine.core.run import Run
 from canter_engine.core.state import Failure, NodeRun, ThreadRun, WorkflowEvent
 from canter_engine.model import values
 from canter_engine.model.spec import (
@@ -21,9 +20,6 @@ from canter_engine.model.spec import (
     WaitForChildWfNode,
     WaitForConditionNode,
 )
-
-if TYPE_CHECKING:
-    from canter_engine.core.engine import Run
 
 
 def arrive_throw_event(

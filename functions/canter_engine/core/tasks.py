@@ -14,17 +14,15 @@ and retried reports safe.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from canter_engine.core.effects import ScheduleTask, StartTimer
 from canter_engine.core.events import TaskReported, Timer
 from canter_engine.core.operations import VarSubError
+from canter_engine.core.run import Run
 from canter_engine.core.state import Failure, NodeRun, TaskAttempt, TaskRun, ThreadRun
 from canter_engine.model import values
 from canter_engine.model.spec import TaskNode
-
-if TYPE_CHECKING:
-    from canter_engine.core.engine import Run
 
 # Used when a TASK node sets no timeoutSeconds, so that a task whose worker
 # vanished is retried instead of waiting forever. The worker SDK applies the

@@ -8,9 +8,10 @@ interrupted, and for the thread's children to halt.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from canter_engine.core.operations import VarSubError
+from canter_engine.core.run import Run
 from canter_engine.core.state import Failure, NodeRun, PendingInterrupt, ThreadRun
 from canter_engine.model import values
 from canter_engine.model.spec import (
@@ -19,9 +20,6 @@ from canter_engine.model.spec import (
     StartThreadNode,
     WaitForThreadsNode,
 )
-
-if TYPE_CHECKING:
-    from canter_engine.core.engine import Run
 
 INPUT = "INPUT"
 

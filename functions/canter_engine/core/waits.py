@@ -6,18 +6,14 @@ any node waits for it is kept, and the first node to arrive takes the oldest.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from canter_engine.core import threads
 from canter_engine.core.effects import StartTimer
 from canter_engine.core.events import ExternalEventPosted, Timer
 from canter_engine.core.operations import VarSubError
+from canter_engine.core.run import Run
 from canter_engine.core.state import ExternalEvent, Failure, NodeRun, ThreadRun
 from canter_engine.model import values
 from canter_engine.model.spec import ExternalEventNode, SleepNode
-
-if TYPE_CHECKING:
-    from canter_engine.core.engine import Run
 
 
 def arrive_sleep(run: Run, thread: ThreadRun, node_run: NodeRun, node: SleepNode) -> None:
