@@ -43,3 +43,40 @@ def test_fail_ends_the_workflow_in_exception_with_name_message_and_content() -> 
     }
     assert h.state is not None
     assert h.state.threads[0].error_message == "order-rejected: cannot fulfil"
+
+
+def test_exit_with_a_failed_child_nobody_waited_for_fails_with_child_failure() -> None:
+    """Mirrors LittleHorse's ExitRunModel: a thread that reaches its EXIT with a
+    child that failed, unwaited and unhandled, fails with CHILD_FAILURE."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        wf.spawn_thread(lambda t: t.execute("work"), "child", {})
+        wf.execute("main")
+
+    h = Harness(wf_fn, tasks={"work": (), "main": ()})
+    h.run()
+    work = next(t for t in h.all_in_flight() if t.task_def_name == "work")
+    h.throw("broken", guid=work.task_guid)
+    assert h.thread(1).status == "EXCEPTION"
+    assert h.status == "RUNNING", "nothing waits for the child: the parent goes on"
+    h.succeed()
+    assert h.status == "ERROR"
+    exit_run = h.node_runs()[-1]
+    assert exit_run["nodeName"].endswith("-EXIT")
+    assert exit_run["status"] == "ERROR"
+    failure = exit_run["failures"][0]
+    assert (failure["failureName"], failure["message"]) == (
+        "CHILD_FAILURE",
+        "Child thread (or threads) failed: 1",
+    )
+
+
+def test_exit_waits_for_a_running_child_then_completes() -> None:
+    def wf_fn(wf: WorkflowThread) -> None:
+        wf.spawn_thread(lambda t: t.execute("work"), "child", {})
+
+    h = Harness(wf_fn, tasks={"work": ()})
+    h.run()
+    assert h.status == "RUNNING"
+    h.succeed()
+    assert h.status == "COMPLETED"

@@ -44,6 +44,8 @@ def test_an_interrupt_waits_for_the_task_in_flight_then_runs_then_resumes() -> N
 
 
 def test_a_failing_interrupt_handler_fails_the_thread() -> None:
+    """The interrupted thread fails with the handler's failure name and
+    LittleHorse's message (ThreadRunModel.failWithoutGrace)."""
     h = Harness(
         interruptible(handler_fails=True), tasks={"pack": (), "ship": ("STR",)}, events={"cancel"}
     )
@@ -51,7 +53,54 @@ def test_a_failing_interrupt_handler_fails_the_thread() -> None:
     h.post("cancel", "now")
     h.succeed()
     assert h.status == "EXCEPTION"
-    assert h.thread(0).error_message == "cannot-cancel: too late"
+    assert h.thread(0).error_message == "cannot-cancel: Interrupt thread with id 1 failed!"
+    assert h.thread(0).failure.name == "cannot-cancel"
+
+
+def test_an_interrupted_task_node_run_is_halting_then_halted_then_completes() -> None:
+    """Mirrors InterruptLifecycleTest.shouldCompleteAfterInterruptingTaskRun: a
+    NodeRun whose task is in flight goes HALTING, HALTED once the task reports,
+    and COMPLETED after the handler, when its thread runs again."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        wf.add_interrupt_handler("trigger", lambda h: h.wait_for_event("handler-done"))
+        wf.execute("dummy")
+        wf.execute("after")
+
+    h = Harness(wf_fn, tasks={"dummy": (), "after": ()}, events={"trigger", "handler-done"})
+    h.run()
+    h.post("trigger")
+    assert h.statuses()[1] == "HALTING"
+    h.succeed()
+    assert h.task_run(h.node_runs()[1]["task"]["taskRunId"]["taskGuid"])["status"] == (
+        "TASK_SUCCESS"
+    )
+    assert h.statuses()[1] == "HALTED"
+    assert h.thread(1).status == "RUNNING"
+    h.post("handler-done")
+    assert h.statuses() == ["COMPLETED", "COMPLETED", "RUNNING"]
+    assert h.in_flight().task_def_name == "after"
+
+
+def test_a_node_run_waiting_on_an_event_shows_halted_while_interrupted() -> None:
+    """Mirrors InterruptOnExternalEventTest: an in-progress NodeRun of an
+    interrupted thread is HALTED at once (no task in flight), RUNNING again after."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        wf.add_interrupt_handler("cancel", lambda h: h.execute("pack"))
+        wf.wait_for_event("go")
+        wf.execute("ship", "x")
+
+    h = Harness(wf_fn, tasks={"pack": (), "ship": ("STR",)}, events={"cancel", "go"})
+    h.run()
+    h.post("cancel")
+    assert h.thread(0).status == "HALTED"
+    assert h.statuses()[1] == "HALTED"
+    h.succeed()
+    assert h.statuses()[1] == "RUNNING"
+    h.post("go")
+    assert h.statuses()[1] == "COMPLETED"
+    assert h.in_flight().task_def_name == "ship"
 
 
 def test_an_event_def_cannot_be_both_an_interrupt_and_waited_on() -> None:

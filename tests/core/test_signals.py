@@ -1,7 +1,7 @@
 """THROW_EVENT, WAIT_FOR_CONDITION and child workflows (RUN_CHILD_WF / WAIT_FOR_CHILD_WF)."""
 
 from canter_engine.core.effects import NotifyParent, RunChildWf
-from canter_engine.core.events import ChildWfEnded, RunRequested
+from canter_engine.core.events import ChildWfEnded, RunRequested, from_journal, to_journal
 from littlehorse.workflow import SpawnedThreads, WorkflowThread
 
 from tests.core.harness import Harness
@@ -71,7 +71,11 @@ def test_a_child_that_fails_fails_the_wait_and_a_late_result_is_kept() -> None:
     failing.run()
     failing.apply(ChildWfEnded("wf-1_0-1", "ERROR", failing.tick()))
     assert failing.status == "ERROR"
-    assert failing.failure()["failureName"] == "CHILD_FAILED"
+    failure = failing.failure()
+    assert (failure["failureName"], failure["message"]) == (
+        "CHILD_FAILURE",
+        "Child WfRun wf-1_0-1 failed",
+    )
 
 
 def test_a_child_wfrun_notifies_its_parent_when_it_ends() -> None:
@@ -79,3 +83,42 @@ def test_a_child_wfrun_notifies_its_parent_when_it_ends() -> None:
     t = h.apply(RunRequested("p_0-1", "wf", 0, 0, {}, h.tick(), parent_wf_run_id="p"))
     (effect,) = t.effects
     assert effect == NotifyParent("p", "p_0-1", "COMPLETED", "done")
+
+
+def test_a_child_workflows_business_exception_reaches_the_parent_under_its_own_name() -> None:
+    """Mirrors RunChildWfTest.childWorkflowBusinessExceptionsPropagateToParent
+    (WaitForChildWfNodeRunModel): the parent's WAIT_FOR_CHILD_WF fails with the
+    child's failure name and content, its message prefixed."""
+    child = Harness(lambda wf: wf.fail("out-of-stock", "no more widgets", {"sku": 7}))
+    t = child.apply(RunRequested("p_0-1", "wf", 0, 0, {}, child.tick(), parent_wf_run_id="p"))
+    (notify,) = t.effects
+    assert isinstance(notify, NotifyParent) and notify.status == "EXCEPTION"
+    journal = from_journal(
+        to_journal(ChildWfEnded("wf-1_0-1", "EXCEPTION", 5, None, notify.failure))
+    )
+    assert isinstance(journal, ChildWfEnded)
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        waited = wf.wait_for_child_wf(wf.run_wf("invoice", {}))
+        wf.handle_exception(waited, lambda h: h.execute("restock"), "out-of-stock")
+
+    h = Harness(wf_fn, tasks={"restock": ()})
+    h.run()
+    h.apply(journal)
+    failure = h.failure()
+    assert failure["failureName"] == "out-of-stock"
+    assert failure["message"] == "Child WfRun failed: no more widgets"
+    assert failure["content"] == {"jsonObj": '{"sku":7}'}
+    assert h.in_flight().task_def_name == "restock"
+    h.succeed()
+    assert h.status == "COMPLETED"
+    assert h.node_runs()[2]["status"] == "EXCEPTION"
+
+
+def test_an_unhandled_child_workflow_exception_fails_the_parent_with_its_name() -> None:
+    h = Harness(parent)
+    h.run()
+    failure = {"failureName": "declined", "message": "m", "content": None}
+    h.apply(ChildWfEnded("wf-1_0-1", "EXCEPTION", h.tick(), None, failure))
+    assert h.status == "EXCEPTION"
+    assert h.failure()["failureName"] == "declined"

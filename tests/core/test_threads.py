@@ -54,19 +54,112 @@ def test_a_fan_out_of_a_hundred_children_waits_for_all() -> None:
     assert h.state is not None and h.state.greatest_thread == 100
 
 
-def test_an_unhandled_child_failure_fails_the_wait_with_child_failed() -> None:
+def test_an_unhandled_child_exception_fails_the_wait_with_that_exception() -> None:
+    """Mirrors FailureHandlingTest (WaitForThreadsRunModel.propagateFailure): a
+    child's business EXCEPTION reaches the waiting node under its own name."""
     h = Harness(fan_out, tasks={"square": ("INT",)})
     h.run(items=[1, 2])
     first, second = h.all_in_flight()
-    h.throw("bad-input", "cannot square", guid=first.task_guid)
+    h.throw("bad-input", "cannot square", content={"n": 1}, guid=first.task_guid)
     assert h.thread(1).status == "EXCEPTION"
-    assert h.status == "ERROR"
+    assert h.status == "EXCEPTION"
+    wait = h.node_runs()[-1]
+    assert wait["status"] == "EXCEPTION"
     failure = h.failure()
-    assert failure["failureName"] == "CHILD_FAILED"
-    assert "thread 1 ended with bad-input: cannot square" in failure["message"]
+    assert (failure["failureName"], failure["message"]) == ("bad-input", "cannot square")
+    assert failure["content"] == {"jsonObj": '{"n":1}'}
     assert h.thread(2).status == "HALTING", "the sibling halts once its task reports"
     h.succeed(4, guid=second.task_guid)
     assert h.thread(2).status == "HALTED"
+
+
+def test_an_unhandled_child_error_fails_the_wait_with_child_failure() -> None:
+    """Mirrors WaitForThreadsRunModel.propagateFailure: a child's ERROR becomes
+    CHILD_FAILURE, LittleHorse's own name, naming the child and its failure."""
+    h = Harness(fan_out, tasks={"square": ("INT",)})
+    h.run(items=[1])
+    h.fail("worker crashed")
+    assert h.status == "ERROR"
+    failure = h.failure()
+    assert failure["failureName"] == "CHILD_FAILURE"
+    assert failure["message"].startswith("Child thread 1 failed with TASK_FAILURE: ")
+
+
+def child_fails_then(attach: Any, fails_with_exception: bool = True) -> Harness:
+    """FailureHandlingTest's handle-any-*-wf: a child fails with an EXCEPTION or
+    an ERROR; a handler is attached to the WAIT_FOR_THREADS node."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        def sub(t: WorkflowThread) -> None:
+            should = t.declare_bool("should-it-fail")
+            t.do_if(
+                should.is_equal_to(True),
+                lambda b: b.fail("custom-exception", "this is a exception"),
+                lambda b: b.execute("fail"),
+            )
+
+        flag = wf.declare_bool("fail-with-user-defined-exception")
+        spawned = wf.spawn_thread(sub, "sub-thread", {"should-it-fail": flag})
+        waited = wf.wait_for_threads(SpawnedThreads.from_list(spawned))
+        attach(wf, waited, lambda h: h.execute("my-task"))
+
+    h = Harness(wf_fn, tasks={"fail": (), "my-task": ()})
+    h.run(**{"fail-with-user-defined-exception": fails_with_exception})
+    if not fails_with_exception:
+        h.fail("something went wrong!")
+    return h
+
+
+def test_handle_exception_on_the_wait_catches_a_child_exception() -> None:
+    """Mirrors FailureHandlingTest.HandleAnyException: shouldCompleteOnUserDefinedException
+    and shouldFailWithErrorOnTaskFailure; the handled NodeRun keeps EXCEPTION."""
+    attach = lambda wf, n, fn: wf.handle_exception(n, fn)  # noqa: E731
+    h = child_fails_then(attach)
+    assert h.in_flight().task_def_name == "my-task"
+    h.succeed()
+    assert h.status == "COMPLETED", "the EXIT accepts a child whose failure was handled"
+    wait = h.node_runs()[2]
+    assert wait["status"] == "EXCEPTION"
+    assert wait["failures"][0]["failureName"] == "custom-exception"
+    assert wait["failures"][0]["wasProperlyHandled"] is True
+    erroring = child_fails_then(attach, fails_with_exception=False)
+    assert erroring.status == "ERROR"
+    assert erroring.failure()["failureName"] == "CHILD_FAILURE"
+
+
+def test_handle_error_on_the_wait_catches_a_child_error_only() -> None:
+    """Mirrors FailureHandlingTest.HandleAnyError."""
+    attach = lambda wf, n, fn: wf.handle_error(n, fn)  # noqa: E731
+    h = child_fails_then(attach, fails_with_exception=False)
+    h.succeed()
+    assert h.status == "COMPLETED"
+    assert h.node_runs()[2]["status"] == "ERROR"
+    assert child_fails_then(attach).status == "EXCEPTION"
+
+
+def test_handle_any_failure_on_the_wait_catches_both() -> None:
+    """Mirrors FailureHandlingTest.HandleAnyFailure."""
+    attach = lambda wf, n, fn: wf.handle_any_failure(n, fn)  # noqa: E731
+    for exception in (True, False):
+        h = child_fails_then(attach, fails_with_exception=exception)
+        h.succeed()
+        assert h.status == "COMPLETED"
+
+
+def test_a_specific_exception_handler_on_the_wait_catches_the_child_exception() -> None:
+    """Mirrors FailureHandlingTest.shouldHandleSpecificException (handle-exception-wf)."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        spawned = wf.spawn_thread(
+            lambda t: t.fail("my-exception", "this is a exception"), "sub-thread", {}
+        )
+        waited = wf.wait_for_threads(SpawnedThreads.from_list(spawned))
+        wf.handle_exception(waited, lambda h: h.execute("my-task"), "my-exception")
+
+    h = Harness(wf_fn, tasks={"my-task": ()})
+    h.run()
+    h.succeed()
+    assert h.status == "COMPLETED"
 
 
 def test_a_child_exception_caught_by_a_per_thread_handler() -> None:
@@ -153,5 +246,103 @@ def test_wait_for_first_takes_the_first_child_to_end_even_a_failure() -> None:
     h.run()
     fast = next(t for t in h.all_in_flight() if t.task_def_name == "fast")
     h.throw("too-fast", guid=fast.task_guid)
+    assert h.status == "EXCEPTION"
+    assert h.failure()["failureName"] == "too-fast"
+
+
+def two_waiting_children(wf: WorkflowThread) -> None:
+    """WaitForThreadsTest's simple-wait-for-threads-workflow: two children, each
+    waiting for its own event and passing its INT on to a task."""
+
+    def child(event: str) -> Any:
+        def body(t: WorkflowThread) -> None:
+            got = t.declare_json_obj("got")
+            got.assign(t.wait_for_event(event))
+            t.execute("use", got.with_json_path("$.myInt"))
+
+        return body
+
+    one = wf.spawn_thread(child("thread-1-event"), "first", {})
+    two = wf.spawn_thread(child("thread-2-event"), "second", {})
+    wf.wait_for_threads(SpawnedThreads.from_list(one, two))
+
+
+def test_wait_for_threads_shows_each_childs_status() -> None:
+    """Mirrors WaitForThreadsTest.shouldExecuteSimpleWorkflowSuccessfully: the
+    WaitForThreadsRun carries every waited thread's threadStatus."""
+    h = Harness(
+        two_waiting_children, tasks={"use": ("INT",)}, events={"thread-1-event", "thread-2-event"}
+    )
+    h.run()
+    wait = h.node_runs()[3]
+    assert [t["threadRunNumber"] for t in wait["waitForThreads"]["threads"]] == [1, 2]
+    h.post("thread-1-event", {"myInt": 5})
+    h.succeed()
+    threads = h.node_runs()[3]["waitForThreads"]["threads"]
+    assert [t["threadStatus"] for t in threads] == ["COMPLETED", "RUNNING"]
+    assert threads[0]["waitingStatus"] == "THREAD_COMPLETED_OR_FAILURE_HANDLED"
+    h.post("thread-2-event", {"myInt": 10})
+    h.succeed()
+    wait = h.node_runs()[3]
+    assert wait["status"] == "COMPLETED"
+    assert [t["threadStatus"] for t in wait["waitForThreads"]["threads"]] == ["COMPLETED"] * 2
+    assert h.status == "COMPLETED"
+
+
+def test_a_failed_child_shows_error_and_its_halted_sibling_halted() -> None:
+    """Mirrors WaitForThreadsTest.shouldFailWorkflowExecutionWhenFirstSpawnedThreadFails."""
+    h = Harness(
+        two_waiting_children, tasks={"use": ("INT",)}, events={"thread-1-event", "thread-2-event"}
+    )
+    h.run()
+    h.post("thread-1-event", {"myInt": "invalidInt"})
     assert h.status == "ERROR"
-    assert h.failure()["failureName"] == "CHILD_FAILED"
+    assert h.thread(1).status == "ERROR"
+    assert h.thread(2).status == "HALTED"
+    assert h.statuses(2)[1] == "HALTED"
+    assert h.node_runs(1)[2]["failures"][0]["failureName"] == "VAR_SUB_ERROR"
+    wait = h.node_runs()[3]
+    assert wait["status"] == "ERROR"
+    assert [t["threadStatus"] for t in wait["waitForThreads"]["threads"]] == ["ERROR", "HALTED"]
+    assert wait["waitForThreads"]["threads"][0]["waitingStatus"] == "THREAD_UNSUCCESSFUL"
+
+
+def test_a_denied_approval_is_handled_and_the_other_children_still_finish() -> None:
+    """Mirrors WaitForThreadsTest:
+    shouldExecuteExceptionHandlerWhenChildThreadTrowsAUserDefinedException and
+    shouldTerminateWorkflowExecutionWhenExceptionHandlerIsNotPresent."""
+
+    def approvals(handled: bool) -> Any:
+        def wf_fn(wf: WorkflowThread) -> None:
+            def child(name: str) -> Any:
+                def body(t: WorkflowThread) -> None:
+                    response = t.declare_json_obj(f"{name}-response")
+                    response.assign(t.wait_for_event(f"{name}-approves"))
+                    t.do_if(
+                        response.with_json_path("$.approval").is_equal_to(True),
+                        lambda b: None,
+                        lambda b: b.fail("denied-by-user", "message here"),
+                    )
+
+                return body
+
+            spawned = [wf.spawn_thread(child(f"person-{i}"), f"person-{i}", {}) for i in (1, 2, 3)]
+            waited = wf.wait_for_threads(SpawnedThreads.from_list(*spawned))
+            if handled:
+                wf.handle_exception(waited, lambda h: h.execute("exc-handler"), "denied-by-user")
+
+        return wf_fn
+
+    events = {f"person-{i}-approves" for i in (1, 2, 3)}
+    h = Harness(approvals(True), tasks={"exc-handler": ()}, events=events)
+    h.run()
+    h.post("person-1-approves", {"approval": False})
+    assert h.thread(4).type == "FAILURE_HANDLER"
+    h.succeed("result")
+    h.post("person-2-approves", {"approval": True})
+    h.post("person-3-approves", {"approval": True})
+    assert h.status == "COMPLETED"
+    unhandled = Harness(approvals(False), events=events)
+    unhandled.run()
+    unhandled.post("person-1-approves", {"approval": False})
+    assert unhandled.status == "EXCEPTION"

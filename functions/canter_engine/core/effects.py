@@ -57,6 +57,9 @@ class NotifyParent:
     child_wf_run_id: str
     status: str
     output: Any
+    # An EXCEPTION's business failure, in journal form (see ``failure_body``),
+    # so the parent's WAIT_FOR_CHILD_WF fails under the child's own name.
+    failure: dict[str, Any] | None = None
 
 
 Effect = ScheduleTask | StartTimer | RunChildWf | NotifyParent

@@ -294,7 +294,7 @@ class Runner:
             if current.status == "RUNNING":
                 if not self._poll(thread, current):
                     break
-            elif current.status != "COMPLETED":
+            elif current.status != "COMPLETED" and not current.handled:
                 break
             self.steps += 1
             if self.steps > MAX_STEPS_PER_EVENT:
@@ -310,7 +310,7 @@ class Runner:
                 return True
             if (
                 thread.current is current
-                and current.status == "COMPLETED"
+                and (current.status == "COMPLETED" or current.handled)
                 and not self._leave(thread, current)
             ):
                 break
@@ -348,9 +348,14 @@ class Runner:
         if entry.ended:
             state.end = self.now
             if state.parent_wf_run_id:
+                failure = entry.failure if entry.status == "EXCEPTION" else None
                 self.effects.append(
                     NotifyParent(
-                        state.parent_wf_run_id, state.wf_run_id, entry.status, entry.output
+                        state.parent_wf_run_id,
+                        state.wf_run_id,
+                        entry.status,
+                        entry.output,
+                        None if failure is None else signals.failure_body(failure),
                     )
                 )
 
@@ -358,7 +363,7 @@ class Runner:
         """Take the first edge that holds; False if the thread must wait instead."""
         node = self.bp.node(thread.spec_name, done.node_name)
         if not node.outgoing_edges:
-            return self._complete_thread(thread)
+            return self._complete_thread(thread, done)
         try:
             edge = self._choose_edge(thread, node.outgoing_edges)
             if edge is None:
@@ -398,10 +403,24 @@ class Runner:
                 return edge
         return None
 
-    def _complete_thread(self, thread: ThreadRun) -> bool:
-        """A thread completes only once all its children have ended."""
-        if not all(self.state.threads[n].ended for n in thread.children):
+    def _complete_thread(self, thread: ThreadRun, done: NodeRun) -> bool:
+        """A thread completes only once all its children have ended, and fails
+        with CHILD_FAILURE at its EXIT if a child failed and nothing handled
+        that failure (LittleHorse's ExitRunModel)."""
+        threads_ = self.state.threads
+        if not all(threads_[n].ended for n in thread.children):
             return False
+        failed = [
+            n
+            for n in thread.children
+            if threads_[n].status != "COMPLETED" and n not in thread.handled_children
+        ]
+        if failed and done.status == "COMPLETED":
+            listed = "".join(f" {n}" for n in failed)
+            self.fail_node(
+                thread, done, Failure("CHILD_FAILURE", f"Child thread (or threads) failed:{listed}")
+            )
+            return True
         thread.status = "COMPLETED"
         thread.end = self.now
         self._drop_task_runs(thread)
@@ -581,11 +600,14 @@ class Runner:
         writes of every task for nothing.
         """
         state = self.state
-        records = [
-            Record.of(state, obj)
-            for obj in self.records.values()
-            if not (isinstance(obj, NodeRun) and obj.status == "RUNNING")
-        ]
+        records = []
+        for obj in self.records.values():
+            if isinstance(obj, NodeRun):
+                if obj.kind == "wait_for_threads":
+                    threads.refresh_waited(state, obj)
+                if obj.status == "RUNNING":
+                    continue
+            records.append(Record.of(state, obj))
         return Transition(state, self.effects, records, True)
 
 
@@ -641,6 +663,7 @@ def _may_move(thread: ThreadRun) -> bool:
         and current is not None
         and (
             current.status == "COMPLETED"
+            or current.handled
             or (current.status == "RUNNING" and current.kind in _POLLED)
         )
     )

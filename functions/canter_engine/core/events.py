@@ -124,6 +124,8 @@ class ChildWfEnded:
     status: str
     time: int
     output: Any = None
+    # For EXCEPTION: {"failureName", "message", "content"} of the child's failure.
+    failure: dict[str, Any] | None = None
 
 
 Event = (
@@ -192,6 +194,8 @@ def to_journal(event: Event) -> JournalEntry:
         body = {"childWfRunId": event.child_wf_run_id, "status": event.status}
         if event.output is not None:
             body["output"] = values.encode(event.output)
+        if event.failure is not None:
+            body["failure"] = event.failure
         return JournalEntry("ChildWfEnded", _timed(body, event.time))
     body = {} if event.thread_run_number is None else {"threadRunNumber": event.thread_run_number}
     kind = "StopWfRun" if isinstance(event, StopRequested) else "ResumeWfRun"
@@ -251,6 +255,7 @@ def from_journal(entry: JournalEntry) -> Event:
                 status=str(body["status"]),
                 time=time,
                 output=values.decode(body.get("output"), "output"),
+                failure=body.get("failure"),
             )
         if entry.kind in ("StopWfRun", "ResumeWfRun"):
             number = body.get("threadRunNumber")

@@ -160,7 +160,7 @@ def node_run_json(
     elif node_run.kind == "start_multiple_threads":
         detail = {"childThreadIds": node_run.threads}
     elif node_run.kind == "wait_for_threads":
-        detail = {"threads": [prune({"threadRunNumber": n}) for n in node_run.threads]}
+        detail = {"threads": [_waited_json(node_run, n) for n in node_run.threads]}
     elif node_run.kind in ("run_child_wf", "wait_for_child_wf") and node_run.child_wf_run_id:
         detail = {"childWfRunId": {"id": node_run.child_wf_run_id}}
     elif node_run.kind == "sleep":
@@ -180,7 +180,7 @@ def node_run_json(
                 }
             ),
             "wfSpecId": spec,
-            "status": node_run.status,
+            "status": node_run.shown_status,
             "arrivalTime": _ts(node_run.arrival),
             "endTime": _ts(node_run.end),
             "threadSpecName": thread_spec_name,
@@ -193,6 +193,18 @@ def node_run_json(
     if node_run.output is not None:
         body["output"] = values.encode(node_run.output)
     return body
+
+
+def _waited_json(node_run: NodeRun, number: int) -> dict[str, Any]:
+    thread_status, waiting_status = node_run.waited.get(number, ("RUNNING", "THREAD_IN_PROGRESS"))
+    return prune(
+        {
+            "threadRunNumber": number,
+            "threadStatus": thread_status,
+            "waitingStatus": waiting_status,
+            "failureHandlerThreadRunId": node_run.handlers.get(number),
+        }
+    )
 
 
 def task_run_json(wf_run_id: str, spec: dict[str, Any], task_run: TaskRun) -> dict[str, Any]:

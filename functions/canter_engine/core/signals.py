@@ -8,6 +8,8 @@ and a repeated RunWf for it is recognised as the same request.
 
 from __future__ import annotations
 
+from typing import Any
+
 from canter_engine.core.effects import RunChildWf
 from canter_engine.core.events import ChildWfEnded
 from canter_engine.core.operations import VarSubError, compare
@@ -104,20 +106,39 @@ def on_child_ended(run: Run, event: ChildWfEnded) -> bool:
     )
     if thread is not None:
         assert thread.current is not None
-        _finish(run, thread, thread.current, event.status, event.output)
+        _finish(run, thread, thread.current, event.status, event.output, event.failure)
         return True
     if event.child_wf_run_id in run.state.child_results:
         return False
-    run.state.child_results[event.child_wf_run_id] = (event.status, event.output)
+    run.state.child_results[event.child_wf_run_id] = (event.status, event.output, event.failure)
     return True
 
 
-def _finish(run: Run, thread: ThreadRun, node_run: NodeRun, status: str, output: object) -> None:
+def failure_body(failure: Failure) -> dict[str, Any]:
+    """A child WfRun's failure as its parent's journal carries it."""
+    return {
+        "failureName": failure.name,
+        "message": failure.message,
+        "content": values.encode(failure.content),
+    }
+
+
+def _finish(
+    run: Run,
+    thread: ThreadRun,
+    node_run: NodeRun,
+    status: str,
+    output: object,
+    failure: dict[str, Any] | None,
+) -> None:
+    """As LittleHorse's WaitForChildWfNodeRun: a child's business EXCEPTION
+    fails the node under its own name, an ERROR as CHILD_FAILURE."""
     if status == "COMPLETED":
         run.complete_node(thread, node_run, output)
+    elif status == "EXCEPTION" and failure is not None:
+        content = values.decode(failure.get("content"), "content")
+        message = f"Child WfRun failed: {failure.get('message', '')}"
+        run.fail_node(thread, node_run, Failure(str(failure["failureName"]), message, content))
     else:
-        run.fail_node(
-            thread,
-            node_run,
-            Failure("CHILD_FAILED", f"child WfRun {node_run.child_wf_run_id} ended {status}"),
-        )
+        message = f"Child WfRun {node_run.child_wf_run_id} failed"
+        run.fail_node(thread, node_run, Failure("CHILD_FAILURE", message))

@@ -38,7 +38,6 @@ def _full(item: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
 ERROR_NAMES = frozenset(
     {
         "CHILD_FAILURE",
-        "CHILD_FAILED",
         "VAR_SUB_ERROR",
         "VAR_MUTATION_ERROR",
         "USER_TASK_CANCELLED",
@@ -107,10 +106,25 @@ class NodeRun:
     child_wf_run_id: str | None = None
     # A TASK node's TaskRun once it has ended: stored in the NodeRun's item.
     task: TaskRun | None = None
+    # WAIT_FOR_THREADS: each waited child's last seen status and waiting status.
+    waited: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # HALTING or HALTED while its thread halts: what LittleHorse shows for an
+    # in-progress NodeRun of a halted thread; the node's own progress (a task
+    # that reports meanwhile) stays in ``status``.
+    halted: str | None = None
 
     @property
     def sk(self) -> str:
         return node_sk(self.thread, self.position)
+
+    @property
+    def handled(self) -> bool:
+        """Failed, and a failure handler dealt with it: the thread goes on from here."""
+        return bool(self.failures) and self.failures[-1].handled
+
+    @property
+    def shown_status(self) -> str:
+        return self.halted or self.status
 
     def clone(self) -> NodeRun:
         copy = NodeRun(
@@ -134,6 +148,8 @@ class NodeRun:
             dict(self.handlers),
             self.child_wf_run_id,
             self.task,
+            dict(self.waited),
+            self.halted,
         )
         return copy
 
@@ -162,6 +178,8 @@ class NodeRun:
             "hd": {str(k): v for k, v in self.handlers.items()},
             "cw": self.child_wf_run_id,
             "tk": self.task.to_item() if self.task else None,
+            "wt": {str(k): list(v) for k, v in self.waited.items()},
+            "hs": self.halted,
         }
 
     @staticmethod
@@ -188,6 +206,8 @@ class NodeRun:
             {int(k): v for k, v in item["hd"].items()},
             item["cw"],
             TaskRun.from_item(item["tk"]) if item.get("tk") else None,
+            {int(k): (str(v[0]), str(v[1])) for k, v in item["wt"].items()},
+            item["hs"],
         )
 
 
@@ -423,6 +443,9 @@ class ThreadRun:
     # The INTERRUPT thread running for this thread, and interrupts waiting to run.
     interrupt_thread: int | None = None
     interrupts: list[PendingInterrupt] = field(default_factory=list)
+    # Failed children whose failure a WAIT_FOR_THREADS handler dealt with: an
+    # EXIT does not fail for them (LittleHorse's handledFailedChildren).
+    handled_children: list[int] = field(default_factory=list)
 
     @property
     def ended(self) -> bool:
@@ -448,6 +471,7 @@ class ThreadRun:
             self.handling,
             self.interrupt_thread,
             list(self.interrupts),
+            list(self.handled_children),
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -473,6 +497,7 @@ class ThreadRun:
             "hg": self.handling,
             "it": self.interrupt_thread,
             "pi": [i.to_item() for i in self.interrupts],
+            "hc": self.handled_children,
         }
 
     @staticmethod
@@ -497,6 +522,7 @@ class ThreadRun:
             item["hg"],
             item["it"],
             [PendingInterrupt.from_item(i) for i in item["pi"]],
+            list(item["hc"]),
         )
 
 
@@ -516,7 +542,8 @@ class WfRunState:
     task_runs: dict[str, TaskRun] = field(default_factory=dict)
     pending_events: list[ExternalEvent] = field(default_factory=list)
     # Child WfRuns that ended before a WAIT_FOR_CHILD_WF took their result.
-    child_results: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    # Child WfRuns that ended before their WAIT_FOR_CHILD_WF: status, output, failure.
+    child_results: dict[str, tuple[str, Any, dict[str, Any] | None]] = field(default_factory=dict)
     workflow_events: int = 0
 
     @property
@@ -574,7 +601,7 @@ class WfRunState:
             },
             "tr": [t.to_item() for t in self.task_runs.values()],
             "pe": [e.to_item() for e in self.pending_events],
-            "cr": {k: [s, values.encode(o)] for k, (s, o) in self.child_results.items()},
+            "cr": {k: [s, values.encode(o), f] for k, (s, o, f) in self.child_results.items()},
             "we": self.workflow_events,
         }
 
@@ -597,7 +624,7 @@ class WfRunState:
             {int(n): {k: values.decode(v) for k, v in vs.items()} for n, vs in item["va"].items()},
             {t.guid: t for t in task_runs},
             [ExternalEvent.from_item(e) for e in item["pe"]],
-            {k: (s, values.decode(o)) for k, (s, o) in item["cr"].items()},
+            {k: _child_result(v) for k, v in item["cr"].items()},
             item["we"],
         )
 
@@ -647,6 +674,8 @@ _NODE_RUN_DEFAULTS: dict[str, Any] = {
     "hd": {},
     "cw": None,
     "tk": None,
+    "wt": {},
+    "hs": None,
 }
 _ATTEMPT_DEFAULTS: dict[str, Any] = {
     "b": None,
@@ -674,6 +703,7 @@ _THREAD_RUN_DEFAULTS: dict[str, Any] = {
     "hg": None,
     "it": None,
     "pi": [],
+    "hc": [],
 }
 _WF_RUN_DEFAULTS: dict[str, Any] = {
     "mv": 0,
@@ -685,6 +715,11 @@ _WF_RUN_DEFAULTS: dict[str, Any] = {
     "cr": {},
     "we": 0,
 }
+
+
+def _child_result(item: list[Any]) -> tuple[str, Any, dict[str, Any] | None]:
+    # Items written before failures were carried hold [status, output].
+    return (item[0], values.decode(item[1]), item[2] if len(item) > 2 else None)
 
 
 def node_sk(thread: int, position: int) -> str:

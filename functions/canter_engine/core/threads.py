@@ -12,7 +12,7 @@ from typing import Any
 
 from canter_engine.core.operations import VarSubError
 from canter_engine.core.run import Run
-from canter_engine.core.state import Failure, NodeRun, PendingInterrupt, ThreadRun
+from canter_engine.core.state import Failure, NodeRun, PendingInterrupt, ThreadRun, WfRunState
 from canter_engine.model import values
 from canter_engine.model.spec import (
     FailureHandlerDef,
@@ -22,6 +22,12 @@ from canter_engine.model.spec import (
 )
 
 INPUT = "INPUT"
+CHILD_FAILURE = "CHILD_FAILURE"
+# FailureHandlerDef names that stand for a group of LittleHorse's own errors.
+_ERROR_GROUPS = {
+    "VAR_ERROR": frozenset({"VAR_SUB_ERROR", "VAR_MUTATION_ERROR"}),
+    "TASK_ERROR": frozenset({"TASK_FAILURE", "TIMEOUT"}),
+}
 
 
 # --- starting and waiting ---------------------------------------------------------
@@ -81,7 +87,12 @@ def arrive_wait_for_threads(
 def poll_wait_for_threads(
     run: Run, thread: ThreadRun, node_run: NodeRun, node: WaitForThreadsNode
 ) -> bool:
-    """Complete or fail the node if its children decide it; True if it moved."""
+    """Complete or fail the node if its children decide it; True if it moved.
+
+    As LittleHorse's WaitForThreadsRun: a failed child is offered to the
+    per-thread handlers first; a child (or its handler) that stays failed fails
+    the node with its own business EXCEPTION, or with CHILD_FAILURE for an ERROR.
+    """
     threads = run.state.threads
     succeeded: list[int] = []
     failed: list[tuple[int, Failure]] = []
@@ -93,17 +104,24 @@ def poll_wait_for_threads(
             handler = threads[handler_no]
             if not handler.ended:
                 pending = True
+                waiting = "THREAD_HANDLING_FAILURE"
             elif handler.status == "COMPLETED":
                 succeeded.append(number)
+                waiting = "THREAD_COMPLETED_OR_FAILURE_HANDLED"
+                if number not in thread.handled_children:
+                    thread.handled_children.append(number)
             else:
-                failed.append((number, handler.failure or Failure("CHILD_FAILED", "")))
+                failed.append((number, _failure_of(handler)))
+                waiting = "THREAD_UNSUCCESSFUL"
         elif child.status == "COMPLETED":
             succeeded.append(number)
+            waiting = "THREAD_COMPLETED_OR_FAILURE_HANDLED"
         elif child.ended:
-            failure = child.failure or Failure("CHILD_FAILED", child.error_message)
+            failure = _failure_of(child)
             spec = match_handler(node.per_thread_failure_handlers, failure)
             if spec is None:
                 failed.append((number, failure))
+                waiting = "THREAD_UNSUCCESSFUL"
             else:
                 handler = run.start_thread(
                     spec.handler_spec_name,
@@ -112,10 +130,15 @@ def poll_wait_for_threads(
                     handler_inputs(run, spec, failure),
                 )
                 node_run.handlers[number] = handler.number
-                run.touch(node_run)
                 pending = True
+                waiting = "THREAD_HANDLING_FAILURE"
         else:
             pending = True
+            waiting = "THREAD_IN_PROGRESS"
+        seen = (child.status, waiting)
+        if node_run.waited.get(number) != seen:
+            node_run.waited[number] = seen
+            run.touch(node_run)
     strategy = node.strategy
     if strategy == "WAIT_FOR_FIRST" and (succeeded or failed):
         first = min([*succeeded, *(n for n, _ in failed)], key=lambda n: threads[n].end or 0)
@@ -129,7 +152,7 @@ def poll_wait_for_threads(
             _complete_wait(run, thread, node_run, succeeded[:1])
             return True
         if failed and not pending and len(failed) == len(node_run.threads):
-            _fail_wait(run, thread, node_run, failed)
+            run.fail_node(thread, node_run, Failure(CHILD_FAILURE, "All child threads failed"))
             return True
         return False
     if failed:
@@ -139,6 +162,20 @@ def poll_wait_for_threads(
         _complete_wait(run, thread, node_run, succeeded)
         return True
     return False
+
+
+def refresh_waited(state: WfRunState, node_run: NodeRun) -> None:
+    """Each waited child's status as it is now, as LittleHorse renders it when
+    the NodeRun is saved (a sibling halted by the failure shows HALTED)."""
+    for number in node_run.threads:
+        status = state.threads[number].status
+        waiting = node_run.waited.get(number, ("", "THREAD_IN_PROGRESS"))[1]
+        node_run.waited[number] = (status, waiting)
+
+
+def _failure_of(thread: ThreadRun) -> Failure:
+    """The failure a failed thread ended with (its current NodeRun's latest)."""
+    return thread.failure or Failure(CHILD_FAILURE, thread.error_message)
 
 
 def _complete_wait(run: Run, thread: ThreadRun, node_run: NodeRun, numbers: list[int]) -> None:
@@ -151,8 +188,14 @@ def _complete_wait(run: Run, thread: ThreadRun, node_run: NodeRun, numbers: list
 def _fail_wait(
     run: Run, thread: ThreadRun, node_run: NodeRun, failed: list[tuple[int, Failure]]
 ) -> None:
-    reasons = "; ".join(f"thread {n} ended with {f.name}: {f.message}" for n, f in failed)
-    run.fail_node(thread, node_run, Failure("CHILD_FAILED", reasons))
+    """Fail the node with the first failed child's business EXCEPTION as it is,
+    or with CHILD_FAILURE naming what the child ended with."""
+    number, failure = failed[0]
+    if failure.status == "EXCEPTION":
+        run.fail_node(thread, node_run, Failure(failure.name, failure.message, failure.content))
+        return
+    message = f"Child thread {number} failed with {failure.name}: {failure.message}"
+    run.fail_node(thread, node_run, Failure(CHILD_FAILURE, message))
 
 
 def _json_safe(value: Any) -> Any:
@@ -171,7 +214,8 @@ def match_handler(
     """The first handler that catches ``failure``: by name, by kind, or anything."""
     for handler in handlers:
         if handler.specific_failure is not None:
-            if handler.specific_failure == failure.name:
+            name = handler.specific_failure
+            if name == failure.name or failure.name in _ERROR_GROUPS.get(name, ()):
                 return handler
         elif handler.any_failure_of_type == "FAILURE_TYPE_ERROR":
             if failure.status == "ERROR":
@@ -213,6 +257,7 @@ def halt(run: Run, thread: ThreadRun, reason: str, exempt: int | None = None) ->
     thread.halts.append(reason)
     if thread.status == "RUNNING":
         thread.status = "HALTING"
+        _show_halt(run, thread, "HALTING" if run.busy(thread) else "HALTED")
     for number in thread.children:
         child = run.state.threads[number]
         if number != exempt and child.type == "CHILD" and not child.ended:
@@ -226,10 +271,24 @@ def unhalt(run: Run, thread: ThreadRun, reason: str) -> bool:
     thread.halts.remove(reason)
     if not thread.halts and thread.status in ("HALTING", "HALTED"):
         thread.status = "RUNNING"
+        _show_halt(run, thread, None)
         for number in thread.children:
             if f"parent:{thread.number}" in run.state.threads[number].halts:
                 unhalt(run, run.thread(number), f"parent:{thread.number}")
     return True
+
+
+def _show_halt(run: Run, thread: ThreadRun, shown: str | None) -> None:
+    """Show the halt on the thread's NodeRun as LittleHorse does: an in-progress
+    NodeRun is HALTING while a task attempt is in flight, then HALTED; a NodeRun
+    that already failed keeps its status."""
+    current = thread.current
+    if current is None or current.halted == shown:
+        return
+    if shown is not None and current.halted is None and current.status != "RUNNING":
+        return
+    current.halted = shown
+    run.touch(current)
 
 
 def settle(run: Run, thread: ThreadRun) -> bool:
@@ -242,14 +301,20 @@ def settle(run: Run, thread: ThreadRun) -> bool:
         reason = f"failure:{thread.handling}"
         thread.handling = None
         if handler.status == "COMPLETED":
+            # The NodeRun keeps its ERROR or EXCEPTION; the handled failure lets
+            # the thread go on along its edges (LittleHorse's wasProperlyHandled).
             node_run = thread.current
             assert node_run is not None
             node_run.failures[-1].handled = True
-            node_run.status = "COMPLETED"
+            if node_run.kind == "wait_for_threads":
+                for number in node_run.threads:
+                    failed = threads[number].status in ("ERROR", "EXCEPTION")
+                    if failed and number not in thread.handled_children:
+                        thread.handled_children.append(number)
             run.touch(node_run)
             unhalt(run, thread, reason)
         else:
-            run.fail_thread(thread, handler.failure or Failure("CHILD_FAILED", ""))
+            run.fail_thread(thread, _failure_of(handler))
             return True
     if thread.interrupt_thread is not None and threads[thread.interrupt_thread].ended:
         changed = True
@@ -259,7 +324,9 @@ def settle(run: Run, thread: ThreadRun) -> bool:
         if handler.status == "COMPLETED":
             unhalt(run, thread, f"interrupt:{done.guid}")
         else:
-            run.fail_thread(thread, handler.failure or Failure("CHILD_FAILED", ""))
+            failure = _failure_of(handler)
+            message = f"Interrupt thread with id {handler.number} failed!"
+            run.fail_thread(thread, Failure(failure.name, message, failure.content))
             return True
     if (
         thread.status == "HALTING"
@@ -270,6 +337,7 @@ def settle(run: Run, thread: ThreadRun) -> bool:
         )
     ):
         thread.status = "HALTED"
+        _show_halt(run, thread, "HALTED")
         changed = True
     if thread.status == "HALTED" and thread.interrupts and thread.interrupt_thread is None:
         # The interrupt stays first in the queue until its handler ends.

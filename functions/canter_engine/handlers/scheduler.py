@@ -248,6 +248,7 @@ def _journal_effects(runtime: Runtime, wf_run_id: str, effects: list[Effect]) ->
                 effect.status,
                 effect.output,
                 now,
+                effect.failure,
             )
 
 
@@ -281,9 +282,17 @@ def _start_child(runtime: Runtime, effect: RunChildWf, now: int) -> None:
 
 
 def _notify_parent(
-    runtime: Runtime, parent: str, child: str, status: str, output: object, now: int
+    runtime: Runtime,
+    parent: str,
+    child: str,
+    status: str,
+    output: object,
+    now: int,
+    failure: dict[str, Any] | None = None,
 ) -> None:
-    entry = to_journal(ChildWfEnded(child_wf_run_id=child, status=status, time=now, output=output))
+    entry = to_journal(
+        ChildWfEnded(child_wf_run_id=child, status=status, time=now, output=output, failure=failure)
+    )
     runtime.journal.append(parent, child_ended_event_id(child), entry)
 
 

@@ -41,8 +41,8 @@ class SpawnedChildWf:
 class WaitForThreadsOutput(NodeOutput):
     """The output of a WAIT_FOR_THREADS node, with per-child failure handlers.
 
-    A failed child fails the waiting node with CHILD_FAILED unless one of
-    these handlers catches the child's failure.
+    A failed child fails the waiting node (its EXCEPTION as it is, an ERROR as
+    CHILD_FAILURE) unless one of these handlers catches the child's failure.
     """
 
     def __init__(self, node_name: str, thread: FailureHandling) -> None:
