@@ -36,7 +36,7 @@ from canter_engine.core.operations import (
     json_set,
     mutate,
 )
-from canter_engine.core.records import Record
+from canter_engine.core.records import Record, note_waited
 from canter_engine.core.state import (
     ExternalEvent,
     Failure,
@@ -323,6 +323,8 @@ class Runner:
         try:
             if node.wait_for_threads is not None:
                 return threads.poll_wait_for_threads(self, thread, node_run, node.wait_for_threads)
+            if node.sleep is not None:
+                return waits.poll_sleep(self, thread, node_run, node.sleep)
             if node.wait_for_condition is not None:
                 return signals.poll_wait_for_condition(
                     self, thread, node_run, node.wait_for_condition
@@ -604,7 +606,7 @@ class Runner:
         for obj in self.records.values():
             if isinstance(obj, NodeRun):
                 if obj.kind == "wait_for_threads":
-                    threads.refresh_waited(state, obj)
+                    note_waited(state, obj)
                 if obj.status == "RUNNING":
                     continue
             records.append(Record.of(state, obj))
@@ -645,7 +647,9 @@ _ARRIVALS: dict[str, Callable[[Runner, ThreadRun, NodeRun, Any], object]] = {
     "wait_for_child_wf": signals.arrive_wait_for_child_wf,
 }
 
-_POLLED = ("wait_for_threads", "wait_for_condition")
+# Nodes re-checked on every pass: their outcome depends on other threads or on
+# variables (a SLEEP until a variable's timestamp moves with the variable).
+_POLLED = ("wait_for_threads", "wait_for_condition", "sleep")
 
 
 def _may_move(thread: ThreadRun) -> bool:
@@ -663,8 +667,7 @@ def _may_move(thread: ThreadRun) -> bool:
         and current is not None
         and (
             current.status == "COMPLETED"
-            or current.handled
-            or (current.status == "RUNNING" and current.kind in _POLLED)
+            or (current.kind in _POLLED if current.status == "RUNNING" else current.handled)
         )
     )
 

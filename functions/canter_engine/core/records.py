@@ -362,13 +362,44 @@ def _halt_reason_json(reason: str) -> dict[str, Any]:
     return {"pendingInterrupt": {"externalEventId": {"guid": arg}}}
 
 
+def note_waited(state: WfRunState, node_run: NodeRun) -> None:
+    """Note on a WAIT_FOR_THREADS NodeRun each waited child's status now, as
+    LittleHorse renders its WaitForThreadsRun when the NodeRun is saved.
+
+    Worked out only when the NodeRun is written, not on every poll: a fan-out's
+    wait is polled once per event and must not cost a write per child.
+    """
+    handlers = node_run.handlers
+    for number in node_run.threads:
+        child = state.threads[number].status
+        handler_no = handlers.get(number)
+        handler = None if handler_no is None else state.threads[handler_no].status
+        if handler is not None:
+            waiting = _WAITING.get(handler, "THREAD_HANDLING_FAILURE")
+        else:
+            waiting = _WAITING.get(child, "THREAD_IN_PROGRESS")
+        node_run.waited[number] = (child, waiting)
+
+
+# A child's (or, once it failed, its handler's) final status as a waiting status.
+_WAITING = {
+    "COMPLETED": "THREAD_COMPLETED_OR_FAILURE_HANDLED",
+    "ERROR": "THREAD_UNSUCCESSFUL",
+    "EXCEPTION": "THREAD_UNSUCCESSFUL",
+}
+
+
 def live_records(state: WfRunState) -> list[Record]:
     """The NodeRuns and TaskRuns still in progress, which only the head holds."""
-    live: list[NodeRun | TaskRun] = [
-        t.current
-        for t in state.threads.values()
-        if t.current is not None and t.current.status == "RUNNING"
-    ]
+    live: list[NodeRun | TaskRun] = []
+    for t in state.threads.values():
+        current = t.current
+        if current is None or current.status != "RUNNING":
+            continue
+        if current.kind == "wait_for_threads":
+            current = current.clone()
+            note_waited(state, current)
+        live.append(current)
     live.extend(state.task_runs.values())
     return [Record.of(state, obj) for obj in live]
 

@@ -35,6 +35,7 @@ def timer_pending(state: WfRunState, timer: Timer) -> bool:
         and node_run.position == timer.position
         and node_run.kind == kind
         and node_run.status == "RUNNING"
+        and node_run.due == timer.due
     )
 
 

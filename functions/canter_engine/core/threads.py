@@ -12,7 +12,7 @@ from typing import Any
 
 from canter_engine.core.operations import VarSubError
 from canter_engine.core.run import Run
-from canter_engine.core.state import Failure, NodeRun, PendingInterrupt, ThreadRun, WfRunState
+from canter_engine.core.state import Failure, NodeRun, PendingInterrupt, ThreadRun
 from canter_engine.model import values
 from canter_engine.model.spec import (
     FailureHandlerDef,
@@ -104,24 +104,19 @@ def poll_wait_for_threads(
             handler = threads[handler_no]
             if not handler.ended:
                 pending = True
-                waiting = "THREAD_HANDLING_FAILURE"
             elif handler.status == "COMPLETED":
                 succeeded.append(number)
-                waiting = "THREAD_COMPLETED_OR_FAILURE_HANDLED"
                 if number not in thread.handled_children:
                     thread.handled_children.append(number)
             else:
                 failed.append((number, _failure_of(handler)))
-                waiting = "THREAD_UNSUCCESSFUL"
         elif child.status == "COMPLETED":
             succeeded.append(number)
-            waiting = "THREAD_COMPLETED_OR_FAILURE_HANDLED"
         elif child.ended:
             failure = _failure_of(child)
             spec = match_handler(node.per_thread_failure_handlers, failure)
             if spec is None:
                 failed.append((number, failure))
-                waiting = "THREAD_UNSUCCESSFUL"
             else:
                 handler = run.start_thread(
                     spec.handler_spec_name,
@@ -130,15 +125,10 @@ def poll_wait_for_threads(
                     handler_inputs(run, spec, failure),
                 )
                 node_run.handlers[number] = handler.number
+                run.touch(node_run)
                 pending = True
-                waiting = "THREAD_HANDLING_FAILURE"
         else:
             pending = True
-            waiting = "THREAD_IN_PROGRESS"
-        seen = (child.status, waiting)
-        if node_run.waited.get(number) != seen:
-            node_run.waited[number] = seen
-            run.touch(node_run)
     strategy = node.strategy
     if strategy == "WAIT_FOR_FIRST" and (succeeded or failed):
         first = min([*succeeded, *(n for n, _ in failed)], key=lambda n: threads[n].end or 0)
@@ -162,15 +152,6 @@ def poll_wait_for_threads(
         _complete_wait(run, thread, node_run, succeeded)
         return True
     return False
-
-
-def refresh_waited(state: WfRunState, node_run: NodeRun) -> None:
-    """Each waited child's status as it is now, as LittleHorse renders it when
-    the NodeRun is saved (a sibling halted by the failure shows HALTED)."""
-    for number in node_run.threads:
-        status = state.threads[number].status
-        waiting = node_run.waited.get(number, ("", "THREAD_IN_PROGRESS"))[1]
-        node_run.waited[number] = (status, waiting)
 
 
 def _failure_of(thread: ThreadRun) -> Failure:

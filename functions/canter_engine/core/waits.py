@@ -17,29 +17,7 @@ from canter_engine.model.spec import ExternalEventNode, SleepNode
 
 
 def arrive_sleep(run: Run, thread: ThreadRun, node_run: NodeRun, node: SleepNode) -> None:
-    if node.raw_seconds is not None:
-        seconds = run.evaluate(thread, node.raw_seconds)
-        if values.type_of(seconds) not in ("INT", "DOUBLE"):
-            raise VarSubError(f"SLEEP rawSeconds must be INT, got {values.type_of(seconds)}")
-        due = run.now + int(seconds * 1000)
-    elif node.timestamp is not None:
-        stamp = run.evaluate(thread, node.timestamp)
-        if values.type_of(stamp) not in ("INT", "TIMESTAMP"):
-            raise VarSubError(
-                "SLEEP timestamp must be INT epoch millis or TIMESTAMP, "
-                f"got {values.type_of(stamp)}"
-            )
-        due = int(stamp)
-    elif node.iso_date is not None:
-        text = run.evaluate(thread, node.iso_date)
-        if not isinstance(text, str):
-            raise VarSubError(f"SLEEP isoDate must be STR, got {values.type_of(text)}")
-        try:
-            due = values.parse_timestamp(text)
-        except ValueError:
-            raise VarSubError(f"SLEEP isoDate {text!r} is not an ISO-8601 date") from None
-    else:
-        raise VarSubError("SLEEP needs rawSeconds, timestamp or isoDate")
+    due = _sleep_due(run, thread, node)
     if due <= run.now:
         run.complete_node(thread, node_run, None)
         return
@@ -47,9 +25,51 @@ def arrive_sleep(run: Run, thread: ThreadRun, node_run: NodeRun, node: SleepNode
     run.effects.append(StartTimer(Timer("SLEEP", due, thread.number, node_run.position)))
 
 
+def poll_sleep(run: Run, thread: ThreadRun, node_run: NodeRun, node: SleepNode) -> bool:
+    """Re-read a sleep's timestamp: a moved one reschedules the sleep (LittleHorse's
+    SleepNodeRun.maybeRescheduleMaturation); True if the sleep is over."""
+    if node.raw_seconds is not None:
+        return False
+    due = _sleep_due(run, thread, node)
+    if due == node_run.due:
+        return False
+    if due <= run.now:
+        node_run.due = due
+        run.complete_node(thread, node_run, None)
+        return True
+    node_run.due = due
+    run.effects.append(StartTimer(Timer("SLEEP", due, thread.number, node_run.position)))
+    return False
+
+
+def _sleep_due(run: Run, thread: ThreadRun, node: SleepNode) -> int:
+    if node.raw_seconds is not None:
+        seconds = run.evaluate(thread, node.raw_seconds)
+        if values.type_of(seconds) not in ("INT", "DOUBLE"):
+            raise VarSubError(f"SLEEP rawSeconds must be INT, got {values.type_of(seconds)}")
+        return run.now + int(seconds * 1000)
+    if node.timestamp is not None:
+        stamp = run.evaluate(thread, node.timestamp)
+        if values.type_of(stamp) not in ("INT", "TIMESTAMP"):
+            raise VarSubError(
+                "SLEEP timestamp must be INT epoch millis or TIMESTAMP, "
+                f"got {values.type_of(stamp)}"
+            )
+        return int(stamp)
+    if node.iso_date is not None:
+        text = run.evaluate(thread, node.iso_date)
+        if not isinstance(text, str):
+            raise VarSubError(f"SLEEP isoDate must be STR, got {values.type_of(text)}")
+        try:
+            return values.parse_timestamp(text)
+        except ValueError:
+            raise VarSubError(f"SLEEP isoDate {text!r} is not an ISO-8601 date") from None
+    raise VarSubError("SLEEP needs rawSeconds, timestamp or isoDate")
+
+
 def on_sleep_due(run: Run, timer: Timer) -> bool:
     found = _waiting(run, timer, "sleep")
-    if found is None:
+    if found is None or found[1].due != timer.due:
         return False
     thread, node_run = found
     run.complete_node(thread, node_run, None)
