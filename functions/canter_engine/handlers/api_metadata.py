@@ -21,6 +21,7 @@ from canter_engine.model.spec import (
     WfSpecId,
 )
 from canter_engine.model.validate import SpecError, validate_wf_spec
+from canter_engine.model.versions import has_breaking_changes
 from canter_engine.store.metadata import AlreadyExists, StoredWfSpec
 from canter_engine.store.queues import QueueMissing
 
@@ -107,10 +108,11 @@ def get_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """Register a WfSpec version, numbered the way LittleHorse numbers them.
 
-    An identical body returns the latest version unchanged. A change that
-    keeps the entrypoint's required and searchable variables is a new
-    revision of the same major version; any other change is a new major
-    version, because RunWf callers of the old one could break.
+    An identical body returns the latest version unchanged. A breaking change
+    (see :mod:`canter_engine.model.versions`) is a new major version, any other
+    a new revision. ``allowedUpdates`` NO_UPDATES refuses any change with
+    ALREADY_EXISTS and MINOR_REVISION_UPDATES a breaking one with
+    FAILED_PRECONDITION, as LittleHorse's PutWfSpecRequestModel.verifyUpdateType.
     """
     req = model(PutWfSpecRequest, body)
     task_defs = {
@@ -132,9 +134,17 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     if latest is not None:
         if _body_of(latest.spec) == _body_of(req):
             return latest.spec.to_json()
-        same_interface = latest.spec.frozen_variables == interface
-        major = latest.spec.id.major_version + (0 if same_interface else 1)
-        revision = latest.spec.id.revision + 1 if same_interface else 0
+        breaking = has_breaking_changes(req, latest.spec)
+        if req.allowed_updates == "NO_UPDATES":
+            raise ApiError("ALREADY_EXISTS", f"WfSpec {req.name!r} already exists.")
+        if req.allowed_updates == "MINOR_REVISION_UPDATES" and breaking:
+            raise ApiError(
+                "FAILED_PRECONDITION",
+                f"The resulting WfSpec {req.name!r} has a breaking change (allowedUpdates is "
+                "MINOR_REVISION_UPDATES).",
+            )
+        major = latest.spec.id.major_version + (1 if breaking else 0)
+        revision = 0 if breaking else latest.spec.id.revision + 1
     else:
         major, revision = 0, 0
     spec = WfSpec(

@@ -1,0 +1,114 @@
+"""WfSpec versions as LittleHorse numbers them, and ``allowedUpdates``.
+
+Every request is compiled by LittleHorse's own Python SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from canter import Client
+from canter.client import AlreadyExists, FailedPrecondition
+from google.protobuf.json_format import MessageToDict
+from littlehorse.model import AllowedUpdateType
+from littlehorse.workflow import Workflow, WorkflowThread
+
+from .support import Names
+
+
+def put(
+    client: Client,
+    name: str,
+    fn: Callable[[WorkflowThread], None],
+    update: AllowedUpdateType | None = None,
+) -> tuple[int, int]:
+    wf = Workflow(name, fn)
+    if update is not None:
+        wf.with_update_type(update)
+    spec: dict[str, Any] = client.put_wf_spec(MessageToDict(wf.compile()))
+    return spec["id"].get("majorVersion", 0), spec["id"].get("revision", 0)
+
+
+def required_bool(wf: WorkflowThread) -> None:
+    wf.declare_bool("variable").required()
+
+
+def with_optional(wf: WorkflowThread) -> None:
+    wf.declare_bool("variable").required()
+    wf.declare_str("optional")
+
+
+def with_second_required(wf: WorkflowThread) -> None:
+    wf.declare_bool("variable").required()
+    wf.declare_bool("second-required").required()
+
+
+def test_adding_a_return_type_to_the_entrypoint_is_a_major_version(
+    client: Client, names: Names
+) -> None:
+    """Mirrors ThreadRunReturnTest.changingReturnTypeOfEntrypointCausesMajorVersion:
+    a private variable's type change is a revision; returning a value is a major version."""
+    name = names("wf")
+
+    def unused_str(wf: WorkflowThread) -> None:
+        wf.declare_str("unused")
+
+    def unused_int(wf: WorkflowThread) -> None:
+        wf.declare_int("unused")
+
+    def returns(wf: WorkflowThread) -> None:
+        wf.declare_int("unused")
+        wf.complete("some-output")
+
+    assert put(client, name, unused_str) == (0, 0)
+    assert put(client, name, unused_int) == (0, 1)
+    assert put(client, name, returns) == (1, 0)
+
+
+def test_public_and_required_variables_decide_major_versions(client: Client, names: Names) -> None:
+    """Mirrors WfSpecLifecycleTest.shouldCreateMinorRevisionWhenUpdatingTheWorkflow and
+    shouldAddMajorVersionWhenWfSpecHasBreakingChanges (WfSpecUtil.hasBreakingChanges)."""
+    name = names("wf")
+    assert put(client, name, required_bool) == (0, 0)
+    assert put(client, name, required_bool) == (0, 0), "an identical body is the same version"
+    assert put(client, name, with_optional) == (0, 1)
+    assert put(client, name, with_second_required) == (1, 0)
+
+    def public(wf: WorkflowThread) -> None:
+        with_second_required(wf)
+        wf.declare_str("shared").as_public()
+
+    assert put(client, name, public) == (2, 0)
+
+
+def test_no_updates_refuses_a_change_with_already_exists(client: Client, names: Names) -> None:
+    """Mirrors WfSpecLifecycleTest.AllowNone."""
+    name = names("wf")
+    put(client, name, required_bool)
+    assert put(client, name, required_bool, AllowedUpdateType.NO_UPDATES) == (0, 0)
+    with pytest.raises(AlreadyExists, match="already exists"):
+        put(client, name, with_optional, AllowedUpdateType.NO_UPDATES)
+
+
+def test_minor_revision_updates_refuses_a_breaking_change(client: Client, names: Names) -> None:
+    """Mirrors WfSpecLifecycleTest.MinorRevisionOnly."""
+    name = names("wf")
+    put(client, name, required_bool)
+    update = AllowedUpdateType.MINOR_REVISION_UPDATES
+    assert put(client, name, required_bool, update) == (0, 0)
+    assert put(client, name, with_optional, update) == (0, 1)
+    with pytest.raises(FailedPrecondition, match="breaking change"):
+        put(client, name, with_second_required, update)
+    assert client.get_latest_wf_spec(name)["id"].get("majorVersion", 0) == 0
+
+
+def test_the_first_version_is_accepted_whatever_allowed_updates_says(
+    client: Client, names: Names
+) -> None:
+    assert put(client, names("a"), required_bool, AllowedUpdateType.NO_UPDATES) == (0, 0)
+    assert put(client, names("b"), required_bool, AllowedUpdateType.MINOR_REVISION_UPDATES) == (
+        0,
+        0,
+    )
