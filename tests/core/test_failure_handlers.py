@@ -137,3 +137,23 @@ def test_var_error_and_task_error_handlers_catch_their_group() -> None:
     timed_out.run()
     timed_out.time_out()
     assert timed_out.in_flight().task_def_name == "refund"
+
+
+def test_a_handled_node_s_edge_mutates_nothing() -> None:
+    """As LittleHorse's NodeRunModel.evaluateOutgoingEdgesAndMaybeMutateVariables
+    (its issue #656): the edge out of a failed node, even once handled, applies
+    no mutation; the handler is where to change variables."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        result = wf.declare_str("result", "untouched")
+        node = wf.execute("charge")
+        result.assign(node)
+        wf.handle_any_failure(node, lambda h: h.execute("refund"))
+        wf.execute("after")
+
+    h = Harness(wf_fn, tasks=TASKS)
+    h.run()
+    h.throw("declined")
+    h.succeed()
+    assert h.in_flight().task_def_name == "after"
+    assert h.variables["result"] == "untouched"

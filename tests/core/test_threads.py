@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from littlehorse.model import LHErrorType, VariableMutationType
 from littlehorse.workflow import SpawnedThreads, WorkflowThread
 
 from tests.core.harness import Harness, compile_lh
@@ -346,3 +347,185 @@ def test_a_denied_approval_is_handled_and_the_other_children_still_finish() -> N
     unhandled.run()
     unhandled.post("person-1-approves", {"approval": False})
     assert unhandled.status == "EXCEPTION"
+
+
+def basic_child_thread(wf: WorkflowThread) -> None:
+    """ChildThreadTest's basic-child-thread."""
+    shared = wf.declare_int("shared-var")
+
+    def child(t: WorkflowThread) -> None:
+        shared.assign(t.wait_for_event("complete-child").with_json_path("$.result"))
+
+    spawned = wf.spawn_thread(child, "child-thread", {})
+    shared.assign(wf.wait_for_event("complete-parent").with_json_path("$.result"))
+    wf.wait_for_threads(SpawnedThreads.from_list(spawned))
+
+
+CHILD_EVENTS = {"complete-child", "complete-parent"}
+
+
+def test_a_child_completes_first_and_mutates_its_parents_variable() -> None:
+    """Mirrors ChildThreadTest.childCompletesFirstAndCanMutateParentVariables."""
+    h = Harness(basic_child_thread, events=CHILD_EVENTS)
+    h.run()
+    assert h.thread(1).status == "RUNNING"
+    h.post("complete-child", {"result": 1234})
+    assert h.variables["shared-var"] == 1234
+    assert h.thread(1).status == "COMPLETED"
+    h.post("complete-parent", {"result": 4321})
+    (waited,) = h.node_runs()[3]["waitForThreads"]["threads"]
+    assert (waited["threadRunNumber"], waited["threadStatus"]) == (1, "COMPLETED")
+    assert h.status == "COMPLETED"
+
+
+def test_a_child_error_reaches_the_parent_only_at_its_wait() -> None:
+    """Mirrors ChildThreadTest.childErrorPropagatesToParentOnlyOnWaitForThreadsNode."""
+    h = Harness(basic_child_thread, events=CHILD_EVENTS)
+    h.run()
+    h.post("complete-child", {"result": "not-an-integer"})
+    child_node = h.node_runs(1)[1]
+    assert len(child_node["failures"]) == 1, "the failed edge mutation fails the event's NodeRun"
+    assert (h.thread(1).status, h.thread(0).status) == ("ERROR", "RUNNING")
+    h.post("complete-parent", {"result": 1234})
+    assert h.variables["shared-var"] == 1234
+    assert h.status == "ERROR"
+    wait = h.node_runs()[3]
+    (waited,) = wait["waitForThreads"]["threads"]
+    assert (waited["threadRunNumber"], waited["threadStatus"]) == (1, "ERROR")
+    assert wait["status"] == "ERROR"
+    assert wait["failures"][0]["failureName"] == "CHILD_FAILURE"
+
+
+def test_a_parent_error_halts_its_child() -> None:
+    """Mirrors ChildThreadTest.parentErrorCausesChildToHalt."""
+    h = Harness(basic_child_thread, events=CHILD_EVENTS)
+    h.run()
+    h.post("complete-parent", {"result": "not-an-integer"})
+    assert h.thread(0).status == "ERROR"
+    child = h.thread(1)
+    assert (child.status, child.halts) == ("HALTED", ["parent:0"])
+
+
+def test_a_parent_waits_for_its_child_to_complete() -> None:
+    """Mirrors ChildThreadTest.parentWaitsForChildToComplete."""
+    h = Harness(basic_child_thread, events=CHILD_EVENTS)
+    h.run()
+    h.post("complete-parent", {"result": 1234})
+    assert h.thread(0).status == "RUNNING"
+    assert h.variables["shared-var"] == 1234
+    (waited,) = h.node_runs()[3]["waitForThreads"]["threads"]
+    assert waited["threadStatus"] == "RUNNING"
+    h.post("complete-child", {"result": 137})
+    (waited,) = h.node_runs()[3]["waitForThreads"]["threads"]
+    assert waited["threadStatus"] == "COMPLETED"
+    assert h.variables["shared-var"] == 137
+    assert h.status == "COMPLETED"
+
+
+def handle_exception_on_children(wf: WorkflowThread) -> None:
+    """SpawnThreadsForEachWithFailureHandlerTest's handle-exception-on-children."""
+    to_spawn = wf.declare_json_arr("to-spawn").required()
+    empty = wf.declare_json_obj("json-obj")
+
+    def child(t: WorkflowThread) -> None:
+        item = t.declare_json_obj("INPUT")
+        t.do_if(
+            item.with_json_path("$.executeTask").is_equal_to(True),
+            lambda b: b.execute("dummy-task"),
+        )
+        for name in ("exception-but-recover", "exception-but-still-fail", "exception-dont-handle"):
+            t.do_if(
+                item.with_json_path("$.endResult").is_equal_to(name),
+                lambda b, name=name: b.fail(name, "failed due to exception"),  # type: ignore[misc]
+            )
+        t.do_if(
+            item.with_json_path("$.endResult").is_equal_to("error"),
+            lambda b: b.mutate(
+                empty.with_json_path("$.notarealpath"),
+                VariableMutationType.MULTIPLY,
+                empty.with_json_path("$.asdfasdf"),
+            ),
+        )
+
+    waited = wf.wait_for_threads(wf.spawn_thread_for_each(to_spawn, child, "child"))
+    waited.handle_error_on_child(lambda h: None, LHErrorType.VAR_SUB_ERROR)
+    waited.handle_exception_on_child(lambda h: h.execute("dummy-task"), "exception-but-recover")
+    waited.handle_exception_on_child(
+        lambda h: h.fail("still-failed", "should still fail"), "exception-but-still-fail"
+    )
+
+
+def spawn_for_each(*inputs: tuple[str, bool]) -> Harness:
+    h = Harness(handle_exception_on_children, tasks={"dummy-task": ()})
+    h.run(**{"to-spawn": [{"endResult": r, "executeTask": t} for r, t in inputs]})
+    return h
+
+
+def test_spawn_for_each_happy_path() -> None:
+    """Mirrors SpawnThreadsForEachWithFailureHandlerTest.testSpawnThreadForEachHappyPath."""
+    h = spawn_for_each(("succeed", False), ("succeed", True))
+    assert h.in_flight().scheduled_task["source"]["taskNode"]["nodeRunId"]["threadRunNumber"] == 2
+    h.succeed()
+    assert h.status == "COMPLETED"
+    assert h.state is not None and len(h.state.threads) == 3
+
+
+def test_spawn_for_each_exception_without_handler_reaches_the_parent() -> None:
+    """Mirrors SpawnThreadsForEachWithFailureHandlerTest:
+    testExceptionPropagatedToParentWhenNoHandler."""
+    h = spawn_for_each(("exception-dont-handle", True))
+    h.succeed()
+    assert h.status == "EXCEPTION"
+    assert h.state is not None and len(h.state.threads) == 2
+    wait = h.node_runs()[2]
+    assert [f["failureName"] for f in wait["failures"]] == ["exception-dont-handle"]
+
+
+def test_spawn_for_each_one_child_recovers_the_other_still_fails() -> None:
+    """Mirrors SpawnThreadsForEachWithFailureHandlerTest:
+    testFirstThreadHasHandlerAndSecondDoesnt."""
+    h = spawn_for_each(("exception-but-recover", False), ("exception-but-still-fail", True))
+    assert {t.task_def_name for t in h.all_in_flight()} == {"dummy-task"}
+    child_task, handler_task = h.all_in_flight()
+    assert handler_task.scheduled_task["source"]["taskNode"]["nodeRunId"]["threadRunNumber"] == 3
+    h.succeed(guid=handler_task.task_guid)
+    h.succeed(guid=child_task.task_guid)
+    statuses = {n: h.thread(n).status for n in (1, 2, 3, 4)}
+    assert statuses == {1: "EXCEPTION", 2: "EXCEPTION", 3: "COMPLETED", 4: "EXCEPTION"}
+    assert h.status == "EXCEPTION"
+    assert [f["failureName"] for f in h.node_runs()[2]["failures"]] == ["still-failed"]
+
+
+def test_spawn_for_each_first_recovers_second_succeeds() -> None:
+    """Mirrors SpawnThreadsForEachWithFailureHandlerTest:
+    testFirstThreadSucceedsSecondThreadRecovers."""
+    h = spawn_for_each(("exception-but-recover", False), ("succeed", True))
+    while h.state is not None and h.state.task_runs:
+        h.succeed(guid=h.all_in_flight()[0].task_guid)
+    assert h.status == "COMPLETED"
+    assert {n: h.thread(n).status for n in (1, 2, 3)} == {
+        1: "EXCEPTION",
+        2: "COMPLETED",
+        3: "COMPLETED",
+    }
+
+
+def test_spawn_for_each_a_failed_child_halts_its_sibling_after_its_task() -> None:
+    """Mirrors SpawnThreadsForEachWithFailureHandlerTest:
+    testOtherThreadHaltedWhenFirstFailsWithoutHandler."""
+    h = spawn_for_each(("exception-dont-handle", False), ("success", True))
+    assert h.thread(1).status == "EXCEPTION"
+    assert h.thread(2).status == "HALTING"
+    h.succeed()
+    assert h.thread(2).status == "HALTED"
+    assert h.status == "EXCEPTION"
+    task_node = h.node_runs(2)[2]
+    assert (task_node["status"], h.thread(2).next_position) == ("HALTED", 3)
+
+
+def test_spawn_for_each_a_var_sub_error_is_handled_by_the_error_handler() -> None:
+    """SpawnThreadsForEachWithFailureHandlerTest's "error" case: a VAR_SUB_ERROR
+    caught by handleErrorOnChild(VAR_SUB_ERROR)."""
+    h = spawn_for_each(("error", False))
+    assert h.thread(1).status == "ERROR"
+    assert h.status == "COMPLETED"

@@ -276,15 +276,20 @@ class Runner:
         handler ending resumes the failed thread), so passes repeat until one
         changes nothing.
         """
+        state = self.state
         moved = True
         while moved:
+            # A thread started during the pass (a failure handler a wait starts
+            # while it keeps waiting) gets a pass of its own.
+            started = state.greatest_thread
             moved = False
-            for number, seen in list(self.state.threads.items()):
+            for number, seen in list(state.threads.items()):
                 if not _may_move(seen):
                     continue
                 thread = self.thread(number)
                 moved |= threads.settle(self, thread)
                 moved |= self._run(thread)
+            moved |= state.greatest_thread != started
         self._update_wf_status()
 
     def _run(self, thread: ThreadRun) -> bool:
@@ -372,7 +377,10 @@ class Runner:
                 raise VarSubError(
                     f"no outgoing edge of node {done.node_name!r} matched and none is unconditional"
                 )
-            for mutation in edge.variable_mutations:
+            # As LittleHorse (its issue #656): a failed node's edge mutates
+            # nothing, even once a handler dealt with the failure.
+            mutations = () if done.failures else edge.variable_mutations
+            for mutation in mutations:
                 self._mutate(thread, mutation, done.output)
         except VarSubError as exc:
             self.fail_node(thread, done, Failure("VAR_SUB_ERROR", str(exc)))
