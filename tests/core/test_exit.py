@@ -42,7 +42,7 @@ def test_fail_ends_the_workflow_in_exception_with_name_message_and_content() -> 
         "content": {"str": "no stock"},
     }
     assert h.state is not None
-    assert h.state.threads[0].error_message == "order-rejected: cannot fulfil"
+    assert h.state.threads[0].error_message == "cannot fulfil"
 
 
 def test_exit_with_a_failed_child_nobody_waited_for_fails_with_child_failure() -> None:

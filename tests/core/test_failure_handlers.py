@@ -23,7 +23,10 @@ def test_a_handled_exception_runs_the_handler_then_the_thread_goes_on() -> None:
     h = Harness(guarded(lambda wf, n, fn: wf.handle_exception(n, fn, "declined")), tasks=TASKS)
     h.run()
     h.throw("declined", "card declined")
-    assert h.status == "HALTED"
+    assert h.thread(0).status == "HALTED"
+    assert h.status == "RUNNING", (
+        "LittleHorse: a thread handling a failure leaves the WfRun RUNNING"
+    )
     handler = h.thread(1)
     assert (handler.type, handler.parent) == ("FAILURE_HANDLER", 0)
     assert h.in_flight().task_def_name == "refund"
@@ -69,7 +72,7 @@ def test_a_handler_that_fails_fails_the_thread() -> None:
     h.throw("declined")
     h.throw("refund-failed", "bank offline")
     assert h.status == "EXCEPTION"
-    assert h.thread(0).error_message == "refund-failed: bank offline"
+    assert h.thread(0).error_message == "bank offline", "LittleHorse: the failure message"
     assert h.thread(1).status == "EXCEPTION"
 
 

@@ -3,7 +3,7 @@
 import pytest
 from canter_engine.model.spec import PutWfSpecRequest
 from canter_engine.model.validate import SpecError, parse_request, validate_wf_spec
-from littlehorse.workflow import WorkflowThread
+from littlehorse.workflow import SpawnedThreads, WorkflowThread
 
 from tests.core.harness import Harness, compile_lh
 
@@ -53,7 +53,7 @@ def test_a_failing_interrupt_handler_fails_the_thread() -> None:
     h.post("cancel", "now")
     h.succeed()
     assert h.status == "EXCEPTION"
-    assert h.thread(0).error_message == "cannot-cancel: Interrupt thread with id 1 failed!"
+    assert h.thread(0).error_message == "Interrupt thread with id 1 failed!"
     assert h.thread(0).failure.name == "cannot-cancel"
 
 
@@ -121,3 +121,200 @@ def test_the_same_interrupt_event_twice_runs_its_handler_once() -> None:
     h.succeed()
     assert h.state is not None and h.state.greatest_thread == 1
     assert h.thread(0).status == "RUNNING" and h.thread(0).halts == []
+
+
+def interrupt_on_external_event(wf: WorkflowThread) -> None:
+    """InterruptOnExternalEventTest's workflow: the main thread waits for an
+    event; the interrupt handler waits for another."""
+    wf.add_interrupt_handler("interrupt-trigger", lambda h: h.wait_for_event("child-event"))
+    wf.wait_for_event("parent-event")
+
+
+ON_EVENT = {"interrupt-trigger", "child-event", "parent-event"}
+
+
+def test_interrupt_on_external_event_happy_path() -> None:
+    """Mirrors InterruptOnExternalEventTest.testHappyPath."""
+    h = Harness(interrupt_on_external_event, events=ON_EVENT)
+    h.run()
+    h.post("parent-event")
+    assert h.status == "COMPLETED"
+    assert h.state is not None and len(h.state.threads) == 1
+
+
+def test_the_parent_halts_during_the_interrupt() -> None:
+    """Mirrors InterruptOnExternalEventTest.parentShouldHaltDuringInterrupt."""
+    h = Harness(interrupt_on_external_event, events=ON_EVENT)
+    h.run()
+    h.post("interrupt-trigger")
+    assert (h.status, h.thread(0).status, h.thread(1).status) == ("RUNNING", "HALTED", "RUNNING")
+    assert h.statuses()[1] == "HALTED"
+    h.post("child-event")
+    assert h.thread(1).status == "COMPLETED"
+    assert h.statuses()[1] == "RUNNING"
+    h.post("parent-event")
+    assert h.status == "COMPLETED"
+
+
+def test_an_event_arriving_while_halted_is_taken_after_the_interrupt() -> None:
+    """Mirrors InterruptOnExternalEventTest:
+    parentShouldContinueAfterInterruptFinishesWhenEventArrivesWhileHalted."""
+    h = Harness(interrupt_on_external_event, events=ON_EVENT)
+    h.run()
+    h.post("interrupt-trigger")
+    h.post("parent-event")
+    assert h.statuses()[1] == "HALTED"
+    assert (h.status, h.thread(0).status) == ("RUNNING", "HALTED")
+    h.post("child-event")
+    assert h.status == "COMPLETED"
+    assert h.statuses()[1] == "COMPLETED"
+
+
+def test_a_task_output_mutation_still_applies_after_an_interrupt() -> None:
+    """Mirrors MutationAfterInterruptTest.variableMutationsOnTaskNodeShouldWorkAfterInterrupt."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        out = wf.declare_str("task-output")
+        out.assign(wf.execute("slow"))
+        wf.add_interrupt_handler("interrupt-trigger", lambda h: h.execute("slow"))
+
+    h = Harness(wf_fn, tasks={"slow": ()}, events={"interrupt-trigger"})
+    h.run()
+    h.post("interrupt-trigger", {})
+    assert h.thread(0).status == "HALTING"
+    h.succeed("hello there")
+    h.succeed("hello there")
+    assert h.status == "COMPLETED"
+    assert h.variables["task-output"] == "hello there"
+
+
+def test_an_event_output_mutation_still_applies_after_an_interrupt() -> None:
+    """Mirrors MutationAfterInterruptTest:
+    variableMutationsOnExternalEventNodeShouldWorkAfterInterrupt."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        content = wf.declare_str("event-content")
+        content.assign(wf.wait_for_event("parent-event"))
+        wf.add_interrupt_handler(
+            "interrupt-trigger", lambda h: h.wait_for_event("complete-interrupt")
+        )
+
+    events = {"interrupt-trigger", "parent-event", "complete-interrupt"}
+    h = Harness(wf_fn, events=events)
+    h.run()
+    h.post("interrupt-trigger", {})
+    h.post("parent-event", "Obi-Wan Kenobi")
+    h.post("complete-interrupt", {})
+    assert h.status == "COMPLETED"
+    assert h.variables["event-content"] == "Obi-Wan Kenobi"
+
+
+def interrupt_and_child_thread(wf: WorkflowThread) -> None:
+    """InterruptOnChildThreadTest's interrupt-and-child-thread."""
+
+    def child(t: WorkflowThread) -> None:
+        t.wait_for_event("complete-child")
+        t.add_interrupt_handler("child-interrupt", lambda h: h.execute("iact-dummy"))
+
+    spawned = wf.spawn_thread(child, "child-thread", {})
+    wf.wait_for_threads(SpawnedThreads.from_list(spawned))
+    wf.wait_for_event("complete-parent")
+    wf.add_interrupt_handler("parent-interrupt", lambda h: h.execute("iact-dummy"))
+
+
+CHILD_WF_EVENTS = {"complete-child", "child-interrupt", "complete-parent", "parent-interrupt"}
+
+
+def test_interrupt_on_child_thread_completes_with_no_interrupts() -> None:
+    """Mirrors InterruptOnChildThreadTest.shouldCompleteWithNoInterrupts."""
+    h = Harness(interrupt_and_child_thread, tasks={"iact-dummy": ()}, events=CHILD_WF_EVENTS)
+    h.run()
+    h.post("complete-child")
+    assert (h.thread(1).status, h.thread(1).parent) == ("COMPLETED", 0)
+    assert h.thread(0).next_position - 1 == 3
+    assert h.statuses()[3] == "RUNNING"
+    h.post("complete-parent")
+    assert h.status == "COMPLETED"
+
+
+def test_an_interrupted_child_halts_and_resumes() -> None:
+    """Mirrors InterruptOnChildThreadTest.shouldCompleteWhenChildInterrupted."""
+    h = Harness(interrupt_and_child_thread, tasks={"iact-dummy": ()}, events=CHILD_WF_EVENTS)
+    h.run()
+    h.post("child-interrupt")
+    child = h.thread(1)
+    assert child.status == "HALTED" and len(child.halts) == 1
+    assert child.halts[0].startswith("interrupt:")
+    assert (h.thread(2).type, h.thread(2).parent) == ("INTERRUPT", 1)
+    assert h.statuses(1)[1] == "HALTED"
+    h.succeed()
+    assert h.thread(2).status == "COMPLETED"
+    h.post("complete-child")
+    assert h.thread(1).status == "COMPLETED"
+    assert h.statuses()[3] == "RUNNING"
+    h.post("complete-parent")
+    assert h.status == "COMPLETED"
+
+
+def test_an_interrupted_parent_halts_its_child() -> None:
+    """Mirrors InterruptOnChildThreadTest.shouldCompleteWhenParentInterrupted."""
+    h = Harness(interrupt_and_child_thread, tasks={"iact-dummy": ()}, events=CHILD_WF_EVENTS)
+    h.run()
+    h.post("parent-interrupt")
+    assert h.thread(0).status == "HALTED"
+    assert (h.thread(1).status, h.thread(1).halts) == ("HALTED", ["parent:0"])
+    assert h.thread(2).type == "INTERRUPT"
+    assert h.statuses(1)[1] == "HALTED"
+    assert h.statuses(0)[2] == "HALTED"
+    h.succeed()
+    h.post("complete-child")
+    assert h.thread(1).status == "COMPLETED"
+    h.post("complete-parent")
+    assert h.status == "COMPLETED"
+
+
+def test_both_interrupted_child_first() -> None:
+    """Mirrors InterruptOnChildThreadTest.shouldCompleteWhenBothInterruptedChildInterruptedFirst."""
+    h = Harness(interrupt_and_child_thread, tasks={"iact-dummy": ()}, events=CHILD_WF_EVENTS)
+    h.run()
+    h.post("child-interrupt")
+    h.post("parent-interrupt")
+    assert (h.thread(0).status, h.thread(1).status) == ("HALTED", "HALTED")
+    assert [r.split(":")[0] for r in h.thread(1).halts] == ["interrupt", "parent"]
+    assert (h.thread(2).parent, h.thread(3).parent) == (1, 0)
+    assert h.thread(2).status in ("HALTING", "HALTED")
+    parent_handler = next(
+        t
+        for t in h.all_in_flight()
+        if t.scheduled_task["source"]["taskNode"]["nodeRunId"]["threadRunNumber"] == 3
+    )
+    h.succeed(guid=parent_handler.task_guid)
+    assert h.thread(3).status == "COMPLETED"
+    assert h.thread(0).status == "RUNNING"
+    assert h.thread(2).status != "HALTED"
+    while h.state is not None and h.state.task_runs:
+        h.succeed(guid=h.all_in_flight()[0].task_guid)
+    h.post("complete-child", "asdf")
+    h.post("complete-parent", "asdf")
+    assert h.status == "COMPLETED"
+
+
+def test_a_failed_interrupt_on_a_child_is_handled_by_the_parent() -> None:
+    """Mirrors InterruptOnChildThreadTest.shouldHandleFailureOnInterruptThreads."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        def child(t: WorkflowThread) -> None:
+            t.sleep(1)
+            t.add_interrupt_handler("child-interrupt", lambda h: h.fail("i-fail", "failed"))
+
+        waited = wf.wait_for_threads(SpawnedThreads.from_list(wf.spawn_thread(child, "c", {})))
+        wf.handle_any_failure(waited, lambda h: h.complete())
+
+    h = Harness(wf_fn, events={"child-interrupt"})
+    h.run()
+    h.post("child-interrupt")
+    assert h.status == "COMPLETED"
+    assert h.state is not None and len(h.state.threads) == 4
+    assert h.thread(1).status == "EXCEPTION"
+    assert h.thread(1).error_message == "Interrupt thread with id 2 failed!"
+    assert h.thread(2).status == "EXCEPTION"

@@ -351,7 +351,13 @@ class Runner:
         entry = state.threads.get(0)
         if entry is None or state.ended:
             return
-        state.status = entry.status
+        status = entry.status
+        if status in _HALTED and all(r.startswith(_SELF_HALTS) for r in entry.halts):
+            # LittleHorse keeps the WfRun RUNNING while its entrypoint only halts
+            # to handle a failure or an interrupt (ThreadHaltReason
+            # isTransitioningHaltState); a stop shows HALTING / HALTED.
+            status = "RUNNING"
+        state.status = status
         if entry.ended:
             state.end = self.now
             if state.parent_wf_run_id:
@@ -440,7 +446,7 @@ class Runner:
         thread.status = failure.status
         thread.end = self.now
         thread.failure = failure
-        thread.error_message = f"{failure.name}: {failure.message}"
+        thread.error_message = failure.message
         self._drop_task_runs(thread)
         for number in thread.children:
             threads.halt(self, self.thread(number), f"parent:{thread.number}")
@@ -654,6 +660,9 @@ _ARRIVALS: dict[str, Callable[[Runner, ThreadRun, NodeRun, Any], object]] = {
     "run_child_wf": signals.arrive_run_child_wf,
     "wait_for_child_wf": signals.arrive_wait_for_child_wf,
 }
+
+_HALTED = ("HALTING", "HALTED")
+_SELF_HALTS = ("failure:", "interrupt:")
 
 # Nodes re-checked on every pass: their outcome depends on other threads or on
 # variables (a SLEEP until a variable's timestamp moves with the variable).

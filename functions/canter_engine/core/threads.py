@@ -239,9 +239,13 @@ def halt(run: Run, thread: ThreadRun, reason: str, exempt: int | None = None) ->
     if thread.status == "RUNNING":
         thread.status = "HALTING"
         _show_halt(run, thread, "HALTING" if run.busy(thread) else "HALTED")
+    # As LittleHorse's ThreadRunModel.halt: every child halts with its parent,
+    # except an interrupt handler when the parent is interrupted again (the two
+    # interrupts run side by side) and the failure handler just started.
+    interrupted = reason.startswith("interrupt:")
     for number in thread.children:
         child = run.state.threads[number]
-        if number != exempt and child.type == "CHILD" and not child.ended:
+        if number != exempt and not child.ended and not (interrupted and child.type == "INTERRUPT"):
             halt(run, run.thread(number), f"parent:{thread.number}")
     return True
 
@@ -250,12 +254,21 @@ def unhalt(run: Run, thread: ThreadRun, reason: str) -> bool:
     if reason not in thread.halts:
         return False
     thread.halts.remove(reason)
+    own = f"parent:{thread.number}"
     if not thread.halts and thread.status in ("HALTING", "HALTED"):
         thread.status = "RUNNING"
         _show_halt(run, thread, None)
         for number in thread.children:
-            if f"parent:{thread.number}" in run.state.threads[number].halts:
-                unhalt(run, run.thread(number), f"parent:{thread.number}")
+            if own in run.state.threads[number].halts:
+                unhalt(run, run.thread(number), own)
+    elif (
+        thread.interrupt_thread is not None
+        and all(r.startswith("interrupt:") for r in thread.halts)
+        and own in run.state.threads[thread.interrupt_thread].halts
+    ):
+        # Halted now only for the interrupt its handler is running: the handler
+        # runs again (LittleHorse's ParentHaltedModel.isResolved).
+        unhalt(run, run.thread(thread.interrupt_thread), own)
     return True
 
 
@@ -313,7 +326,9 @@ def settle(run: Run, thread: ThreadRun) -> bool:
         thread.status == "HALTING"
         and not run.busy(thread)
         and all(
-            threads[n].ended or threads[n].status == "HALTED" or threads[n].type != "CHILD"
+            threads[n].ended
+            or threads[n].status == "HALTED"
+            or f"parent:{thread.number}" not in threads[n].halts
             for n in thread.children
         )
     ):
