@@ -66,3 +66,47 @@ def test_an_event_in_time_disarms_the_timeout() -> None:
     h.post("approve", {"ok": 1})
     assert not h.fire("EVENT_TIMEOUT").applied
     assert h.status == "COMPLETED"
+
+
+def basic_external_event(wf: WorkflowThread) -> None:
+    """ExternalEventTest's basic workflow: the event's content goes to a task."""
+    wf.execute("basic-external-event-task", wf.wait_for_event("basic-evt"))
+
+
+def test_timeout_says_the_event_did_not_arrive_in_time() -> None:
+    """Mirrors ExternalEventTest.shouldTimeoutIfNoEvent."""
+    h = Harness(approval(timeout=1), tasks={"prepare": ()}, events={"approve"})
+    h.run()
+    h.succeed()
+    h.fire("EVENT_TIMEOUT")
+    failure = h.failure()
+    assert failure["failureName"] == "TIMEOUT"
+    assert "arrive in time" in failure["message"].lower()
+
+
+def test_an_event_of_another_def_is_ignored() -> None:
+    """Mirrors ExternalEventTest.shouldIgnoreEventsFromWrongExternalEventDef."""
+    h = Harness(
+        basic_external_event,
+        tasks={"basic-external-event-task": ("STR",)},
+        events={"basic-evt", "ignored-evt"},
+    )
+    h.run()
+    h.post("ignored-evt", "hello there")
+    assert h.status == "RUNNING"
+    h.post("basic-evt", "kenobi")
+    assert h.task_input() == ["kenobi"]
+
+
+def test_two_events_sent_before_the_first_posted_is_claimed() -> None:
+    """Mirrors ExternalEventTest.shouldOnlyClaimOneEventWhenTwoAreSentBefore: by the
+    order they were posted, not by guid (here posted while the WfRun runs a task;
+    events posted before the WfRun exists are the visibility work's)."""
+    h = Harness(approval(), tasks={"prepare": ()}, events={"approve"})
+    h.run()
+    h.post("approve", {"n": "first"}, guid="fdsa")
+    h.post("approve", {"n": "second"}, guid="asdf")
+    h.succeed()
+    assert h.variables["decision"] == {"n": "first"}
+    assert h.records["event#approve#fdsa"]["claimed"] is True
+    assert h.records["event#approve#asdf"].get("claimed") is None

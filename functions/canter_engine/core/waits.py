@@ -139,10 +139,7 @@ def on_event_timeout(run: Run, timer: Timer) -> bool:
     run.fail_node(
         thread,
         node_run,
-        Failure(
-            "TIMEOUT",
-            f"no {node_run.event_def!r} ExternalEvent arrived within the node's timeout",
-        ),
+        Failure("TIMEOUT", f"ExternalEvent did not arrive in time ({node_run.event_def!r})"),
     )
     return True
 
