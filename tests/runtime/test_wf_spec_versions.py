@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from canter import Client
-from canter.client import AlreadyExists, FailedPrecondition
+from canter.client import AlreadyExists, FailedPrecondition, InvalidArgument
 from google.protobuf.json_format import MessageToDict
 from littlehorse.model import AllowedUpdateType
 from littlehorse.workflow import Workflow, WorkflowThread
@@ -112,3 +112,63 @@ def test_the_first_version_is_accepted_whatever_allowed_updates_says(
         0,
         0,
     )
+
+
+def test_a_child_wf_spec_that_does_not_exist_is_refused(client: Client, names: Names) -> None:
+    """Mirrors RunChildWfTest.cannotReferToNonexistingWfSpec."""
+    child = names("missing-child")
+
+    def parent(wf: WorkflowThread) -> None:
+        wf.run_wf(child, {})
+
+    with pytest.raises(InvalidArgument) as refused:
+        put(client, names("parent"), parent)
+    assert "could not find wfspec" in str(refused.value).lower()
+
+
+def test_a_child_wf_spec_s_required_inputs_are_checked(client: Client, names: Names) -> None:
+    """Mirrors RunChildWfTest.validateInputstToChildWfSpec."""
+    child = names("child")
+
+    def child_fn(wf: WorkflowThread) -> None:
+        wf.declare_str("required-input").required()
+
+    def parent(wf: WorkflowThread) -> None:
+        wf.run_wf(child, {})
+
+    put(client, child, child_fn)
+    with pytest.raises(InvalidArgument, match="required-input"):
+        put(client, names("parent"), parent)
+
+
+def test_a_child_runs_the_latest_revision_of_the_major_version_pinned_at_put(
+    client: Client, names: Names
+) -> None:
+    """Mirrors RunChildWfTest.shouldRunLatestRevisionOfPinnedWfSpec."""
+    child = names("child")
+
+    def v0(wf: WorkflowThread) -> None:
+        wf.declare_str("user-id").required()
+
+    def v0_1(wf: WorkflowThread) -> None:
+        wf.declare_str("user-id").required()
+        wf.declare_str("some-hidden-var")
+
+    def v1(wf: WorkflowThread) -> None:
+        wf.declare_str("new-required-variable").required()
+        wf.declare_bool("not-used")
+
+    def parent(wf: WorkflowThread) -> None:
+        wf.run_wf(child, {"user-id": "obi-wan"})
+
+    assert put(client, child, v0) == (0, 0)
+    spec = client.put_wf_spec(MessageToDict(Workflow(names("parent"), parent).compile()))
+    node = spec["threadSpecs"]["entrypoint"]["nodes"]["1-run-" + child + "-RUN_CHILD_WF"]
+    assert node["runChildWf"].get("majorVersion", 0) == 0
+    assert put(client, child, v0_1) == (0, 1)
+    assert put(client, child, v1) == (1, 0)
+    parent_id = client.run_wf(names("parent"))["id"]["id"]
+    assert client.wait_for_wf_run(parent_id, timeout=20)["status"] == "COMPLETED"
+    child_id = client.get_node_run(parent_id, 0, 1)["runChildWf"]["childWfRunId"]["id"]
+    child_run = client.wait_for_wf_run(child_id, timeout=20)
+    assert child_run["wfSpecId"] == {"name": child, "revision": 1}

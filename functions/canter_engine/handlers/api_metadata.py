@@ -129,6 +129,7 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         validate_wf_spec(req, task_defs, event_defs)
     except SpecError as exc:
         raise invalid(f"PutWfSpec {req.name!r}: {exc}") from None
+    req = _pin_child_wf_specs(rt, req)
     latest = rt.metadata.get_wf_spec(req.name)
     interface = _interface(req)
     if latest is not None:
@@ -200,6 +201,44 @@ def _ensure_queue(rt: Runtime, task_def: str, queue: str) -> str:
         f'["{queue}"]) and run cdk deploy, or set {resources.ENV_DYNAMIC_QUEUES}=true on '
         "the API function to create queues on demand.",
     )
+
+
+def _pin_child_wf_specs(rt: Runtime, req: PutWfSpecRequest) -> PutWfSpecRequest:
+    """Check each RUN_CHILD_WF against the child WfSpec and pin its major version.
+
+    As LittleHorse's RunChildWfNodeModel.validate: the child WfSpec must exist,
+    get its required inputs and no undeclared ones, and a node that names no
+    major version runs the latest revision of today's latest major version.
+    """
+    threads = dict(req.thread_specs)
+    for thread_name, thread in req.thread_specs.items():
+        nodes = dict(thread.nodes)
+        for node_name, node in thread.nodes.items():
+            child = node.run_child_wf
+            if child is None or child.wf_spec_name is None:
+                continue
+            where = f"PutWfSpec {req.name!r}: thread {thread_name!r} node {node_name!r}"
+            pinned = child.major_version if (child.major_version or 0) >= 0 else None
+            stored = rt.metadata.get_wf_spec(child.wf_spec_name, pinned)
+            if stored is None:
+                version = "" if pinned is None else f" with version {pinned}"
+                raise invalid(f"{where}: Could not find WfSpec {child.wf_spec_name}{version}")
+            entry = stored.spec.thread_specs[stored.spec.entrypoint_thread_name]
+            declared = {v.var_def.name: v for v in entry.variable_defs}
+            missing = sorted(n for n, v in declared.items() if v.required and n not in child.inputs)
+            unknown = sorted(set(child.inputs) - set(declared))
+            if missing or unknown:
+                problems = [f"required input {n!r} is not given" for n in missing]
+                problems += [f"{n!r} is not a variable of its entrypoint" for n in unknown]
+                raise invalid(
+                    f"{where}: child WfSpec {child.wf_spec_name!r}: {'; '.join(problems)}"
+                )
+            if pinned is None:
+                major = stored.spec.id.major_version
+                update = {"run_child_wf": child.model_copy(update={"major_version": major})}
+                nodes[node_name] = node.model_copy(update=update)
+        threads[thread_name] = thread.model_copy(update={"nodes": nodes})
+    return req.model_copy(update={"thread_specs": threads})
 
 
 def _spec_id(name: str, major: int, revision: int) -> WfSpecId:
