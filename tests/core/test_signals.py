@@ -1,7 +1,9 @@
 """THROW_EVENT, WAIT_FOR_CONDITION and child workflows (RUN_CHILD_WF / WAIT_FOR_CHILD_WF)."""
 
+import pytest
 from canter_engine.core.effects import NotifyParent, RunChildWf
 from canter_engine.core.events import ChildWfEnded, RunRequested, from_journal, to_journal
+from canter_engine.model.validate import SpecError
 from littlehorse.workflow import SpawnedThreads, WorkflowThread
 
 from tests.core.harness import Harness
@@ -122,3 +124,46 @@ def test_an_unhandled_child_workflow_exception_fails_the_parent_with_its_name() 
     h.apply(ChildWfEnded("wf-1_0-1", "EXCEPTION", h.tick(), None, failure))
     assert h.status == "EXCEPTION"
     assert h.failure()["failureName"] == "declined"
+
+
+def wait_for_condition_wf(wf: WorkflowThread) -> None:
+    """WaitForConditionTest's wait-for-condition: an interrupt handler counts down."""
+    counter = wf.declare_int("counter", 2)
+    wf.wait_for_condition(counter.is_equal_to(0))
+    wf.add_interrupt_handler("decrement", lambda h: counter.assign(counter.subtract(1)))
+
+
+def test_wait_for_condition_completes_when_an_interrupt_mutates_the_variable() -> None:
+    """Mirrors WaitForConditionTest.waitForConditionCompletesWhenChildMutatesParentVar."""
+    h = Harness(wait_for_condition_wf, events={"decrement"})
+    h.run()
+    assert h.status == "RUNNING"
+    h.post("decrement")
+    assert h.status == "RUNNING"
+    h.post("decrement")
+    assert h.status == "COMPLETED"
+
+
+def test_wait_for_condition_passes_if_already_met() -> None:
+    """Mirrors WaitForConditionTest.waitForConditionShouldPassIfAlreadymet."""
+    h = Harness(wait_for_condition_wf, events={"decrement"})
+    h.run(counter=0)
+    assert h.status == "COMPLETED"
+
+
+def test_a_handler_reading_a_childs_variable_is_refused_at_put_wf_spec() -> None:
+    """OutOfScopeVarAccessTest, deliberately different: LittleHorse accepts the
+    WfSpec and fails the WfRun with VAR_SUB_ERROR; Canter refuses it at PutWfSpec."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        found: list[object] = []
+
+        def child(t: WorkflowThread) -> None:
+            found.append(t.declare_bool("out-of-scope-var"))
+            t.fail("some-failure", "some failure message")
+
+        waited = wf.wait_for_threads(SpawnedThreads.from_list(wf.spawn_thread(child, "c", {})))
+        wf.handle_exception(waited, lambda h: h.mutate(found[0], "ASSIGN", True))  # type: ignore[arg-type]
+
+    with pytest.raises(SpecError, match="out-of-scope-var"):
+        Harness(wf_fn)
