@@ -172,3 +172,40 @@ def test_a_child_runs_the_latest_revision_of_the_major_version_pinned_at_put(
     child_id = client.get_node_run(parent_id, 0, 1)["runChildWf"]["childWfRunId"]["id"]
     child_run = client.wait_for_wf_run(child_id, timeout=20)
     assert child_run["wfSpecId"] == {"name": child, "revision": 1}
+
+
+def test_searchable_private_variables_are_not_frozen(client: Client, names: Names) -> None:
+    """Mirrors SharedVariablesTest.shouldNotFreezeSearchableVariables."""
+    name = names("wf")
+
+    def searchable_str(wf: WorkflowThread) -> None:
+        wf.declare_str("some-var").searchable()
+
+    def plain_int(wf: WorkflowThread) -> None:
+        wf.declare_int("some-var")
+
+    first = client.put_wf_spec(MessageToDict(Workflow(name, searchable_str).compile()))
+    assert first.get("frozenVariables", []) == []
+    assert put(client, name, plain_int) == (0, 1)
+
+
+def test_public_variables_stay_frozen_through_versions(client: Client, names: Names) -> None:
+    """Mirrors SharedVariablesTest.publicVariablesShouldStayFrozenThroughVersions."""
+    name = names("wf")
+
+    def public_str(wf: WorkflowThread) -> None:
+        wf.declare_str("some-var").as_public()
+
+    def other(wf: WorkflowThread) -> None:
+        wf.declare_str("some-other-var", "some string value").searchable()
+
+    def public_int(wf: WorkflowThread) -> None:
+        wf.declare_int("some-var").as_public()
+
+    first = client.put_wf_spec(MessageToDict(Workflow(name, public_str).compile()))
+    assert [v["varDef"]["name"] for v in first["frozenVariables"]] == ["some-var"]
+    second = client.put_wf_spec(MessageToDict(Workflow(name, other).compile()))
+    assert (second["id"].get("majorVersion"), second["id"].get("revision", 0)) == (1, 0)
+    assert [v["varDef"]["name"] for v in second["frozenVariables"]] == ["some-var"]
+    with pytest.raises(InvalidArgument, match="formerly declared a PUBLIC_VAR"):
+        put(client, name, public_int)

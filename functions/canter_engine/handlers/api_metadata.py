@@ -131,7 +131,7 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         raise invalid(f"PutWfSpec {req.name!r}: {exc}") from None
     req = _pin_child_wf_specs(rt, req)
     latest = rt.metadata.get_wf_spec(req.name)
-    interface = _interface(req)
+    frozen = _frozen_variables(req, latest.spec if latest is not None else None)
     if latest is not None:
         if _body_of(latest.spec) == _body_of(req):
             return latest.spec.to_json()
@@ -153,7 +153,7 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         thread_specs=req.thread_specs,
         entrypoint_thread_name=req.entrypoint_thread_name,
         created_at=_now_ts(),
-        frozen_variables=interface,
+        frozen_variables=frozen,
         retention_policy=req.retention_policy,
         parent_wf_spec=req.parent_wf_spec,
     )
@@ -271,11 +271,28 @@ def _event_def_names(req: PutWfSpecRequest) -> set[str]:
     return names
 
 
-def _interface(req: PutWfSpecRequest) -> tuple[ThreadVarDef, ...]:
-    entry = req.thread_specs.get(req.entrypoint_thread_name)
-    if entry is None:
-        return ()
-    return tuple(v for v in entry.variable_defs if v.required or v.searchable)
+def _frozen_variables(req: PutWfSpecRequest, old: WfSpec | None) -> tuple[ThreadVarDef, ...]:
+    """The PUBLIC_VAR variables, frozen for good (LittleHorse's frozenVariables).
+
+    A variable frozen by an older version stays frozen when a new version drops
+    it, and may not come back with another type.
+    """
+    declared = {v.var_def.name: v for t in req.thread_specs.values() for v in t.variable_defs}
+    frozen = [v for v in declared.values() if v.access_level == "PUBLIC_VAR"]
+    for before in old.frozen_variables if old is not None else ():
+        if before.access_level != "PUBLIC_VAR":
+            continue  # frozen by a Canter version that froze required variables too
+        name = before.var_def.name
+        now = declared.get(name)
+        if now is None:
+            frozen.append(before)
+        elif now.var_def.var_type != before.var_def.var_type:
+            raise invalid(
+                f"PutWfSpec {req.name!r}: Variable {name} must be of type "
+                f"{before.var_def.var_type} not {now.var_def.var_type} as it was formerly "
+                "declared a PUBLIC_VAR"
+            )
+    return tuple(frozen)
 
 
 def _body_of(spec: WfSpec | PutWfSpecRequest) -> dict[str, Any]:
