@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from canter_engine.core.threads import MAX_THREAD_RUNS
 from littlehorse.model import LHErrorType, VariableMutationType
 from littlehorse.workflow import SpawnedThreads, WorkflowThread
 
@@ -529,3 +530,34 @@ def test_spawn_for_each_a_var_sub_error_is_handled_by_the_error_handler() -> Non
     h = spawn_for_each(("error", False))
     assert h.thread(1).status == "ERROR"
     assert h.status == "COMPLETED"
+
+
+def spawn_many(wf: WorkflowThread) -> None:
+    """MaxThreadRunCountTest's spawn-many-threads-wf."""
+    arr = wf.declare_json_arr("json-arr").required()
+    wf.wait_for_threads(wf.spawn_thread_for_each(arr, lambda t: t.complete(), "test-thread"))
+
+
+def test_spawning_up_to_the_thread_limit_completes() -> None:
+    """Mirrors MaxThreadRunCountTest.shouldNotFailIfSpawnFewWf (Canter's limit is
+    1,000 ThreadRuns, LittleHorse's default 65)."""
+    h = Harness(spawn_many)
+    h.run(**{"json-arr": list(range(MAX_THREAD_RUNS - 1))})
+    assert h.status == "COMPLETED"
+
+
+def test_spawning_past_the_thread_limit_fails_and_starts_no_thread() -> None:
+    """Mirrors MaxThreadRunCountTest.shouldFailIfSpawnTooManyWf and
+    shouldNotLeaveOrphanThreadsWhenSpawnExceedsLimit."""
+    h = Harness(spawn_many)
+    h.run(**{"json-arr": list(range(MAX_THREAD_RUNS))})
+    assert h.status == "ERROR"
+    spawn = h.node_runs()[1]
+    assert spawn["status"] == "ERROR"
+    failure = spawn["failures"][0]
+    assert failure["failureName"] == "INTERNAL_ERROR"
+    assert failure["message"].startswith(
+        f"WfRun would have {MAX_THREAD_RUNS + 1} ThreadRuns, exceeding the maximum number "
+        f"of ThreadRuns per WfRun: {MAX_THREAD_RUNS}."
+    )
+    assert h.state is not None and list(h.state.threads) == [0]

@@ -22,6 +22,9 @@ from canter_engine.model.spec import (
 )
 
 INPUT = "INPUT"
+# ThreadRuns one WfRun may hold (LittleHorse: LHS_X_MAX_THREAD_RUNS_PER_WF_RUN,
+# 65 by default). Every ThreadRun lives in the head, which one item must hold.
+MAX_THREAD_RUNS = 1000
 CHILD_FAILURE = "CHILD_FAILURE"
 # FailureHandlerDef names that stand for a group of LittleHorse's own errors.
 _ERROR_GROUPS = {
@@ -37,6 +40,8 @@ def arrive_start_thread(
     run: Run, thread: ThreadRun, node_run: NodeRun, node: StartThreadNode
 ) -> None:
     inputs = {name: run.evaluate(thread, a) for name, a in node.variables.items()}
+    if _too_many(run, thread, node_run, 1):
+        return
     child = run.start_thread(node.thread_spec_name, "CHILD", thread, inputs)
     node_run.threads = [child.number]
     run.complete_node(thread, node_run, child.number)
@@ -52,6 +57,8 @@ def arrive_start_multiple(
         )
     inputs = {name: run.evaluate(thread, a) for name, a in node.variables.items()}
     takes_input = INPUT in run.bp.threads[node.thread_spec_name].var_defs
+    if _too_many(run, thread, node_run, len(items)):
+        return
     numbers = []
     for item in items:
         child_inputs = {**inputs, INPUT: item} if takes_input else dict(inputs)
@@ -60,6 +67,19 @@ def arrive_start_multiple(
         )
     node_run.threads = numbers
     run.complete_node(thread, node_run, numbers)
+
+
+def _too_many(run: Run, thread: ThreadRun, node_run: NodeRun, adding: int) -> bool:
+    """Fail the node, starting no thread, if ``adding`` more would pass the limit."""
+    total = len(run.state.threads) + adding
+    if total <= MAX_THREAD_RUNS:
+        return False
+    message = (
+        f"WfRun would have {total} ThreadRuns, exceeding the maximum number of ThreadRuns "
+        f"per WfRun: {MAX_THREAD_RUNS}. Reduce the number of spawned ThreadRuns."
+    )
+    run.fail_node(thread, node_run, Failure("INTERNAL_ERROR", message))
+    return True
 
 
 def arrive_wait_for_threads(
