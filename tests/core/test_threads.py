@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from canter_engine.core import wf_run_json
+from canter_engine.core.events import TimerFired
 from canter_engine.core.threads import MAX_THREAD_RUNS
 from littlehorse.model import LHErrorType, VariableMutationType
 from littlehorse.workflow import SpawnedThreads, WorkflowThread
@@ -561,3 +563,79 @@ def test_spawning_past_the_thread_limit_fails_and_starts_no_thread() -> None:
         f"of ThreadRuns per WfRun: {MAX_THREAD_RUNS}."
     )
     assert h.state is not None and list(h.state.threads) == [0]
+
+
+def one_of(strategy: str) -> dict[str, Any]:
+    """WaitForOneOfTest's workflows: two children wait for events (2 s timeout),
+    the third waits for an event and then fails with a business exception."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        c1 = wf.spawn_thread(lambda t: t.wait_for_event("first-event", timeout=2), "child-1", {})
+        c2 = wf.spawn_thread(lambda t: t.wait_for_event("second-event", timeout=2), "child-2", {})
+
+        def c3_fn(t: WorkflowThread) -> None:
+            t.wait_for_event("fail-event")
+            t.fail("business-exception", "some message")
+
+        c3 = wf.spawn_thread(c3_fn, "child-3", {})
+        wf.wait_for_threads(SpawnedThreads.from_list(c1, c2, c3))
+
+    spec = compile_lh("one-of", wf_fn)
+    node = spec["threadSpecs"]["entrypoint"]["nodes"]["4-threads-WAIT_FOR_THREADS"]
+    node["waitForThreads"]["strategy"] = strategy
+    return spec
+
+
+ONE_OF_EVENTS = {"first-event", "second-event", "fail-event"}
+
+
+def test_wait_for_first_halts_the_others_when_the_first_succeeds() -> None:
+    """Mirrors WaitForOneOfTest.waitForFirstOfShouldHaltOtherChildWhenFirstSucceeds."""
+    h = Harness(one_of("WAIT_FOR_FIRST"), events=ONE_OF_EVENTS)
+    h.run()
+    h.post("first-event", "asdf")
+    assert h.status == "COMPLETED"
+    assert [h.thread(n).status for n in (1, 2, 3)] == ["COMPLETED", "HALTED", "HALTED"]
+    reason = wf_run_json(h.state)["threadRuns"][2]["haltReasons"][0]  # type: ignore[arg-type]
+    assert reason == {"haltedByParent": {"parentThreadRunNumber": 0, "waitingNodeRunPosition": 4}}
+
+
+def test_wait_for_first_fails_if_the_first_fails() -> None:
+    """Mirrors WaitForOneOfTest.waitForFirstOfShouldFailIfFirstThreadFails."""
+    h = Harness(one_of("WAIT_FOR_FIRST"), events=ONE_OF_EVENTS)
+    h.run()
+    h.post("fail-event", "asdf")
+    assert h.status == "EXCEPTION"
+    assert [h.thread(n).status for n in (1, 2, 3)] == ["HALTED", "HALTED", "EXCEPTION"]
+
+
+def test_wait_for_any_halts_the_others_when_one_succeeds() -> None:
+    """Mirrors WaitForOneOfTest.waitForAnyOfShouldHaltOtherChildWhenFirstSucceeds."""
+    h = Harness(one_of("WAIT_FOR_ANY"), events=ONE_OF_EVENTS)
+    h.run()
+    h.post("first-event", "asdf")
+    assert h.status == "COMPLETED"
+    assert [h.thread(n).status for n in (1, 2, 3)] == ["COMPLETED", "HALTED", "HALTED"]
+
+
+def test_wait_for_any_ignores_a_failed_child() -> None:
+    """Mirrors WaitForOneOfTest.waitForAnyOfShouldIgnoreFailedFirstThread."""
+    h = Harness(one_of("WAIT_FOR_ANY"), events=ONE_OF_EVENTS)
+    h.run()
+    h.post("fail-event", "asdf")
+    assert h.thread(3).status == "EXCEPTION" and h.status == "RUNNING"
+    h.post("second-event", "asdf")
+    assert h.status == "COMPLETED", "the failed child was dealt with by the wait"
+    assert [h.thread(n).status for n in (1, 2, 3)] == ["HALTED", "COMPLETED", "EXCEPTION"]
+
+
+def test_wait_for_any_is_an_error_when_all_fail() -> None:
+    """Mirrors WaitForOneOfTest.waitForAnyOfShouldThrowERRORWhenAllFail."""
+    h = Harness(one_of("WAIT_FOR_ANY"), events=ONE_OF_EVENTS)
+    h.run()
+    h.post("fail-event", "asdf")
+    for timer in [t for t in h.timers if t.kind == "EVENT_TIMEOUT"]:
+        h.apply(TimerFired(timer, timer.due))
+    assert [h.thread(n).status for n in (1, 2, 3)] == ["ERROR", "ERROR", "EXCEPTION"]
+    assert h.status == "ERROR"
+    assert h.failure()["failureName"] == "CHILD_FAILURE"

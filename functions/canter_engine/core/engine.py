@@ -420,16 +420,16 @@ class Runner:
         return None
 
     def _complete_thread(self, thread: ThreadRun, done: NodeRun) -> bool:
-        """A thread completes only once all its children have ended, and fails
+        """A thread completes only once all its children have ended or halted, and fails
         with CHILD_FAILURE at its EXIT if a child failed and nothing handled
         that failure (LittleHorse's ExitRunModel)."""
         threads_ = self.state.threads
-        if not all(threads_[n].ended for n in thread.children):
+        if not all(threads_[n].ended or threads_[n].status == "HALTED" for n in thread.children):
             return False
         failed = [
             n
             for n in thread.children
-            if threads_[n].status != "COMPLETED" and n not in thread.handled_children
+            if threads_[n].status in ("ERROR", "EXCEPTION") and n not in thread.handled_children
         ]
         if failed and done.status == "COMPLETED":
             listed = "".join(f" {n}" for n in failed)

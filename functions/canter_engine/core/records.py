@@ -359,6 +359,14 @@ def _halt_reason_json(reason: str) -> dict[str, Any]:
         return {"parentHalted": {"parentThreadId": int(arg)}}
     if kind == "failure":
         return {"handlingFailure": {"handlerThreadId": int(arg)}}
+    if kind == "wait":
+        parent, _, position = arg.partition(":")
+        return {
+            "haltedByParent": {
+                "parentThreadRunNumber": int(parent),
+                "waitingNodeRunPosition": int(position),
+            }
+        }
     return {"pendingInterrupt": {"externalEventId": {"guid": arg}}}
 
 

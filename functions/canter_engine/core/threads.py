@@ -155,7 +155,7 @@ def poll_wait_for_threads(
         if first in succeeded:
             _complete_wait(run, thread, node_run, [first])
         else:
-            _fail_wait(run, thread, node_run, [f for f in failed if f[0] == first])
+            _fail_wait(run, thread, node_run, node, [f for f in failed if f[0] == first])
         return True
     if strategy == "WAIT_FOR_ANY":
         if succeeded:
@@ -166,7 +166,7 @@ def poll_wait_for_threads(
             return True
         return False
     if failed:
-        _fail_wait(run, thread, node_run, failed)
+        _fail_wait(run, thread, node_run, node, failed)
         return True
     if not pending:
         _complete_wait(run, thread, node_run, succeeded)
@@ -183,15 +183,40 @@ def _complete_wait(run: Run, thread: ThreadRun, node_run: NodeRun, numbers: list
     outputs = [
         {"threadRunNumber": n, "output": _json_safe(run.state.threads[n].output)} for n in numbers
     ]
+    if len(numbers) < len(node_run.threads):
+        _halt_the_others(run, thread, node_run)
     run.complete_node(thread, node_run, outputs)
 
 
+def _halt_the_others(run: Run, thread: ThreadRun, node_run: NodeRun) -> None:
+    """WAIT_FOR_ANY / WAIT_FOR_FIRST decided: the children still running halt for
+    good, and those that failed no longer fail the EXIT (LittleHorse's
+    WaitForThreadsRunModel.haltAllOtherThreads)."""
+    reason = f"wait:{thread.number}:{node_run.position}"
+    for number in node_run.threads:
+        child = run.state.threads[number]
+        if child.ended:
+            if number not in thread.handled_children:
+                thread.handled_children.append(number)
+        else:
+            halt(run, run.thread(number), reason)
+        handler_no = node_run.handlers.get(number)
+        if handler_no is not None and not run.state.threads[handler_no].ended:
+            halt(run, run.thread(handler_no), reason)
+
+
 def _fail_wait(
-    run: Run, thread: ThreadRun, node_run: NodeRun, failed: list[tuple[int, Failure]]
+    run: Run,
+    thread: ThreadRun,
+    node_run: NodeRun,
+    node: WaitForThreadsNode,
+    failed: list[tuple[int, Failure]],
 ) -> None:
     """Fail the node with the first failed child's business EXCEPTION as it is,
     or with CHILD_FAILURE naming what the child ended with."""
     number, failure = failed[0]
+    if node.strategy == "WAIT_FOR_FIRST":
+        _halt_the_others(run, thread, node_run)
     if failure.status == "EXCEPTION":
         run.fail_node(thread, node_run, Failure(failure.name, failure.message, failure.content))
         return
