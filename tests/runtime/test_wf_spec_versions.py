@@ -209,3 +209,34 @@ def test_public_variables_stay_frozen_through_versions(client: Client, names: Na
     assert [v["varDef"]["name"] for v in second["frozenVariables"]] == ["some-var"]
     with pytest.raises(InvalidArgument, match="formerly declared a PUBLIC_VAR"):
         put(client, name, public_int)
+
+
+def test_exits_returning_different_types_are_refused(client: Client, names: Names) -> None:
+    """Mirrors ThreadRunReturnTest.dontAllowReturningDifferentTypes."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        switch = wf.declare_bool("switch")
+        my_int = wf.declare_int("my-int")
+        my_double = wf.declare_double("my-double")
+        wf.do_if(switch.is_equal_to(True), lambda h: h.complete(my_int))
+        wf.complete(my_double)
+
+    with pytest.raises(InvalidArgument) as refused:
+        put(client, names("wf"), wf_fn)
+    assert "returned different output types" in str(refused.value).lower()
+
+
+def test_an_exit_returning_nothing_beside_one_returning_a_value_is_refused(
+    client: Client, names: Names
+) -> None:
+    """Mirrors ThreadRunReturnTest.dontAllowReturningNullAndSomethingInSameThread."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        switch = wf.declare_bool("switch")
+        wf.do_if(switch.is_equal_to(True), lambda h: h.complete())
+        wf.complete("asdf")
+
+    with pytest.raises(InvalidArgument) as refused:
+        put(client, names("wf"), wf_fn)
+    message = str(refused.value).lower()
+    assert "returns void" in message and "returns non-void" in message

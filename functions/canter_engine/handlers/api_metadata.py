@@ -21,7 +21,7 @@ from canter_engine.model.spec import (
     WfSpecId,
 )
 from canter_engine.model.validate import SpecError, validate_wf_spec
-from canter_engine.model.versions import has_breaking_changes
+from canter_engine.model.versions import exit_type_problems, has_breaking_changes
 from canter_engine.store.metadata import AlreadyExists, StoredWfSpec
 from canter_engine.store.queues import QueueMissing
 
@@ -129,6 +129,9 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         validate_wf_spec(req, task_defs, event_defs)
     except SpecError as exc:
         raise invalid(f"PutWfSpec {req.name!r}: {exc}") from None
+    exit_problems = exit_type_problems(req)
+    if exit_problems:
+        raise invalid(f"PutWfSpec {req.name!r}: {'; '.join(exit_problems)}")
     req = _pin_child_wf_specs(rt, req)
     latest = rt.metadata.get_wf_spec(req.name)
     frozen = _frozen_variables(req, latest.spec if latest is not None else None)

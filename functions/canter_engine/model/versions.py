@@ -84,6 +84,34 @@ def _output_type(spec: PutWfSpecRequest | WfSpec) -> str | None:
     return None
 
 
+def exit_type_problems(spec: PutWfSpecRequest | WfSpec) -> list[str]:
+    """EXIT nodes of one thread that disagree on what the thread returns.
+
+    As LittleHorse's ThreadSpecModel validation: every non-failing EXIT of a
+    thread returns nothing, or all return the same type (a type known only at
+    run time is not compared).
+    """
+    problems = []
+    for name, thread in spec.thread_specs.items():
+        returns: set[str | None] = set()
+        for node in thread.nodes.values():
+            if node.exit is None or node.exit.failure_def is not None:
+                continue
+            content = node.exit.return_content
+            returns.add(None if content is None else _static_type(thread, content))
+        if None in returns and len(returns) > 1:
+            problems.append(
+                f"thread {name!r}: Detected an EXIT node that returns void and another EXIT "
+                "node that returns non-void"
+            )
+        elif len(returns - {None, _RUNTIME_TYPED}) > 1:
+            problems.append(
+                f"thread {name!r}: Detected that different EXIT nodes returned different "
+                "output types!"
+            )
+    return problems
+
+
 def _static_type(thread: ThreadSpec, a: VariableAssignment) -> str:
     if a.json_path:
         return _RUNTIME_TYPED
