@@ -6,19 +6,37 @@ from littlehorse.workflow import WorkflowThread
 
 from tests.core.harness import Harness
 
+# ConditionalsTest's tables: (comparator, lhs, rhs, holds).
 CASES = [
     ("LESS_THAN", 1, 2, True),
     ("LESS_THAN", 2, 2, False),
-    ("GREATER_THAN", 3, 2.5, True),
+    ("LESS_THAN", "a", "b", True),
+    ("LESS_THAN", 5, 4, False),
+    ("GREATER_THAN", 5.4, 4.0, True),
+    ("GREATER_THAN", "b", "a", True),
     ("LESS_THAN_EQ", 2, 2, True),
+    ("LESS_THAN_EQ", 1.0, 1.0, True),
     ("GREATER_THAN_EQ", 1, 2, False),
-    ("EQUALS", 2, 2.0, True),
+    ("GREATER_THAN_EQ", "hi", "hi", True),
+    ("EQUALS", 2, 2, True),
+    ("EQUALS", 1.0, 2.0, False),
     ("EQUALS", "a", "b", False),
+    ("EQUALS", True, True, True),
     ("NOT_EQUALS", "a", "b", True),
+    ("NOT_EQUALS", 1.0, 1.0, False),
     ("IN", 2, [1, 2, 3], True),
+    ("IN", 0, [0], True),
+    ("IN", [0], [0], False),
     ("IN", "k", {"k": 1}, True),
+    ("IN", 2, {"hi": 2}, False),
+    ("IN", {"a": 1}, {"a": 1}, False),
+    ("IN", "o", "one", True),
+    ("IN", 1, "one", False),
+    ("IN", 2, "2", True),
     ("NOT_IN", 4, [1, 2, 3], True),
     ("NOT_IN", "ell", "hello", False),
+    ("NOT_IN", 2, "2", False),
+    ("NOT_IN", 2, {"a": 1}, True),
 ]
 
 
@@ -37,17 +55,49 @@ def branch(comparator: str, lhs: object, rhs: object):  # type: ignore[no-untype
 def test_each_comparator_chooses_the_branch(
     comparator: str, lhs: object, rhs: object, holds: bool
 ) -> None:
+    """Mirrors LittleHorse's ConditionalsTest (Comparer): IN/NOT_IN turn the left side into a
+    string to look it up in a STR or a JSON_OBJ, so ``2 IN "2"`` holds."""
     h = Harness(branch(comparator, lhs, rhs), tasks={"yes": (), "no": ()})
     h.run()
     assert h.in_flight().task_def_name == ("yes" if holds else "no")
 
 
-def test_comparing_values_that_cannot_be_ordered_fails_with_var_sub_error() -> None:
-    h = Harness(branch("LESS_THAN", "abc", 3), tasks={"yes": (), "no": ()})
+@pytest.mark.parametrize(
+    ("comparator", "lhs", "rhs"),
+    [
+        ("EQUALS", 1, 1.0),
+        ("EQUALS", 2, "2"),
+        ("EQUALS", False, "false"),
+        ("EQUALS", {"a": 1}, {"a": 1}),
+        ("EQUALS", [0], [0]),
+        ("NOT_EQUALS", 1, "one"),
+        ("LESS_THAN", "abc", 3),
+        ("NOT_IN", 1, 1.0),
+    ],
+)
+def test_values_of_different_types_cannot_be_compared(
+    comparator: str, lhs: object, rhs: object
+) -> None:
+    """Mirrors ConditionalsTest shouldFailEqualsWorkflowWithInvalidInput and
+    shouldFailNotInWorkflowWithInvalidArguments: Java's compareTo needs one type (1 != 1.0)."""
+    h = Harness(branch(comparator, lhs, rhs), tasks={"yes": (), "no": ()})
     h.run()
     assert h.status == "ERROR"
     assert h.failure()["failureName"] == "VAR_SUB_ERROR"
-    assert "cannot compare STR with INT using LESS_THAN" in h.failure()["message"]
+    message = h.failure()["message"]
+    assert "Failed comparing the provided values" in message or "CONTAINS" in message
+
+
+def test_an_empty_value_sorts_before_any_other() -> None:
+    """LittleHorse's Comparer: null < anything, so ``x != null`` holds for a set variable."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        n = wf.declare_int("n")
+        wf.do_if(n.is_less_than(0), lambda t: t.execute("yes"), lambda t: t.execute("no"))
+
+    h = Harness(wf_fn, tasks={"yes": (), "no": ()})
+    h.run()
+    assert h.in_flight().task_def_name == "yes"
 
 
 def test_the_first_true_edge_wins_even_when_later_ones_hold_too() -> None:

@@ -97,8 +97,13 @@ def test_task_inputs_that_do_not_match_the_taskdef() -> None:
         [{"variableName": "name"}, {"variableName": "name"}],
     )
     assert "TaskDef 'greet' takes 1 inputs (arg0: STR), the node gives 2" in problems(too_many)
-    wrong_type = edited((*NODES, "1-greet-TASK", "task", "variables"), [{"variableName": "times"}])
-    assert "input 'arg0' of TaskDef 'greet' is STR, given INT" in problems(wrong_type)
+    wrong_type = edited(
+        (*NODES, "1-greet-TASK", "task", "variables"), [{"literalValue": {"jsonObj": "{}"}}]
+    )
+    assert "input 'arg0' of TaskDef 'greet' is STR, given JSON_OBJ" in problems(wrong_type)
+    # LittleHorse's canBeType: any primitive may feed a STR input.
+    int_to_str = edited((*NODES, "1-greet-TASK", "task", "variables"), [{"variableName": "times"}])
+    validate_wf_spec(parse_request(PutWfSpecRequest, int_to_str), TASKS, {"done"})
 
 
 def test_unknown_taskdef_and_external_event_def() -> None:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from canter_engine.core.operations import check_jsonpath
+from canter_engine.core.operations import can_be_type, can_cast_to, check_jsonpath
 from canter_engine.model import values
 from canter_engine.model.spec import (
     SUPPORTED_NODE_KINDS,
@@ -31,7 +31,6 @@ _UNSUPPORTED_ASSIGNMENT_FIELDS = {
     "struct_builder": "structBuilder",
     "size_of": "sizeOf",
     "map_builder": "mapBuilder",
-    "target_type": "targetType (casts)",
 }
 
 
@@ -476,9 +475,29 @@ class _ThreadChecker:
                 self.problem(
                     where + ".expression", "needs exactly one of comparator or mutationType"
                 )
+        if a.target_type is not None:
+            self._check_cast(where, a)
         actual = self._static_type(a)
         if expected is not None and actual is not None and not _assignable(actual, expected):
             self.problem(where, f"must be {expected}, given {actual}")
+
+    def _check_cast(self, where: str, a: VariableAssignment) -> None:
+        """An explicit cast, as LittleHorse's TypeCastingUtils.canCastTo allows it."""
+        target = a.target_type
+        assert target is not None
+        if any(
+            getattr(target, f) is not None
+            for f in ("struct_def_id", "inline_array_def", "inline_struct_def", "inline_map_def")
+        ):
+            self.problem(where + ".targetType", "only casts to a primitive type are supported")
+            return
+        source = self._source_type(a)
+        if not can_cast_to(source, target.primitive_type):
+            self.problem(
+                where + ".targetType",
+                f"Cannot cast from {source} to {target.primitive_type}. "
+                "This conversion is not supported.",
+            )
 
     def _check_literal(self, where: str, raw: dict[str, Any], expected: str | None) -> str | None:
         try:
@@ -498,6 +517,12 @@ class _ThreadChecker:
 
     def _static_type(self, a: VariableAssignment) -> str | None:
         """The type an assignment will have, where it is known before running."""
+        if a.target_type is not None:
+            return a.target_type.primitive_type
+        return self._source_type(a)
+
+    def _source_type(self, a: VariableAssignment) -> str | None:
+        """The type an assignment has before any cast, where it is known."""
         if a.json_path:
             return None
         if a.variable_name is not None:
@@ -521,7 +546,8 @@ class _ThreadChecker:
 
 
 def _assignable(actual: str, expected: str) -> bool:
-    return actual == expected or (actual == "INT" and expected == "DOUBLE")
+    """LittleHorse's canBeType: same type, INT to DOUBLE, or any primitive to STR."""
+    return can_be_type(actual, expected)
 
 
 def validate_run_wf(spec: WfSpec, raw_variables: Mapping[str, Any]) -> dict[str, Any]:
