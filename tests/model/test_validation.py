@@ -146,3 +146,24 @@ def test_a_malformed_variable_value_is_named() -> None:
     with pytest.raises(SpecError) as caught:
         validate_run_wf(SPEC, {"name": {"string": "Ada"}})
     assert "variables.name: unknown VariableValue field 'string'" in str(caught.value)
+
+
+def test_a_jsonpath_beyond_the_supported_subset_is_refused_naming_the_node() -> None:
+    """Issue 11's reproducer: jsonpath-ng's ``sub(/regex/, x)`` hung the scheduler; Canter's own
+    JSONPath refuses it (and every other code-like construct) when the WfSpec is registered."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        data = wf.declare_json_obj("data")
+        out = wf.execute("greet", "x")
+        data.with_json_path("$.a.`sub(/(a+)+b/, x)`").assign(out)
+        wf.execute("greet", data.with_json_path("$..name"))
+
+    message = problems(compile_lh("hostile", wf_fn))
+    assert (
+        "node '1-greet-TASK', outgoingEdges[0].variableMutations[0].lhsJsonPath: "
+        "JSONPath '$.a.`sub(/(a+)+b/, x)`' at character 8: expected . or [" in message
+    )
+    assert (
+        "node '2-greet-TASK', task.variables[0].jsonPath: "
+        "JSONPath '$..name' at character 2: recursive descent (..) is not supported" in message
+    )
