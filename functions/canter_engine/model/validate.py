@@ -401,7 +401,7 @@ class _ThreadChecker:
                 self.problem(
                     f"{where}.variables[{i}]",
                     f"input {var_def.name!r} of TaskDef {name!r} is {var_def.var_type}, "
-                    f"given {actual}",
+                    f"given {actual}: {_needs_cast(actual, var_def.var_type)}",
                 )
 
     def _check_mutation(self, where: str, mutation: VariableMutation) -> None:
@@ -429,7 +429,9 @@ class _ThreadChecker:
             and not _assignable(rhs_type, lhs_type)
         ):
             self.problem(
-                where, f"cannot ASSIGN {rhs_type} to {lhs_type} variable {mutation.lhs_name!r}"
+                where,
+                f"cannot ASSIGN {rhs_type} to {lhs_type} variable {mutation.lhs_name!r}: "
+                f"{_needs_cast(rhs_type, lhs_type)}",
             )
 
     def _check_assignment(
@@ -543,6 +545,13 @@ class _ThreadChecker:
         return (
             f"variable {name!r} is not declared in this thread or its parents (in scope: {known})"
         )
+
+
+def _needs_cast(actual: str, expected: str) -> str:
+    """LittleHorse's words, which say whether a cast would do."""
+    if can_cast_to(actual, expected):
+        return f"Cannot assign {actual} to {expected} without explicit casting."
+    return f"Cannot cast from {actual} to {expected}. This conversion is not supported."
 
 
 def _assignable(actual: str, expected: str) -> bool:
