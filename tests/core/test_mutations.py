@@ -201,3 +201,50 @@ def test_assigning_below_a_present_json_field_sets_it() -> None:
     h.run(**{"nested-json": {"foo": {}}})
     assert h.status == "COMPLETED"
     assert h.variables["nested-json"] == {"foo": {"bar": "baz"}}
+
+
+def lists_workflow(wf: WorkflowThread) -> None:
+    """LittleHorse's VarMutationListsTest workflow."""
+    list_one = wf.declare_json_arr("list-one")
+    wf.execute("af-simple")
+    wf.mutate(list_one, VariableMutationType.REMOVE_IF_PRESENT, 5)
+    wf.mutate(list_one, VariableMutationType.REMOVE_IF_PRESENT, "hello")
+    wf.mutate(list_one, VariableMutationType.REMOVE_INDEX, 3)
+
+
+def test_list_removals() -> None:
+    """Mirrors VarMutationListsTest shouldCompleteRemoveListVariableMutations."""
+    h = Harness(lists_workflow, tasks={"af-simple": ()})
+    h.run(**{"list-one": ["asdf", "asdf", 3, 4, 9]})
+    h.succeed()
+    assert h.status == "COMPLETED"
+    assert h.variables["list-one"] == ["asdf", "asdf", 3, 9]
+
+
+def test_an_index_out_of_range_rolls_the_list_back() -> None:
+    """Mirrors VarMutationListsTest shouldThrowOutOfIndexException."""
+    h = Harness(lists_workflow, tasks={"af-simple": ()})
+    h.run(**{"list-one": [5, "hello", 3, 4]})
+    h.succeed()
+    assert h.status == "ERROR"
+    assert h.variables["list-one"] == [5, "hello", 3, 4]
+    assert "Index 3 out of bounds for length 2" in h.failure()["message"]
+
+
+@pytest.mark.parametrize(
+    ("initial", "expected"), [({"foo": "bar", "baz": 2}, {"baz": 2}), ({"baz": 2}, {"baz": 2})]
+)
+def test_remove_key_from_a_json_variable(initial: dict[str, Any], expected: Any) -> None:
+    """Mirrors JsonMutationTest shouldRemoveKeyFromJsonVar and
+    shouldIgnoreJsonKeyToRemoveWhenIsNotPresent."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        my_obj = wf.declare_json_obj("my-obj")
+        wf.execute("ae-simple")
+        wf.mutate(my_obj, VariableMutationType.REMOVE_KEY, "foo")
+
+    h = Harness(wf_fn, tasks={"ae-simple": ()})
+    h.run(**{"my-obj": initial})
+    h.succeed("hello there")
+    assert h.status == "COMPLETED"
+    assert h.variables["my-obj"] == expected
