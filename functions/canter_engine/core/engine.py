@@ -530,7 +530,8 @@ class Run:
         else:
             rhs = None
         var_type = self._var_type(owner, name)
-        current = self.read_variable(thread, name)
+        key = (owner, name)
+        current = self._pending[key] if key in self._pending else self.state.variables[owner][name]
         if mutation.lhs_json_path:
             path = mutation.lhs_json_path
             what = f"variable {name!r}"
@@ -555,7 +556,7 @@ class Run:
                 f"{mutation.operation} would make variable {name!r} {size} bytes, over the "
                 f"{values.MAX_VALUE_BYTES}-byte limit of one variable"
             )
-        self._pending[(owner, name)] = new
+        self._pending[key] = new
 
     def _touch_variable(self, owner: int, name: str, value: Any) -> None:
         spec_name = self.state.threads[owner].spec_name

@@ -349,7 +349,7 @@ def operate(lhs: Any, operation: str, rhs: Any, coerce_type: str | None) -> Any:
     is :func:`expression_type`.
     """
     if operation == "ASSIGN":
-        if rhs is None or coerce_type is None:
+        if rhs is None or coerce_type is None or type_of(rhs) == coerce_type:
             return rhs
         return coerce_to(rhs, coerce_type)
     if operation in _ARITHMETIC:

@@ -110,6 +110,8 @@ def _input_value(value: Any, var_def: VariableDef, task_def: str) -> Any:
     decides. Anything else is a VAR_SUB_ERROR naming both types.
     """
     actual = values.type_of(value)
+    if actual == var_def.var_type:
+        return value
     if not can_be_type(actual, var_def.var_type):
         raise VarSubError(
             f"input {var_def.name!r} of TaskDef {task_def!r}: Value of type {actual} is not "

@@ -66,8 +66,24 @@ class ValueError_(ValueError):
     """A VariableValue that cannot be read, with the reason."""
 
 
+# Exact Python types, looked up before the isinstance chain (this runs on every value).
+_BY_TYPE: dict[type, str | None] = {
+    type(None): None,
+    bool: "BOOL",
+    int: "INT",
+    float: "DOUBLE",
+    str: "STR",
+    dict: "JSON_OBJ",
+    list: "JSON_ARR",
+    bytes: "BYTES",
+}
+
+
 def type_of(value: Any) -> str | None:
     """The LittleHorse type of a Python value; ``None`` for the empty value."""
+    kind = type(value)
+    if kind in _BY_TYPE:
+        return _BY_TYPE[kind]
     if value is None:
         return None
     if isinstance(value, bool):
