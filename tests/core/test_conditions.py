@@ -113,3 +113,29 @@ def test_the_first_true_edge_wins_even_when_later_ones_hold_too() -> None:
         assert h.in_flight().task_def_name == expected
         h.succeed()
         assert h.status == "COMPLETED"
+
+
+def nested_if(wf: WorkflowThread) -> None:
+    """ConditionalsTest's ``test-nested-if``."""
+    value = wf.declare_int("input")
+
+    def outer(t: WorkflowThread) -> None:
+        t.do_if(value.is_less_than(10), lambda inner: inner.execute("echo", 1))
+        t.execute("echo", 2)
+
+    wf.do_if(value.is_less_than(15), outer)
+    wf.execute("echo", 3)
+
+
+@pytest.mark.parametrize(("given", "echoed"), [(16, [3]), (11, [2, 3]), (1, [1, 2, 3])])
+def test_nested_ifs_skip_whole_blocks(given: int, echoed: list[int]) -> None:
+    """Mirrors ConditionalsTest testThatWholeIfBlockIsSkipped, testThatInnerIfBlockIsSkipped
+    and testThatBothIfBlocksFire."""
+    h = Harness(nested_if, tasks={"echo": ("INT",)})
+    h.run(input=given)
+    seen = []
+    while h.status == "RUNNING":
+        seen.append(h.task_input()[0])
+        h.succeed(seen[-1])
+    assert h.status == "COMPLETED"
+    assert seen == echoed
