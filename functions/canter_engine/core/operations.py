@@ -342,6 +342,40 @@ def expression_type(lhs: Any, rhs: Any) -> str | None:
     return kind
 
 
+_STR_REFUSALS = {
+    "SUBTRACT": "Cannot subtract from a STR",
+    "MULTIPLY": "Cannot multiply to a STR",
+    "DIVIDE": "Cannot divide a STR",
+    "POW": "Cannot exponentiate a STR",
+    "REMOVE_KEY": "Cannot call REMOVE_KEY on a STR",
+}
+
+
+def expression_result_type(
+    lhs: str | None, operation: str, rhs: str | None
+) -> tuple[str | None, str | None]:
+    """An expression's type when it is known before running, or why LittleHorse refuses it.
+
+    The part of LittleHorse's ``LHTypeStrategy`` that types can decide without
+    data: numbers give INT or DOUBLE, STR refuses arithmetic, AND/OR give BOOL.
+    """
+    if operation in ("AND", "OR"):
+        return "BOOL", None
+    if lhs == "STR":
+        if operation in _STR_REFUSALS:
+            return None, _STR_REFUSALS[operation]
+        return "STR", None
+    if lhs == "DOUBLE" and operation in (*_ARITHMETIC, "POW"):
+        return "DOUBLE", None
+    if lhs == "INT" and operation in _ARITHMETIC:
+        # LittleHorse types INT arithmetic as INT before running, whatever the
+        # right side; at run time an INT meeting a DOUBLE computes in DOUBLE.
+        return "INT", None
+    if lhs == "INT" and operation == "POW" and rhs is not None:
+        return ("INT" if rhs == "INT" else "DOUBLE"), None
+    return None, None
+
+
 def operate(lhs: Any, operation: str, rhs: Any, coerce_type: str | None) -> Any:
     """``lhs`` changed by ``operation`` with ``rhs``, computed as ``coerce_type``.
 

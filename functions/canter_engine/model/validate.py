@@ -13,7 +13,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from canter_engine.core.operations import can_be_type, can_cast_to, check_jsonpath
+from canter_engine.core.operations import (
+    can_be_type,
+    can_cast_to,
+    check_jsonpath,
+    expression_result_type,
+)
 from canter_engine.model import values
 from canter_engine.model.spec import (
     SUPPORTED_NODE_KINDS,
@@ -477,6 +482,12 @@ class _ThreadChecker:
                 self.problem(
                     where + ".expression", "needs exactly one of comparator or mutationType"
                 )
+            elif expr.mutation_type is not None:
+                rhs = self._static_type(expr.rhs) if expr.rhs is not None else None
+                lhs = self._static_type(expr.lhs)
+                refused = expression_result_type(lhs, expr.mutation_type, rhs)[1]
+                if refused is not None:
+                    self.problem(where + ".expression", refused)
         if a.target_type is not None:
             self._check_cast(where, a)
         actual = self._static_type(a)
@@ -536,9 +547,33 @@ class _ThreadChecker:
                 return None
         if a.format_string is not None:
             return "STR"
-        if a.expression is not None and a.expression.comparator is not None:
-            return "BOOL"
+        if a.expression is not None:
+            expr = a.expression
+            if expr.comparator is not None:
+                return "BOOL"
+            rhs = self._static_type(expr.rhs) if expr.rhs is not None else None
+            return expression_result_type(
+                self._static_type(expr.lhs), expr.mutation_type or "ASSIGN", rhs
+            )[0]
+        if a.node_output is not None:
+            return self._task_output_type(a.node_output.node_name)
         return None
+
+    def _task_output_type(self, node_name: str) -> str | None:
+        """What a TASK node's output is, from its TaskDef's return type (if primitive)."""
+        node = self.thread.nodes.get(node_name)
+        if node is None or node.task is None or node.task.task_def_id is None:
+            return None
+        task_def = self.task_defs.get(node.task.task_def_id.name)
+        if task_def is None or task_def.return_type is None:
+            return None
+        returned = task_def.return_type.return_type
+        if returned is None or any(
+            getattr(returned, f) is not None
+            for f in ("struct_def_id", "inline_array_def", "inline_struct_def", "inline_map_def")
+        ):
+            return None
+        return returned.primitive_type
 
     def _undeclared(self, name: str) -> str:
         known = ", ".join(sorted(self.scope)) or "none"
