@@ -1,6 +1,7 @@
 """Edges: tried in order, the first whose condition holds is taken; all eight comparators."""
 
 import pytest
+from canter_engine.model.validate import SpecError
 from littlehorse.model import Comparator
 from littlehorse.workflow import WorkflowThread
 
@@ -41,14 +42,28 @@ CASES = [
 
 
 def branch(comparator: str, lhs: object, rhs: object):  # type: ignore[no-untyped-def]
+    """ConditionalsTest's shape: both sides come from ``$.lhs`` and ``$.rhs`` of a JSON_OBJ
+    input, so their types are only known at run time."""
+
     def wf_fn(wf: WorkflowThread) -> None:
+        given = wf.declare_json_obj("input")
         wf.do_if(
-            wf.condition(lhs, Comparator.Value(comparator), rhs),
+            wf.condition(
+                given.with_json_path("$.lhs"),
+                Comparator.Value(comparator),
+                given.with_json_path("$.rhs"),
+            ),
             lambda t: t.execute("yes"),
             lambda t: t.execute("no"),
         )
 
     return wf_fn
+
+
+def run_branch(comparator: str, lhs: object, rhs: object) -> Harness:
+    h = Harness(branch(comparator, lhs, rhs), tasks={"yes": (), "no": ()})
+    h.run(input={"lhs": lhs, "rhs": rhs})
+    return h
 
 
 @pytest.mark.parametrize(("comparator", "lhs", "rhs", "holds"), CASES)
@@ -57,8 +72,7 @@ def test_each_comparator_chooses_the_branch(
 ) -> None:
     """Mirrors LittleHorse's ConditionalsTest (Comparer): IN/NOT_IN turn the left side into a
     string to look it up in a STR or a JSON_OBJ, so ``2 IN "2"`` holds."""
-    h = Harness(branch(comparator, lhs, rhs), tasks={"yes": (), "no": ()})
-    h.run()
+    h = run_branch(comparator, lhs, rhs)
     assert h.in_flight().task_def_name == ("yes" if holds else "no")
 
 
@@ -80,8 +94,7 @@ def test_values_of_different_types_cannot_be_compared(
 ) -> None:
     """Mirrors ConditionalsTest shouldFailEqualsWorkflowWithInvalidInput and
     shouldFailNotInWorkflowWithInvalidArguments: Java's compareTo needs one type (1 != 1.0)."""
-    h = Harness(branch(comparator, lhs, rhs), tasks={"yes": (), "no": ()})
-    h.run()
+    h = run_branch(comparator, lhs, rhs)
     assert h.status == "ERROR"
     assert h.failure()["failureName"] == "VAR_SUB_ERROR"
     message = h.failure()["message"]
@@ -139,3 +152,27 @@ def test_nested_ifs_skip_whole_blocks(given: int, echoed: list[int]) -> None:
         h.succeed(seen[-1])
     assert h.status == "COMPLETED"
     assert seen == echoed
+
+
+@pytest.mark.parametrize(
+    ("lhs", "comparator", "rhs", "message"),
+    [
+        ("o", "IN", "one", "You cannot compare RHS type STR using Comparator IN"),
+        (1, "NOT_IN", 1.0, "You cannot compare RHS type DOUBLE using Comparator NOT_IN"),
+        (2, "IN", {"a": 1}, "You cannot use LHS type INT with Comparator IN"),
+        ([0], "EQUALS", 1, "You can only compare LHS type JSON_ARR with its own type"),
+        (1, "LESS_THAN", {"a": 1}, "You cannot compare RHS type JSON_OBJ using Comparator"),
+    ],
+)
+def test_comparisons_of_known_types_that_cannot_work_are_refused_at_put_wf_spec(
+    lhs: object, comparator: str, rhs: object, message: str
+) -> None:
+    """LittleHorse's ExpressionModel/LegacyEdgeConditionModel.validate
+    (checkTypeComparisonIncompatibility): decided when both types are known."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        wf.do_if(wf.condition(lhs, Comparator.Value(comparator), rhs), lambda t: t.execute("yes"))
+
+    with pytest.raises(SpecError) as caught:
+        Harness(wf_fn, tasks={"yes": ()})
+    assert message in str(caught.value)

@@ -297,6 +297,52 @@ def _order(lhs: Any, rhs: Any) -> int:
     return int(lhs > rhs) - int(lhs < rhs)
 
 
+_RULE = {
+    "EQUALS": "IDENTITY",
+    "NOT_EQUALS": "IDENTITY",
+    "LESS_THAN": "MAGNITUDE",
+    "GREATER_THAN": "MAGNITUDE",
+    "LESS_THAN_EQ": "MAGNITUDE",
+    "GREATER_THAN_EQ": "MAGNITUDE",
+    "IN": "INCLUDES",
+    "NOT_IN": "INCLUDES",
+}
+_RULES_OF = {
+    "INT": ("IDENTITY", "MAGNITUDE"),
+    "DOUBLE": ("IDENTITY", "MAGNITUDE"),
+    "STR": ("IDENTITY", "MAGNITUDE"),
+    "BOOL": ("IDENTITY", "MAGNITUDE"),
+    "TIMESTAMP": ("IDENTITY", "MAGNITUDE"),
+    "WF_RUN_ID": ("IDENTITY",),
+    "BYTES": ("IDENTITY",),
+    "JSON_ARR": ("IDENTITY", "INCLUDES"),
+    "JSON_OBJ": ("IDENTITY", "INCLUDES"),
+}
+
+
+def comparison_refusal(lhs: str | None, comparator: str, rhs: str | None) -> str | None:
+    """Why LittleHorse refuses a comparison of these types at PutWfSpec, or None.
+
+    ``checkTypeComparisonIncompatibility``: only decided when both types are
+    known; a STR on the right cannot be searched with IN (a STR on the left
+    can be looked up in a JSON_OBJ).
+    """
+    if lhs is None or rhs is None or comparator not in _RULE:
+        return None
+    rule = _RULE[comparator]
+    if rule not in _RULES_OF[rhs]:
+        return f"You cannot compare RHS type {rhs} using Comparator {comparator}"
+    ordered = "MAGNITUDE" in _RULES_OF[lhs] and "MAGNITUDE" in _RULES_OF[rhs]
+    if rule == "IDENTITY" and lhs != rhs and not ordered:
+        return (
+            f"You can only compare LHS type {lhs} with its own type, "
+            f"but tried to compare it to {rhs}"
+        )
+    if rule == "INCLUDES" and rhs != "JSON_ARR" and lhs != "STR":
+        return f"You cannot use LHS type {lhs} with Comparator {comparator}"
+    return None
+
+
 def contains(collection: Any, item: Any) -> bool:
     """``Comparer.contains``: a substring, an array element or an object key."""
     kind = type_of(collection)

@@ -17,6 +17,7 @@ from canter_engine.core.operations import (
     can_be_type,
     can_cast_to,
     check_jsonpath,
+    comparison_refusal,
     expression_result_type,
 )
 from canter_engine.model import values
@@ -248,11 +249,17 @@ class _ThreadChecker:
                 )
             if edge.condition is not None:
                 self._check_assignment(where + ".condition", edge.condition)
-            if edge.legacy_condition is not None:
-                self._check_assignment(where + ".legacyCondition.left", edge.legacy_condition.left)
-                self._check_assignment(
-                    where + ".legacyCondition.right", edge.legacy_condition.right
+            legacy = edge.legacy_condition
+            if legacy is not None:
+                self._check_assignment(where + ".legacyCondition.left", legacy.left)
+                self._check_assignment(where + ".legacyCondition.right", legacy.right)
+                refused = comparison_refusal(
+                    self._static_type(legacy.left),
+                    legacy.comparator,
+                    self._static_type(legacy.right),
                 )
+                if refused is not None:
+                    self.problem(where + ".legacyCondition", refused)
             for j, mutation in enumerate(edge.variable_mutations):
                 self._check_mutation(f"{where}.variableMutations[{j}]", mutation)
         if node.exit is not None and node.outgoing_edges:
@@ -482,10 +489,14 @@ class _ThreadChecker:
                 self.problem(
                     where + ".expression", "needs exactly one of comparator or mutationType"
                 )
-            elif expr.mutation_type is not None:
+            else:
                 rhs = self._static_type(expr.rhs) if expr.rhs is not None else None
                 lhs = self._static_type(expr.lhs)
-                refused = expression_result_type(lhs, expr.mutation_type, rhs)[1]
+                refused = (
+                    comparison_refusal(lhs, expr.comparator, rhs)
+                    if expr.comparator is not None
+                    else expression_result_type(lhs, expr.mutation_type or "ASSIGN", rhs)[1]
+                )
                 if refused is not None:
                     self.problem(where + ".expression", refused)
         if a.target_type is not None:
