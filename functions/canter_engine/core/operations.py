@@ -433,6 +433,13 @@ def operate(lhs: Any, operation: str, rhs: Any, coerce_type: str | None) -> Any:
             return rhs
         return coerce_to(rhs, coerce_type)
     if operation in _ARITHMETIC:
+        if type(lhs) is int and type(rhs) is int and operation != "DIVIDE":
+            # The common case (a counter), computed without the conversions below.
+            if operation == "ADD":
+                result = lhs + rhs
+            else:
+                result = lhs - rhs if operation == "SUBTRACT" else lhs * rhs
+            return result if INT64_MIN <= result <= INT64_MAX else wrap_long(result)
         if coerce_type == "DOUBLE":
             lhs = as_double(lhs)
         return _arithmetic(lhs, operation, rhs)
