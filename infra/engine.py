@@ -17,7 +17,7 @@ from aws_cdk import aws_logs as logs
 from canter_engine import resources as r
 from constructs import Construct
 
-from infra.assets import engine_code, engine_dependencies_layer
+from infra.assets import engine_code
 from infra.config import CanterConfig
 from infra.queues import Queues
 from infra.runtime import ARCHITECTURE, PYTHON_RUNTIME, powertools_layer
@@ -38,10 +38,7 @@ class EngineFunctions(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._code = engine_code()
-        self._layers = [
-            powertools_layer(self, "PowertoolsLayer"),
-            engine_dependencies_layer(self, "DependenciesLayer"),
-        ]
+        self._layers = [powertools_layer(self, "PowertoolsLayer")]
         self._environment = engine_environment(config, storage, queues)
         self.roles: dict[lambda_.Function, iam.Role] = {}
         self.scheduler = self._function(r.SCHEDULER_FUNCTION)

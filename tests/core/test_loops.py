@@ -54,3 +54,58 @@ def test_a_loop_that_never_waits_fails_instead_of_spinning() -> None:
     h.run()
     assert h.status == "ERROR"
     assert "without waiting" in h.state.threads[0].error_message  # type: ignore[union-attr]
+
+
+def while_loop(wf: WorkflowThread) -> None:
+    """LittleHorse's WhileLoopTest workflow."""
+    count = wf.declare_int("counter", 3)
+
+    def body(loop: WorkflowThread) -> None:
+        loop.execute("while-loop-obiwan")
+        count.assign(count.subtract(1))
+
+    wf.do_while(count.is_greater_than(0), body)
+
+
+def test_a_while_loop_whose_condition_is_false_never_runs() -> None:
+    """Mirrors WhileLoopTest shouldNotExecuteLoopIfConditionIsFalse: done in one event."""
+    h = Harness(while_loop, tasks={"while-loop-obiwan": ()})
+    h.run(counter=-1)
+    assert h.status == "COMPLETED"
+    assert h.sent == []
+
+
+def test_a_while_loop_runs_three_times_from_the_default() -> None:
+    """Mirrors WhileLoopTest shouldExecuteLoopThreeTimes."""
+    h = Harness(while_loop, tasks={"while-loop-obiwan": ()})
+    h.run()
+    while h.status == "RUNNING":
+        h.succeed()
+    assert len(h.sent) == 3
+    assert h.variables == {"counter": 0}
+
+
+def test_a_node_output_is_the_latest_run_of_that_node() -> None:
+    """Mirrors PassingNodeOutputTest passesLatestInstanceOfNodeRun."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        iters = wf.declare_int("num-iters", 3)
+
+        def body(loop: WorkflowThread) -> None:
+            first = loop.execute("node-output-echo", iters)
+            loop.execute("node-output-negative", first)
+            iters.assign(iters.subtract(1))
+
+        wf.do_while(iters.is_greater_than(0), body)
+
+    h = Harness(wf_fn, tasks={"node-output-echo": ("INT",), "node-output-negative": ("INT",)})
+    h.run()
+    negated = []
+    while h.status == "RUNNING":
+        (n,) = h.task_input()
+        if h.in_flight().task_def_name == "node-output-negative":
+            negated.append(-n)
+            h.succeed(-n)
+        else:
+            h.succeed(n)
+    assert negated == [-3, -2, -1]

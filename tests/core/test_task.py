@@ -75,10 +75,13 @@ def test_a_task_input_of_the_wrong_type_fails_the_node_with_var_sub_error() -> N
         wf.execute("greet", data.with_json_path("$.n"))
 
     h = Harness(wf_fn, tasks={"greet": ("STR",)})
-    h.run(data={"n": 5})
+    h.run(data={"n": {"a": 1}})
     assert h.status == "ERROR"
     assert h.failure()["failureName"] == "VAR_SUB_ERROR"
-    assert "input 'arg0' of TaskDef 'greet' is STR, got INT" in h.failure()["message"]
+    assert (
+        "Value of type JSON_OBJ is not compatible with expected type STR"
+        in (h.failure()["message"])
+    )
     assert h.sent == []
 
 

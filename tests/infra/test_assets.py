@@ -1,12 +1,13 @@
-"""The code asset is ``functions/`` untouched; jsonpath-ng is bundled for Lambda without Docker."""
+"""The code asset is ``functions/`` untouched and needs nothing bundled beside it."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 from infra import assets
-from infra.assets import ENGINE_DEPS_DIR, FUNCTIONS_DIR, PipInstallLocally, pip_install_command
+from infra.assets import FUNCTIONS_DIR
 
 INFRA_DIR = Path(assets.__file__).parent
 
@@ -27,30 +28,31 @@ def test_infra_imports_only_the_resource_definitions_from_the_engine() -> None:
                     assert not alias.name.startswith("canter_engine.handlers"), module
 
 
-def test_pip_targets_the_lambda_platform(tmp_path: Path) -> None:
-    command = pip_install_command(ENGINE_DEPS_DIR / "requirements.txt", tmp_path)
-    joined = " ".join(command)
-    assert "--platform manylinux2014_aarch64" in joined
-    assert "--python-version 3.12" in joined
-    assert "--only-binary=:all:" in joined
-    assert f"--target {tmp_path / 'python'}" in joined
+# What the Lambda runtime (boto3) and the Powertools layer (powertools, pydantic) provide.
+PROVIDED = {"boto3", "botocore", "aws_lambda_powertools", "pydantic", "canter_engine"}
 
 
-def test_requirements_are_pinned() -> None:
-    lines = [
-        line
-        for line in (ENGINE_DEPS_DIR / "requirements.txt").read_text().splitlines()
-        if line and not line.startswith("#")
-    ]
-    assert lines and all("==" in line for line in lines)
-    assert any(line.startswith("jsonpath-ng==") for line in lines)
-
-
-def test_local_bundling_installs_jsonpath_ng_into_the_layer_layout(tmp_path: Path) -> None:
-    """Runs pip against PyPI, the one network this bundling needs."""
-    bundler = PipInstallLocally(ENGINE_DEPS_DIR / "requirements.txt")
-    assert bundler.try_bundle(str(tmp_path)) is True
-    assert (tmp_path / "python" / "jsonpath_ng" / "__init__.py").is_file()
+def test_the_engine_imports_only_what_lambda_provides() -> None:
+    """No layer of our own: jsonpath-ng is gone (Canter's JSONPath is model/jsonpath.py)."""
+    for module in (FUNCTIONS_DIR / "canter_engine").rglob("*.py"):
+        tree = ast.parse(module.read_text())
+        typing_only = {
+            id(inner)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+            for inner in ast.walk(block)
+        }
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.Import):
+                roots = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                roots = {node.module.split(".")[0]}
+            else:
+                continue
+            third_party = roots - PROVIDED - set(sys.stdlib_module_names)
+            assert not third_party, (module, third_party)
 
 
 def test_every_handler_string_names_a_function_in_the_asset() -> None:

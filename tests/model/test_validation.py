@@ -4,7 +4,14 @@ import copy
 from typing import Any
 
 import pytest
-from canter_engine.model.spec import PutWfSpecRequest, WfSpec, WfSpecId
+from canter_engine.model.spec import (
+    PutWfSpecRequest,
+    ReturnType,
+    TaskDef,
+    TypeDefinition,
+    WfSpec,
+    WfSpecId,
+)
 from canter_engine.model.validate import (
     SpecError,
     parse_request,
@@ -97,8 +104,13 @@ def test_task_inputs_that_do_not_match_the_taskdef() -> None:
         [{"variableName": "name"}, {"variableName": "name"}],
     )
     assert "TaskDef 'greet' takes 1 inputs (arg0: STR), the node gives 2" in problems(too_many)
-    wrong_type = edited((*NODES, "1-greet-TASK", "task", "variables"), [{"variableName": "times"}])
-    assert "input 'arg0' of TaskDef 'greet' is STR, given INT" in problems(wrong_type)
+    wrong_type = edited(
+        (*NODES, "1-greet-TASK", "task", "variables"), [{"literalValue": {"jsonObj": "{}"}}]
+    )
+    assert "input 'arg0' of TaskDef 'greet' is STR, given JSON_OBJ" in problems(wrong_type)
+    # LittleHorse's canBeType: any primitive may feed a STR input.
+    int_to_str = edited((*NODES, "1-greet-TASK", "task", "variables"), [{"variableName": "times"}])
+    validate_wf_spec(parse_request(PutWfSpecRequest, int_to_str), TASKS, {"done"})
 
 
 def test_unknown_taskdef_and_external_event_def() -> None:
@@ -141,3 +153,97 @@ def test_a_malformed_variable_value_is_named() -> None:
     with pytest.raises(SpecError) as caught:
         validate_run_wf(SPEC, {"name": {"string": "Ada"}})
     assert "variables.name: unknown VariableValue field 'string'" in str(caught.value)
+
+
+def test_a_jsonpath_beyond_the_supported_subset_is_refused_naming_the_node() -> None:
+    """Issue 11's reproducer: jsonpath-ng's ``sub(/regex/, x)`` hung the scheduler; Canter's own
+    JSONPath refuses it (and every other code-like construct) when the WfSpec is registered."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        data = wf.declare_json_obj("data")
+        out = wf.execute("greet", "x")
+        data.with_json_path("$.a.`sub(/(a+)+b/, x)`").assign(out)
+        wf.execute("greet", data.with_json_path("$..name"))
+
+    message = problems(compile_lh("hostile", wf_fn))
+    assert (
+        "node '1-greet-TASK', outgoingEdges[0].variableMutations[0].lhsJsonPath: "
+        "JSONPath '$.a.`sub(/(a+)+b/, x)`' at character 8: expected . or [" in message
+    )
+    assert (
+        "node '2-greet-TASK', task.variables[0].jsonPath: "
+        "JSONPath '$..name' at character 2: recursive descent (..) is not supported" in message
+    )
+
+
+def returning(name: str, returns: str, *inputs: str) -> TaskDef:
+    base = task_def(name, *inputs)
+    return base.model_copy(
+        update={"return_type": ReturnType(return_type=TypeDefinition(primitive_type=returns))}  # type: ignore[arg-type]
+    )
+
+
+VALIDATION_TASKS = {
+    "validations-return-int": returning("validations-return-int", "INT", "STR"),
+    "validations-return-double": returning("validations-return-double", "DOUBLE", "STR"),
+    "validations-return-string": returning("validations-return-string", "STR"),
+    "validations-accept-int": returning("validations-accept-int", "STR", "INT"),
+    "validations-accept-double": returning("validations-accept-double", "STR", "DOUBLE"),
+    "validations-accept-string": returning("validations-accept-string", "STR", "STR"),
+}
+
+
+def validation_problems(fn: Any) -> str | None:
+    try:
+        validate_wf_spec(
+            parse_request(PutWfSpecRequest, compile_lh("v", fn)), VALIDATION_TASKS, set()
+        )
+    except SpecError as exc:
+        return str(exc)
+    return None
+
+
+def test_task_outputs_are_typed_by_their_taskdef() -> None:
+    """Mirrors TypeValidationsTest cannotPassStringOutputIntoTaskNeedingDouble,
+    cannotPassDoubleOutputIntoTaskNeedingString (now allowed) and
+    canPassIntOutputIntoTaskNeedingInt."""
+
+    def str_to_double(wf: WorkflowThread) -> None:
+        wf.execute("validations-accept-double", wf.execute("validations-return-string"))
+
+    def double_to_str(wf: WorkflowThread) -> None:
+        wf.execute("validations-accept-string", wf.execute("validations-return-double", "in"))
+
+    def int_to_int(wf: WorkflowThread) -> None:
+        wf.execute("validations-accept-int", wf.execute("validations-return-int", "in"))
+
+    refused = validation_problems(str_to_double)
+    assert refused is not None
+    assert "Cannot assign STR to DOUBLE without explicit casting." in refused
+    assert validation_problems(double_to_str) is None
+    assert validation_problems(int_to_int) is None
+
+
+def test_arithmetic_on_a_str_is_refused() -> None:
+    """Mirrors TypeValidationsTest cannotMultiplyAStr and cannotAssignAStrToInt."""
+
+    def multiply(wf: WorkflowThread) -> None:
+        wf.execute("validations-return-int", wf.declare_str("foo").multiply(5))
+
+    def assign(wf: WorkflowThread) -> None:
+        wf.declare_int("my-int").assign(wf.declare_str("foo"))
+
+    assert "cannot multiply to a str" in (validation_problems(multiply) or "").lower()
+    assert (
+        "cannot assign str to int without explicit casting"
+        in (validation_problems(assign) or "").lower()
+    )
+
+
+def test_a_node_output_of_a_missing_node_is_refused() -> None:
+    """Mirrors TypeValidationsTest shouldThrowInvalidArgumentWhenReferringToMissingNode."""
+    spec = edited(
+        (*NODES, "1-greet-TASK", "task", "variables"),
+        [{"nodeOutput": {"nodeName": "not-a-real-node"}}],
+    )
+    assert "not-a-real-node" in problems(spec)

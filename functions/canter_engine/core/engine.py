@@ -30,11 +30,13 @@ from canter_engine.core.events import (
 from canter_engine.core.operations import (
     VarMutationError,
     VarSubError,
+    cast,
     compare,
+    expression_type,
     format_value,
     json_get,
     json_set,
-    mutate,
+    operate,
 )
 from canter_engine.core.records import Record, note_waited
 from canter_engine.core.state import (
@@ -102,6 +104,7 @@ class Runner:
         "_own_scopes",
         "_own_tasks",
         "_own_threads",
+        "_pending",
         "bp",
         "effects",
         "now",
@@ -121,6 +124,8 @@ class Runner:
         # A TaskRun in flight lives in the head; an ended one in its NodeRun's record.
         self.records: dict[str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent] = {}
         self.steps = 0
+        # An edge's mutations, written ahead and applied only if all of them succeed.
+        self._pending: dict[tuple[int, str], Any] = {}
 
     # --- copy-on-write access: every change goes through these -----------------
 
@@ -385,9 +390,8 @@ class Runner:
                 )
             # As LittleHorse (its issue #656): a failed node's edge mutates
             # nothing, even once a handler dealt with the failure.
-            mutations = () if done.failures else edge.variable_mutations
-            for mutation in mutations:
-                self._mutate(thread, mutation, done.output)
+            if edge.variable_mutations and not done.failures:
+                self._mutate_all(thread, edge, done.output)
         except VarSubError as exc:
             self.fail_node(thread, done, Failure("VAR_SUB_ERROR", str(exc)))
             return True
@@ -511,17 +515,44 @@ class Runner:
         owner = self.owner_of(thread, name)
         if owner is None:
             raise VarSubError(f"variable {name!r} is not in scope of thread {thread.number}")
+        if self._pending and (owner, name) in self._pending:
+            return self._pending[(owner, name)]
         return self.state.variables[owner][name]
 
     def _var_type(self, owner: int, name: str) -> str:
         spec_name = self.state.threads[owner].spec_name
         return self.bp.threads[spec_name].var_defs[name].var_def.var_type
 
+    def _mutate_all(self, thread: ThreadRun, edge: Edge, own_output: Any) -> None:
+        """An edge's mutations, all or none (LittleHorse's write-ahead buffer).
+
+        Each mutation sees the ones before it; if one fails, none is applied
+        and the node fails with LittleHorse's message.
+        """
+        self._pending = {}
+        try:
+            for mutation in edge.variable_mutations:
+                try:
+                    self._mutate(thread, mutation, own_output)
+                except VarSubError as exc:
+                    raise VarSubError(
+                        f"Failed evaluating edge with sink node {edge.sink_node_name}: "
+                        f"Mutating variable {mutation.lhs_name} with operation "
+                        f"{mutation.operation}: {exc}"
+                    ) from None
+            pending = self._pending
+        finally:
+            self._pending = {}
+        for (owner, name), new in pending.items():
+            self.scope(owner)[name] = new
+            self._touch_variable(owner, name, new)
+
     def _mutate(self, thread: ThreadRun, mutation: VariableMutation, own_output: Any) -> None:
+        """One mutation into the write-ahead buffer (``VariableMutationModel.execute``)."""
         name = mutation.lhs_name
         owner = self.owner_of(thread, name)
         if owner is None:
-            raise VarMutationError(f"variable {name!r} is not in scope of thread {thread.number}")
+            raise VarSubError(f"variable {name!r} is not in scope of thread {thread.number}")
         if mutation.rhs_assignment is not None:
             rhs = self.evaluate(thread, mutation.rhs_assignment)
         elif mutation.literal_value is not None:
@@ -533,16 +564,22 @@ class Runner:
         else:
             rhs = None
         var_type = self._var_type(owner, name)
-        current = self.state.variables[owner][name]
+        key = (owner, name)
+        current = self._pending[key] if key in self._pending else self.state.variables[owner][name]
         if mutation.lhs_json_path:
             path = mutation.lhs_json_path
             what = f"variable {name!r}"
-            inner = None if mutation.operation == "ASSIGN" else json_get(current, path, what)
-            new = json_set(current, path, mutate(inner, mutation.operation, rhs, None), what)
+            inner = json_get(current, path, what)
+            put = (
+                rhs
+                if inner is None
+                else operate(inner, mutation.operation, rhs, values.type_of(inner))
+            )
+            new = json_set(current, path, put, what)
         else:
-            new = mutate(current, mutation.operation, rhs, var_type)
+            new = operate(current, mutation.operation, rhs, var_type)
         if not values.fits(new, var_type):
-            raise VarMutationError(
+            raise VarSubError(
                 f"{mutation.operation} would put {values.type_of(new)} into {var_type} "
                 f"variable {name!r}"
             )
@@ -553,8 +590,7 @@ class Runner:
                 f"{mutation.operation} would make variable {name!r} {size} bytes, over the "
                 f"{values.MAX_VALUE_BYTES}-byte limit of one variable"
             )
-        self.scope(owner)[name] = new
-        self._touch_variable(owner, name, new)
+        self._pending[key] = new
 
     def _touch_variable(self, owner: int, name: str, value: Any) -> None:
         spec_name = self.state.threads[owner].spec_name
@@ -592,15 +628,15 @@ class Runner:
             if expr.comparator is not None:
                 value = compare(lhs, expr.comparator, rhs)
             else:
-                try:
-                    value = mutate(lhs, expr.mutation_type or "ASSIGN", rhs, None)
-                except VarMutationError as exc:
-                    raise VarSubError(str(exc)) from None
+                operation = expr.mutation_type or "ASSIGN"
+                value = operate(lhs, operation, rhs, expression_type(lhs, rhs))
             what = "an expression"
         else:
             raise VarSubError("a VariableAssignment holds no value source")
         if a.json_path:
             value = json_get(value, a.json_path, what)
+        if a.target_type is not None:
+            value = cast(value, a.target_type.primitive_type)
         return value
 
     # --- output ----------------------------------------------------------------

@@ -18,11 +18,11 @@ from typing import Any
 
 from canter_engine.core.effects import ScheduleTask, StartTimer
 from canter_engine.core.events import TaskReported, Timer
-from canter_engine.core.operations import VarSubError
+from canter_engine.core.operations import VarSubError, can_be_type, coerce_to
 from canter_engine.core.run import Run
 from canter_engine.core.state import Failure, NodeRun, TaskAttempt, TaskRun, ThreadRun
 from canter_engine.model import values
-from canter_engine.model.spec import TaskNode
+from canter_engine.model.spec import TaskNode, VariableDef
 
 # Used when a TASK node sets no timeoutSeconds, so that a task whose worker
 # vanished is retried instead of waiting forever. The worker SDK applies the
@@ -65,13 +65,7 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
         )
     inputs: list[tuple[str, Any]] = []
     for var_def, assignment in zip(task_def.input_vars, node.variables, strict=True):
-        value = run.evaluate(thread, assignment)
-        if not values.fits(value, var_def.var_type):
-            raise VarSubError(
-                f"input {var_def.name!r} of TaskDef {name!r} is {var_def.var_type}, "
-                f"got {values.type_of(value)}"
-            )
-        inputs.append((var_def.name, values.coerce(value, var_def.var_type)))
+        inputs.append((var_def.name, _input_value(run.evaluate(thread, assignment), var_def, name)))
     size = sum(values.size_of(v) for _, v in inputs)
     if size > MAX_INPUT_BYTES:
         raise VarSubError(
@@ -104,6 +98,24 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
     run.add_task_run(task_run)
     task_run.attempts.append(TaskAttempt("TASK_SCHEDULED", run.now))
     _dispatch(run, task_run)
+
+
+def _input_value(value: Any, var_def: VariableDef, task_def: str) -> Any:
+    """A task input as LittleHorse's ``VariableDefModel.assignValue`` makes it.
+
+    A value of the input's type, an INT for a DOUBLE, or any primitive for a
+    STR (``5432`` becomes ``"5432"``); the empty value passes and the worker
+    decides. Anything else is a VAR_SUB_ERROR naming both types.
+    """
+    actual = values.type_of(value)
+    if actual == var_def.var_type:
+        return value
+    if not can_be_type(actual, var_def.var_type):
+        raise VarSubError(
+            f"input {var_def.name!r} of TaskDef {task_def!r}: Value of type {actual} is not "
+            f"compatible with expected type {var_def.var_type}"
+        )
+    return coerce_to(value, var_def.var_type)
 
 
 def _dispatch(run: Run, task_run: TaskRun) -> None:

@@ -13,7 +13,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from canter_engine.core.operations import check_jsonpath
+from canter_engine.core.operations import (
+    can_be_type,
+    can_cast_to,
+    check_jsonpath,
+    comparison_refusal,
+    expression_result_type,
+)
 from canter_engine.model import values
 from canter_engine.model.spec import (
     SUPPORTED_NODE_KINDS,
@@ -31,7 +37,6 @@ _UNSUPPORTED_ASSIGNMENT_FIELDS = {
     "struct_builder": "structBuilder",
     "size_of": "sizeOf",
     "map_builder": "mapBuilder",
-    "target_type": "targetType (casts)",
 }
 
 
@@ -244,11 +249,17 @@ class _ThreadChecker:
                 )
             if edge.condition is not None:
                 self._check_assignment(where + ".condition", edge.condition)
-            if edge.legacy_condition is not None:
-                self._check_assignment(where + ".legacyCondition.left", edge.legacy_condition.left)
-                self._check_assignment(
-                    where + ".legacyCondition.right", edge.legacy_condition.right
+            legacy = edge.legacy_condition
+            if legacy is not None:
+                self._check_assignment(where + ".legacyCondition.left", legacy.left)
+                self._check_assignment(where + ".legacyCondition.right", legacy.right)
+                refused = comparison_refusal(
+                    self._static_type(legacy.left),
+                    legacy.comparator,
+                    self._static_type(legacy.right),
                 )
+                if refused is not None:
+                    self.problem(where + ".legacyCondition", refused)
             for j, mutation in enumerate(edge.variable_mutations):
                 self._check_mutation(f"{where}.variableMutations[{j}]", mutation)
         if node.exit is not None and node.outgoing_edges:
@@ -402,7 +413,7 @@ class _ThreadChecker:
                 self.problem(
                     f"{where}.variables[{i}]",
                     f"input {var_def.name!r} of TaskDef {name!r} is {var_def.var_type}, "
-                    f"given {actual}",
+                    f"given {actual}: {_needs_cast(actual, var_def.var_type)}",
                 )
 
     def _check_mutation(self, where: str, mutation: VariableMutation) -> None:
@@ -430,7 +441,9 @@ class _ThreadChecker:
             and not _assignable(rhs_type, lhs_type)
         ):
             self.problem(
-                where, f"cannot ASSIGN {rhs_type} to {lhs_type} variable {mutation.lhs_name!r}"
+                where,
+                f"cannot ASSIGN {rhs_type} to {lhs_type} variable {mutation.lhs_name!r}: "
+                f"{_needs_cast(rhs_type, lhs_type)}",
             )
 
     def _check_assignment(
@@ -476,9 +489,39 @@ class _ThreadChecker:
                 self.problem(
                     where + ".expression", "needs exactly one of comparator or mutationType"
                 )
+            else:
+                rhs = self._static_type(expr.rhs) if expr.rhs is not None else None
+                lhs = self._static_type(expr.lhs)
+                refused = (
+                    comparison_refusal(lhs, expr.comparator, rhs)
+                    if expr.comparator is not None
+                    else expression_result_type(lhs, expr.mutation_type or "ASSIGN", rhs)[1]
+                )
+                if refused is not None:
+                    self.problem(where + ".expression", refused)
+        if a.target_type is not None:
+            self._check_cast(where, a)
         actual = self._static_type(a)
         if expected is not None and actual is not None and not _assignable(actual, expected):
             self.problem(where, f"must be {expected}, given {actual}")
+
+    def _check_cast(self, where: str, a: VariableAssignment) -> None:
+        """An explicit cast, as LittleHorse's TypeCastingUtils.canCastTo allows it."""
+        target = a.target_type
+        assert target is not None
+        if any(
+            getattr(target, f) is not None
+            for f in ("struct_def_id", "inline_array_def", "inline_struct_def", "inline_map_def")
+        ):
+            self.problem(where + ".targetType", "only casts to a primitive type are supported")
+            return
+        source = self._source_type(a)
+        if not can_cast_to(source, target.primitive_type):
+            self.problem(
+                where + ".targetType",
+                f"Cannot cast from {source} to {target.primitive_type}. "
+                "This conversion is not supported.",
+            )
 
     def _check_literal(self, where: str, raw: dict[str, Any], expected: str | None) -> str | None:
         try:
@@ -498,6 +541,12 @@ class _ThreadChecker:
 
     def _static_type(self, a: VariableAssignment) -> str | None:
         """The type an assignment will have, where it is known before running."""
+        if a.target_type is not None:
+            return a.target_type.primitive_type
+        return self._source_type(a)
+
+    def _source_type(self, a: VariableAssignment) -> str | None:
+        """The type an assignment has before any cast, where it is known."""
         if a.json_path:
             return None
         if a.variable_name is not None:
@@ -509,9 +558,33 @@ class _ThreadChecker:
                 return None
         if a.format_string is not None:
             return "STR"
-        if a.expression is not None and a.expression.comparator is not None:
-            return "BOOL"
+        if a.expression is not None:
+            expr = a.expression
+            if expr.comparator is not None:
+                return "BOOL"
+            rhs = self._static_type(expr.rhs) if expr.rhs is not None else None
+            return expression_result_type(
+                self._static_type(expr.lhs), expr.mutation_type or "ASSIGN", rhs
+            )[0]
+        if a.node_output is not None:
+            return self._task_output_type(a.node_output.node_name)
         return None
+
+    def _task_output_type(self, node_name: str) -> str | None:
+        """What a TASK node's output is, from its TaskDef's return type (if primitive)."""
+        node = self.thread.nodes.get(node_name)
+        if node is None or node.task is None or node.task.task_def_id is None:
+            return None
+        task_def = self.task_defs.get(node.task.task_def_id.name)
+        if task_def is None or task_def.return_type is None:
+            return None
+        returned = task_def.return_type.return_type
+        if returned is None or any(
+            getattr(returned, f) is not None
+            for f in ("struct_def_id", "inline_array_def", "inline_struct_def", "inline_map_def")
+        ):
+            return None
+        return returned.primitive_type
 
     def _undeclared(self, name: str) -> str:
         known = ", ".join(sorted(self.scope)) or "none"
@@ -520,8 +593,16 @@ class _ThreadChecker:
         )
 
 
+def _needs_cast(actual: str, expected: str) -> str:
+    """LittleHorse's words, which say whether a cast would do."""
+    if can_cast_to(actual, expected):
+        return f"Cannot assign {actual} to {expected} without explicit casting."
+    return f"Cannot cast from {actual} to {expected}. This conversion is not supported."
+
+
 def _assignable(actual: str, expected: str) -> bool:
-    return actual == expected or (actual == "INT" and expected == "DOUBLE")
+    """LittleHorse's canBeType: same type, INT to DOUBLE, or any primitive to STR."""
+    return can_be_type(actual, expected)
 
 
 def validate_run_wf(spec: WfSpec, raw_variables: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +40,11 @@ VARIABLE_TYPES = (
     "WF_RUN_ID",
     "TIMESTAMP",
 )
+
+
+# INT is a protobuf int64, DOUBLE a double that JSON can carry (no NaN or Infinity).
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
 
 class WfRunIdValue(str):
@@ -60,8 +66,24 @@ class ValueError_(ValueError):
     """A VariableValue that cannot be read, with the reason."""
 
 
+# Exact Python types, looked up before the isinstance chain (this runs on every value).
+_BY_TYPE: dict[type, str | None] = {
+    type(None): None,
+    bool: "BOOL",
+    int: "INT",
+    float: "DOUBLE",
+    str: "STR",
+    dict: "JSON_OBJ",
+    list: "JSON_ARR",
+    bytes: "BYTES",
+}
+
+
 def type_of(value: Any) -> str | None:
     """The LittleHorse type of a Python value; ``None`` for the empty value."""
+    kind = type(value)
+    if kind in _BY_TYPE:
+        return _BY_TYPE[kind]
     if value is None:
         return None
     if isinstance(value, bool):
@@ -177,7 +199,11 @@ def from_python(value: Any) -> Any:
         return [from_python(v) for v in value]
     if isinstance(value, dict):
         return {str(k): from_python(v) for k, v in value.items()}
-    type_of(value)
+    kind = type_of(value)
+    if kind == "INT" and not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError_(f"{value} is outside the int64 range of an INT")
+    if kind == "DOUBLE" and not math.isfinite(value):
+        raise ValueError_(f"{value} is not a finite number (NaN and Infinity are not JSON)")
     return value
 
 
@@ -197,13 +223,35 @@ def parse_timestamp(text: str) -> int:
 def _int(val: Any) -> int:
     if isinstance(val, bool) or not isinstance(val, int | str):
         raise TypeError(f"expected an integer or its decimal string, got {_kind(val)}")
-    return int(val)
+    number = int(val)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise ValueError(f"{val} is outside the int64 range of an INT")
+    return number
 
 
 def _double(val: Any) -> float:
     if isinstance(val, bool) or not isinstance(val, int | float | str):
         raise TypeError(f"expected a number, got {_kind(val)}")
-    return float(val)
+    number = float(val)
+    if not math.isfinite(number):
+        raise ValueError(f"{val} is not a finite number (NaN and Infinity are not JSON)")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is too large for a double")
+    return number
+
+
+def _strict_json(text: str) -> Any:
+    """JSON as RFC 8259 has it: no NaN, no Infinity, no number a double cannot hold."""
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
 
 
 def _bool(val: Any) -> bool:
@@ -220,7 +268,7 @@ def _str(val: Any) -> str:
 
 def _json(expected: type) -> Any:
     def parse(val: Any) -> Any:
-        parsed = json.loads(val) if isinstance(val, str) else val
+        parsed = _strict_json(val) if isinstance(val, str) else val
         if not isinstance(parsed, expected):
             raise TypeError(f"expected JSON text of an {expected.__name__}, got {_kind(parsed)}")
         return parsed
