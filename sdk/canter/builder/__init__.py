@@ -2,18 +2,20 @@
 
 from canter.builder.conditions import BooleanExpression, Condition, Junction
 from canter.builder.control_flow import IfStatement, ThreadBody
-from canter.builder.errors import WorkflowDefinitionError
+from canter.builder.errors import RuntimeValueAsBoolError, WorkflowDefinitionError
 from canter.builder.operands import Expression, FormatString, NodeOutput
 from canter.builder.tasks import ExponentialBackoff
 from canter.builder.thread import WorkflowThread
 from canter.builder.threads import (
     SpawnedChildWf,
     SpawnedThread,
+    SpawnedThreadList,
     SpawnedThreads,
     WaitForThreadsOutput,
 )
 from canter.builder.types import (
     AccessLevel,
+    AllowedUpdateType,
     Comparator,
     ErrorType,
     VariableMutationType,
@@ -25,6 +27,7 @@ from canter.builder.workflow import Workflow
 
 __all__ = [
     "AccessLevel",
+    "AllowedUpdateType",
     "BooleanExpression",
     "Comparator",
     "Condition",
@@ -35,8 +38,10 @@ __all__ = [
     "IfStatement",
     "Junction",
     "NodeOutput",
+    "RuntimeValueAsBoolError",
     "SpawnedChildWf",
     "SpawnedThread",
+    "SpawnedThreadList",
     "SpawnedThreads",
     "ThreadBody",
     "VariableMutationType",

@@ -11,7 +11,7 @@ from canter.builder.types import VariableType as T
 from canter.builder.types import accepts
 from canter.builder.variables import WfRunVariable
 
-_NUMERIC_OPS = frozenset({Op.ASSIGN, Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE})
+_NUMERIC_OPS = frozenset({Op.ASSIGN, Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE, Op.POW})
 
 _ALLOWED: dict[T, frozenset[Op]] = {
     T.INT: _NUMERIC_OPS,
@@ -26,6 +26,7 @@ _RHS_TYPES: dict[Op, frozenset[T]] = {
     Op.SUBTRACT: frozenset({T.INT, T.DOUBLE}),
     Op.MULTIPLY: frozenset({T.INT, T.DOUBLE}),
     Op.DIVIDE: frozenset({T.INT, T.DOUBLE}),
+    Op.POW: frozenset({T.INT, T.DOUBLE}),
     Op.REMOVE_INDEX: frozenset({T.INT}),
     Op.REMOVE_KEY: frozenset({T.STR}),
 }

@@ -16,7 +16,7 @@ from canter.builder.assignable import (
     compile_assignment,
     describe,
 )
-from canter.builder.conditions import Condition
+from canter.builder.conditions import Condition, Junction
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.types import Comparator, VariableMutationType, VariableType
 
@@ -35,6 +35,9 @@ class Operand(Assignable):
 
     def divide(self, other: Any) -> Expression:
         return Expression(self, VariableMutationType.DIVIDE, other)
+
+    def pow(self, exponent: Any) -> Expression:
+        return Expression(self, VariableMutationType.POW, exponent)
 
     def extend(self, other: Any) -> Expression:
         return Expression(self, VariableMutationType.EXTEND, other)
@@ -78,6 +81,14 @@ class Operand(Assignable):
     def does_not_contain(self, item: Any) -> Condition:
         return Condition(item, Comparator.NOT_IN, self)
 
+    def do_and(self, other: Any) -> Junction:
+        """This BOOL value AND ``other`` (a condition or another BOOL value)."""
+        return Junction(self, "AND", other)
+
+    def do_or(self, other: Any) -> Junction:
+        """This BOOL value OR ``other`` (a condition or another BOOL value)."""
+        return Junction(self, "OR", other)
+
 
 class NodeOutput(Operand):
     """The output of a node, optionally narrowed by a JSONPath."""
@@ -91,8 +102,25 @@ class NodeOutput(Operand):
     ) -> None:
         self.node_name = node_name
         self.owner = owner
-        self.json_path = json_path
+        self._json_path: str | None = None
         self._value_type = value_type
+        if json_path is not None:
+            self.json_path = json_path
+
+    @property
+    def json_path(self) -> str | None:
+        """The JSONPath this handle reads the output at, if any."""
+        return self._json_path
+
+    @json_path.setter
+    def json_path(self, json_path: str) -> None:
+        """Narrow this handle in place, as LittleHorse's ``output.json_path = "$.x"`` does."""
+        if self._json_path is not None:
+            raise WorkflowDefinitionError(
+                f"output of node '{self.node_name}' already has JSONPath {self._json_path!r}"
+            )
+        check_json_path(json_path)
+        self._json_path = json_path
 
     @property
     def value_type(self) -> VariableType | None:
@@ -104,7 +132,6 @@ class NodeOutput(Operand):
             raise WorkflowDefinitionError(
                 f"output of node '{self.node_name}' already has JSONPath {self.json_path!r}"
             )
-        check_json_path(json_path)
         return NodeOutput(self.node_name, self.owner, self._value_type, json_path)
 
     def compile_assignment(self, scope: Scope) -> dict[str, Any]:

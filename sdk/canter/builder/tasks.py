@@ -42,6 +42,60 @@ class ExponentialBackoff:
         return policy
 
 
+def non_negative_int(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise WorkflowDefinitionError(f"{what} must be a non-negative int, not {value!r}")
+    return value
+
+
+class TaskPolicy:
+    """Retries, timeout and backoff of a TASK node; ``None`` leaves a setting to the default.
+
+    Checked where it is given, so a mistake is reported at the user's line.
+    """
+
+    def __init__(
+        self,
+        retries: int | None = None,
+        timeout_seconds: int | None = None,
+        exponential_backoff: ExponentialBackoff | None = None,
+    ) -> None:
+        if retries is not None:
+            non_negative_int(retries, "retries")
+        if timeout_seconds is not None:
+            non_negative_int(timeout_seconds, "timeout_seconds")
+        if exponential_backoff is not None and not isinstance(
+            exponential_backoff, ExponentialBackoff
+        ):
+            raise WorkflowDefinitionError(
+                "exponential_backoff must be a canter.ExponentialBackoff, "
+                f"not {exponential_backoff!r}"
+            )
+        self.retries = retries
+        self.timeout_seconds = timeout_seconds
+        self.exponential_backoff = exponential_backoff
+
+    def node_fields(self, defaults: TaskPolicy) -> dict[str, Any]:
+        """The ``TaskNode`` fields, each from this policy or else from ``defaults``.
+
+        As in the LittleHorse SDK, an explicit 0 overrides a default and is then
+        left out of the JSON, like every proto3 zero.
+        """
+        retries = self.retries if self.retries is not None else defaults.retries
+        timeout = (
+            self.timeout_seconds if self.timeout_seconds is not None else defaults.timeout_seconds
+        )
+        backoff = self.exponential_backoff or defaults.exponential_backoff
+        fields: dict[str, Any] = {}
+        if timeout:
+            fields["timeoutSeconds"] = timeout
+        if retries:
+            fields["retries"] = retries
+        if backoff is not None:
+            fields["exponentialBackoff"] = backoff.to_json()
+        return fields
+
+
 def _primitive_type(type_def: Mapping[str, Any]) -> VariableType:
     """A TypeDefinition's type; one without ``primitiveType`` has the enum's zero, JSON_OBJ."""
     return parse_enum(VariableType, type_def.get("primitiveType", "JSON_OBJ"), "type")

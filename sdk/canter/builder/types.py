@@ -72,6 +72,7 @@ class VariableMutationType(StrEnum):
     REMOVE_IF_PRESENT = "REMOVE_IF_PRESENT"
     REMOVE_INDEX = "REMOVE_INDEX"
     REMOVE_KEY = "REMOVE_KEY"
+    POW = "POW"
 
 
 class AccessLevel(StrEnum):
@@ -84,6 +85,14 @@ class WaitForThreadsStrategy(StrEnum):
     WAIT_FOR_ALL = "WAIT_FOR_ALL"
     WAIT_FOR_FIRST = "WAIT_FOR_FIRST"
     WAIT_FOR_ANY = "WAIT_FOR_ANY"
+
+
+class AllowedUpdateType(StrEnum):
+    """Which new versions a PutWfSpec may make of an existing WfSpec."""
+
+    ALL_UPDATES = "ALL_UPDATES"
+    MINOR_REVISION_UPDATES = "MINOR_REVISION_UPDATES"
+    NO_UPDATES = "NO_UPDATES"
 
 
 class ErrorType(StrEnum):
