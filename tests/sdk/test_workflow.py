@@ -143,3 +143,20 @@ def test_a_thread_knows_its_workflow() -> None:
     seen: list[Workflow] = []
     workflow = Workflow("parent", lambda t: seen.append(t.get_parent_workflow()))
     assert seen == [workflow]
+
+
+def test_threads_and_if_statement_nodes_can_be_inspected() -> None:
+    statements = []
+
+    def wf(t: WorkflowThread) -> None:
+        n = t.declare_int("n")
+        statements.append(t.do_if(n.is_equal_to(1), lambda u: u.execute("one")))
+        t.spawn_thread(lambda c: c.execute("child-task"), "child")
+
+    workflow = Workflow("inspect", wf)
+    assert [thread.name for thread in workflow.get_threads()] == ["entrypoint", "child"]
+    statement = statements[0]
+    assert (statement.get_first_nop_node_name(), statement.get_last_nop_node_name()) == (
+        "1-nop-NOP",
+        "3-nop-NOP",
+    )

@@ -90,6 +90,10 @@ class Workflow:
                     location,
                 )
 
+    def get_threads(self) -> list[WorkflowThread]:
+        """The workflow's threads, entrypoint first, in the order they were defined."""
+        return list(self._threads.values())
+
     def building_thread(self) -> WorkflowThread:
         """The thread whose function is running: where a mutation made now belongs."""
         if self._building is None:
