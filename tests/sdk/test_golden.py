@@ -631,6 +631,14 @@ GOLDEN = [
         canter_setup=canter_no_updates,
         littlehorse_setup=lambda wf: lh_no_updates(wf.with_retry_policy(retries=1)),
     ),
+    Golden(
+        "all-updates",
+        workflow_settings,
+        canter_setup=lambda wf: wf.with_update_type("ALL_UPDATES").with_task_timeout_seconds(),
+        littlehorse_setup=lambda wf: wf.with_update_type(
+            AllowedUpdateType.ALL_UPDATES
+        ).with_task_timeout_seconds(),
+    ),
 ]
 
 

@@ -150,7 +150,8 @@ class Workflow:
             "threadSpecs": {name: thread.to_json() for name, thread in self._threads.items()},
             "entrypointThreadName": ENTRYPOINT,
         }
-        if self.allowed_updates is not None:
+        if self.allowed_updates not in (None, AllowedUpdateType.ALL_UPDATES):
+            # ALL_UPDATES is the enum's zero, which proto3 JSON leaves out.
             request["allowedUpdates"] = self.allowed_updates.value
         return copy.deepcopy(request)
 
