@@ -85,7 +85,11 @@ class TaskPolicy:
         timeout = (
             self.timeout_seconds if self.timeout_seconds is not None else defaults.timeout_seconds
         )
-        backoff = self.exponential_backoff or defaults.exponential_backoff
+        backoff = (
+            self.exponential_backoff
+            if self.exponential_backoff is not None
+            else defaults.exponential_backoff
+        )
         fields: dict[str, Any] = {}
         if timeout:
             fields["timeoutSeconds"] = timeout
