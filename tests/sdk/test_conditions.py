@@ -288,6 +288,19 @@ def test_a_runtime_value_cannot_be_tested_with_if() -> None:
         compile_wf(wf)
 
 
+def test_values_that_cannot_be_conditions_keep_pythons_truth() -> None:
+    """``lambda t: t.execute("x") and None`` is a common way to write a one-node thread."""
+
+    def wf(t: WorkflowThread) -> None:
+        t.declare_int("n") and t.execute("x") and None
+
+    assert list(entrypoint_spec(wf)["nodes"]) == [
+        "0-entrypoint-ENTRYPOINT",
+        "1-x-TASK",
+        "2-exit-EXIT",
+    ]
+
+
 def test_condition_by_comparator_name_is_the_comparison_method() -> None:
     def by_method(t: WorkflowThread) -> None:
         n = t.declare_int("n")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Protocol
 
-from canter.builder.errors import RuntimeValueAsBoolError, WorkflowDefinitionError
+from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.literals import literal_type, variable_value
 from canter.builder.types import VariableType
 
@@ -50,14 +50,6 @@ class Assignable(ABC):
     @abstractmethod
     def describe(self) -> str:
         """How error messages name this value."""
-
-    def __bool__(self) -> bool:
-        """Refused: Python would decide now what only the workflow run can decide."""
-        raise RuntimeValueAsBoolError(
-            f"{self.describe()} is only known when the workflow runs, so Python cannot use it "
-            "as True or False: compare it (value.is_equal_to(True)) and give the condition to "
-            "do_if() or do_while()"
-        )
 
 
 def type_of(value: Any) -> VariableType | None:

@@ -17,7 +17,7 @@ from canter.builder.assignable import (
     describe,
 )
 from canter.builder.conditions import Condition, Junction
-from canter.builder.errors import WorkflowDefinitionError
+from canter.builder.errors import RuntimeValueAsBoolError, WorkflowDefinitionError
 from canter.builder.types import Comparator, VariableMutationType, VariableType
 
 
@@ -88,6 +88,20 @@ class Operand(Assignable):
     def do_or(self, other: Any) -> Junction:
         """This BOOL value OR ``other`` (a condition or another BOOL value)."""
         return Junction(self, "OR", other)
+
+    def __bool__(self) -> bool:
+        """A BOOL value is refused, as a condition is: ``do_if`` takes both.
+
+        Other values keep Python's default truth, so that ``lambda t:
+        t.execute("x") and None`` still reads as "run x".
+        """
+        if self.value_type == VariableType.BOOL:
+            raise RuntimeValueAsBoolError(
+                f"{self.describe()} is only known when the workflow runs, so Python cannot use "
+                "it as True or False: give it to do_if() or do_while() as a condition, and "
+                "combine it with value.do_and(b) or value.do_or(b) instead of 'and'/'or'"
+            )
+        return True
 
 
 class NodeOutput(Operand):
