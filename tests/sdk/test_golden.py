@@ -16,7 +16,8 @@ Section 17 on is the LittleHorse SDK's API as it is, for ported code:
 output, ``SpawnedThreads.from_list``, ``fail``/``complete`` with
 ``output=``, ``add_variable`` and the ``Workflow`` settings
 (``with_retry_policy``, ``with_task_timeout_seconds``,
-``with_update_type``), set after the thread functions are given. Every case
+``with_update_type``), set after the thread functions are given, and the
+``cast_to_*`` casts. Every case
 also prints (``str(workflow)``) exactly as the LittleHorse SDK prints it.
 
 Canter accepts a few things the LittleHorse SDK refuses (a TIMESTAMP
@@ -561,7 +562,43 @@ def lh_ported_thread_api(wf: LHThread) -> None:
     ported_thread_api(wf, SpawnedThreads, VariableType.INT, WfRunVariableAccessLevel.PUBLIC_VAR)
 
 
-# --- 20. Workflow settings given after the thread functions ----------------------------
+# --- 20. Casts -------------------------------------------------------------------------
+
+
+def casts(wf: Any, target: Any, json_obj: Any) -> None:
+    text = wf.declare_str("text", "42")
+    ratio = wf.declare_double("ratio", 2.5)
+    count = wf.declare_int("count")
+    doc = wf.declare_json_obj("doc", {"n": "7"})
+    count.assign(text.cast_to_int())
+    wf.execute(
+        "convert",
+        text.cast_to_double(),
+        ratio.cast_to_int(),
+        count.cast_to_str(),
+        text.cast_to_bool(),
+        text.cast_to_bytes(),
+        text.cast_to_wf_run_id(),
+        ratio.cast_to(target),
+        doc.with_json_path("$.n").cast_to_int(),
+        count.add(1).cast_to_double(),
+        ratio.cast_to_int().cast_to_str(),
+        ratio.cast_to_int().add(1),
+    )
+    out = wf.execute("produce")
+    count.assign(out.cast_to_int())
+    doc.assign(out.cast_to(json_obj))
+
+
+def canter_casts(wf: WorkflowThread) -> None:
+    casts(wf, "STR", "JSON_OBJ")
+
+
+def lh_casts(wf: LHThread) -> None:
+    casts(wf, VariableType.STR, VariableType.JSON_OBJ)
+
+
+# --- 21. Workflow settings given after the thread functions ----------------------------
 
 
 def workflow_settings(wf: Any) -> None:
@@ -618,6 +655,7 @@ GOLDEN = [
     Golden("littlehorse-names", canter_littlehorse_names, lh_littlehorse_names),
     Golden("combined-conditions", canter_combined_conditions, lh_combined_conditions),
     Golden("ported-thread-api", canter_ported_thread_api, lh_ported_thread_api),
+    Golden("casts", canter_casts, lh_casts),
     Golden(
         "workflow-settings",
         workflow_settings,

@@ -23,13 +23,12 @@ COUNTERPARTS: dict[str, type | None] = {
     "ComparatorExpression": builder.Condition,
     "WorkflowIfStatement": builder.IfStatement,
     "SpawnedThreads": builder.SpawnedThreads,
-    "CastExpression": None,
+    "CastExpression": builder.Cast,
     "ThrowEventNodeOutput": None,
     "InterruptHandler": None,
     "UserTaskOutput": None,
 }
 
-CASTS = "casts (VariableAssignment.targetType) are refused by the engine's WfSpec validation"
 USER_TASKS = "user tasks: the engine has no USER_TASK node"
 REGISTRATION = (
     "registers event definitions with a content type; `canter deploy` registers every "
@@ -40,10 +39,6 @@ PROTO = "returns protobuf objects; Canter's builder compiles to proto3 JSON (`to
 EXPRESSION_PARTS = "Canter's expressions expose lhs/rhs/operation/comparator as attributes"
 INTERNAL = "internal to the LittleHorse SDK's graph building; Canter's graph is not public"
 RETENTION = "retention policies are stored by PutWfSpec but not enforced by the engine yet"
-
-
-def casts(name: str) -> dict[str, str]:
-    return {m: CASTS for m in dir(getattr(lh, name)) if m.startswith("cast_to")}
 
 
 def everything(name: str, reason: str) -> dict[str, str]:
@@ -81,20 +76,14 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
         "get": "compiles to lhPath, which the engine's WfSpec validation refuses; "
         "use with_json_path",
         "compile": PROTO,
-        **casts("WfRunVariable"),
     },
-    "NodeOutput": {**PARTS, **casts("NodeOutput")},
-    "ExternalEventNodeOutput": {
-        **PARTS,
-        **casts("ExternalEventNodeOutput"),
-        "to_put_external_event_def_request": REGISTRATION,
-    },
-    "WaitForConditionNodeOutput": {**PARTS, **casts("WaitForConditionNodeOutput")},
-    "WaitForThreadsNodeOutput": {**PARTS, **casts("WaitForThreadsNodeOutput")},
-    "LHExpression": {**PARTS, **casts("LHExpression")},
+    "NodeOutput": PARTS,
+    "ExternalEventNodeOutput": {**PARTS, "to_put_external_event_def_request": REGISTRATION},
+    "WaitForConditionNodeOutput": PARTS,
+    "WaitForThreadsNodeOutput": PARTS,
+    "LHExpression": PARTS,
     "ComparatorExpression": {part: EXPRESSION_PARTS for part in ("lhs", "rhs", "comparator")},
     "SpawnedThreads": {"compile": PROTO},
-    "CastExpression": everything("CastExpression", CASTS),
     "ThrowEventNodeOutput": {"to_put_workflow_event_def_request": REGISTRATION},
     "InterruptHandler": {"with_event_type": REGISTRATION},
     "UserTaskOutput": everything("UserTaskOutput", USER_TASKS),

@@ -3,7 +3,7 @@
 from canter.builder.conditions import BooleanExpression, Condition, Junction
 from canter.builder.control_flow import IfStatement, ThreadBody
 from canter.builder.errors import RuntimeValueAsBoolError, WorkflowDefinitionError
-from canter.builder.operands import Expression, FormatString, NodeOutput
+from canter.builder.operands import Cast, Expression, FormatString, NodeOutput
 from canter.builder.tasks import ExponentialBackoff
 from canter.builder.thread import WorkflowThread
 from canter.builder.threads import (
@@ -29,6 +29,7 @@ __all__ = [
     "AccessLevel",
     "AllowedUpdateType",
     "BooleanExpression",
+    "Cast",
     "Comparator",
     "Condition",
     "ErrorType",

@@ -18,7 +18,13 @@ from canter.builder.assignable import (
 )
 from canter.builder.conditions import Condition, Junction
 from canter.builder.errors import RuntimeValueAsBoolError, WorkflowDefinitionError
-from canter.builder.types import Comparator, VariableMutationType, VariableType
+from canter.builder.types import (
+    Comparator,
+    VariableMutationType,
+    VariableType,
+    can_cast,
+    parse_enum,
+)
 
 
 class Operand(Assignable):
@@ -80,6 +86,28 @@ class Operand(Assignable):
 
     def does_not_contain(self, item: Any) -> Condition:
         return Condition(item, Comparator.NOT_IN, self)
+
+    def cast_to(self, target_type: VariableType | str) -> Cast:
+        """This value converted to ``target_type`` when the workflow runs."""
+        return Cast(self, target_type)
+
+    def cast_to_int(self) -> Cast:
+        return Cast(self, VariableType.INT)
+
+    def cast_to_double(self) -> Cast:
+        return Cast(self, VariableType.DOUBLE)
+
+    def cast_to_str(self) -> Cast:
+        return Cast(self, VariableType.STR)
+
+    def cast_to_bool(self) -> Cast:
+        return Cast(self, VariableType.BOOL)
+
+    def cast_to_bytes(self) -> Cast:
+        return Cast(self, VariableType.BYTES)
+
+    def cast_to_wf_run_id(self) -> Cast:
+        return Cast(self, VariableType.WF_RUN_ID)
 
     def do_and(self, other: Any) -> Junction:
         """This BOOL value AND ``other`` (a condition or another BOOL value)."""
@@ -181,6 +209,37 @@ class Expression(Operand):
 
     def describe(self) -> str:
         return f"expression {self.operation.value}({describe(self.lhs)}, {describe(self.rhs)})"
+
+
+class Cast(Operand):
+    """``source`` converted to ``target`` when the workflow runs (LittleHorse's CastExpression).
+
+    It compiles to ``source``'s assignment with a ``targetType``; a cast of a
+    cast keeps only the outer one, as in the LittleHorse SDK, since a
+    ``VariableAssignment`` holds one target type.
+    """
+
+    def __init__(self, source: Any, target: VariableType | str) -> None:
+        chosen = parse_enum(VariableType, target, "variable type")
+        known = source.value_type if isinstance(source, Assignable) else None
+        if known is not None and not can_cast(known, chosen):
+            raise WorkflowDefinitionError(
+                f"Cannot cast from {known} to {chosen}. This conversion is not supported "
+                f"({describe(source)})"
+            )
+        self.source = source
+        self.target = chosen
+
+    @property
+    def value_type(self) -> VariableType | None:
+        return self.target
+
+    def compile_assignment(self, scope: Scope) -> dict[str, Any]:
+        type_def = {"primitiveType": self.target.value}
+        return {**compile_assignment(self.source, scope), "targetType": type_def}
+
+    def describe(self) -> str:
+        return f"{describe(self.source)} cast to {self.target}"
 
 
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")

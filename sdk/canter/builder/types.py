@@ -113,6 +113,34 @@ NUMERIC_TYPES = frozenset({VariableType.INT, VariableType.DOUBLE})
 JSON_TYPES = frozenset({VariableType.JSON_OBJ, VariableType.JSON_ARR})
 
 
+_CASTABLE_TO_STR = frozenset(
+    {
+        VariableType.STR,
+        VariableType.INT,
+        VariableType.DOUBLE,
+        VariableType.BOOL,
+        VariableType.BYTES,
+        VariableType.WF_RUN_ID,
+    }
+)
+_PARSED_FROM_STR = _CASTABLE_TO_STR - {VariableType.STR}
+
+
+def can_cast(source: VariableType, target: VariableType) -> bool:
+    """Whether an explicit cast from ``source`` to ``target`` can work.
+
+    LittleHorse's ``TypeCastingUtils.canCastTo``: any primitive to STR, INT and
+    DOUBLE either way, and a STR parsed as INT, DOUBLE, BOOL, BYTES or WF_RUN_ID.
+    """
+    if source == target:
+        return True
+    if target == VariableType.STR:
+        return source in _CASTABLE_TO_STR
+    if {source, target} == NUMERIC_TYPES:
+        return True
+    return source == VariableType.STR and target in _PARSED_FROM_STR
+
+
 def accepts(expected: VariableType, actual: VariableType) -> bool:
     """Whether a value of type ``actual`` may go where ``expected`` is required.
 
