@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import canter
 import pytest
 from canter import WorkflowThread
 
@@ -42,7 +43,11 @@ def test_a_cast_gives_its_value_the_target_type() -> None:
     def with_cast(t: WorkflowThread) -> None:
         t.declare_int("count").assign(t.declare_str("text").cast_to_int())
 
-    with raises_at("no-cast", "cannot assign STR variable 'text' to INT variable 'count'"):
+    with raises_at(
+        "no-cast",
+        "cannot assign STR variable 'text' to INT variable 'count' without an explicit cast: "
+        r"use value\.cast_to_int\(\)",
+    ):
         compile_wf(without_cast)
     compile_wf(with_cast)
 
@@ -80,3 +85,17 @@ def test_a_value_of_unknown_type_can_be_cast_to_anything() -> None:
         {"primitiveType": "BOOL"},
         {"primitiveType": "INT"},
     ]
+
+
+@canter.task(name="double-it")
+def double_it(n: int) -> int:
+    return 2 * n
+
+
+def test_a_task_argument_of_the_wrong_type_is_pointed_at_a_cast() -> None:
+    def wf(t: WorkflowThread) -> None:
+        text = t.declare_str("text")
+        t.execute(double_it, text)  # task-arg
+
+    with raises_at("task-arg", r"must be INT, not STR variable 'text' without an explicit cast"):
+        compile_wf(wf)

@@ -8,7 +8,7 @@ from canter.builder.assignable import Scope, compile_assignment, describe, type_
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.types import VariableMutationType as Op
 from canter.builder.types import VariableType as T
-from canter.builder.types import accepts
+from canter.builder.types import accepts, cast_hint
 from canter.builder.variables import WfRunVariable
 
 _NUMERIC_OPS = frozenset({Op.ASSIGN, Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE, Op.POW})
@@ -48,7 +48,9 @@ def check_mutation(lhs: WfRunVariable, operation: Op, rhs: Any) -> None:
             f"cannot {operation.value} on {describe(lhs)}: {var_type} variables do not support it"
         )
     if operation == Op.ASSIGN and rhs_type is not None and not accepts(var_type, rhs_type):
-        raise WorkflowDefinitionError(f"cannot assign {describe(rhs)} to {describe(lhs)}")
+        raise WorkflowDefinitionError(
+            f"cannot assign {describe(rhs)} to {describe(lhs)}{cast_hint(rhs_type, var_type)}"
+        )
 
 
 def compile_mutation(lhs: WfRunVariable, operation: Op, rhs: Any, scope: Scope) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from canter.builder.assignable import Scope, compile_assignment, describe, type_of
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.operands import FormatString
-from canter.builder.types import VariableType, accepts, parse_enum
+from canter.builder.types import VariableType, accepts, cast_hint, parse_enum
 from canter.builder.variables import WfRunVariable
 from canter.task_def import task_def_of
 
@@ -136,7 +136,7 @@ class TaskSignature:
             if actual is not None and not accepts(expected, actual):
                 raise WorkflowDefinitionError(
                     f"argument '{param}' of task '{self.name}' must be {expected}, "
-                    f"not {describe(arg)}"
+                    f"not {describe(arg)}{cast_hint(actual, expected)}"
                 )
 
 

@@ -141,6 +141,13 @@ def can_cast(source: VariableType, target: VariableType) -> bool:
     return source == VariableType.STR and target in _PARSED_FROM_STR
 
 
+def cast_hint(actual: VariableType, expected: VariableType) -> str:
+    """What to write instead, when an explicit cast would convert ``actual`` to ``expected``."""
+    if not can_cast(actual, expected):
+        return ""
+    return f" without an explicit cast: use value.cast_to_{expected.value.lower()}()"
+
+
 def accepts(expected: VariableType, actual: VariableType) -> bool:
     """Whether a value of type ``actual`` may go where ``expected`` is required.
 
