@@ -1,6 +1,7 @@
 """Canter SDK: workflow builder, client, task worker, CLI and local stack."""
 
 from canter.builder import AccessLevel as AccessLevel
+from canter.builder import AllowedUpdateType as AllowedUpdateType
 from canter.builder import Comparator as Comparator
 from canter.builder import ErrorType as ErrorType
 from canter.builder import ExponentialBackoff as ExponentialBackoff

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from canter import WorkflowThread
+from canter.builder import SpawnedThreads
 
 from .helpers import compile_wf, raises_at
 
@@ -99,4 +100,31 @@ def test_input_must_name_variables_the_child_declares() -> None:
         t.spawn_thread(child, "greeter", input={"greting": "hi"})  # typo-input
 
     with raises_at("typo-input", "thread 'greeter' is given greting but declares no such variable"):
+        compile_wf(wf)
+
+
+def test_spawned_threads_from_list_is_waiting_for_each() -> None:
+    """LittleHorse's ``wait_for_threads(SpawnedThreads.from_list(a, b))``."""
+
+    def child(t: WorkflowThread) -> None:
+        t.execute("work")
+
+    def with_from_list(t: WorkflowThread) -> None:
+        a = t.spawn_thread(child, "a")
+        b = t.spawn_thread(child, "b")
+        t.wait_for_threads(SpawnedThreads.from_list(a, b), strategy="WAIT_FOR_FIRST")
+
+    def with_arguments(t: WorkflowThread) -> None:
+        a = t.spawn_thread(child, "a")
+        b = t.spawn_thread(child, "b")
+        t.wait_for_threads(a, b, strategy="WAIT_FOR_FIRST")
+
+    assert compile_wf(with_from_list) == compile_wf(with_arguments)
+
+
+def test_an_empty_list_of_threads_is_refused() -> None:
+    def wf(t: WorkflowThread) -> None:
+        t.wait_for_threads(SpawnedThreads.from_list())  # empty-list
+
+    with raises_at("empty-list", "wait_for_threads\\(\\) takes the results of spawn_thread"):
         compile_wf(wf)

@@ -241,3 +241,121 @@ def test_and_needs_a_boolean_on_both_sides() -> None:
 
     with raises_at("or-int", "a condition must be a comparison .* not INT variable 'n'"):
         compile_wf(wf)
+
+
+def test_python_and_between_conditions_is_refused_with_the_way_to_combine_them() -> None:
+    """Without the refusal, ``a and b`` would compile to ``b`` alone (issue 13)."""
+
+    def wf(t: WorkflowThread) -> None:
+        a = t.declare_int("a")
+        t.do_if(a.is_greater_than(1) and a.is_less_than(5), lambda u: None)  # py-and
+
+    with raises_at("py-and", r"combine conditions with a\.do_and\(b\) or a\.do_or\(b\)"):
+        compile_wf(wf)
+
+
+def test_python_or_and_not_on_conditions_are_refused_too() -> None:
+    def with_or(t: WorkflowThread) -> None:
+        a = t.declare_int("a")
+        t.do_while(a.is_less_than(1) or a.is_greater_than(9), lambda u: None)  # py-or
+
+    def with_not(t: WorkflowThread) -> None:
+        a = t.declare_int("a")
+        t.do_if(not a.is_equal_to(1), lambda u: None)  # py-not
+
+    with raises_at("py-or", r"instead of 'and'/'or'"):
+        compile_wf(with_or)
+    with raises_at("py-not", r"negate one with a\.negate\(\) instead of 'not'"):
+        compile_wf(with_not)
+
+
+def test_the_refusal_is_a_type_error_as_pythons_data_model_expects() -> None:
+    def wf(t: WorkflowThread) -> None:
+        combined = t.declare_bool("x").do_and(t.declare_int("n").is_equal_to(0))
+        bool(combined)
+
+    with pytest.raises(TypeError, match=r"condition .*evaluated when the workflow runs"):
+        compile_wf(wf)
+
+
+def test_a_runtime_value_cannot_be_tested_with_if() -> None:
+    def wf(t: WorkflowThread) -> None:
+        flag = t.declare_bool("flag")
+        if flag:  # py-if
+            t.execute("never-decided-here")
+
+    with raises_at("py-if", r"BOOL variable 'flag' is only known when the workflow runs"):
+        compile_wf(wf)
+
+
+def test_values_that_cannot_be_conditions_keep_pythons_truth() -> None:
+    """``lambda t: t.execute("x") and None`` is a common way to write a one-node thread."""
+
+    def wf(t: WorkflowThread) -> None:
+        t.declare_int("n") and t.execute("x") and None
+
+    assert list(entrypoint_spec(wf)["nodes"]) == [
+        "0-entrypoint-ENTRYPOINT",
+        "1-x-TASK",
+        "2-exit-EXIT",
+    ]
+
+
+def test_condition_by_comparator_name_is_the_comparison_method() -> None:
+    def by_method(t: WorkflowThread) -> None:
+        n = t.declare_int("n")
+        t.do_if(n.is_greater_than_eq(2), lambda u: u.execute("yes"))
+
+    def by_name(t: WorkflowThread) -> None:
+        n = t.declare_int("n")
+        t.do_if(t.condition(n, "GREATER_THAN_EQ", 2), lambda u: u.execute("yes"))
+
+    assert compile_wf(by_name) == compile_wf(by_method)
+
+
+def test_condition_checks_its_comparator_and_types() -> None:
+    def bad_comparator(t: WorkflowThread) -> None:
+        t.condition(t.declare_int("n"), "BIGGER", 2)  # bad-comparator
+
+    def bad_types(t: WorkflowThread) -> None:
+        t.condition(t.declare_int("n"), "LESS_THAN", "two")  # bad-types
+
+    with raises_at("bad-comparator", "'BIGGER' is not a comparator: use one of LESS_THAN"):
+        compile_wf(bad_comparator)
+    with raises_at("bad-types", "cannot order INT variable 'n' against STR literal 'two'"):
+        compile_wf(bad_types)
+
+
+def test_a_bool_operand_combines_with_do_and_and_do_or() -> None:
+    def wf(t: WorkflowThread) -> None:
+        ok = t.declare_bool("ok")
+        n = t.declare_int("n")
+        t.do_while(ok.do_or(n.is_equal_to(0)), lambda u: u.execute("step"))
+
+    start = entrypoint_spec(wf)["nodes"]["1-nop-NOP"]["outgoingEdges"]
+    is_zero = {"lhs": {"variableName": "n"}, "rhs": {"literalValue": {"int": "0"}}}
+    assert start[0]["condition"]["expression"] == {
+        "lhs": {"variableName": "ok"},
+        "mutationType": "OR",
+        "rhs": {"expression": {**is_zero, "comparator": "EQUALS"}},
+    }
+    assert start[1]["condition"]["expression"] == {
+        "lhs": {
+            "expression": {
+                "lhs": {"variableName": "ok"},
+                "comparator": "NOT_EQUALS",
+                "rhs": {"literalValue": {"bool": True}},
+            }
+        },
+        "mutationType": "AND",
+        "rhs": {"expression": {**is_zero, "comparator": "NOT_EQUALS"}},
+    }
+
+
+def test_do_and_on_a_value_that_is_not_a_bool_is_refused() -> None:
+    def wf(t: WorkflowThread) -> None:
+        n = t.declare_int("n")
+        n.do_and(n.is_equal_to(1))  # int-and
+
+    with raises_at("int-and", "a condition must be a comparison .* not INT variable 'n'"):
+        compile_wf(wf)

@@ -114,3 +114,25 @@ def test_wait_for_condition_needs_a_boolean() -> None:
 
     with raises_at("str-condition", "not STR variable 's'"):
         compile_wf(wf)
+
+
+def test_sleep_is_littlehorses_name_for_sleep_seconds() -> None:
+    def with_sleep(t: WorkflowThread) -> None:
+        delay = t.declare_int("delay")
+        t.sleep(5)
+        t.sleep(delay)
+
+    def with_sleep_seconds(t: WorkflowThread) -> None:
+        delay = t.declare_int("delay")
+        t.sleep_seconds(5)
+        t.sleep_seconds(delay)
+
+    assert compile_wf(with_sleep) == compile_wf(with_sleep_seconds)
+
+
+def test_sleep_refuses_what_sleep_seconds_refuses() -> None:
+    def wf(t: WorkflowThread) -> None:
+        t.sleep(0)  # zero-sleep
+
+    with raises_at("zero-sleep", "seconds must be a positive number of seconds, not 0"):
+        compile_wf(wf)

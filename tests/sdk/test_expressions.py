@@ -77,3 +77,39 @@ def test_unsupported_literal_is_refused() -> None:
 
     with raises_at("a-set", r"cannot use \{1, 2\} \(a set\) as a literal value"):
         compile_wf(wf)
+
+
+def test_pow_and_the_thread_level_expression_methods() -> None:
+    def wf(t: WorkflowThread) -> None:
+        n = t.declare_int("n")
+        arr = t.declare_json_arr("arr")
+        doc = t.declare_json_obj("doc")
+        t.execute(
+            "x",
+            n.pow(2),
+            t.pow(2, n),
+            t.add(n, 1),
+            t.subtract(n, 1),
+            t.multiply(n, 2),
+            t.divide(n, 2),
+            t.extend(arr, [1]),
+            t.remove_if_present(arr, 1),
+            t.remove_index(arr, 0),
+            t.remove_key(doc, "k"),
+        )
+
+    arguments = entrypoint_spec(wf)["nodes"]["1-x-TASK"]["task"]["variables"]
+    assert [(a["expression"]["lhs"], a["expression"]["mutationType"]) for a in arguments] == [
+        ({"variableName": "n"}, "POW"),
+        ({"literalValue": {"int": "2"}}, "POW"),
+        ({"variableName": "n"}, "ADD"),
+        ({"variableName": "n"}, "SUBTRACT"),
+        ({"variableName": "n"}, "MULTIPLY"),
+        ({"variableName": "n"}, "DIVIDE"),
+        ({"variableName": "arr"}, "EXTEND"),
+        ({"variableName": "arr"}, "REMOVE_IF_PRESENT"),
+        ({"variableName": "arr"}, "REMOVE_INDEX"),
+        ({"variableName": "doc"}, "REMOVE_KEY"),
+    ]
+    assert arguments[1]["expression"]["rhs"] == {"variableName": "n"}
+    assert arguments[8]["expression"]["rhs"] == {"literalValue": {"int": "0"}}

@@ -134,3 +134,25 @@ def test_an_exception_cannot_take_a_system_error_name() -> None:
 
     with raises_at("system-name", "'TIMEOUT' is a system ERROR name"):
         compile_wf(wf)
+
+
+def test_output_is_littlehorses_name_for_the_content_of_fail_and_complete() -> None:
+    def with_output(t: WorkflowThread) -> None:
+        n = t.declare_int("n")
+        t.do_if(n.is_less_than(0), lambda u: u.fail("negative", "n < 0", output=n))
+        t.complete(output=n)
+
+    def positional(t: WorkflowThread) -> None:
+        n = t.declare_int("n")
+        t.do_if(n.is_less_than(0), lambda u: u.fail("negative", "n < 0", n))
+        t.complete(n)
+
+    assert compile_wf(with_output) == compile_wf(positional)
+
+
+def test_content_and_output_together_are_refused() -> None:
+    def wf(t: WorkflowThread) -> None:
+        t.complete(1, output=2)  # both
+
+    with raises_at("both", "give value or output \\(the LittleHorse SDK's name for it\\)"):
+        compile_wf(wf)

@@ -10,6 +10,16 @@ enums for protobuf enums, workflow-wide task defaults as constructor
 arguments) the two definitions sit side by side. The dicts are compared
 whole, with no normalisation: none is needed.
 
+Section 17 on is the LittleHorse SDK's API as it is, for ported code:
+``sleep``, ``pow``, the thread-level expression methods, ``condition``,
+``negate``, assigning ``json_path``, ``do_and``/``do_or`` on a BOOL node
+output, ``SpawnedThreads.from_list``, ``fail``/``complete`` with
+``output=``, ``add_variable`` and the ``Workflow`` settings
+(``with_retry_policy``, ``with_task_timeout_seconds``,
+``with_update_type``), set after the thread functions are given, and the
+``cast_to_*`` casts. Every case
+also prints (``str(workflow)``) exactly as the LittleHorse SDK prints it.
+
 Canter accepts a few things the LittleHorse SDK refuses (a TIMESTAMP
 default, a TIMESTAMP for ``sleep_until``, comparisons on node outputs, a
 BOOL variable as a condition, negating an AND/OR in ``do_while``); those
@@ -27,15 +37,20 @@ from typing import Any
 import canter
 import pytest
 from canter import WorkflowThread
+from canter.builder import SpawnedThreads as CanterSpawnedThreads
 from canter.builder.graph import NodeKind
 from canter_engine.model.spec import PutWfSpecRequest
 from google.protobuf.json_format import MessageToDict
 from littlehorse.model import (
+    AllowedUpdateType,
     ExponentialBackoffRetryPolicy,
     LHErrorType,
     VariableMutationType,
+    VariableType,
     WaitForThreadsStrategy,
+    WfRunVariableAccessLevel,
 )
+from littlehorse.model import Comparator as LHComparator
 from littlehorse.workflow import SpawnedThreads
 from littlehorse.workflow import Workflow as LHWorkflow
 from littlehorse.workflow import WorkflowThread as LHThread
@@ -50,6 +65,7 @@ class Golden:
     littlehorse: Entrypoint | None = None
     canter_options: dict[str, Any] | None = None
     littlehorse_setup: Callable[[LHWorkflow], None] | None = None
+    canter_setup: Callable[[canter.Workflow], None] | None = None
 
 
 # --- 1. Variables: every type, defaults, flags and access levels ----------------
@@ -455,6 +471,163 @@ def order_workflow(wf: Any) -> None:
     wf.complete(receipt)
 
 
+# --- 17. LittleHorse's names: sleep, pow, thread-level expressions, json_path, negate -
+
+
+def littlehorse_names(wf: Any, op: Any) -> None:
+    delay = wf.declare_int("delay", 5)
+    base = wf.declare_double("base", 1.5)
+    items = wf.declare_json_arr("items", [1, 2])
+    doc = wf.declare_json_obj("doc", {"a": 1})
+    wf.sleep(10)
+    wf.sleep(delay)
+    base.assign(base.pow(2))
+    wf.mutate(delay, op.POW, 3)
+    wf.execute(
+        "report",
+        wf.add(delay, 1),
+        wf.subtract(delay, 2),
+        wf.multiply(base, delay),
+        wf.divide(base, 4),
+        wf.pow(delay, 2),
+        wf.extend(items, [3]),
+        wf.remove_if_present(items, 1),
+        wf.remove_key(doc, "a"),
+    )
+    out = wf.execute("produce")
+    out.json_path = "$.status"
+    wf.execute("consume", out, delay.multiply(2).pow(2))
+    wf.do_if(delay.is_less_than(5).negate(), lambda t: t.execute("big"))
+    wf.do_while(delay.is_greater_than(0).negate().negate(), lambda t: delay.assign(0))
+
+
+def canter_littlehorse_names(wf: WorkflowThread) -> None:
+    littlehorse_names(wf, canter.VariableMutationType)
+
+
+def lh_littlehorse_names(wf: LHThread) -> None:
+    littlehorse_names(wf, VariableMutationType)
+
+
+# --- 18. Conditions built by name, combined on BOOL node outputs --------------------
+
+
+@canter.task(name="is-open")
+def is_open() -> bool:
+    return True
+
+
+def canter_combined_conditions(wf: WorkflowThread) -> None:
+    stock = wf.declare_int("stock", 3)
+    flag = wf.declare_bool("flag", True)
+    opened = wf.execute(is_open)
+    wf.do_if(
+        wf.condition(stock, canter.Comparator.GREATER_THAN, 0).do_and(opened.do_or(flag)),
+        lambda t: t.execute("sell"),
+    )
+    wf.do_if(opened.do_and(wf.condition(stock, "LESS_THAN", 10)), lambda t: t.execute("few"))
+
+
+def lh_combined_conditions(wf: LHThread) -> None:
+    stock = wf.declare_int("stock", 3)
+    flag = wf.declare_bool("flag", True)
+    opened = wf.execute("is-open")
+    wf.do_if(
+        wf.condition(stock, LHComparator.GREATER_THAN, 0).do_and(opened.do_or(flag)),
+        lambda t: t.execute("sell"),
+    )
+    wf.do_if(
+        opened.do_and(wf.condition(stock, LHComparator.LESS_THAN, 10)),
+        lambda t: t.execute("few"),
+    )
+
+
+# --- 19. from_list, output=, add_variable ---------------------------------------------
+
+
+def ported_thread_api(wf: Any, spawned_threads: Any, int_type: Any, public: Any) -> None:
+    limit = wf.add_variable("limit", int_type, public, 10)
+    first = wf.spawn_thread(child, "first-child")
+    second = wf.spawn_thread(child, "second-child")
+    wf.wait_for_threads(spawned_threads.from_list(first, second))
+    wf.do_if(limit.is_greater_than(100), lambda t: t.fail("too-big", "limit too big", output=limit))
+    wf.complete(output=limit)
+
+
+def canter_ported_thread_api(wf: WorkflowThread) -> None:
+    ported_thread_api(wf, CanterSpawnedThreads, "INT", "PUBLIC_VAR")
+
+
+def lh_ported_thread_api(wf: LHThread) -> None:
+    ported_thread_api(wf, SpawnedThreads, VariableType.INT, WfRunVariableAccessLevel.PUBLIC_VAR)
+
+
+# --- 20. Casts -------------------------------------------------------------------------
+
+
+def casts(wf: Any, target: Any, json_obj: Any) -> None:
+    text = wf.declare_str("text", "42")
+    ratio = wf.declare_double("ratio", 2.5)
+    count = wf.declare_int("count")
+    doc = wf.declare_json_obj("doc", {"n": "7"})
+    count.assign(text.cast_to_int())
+    wf.execute(
+        "convert",
+        text.cast_to_double(),
+        ratio.cast_to_int(),
+        count.cast_to_str(),
+        text.cast_to_bool(),
+        text.cast_to_bytes(),
+        text.cast_to_wf_run_id(),
+        ratio.cast_to(target),
+        doc.with_json_path("$.n").cast_to_int(),
+        count.add(1).cast_to_double(),
+        ratio.cast_to_int().cast_to_str(),
+        ratio.cast_to_int().add(1),
+    )
+    out = wf.execute("produce")
+    count.assign(out.cast_to_int())
+    doc.assign(out.cast_to(json_obj))
+
+
+def canter_casts(wf: WorkflowThread) -> None:
+    casts(wf, "STR", "JSON_OBJ")
+
+
+def lh_casts(wf: LHThread) -> None:
+    casts(wf, VariableType.STR, VariableType.JSON_OBJ)
+
+
+# --- 21. Workflow settings given after the thread functions ----------------------------
+
+
+def workflow_settings(wf: Any) -> None:
+    wf.execute("uses-defaults")
+    wf.execute("overrides", retries=0, timeout_seconds=5)
+
+
+def canter_settings(workflow: canter.Workflow) -> None:
+    workflow.with_retry_policy(
+        retries=2,
+        exponential_backoff=canter.ExponentialBackoff(base_interval_ms=100, multiplier=3.0),
+    ).with_task_timeout_seconds(45).with_update_type("MINOR_REVISION_UPDATES")
+
+
+def lh_settings(workflow: LHWorkflow) -> None:
+    workflow.with_retry_policy(
+        retries=2,
+        exponential_backoff=ExponentialBackoffRetryPolicy(base_interval_ms=100, multiplier=3.0),
+    ).with_task_timeout_seconds(45).with_update_type(AllowedUpdateType.MINOR_REVISION_UPDATES)
+
+
+def canter_no_updates(workflow: canter.Workflow) -> None:
+    workflow.with_update_type(canter.AllowedUpdateType.NO_UPDATES)
+
+
+def lh_no_updates(workflow: LHWorkflow) -> None:
+    workflow.with_update_type(AllowedUpdateType.NO_UPDATES)
+
+
 GOLDEN = [
     Golden("variables", variables, lh_variables),
     Golden("tasks", canter_tasks, lh_tasks),
@@ -479,24 +652,65 @@ GOLDEN = [
     Golden("signals-and-boolean-logic", signals_and_boolean_logic),
     Golden("child-workflows", child_workflows),
     Golden("order", order_workflow),
+    Golden("littlehorse-names", canter_littlehorse_names, lh_littlehorse_names),
+    Golden("combined-conditions", canter_combined_conditions, lh_combined_conditions),
+    Golden("ported-thread-api", canter_ported_thread_api, lh_ported_thread_api),
+    Golden("casts", canter_casts, lh_casts),
+    Golden(
+        "workflow-settings",
+        workflow_settings,
+        canter_setup=canter_settings,
+        littlehorse_setup=lh_settings,
+    ),
+    Golden(
+        "no-updates",
+        workflow_settings,
+        canter_options={"task_retries": 1},
+        canter_setup=canter_no_updates,
+        littlehorse_setup=lambda wf: lh_no_updates(wf.with_retry_policy(retries=1)),
+    ),
+    Golden(
+        "all-updates",
+        workflow_settings,
+        canter_setup=lambda wf: wf.with_update_type("ALL_UPDATES").with_task_timeout_seconds(),
+        littlehorse_setup=lambda wf: wf.with_update_type(
+            AllowedUpdateType.ALL_UPDATES
+        ).with_task_timeout_seconds(),
+    ),
 ]
 
 
-def compile_littlehorse(case: Golden) -> dict[str, Any]:
+def littlehorse_workflow(case: Golden) -> LHWorkflow:
     workflow = LHWorkflow(case.name, case.littlehorse or case.canter)
     if case.littlehorse_setup is not None:
         case.littlehorse_setup(workflow)
-    compiled: dict[str, Any] = MessageToDict(workflow.compile())
+    return workflow
+
+
+def canter_workflow(case: Golden) -> canter.Workflow:
+    workflow = canter.Workflow(case.name, case.canter, **(case.canter_options or {}))
+    if case.canter_setup is not None:
+        case.canter_setup(workflow)
+    return workflow
+
+
+def compile_littlehorse(case: Golden) -> dict[str, Any]:
+    compiled: dict[str, Any] = MessageToDict(littlehorse_workflow(case).compile())
     return compiled
 
 
 def compile_canter(case: Golden) -> dict[str, Any]:
-    return canter.Workflow(case.name, case.canter, **(case.canter_options or {})).compile()
+    return canter_workflow(case).compile()
 
 
 @pytest.mark.parametrize("case", GOLDEN, ids=[case.name for case in GOLDEN])
 def test_canter_compiles_like_littlehorse(case: Golden) -> None:
     assert compile_canter(case) == compile_littlehorse(case)
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[case.name for case in GOLDEN])
+def test_canter_prints_like_littlehorse(case: Golden) -> None:
+    assert str(canter_workflow(case)) == str(littlehorse_workflow(case))
 
 
 @pytest.mark.parametrize("case", GOLDEN, ids=[case.name for case in GOLDEN])

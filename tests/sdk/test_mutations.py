@@ -69,6 +69,8 @@ def test_mutation_at_the_end_lands_on_the_edge_to_exit() -> None:
         ("declare_int", "ASSIGN", "seven", "cannot assign STR literal 'seven' to INT variable"),
         ("declare_double", "DIVIDE", "2", "DIVIDE needs a DOUBLE or INT right-hand side"),
         ("declare_json_arr", "REMOVE_INDEX", "0", "REMOVE_INDEX needs a INT right-hand side"),
+        ("declare_str", "POW", 2, "cannot POW on STR variable 'v'"),
+        ("declare_double", "POW", "2", "POW needs a DOUBLE or INT right-hand side"),
         ("declare_int", "SQUARE", 1, "'SQUARE' is not a variable mutation: use one of ASSIGN"),
     ],
 )

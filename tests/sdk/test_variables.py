@@ -145,3 +145,69 @@ def test_find_variable_by_name_sees_ancestors_only() -> None:
 
     with raises_at("missing-name", "no variable 'missing' is declared in thread 'child'"):
         entrypoint_spec(wf)
+
+
+def test_assigning_json_path_narrows_the_handle_in_place() -> None:
+    def wf(t: WorkflowThread) -> None:
+        order = t.declare_json_obj("order")
+        out = t.execute("x")
+        out.json_path = "$.total"
+        order.json_path = "$.items[0]"
+        t.execute("y", order, out)
+
+    spec = entrypoint_spec(wf)
+    assert spec["nodes"]["2-y-TASK"]["task"]["variables"] == [
+        {"variableName": "order", "jsonPath": "$.items[0]"},
+        {"nodeOutput": {"nodeName": "1-x-TASK"}, "jsonPath": "$.total"},
+    ]
+    assert spec["variableDefs"][0]["varDef"] == {
+        "name": "order",
+        "typeDef": {"primitiveType": "JSON_OBJ"},
+    }
+
+
+def test_json_path_is_assigned_once_to_a_json_variable() -> None:
+    def twice(t: WorkflowThread) -> None:
+        order = t.declare_json_obj("order").with_json_path("$.a")
+        order.json_path = "$.b"  # twice
+
+    def on_int(t: WorkflowThread) -> None:
+        t.declare_int("n").json_path = "$.a"  # on-int
+
+    def on_output(t: WorkflowThread) -> None:
+        t.execute("x").json_path = "items"  # bad-output-path
+
+    with raises_at("twice", "variable 'order' already has JSONPath '\\$.a'"):
+        entrypoint_spec(twice)
+    with raises_at("on-int", "JSONPath needs a JSON_OBJ or JSON_ARR variable, but 'n' is INT"):
+        entrypoint_spec(on_int)
+    with raises_at("bad-output-path", "invalid JSONPath 'items'"):
+        entrypoint_spec(on_output)
+
+
+def test_add_variable_takes_the_type_access_level_and_default_as_values() -> None:
+    def wf(t: WorkflowThread) -> None:
+        t.add_variable("limit", "INT", "PUBLIC_VAR", 10)
+        t.add_variable("name", "STR")
+
+    assert entrypoint_spec(wf)["variableDefs"] == [
+        {
+            "varDef": {
+                "name": "limit",
+                "typeDef": {"primitiveType": "INT"},
+                "defaultValue": {"int": "10"},
+            },
+        },
+        {
+            "varDef": {"name": "name", "typeDef": {"primitiveType": "STR"}},
+            "accessLevel": "PRIVATE_VAR",
+        },
+    ]
+
+
+def test_add_variable_refuses_an_unknown_type() -> None:
+    def wf(t: WorkflowThread) -> None:
+        t.add_variable("x", "STRUCT")  # bad-type
+
+    with raises_at("bad-type", "'STRUCT' is not a variable type: use one of JSON_OBJ"):
+        entrypoint_spec(wf)

@@ -2,18 +2,20 @@
 
 from canter.builder.conditions import BooleanExpression, Condition, Junction
 from canter.builder.control_flow import IfStatement, ThreadBody
-from canter.builder.errors import WorkflowDefinitionError
-from canter.builder.operands import Expression, FormatString, NodeOutput
+from canter.builder.errors import RuntimeValueAsBoolError, WorkflowDefinitionError
+from canter.builder.operands import Cast, Expression, FormatString, NodeOutput
 from canter.builder.tasks import ExponentialBackoff
 from canter.builder.thread import WorkflowThread
 from canter.builder.threads import (
     SpawnedChildWf,
     SpawnedThread,
+    SpawnedThreadList,
     SpawnedThreads,
     WaitForThreadsOutput,
 )
 from canter.builder.types import (
     AccessLevel,
+    AllowedUpdateType,
     Comparator,
     ErrorType,
     VariableMutationType,
@@ -25,7 +27,9 @@ from canter.builder.workflow import Workflow
 
 __all__ = [
     "AccessLevel",
+    "AllowedUpdateType",
     "BooleanExpression",
+    "Cast",
     "Comparator",
     "Condition",
     "ErrorType",
@@ -35,8 +39,10 @@ __all__ = [
     "IfStatement",
     "Junction",
     "NodeOutput",
+    "RuntimeValueAsBoolError",
     "SpawnedChildWf",
     "SpawnedThread",
+    "SpawnedThreadList",
     "SpawnedThreads",
     "ThreadBody",
     "VariableMutationType",

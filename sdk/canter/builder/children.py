@@ -13,6 +13,7 @@ from canter.builder.operands import NodeOutput
 from canter.builder.threads import (
     SpawnedChildWf,
     SpawnedThread,
+    SpawnedThreadList,
     SpawnedThreads,
     WaitForThreadsOutput,
 )
@@ -82,11 +83,13 @@ class ChildThreads(FailureHandling):
 
     def wait_for_threads(
         self,
-        *threads: SpawnedThread | SpawnedThreads,
+        *threads: SpawnedThread | SpawnedThreads | SpawnedThreadList,
         strategy: WaitForThreadsStrategy | str = WaitForThreadsStrategy.WAIT_FOR_ALL,
     ) -> WaitForThreadsOutput:
         """Wait for children of ``spawn_thread`` (one or more) or of a ``spawn_thread_for_each``."""
         self._check_open("wait for threads")
+        if len(threads) == 1 and isinstance(threads[0], SpawnedThreadList):
+            threads = threads[0].threads
         node: dict[str, Any]
         if len(threads) == 1 and isinstance(threads[0], SpawnedThreads):
             node = {"threadList": compile_assignment(threads[0].numbers, self)}

@@ -11,7 +11,7 @@ from abc import abstractmethod
 from typing import Any, Literal
 
 from canter.builder.assignable import Assignable, Scope, compile_assignment, describe, type_of
-from canter.builder.errors import WorkflowDefinitionError
+from canter.builder.errors import RuntimeValueAsBoolError, WorkflowDefinitionError
 from canter.builder.types import JSON_TYPES, NUMERIC_TYPES, Comparator, VariableType, accepts
 
 
@@ -25,10 +25,20 @@ class BooleanExpression(Assignable):
         """The expression that holds exactly when this one does not."""
 
     def do_and(self, other: Any) -> Junction:
+        """Holds when this and ``other`` both hold (LittleHorse's AND expression)."""
         return Junction(self, "AND", other)
 
     def do_or(self, other: Any) -> Junction:
+        """Holds when this or ``other`` holds (LittleHorse's OR expression)."""
         return Junction(self, "OR", other)
+
+    def __bool__(self) -> bool:
+        """Refused, so that ``a and b`` cannot silently compile to ``b`` alone."""
+        raise RuntimeValueAsBoolError(
+            f"{self.describe()} is evaluated when the workflow runs, so Python cannot use it "
+            "as True or False: combine conditions with a.do_and(b) or a.do_or(b) instead of "
+            "'and'/'or', and negate one with a.negate() instead of 'not'"
+        )
 
 
 _ORDERED = frozenset(
@@ -93,9 +103,10 @@ class Condition(BooleanExpression):
 
 
 class Junction(BooleanExpression):
-    """``lhs AND rhs`` or ``lhs OR rhs`` over BOOL values."""
+    """``lhs AND rhs`` or ``lhs OR rhs`` over BOOL values (conditions or BOOL operands)."""
 
-    def __init__(self, lhs: BooleanExpression, operation: Literal["AND", "OR"], rhs: Any) -> None:
+    def __init__(self, lhs: Any, operation: Literal["AND", "OR"], rhs: Any) -> None:
+        as_condition(lhs)
         as_condition(rhs)
         self.lhs = lhs
         self.operation = operation
@@ -103,19 +114,19 @@ class Junction(BooleanExpression):
 
     def negate(self) -> Junction:
         flipped: Literal["AND", "OR"] = "OR" if self.operation == "AND" else "AND"
-        return Junction(self.lhs.negate(), flipped, as_condition(self.rhs).negate())
+        return Junction(as_condition(self.lhs).negate(), flipped, as_condition(self.rhs).negate())
 
     def compile_assignment(self, scope: Scope) -> dict[str, Any]:
         return {
             "expression": {
-                "lhs": self.lhs.compile_assignment(scope),
+                "lhs": compile_assignment(self.lhs, scope),
                 "mutationType": self.operation,
                 "rhs": compile_assignment(self.rhs, scope),
             }
         }
 
     def describe(self) -> str:
-        return f"({self.lhs.describe()} {self.operation} {describe(self.rhs)})"
+        return f"({describe(self.lhs)} {self.operation} {describe(self.rhs)})"
 
 
 def as_condition(value: Any) -> BooleanExpression:

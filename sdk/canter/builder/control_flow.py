@@ -30,6 +30,14 @@ class IfStatement:
         self._last_nop = last_nop
         self._has_else = False
 
+    def get_first_nop_node_name(self) -> str:
+        """The NOP node the branches fan out from."""
+        return self._first_nop
+
+    def get_last_nop_node_name(self) -> str:
+        """The NOP node the branches join at."""
+        return self._last_nop
+
     def do_else_if(self, condition: Any, body: ThreadBody) -> IfStatement:
         """Run ``body`` when every earlier condition failed and ``condition`` holds."""
         if self._has_else:

@@ -43,3 +43,12 @@ class WorkflowDefinitionError(Exception):
         self.filename, self.lineno = location or user_location()
         self.reason = message
         super().__init__(f"{self.filename}:{self.lineno}: {message}")
+
+
+class RuntimeValueAsBoolError(WorkflowDefinitionError, TypeError):
+    """A value known only when the workflow runs was used where Python needs a bool.
+
+    ``a.is_greater_than(1) and a.is_less_than(5)`` would otherwise compile to
+    the second condition alone, silently; it is also a ``TypeError``, as the
+    Python data model expects of ``__bool__``.
+    """

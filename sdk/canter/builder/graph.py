@@ -8,6 +8,7 @@ is how LittleHorse turns straight-line Python into a graph.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -53,12 +54,15 @@ class Node:
     body: dict[str, Any]
     outgoing_edges: list[Edge] = field(default_factory=list)
     failure_handlers: list[dict[str, Any]] = field(default_factory=list)
+    late_fields: Callable[[], dict[str, Any]] | None = None
+    """Body fields known only when the workflow compiles (workflow-wide task defaults)."""
 
     def edge_to(self, sink_node_name: str) -> Edge:
         return next(edge for edge in self.outgoing_edges if edge.sink_node_name == sink_node_name)
 
     def to_json(self) -> dict[str, Any]:
-        node: dict[str, Any] = {self.kind.value: self.body}
+        body = self.body if self.late_fields is None else {**self.body, **self.late_fields()}
+        node: dict[str, Any] = {self.kind.value: body}
         if self.outgoing_edges:
             node["outgoingEdges"] = [edge.to_json() for edge in self.outgoing_edges]
         if self.failure_handlers:

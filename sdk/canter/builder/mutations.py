@@ -8,10 +8,10 @@ from canter.builder.assignable import Scope, compile_assignment, describe, type_
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.types import VariableMutationType as Op
 from canter.builder.types import VariableType as T
-from canter.builder.types import accepts
+from canter.builder.types import accepts, cast_hint
 from canter.builder.variables import WfRunVariable
 
-_NUMERIC_OPS = frozenset({Op.ASSIGN, Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE})
+_NUMERIC_OPS = frozenset({Op.ASSIGN, Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE, Op.POW})
 
 _ALLOWED: dict[T, frozenset[Op]] = {
     T.INT: _NUMERIC_OPS,
@@ -26,6 +26,7 @@ _RHS_TYPES: dict[Op, frozenset[T]] = {
     Op.SUBTRACT: frozenset({T.INT, T.DOUBLE}),
     Op.MULTIPLY: frozenset({T.INT, T.DOUBLE}),
     Op.DIVIDE: frozenset({T.INT, T.DOUBLE}),
+    Op.POW: frozenset({T.INT, T.DOUBLE}),
     Op.REMOVE_INDEX: frozenset({T.INT}),
     Op.REMOVE_KEY: frozenset({T.STR}),
 }
@@ -47,7 +48,9 @@ def check_mutation(lhs: WfRunVariable, operation: Op, rhs: Any) -> None:
             f"cannot {operation.value} on {describe(lhs)}: {var_type} variables do not support it"
         )
     if operation == Op.ASSIGN and rhs_type is not None and not accepts(var_type, rhs_type):
-        raise WorkflowDefinitionError(f"cannot assign {describe(rhs)} to {describe(lhs)}")
+        raise WorkflowDefinitionError(
+            f"cannot assign {describe(rhs)} to {describe(lhs)}{cast_hint(rhs_type, var_type)}"
+        )
 
 
 def compile_mutation(lhs: WfRunVariable, operation: Op, rhs: Any, scope: Scope) -> dict[str, Any]:

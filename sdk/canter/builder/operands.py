@@ -16,9 +16,15 @@ from canter.builder.assignable import (
     compile_assignment,
     describe,
 )
-from canter.builder.conditions import Condition
-from canter.builder.errors import WorkflowDefinitionError
-from canter.builder.types import Comparator, VariableMutationType, VariableType
+from canter.builder.conditions import Condition, Junction
+from canter.builder.errors import RuntimeValueAsBoolError, WorkflowDefinitionError
+from canter.builder.types import (
+    Comparator,
+    VariableMutationType,
+    VariableType,
+    can_cast,
+    parse_enum,
+)
 
 
 class Operand(Assignable):
@@ -35,6 +41,9 @@ class Operand(Assignable):
 
     def divide(self, other: Any) -> Expression:
         return Expression(self, VariableMutationType.DIVIDE, other)
+
+    def pow(self, exponent: Any) -> Expression:
+        return Expression(self, VariableMutationType.POW, exponent)
 
     def extend(self, other: Any) -> Expression:
         return Expression(self, VariableMutationType.EXTEND, other)
@@ -78,6 +87,50 @@ class Operand(Assignable):
     def does_not_contain(self, item: Any) -> Condition:
         return Condition(item, Comparator.NOT_IN, self)
 
+    def cast_to(self, target_type: VariableType | str) -> Cast:
+        """This value converted to ``target_type`` when the workflow runs."""
+        return Cast(self, target_type)
+
+    def cast_to_int(self) -> Cast:
+        return Cast(self, VariableType.INT)
+
+    def cast_to_double(self) -> Cast:
+        return Cast(self, VariableType.DOUBLE)
+
+    def cast_to_str(self) -> Cast:
+        return Cast(self, VariableType.STR)
+
+    def cast_to_bool(self) -> Cast:
+        return Cast(self, VariableType.BOOL)
+
+    def cast_to_bytes(self) -> Cast:
+        return Cast(self, VariableType.BYTES)
+
+    def cast_to_wf_run_id(self) -> Cast:
+        return Cast(self, VariableType.WF_RUN_ID)
+
+    def do_and(self, other: Any) -> Junction:
+        """This BOOL value AND ``other`` (a condition or another BOOL value)."""
+        return Junction(self, "AND", other)
+
+    def do_or(self, other: Any) -> Junction:
+        """This BOOL value OR ``other`` (a condition or another BOOL value)."""
+        return Junction(self, "OR", other)
+
+    def __bool__(self) -> bool:
+        """A BOOL value is refused, as a condition is: ``do_if`` takes both.
+
+        Other values keep Python's default truth, so that ``lambda t:
+        t.execute("x") and None`` still reads as "run x".
+        """
+        if self.value_type == VariableType.BOOL:
+            raise RuntimeValueAsBoolError(
+                f"{self.describe()} is only known when the workflow runs, so Python cannot use "
+                "it as True or False: give it to do_if() or do_while() as a condition, and "
+                "combine it with value.do_and(b) or value.do_or(b) instead of 'and'/'or'"
+            )
+        return True
+
 
 class NodeOutput(Operand):
     """The output of a node, optionally narrowed by a JSONPath."""
@@ -91,8 +144,25 @@ class NodeOutput(Operand):
     ) -> None:
         self.node_name = node_name
         self.owner = owner
-        self.json_path = json_path
+        self._json_path: str | None = None
         self._value_type = value_type
+        if json_path is not None:
+            self.json_path = json_path
+
+    @property
+    def json_path(self) -> str | None:
+        """The JSONPath this handle reads the output at, if any."""
+        return self._json_path
+
+    @json_path.setter
+    def json_path(self, json_path: str) -> None:
+        """Narrow this handle in place, as LittleHorse's ``output.json_path = "$.x"`` does."""
+        if self._json_path is not None:
+            raise WorkflowDefinitionError(
+                f"output of node '{self.node_name}' already has JSONPath {self._json_path!r}"
+            )
+        check_json_path(json_path)
+        self._json_path = json_path
 
     @property
     def value_type(self) -> VariableType | None:
@@ -104,7 +174,6 @@ class NodeOutput(Operand):
             raise WorkflowDefinitionError(
                 f"output of node '{self.node_name}' already has JSONPath {self.json_path!r}"
             )
-        check_json_path(json_path)
         return NodeOutput(self.node_name, self.owner, self._value_type, json_path)
 
     def compile_assignment(self, scope: Scope) -> dict[str, Any]:
@@ -140,6 +209,37 @@ class Expression(Operand):
 
     def describe(self) -> str:
         return f"expression {self.operation.value}({describe(self.lhs)}, {describe(self.rhs)})"
+
+
+class Cast(Operand):
+    """``source`` converted to ``target`` when the workflow runs (LittleHorse's CastExpression).
+
+    It compiles to ``source``'s assignment with a ``targetType``; a cast of a
+    cast keeps only the outer one, as in the LittleHorse SDK, since a
+    ``VariableAssignment`` holds one target type.
+    """
+
+    def __init__(self, source: Any, target: VariableType | str) -> None:
+        chosen = parse_enum(VariableType, target, "variable type")
+        known = source.value_type if isinstance(source, Assignable) else None
+        if known is not None and not can_cast(known, chosen):
+            raise WorkflowDefinitionError(
+                f"Cannot cast from {known} to {chosen}. This conversion is not supported "
+                f"({describe(source)})"
+            )
+        self.source = source
+        self.target = chosen
+
+    @property
+    def value_type(self) -> VariableType | None:
+        return self.target
+
+    def compile_assignment(self, scope: Scope) -> dict[str, Any]:
+        type_def = {"primitiveType": self.target.value}
+        return {**compile_assignment(self.source, scope), "targetType": type_def}
+
+    def describe(self) -> str:
+        return f"{describe(self.source)} cast to {self.target}"
 
 
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")

@@ -15,7 +15,7 @@ from typing import Any
 from canter.builder.assignable import Scope, compile_assignment, describe, type_of
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.operands import FormatString
-from canter.builder.types import VariableType, accepts, parse_enum
+from canter.builder.types import VariableType, accepts, cast_hint, parse_enum
 from canter.builder.variables import WfRunVariable
 from canter.task_def import task_def_of
 
@@ -40,6 +40,64 @@ class ExponentialBackoff:
         if self.multiplier:
             policy["multiplier"] = self.multiplier
         return policy
+
+
+def non_negative_int(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise WorkflowDefinitionError(f"{what} must be a non-negative int, not {value!r}")
+    return value
+
+
+class TaskPolicy:
+    """Retries, timeout and backoff of a TASK node; ``None`` leaves a setting to the default.
+
+    Checked where it is given, so a mistake is reported at the user's line.
+    """
+
+    def __init__(
+        self,
+        retries: int | None = None,
+        timeout_seconds: int | None = None,
+        exponential_backoff: ExponentialBackoff | None = None,
+    ) -> None:
+        if retries is not None:
+            non_negative_int(retries, "retries")
+        if timeout_seconds is not None:
+            non_negative_int(timeout_seconds, "timeout_seconds")
+        if exponential_backoff is not None and not isinstance(
+            exponential_backoff, ExponentialBackoff
+        ):
+            raise WorkflowDefinitionError(
+                "exponential_backoff must be a canter.ExponentialBackoff, "
+                f"not {exponential_backoff!r}"
+            )
+        self.retries = retries
+        self.timeout_seconds = timeout_seconds
+        self.exponential_backoff = exponential_backoff
+
+    def node_fields(self, defaults: TaskPolicy) -> dict[str, Any]:
+        """The ``TaskNode`` fields, each from this policy or else from ``defaults``.
+
+        As in the LittleHorse SDK, an explicit 0 overrides a default and is then
+        left out of the JSON, like every proto3 zero.
+        """
+        retries = self.retries if self.retries is not None else defaults.retries
+        timeout = (
+            self.timeout_seconds if self.timeout_seconds is not None else defaults.timeout_seconds
+        )
+        backoff = (
+            self.exponential_backoff
+            if self.exponential_backoff is not None
+            else defaults.exponential_backoff
+        )
+        fields: dict[str, Any] = {}
+        if timeout:
+            fields["timeoutSeconds"] = timeout
+        if retries:
+            fields["retries"] = retries
+        if backoff is not None:
+            fields["exponentialBackoff"] = backoff.to_json()
+        return fields
 
 
 def _primitive_type(type_def: Mapping[str, Any]) -> VariableType:
@@ -78,7 +136,7 @@ class TaskSignature:
             if actual is not None and not accepts(expected, actual):
                 raise WorkflowDefinitionError(
                     f"argument '{param}' of task '{self.name}' must be {expected}, "
-                    f"not {describe(arg)}"
+                    f"not {describe(arg)}{cast_hint(actual, expected)}"
                 )
 
 

@@ -16,7 +16,13 @@ from canter.builder.control_flow import IfStatement, ThreadBody
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.graph import NodeKind
 from canter.builder.operands import NodeOutput, Operand
-from canter.builder.tasks import ExponentialBackoff, TaskLike, compile_arguments, resolve_task
+from canter.builder.tasks import (
+    ExponentialBackoff,
+    TaskLike,
+    TaskPolicy,
+    compile_arguments,
+    resolve_task,
+)
 from canter.builder.types import ErrorType, VariableType
 from canter.builder.variables import WfRunVariable
 
@@ -54,25 +60,16 @@ class WorkflowThread(ChildThreads):
     ) -> NodeOutput:
         """Run a task and wait for its result, which is the node's output."""
         self._check_open("execute a task")
+        policy = TaskPolicy(retries, timeout_seconds, exponential_backoff)
         reference = resolve_task(task, self)
         if reference.signature is not None:
             reference.signature.check_arguments(args)
         body: dict[str, Any] = dict(reference.target)
-        if timeout_seconds is None:
-            timeout_seconds = self.workflow.default_timeout_seconds
-        if retries is None:
-            retries = self.workflow.default_retries
-        if exponential_backoff is None:
-            exponential_backoff = self.workflow.default_exponential_backoff
-        if timeout_seconds:
-            body["timeoutSeconds"] = _non_negative_int(timeout_seconds, "timeout_seconds")
-        if retries:
-            body["retries"] = _non_negative_int(retries, "retries")
-        if exponential_backoff is not None:
-            body["exponentialBackoff"] = exponential_backoff.to_json()
         if args:
             body["variables"] = compile_arguments(args, self)
         node_name = self.graph.add_node(reference.label, NodeKind.TASK, body)
+        workflow = self.workflow
+        self.graph.find(node_name).late_fields = lambda: policy.node_fields(workflow.task_defaults)
         output_type = reference.signature.output if reference.signature else None
         return NodeOutput(node_name, self, output_type)
 
@@ -129,6 +126,10 @@ class WorkflowThread(ChildThreads):
             "sleep", NodeKind.SLEEP, {"rawSeconds": compile_assignment(seconds, self)}
         )
 
+    def sleep(self, seconds: int | Operand) -> None:
+        """Sleep for a number of seconds: LittleHorse's name for ``sleep_seconds``."""
+        self.sleep_seconds(seconds)
+
     def sleep_until(self, timestamp: Operand) -> None:
         """Sleep until a point in time: an INT of epoch milliseconds or a TIMESTAMP."""
         self._check_open("sleep")
@@ -165,9 +166,15 @@ class WorkflowThread(ChildThreads):
 
     # --- ending -----------------------------------------------------------------------
 
-    def fail(self, failure_name: str, message: str, content: Any = None) -> None:
-        """End the thread with a business EXCEPTION named ``failure_name``."""
+    def fail(
+        self, failure_name: str, message: str, content: Any = None, *, output: Any = None
+    ) -> None:
+        """End the thread with a business EXCEPTION named ``failure_name``.
+
+        ``output`` is the LittleHorse SDK's name for ``content``.
+        """
         self._check_open("fail")
+        content = _one_of(content, output, "content", "output")
         if not isinstance(failure_name, str) or not failure_name:
             raise WorkflowDefinitionError(
                 f"a failure name must be a non-empty str, not {failure_name!r}"
@@ -183,17 +190,23 @@ class WorkflowThread(ChildThreads):
             failure["content"] = compile_assignment(content, self)
         self.graph.add_node(failure_name, NodeKind.EXIT, {"failureDef": failure})
 
-    def complete(self, value: Any = None) -> None:
-        """End the thread now, with ``value`` as its output when given."""
+    def complete(self, value: Any = None, *, output: Any = None) -> None:
+        """End the thread now, with ``value`` as its output when given.
+
+        ``output`` is the LittleHorse SDK's name for ``value``.
+        """
         self._check_open("complete")
+        value = _one_of(value, output, "value", "output")
         body = {} if value is None else {"returnContent": compile_assignment(value, self)}
         self.graph.add_node("complete", NodeKind.EXIT, body)
 
 
-def _non_negative_int(value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise WorkflowDefinitionError(f"{what} must be a non-negative int, not {value!r}")
-    return value
+def _one_of(value: Any, alias: Any, name: str, alias_name: str) -> Any:
+    if value is not None and alias is not None:
+        raise WorkflowDefinitionError(
+            f"give {name} or {alias_name} (the LittleHorse SDK's name for it), not both"
+        )
+    return alias if value is None else value
 
 
 def _check_seconds(value: object, what: str) -> None:

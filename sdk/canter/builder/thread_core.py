@@ -13,12 +13,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from canter.builder.assignable import describe
-from canter.builder.conditions import as_condition
+from canter.builder.conditions import Condition, as_condition
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.graph import NodeKind, ThreadGraph
 from canter.builder.mutations import check_mutation, compile_mutation
-from canter.builder.operands import FormatString, NodeOutput
-from canter.builder.types import VariableMutationType, VariableType, parse_enum
+from canter.builder.operands import Expression, FormatString, NodeOutput
+from canter.builder.types import (
+    AccessLevel,
+    Comparator,
+    VariableMutationType,
+    VariableType,
+    parse_enum,
+)
 from canter.builder.variables import VariableDeclaration, WfRunVariable
 
 if TYPE_CHECKING:
@@ -50,6 +56,10 @@ class ThreadCore:
             raise WorkflowDefinitionError(
                 f"cannot {what} after the thread has ended (fail() or complete())"
             )
+
+    def get_parent_workflow(self) -> Workflow:
+        """The Workflow this thread belongs to."""
+        return self.workflow
 
     # --- scope (the operands.Scope protocol) ---------------------------------------
 
@@ -135,6 +145,18 @@ class ThreadCore:
     def declare_wf_run_id(self, name: str, default_value: str | None = None) -> WfRunVariable:
         return self._declare(name, VariableType.WF_RUN_ID, default_value)
 
+    def add_variable(
+        self,
+        variable_name: str,
+        variable_type: VariableType | str,
+        access_level: AccessLevel | str = AccessLevel.PRIVATE_VAR,
+        default_value: Any = None,
+    ) -> WfRunVariable:
+        """Declare a variable of a type given as a value (what the ``declare_*`` methods call)."""
+        chosen = parse_enum(VariableType, variable_type, "variable type")
+        variable = self._declare(variable_name, chosen, default_value)
+        return variable.with_access_level(access_level)
+
     def declared_names(self) -> frozenset[str]:
         return frozenset(declaration.name for declaration in self._variables)
 
@@ -153,6 +175,42 @@ class ThreadCore:
     def format(self, template: str, *args: Any) -> FormatString:
         """A STR built at run time: ``wf.format("Hello {0}", name)``."""
         return FormatString(template, args)
+
+    def condition(self, lhs: Any, comparator: Comparator | str, rhs: Any) -> Condition:
+        """``lhs <comparator> rhs``, as ``lhs.is_...(rhs)`` builds it, for any two values."""
+        return Condition(lhs, parse_enum(Comparator, comparator, "comparator"), rhs)
+
+    def add(self, lhs: Any, rhs: Any) -> Expression:
+        return Expression(lhs, VariableMutationType.ADD, rhs)
+
+    def subtract(self, lhs: Any, rhs: Any) -> Expression:
+        return Expression(lhs, VariableMutationType.SUBTRACT, rhs)
+
+    def multiply(self, lhs: Any, rhs: Any) -> Expression:
+        return Expression(lhs, VariableMutationType.MULTIPLY, rhs)
+
+    def divide(self, lhs: Any, rhs: Any) -> Expression:
+        return Expression(lhs, VariableMutationType.DIVIDE, rhs)
+
+    def pow(self, base: Any, exponent: Any) -> Expression:
+        return Expression(base, VariableMutationType.POW, exponent)
+
+    def extend(self, lhs: Any, rhs: Any) -> Expression:
+        return Expression(lhs, VariableMutationType.EXTEND, rhs)
+
+    def remove_if_present(self, lhs: Any, rhs: Any) -> Expression:
+        return Expression(lhs, VariableMutationType.REMOVE_IF_PRESENT, rhs)
+
+    def remove_index(self, lhs: Any, index: Any) -> Expression:
+        """``lhs`` without the element at ``index``.
+
+        The LittleHorse SDK's ``remove_index(index)`` takes no list (and
+        compiles to nothing usable); this one names the list it removes from.
+        """
+        return Expression(lhs, VariableMutationType.REMOVE_INDEX, index)
+
+    def remove_key(self, lhs: Any, key: Any) -> Expression:
+        return Expression(lhs, VariableMutationType.REMOVE_KEY, key)
 
     def mutate(self, lhs: Any, operation: VariableMutationType | str, rhs: Any) -> None:
         """Change ``lhs`` on the edge leaving the node most recently added."""

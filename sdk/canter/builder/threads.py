@@ -23,11 +23,27 @@ class SpawnedThread:
 
 
 @dataclass(frozen=True)
+class SpawnedThreadList:
+    """Several ``spawn_thread`` children waited for together (``SpawnedThreads.from_list``)."""
+
+    threads: tuple[SpawnedThread, ...]
+
+
+@dataclass(frozen=True)
 class SpawnedThreads:
     """The children of one ``spawn_thread_for_each``; ``numbers`` is a JSON_ARR variable."""
 
     thread_spec_name: str
     numbers: WfRunVariable
+
+    @staticmethod
+    def from_list(*threads: SpawnedThread) -> SpawnedThreadList:
+        """The LittleHorse SDK's way to wait for several ``spawn_thread`` children.
+
+        ``wait_for_threads(SpawnedThreads.from_list(a, b))`` is
+        ``wait_for_threads(a, b)``.
+        """
+        return SpawnedThreadList(threads)
 
 
 @dataclass(frozen=True)

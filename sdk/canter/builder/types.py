@@ -72,6 +72,7 @@ class VariableMutationType(StrEnum):
     REMOVE_IF_PRESENT = "REMOVE_IF_PRESENT"
     REMOVE_INDEX = "REMOVE_INDEX"
     REMOVE_KEY = "REMOVE_KEY"
+    POW = "POW"
 
 
 class AccessLevel(StrEnum):
@@ -84,6 +85,14 @@ class WaitForThreadsStrategy(StrEnum):
     WAIT_FOR_ALL = "WAIT_FOR_ALL"
     WAIT_FOR_FIRST = "WAIT_FOR_FIRST"
     WAIT_FOR_ANY = "WAIT_FOR_ANY"
+
+
+class AllowedUpdateType(StrEnum):
+    """Which new versions a PutWfSpec may make of an existing WfSpec."""
+
+    ALL_UPDATES = "ALL_UPDATES"
+    MINOR_REVISION_UPDATES = "MINOR_REVISION_UPDATES"
+    NO_UPDATES = "NO_UPDATES"
 
 
 class ErrorType(StrEnum):
@@ -102,6 +111,41 @@ class ErrorType(StrEnum):
 
 NUMERIC_TYPES = frozenset({VariableType.INT, VariableType.DOUBLE})
 JSON_TYPES = frozenset({VariableType.JSON_OBJ, VariableType.JSON_ARR})
+
+
+_CASTABLE_TO_STR = frozenset(
+    {
+        VariableType.STR,
+        VariableType.INT,
+        VariableType.DOUBLE,
+        VariableType.BOOL,
+        VariableType.BYTES,
+        VariableType.WF_RUN_ID,
+    }
+)
+_PARSED_FROM_STR = _CASTABLE_TO_STR - {VariableType.STR}
+
+
+def can_cast(source: VariableType, target: VariableType) -> bool:
+    """Whether an explicit cast from ``source`` to ``target`` can work.
+
+    LittleHorse's ``TypeCastingUtils.canCastTo``: any primitive to STR, INT and
+    DOUBLE either way, and a STR parsed as INT, DOUBLE, BOOL, BYTES or WF_RUN_ID.
+    """
+    if source == target:
+        return True
+    if target == VariableType.STR:
+        return source in _CASTABLE_TO_STR
+    if {source, target} == NUMERIC_TYPES:
+        return True
+    return source == VariableType.STR and target in _PARSED_FROM_STR
+
+
+def cast_hint(actual: VariableType, expected: VariableType) -> str:
+    """What to write instead, when an explicit cast would convert ``actual`` to ``expected``."""
+    if not can_cast(actual, expected):
+        return ""
+    return f" without an explicit cast: use value.cast_to_{expected.value.lower()}()"
 
 
 def accepts(expected: VariableType, actual: VariableType) -> bool:

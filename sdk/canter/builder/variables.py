@@ -82,7 +82,9 @@ class WfRunVariable(Operand):
 
     def __init__(self, declaration: VariableDeclaration, json_path: str | None = None) -> None:
         self.declaration = declaration
-        self.json_path = json_path
+        self._json_path: str | None = None
+        if json_path is not None:
+            self.json_path = json_path
 
     @property
     def name(self) -> str:
@@ -107,17 +109,31 @@ class WfRunVariable(Operand):
             assignment["jsonPath"] = self.json_path
         return assignment
 
-    def with_json_path(self, json_path: str) -> WfRunVariable:
-        """A handle on the part of this JSON_OBJ/JSON_ARR variable that ``json_path`` selects."""
-        if self.json_path is not None:
+    @property
+    def json_path(self) -> str | None:
+        """The JSONPath this handle reads and writes the variable at, if any."""
+        return self._json_path
+
+    @json_path.setter
+    def json_path(self, json_path: str) -> None:
+        """Narrow this handle in place, as LittleHorse's ``var.json_path = "$.x"`` does."""
+        if self._json_path is not None:
             raise WorkflowDefinitionError(
-                f"variable '{self.name}' already has JSONPath {self.json_path!r}"
+                f"variable '{self.name}' already has JSONPath {self._json_path!r}"
             )
         if self.type not in JSON_TYPES:
             raise WorkflowDefinitionError(
                 f"JSONPath needs a JSON_OBJ or JSON_ARR variable, but '{self.name}' is {self.type}"
             )
         check_json_path(json_path)
+        self._json_path = json_path
+
+    def with_json_path(self, json_path: str) -> WfRunVariable:
+        """A handle on the part of this JSON_OBJ/JSON_ARR variable that ``json_path`` selects."""
+        if self.json_path is not None:
+            raise WorkflowDefinitionError(
+                f"variable '{self.name}' already has JSONPath {self.json_path!r}"
+            )
         return WfRunVariable(self.declaration, json_path)
 
     def with_default(self, value: object) -> WfRunVariable:

@@ -8,13 +8,16 @@ mistake is reported where the workflow is defined, not when it is deployed.
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 from canter.builder.control_flow import ThreadBody
 from canter.builder.errors import WorkflowDefinitionError, user_location
-from canter.builder.tasks import ExponentialBackoff
+from canter.builder.tasks import ExponentialBackoff, TaskPolicy
 from canter.builder.thread import WorkflowThread
 from canter.builder.thread_core import ThreadCore
+from canter.builder.types import AllowedUpdateType, parse_enum
 
 ENTRYPOINT = "entrypoint"
 
@@ -23,8 +26,10 @@ class Workflow:
     """A WfSpec defined by Python functions, as in the LittleHorse SDK.
 
     ``task_retries``, ``task_timeout_seconds`` and ``task_exponential_backoff``
-    are the defaults of every ``execute()`` that does not set its own (the
-    LittleHorse SDK's ``with_retry_policy``/``with_task_timeout_seconds``).
+    are the defaults of every ``execute()`` that does not set its own; the
+    LittleHorse SDK's ``with_retry_policy``/``with_task_timeout_seconds`` set
+    them too, and apply to the whole workflow even though its thread functions
+    have already run (defaults are read when the workflow compiles).
     """
 
     def __init__(
@@ -39,9 +44,10 @@ class Workflow:
         if not isinstance(name, str) or not name:
             raise WorkflowDefinitionError(f"a workflow name must be a non-empty str, not {name!r}")
         self.name = name
-        self.default_retries = task_retries
-        self.default_timeout_seconds = task_timeout_seconds
-        self.default_exponential_backoff = task_exponential_backoff
+        self.task_defaults = TaskPolicy(
+            task_retries, task_timeout_seconds, task_exponential_backoff
+        )
+        self.allowed_updates: AllowedUpdateType | None = None
         self._pending: list[tuple[WorkflowThread, ThreadBody]] = []
         self._threads: dict[str, WorkflowThread] = {}
         self._waited_events: set[str] = set()
@@ -84,6 +90,10 @@ class Workflow:
                     location,
                 )
 
+    def get_threads(self) -> list[WorkflowThread]:
+        """The workflow's threads, entrypoint first, in the order they were defined."""
+        return list(self._threads.values())
+
     def building_thread(self) -> WorkflowThread:
         """The thread whose function is running: where a mutation made now belongs."""
         if self._building is None:
@@ -107,11 +117,48 @@ class Workflow:
             )
         self._interrupt_events.add(event_name)
 
+    def with_retry_policy(
+        self, retries: int | None = None, exponential_backoff: ExponentialBackoff | None = None
+    ) -> Workflow:
+        """Set the default retries and backoff of tasks (both, as in the LittleHorse SDK)."""
+        self.task_defaults = TaskPolicy(
+            retries, self.task_defaults.timeout_seconds, exponential_backoff
+        )
+        return self
+
+    def with_task_timeout_seconds(self, timeout_seconds: int | None = None) -> Workflow:
+        """Set the default timeout of one attempt of a task."""
+        self.task_defaults = TaskPolicy(
+            self.task_defaults.retries, timeout_seconds, self.task_defaults.exponential_backoff
+        )
+        return self
+
+    def with_update_type(self, update_type: AllowedUpdateType | str) -> Workflow:
+        """Which new versions registering this workflow may make of an existing WfSpec.
+
+        ``ALL_UPDATES`` (LittleHorse's default) allows a new major version or
+        revision, ``MINOR_REVISION_UPDATES`` only a revision, ``NO_UPDATES``
+        none (the existing WfSpec must be identical).
+        """
+        self.allowed_updates = parse_enum(AllowedUpdateType, update_type, "update type")
+        return self
+
     def compile(self) -> dict[str, Any]:
         """The PutWfSpecRequest as proto3 JSON, as the Canter API takes it."""
-        request = {
+        request: dict[str, Any] = {
             "name": self.name,
             "threadSpecs": {name: thread.to_json() for name, thread in self._threads.items()},
             "entrypointThreadName": ENTRYPOINT,
         }
+        if self.allowed_updates not in (None, AllowedUpdateType.ALL_UPDATES):
+            # ALL_UPDATES is the enum's zero, which proto3 JSON leaves out.
+            request["allowedUpdates"] = self.allowed_updates.value
         return copy.deepcopy(request)
+
+    def __str__(self) -> str:
+        """The compiled request as the LittleHorse SDK prints it (sorted keys, indent 2)."""
+        return json.dumps(self.compile(), indent=2, sort_keys=True)
+
+    def save(self, file_path: str | Path) -> None:
+        """Write the compiled request to ``file_path`` as JSON."""
+        Path(file_path).write_text(str(self))
