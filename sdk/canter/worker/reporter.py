@@ -35,6 +35,8 @@ class Finished:
     message_id: str
     receipt: str
     outcome: dict[str, Any]
+    # The message's canter.taskToken, sent back with the report.
+    token: str
 
 
 class Reporter:
@@ -78,15 +80,18 @@ class Reporter:
     def _report(self, batch: list[Finished]) -> list[Finished]:
         """Report the batch; the ones whose report was accepted."""
         if len(batch) == 1:
-            results = [self._report_one(batch[0].outcome)]
+            results = [self._report_one(batch[0].outcome, batch[0].token)]
         else:
-            results = self._client.report_tasks([f.outcome for f in batch])
+            results = self._client.report_tasks(
+                [f.outcome for f in batch], [f.token for f in batch]
+            )
         accepted = []
         for finished, result in zip(batch, results, strict=True):
             if result.get("code") == "RESOURCE_EXHAUSTED":
                 log.error("report refused as too large: %s", result.get("message"))
                 result = self._report_one(
-                    report.refused_as_too_large(finished.outcome, str(result.get("message")))
+                    report.refused_as_too_large(finished.outcome, str(result.get("message"))),
+                    finished.token,
                 )
             if result:
                 log.error("report refused (%s): %s", result.get("code"), result.get("message"))
@@ -94,10 +99,10 @@ class Reporter:
                 accepted.append(finished)
         return accepted
 
-    def _report_one(self, outcome: dict[str, Any]) -> dict[str, Any]:
+    def _report_one(self, outcome: dict[str, Any], token: str) -> dict[str, Any]:
         """One report as LittleHorse's ``ReportTask``; a refusal as a result like a batch's."""
         try:
-            self._client.report_task(outcome)
+            self._client.report_task(outcome, token)
         except CanterError as exc:
             if exc.code in ("UNAVAILABLE", "INTERNAL", "UNKNOWN"):
                 raise
