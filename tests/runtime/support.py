@@ -57,10 +57,15 @@ def int_input(name: str = "n") -> dict[str, Any]:
     return {"inputVars": [{"name": name, "type": "INT"}]}
 
 
-def post(url: str, rpc: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+def post(
+    url: str, rpc: str, raw: bytes, headers: Mapping[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
     """A raw POST, for requests the client would never send."""
     request = urllib.request.Request(
-        f"{url}/{rpc}", data=raw, method="POST", headers={"Content-Type": "application/json"}
+        f"{url}/{rpc}",
+        data=raw,
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
