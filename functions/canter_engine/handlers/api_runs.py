@@ -25,7 +25,7 @@ from canter_engine.core.events import (
     to_journal,
 )
 from canter_engine.core.state import node_sk, var_sk
-from canter_engine.handlers import task_tokens
+from canter_engine.handlers import faults, task_tokens
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found, too_large
 from canter_engine.handlers.api_parse import (
     encoded_size,
@@ -321,7 +321,9 @@ def report_task(rt: Runtime, body: dict[str, Any], token: str | None) -> dict[st
         exception_content=value(exception.get("content"), "exception.content"),
     )
     event_id = report_event_id(incarnation, guid, attempt)
+    faults.reach(faults.REPORT_BEFORE_APPEND)
     rt.journal.append(wf_run_id, event_id, to_journal(event), incarnation)
+    faults.reach(faults.REPORT_AFTER_APPEND)
     return {}
 
 

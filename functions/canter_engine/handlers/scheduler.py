@@ -234,8 +234,7 @@ def _send(runtime: Runtime, outbox: dict[str, list[tuple[str, Outgoing]]]) -> se
     unsent: set[str] = set()
     for index, (url, entries) in enumerate(outbox.items()):
         try:
-            if index:
-                faults.reach(faults.BETWEEN_EFFECTS)
+            faults.reach(faults.BETWEEN_EFFECTS if index else faults.BEFORE_SEND)
             runtime.queues.send(url, [message for _, message in entries])
         except Exception:
             logger.exception("sending effects failed; their WfRuns will be redelivered", url=url)

@@ -7,13 +7,17 @@ and every delete an SQS request. The reporter sends whatever has queued up
 reports each task the moment it ends; only a busy one batches.
 
 A message is deleted only after its report was accepted; otherwise it comes
-back after its visibility timeout and the attempt runs again.
+back after its visibility timeout and the attempt runs again. A report the
+API could not take (unreachable, or a 5xx) is sent again a few times first:
+the journal keeps one record per attempt, so a repeat is harmless, while
+letting the message come back would run the task again.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("canter.worker")
 
 MAX_BATCH = 10
+# Pauses before sending a batch of reports again after the API failed it.
+RETRY_DELAYS_SECONDS = (0.1, 0.5, 2.0, 5.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,7 @@ class Reporter:
                 except queue.Empty:
                     break
             try:
-                self._delete(self._report(batch))
+                self._delete(self._report_with_retries(batch))
             except Exception:
                 log.exception(
                     "reporting %d task(s) failed; they will be delivered again", len(batch)
@@ -76,6 +82,15 @@ class Reporter:
             finally:
                 for finished in batch:
                     self._settled(finished.message_id)
+
+    def _report_with_retries(self, batch: list[Finished]) -> list[Finished]:
+        for delay in RETRY_DELAYS_SECONDS:
+            try:
+                return self._report(batch)
+            except Exception as exc:
+                log.warning("reporting %d task(s) failed (%s); retrying", len(batch), exc)
+                time.sleep(delay)
+        return self._report(batch)
 
     def _report(self, batch: list[Finished]) -> list[Finished]:
         """Report the batch; the ones whose report was accepted."""
