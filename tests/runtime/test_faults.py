@@ -202,7 +202,8 @@ def test_a_redelivered_event_is_not_applied_twice(
 
 
 class CrashSometimes:
-    """Crash at any fault point with probability ``rate``, never twice in a row.
+    """Crash at the first reach of each fault point, then with probability
+    ``rate``; never twice in a row.
 
     Never twice in a row, so that every retry gets through and no batch
     exhausts the event source's retries: the test is about what a crash
@@ -220,7 +221,9 @@ class CrashSometimes:
     def __call__(self, point: str) -> None:
         with self._lock:
             self.reached[point] += 1
-            crash = not self._last_crashed and self._rng.random() < self._rate
+            crash = not self._last_crashed and (
+                not self.crashes[point] or self._rng.random() < self._rate
+            )
             self._last_crashed = crash
             if crash:
                 self.crashes[point] += 1
