@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from canter import Client, WorkflowThread
+from canter.client import NotFound
 from canter.local import LocalStack
 from canter.local.stream_pump import single_batch
 from canter.worker.context import WorkerContext
@@ -301,3 +302,40 @@ def settled(client: Client, wf_run_id: str) -> tuple[Any, ...]:
         for guid in ("0-1", "0-2")
     ]
     return (wf_run["status"], client.variables(wf_run_id), attempts)
+
+
+def test_a_delete_that_crashed_half_way_finishes_and_the_id_runs_again(
+    client: Client, looping_spec: str, names: Names
+) -> None:
+    """The state is gone, the journal not yet: the redelivered DeleteWfRun,
+    finding no state, still frees the id, and a new run under it completes."""
+    wf_run_id = names("half-deleted")
+    client.run_wf(looping_spec, {"count": 1}, id=wf_run_id)
+    assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
+    hits: Counter[str] = Counter()
+
+    def crash_once(reached: str) -> None:
+        if reached == faults.DURING_DELETE:
+            hits[reached] += 1
+            if hits[reached] == 1:
+                raise InjectedCrash(reached)
+
+    faults.install(crash_once)
+    try:
+        client.delete_wf_run(wf_run_id)
+        deadline = time.monotonic() + 20
+        while hits[faults.DURING_DELETE] < 2:
+            assert time.monotonic() < deadline, "the delete was not redelivered"
+            time.sleep(0.05)
+    finally:
+        faults.install(None)
+    while True:
+        try:
+            client.get_wf_run(wf_run_id)
+        except NotFound:
+            break
+        assert time.monotonic() < deadline, "the WfRun id was never freed"
+        time.sleep(0.05)
+    client.run_wf(looping_spec, {"count": 2}, id=wf_run_id)
+    assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
+    assert client.variables(wf_run_id) == {"count": 2, "i": 2, "total": 2}

@@ -15,6 +15,7 @@ BEFORE_COMMIT = "scheduler.before_commit"
 AFTER_COMMIT = "scheduler.after_commit"
 BEFORE_SEND = "scheduler.before_send"
 BETWEEN_EFFECTS = "scheduler.between_effects"
+DURING_DELETE = "scheduler.during_delete"
 REPORT_BEFORE_APPEND = "api.report.before_append"
 REPORT_AFTER_APPEND = "api.report.after_append"
 

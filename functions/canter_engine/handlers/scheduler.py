@@ -156,7 +156,7 @@ def _act(
     if outcome.deleted:
         _HEADS.drop(wf_run_id)
         _SENT.drop(wf_run_id)
-        _delete(runtime, wf_run_id)
+        _delete(runtime, wf_run_id, outcome.incarnation, outcome.state is not None)
         return {}
     state = outcome.state
     if state is None:
@@ -177,9 +177,21 @@ def _act(
     return _outgoing(runtime, wf_run_id, outcome.incarnation, effects)
 
 
-def _delete(runtime: Runtime, wf_run_id: str) -> None:
-    """DeleteWfRun: everything of the WfRun goes; later records find no state and are ignored."""
-    removed = runtime.state.delete_wf_run(wf_run_id) + runtime.journal.delete_all(wf_run_id)
+def _delete(runtime: Runtime, wf_run_id: str, incarnation: str, had_state: bool) -> None:
+    """DeleteWfRun: everything of the WfRun goes; later records find no state and are ignored.
+
+    The state goes first, then the journal (whose run record frees the id
+    for a new run). A delete that crashed between the two comes again with
+    no state to find: it finishes only if the journal is still its run's,
+    never removing the records of a run started since.
+    """
+    if not had_state:
+        run = runtime.journal.get_record(wf_run_id, RUN_EVENT_ID)
+        if run is None or run.incarnation != incarnation:
+            return
+    removed = runtime.state.delete_wf_run(wf_run_id)
+    faults.reach(faults.DURING_DELETE)
+    removed += runtime.journal.delete_all(wf_run_id)
     logger.info("WfRun deleted", wf_run_id=wf_run_id, items=removed)
     metrics.add_metric(name="WfRunsDeleted", unit=MetricUnit.Count, value=1)
 

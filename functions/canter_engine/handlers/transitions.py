@@ -97,10 +97,13 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             continue
         meant_for = _incarnation(record)
         if _kind(record) == DELETE_KIND:
-            if state is None or meant_for != outcome.incarnation:
-                outcome.ignored = True
+            if state is not None and meant_for != outcome.incarnation:
+                outcome.ignored = True  # for an earlier run of this id, already gone
                 continue
+            # With no state, a delete that crashed half-way comes again: the
+            # scheduler finishes it if the journal is still that run's.
             outcome.deleted = True
+            outcome.incarnation = meant_for or ""
             return outcome
         try:
             event = _parse(record)
