@@ -157,14 +157,16 @@ class _Driver:
         self._iterators: list[str] = []
         self._queue_url = ""
 
-    def api(self, rpc: str, body: dict[str, Any]) -> dict[str, Any]:
+    def api(
+        self, rpc: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """What API Gateway's HTTP API hands the API Lambda (payload v2), minus the network."""
         event = {
             "version": "2.0",
             "routeKey": "$default",
             "rawPath": f"/{rpc}",
             "rawQueryString": "",
-            "headers": {"content-type": "application/json"},
+            "headers": {"content-type": "application/json", **(headers or {})},
             "requestContext": {
                 "http": {"method": "POST", "path": f"/{rpc}", "sourceIp": "127.0.0.1"},
                 "requestId": rpc,
@@ -197,10 +199,11 @@ class _Driver:
 
     def step(self) -> None:
         with self._meter.acting_as("worker"):
-            (message,) = self._sqs.receive_message(QueueUrl=self._queue_url, MaxNumberOfMessages=1)[
-                "Messages"
-            ]
-        self.api("ReportTask", _success(json.loads(message["Body"])))
+            (message,) = self._sqs.receive_message(
+                QueueUrl=self._queue_url, MaxNumberOfMessages=1, MessageAttributeNames=["All"]
+            )["Messages"]
+        token = message["MessageAttributes"]["canter.taskToken"]["StringValue"]
+        self.api("ReportTask", _success(json.loads(message["Body"])), {"canter-task-token": token})
         with self._meter.acting_as("worker"):
             self._sqs.delete_message(
                 QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"]

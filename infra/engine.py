@@ -1,7 +1,9 @@
 """The three engine functions: scheduler on the journal stream, timers on SQS, API.
 
 They share one code asset, runtime, layers and environment, so a handler
-never finds a variable set on one function and missing on another. Each has
+never finds a variable set on one function and missing on another; only the
+task-token secret goes to just the two functions that sign (scheduler) and
+check (API) task tokens. Each has
 its own role and log group: the role is what `infra.permissions` scopes to
 exactly what that handler does, and the log group is the only log
 destination the role may write to.
@@ -14,6 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from canter_engine import resources as r
 from constructs import Construct
 
@@ -40,10 +43,23 @@ class EngineFunctions(Construct):
         self._code = engine_code()
         self._layers = [powertools_layer(self, "PowertoolsLayer")]
         self._environment = engine_environment(config, storage, queues)
+        # Generated at deploy time, never derived from a name: without it no one
+        # can compute the token of an attempt (handlers/task_tokens.py). It
+        # reaches the functions through CloudFormation's dynamic reference, so
+        # it is in no template or asset, and costs no request at run time.
+        self.task_token_secret = secretsmanager.Secret(
+            self,
+            "TaskTokenSecret",
+            description="Canter: signs the task token of every dispatched task attempt",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+        )
+        signing = {r.ENV_TASK_TOKEN_SECRET: self.task_token_secret.secret_value.unsafe_unwrap()}
         self.roles: dict[lambda_.Function, iam.Role] = {}
-        self.scheduler = self._function(r.SCHEDULER_FUNCTION)
+        self.scheduler = self._function(r.SCHEDULER_FUNCTION, signing)
         self.timers = self._function(r.TIMERS_FUNCTION)
-        self.api = self._function(r.API_FUNCTION)
+        self.api = self._function(r.API_FUNCTION, signing)
 
         self.scheduler.add_event_source(
             sources.DynamoEventSource(
@@ -61,7 +77,9 @@ class EngineFunctions(Construct):
             sources.SqsEventSource(queues.timers.queue, report_batch_item_failures=True)
         )
 
-    def _function(self, definition: r.FunctionDef) -> lambda_.Function:
+    def _function(
+        self, definition: r.FunctionDef, extra_environment: dict[str, str] | None = None
+    ) -> lambda_.Function:
         name = definition.logical_id
         log_group = logs.LogGroup(self, f"{name}Logs", retention=LOG_RETENTION)
         role = iam.Role(
@@ -82,7 +100,7 @@ class EngineFunctions(Construct):
             memory_size=definition.memory_mb,
             timeout=Duration.seconds(definition.timeout_seconds),
             layers=self._layers,
-            environment=self._environment,
+            environment={**self._environment, **(extra_environment or {})},
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,

@@ -103,6 +103,12 @@ _ERRORS: dict[str, type[CanterError]] = {
 }
 
 
+# The header that carries a report's task token (the ``canter.taskToken``
+# attribute of the attempt's SQS message); for ReportTasks, one per report,
+# comma-separated.
+TASK_TOKEN_HEADER = "Canter-Task-Token"
+
+
 class Client:
     def __init__(self, url: str | None = None, *, timeout: float = 30.0) -> None:
         self.url = (url or os.environ.get(ENV_API_URL) or DEFAULT_LOCAL_URL).rstrip("/")
@@ -111,11 +117,17 @@ class Client:
 
     # --- transport ---------------------------------------------------------
 
-    def call(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        """POST one request message to ``/<rpc>``; raises a :class:`CanterError`."""
+    def call(
+        self, rpc: str, request: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """POST one request message to ``/<rpc>``; raises a :class:`CanterError`.
+
+        ``headers`` go with it (Canter's own, beside LittleHorse's message:
+        ``Canter-Task-Token`` on reports).
+        """
         url = f"{self.url}/{rpc}"
         data = json.dumps(request, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **(headers or {})}
         if self._signer is not None:
             headers = self._signer.sign(url, data, headers)
         req = urllib.request.Request(url, data=data, headers=headers, method="POST")
@@ -302,16 +314,21 @@ class Client:
             body["bookmark"] = bookmark
         return self.call("SearchWfRun", body)
 
-    def report_task(self, report: Mapping[str, Any]) -> None:
-        self.call("ReportTask", report)
+    def report_task(self, report: Mapping[str, Any], token: str) -> None:
+        """LittleHorse's ``ReportTask``, with the attempt's ``canter.taskToken``."""
+        self.call("ReportTask", report, {TASK_TOKEN_HEADER: token})
 
-    def report_tasks(self, reports: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def report_tasks(
+        self, reports: list[Mapping[str, Any]], tokens: list[str]
+    ) -> list[dict[str, Any]]:
         """Up to 10 reports in one request (Canter's ``ReportTasks``).
 
+        ``tokens`` are the attempts' task tokens, one per report, in order.
         Each report is accepted or refused on its own: the result at each
         position is ``{}`` or ``{"code", "message"}`` for that report.
         """
-        results = self.call("ReportTasks", {"reports": reports}).get("results", [])
+        headers = {TASK_TOKEN_HEADER: ",".join(tokens)}
+        results = self.call("ReportTasks", {"reports": reports}, headers).get("results", [])
         return [dict(r) for r in results]
 
     def _all_pages(self, rpc: str, body: dict[str, Any]) -> list[dict[str, Any]]:

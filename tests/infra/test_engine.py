@@ -71,8 +71,20 @@ def test_powertools_layer_arn_names_runtime_and_architecture() -> None:
 @pytest.mark.parametrize("definition", r.FUNCTIONS, ids=FUNCTION_IDS)
 def test_environment_wired_from_resources(dev: Any, definition: r.FunctionDef) -> None:
     _, props = _function(dev, definition)
-    env = props["Environment"]["Variables"]
+    env = dict(props["Environment"]["Variables"])
     storage, queues = dev.stack.storage, dev.stack.queues
+    secret = env.pop(r.ENV_TASK_TOKEN_SECRET, None)
+    if definition in (r.SCHEDULER_FUNCTION, r.API_FUNCTION):
+        # The task-token secret, resolved by CloudFormation: never in the template.
+        secret_id = dev.logical_id(dev.stack.engine.task_token_secret)
+        assert secret == {
+            "Fn::Join": [
+                "",
+                ["{{resolve:secretsmanager:", {"Ref": secret_id}, ":SecretString:::}}"],
+            ]
+        }
+    else:
+        assert secret is None, "only the functions that sign or check tokens get the secret"
     assert env == {
         r.ENV_STAGE: "dev",
         r.ENV_JOURNAL_TABLE: {"Ref": dev.logical_id(storage.journal)},

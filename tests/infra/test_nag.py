@@ -34,7 +34,12 @@ def test_every_acknowledgment_has_a_reason(which: str, request: pytest.FixtureRe
 
 def test_only_the_expected_rules_are_acknowledged(dev: Any) -> None:
     rules = {f["ruleName"].split("[")[0] for f in dev.nag_report()["suppressedViolations"]}
-    assert rules == {"AwsSolutions-SQS3", "AwsSolutions-L1", "AwsSolutions-IAM5"}
+    assert rules == {
+        "AwsSolutions-SQS3",
+        "AwsSolutions-L1",
+        "AwsSolutions-IAM5",
+        "AwsSolutions-SMG4",
+    }
 
 
 def test_acknowledgments_are_scoped_to_one_finding(dev: Any) -> None:

@@ -57,10 +57,15 @@ def int_input(name: str = "n") -> dict[str, Any]:
     return {"inputVars": [{"name": name, "type": "INT"}]}
 
 
-def post(url: str, rpc: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+def post(
+    url: str, rpc: str, raw: bytes, headers: Mapping[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
     """A raw POST, for requests the client would never send."""
     request = urllib.request.Request(
-        f"{url}/{rpc}", data=raw, method="POST", headers={"Content-Type": "application/json"}
+        f"{url}/{rpc}",
+        data=raw,
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -98,3 +103,32 @@ def wait_for(marker: Path, process: subprocess.Popen[bytes]) -> None:
         assert time.monotonic() < deadline, "the worker never started the task"
         assert process.poll() is None, "the worker exited early"
         time.sleep(0.05)
+
+
+def take_attempt(
+    client: Client, task: str, wait_seconds: float = 10
+) -> tuple[dict[str, Any], str, str]:
+    """Receive the next ScheduledTask of ``task`` as a worker would: its body,
+    its ``canter.taskToken`` and its receipt handle."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    queue_url = client.get_task_def(task)["queueUrl"]
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        for message in sqs.receive_message(
+            QueueUrl=queue_url, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+        ).get("Messages", []):
+            token = message["MessageAttributes"]["canter.taskToken"]["StringValue"]
+            return json.loads(message["Body"]), token, message["ReceiptHandle"]
+    raise AssertionError(f"no ScheduledTask of {task!r} within {wait_seconds} s")
+
+
+def success_report(scheduled: dict[str, Any], output: dict[str, Any]) -> dict[str, Any]:
+    """LittleHorse's ReportTaskRun of a successful attempt of ``scheduled``."""
+    return {
+        "taskRunId": scheduled["taskRunId"],
+        "attemptNumber": scheduled.get("attemptNumber", 0),
+        "status": "TASK_SUCCESS",
+        "output": output,
+    }

@@ -4,6 +4,7 @@ duplicated and reshuffled stream batches, and repeated inputs."""
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -12,8 +13,10 @@ from typing import Any
 
 import pytest
 from canter import Client, WorkflowThread
+from canter.client import NotFound
 from canter.local import LocalStack
 from canter.local.stream_pump import single_batch
+from canter.worker.context import WorkerContext
 from canter_engine.handlers import faults
 
 from .support import Names, int_input, node_statuses, register, worker
@@ -197,3 +200,142 @@ def test_a_redelivered_event_is_not_applied_twice(
     client.put_external_event(wf_run_id, event, "b", guid="g-2")
     assert client.wait_for_wf_run(wf_run_id, timeout=10)["status"] == "COMPLETED"
     assert client.variables(wf_run_id) == {"first": "a", "second": "b"}
+
+
+class CrashSometimes:
+    """Crash at the first reach of each fault point, then with probability
+    ``rate``; never twice in a row.
+
+    Never twice in a row, so that every retry gets through and no batch
+    exhausts the event source's retries: the test is about what a crash
+    costs, not about the dead-letter path.
+    """
+
+    def __init__(self, seed: int, rate: float) -> None:
+        self._rng = random.Random(seed)
+        self._rate = rate
+        self._lock = threading.Lock()
+        self._last_crashed = False
+        self.crashes: Counter[str] = Counter()
+        self.reached: Counter[str] = Counter()
+
+    def __call__(self, point: str) -> None:
+        with self._lock:
+            self.reached[point] += 1
+            crash = not self._last_crashed and (
+                not self.crashes[point] or self._rng.random() < self._rate
+            )
+            self._last_crashed = crash
+            if crash:
+                self.crashes[point] += 1
+        if crash:
+            raise InjectedCrash(point)
+
+
+def test_crashes_at_every_boundary_over_200_wf_runs_cost_no_extra_task_runs(
+    client: Client, names: Names
+) -> None:
+    """Issue 11, item 7: a crash re-runs no task of another WfRun.
+
+    Two TaskDefs on two queues, so that a batch's sends span queues and a
+    crash can come between them. Every WfRun's final state must equal its
+    fault-free twin's; executions beyond one per attempt are counted per crash.
+    """
+    first, second = names("first"), names("second")
+
+    def body(t: WorkflowThread) -> None:
+        a, b = t.declare_int("a"), t.declare_int("b")
+        t.mutate(a, "ASSIGN", t.execute(first, t.declare_int("n").required(), timeout_seconds=60))
+        t.mutate(b, "ASSIGN", t.execute(second, a, timeout_seconds=60))
+
+    register(client, names("wf"), body, {first: int_input(), second: int_input()})
+    executions: Counter[tuple[str, str, int]] = Counter()
+    lock = threading.Lock()
+
+    def counted(fn: Any) -> Any:
+        def run(n: int, context: WorkerContext) -> int:
+            with lock:
+                executions[(context.wf_run_id, context.task_guid, context.attempt_number)] += 1
+            return int(fn(n))
+
+        return run
+
+    tasks = {first: counted(lambda n: n * 2), second: counted(lambda n: n + 1)}
+
+    def run_all(prefix: str) -> dict[int, tuple[Any, ...]]:
+        ids = {
+            n: client.run_wf(names("wf"), {"n": n}, id=names(f"{prefix}-{n}")) for n in range(200)
+        }
+        return {n: settled(client, wf_run["id"]["id"]) for n, wf_run in ids.items()}
+
+    with worker(client, tasks, concurrency=16):
+        expected = run_all("calm")
+        calm_executions = sum(executions.values())
+        executions.clear()
+        crash = CrashSometimes(seed=11, rate=0.03)
+        faults.install(crash)
+        try:
+            result = run_all("crashy")
+        finally:
+            faults.install(None)
+    assert calm_executions == 400
+    assert result == expected
+    crashes = sum(crash.crashes.values())
+    extra = sum(executions.values()) - 400
+    print(
+        f"\n200 WfRuns, 400 task attempts: {crashes} crashes {dict(crash.crashes)} "
+        f"at {dict(crash.reached)} boundaries reached; {extra} extra task executions "
+        f"({extra / max(crashes, 1):.2f} per crash)"
+    )
+    assert set(crash.crashes) >= {*faults.SCHEDULER_POINTS, *faults.API_POINTS} - {
+        faults.BETWEEN_EFFECTS
+    }, "a crash at every boundary"
+    # Only a crash between two queues' sends can leave a WfRun with a message
+    # sent and the redelivery sending it again: its own in-flight task.
+    assert extra <= crash.crashes[faults.BETWEEN_EFFECTS]
+
+
+def settled(client: Client, wf_run_id: str) -> tuple[Any, ...]:
+    wf_run = client.wait_for_wf_run(wf_run_id, timeout=120)
+    attempts = [
+        [a.get("status") for a in client.get_task_run(wf_run_id, guid)["attempts"]]
+        for guid in ("0-1", "0-2")
+    ]
+    return (wf_run["status"], client.variables(wf_run_id), attempts)
+
+
+def test_a_delete_that_crashed_half_way_finishes_and_the_id_runs_again(
+    client: Client, looping_spec: str, names: Names
+) -> None:
+    """The state is gone, the journal not yet: the redelivered DeleteWfRun,
+    finding no state, still frees the id, and a new run under it completes."""
+    wf_run_id = names("half-deleted")
+    client.run_wf(looping_spec, {"count": 1}, id=wf_run_id)
+    assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
+    hits: Counter[str] = Counter()
+
+    def crash_once(reached: str) -> None:
+        if reached == faults.DURING_DELETE:
+            hits[reached] += 1
+            if hits[reached] == 1:
+                raise InjectedCrash(reached)
+
+    faults.install(crash_once)
+    try:
+        client.delete_wf_run(wf_run_id)
+        deadline = time.monotonic() + 20
+        while hits[faults.DURING_DELETE] < 2:
+            assert time.monotonic() < deadline, "the delete was not redelivered"
+            time.sleep(0.05)
+    finally:
+        faults.install(None)
+    while True:
+        try:
+            client.get_wf_run(wf_run_id)
+        except NotFound:
+            break
+        assert time.monotonic() < deadline, "the WfRun id was never freed"
+        time.sleep(0.05)
+    client.run_wf(looping_spec, {"count": 2}, id=wf_run_id)
+    assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
+    assert client.variables(wf_run_id) == {"count": 2, "i": 2, "total": 2}

@@ -14,7 +14,7 @@ from canter.local import LocalStack
 from canter.local.stack import LOCAL_STAGE
 from canter_engine import resources
 
-from .support import Names, int_input, register, worker
+from .support import Names, int_input, register, success_report, take_attempt, worker
 
 pytestmark = pytest.mark.e2e
 
@@ -67,22 +67,10 @@ def test_report_sent_twice_is_applied_once(client: Client, names: Names) -> None
 
     register(client, names("wf"), body, {task: int_input()})
     wf_run_id = client.run_wf(names("wf"))["id"]["id"]
-    sqs = boto3.client("sqs")
-    queue_url = client.get_task_def(task)["queueUrl"]
-    messages: list[dict[str, str]] = []
-    deadline = time.monotonic() + 10
-    while not messages and time.monotonic() < deadline:
-        messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
-    (message,) = messages
-    scheduled = json.loads(message["Body"])
-    report = {
-        "taskRunId": scheduled["taskRunId"],
-        "attemptNumber": scheduled.get("attemptNumber", 0),
-        "status": "TASK_SUCCESS",
-        "output": to_value(5),
-    }
-    client.report_task(report)
-    client.report_task(report)
+    scheduled, token, _ = take_attempt(client, task)
+    report = success_report(scheduled, to_value(5))
+    client.report_task(report, token)
+    client.report_task(report, token)
     assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
     assert client.variables(wf_run_id)["total"] == 105
     assert len(client.get_task_run(wf_run_id, "0-1")["attempts"]) == 1

@@ -96,9 +96,9 @@ def test_timer_delay_is_rounded_up_and_capped_at_15_minutes(due_in_ms: int, dela
 def test_a_timer_due_in_a_year_goes_back_to_wait_and_journals_nothing(stack: LocalStack) -> None:
     now = int(time.time() * 1000)
     timer = Timer("SLEEP", now + 365 * 86_400_000, 0, 1)
-    body = json.dumps({"wfRunId": "timer-far", "timer": timer.to_json()})
+    body = queues.timer_message("timer-far", "i1", timer, now).body
     assert timers.fire_or_requeue(body, now) is False
-    assert runtime.current().journal.get("timer-far", timer_event_id(timer)) is None
+    assert runtime.current().journal.get("timer-far", timer_event_id("i1", timer)) is None
 
 
 def sleeping_head(wf_run_id: str, now: int) -> Timer:
@@ -127,7 +127,7 @@ def sleeping_head(wf_run_id: str, now: int) -> Timer:
     (effect,) = started.effects
     assert isinstance(effect, StartTimer)
     body = head_body(started.state.to_item(), Held())
-    update = HeadUpdate(body, "RUNNING", "sleeper", applied_seq=0)
+    update = HeadUpdate(body, "RUNNING", "sleeper", applied_seq=0, incarnation="i1")
     runtime.current().state.commit_head(wf_run_id, update, 0)
     return effect.timer
 
@@ -136,22 +136,24 @@ def test_a_timer_the_wf_run_no_longer_waits_for_journals_nothing(stack: LocalSta
     now = int(time.time() * 1000)
     timer = sleeping_head("timer-stale", now)
     stale = Timer("SLEEP", timer.due, 0, timer.position + 1)
-    body = json.dumps({"wfRunId": "timer-stale", "timer": stale.to_json()})
+    body = queues.timer_message("timer-stale", "i1", stale, now).body
     assert timers.fire_or_requeue(body, now) is False
-    assert runtime.current().journal.get("timer-stale", timer_event_id(stale)) is None
-    unknown = json.dumps({"wfRunId": "no-such-run", "timer": timer.to_json()})
+    assert runtime.current().journal.get("timer-stale", timer_event_id("i1", stale)) is None
+    unknown = queues.timer_message("no-such-run", "i1", timer, now).body
     assert timers.fire_or_requeue(unknown, now) is False
+    earlier_run = queues.timer_message("timer-stale", "i0", timer, now).body
+    assert timers.fire_or_requeue(earlier_run, now) is False, "a deleted run's timer"
 
 
 def test_a_due_timer_is_journalled_once_however_often_it_arrives(stack: LocalStack) -> None:
     now = int(time.time() * 1000)
     timer = sleeping_head("timer-due", now)
     assert timer.due < now
-    body = json.dumps({"wfRunId": "timer-due", "timer": timer.to_json()})
+    body = queues.timer_message("timer-due", "i1", timer, now).body
     assert timers.fire_or_requeue(body, now) is True
     assert timers.fire_or_requeue(body, now + 10) is True
     journal = runtime.current().journal
-    entry = journal.get("timer-due", timer_event_id(timer))
+    entry = journal.get("timer-due", timer_event_id("i1", timer))
     assert entry is not None and entry.body["time"] == now
     table = resources.JOURNAL_TABLE.physical_name("local")
     items = boto3.client("dynamodb").query(

@@ -8,9 +8,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from canter import Client
+from canter.client import to_value
 from canter.local import LocalStack
 
-from tests.runtime.support import Names, int_input, register, worker
+from tests.runtime.support import (
+    Names,
+    int_input,
+    register,
+    success_report,
+    take_attempt,
+    worker,
+)
 
 
 class CountingClient(Client):
@@ -21,26 +29,40 @@ class CountingClient(Client):
         self.calls: Counter[str] = Counter()
         self.reports_sent = 0
 
-    def call(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:
+    def call(
+        self, rpc: str, request: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         self.calls[rpc] += 1
         if rpc == "ReportTasks":
             self.reports_sent += len(request["reports"])
         elif rpc == "ReportTask":
             self.reports_sent += 1
-        return super().call(rpc, request)
+        return super().call(rpc, request, headers)
 
 
-def test_each_report_in_a_batch_is_accepted_or_refused_on_its_own(client: Client) -> None:
-    good = {
-        "taskRunId": {"wfRunId": {"id": "batch-1"}, "taskGuid": "0-1"},
-        "attemptNumber": 0,
-        "status": "TASK_SUCCESS",
-    }
-    bad = {**good, "status": "TASK_DONE"}
-    results = client.report_tasks([good, bad])
+def test_each_report_in_a_batch_is_accepted_or_refused_on_its_own(
+    client: Client, names: Names
+) -> None:
+    task = names("one")
+    register(client, names("wf"), lambda t: t.execute(task, 1) and None, {task: int_input()})
+    first = client.run_wf(names("wf"))["id"]["id"]
+    second = client.run_wf(names("wf"))["id"]["id"]
+    attempts = {}
+    for _ in range(2):
+        scheduled, token, _ = take_attempt(client, task)
+        attempts[scheduled["taskRunId"]["wfRunId"]["id"]] = (scheduled, token)
+    good = success_report(attempts[first][0], to_value(1))
+    bad = {**success_report(attempts[second][0], to_value(1)), "status": "TASK_DONE"}
+    forged = {**good, "attemptNumber": 1}
+    results = client.report_tasks(
+        [good, bad, forged], [attempts[first][1], attempts[second][1], attempts[first][1]]
+    )
     assert results[0] == {}
     assert results[1]["code"] == "INVALID_ARGUMENT"
     assert "status must be one of" in results[1]["message"]
+    assert results[2]["code"] == "PERMISSION_DENIED"
+    assert client.wait_for_wf_run(first, timeout=20)["status"] == "COMPLETED"
+    assert client.get_wf_run(second)["status"] == "RUNNING"
 
 
 def test_a_busy_worker_sends_fewer_report_requests_than_tasks(

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from canter_engine.handlers import api_metadata, api_runs
+from canter_engine.handlers import api_metadata, api_runs, task_tokens
 from canter_engine.handlers.api_errors import ApiError, invalid, too_large
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
@@ -44,8 +44,8 @@ RPCS: dict[str, Rpc] = {
     "ResumeWfRun": api_runs.resume_wf_run,
     "DeleteWfRun": api_runs.delete_wf_run,
     "SearchWfRun": api_runs.search_wf_run,
-    "ReportTask": api_runs.report_task,
-    "ReportTasks": api_runs.report_tasks,
+    "ReportTask": lambda rt, body: api_runs.report_task(rt, body, _task_token()),
+    "ReportTasks": lambda rt, body: api_runs.report_tasks(rt, body, _task_token()),
 }
 
 app = APIGatewayHttpResolver()
@@ -62,6 +62,12 @@ def _call(rpc: str) -> Response[str]:
     body = _json_body(rpc)
     metrics.add_metric(name=f"Rpc{rpc}", unit=MetricUnit.Count, value=1)
     return _json(200, handler_fn(current(), body))
+
+
+def _task_token() -> str | None:
+    """The ``Canter-Task-Token`` header (HTTP header names are case-insensitive)."""
+    wanted = task_tokens.HEADER.lower()
+    return next((v for k, v in app.current_event.headers.items() if k.lower() == wanted), None)
 
 
 def _json_body(rpc: str) -> dict[str, Any]:

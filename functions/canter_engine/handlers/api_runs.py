@@ -25,6 +25,7 @@ from canter_engine.core.events import (
     to_journal,
 )
 from canter_engine.core.state import node_sk, var_sk
+from canter_engine.handlers import faults, task_tokens
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found, too_large
 from canter_engine.handlers.api_parse import (
     encoded_size,
@@ -40,10 +41,11 @@ from canter_engine.model import values
 from canter_engine.model.spec import RunWfRequest
 from canter_engine.model.validate import SpecError, validate_run_wf
 from canter_engine.store.journal import (
-    DELETE_EVENT_ID,
     DELETE_KIND,
     RUN_EVENT_ID,
+    delete_event_id,
     external_event_id,
+    new_incarnation,
     report_event_id,
     unique_event_id,
 )
@@ -62,6 +64,8 @@ REPORT_STATUSES = frozenset(
 )
 SEARCH_FIELDS = frozenset({"wfSpecName", "status", "limit", "bookmark"})
 MAX_SEARCH_LIMIT = 1000
+# LittleHorse's attemptNumber is an int32.
+MAX_ATTEMPT_NUMBER = 2**31 - 1
 MAX_PAGE = 1000
 
 
@@ -100,7 +104,7 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             parent_wf_run_id=req.parent_wf_run_id.id if req.parent_wf_run_id else None,
         )
     )
-    if rt.journal.append(wf_run_id, RUN_EVENT_ID, entry):
+    if rt.journal.append(wf_run_id, RUN_EVENT_ID, entry, new_incarnation()):
         return _not_yet_applied(wf_run_id, entry)
     existing = rt.journal.get(wf_run_id, RUN_EVENT_ID)
     if existing is None or _untimed(existing.body) != _untimed(entry.body):
@@ -186,7 +190,7 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         raise not_found(
             f"ExternalEventDef {def_name!r} does not exist; register it with PutExternalEventDef"
         )
-    wf_run_id = _existing_run(rt, body)
+    wf_run_id, incarnation = _existing_incarnation(rt, body)
     raw_content = body.get("content")
     content = value(raw_content, "content")
     if (size := encoded_size(raw_content)) > MAX_VALUE_BYTES:
@@ -204,9 +208,9 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         time=_now(),
         thread_run_number=optional_int(body, "threadRunNumber"),
     )
-    event_id = external_event_id(def_name, guid)
+    event_id = external_event_id(incarnation, def_name, guid)
     entry = to_journal(event)
-    if not rt.journal.append(wf_run_id, event_id, entry):
+    if not rt.journal.append(wf_run_id, event_id, entry, incarnation):
         head = rt.state.load_head(wf_run_id)
         applied = rt.state.record(wf_run_id, f"event#{def_name}#{guid}", head)
         if applied is not None:
@@ -221,18 +225,18 @@ def list_external_events(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def stop_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = _existing_run(rt, body)
+    wf_run_id, incarnation = _existing_incarnation(rt, body)
     now = _now()
     event = StopRequested(time=now, thread_run_number=optional_int(body, "threadRunNumber"))
-    rt.journal.append(wf_run_id, unique_event_id("stop", now), to_journal(event))
+    rt.journal.append(wf_run_id, unique_event_id("stop", now), to_journal(event), incarnation)
     return {}
 
 
 def resume_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = _existing_run(rt, body)
+    wf_run_id, incarnation = _existing_incarnation(rt, body)
     now = _now()
     event = ResumeRequested(time=now, thread_run_number=optional_int(body, "threadRunNumber"))
-    rt.journal.append(wf_run_id, unique_event_id("resume", now), to_journal(event))
+    rt.journal.append(wf_run_id, unique_event_id("resume", now), to_journal(event), incarnation)
     return {}
 
 
@@ -242,8 +246,9 @@ def delete_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     The call returns once the deletion is durable; the WfRun disappears from
     reads when the scheduler has applied it (normally within a second).
     """
-    wf_run_id = _existing_run(rt, {"wfRunId": body.get("id")})
-    rt.journal.append(wf_run_id, DELETE_EVENT_ID, JournalEntry(DELETE_KIND, {"time": _now()}))
+    wf_run_id, incarnation = _existing_incarnation(rt, {"wfRunId": body.get("id")})
+    entry = JournalEntry(DELETE_KIND, {"time": _now()})
+    rt.journal.append(wf_run_id, delete_event_id(incarnation), entry, incarnation)
     return {}
 
 
@@ -270,11 +275,24 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def report_task(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    """Journal a worker's report; a repeated report of one attempt adds nothing."""
+def report_task(rt: Runtime, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+    """Journal a worker's report; a repeated report of one attempt adds nothing.
+
+    ``token`` is the ``Canter-Task-Token`` header: the ``canter.taskToken``
+    the attempt's message carried (handlers/task_tokens.py). Without the
+    token of a dispatched attempt the report is refused and nothing is
+    journalled, so no one but the worker that took the attempt can end it,
+    and no report can take the journal key of another run of the same id.
+    """
     wf_run_id = require_str(body, "taskRunId", "wfRunId", "id")
     guid = require_str(body, "taskRunId", "taskGuid")
     attempt = require_int(body, "attemptNumber")
+    if not 0 <= attempt <= MAX_ATTEMPT_NUMBER:
+        raise invalid(
+            f"ReportTask {wf_run_id}/{guid}: attemptNumber {attempt} is out of range "
+            f"(0-{MAX_ATTEMPT_NUMBER})"
+        )
+    incarnation = _token_incarnation(rt, token, wf_run_id, guid, attempt)
     status = body.get("status")
     if status not in REPORT_STATUSES:
         raise invalid(f"ReportTask: status must be one of {', '.join(sorted(REPORT_STATUSES))}")
@@ -302,28 +320,56 @@ def report_task(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         exception_message=str(exception.get("message", "")),
         exception_content=value(exception.get("content"), "exception.content"),
     )
-    rt.journal.append(wf_run_id, report_event_id(guid, attempt), to_journal(event))
+    event_id = report_event_id(incarnation, guid, attempt)
+    faults.reach(faults.REPORT_BEFORE_APPEND)
+    rt.journal.append(wf_run_id, event_id, to_journal(event), incarnation)
+    faults.reach(faults.REPORT_AFTER_APPEND)
     return {}
+
+
+def _token_incarnation(
+    rt: Runtime, token: str | None, wf_run_id: str, guid: str, attempt: int
+) -> str:
+    where = f"ReportTask {wf_run_id}/{guid} attempt {attempt}"
+    if not token:
+        raise ApiError(
+            "UNAUTHENTICATED",
+            f"{where}: no {task_tokens.HEADER} header; send the canter.taskToken attribute "
+            "of the task's SQS message with its report",
+        )
+    try:
+        return task_tokens.verify(rt.settings.task_token_secret, token, wf_run_id, guid, attempt)
+    except task_tokens.BadToken as exc:
+        raise ApiError("PERMISSION_DENIED", f"{where}: the {task_tokens.HEADER} {exc}") from None
 
 
 MAX_REPORTS_PER_CALL = 10
 
 
-def report_tasks(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+def report_tasks(rt: Runtime, body: dict[str, Any], tokens: str | None) -> dict[str, Any]:
     """Canter's batch of ``ReportTask``: a busy worker's reports in one request.
 
     A tenth of the API Gateway requests and Lambda invocations per task. Each
     report is journalled, or refused, on its own; ``results`` says which.
+    ``tokens`` is the ``Canter-Task-Token`` header: one task token per
+    report, comma-separated, in the order of ``reports`` (the reports stay
+    LittleHorse's ``ReportTaskRun``).
     """
     reports = body.get("reports")
     if not isinstance(reports, list) or not 0 < len(reports) <= MAX_REPORTS_PER_CALL:
         raise invalid(f"ReportTasks: reports must be a list of 1-{MAX_REPORTS_PER_CALL} reports")
+    each = [t.strip() for t in tokens.split(",")] if tokens else []
+    if each and len(each) != len(reports):
+        raise invalid(
+            f"ReportTasks: the {task_tokens.HEADER} header has {len(each)} token(s) for "
+            f"{len(reports)} report(s); send one per report, comma-separated, in order"
+        )
     results: list[dict[str, Any]] = []
     for index, one in enumerate(reports):
         try:
             if not isinstance(one, dict):
                 raise invalid(f"ReportTasks: reports[{index}] must be a ReportTaskRun object")
-            results.append(report_task(rt, one))
+            results.append(report_task(rt, one, each[index] if each else None))
         except ApiError as exc:
             results.append(exc.body())
     return {"results": results}
@@ -361,10 +407,16 @@ def _external_event_view(wf_run_id: str, entry: JournalEntry) -> dict[str, Any]:
 
 
 def _existing_run(rt: Runtime, body: dict[str, Any]) -> str:
+    return _existing_incarnation(rt, body)[0]
+
+
+def _existing_incarnation(rt: Runtime, body: dict[str, Any]) -> tuple[str, str]:
+    """The WfRun's id and the incarnation its records must name (store/journal.py)."""
     wf_run_id = require_str(body, "wfRunId", "id")
-    if rt.journal.get(wf_run_id, RUN_EVENT_ID) is None:
+    record = rt.journal.get_record(wf_run_id, RUN_EVENT_ID)
+    if record is None:
         raise not_found(f"WfRun {wf_run_id!r} does not exist")
-    return wf_run_id
+    return wf_run_id, record.incarnation or ""
 
 
 def _page(

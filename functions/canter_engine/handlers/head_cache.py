@@ -30,6 +30,7 @@ class _Entry:
     body: bytes
     version: int
     applied_seq: int
+    incarnation: str
 
 
 class HeadCache:
@@ -42,13 +43,15 @@ class HeadCache:
         if entry is None:
             return None
         self._entries.move_to_end(wf_run_id)
-        return decode_head(entry.body, entry.version, entry.applied_seq)
+        return decode_head(entry.body, entry.version, entry.applied_seq, entry.incarnation)
 
     def put(self, wf_run_id: str, update: HeadUpdate, version: int) -> None:
         if len(update.body) > MAX_BODY_BYTES:
             self.drop(wf_run_id)
             return
-        self._entries[wf_run_id] = _Entry(update.body, version, update.applied_seq)
+        self._entries[wf_run_id] = _Entry(
+            update.body, version, update.applied_seq, update.incarnation
+        )
         self._entries.move_to_end(wf_run_id)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
@@ -58,3 +61,36 @@ class HeadCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+class SentMarks:
+    """For each WfRun, the stream position up to which this process sent every effect.
+
+    A stream batch in which one WfRun fails is delivered again from that
+    WfRun's first record, with the records of the WfRuns after it. Their
+    records are already applied; whether their effects went out only the
+    process that sent them knows. A WfRun marked here at or past its
+    committed position is not sent again; without a mark (another process,
+    or a crash that lost this one's memory) the effects are re-derived and
+    sent again, as at-least-once requires.
+    """
+
+    def __init__(self, max_entries: int = MAX_ENTRIES * 8) -> None:
+        self._marks: OrderedDict[str, int] = OrderedDict()
+        self._max_entries = max_entries
+
+    def put(self, wf_run_id: str, applied_seq: int) -> None:
+        self._marks[wf_run_id] = applied_seq
+        self._marks.move_to_end(wf_run_id)
+        while len(self._marks) > self._max_entries:
+            self._marks.popitem(last=False)
+
+    def covers(self, wf_run_id: str, applied_seq: int) -> bool:
+        """Every effect committed up to ``applied_seq`` was sent by this process."""
+        return self._marks.get(wf_run_id, -2) >= applied_seq
+
+    def drop(self, wf_run_id: str) -> None:
+        self._marks.pop(wf_run_id, None)
+
+    def clear(self) -> None:
+        self._marks.clear()

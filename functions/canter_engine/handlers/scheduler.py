@@ -11,7 +11,16 @@ the stream sequence number of the last record applied, committed atomically
 with the state. A redelivered record at or below it is skipped; when that
 happens the previous attempt may have crashed between its commit and its
 sends, so the effects that should be in flight are re-derived from the state
-and sent again (invariant 4; consumers ignore duplicates).
+and sent again (invariant 4; consumers ignore duplicates) — unless this
+process remembers sending them (handlers/head_cache.py, ``SentMarks``): a
+WfRun redelivered only because another WfRun of its batch failed is not sent
+again, so one crash does not run the tasks of a whole batch twice. Failures
+are reported per WfRun (``ReportBatchItemFailures``), and a failed send fails
+only the WfRuns whose messages it carried.
+
+Each ScheduledTask goes out with its attempt's task token
+(handlers/task_tokens.py), computed here from the head's incarnation: the
+core stays free of secrets.
 
 Effects that are journal appends (start a child WfRun, tell a parent its
 child ended) are made before the commit instead of after: they are
@@ -44,14 +53,19 @@ from canter_engine.core.effects import (
     StartTimer,
 )
 from canter_engine.core.events import ChildWfEnded, RunRequested, TaskReported, to_journal
-from canter_engine.handlers import faults
-from canter_engine.handlers.head_cache import HeadCache
+from canter_engine.handlers import faults, task_tokens
+from canter_engine.handlers.head_cache import HeadCache, SentMarks
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
 from canter_engine.handlers.transitions import Outcome, apply_records, blueprint
 from canter_engine.model import values
 from canter_engine.model.validate import SpecError, validate_run_wf
-from canter_engine.store.journal import RUN_EVENT_ID, child_ended_event_id, report_event_id
+from canter_engine.store.journal import (
+    RUN_EVENT_ID,
+    child_ended_event_id,
+    new_incarnation,
+    report_event_id,
+)
 from canter_engine.store.queues import (
     SQS_MAX_MESSAGE_BYTES,
     Outgoing,
@@ -61,6 +75,7 @@ from canter_engine.store.queues import (
 from canter_engine.store.state import Head, VersionConflict
 
 _HEADS = HeadCache()
+_SENT = SentMarks()
 
 
 @publish_metrics
@@ -74,33 +89,39 @@ def process_batch(records: list[dict[str, Any]], runtime: Runtime) -> dict[str, 
     groups: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         groups.setdefault(_wf_run_id(record), []).append(record)
-    failures: list[dict[str, str]] = []
-    outbox: dict[str, list[Outgoing]] = {}
-    committed: list[str] = []
+    failed: set[str] = set()
+    outbox: dict[str, list[tuple[str, Outgoing]]] = {}
+    committed: dict[str, int] = {}
     for wf_run_id, group in groups.items():
         try:
-            for url, messages in _process_wf_run(wf_run_id, group, runtime).items():
-                outbox.setdefault(url, []).extend(messages)
-            committed.append(group[0]["dynamodb"]["SequenceNumber"])
+            messages, applied_seq = _process_wf_run(wf_run_id, group, runtime)
         except Exception:
             logger.exception("WfRun batch failed; it will be retried", wf_run_id=wf_run_id)
             metrics.add_metric(name="WfRunBatchFailures", unit=MetricUnit.Count, value=1)
-            failures.append({"itemIdentifier": group[0]["dynamodb"]["SequenceNumber"]})
-    try:
-        _send(runtime, outbox)
-    except Exception:
-        # Every WfRun committed in this batch may have lost effects: have Lambda
-        # deliver them again, and the redelivery re-derives and re-sends them.
-        logger.exception("sending effects failed; the batch's WfRuns will be redelivered")
-        failures.extend({"itemIdentifier": seq} for seq in committed)
+            failed.add(wf_run_id)
+            continue
+        for url, outgoing in messages.items():
+            outbox.setdefault(url, []).extend((wf_run_id, m) for m in outgoing)
+        committed[wf_run_id] = applied_seq
+    unsent = _send(runtime, outbox)
+    for wf_run_id, applied_seq in committed.items():
+        if wf_run_id not in unsent:
+            _SENT.put(wf_run_id, applied_seq)
     metrics.add_metric(name="JournalRecords", unit=MetricUnit.Count, value=len(records))
-    return {"batchItemFailures": failures}
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": group[0]["dynamodb"]["SequenceNumber"]}
+            for wf_run_id, group in groups.items()
+            if wf_run_id in failed or wf_run_id in unsent
+        ]
+    }
 
 
 def _process_wf_run(
     wf_run_id: str, records: list[dict[str, Any]], runtime: Runtime
-) -> dict[str, list[Outgoing]]:
-    """Apply and commit one WfRun's records; its messages, for the batch's one send."""
+) -> tuple[dict[str, list[Outgoing]], int]:
+    """Apply and commit one WfRun's records: its messages, for the batch's one send,
+    and the stream position its head is committed at."""
     try:
         cached = _HEADS.get(wf_run_id)
         head = cached or runtime.state.load_head(wf_run_id)
@@ -111,16 +132,18 @@ def _process_wf_run(
                 outcome = apply_records(wf_run_id, head, records)
             cached = None
         try:
-            return _act(runtime, wf_run_id, head, outcome)
+            return _act(runtime, wf_run_id, head, outcome), outcome.applied_seq
         except VersionConflict:
             if cached is None:
                 raise
             # Another process moved this WfRun on: start again from its head.
             metrics.add_metric(name="StaleCachedHeads", unit=MetricUnit.Count, value=1)
             head = runtime.state.load_head(wf_run_id)
-            return _act(runtime, wf_run_id, head, apply_records(wf_run_id, head, records))
+            outcome = apply_records(wf_run_id, head, records)
+            return _act(runtime, wf_run_id, head, outcome), outcome.applied_seq
     except BaseException:
         _HEADS.drop(wf_run_id)
+        _SENT.drop(wf_run_id)
         raise
 
 
@@ -132,7 +155,8 @@ def _act(
         _dead_letter(runtime, record, reason)
     if outcome.deleted:
         _HEADS.drop(wf_run_id)
-        _delete(runtime, wf_run_id)
+        _SENT.drop(wf_run_id)
+        _delete(runtime, wf_run_id, outcome.incarnation, outcome.state is not None)
         return {}
     state = outcome.state
     if state is None:
@@ -148,14 +172,26 @@ def _act(
         _HEADS.put(wf_run_id, outcome.update, version + 1)
         metrics.add_metric(name="Commits", unit=MetricUnit.Count, value=1)
         faults.reach(faults.AFTER_COMMIT)
-    if outcome.redelivered:
+    if outcome.redelivered and not _SENT.covers(wf_run_id, head.applied_seq if head else -1):
         effects = _unique([*effects, *outstanding_effects(blueprint(*state.spec_id), state)])
-    return _outgoing(runtime, wf_run_id, effects)
+    return _outgoing(runtime, wf_run_id, outcome.incarnation, effects)
 
 
-def _delete(runtime: Runtime, wf_run_id: str) -> None:
-    """DeleteWfRun: everything of the WfRun goes; later records find no state and are ignored."""
-    removed = runtime.state.delete_wf_run(wf_run_id) + runtime.journal.delete_all(wf_run_id)
+def _delete(runtime: Runtime, wf_run_id: str, incarnation: str, had_state: bool) -> None:
+    """DeleteWfRun: everything of the WfRun goes; later records find no state and are ignored.
+
+    The state goes first, then the journal (whose run record frees the id
+    for a new run). A delete that crashed between the two comes again with
+    no state to find: it finishes only if the journal is still its run's,
+    never removing the records of a run started since.
+    """
+    if not had_state:
+        run = runtime.journal.get_record(wf_run_id, RUN_EVENT_ID)
+        if run is None or run.incarnation != incarnation:
+            return
+    removed = runtime.state.delete_wf_run(wf_run_id)
+    faults.reach(faults.DURING_DELETE)
+    removed += runtime.journal.delete_all(wf_run_id)
     logger.info("WfRun deleted", wf_run_id=wf_run_id, items=removed)
     metrics.add_metric(name="WfRunsDeleted", unit=MetricUnit.Count, value=1)
 
@@ -175,8 +211,10 @@ def _unique(effects: Iterable[Effect]) -> list[Effect]:
     return result
 
 
-def _outgoing(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> dict[str, list[Outgoing]]:
-    """The SQS messages of a WfRun's effects, by queue URL."""
+def _outgoing(
+    runtime: Runtime, wf_run_id: str, incarnation: str, effects: list[Effect]
+) -> dict[str, list[Outgoing]]:
+    """The SQS messages of a WfRun's effects, by queue URL; each task with its token."""
     by_queue: dict[str, list[Outgoing]] = {}
     now = int(time.time() * 1000)
     for effect in effects:
@@ -184,32 +222,43 @@ def _outgoing(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> dict[s
             url = runtime.queues.task_queue_url(effect.task_queue)
             body = json.dumps(effect.scheduled_task, separators=(",", ":"))
             if len(body.encode()) > SQS_MAX_MESSAGE_BYTES:
-                _refuse_oversized(runtime, wf_run_id, effect, len(body.encode()), now)
+                _refuse_oversized(runtime, wf_run_id, incarnation, effect, len(body.encode()), now)
                 continue
-            by_queue.setdefault(url, []).append(task_message(body, effect.timeout_seconds))
+            attempt = task_tokens.Attempt(
+                wf_run_id, incarnation, effect.task_guid, effect.attempt_number
+            )
+            token = task_tokens.issue(runtime.settings.task_token_secret, attempt)
+            by_queue.setdefault(url, []).append(task_message(body, effect.timeout_seconds, token))
         elif isinstance(effect, StartTimer):
             by_queue.setdefault(runtime.timer_queue_url(), []).append(
-                timer_message(wf_run_id, effect.timer, now)
+                timer_message(wf_run_id, incarnation, effect.timer, now)
             )
     return by_queue
 
 
-def _send(runtime: Runtime, outbox: dict[str, list[Outgoing]]) -> None:
+def _send(runtime: Runtime, outbox: dict[str, list[tuple[str, Outgoing]]]) -> set[str]:
     """All of a batch's messages, in as few requests as SQS allows (10 a request).
 
-    A crash between two requests leaves the rest to the redelivery.
+    Returns the WfRuns some of whose messages may not have gone out: only
+    they are retried, so a WfRun whose messages all went out is not sent
+    again because another WfRun of its batch failed.
     """
-    for index, (url, messages) in enumerate(outbox.items()):
-        if index:
-            faults.reach(faults.BETWEEN_EFFECTS)
-        runtime.queues.send(url, messages)
-    sent = sum(len(messages) for messages in outbox.values())
+    unsent: set[str] = set()
+    for index, (url, entries) in enumerate(outbox.items()):
+        try:
+            faults.reach(faults.BETWEEN_EFFECTS if index else faults.BEFORE_SEND)
+            runtime.queues.send(url, [message for _, message in entries])
+        except Exception:
+            logger.exception("sending effects failed; their WfRuns will be redelivered", url=url)
+            unsent.update(wf_run_id for wf_run_id, _ in entries)
+    sent = sum(len(entries) for entries in outbox.values())
     if sent:
         metrics.add_metric(name="EffectsSent", unit=MetricUnit.Count, value=sent)
+    return unsent
 
 
 def _refuse_oversized(
-    runtime: Runtime, wf_run_id: str, effect: ScheduleTask, size: int, now: int
+    runtime: Runtime, wf_run_id: str, incarnation: str, effect: ScheduleTask, size: int, now: int
 ) -> None:
     """Fail an attempt whose ScheduledTask SQS cannot carry, as a worker report would.
 
@@ -231,7 +280,10 @@ def _refuse_oversized(
         ),
     )
     runtime.journal.append(
-        wf_run_id, report_event_id(effect.task_guid, effect.attempt_number), to_journal(report)
+        wf_run_id,
+        report_event_id(incarnation, effect.task_guid, effect.attempt_number),
+        to_journal(report),
+        incarnation,
     )
 
 
@@ -275,7 +327,7 @@ def _start_child(runtime: Runtime, effect: RunChildWf, now: int) -> None:
                     parent_wf_run_id=effect.parent_wf_run_id,
                 )
             )
-            runtime.journal.append(effect.child_wf_run_id, RUN_EVENT_ID, entry)
+            runtime.journal.append(effect.child_wf_run_id, RUN_EVENT_ID, entry, new_incarnation())
             return
     logger.warning("child WfRun cannot start", child=effect.child_wf_run_id, reason=reason)
     _notify_parent(runtime, effect.parent_wf_run_id, effect.child_wf_run_id, "ERROR", None, now)

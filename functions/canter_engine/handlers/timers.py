@@ -10,7 +10,8 @@ The timers are retry backoffs, sleeps and ExternalEvent timeouts (task
 timeouts are enforced by the worker SDK, with no timer). Some are stale by
 the time they are due: an ExternalEvent timeout outlives the event that
 arrived in time, a WfRun may have been stopped or deleted. A due timer is
-journalled only if the committed head (read strongly consistent) still waits
+journalled only if the committed head (read strongly consistent) is of the
+same incarnation (a WfRun deleted and run again is another) and still waits
 for it; state only moves forward, so a timer it does not wait for now will
 never be wanted. One read replaces a journal write and a scheduler run.
 """
@@ -46,17 +47,22 @@ _processor = BatchProcessor(event_type=EventType.SQS)
 def fire_or_requeue(body: str, now_ms: int) -> bool:
     """``True`` if the timer was journalled; ``False`` if it waits longer or is stale."""
     runtime = current()
-    wf_run_id, timer = parse_timer_message(body)
+    wf_run_id, incarnation, timer = parse_timer_message(body)
     if timer.due - now_ms > EARLY_TOLERANCE_MS:
-        runtime.queues.send(runtime.timer_queue_url(), [timer_message(wf_run_id, timer, now_ms)])
+        again = timer_message(wf_run_id, incarnation, timer, now_ms)
+        runtime.queues.send(runtime.timer_queue_url(), [again])
         metrics.add_metric(name="TimersRequeued", unit=MetricUnit.Count, value=1)
         return False
     head = runtime.state.load_head(wf_run_id)
-    if head is None or not timer_pending(WfRunState.from_item(head.state), timer):
+    if (
+        head is None
+        or head.incarnation != incarnation
+        or not timer_pending(WfRunState.from_item(head.state), timer)
+    ):
         metrics.add_metric(name="TimersDropped", unit=MetricUnit.Count, value=1)
         return False
     entry = to_journal(TimerFired(timer=timer, time=max(now_ms, timer.due)))
-    runtime.journal.append(wf_run_id, timer_event_id(timer), entry)
+    runtime.journal.append(wf_run_id, timer_event_id(incarnation, timer), entry, incarnation)
     metrics.add_metric(name="TimersFired", unit=MetricUnit.Count, value=1)
     return True
 

@@ -19,7 +19,7 @@ from canter_engine.core.events import Event, MalformedEvent, RunRequested, from_
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
 from canter_engine.store.held import Held, Writes
-from canter_engine.store.journal import DELETE_KIND, parse_image
+from canter_engine.store.journal import DELETE_KIND, INCARNATION_ATTRIBUTE, parse_image
 from canter_engine.store.state import (
     HEAD_SK,
     MAX_ITEM_JSON_BYTES,
@@ -49,6 +49,8 @@ class Outcome:
     ignored: bool = False
     deleted: bool = False
     applied_seq: int = -1
+    # The run of the WfRun id the state is (store/journal.py, new_incarnation).
+    incarnation: str = ""
 
     @property
     def routine(self) -> bool:
@@ -84,7 +86,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
     held = head.held if head else Held()
     version = head.version if head else 0
     applied_seq = head.applied_seq if head else -1
-    outcome = Outcome(state, applied_seq=applied_seq)
+    outcome = Outcome(state, applied_seq=applied_seq, incarnation=head.incarnation if head else "")
     for record in records:
         seq = int(record["dynamodb"]["SequenceNumber"])
         if seq <= applied_seq:
@@ -93,8 +95,15 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         outcome.applied_seq = seq
         if record.get("eventName") != "INSERT":
             continue
+        meant_for = _incarnation(record)
         if _kind(record) == DELETE_KIND:
+            if state is not None and meant_for != outcome.incarnation:
+                outcome.ignored = True  # for an earlier run of this id, already gone
+                continue
+            # With no state, a delete that crashed half-way comes again: the
+            # scheduler finishes it if the journal is still that run's.
             outcome.deleted = True
+            outcome.incarnation = meant_for or ""
             return outcome
         try:
             event = _parse(record)
@@ -106,10 +115,23 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
                 )
                 outcome.ignored = True
                 continue
+            if state is not None and meant_for not in (None, outcome.incarnation):
+                logger.info(
+                    "journal record for an earlier run of this WfRun id; ignored",
+                    wf_run_id=wf_run_id,
+                    kind=type(event).__name__,
+                )
+                outcome.ignored = True
+                continue
             bp = _blueprint_for(state, event)
         except PoisonRecord as exc:
             outcome.dead_letters.append((record, str(exc)))
             continue
+        incarnation = outcome.incarnation
+        if state is None:
+            # A new run of this id: its run record names it (or, for a record
+            # written before incarnations existed, its stream position does).
+            incarnation = meant_for or str(seq)
         transition = apply(bp, state, event)
         if not transition.applied or transition.state is None:
             logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
@@ -127,7 +149,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             wf_run_id,
             transition.state.to_item(),
             next_held,
-            HeadUpdate(b"", transition.state.status, transition.state.spec_name, seq),
+            HeadUpdate(b"", transition.state.status, transition.state.spec_name, seq, incarnation),
             version + 1,
         )
         unstorable = _unstorable(sizes, update.body)
@@ -135,7 +157,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             outcome.dead_letters.append((record, unstorable))
             continue
         state, held = transition.state, next_held
-        outcome.state, outcome.update = state, update
+        outcome.state, outcome.update, outcome.incarnation = state, update, incarnation
         for sk, attributes in rewrites.items():
             outcome.writes.rewrite(sk, attributes)
         outcome.writes.add(released)
@@ -143,6 +165,11 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
     if outcome.update is not None:
         outcome.update = replace(outcome.update, applied_seq=outcome.applied_seq)
     return outcome
+
+
+def _incarnation(record: dict[str, Any]) -> str | None:
+    found = record["dynamodb"].get("NewImage", {}).get(INCARNATION_ATTRIBUTE, {}).get("S")
+    return str(found) if found is not None else None
 
 
 def _kind(record: dict[str, Any]) -> str | None:

@@ -6,6 +6,12 @@ DynamoDB number conversion). Inputs that must be idempotent get an
 ``eventId`` derived from what identifies them and are appended with
 ``attribute_not_exists``: a retried RunWf, a repeated event guid or a
 repeated worker report lands on the same key and adds nothing (invariant 1).
+
+A WfRun id can be run again once its WfRun is deleted; each run of it is an
+incarnation, named by a random string the run record carries. Records meant
+for one incarnation (reports, timers, events, stop, resume, delete) carry it
+too, in their key and as an attribute: a late record of a deleted run can
+neither take the key a record of the new run needs nor apply to its state.
 """
 
 from __future__ import annotations
@@ -23,22 +29,31 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 RUN_EVENT_ID = "run"
+INCARNATION_ATTRIBUTE = "incarnation"
 # DeleteWfRun is journalled like any other input, so that the scheduler, the
 # one writer of WfRun state, removes the WfRun in stream order (invariant 2).
 DELETE_KIND = "DeleteWfRun"
-DELETE_EVENT_ID = "delete"
 
 
-def external_event_id(def_name: str, guid: str) -> str:
-    return f"ev#{def_name}#{guid}"
+def new_incarnation() -> str:
+    """A run of a WfRun id: unguessable, so no request can name a future one."""
+    return secrets.token_urlsafe(12)
 
 
-def report_event_id(task_guid: str, attempt_number: int) -> str:
-    return f"rep#{task_guid}#{attempt_number}"
+def delete_event_id(incarnation: str) -> str:
+    return f"delete#{incarnation}"
 
 
-def timer_event_id(timer: Timer) -> str:
-    return f"tmr#{timer.kind}#{timer.thread}#{timer.position}#{timer.attempt}"
+def external_event_id(incarnation: str, def_name: str, guid: str) -> str:
+    return f"ev#{incarnation}#{def_name}#{guid}"
+
+
+def report_event_id(incarnation: str, task_guid: str, attempt_number: int) -> str:
+    return f"rep#{incarnation}#{task_guid}#{attempt_number}"
+
+
+def timer_event_id(incarnation: str, timer: Timer) -> str:
+    return f"tmr#{incarnation}#{timer.kind}#{timer.thread}#{timer.position}#{timer.attempt}"
 
 
 def child_ended_event_id(child_wf_run_id: str) -> str:
@@ -59,6 +74,8 @@ class JournalRecord:
     wf_run_id: str
     event_id: str
     entry: JournalEntry
+    # The incarnation the record is for; None for records of any (child ended).
+    incarnation: str | None = None
 
 
 class Journal:
@@ -66,12 +83,14 @@ class Journal:
         self._client = client
         self._table = table
 
-    def append(self, wf_run_id: str, event_id: str, entry: JournalEntry) -> bool:
+    def append(
+        self, wf_run_id: str, event_id: str, entry: JournalEntry, incarnation: str | None = None
+    ) -> bool:
         """Append once; ``False`` when a record with this id is already there."""
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=_to_item(JournalRecord(wf_run_id, event_id, entry)),
+                Item=_to_item(JournalRecord(wf_run_id, event_id, entry, incarnation)),
                 ConditionExpression="attribute_not_exists(eventId)",
             )
         except ClientError as exc:
@@ -81,12 +100,16 @@ class Journal:
         return True
 
     def get(self, wf_run_id: str, event_id: str) -> JournalEntry | None:
+        record = self.get_record(wf_run_id, event_id)
+        return None if record is None else record.entry
+
+    def get_record(self, wf_run_id: str, event_id: str) -> JournalRecord | None:
         item = self._client.get_item(
             TableName=self._table,
             Key={"wfRunId": {"S": wf_run_id}, "eventId": {"S": event_id}},
             ConsistentRead=True,
         ).get("Item")
-        return None if item is None else parse_image(item).entry
+        return None if item is None else parse_image(item)
 
     def delete_all(self, wf_run_id: str) -> int:
         """Remove a WfRun's records (DeleteWfRun); the stream's REMOVE records are ignored.
@@ -121,13 +144,17 @@ def parse_image(image: dict[str, Any]) -> JournalRecord:
         wf_run_id=image["wfRunId"]["S"],
         event_id=image["eventId"]["S"],
         entry=JournalEntry(kind=image["kind"]["S"], body=body),
+        incarnation=image.get(INCARNATION_ATTRIBUTE, {}).get("S"),
     )
 
 
 def _to_item(record: JournalRecord) -> dict[str, Any]:
-    return {
+    item = {
         "wfRunId": {"S": record.wf_run_id},
         "eventId": {"S": record.event_id},
         "kind": {"S": record.entry.kind},
         "body": {"S": json.dumps(record.entry.body, separators=(",", ":"))},
     }
+    if record.incarnation is not None:
+        item[INCARNATION_ATTRIBUTE] = {"S": record.incarnation}
+    return item

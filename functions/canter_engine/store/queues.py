@@ -31,27 +31,36 @@ class QueueMissing(Exception):
 # The SQS message attribute that carries a task attempt's timeout to the
 # worker, beside the ScheduledTask (LittleHorse's message, left unchanged).
 TIMEOUT_ATTRIBUTE = "canter.timeoutSeconds"
+# The attribute that carries the attempt's task token (handlers/task_tokens.py),
+# which the worker sends back with its report.
+TOKEN_ATTRIBUTE = "canter.taskToken"
 
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One message: its body, how long SQS should hold it back, its Number attributes."""
+    """One message: its body, how long SQS should hold it back, its attributes."""
 
     body: str
     delay_seconds: int = 0
     numbers: tuple[tuple[str, int], ...] = ()
+    strings: tuple[tuple[str, str], ...] = ()
 
     @property
     def size(self) -> int:
         """Bytes SQS counts against its limits: the body and each attribute's name, type, value."""
-        return len(self.body.encode()) + sum(
-            len(name) + len("Number") + len(str(value)) for name, value in self.numbers
+        return (
+            len(self.body.encode())
+            + sum(len(name) + len("Number") + len(str(value)) for name, value in self.numbers)
+            + sum(len(name) + len("String") + len(value.encode()) for name, value in self.strings)
         )
 
     def attributes(self) -> dict[str, MessageAttributeValueTypeDef]:
-        return {
+        attributes: dict[str, MessageAttributeValueTypeDef] = {
             name: {"DataType": "Number", "StringValue": str(value)} for name, value in self.numbers
         }
+        for name, text in self.strings:
+            attributes[name] = {"DataType": "String", "StringValue": text}
+        return attributes
 
 
 class Queues:
@@ -147,15 +156,22 @@ class Queues:
             raise RuntimeError(f"SQS refused {len(failed)} message(s) to {queue_url}: {failed}")
 
 
-def task_message(body: str, timeout_seconds: int) -> Outgoing:
-    """A ScheduledTask for a task queue, with the timeout the worker enforces as an attribute."""
-    return Outgoing(body, numbers=((TIMEOUT_ATTRIBUTE, timeout_seconds),))
+def task_message(body: str, timeout_seconds: int, token: str) -> Outgoing:
+    """A ScheduledTask for a task queue; the timeout the worker enforces and the
+    attempt's task token travel as attributes beside it."""
+    return Outgoing(
+        body,
+        numbers=((TIMEOUT_ATTRIBUTE, timeout_seconds),),
+        strings=((TOKEN_ATTRIBUTE, token),),
+    )
 
 
-def timer_message(wf_run_id: str, timer: Timer, now_ms: int) -> Outgoing:
+def timer_message(wf_run_id: str, incarnation: str, timer: Timer, now_ms: int) -> Outgoing:
     """A timer as a delay-queue message, held back as long as SQS allows (15 minutes)."""
     return Outgoing(
-        body=json.dumps({"wfRunId": wf_run_id, "timer": timer.to_json()}),
+        body=json.dumps(
+            {"wfRunId": wf_run_id, "incarnation": incarnation, "timer": timer.to_json()}
+        ),
         delay_seconds=delay_for(timer.due, now_ms),
     )
 
@@ -166,6 +182,7 @@ def delay_for(due_ms: int, now_ms: int) -> int:
     return min(remaining, resources.SQS_MAX_DELAY_SECONDS)
 
 
-def parse_timer_message(body: str) -> tuple[str, Timer]:
+def parse_timer_message(body: str) -> tuple[str, str, Timer]:
+    """The WfRun id, its incarnation and the timer of a timer message."""
     data: dict[str, Any] = json.loads(body)
-    return str(data["wfRunId"]), Timer.from_json(data["timer"])
+    return str(data["wfRunId"]), str(data.get("incarnation", "")), Timer.from_json(data["timer"])

@@ -9,6 +9,7 @@ missing variable cannot point two stages at one table.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +27,7 @@ class Settings:
     scheduler_failure_queue_url: str | None
     task_queue_prefix: str
     dynamic_queues: bool
+    task_token_secret: bytes
 
     @staticmethod
     def from_env(env: Mapping[str, str]) -> Settings:
@@ -48,7 +50,18 @@ class Settings:
             ),
             dynamic_queues=env.get(resources.ENV_DYNAMIC_QUEUES, "").lower()
             in ("1", "true", "yes", "on"),
+            task_token_secret=_task_token_secret(env),
         )
+
+
+# Without a configured secret (a process that runs every handler itself, as
+# the local stack does), one random per process: tokens then hold within it.
+_PROCESS_SECRET = secrets.token_bytes(32)
+
+
+def _task_token_secret(env: Mapping[str, str]) -> bytes:
+    configured = env.get(resources.ENV_TASK_TOKEN_SECRET, "")
+    return configured.encode() if configured else _PROCESS_SECRET
 
 
 @cache

@@ -65,6 +65,8 @@ class Head:
     held: Held
     version: int
     applied_seq: int
+    # Which run of the WfRun id this is (store/journal.py, new_incarnation).
+    incarnation: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class HeadUpdate:
     status: str
     spec_name: str
     applied_seq: int
+    incarnation: str = ""
 
 
 def head_body(state: dict[str, Any], held: Held) -> bytes:
@@ -87,9 +90,9 @@ def _head_body(state_json: str, held: Held) -> bytes:
     return blob.pack_json(f'{{"h":{held.to_json()},"s":{state_json}}}')
 
 
-def decode_head(body: bytes, version: int, applied_seq: int) -> Head:
+def decode_head(body: bytes, version: int, applied_seq: int, incarnation: str = "") -> Head:
     value = blob.unpack(body)
-    return Head(value["s"], Held.from_item(value.get("h")), version, applied_seq)
+    return Head(value["s"], Held.from_item(value.get("h")), version, applied_seq, incarnation)
 
 
 def head_item(wf_run_id: str, update: HeadUpdate, version: int) -> dict[str, Any]:
@@ -99,6 +102,7 @@ def head_item(wf_run_id: str, update: HeadUpdate, version: int) -> dict[str, Any
         "body": {"B": update.body},
         "version": {"N": str(version)},
         "appliedSeq": {"S": str(update.applied_seq)},
+        "incarnation": {"S": update.incarnation},
         "gsi1pk": {"S": update.spec_name},
         "gsi1sk": {"S": f"{update.status}#{wf_run_id}"},
     }
@@ -145,7 +149,10 @@ class StateStore:
         if item is None:
             return None
         return decode_head(
-            bytes(item["body"]["B"]), int(item["version"]["N"]), int(item["appliedSeq"]["S"])
+            bytes(item["body"]["B"]),
+            int(item["version"]["N"]),
+            int(item["appliedSeq"]["S"]),
+            item.get("incarnation", {}).get("S", ""),
         )
 
     def write(self, wf_run_id: str, writes: Writes) -> None:

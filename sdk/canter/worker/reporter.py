@@ -7,13 +7,17 @@ and every delete an SQS request. The reporter sends whatever has queued up
 reports each task the moment it ends; only a busy one batches.
 
 A message is deleted only after its report was accepted; otherwise it comes
-back after its visibility timeout and the attempt runs again.
+back after its visibility timeout and the attempt runs again. A report the
+API could not take (unreachable, or a 5xx) is sent again a few times first:
+the journal keeps one record per attempt, so a repeat is harmless, while
+letting the message come back would run the task again.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("canter.worker")
 
 MAX_BATCH = 10
+# Pauses before sending a batch of reports again after the API failed it.
+RETRY_DELAYS_SECONDS = (0.1, 0.5, 2.0, 5.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,8 @@ class Finished:
     message_id: str
     receipt: str
     outcome: dict[str, Any]
+    # The message's canter.taskToken, sent back with the report.
+    token: str
 
 
 class Reporter:
@@ -66,7 +74,7 @@ class Reporter:
                 except queue.Empty:
                     break
             try:
-                self._delete(self._report(batch))
+                self._delete(self._report_with_retries(batch))
             except Exception:
                 log.exception(
                     "reporting %d task(s) failed; they will be delivered again", len(batch)
@@ -75,18 +83,30 @@ class Reporter:
                 for finished in batch:
                     self._settled(finished.message_id)
 
+    def _report_with_retries(self, batch: list[Finished]) -> list[Finished]:
+        for delay in RETRY_DELAYS_SECONDS:
+            try:
+                return self._report(batch)
+            except Exception as exc:
+                log.warning("reporting %d task(s) failed (%s); retrying", len(batch), exc)
+                time.sleep(delay)
+        return self._report(batch)
+
     def _report(self, batch: list[Finished]) -> list[Finished]:
         """Report the batch; the ones whose report was accepted."""
         if len(batch) == 1:
-            results = [self._report_one(batch[0].outcome)]
+            results = [self._report_one(batch[0].outcome, batch[0].token)]
         else:
-            results = self._client.report_tasks([f.outcome for f in batch])
+            results = self._client.report_tasks(
+                [f.outcome for f in batch], [f.token for f in batch]
+            )
         accepted = []
         for finished, result in zip(batch, results, strict=True):
             if result.get("code") == "RESOURCE_EXHAUSTED":
                 log.error("report refused as too large: %s", result.get("message"))
                 result = self._report_one(
-                    report.refused_as_too_large(finished.outcome, str(result.get("message")))
+                    report.refused_as_too_large(finished.outcome, str(result.get("message"))),
+                    finished.token,
                 )
             if result:
                 log.error("report refused (%s): %s", result.get("code"), result.get("message"))
@@ -94,10 +114,10 @@ class Reporter:
                 accepted.append(finished)
         return accepted
 
-    def _report_one(self, outcome: dict[str, Any]) -> dict[str, Any]:
+    def _report_one(self, outcome: dict[str, Any], token: str) -> dict[str, Any]:
         """One report as LittleHorse's ``ReportTask``; a refusal as a result like a batch's."""
         try:
-            self._client.report_task(outcome)
+            self._client.report_task(outcome, token)
         except CanterError as exc:
             if exc.code in ("UNAVAILABLE", "INTERNAL", "UNKNOWN"):
                 raise

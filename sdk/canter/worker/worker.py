@@ -55,6 +55,8 @@ MAX_MESSAGES_PER_RECEIVE = 10
 # The message attribute that carries an attempt's timeout, and the timeout of
 # a message without it: the engine's DEFAULT_TASK_TIMEOUT_SECONDS.
 TIMEOUT_ATTRIBUTE = "canter.timeoutSeconds"
+# The message attribute with the attempt's task token, which its report must carry.
+TOKEN_ATTRIBUTE = "canter.taskToken"
 DEFAULT_TIMEOUT_SECONDS = 60
 
 
@@ -238,7 +240,7 @@ class Worker:
                         "ApproximateFirstReceiveTimestamp",
                         "ApproximateReceiveCount",
                     ],
-                    MessageAttributeNames=[TIMEOUT_ATTRIBUTE],
+                    MessageAttributeNames=[TIMEOUT_ATTRIBUTE, TOKEN_ATTRIBUTE],
                 ).get("Messages", [])
             except Exception:
                 log.exception("receiving from %s failed; retrying", queue.url)
@@ -396,7 +398,16 @@ class Worker:
 
     def _hand_over(self, message_id: str, flight: _InFlight, outcome: dict[str, Any]) -> None:
         assert self._reporter is not None
-        self._reporter.put(Finished(flight.queue.url, message_id, flight.receipt, outcome))
+        token = flight.message.get("MessageAttributes", {}).get(TOKEN_ATTRIBUTE, {})
+        self._reporter.put(
+            Finished(
+                flight.queue.url,
+                message_id,
+                flight.receipt,
+                outcome,
+                str(token.get("StringValue", "")),
+            )
+        )
 
     def _leave(self, message_id: str) -> None:
         """Report nothing: the message comes back after its visibility timeout."""
