@@ -27,6 +27,7 @@ log = logging.getLogger("canter.local")
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
+LISTEN_BACKLOG = 1024
 
 
 class Gateway:
@@ -83,8 +84,7 @@ class Gateway:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self._server = ThreadingHTTPServer((host, port), RequestHandler)
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), RequestHandler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="canter-gateway", daemon=True
         )
@@ -102,6 +102,20 @@ class Gateway:
             self._server.shutdown()
             self._thread.join(timeout=5)
         self._server.server_close()
+
+
+class _Server(ThreadingHTTPServer):
+    """One thread per connection, and a listen backlog deep enough for a burst.
+
+    ``socketserver``'s default backlog is 5: a burst of concurrent clients
+    (a worker pool reporting, a load test) overflows it and the kernel
+    resets the connections it cannot queue. The kernel caps the value at
+    ``net.core.somaxconn``.
+    """
+
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+    block_on_close = False
 
 
 def _proxy_event(
