@@ -46,7 +46,7 @@ class EngineFunctions(Construct):
         self.roles: dict[lambda_.Function, iam.Role] = {}
         self.scheduler = self._function(r.SCHEDULER_FUNCTION)
         self.timers = self._function(r.TIMERS_FUNCTION)
-        self.api = self._function(r.API_FUNCTION)
+        self.api = self._function(r.API_FUNCTION, config.api_reserved_concurrency)
 
         self.scheduler.add_event_source(
             sources.DynamoEventSource(
@@ -64,7 +64,9 @@ class EngineFunctions(Construct):
             sources.SqsEventSource(queues.timers.queue, report_batch_item_failures=True)
         )
 
-    def _function(self, definition: r.FunctionDef) -> lambda_.Function:
+    def _function(
+        self, definition: r.FunctionDef, reserved_concurrency: int | None = None
+    ) -> lambda_.Function:
         name = definition.logical_id
         log_group = logs.LogGroup(self, f"{name}Logs", retention=LOG_RETENTION)
         role = iam.Role(
@@ -92,6 +94,7 @@ class EngineFunctions(Construct):
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=reserved_concurrency,
         )
         self.roles[function] = role
         return function
@@ -109,4 +112,8 @@ def engine_environment(config: CanterConfig, storage: Storage, queues: Queues) -
         r.ENV_DYNAMIC_QUEUES: "true" if config.dynamic_queues else "false",
         "POWERTOOLS_SERVICE_NAME": r.POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": r.METRICS_NAMESPACE,
+        # Traces record timings, not data: a handler's return value holds
+        # workflow data (masked variables included), and X-Ray drops
+        # documents over 64 KB anyway.
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
     }

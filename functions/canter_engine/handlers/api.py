@@ -6,6 +6,7 @@ matching HTTP status; nothing else (no stack trace) leaves this function.
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -15,38 +16,22 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from canter_engine.handlers import api_metadata, api_runs
 from canter_engine.handlers.api_errors import ApiError, invalid, too_large
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
+from canter_engine.handlers.routes import ROUTES
 from canter_engine.handlers.runtime import Runtime, current
 
 Rpc = Callable[[Runtime, dict[str, Any]], dict[str, Any]]
 
-RPCS: dict[str, Rpc] = {
-    "PutTaskDef": api_metadata.put_task_def,
-    "GetTaskDef": api_metadata.get_task_def,
-    "PutExternalEventDef": api_metadata.put_external_event_def,
-    "GetExternalEventDef": api_metadata.get_external_event_def,
-    "PutWfSpec": api_metadata.put_wf_spec,
-    "GetWfSpec": api_metadata.get_wf_spec,
-    "GetLatestWfSpec": api_metadata.get_latest_wf_spec,
-    "RunWf": api_runs.run_wf,
-    "GetWfRun": api_runs.get_wf_run,
-    "ListNodeRuns": api_runs.list_node_runs,
-    "GetNodeRun": api_runs.get_node_run,
-    "GetTaskRun": api_runs.get_task_run,
-    "ListVariables": api_runs.list_variables,
-    "GetVariable": api_runs.get_variable,
-    "PutExternalEvent": api_runs.put_external_event,
-    "ListExternalEvents": api_runs.list_external_events,
-    "StopWfRun": api_runs.stop_wf_run,
-    "ResumeWfRun": api_runs.resume_wf_run,
-    "DeleteWfRun": api_runs.delete_wf_run,
-    "SearchWfRun": api_runs.search_wf_run,
-    "ReportTask": api_runs.report_task,
-    "ReportTasks": api_runs.report_tasks,
-}
+
+def _resolve(name: str) -> Rpc:
+    module, _, function = name.rpartition(".")
+    found: Rpc = getattr(importlib.import_module(f"canter_engine.handlers.{module}"), function)
+    return found
+
+
+RPCS: dict[str, Rpc] = {route.rpc: _resolve(route.handler) for route in ROUTES}
 
 app = APIGatewayHttpResolver()
 
@@ -57,7 +42,8 @@ def _call(rpc: str) -> Response[str]:
     if handler_fn is None:
         raise ApiError(
             "UNIMPLEMENTED",
-            f"unknown rpc {rpc!r}; the API serves POST /<RpcName> for: {', '.join(sorted(RPCS))}",
+            f"unknown rpc {rpc[:100]!r}; the API serves POST /<RpcName> for: "
+            f"{', '.join(sorted(RPCS))}",
         )
     body = _json_body(rpc)
     metrics.add_metric(name=f"Rpc{rpc}", unit=MetricUnit.Count, value=1)
@@ -130,7 +116,7 @@ def _json(status: int, body: dict[str, Any]) -> Response[str]:
 
 
 @publish_metrics
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
