@@ -6,8 +6,9 @@ matching HTTP status; nothing else (no stack trace) leaves this function.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import importlib
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from canter_engine.handlers import strict_json
 from canter_engine.handlers.api_errors import ApiError, invalid, too_large
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
@@ -51,19 +53,24 @@ def _call(rpc: str) -> Response[str]:
 
 
 def _json_body(rpc: str) -> dict[str, Any]:
-    raw = app.current_event.decoded_body or "{}"
-    size = len(raw.encode()) if isinstance(raw, str) else len(raw)
+    event = app.current_event
+    raw: str | bytes = event.body or "{}"
+    if event.is_base64_encoded:
+        try:
+            raw = base64.b64decode(raw, validate=True)
+        except binascii.Error:
+            raise invalid(f"{rpc}: the body is not valid base64 as the event declares") from None
+    size = len(raw.encode(errors="surrogatepass")) if isinstance(raw, str) else len(raw)
     if size > MAX_REQUEST_BYTES:
         raise too_large(
             f"{rpc}: the request body is {size} bytes, over the API limit of "
             f"{MAX_REQUEST_BYTES} bytes; {HOW_TO_SHRINK}"
         )
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        body = strict_json.loads(raw)
+    except strict_json.StrictJsonError as exc:
         raise invalid(
-            f"{rpc}: the body is not valid JSON ({exc}); send the {rpc} request message "
-            "as a JSON object"
+            f"{rpc}: {exc}; send the {rpc} request message as a strict JSON object"
         ) from None
     if not isinstance(body, dict):
         raise invalid(f"{rpc}: the body must be a JSON object (the request message)")
@@ -111,7 +118,7 @@ def _json(status: int, body: dict[str, Any]) -> Response[str]:
     return Response(
         status_code=status,
         content_type="application/json",
-        body=json.dumps(body, separators=(",", ":")),
+        body=strict_json.dumps(body),
     )
 
 

@@ -28,12 +28,18 @@ from canter_engine.core.state import node_sk, var_sk
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found, too_large
 from canter_engine.handlers.api_parse import (
     encoded_size,
+    field,
+    int64_value,
+    listing_bookmark,
     model,
     optional_int,
     require_int,
     require_str,
+    search_bookmark,
     value,
 )
+from canter_engine.handlers.api_parse import guid as parse_guid
+from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_VALUE_BYTES
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
@@ -60,6 +66,7 @@ REPORT_STATUSES = frozenset(
         "TASK_INPUT_VAR_SUB_ERROR",
     }
 )
+WF_RUN_STATUSES = ("STARTING", "RUNNING", "COMPLETED", "HALTING", "HALTED", "ERROR", "EXCEPTION")
 SEARCH_FIELDS = frozenset({"wfSpecName", "status", "limit", "bookmark"})
 MAX_SEARCH_LIMIT = 1000
 MAX_PAGE = 1000
@@ -73,6 +80,8 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     different request is ALREADY_EXISTS.
     """
     req = model(RunWfRequest, body)
+    for name, raw in req.variables.items():
+        int64_value(raw, f"RunWf: variables.{name}")
     if req.revision is not None and req.major_version is None:
         raise invalid("RunWf: revision needs majorVersion too")
     stored = rt.metadata.get_wf_spec(req.wf_spec_name, req.major_version, req.revision)
@@ -113,7 +122,7 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = require_str(body, "id")
+    wf_run_id = parse_wf_run_id(body, "id")
     return _wf_run_view(rt, wf_run_id, None)
 
 
@@ -141,7 +150,7 @@ def _node_order(node_run: dict[str, Any]) -> tuple[int, int]:
 
 
 def get_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = require_str(body, "wfRunId", "id")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     thread = require_int(body, "threadRunNumber")
     position = require_int(body, "position")
     head = rt.state.load_head(wf_run_id)
@@ -149,8 +158,8 @@ def get_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = require_str(body, "wfRunId", "id")
-    guid = require_str(body, "taskGuid")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
+    guid = parse_guid(body.get("taskGuid"), "taskGuid")
     thread, _, position = guid.partition("-")
     head = rt.state.load_head(wf_run_id)
     if thread.isdigit() and position.isdigit():
@@ -172,7 +181,7 @@ def list_variables(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = require_str(body, "wfRunId", "id")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     thread = require_int(body, "threadRunNumber")
     name = require_str(body, "name")
     head = rt.state.load_head(wf_run_id)
@@ -194,9 +203,10 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             f"PutExternalEvent: content is {size} bytes, over the {MAX_VALUE_BYTES}-byte "
             f"limit for one value; {HOW_TO_SHRINK}"
         )
-    guid = body.get("guid") or uuid.uuid4().hex
-    if not isinstance(guid, str) or "#" in guid:
-        raise invalid("PutExternalEvent: guid must be a string without '#'")
+    guid = body.get("guid")
+    if guid is None or guid == "":
+        guid = uuid.uuid4().hex
+    guid = parse_guid(guid, "PutExternalEvent: guid")
     event = ExternalEventPosted(
         def_name=def_name,
         guid=guid,
@@ -259,7 +269,9 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     if not 0 < limit <= MAX_SEARCH_LIMIT:
         raise invalid(f"SearchWfRun: limit must be 1-{MAX_SEARCH_LIMIT}")
     status = body.get("status")
-    bookmark = body.get("bookmark")
+    if status is not None and status not in WF_RUN_STATUSES:
+        raise invalid(f"SearchWfRun: status must be one of {', '.join(WF_RUN_STATUSES)}")
+    bookmark = search_bookmark(body.get("bookmark"), name, status)
     try:
         ids, next_bookmark = rt.state.search(name, status, limit, bookmark)
     except ValueError:
@@ -272,11 +284,11 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 def report_task(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """Journal a worker's report; a repeated report of one attempt adds nothing."""
-    wf_run_id = require_str(body, "taskRunId", "wfRunId", "id")
-    guid = require_str(body, "taskRunId", "taskGuid")
+    wf_run_id = parse_wf_run_id(body, "taskRunId", "wfRunId", "id")
+    guid = parse_guid(field(body, "taskRunId", "taskGuid"), "taskRunId.taskGuid")
     attempt = require_int(body, "attemptNumber")
     status = body.get("status")
-    if status not in REPORT_STATUSES:
+    if not isinstance(status, str) or status not in REPORT_STATUSES:
         raise invalid(f"ReportTask: status must be one of {', '.join(sorted(REPORT_STATUSES))}")
     raw_output = body.get("output")
     output = value(raw_output, "output")
@@ -361,7 +373,7 @@ def _external_event_view(wf_run_id: str, entry: JournalEntry) -> dict[str, Any]:
 
 
 def _existing_run(rt: Runtime, body: dict[str, Any]) -> str:
-    wf_run_id = require_str(body, "wfRunId", "id")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     if rt.journal.get(wf_run_id, RUN_EVENT_ID) is None:
         raise not_found(f"WfRun {wf_run_id!r} does not exist")
     return wf_run_id
@@ -373,9 +385,7 @@ def _page(
     limit = optional_int(body, "limit") or MAX_PAGE
     if not 0 < limit <= MAX_PAGE:
         raise invalid(f"limit must be 1-{MAX_PAGE}")
-    bookmark = body.get("bookmark")
-    if bookmark is not None and not isinstance(bookmark, str):
-        raise invalid("bookmark must be the string a previous page returned")
+    bookmark = listing_bookmark(body.get("bookmark"))
     try:
         results, next_bookmark = rt.state.list_records(wf_run_id, prefix, head, limit, bookmark)
     except ValueError:
