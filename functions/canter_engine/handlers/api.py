@@ -17,8 +17,10 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from canter_engine.handlers import strict_json
+from canter_engine.core import WfRunState
+from canter_engine.handlers import masking, strict_json
 from canter_engine.handlers.api_errors import ApiError, invalid, too_large
+from canter_engine.handlers.api_parse import field
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.routes import ROUTES
@@ -34,6 +36,9 @@ def _resolve(name: str) -> Rpc:
 
 
 RPCS: dict[str, Rpc] = {route.rpc: _resolve(route.handler) for route in ROUTES}
+# Answers that show a WfRun's data, and so are masked; the others echo the
+# caller's own request (RunWf, PutExternalEvent) or nothing (ReportTask).
+READS = frozenset(route.rpc for route in ROUTES if "reader" in route.roles)
 
 app = APIGatewayHttpResolver()
 
@@ -49,7 +54,37 @@ def _call(rpc: str) -> Response[str]:
         )
     body = _json_body(rpc)
     metrics.add_metric(name=f"Rpc{rpc}", unit=MetricUnit.Count, value=1)
-    return _json(200, handler_fn(current(), body))
+    rt = current()
+    response = handler_fn(rt, body)
+    return _json(200, _masked(rt, body, response) if rpc in READS else response)
+
+
+# Where a request names the WfRun it is about.
+WF_RUN_ID_PATHS = (("wfRunId", "id"), ("id",), ("id", "id"), ("taskRunId", "wfRunId", "id"))
+_specs = masking.SpecCache()
+
+
+def _masked(rt: Runtime, body: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """The response with the WfRun's masked values masked wherever they went (masking.py)."""
+    if not response:
+        return response
+    wf_run_id = next(
+        (found for path in WF_RUN_ID_PATHS if isinstance(found := field(body, *path), str)),
+        None,
+    )
+    head = rt.state.load_head(wf_run_id) if wf_run_id else None
+    if head is None:
+        return response
+    state = WfRunState.from_item(head.state)
+    spec = _specs.get(state.spec_id)
+    if spec is None:
+        stored = rt.metadata.get_wf_spec(*state.spec_id)
+        if stored is None:
+            return response
+        spec = stored.spec
+        _specs.put(state.spec_id, spec)
+    scrubbed: dict[str, Any] = masking.scrub(response, masking.secrets_of(state, spec))
+    return scrubbed
 
 
 def _json_body(rpc: str) -> dict[str, Any]:

@@ -171,7 +171,7 @@ def value(raw: Any, where: str) -> Any:
         decoded = values.decode(raw, where)
         json.dumps(decoded, allow_nan=False, default=str)
     except ValueError as exc:
-        message = str(exc)
+        message = _without_input(str(exc), raw)
         if "Out of range float" in message:
             message = f"{where}: NaN and infinity are not JSON; send a finite number"
         raise invalid(message) from None
@@ -187,6 +187,15 @@ def int64_value(raw: Any, where: str) -> None:
             return
         if not INT64[0] <= parsed <= INT64[1]:
             raise invalid(f"{where}.int is out of the int64 range [{INT64[0]}, {INT64[1]}]")
+
+
+def _without_input(message: str, raw: Any) -> str:
+    """An error about a value must not repeat it: it may be a secret, and errors are logged."""
+    if isinstance(raw, dict) and len(raw) == 1:
+        leaf = next(iter(raw.values()))
+        if isinstance(leaf, str) and leaf:
+            return message.replace(repr(leaf), "'*****'").replace(leaf, "*****")
+    return message
 
 
 def model(cls: type[M], body: dict[str, Any]) -> M:

@@ -41,9 +41,10 @@ from canter_engine.handlers.api_parse import (
 from canter_engine.handlers.api_parse import guid as parse_guid
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_VALUE_BYTES
+from canter_engine.handlers.masking import Secrets, of_values, scrub_text
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
-from canter_engine.model.spec import RunWfRequest
+from canter_engine.model.spec import RunWfRequest, WfSpec
 from canter_engine.model.validate import SpecError, validate_run_wf
 from canter_engine.store.journal import (
     DELETE_EVENT_ID,
@@ -90,7 +91,8 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     try:
         variables = validate_run_wf(stored.spec, dict(req.variables))
     except SpecError as exc:
-        raise invalid(f"RunWf {req.wf_spec_name!r}: {exc}") from None
+        secrets = _masked_inputs(stored.spec, req.variables)
+        raise invalid(f"RunWf {req.wf_spec_name!r}: {scrub_text(str(exc), secrets)}") from None
     wf_run_id = req.id or uuid.uuid4().hex
     if not WF_RUN_ID_PATTERN.match(wf_run_id):
         raise invalid(
@@ -119,6 +121,18 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             "choose another id (repeating the identical request returns the existing WfRun)",
         )
     return _wf_run_view(rt, wf_run_id, existing)
+
+
+def _masked_inputs(spec: WfSpec, variables: dict[str, dict[str, Any]]) -> Secrets:
+    """The clear values a RunWf gives its masked variables, which no error may repeat."""
+    entry = spec.thread_specs.get(spec.entrypoint_thread_name)
+    masked = {v.var_def.name for v in entry.variable_defs if v.var_def.is_masked} if entry else ()
+    return of_values(
+        leaf
+        for name in masked
+        if isinstance(raw := variables.get(name), dict)
+        for leaf in raw.values()
+    )
 
 
 def get_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
