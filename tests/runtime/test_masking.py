@@ -21,6 +21,8 @@ import pytest
 from canter import Client, TaskException, WorkflowThread
 from canter.client import InvalidArgument
 from canter.local import LocalStack
+from google.protobuf.json_format import ParseDict
+from littlehorse.model import TaskRun, Variable
 
 from .support import Names, post, register, worker
 
@@ -127,6 +129,10 @@ def test_a_masked_value_never_leaves_the_api_in_clear(
         "answer": {"str": "*****"},
     }
     task_runs = [a for a in answers if isinstance(a, dict) and "inputVariables" in a]
+    for task_run in task_runs:
+        ParseDict(task_run, TaskRun())
+    for variable in variables.values():
+        ParseDict(variable, Variable())
     inputs = [i for t in task_runs for i in t["inputVariables"]]
     assert inputs and all(i["value"] == {"str": "*****"} and i["masked"] for i in inputs)
     assert not [line for line in log_lines if SECRET in line]

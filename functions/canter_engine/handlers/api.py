@@ -25,6 +25,7 @@ from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.routes import ROUTES
 from canter_engine.handlers.runtime import Runtime, current
+from canter_engine.model.spec import WfSpec
 
 Rpc = Callable[[Runtime, dict[str, Any]], dict[str, Any]]
 
@@ -65,8 +66,16 @@ _specs = masking.SpecCache()
 
 
 def _masked(rt: Runtime, body: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
-    """The response with the WfRun's masked values masked wherever they went (masking.py)."""
+    """The response with the WfRun's masked values masked wherever they went (masking.py).
+
+    Most answers name their WfSpec version: when it declares no masked
+    variable there is nothing to hide and the WfRun's head is not read.
+    """
     if not response:
+        return response
+    named = _spec_id_in(response)
+    known = _spec(rt, named) if named is not None else None
+    if known is not None and not masking.has_masked_variables(known):
         return response
     wf_run_id = next(
         (found for path in WF_RUN_ID_PATHS if isinstance(found := field(body, *path), str)),
@@ -76,15 +85,31 @@ def _masked(rt: Runtime, body: dict[str, Any], response: dict[str, Any]) -> dict
     if head is None:
         return response
     state = WfRunState.from_item(head.state)
-    spec = _specs.get(state.spec_id)
+    spec = _spec(rt, state.spec_id)
     if spec is None:
-        stored = rt.metadata.get_wf_spec(*state.spec_id)
-        if stored is None:
-            return response
-        spec = stored.spec
-        _specs.put(state.spec_id, spec)
+        return response
     scrubbed: dict[str, Any] = masking.scrub(response, masking.secrets_of(state, spec))
     return scrubbed
+
+
+def _spec(rt: Runtime, spec_id: tuple[str, int, int]) -> WfSpec | None:
+    spec = _specs.get(spec_id)
+    if spec is None:
+        stored = rt.metadata.get_wf_spec(*spec_id)
+        if stored is None:
+            return None
+        spec = stored.spec
+        _specs.put(spec_id, spec)
+    return spec
+
+
+def _spec_id_in(response: dict[str, Any]) -> tuple[str, int, int] | None:
+    results = response.get("results")
+    first = results[0] if isinstance(results, list) and results else response
+    spec_id = first.get("wfSpecId") if isinstance(first, dict) else None
+    if not isinstance(spec_id, dict) or not isinstance(spec_id.get("name"), str):
+        return None
+    return (spec_id["name"], int(spec_id.get("majorVersion", 0)), int(spec_id.get("revision", 0)))
 
 
 def _json_body(rpc: str) -> dict[str, Any]:

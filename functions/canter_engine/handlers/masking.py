@@ -92,10 +92,10 @@ def scrub(obj: Any, secrets: Secrets) -> Any:
         return [scrub(item, secrets) for item in obj]
     if not isinstance(obj, dict):
         return obj
-    if len(obj) == 1 and next(iter(obj)) in VALUE_KEYS and _canonical(obj) in secrets.encoded:
+    if len(obj) == 1 and next(iter(obj)) in VALUE_KEYS and _normalized(obj) in secrets.encoded:
         return dict(MASK)
     scrubbed = {key: scrub(value, secrets) for key, value in obj.items()}
-    if "value" in obj and scrubbed["value"] == MASK and obj["value"] != MASK:
+    if _has_masked_flag(obj) and scrubbed["value"] == MASK and obj["value"] != MASK:
         scrubbed["masked"] = True
     return scrubbed
 
@@ -117,6 +117,28 @@ class SpecCache:
         self._specs[key] = spec
         while len(self._specs) > self._size:
             self._specs.popitem(last=False)
+
+
+def has_masked_variables(spec: WfSpec) -> bool:
+    return any(
+        v.var_def.is_masked for thread in spec.thread_specs.values() for v in thread.variable_defs
+    )
+
+
+def _has_masked_flag(obj: dict[str, Any]) -> bool:
+    """A VarNameAndVal (TaskRun input) or a Variable: the messages whose ``masked`` says so."""
+    if "value" not in obj:
+        return False
+    ident = obj.get("id")
+    return "varName" in obj or (isinstance(ident, dict) and "name" in ident)
+
+
+def _normalized(raw: dict[str, Any]) -> str:
+    """A VariableValue as its value encodes, so ``{"a": 1}`` and ``{"a":1}`` compare equal."""
+    try:
+        return _canonical(values.encode(values.decode(raw)))
+    except ValueError:
+        return _canonical(raw)
 
 
 def _canonical(encoded: dict[str, Any]) -> str:
