@@ -308,6 +308,8 @@ def test_hostile_requests_get_a_4xx_that_says_what_and_where(
             assert 400 <= response.status < 500, (rpc, where, raw[:200], answer)
             status, message = answer["code"], answer["message"]
         assert status != "INTERNAL" and message, (rpc, where, answer)
+        field_named = any(part in message for part in where.split(".")) or rpc in message
+        assert field_named or "does not exist" in message, (rpc, where, message)
 
     one()
     print(f"\nfuzzed answers by HTTP status: {dict(sorted(STATUSES.items()))}")
