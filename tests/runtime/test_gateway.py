@@ -41,3 +41,15 @@ def test_200_concurrent_connections_are_all_answered(stack: LocalStack) -> None:
         thread.join()
     assert failures == []
     assert statuses == [404] * CONNECTIONS
+
+
+def test_events_carry_the_route_key_api_gateway_would_match() -> None:
+    """One route per rpc, as infra/api.py deploys; other names reach the catch-all."""
+    from canter.local.gateway import _proxy_event
+
+    def key(method: str, path: str) -> str:
+        return str(_proxy_event(method, path, {}, b"{}", "localhost")["routeKey"])
+
+    assert key("POST", "/RunWf") == "POST /RunWf"
+    assert key("POST", "/LaunchRocket") == "POST /{rpc}"
+    assert key("GET", "/RunWf") == "$default"

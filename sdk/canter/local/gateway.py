@@ -1,6 +1,7 @@
 """An HTTP server that speaks to the API handler the way API Gateway's HTTP API does.
 
-Each request becomes a payload-v2 proxy event; the handler's response
+Each request becomes a payload-v2 proxy event, with the route key of the
+route infra deploys for it (one per rpc of ``handlers/routes.py``); the handler's response
 becomes the HTTP response. Bodies over API Gateway's own 10 MB limit are
 refused here, as API Gateway would, before the handler sees them.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from canter_engine import resources
+from canter_engine.handlers.routes import BY_RPC
 
 from canter.local.lambda_context import LocalLambdaContext
 
@@ -118,10 +120,18 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
 
 
+def _route_key(method: str, path: str) -> str:
+    """The route API Gateway would match: one per rpc of ROUTES, else the catch-all."""
+    if method != "POST":
+        return "$default"
+    return f"POST {path}" if path.lstrip("/") in BY_RPC else "POST /{rpc}"
+
+
 def _proxy_event(
     method: str, target: str, headers: dict[str, str], raw: bytes, host: str
 ) -> dict[str, Any]:
     parts = urlsplit(target)
+    route_key = _route_key(method, parts.path)
     try:
         body, encoded = raw.decode(), False
     except UnicodeDecodeError:
@@ -129,7 +139,7 @@ def _proxy_event(
     now = time.time()
     return {
         "version": "2.0",
-        "routeKey": "$default",
+        "routeKey": route_key,
         "rawPath": parts.path,
         "rawQueryString": parts.query,
         "headers": {k.lower(): v for k, v in headers.items()},
@@ -146,7 +156,7 @@ def _proxy_event(
                 "userAgent": headers.get("User-Agent", ""),
             },
             "requestId": uuid.uuid4().hex,
-            "routeKey": "$default",
+            "routeKey": route_key,
             "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "timeEpoch": int(now * 1000),
