@@ -234,3 +234,19 @@ def test_an_int_beyond_int64_is_400(client: Client, names: Names) -> None:
     register(client, names("wf"), lambda t: t.declare_int("n") and None)
     with pytest.raises(InvalidArgument, match="int64"):
         client.run_wf(names("wf"), {"n": 2**63})
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity"])
+def test_a_non_finite_double_is_400(client: Client, names: Names, text: str) -> None:
+    """Issue 11 item 6: ``NaN`` was accepted and echoed back as non-JSON."""
+    register(client, names("wf"), lambda t: t.declare_double("x") and None)
+    with pytest.raises(InvalidArgument, match="finite"):
+        client.call("RunWf", {"wfSpecName": names("wf"), "variables": {"x": {"double": text}}})
+
+
+def test_responses_spell_non_finite_doubles_as_proto3_json() -> None:
+    from canter_engine.handlers import strict_json
+
+    assert strict_json.dumps({"double": float("nan"), "x": [float("-inf")]}) == (
+        '{"double":"NaN","x":["-Infinity"]}'
+    )

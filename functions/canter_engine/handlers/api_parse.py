@@ -169,13 +169,18 @@ def value(raw: Any, where: str) -> Any:
     int64_value(raw, where)
     try:
         decoded = values.decode(raw, where)
-        json.dumps(decoded, allow_nan=False, default=str)
     except ValueError as exc:
-        message = _without_input(str(exc), raw)
-        if "Out of range float" in message:
-            message = f"{where}: NaN and infinity are not JSON; send a finite number"
-        raise invalid(message) from None
+        raise invalid(_without_input(str(exc), raw)) from None
+    finite(decoded, where)
     return decoded
+
+
+def finite(decoded: Any, where: str) -> None:
+    """Refuse NaN and infinity (``{"double": "NaN"}``): no arithmetic or JSON reader wants them."""
+    try:
+        json.dumps(decoded, allow_nan=False, default=str)
+    except ValueError:
+        raise invalid(f"{where}: NaN and infinity are not accepted; send a finite number") from None
 
 
 def int64_value(raw: Any, where: str) -> None:

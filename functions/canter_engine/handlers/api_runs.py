@@ -29,6 +29,7 @@ from canter_engine.handlers.api_errors import ApiError, invalid, not_found, too_
 from canter_engine.handlers.api_parse import (
     encoded_size,
     field,
+    finite,
     int64_value,
     listing_bookmark,
     model,
@@ -93,6 +94,8 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     except SpecError as exc:
         secrets = _masked_inputs(stored.spec, req.variables)
         raise invalid(f"RunWf {req.wf_spec_name!r}: {scrub_text(str(exc), secrets)}") from None
+    for name, decoded in variables.items():
+        finite(decoded, f"RunWf: variables.{name}")
     wf_run_id = req.id or uuid.uuid4().hex
     if not WF_RUN_ID_PATTERN.match(wf_run_id):
         raise invalid(

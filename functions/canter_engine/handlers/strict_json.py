@@ -40,8 +40,21 @@ def loads(raw: str | bytes) -> Any:
 
 
 def dumps(value: Any) -> str:
-    """Strict JSON out: NaN or infinity in a response is a bug, never sent as non-JSON."""
-    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    """Strict JSON out: a non-finite double as proto3 JSON spells it ("NaN", "Infinity")."""
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_proto_floats(value), separators=(",", ":"), allow_nan=False)
+
+
+def _proto_floats(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _proto_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_proto_floats(item) for item in value]
+    return value
 
 
 def _no_constant(name: str) -> Any:
