@@ -99,3 +99,23 @@ def test_the_route_table_is_plain_data_and_every_handler_resolves() -> None:
     assert not {m for m in imported if m and m.startswith("canter_engine")}
     assert list(api.RPCS) == [route.rpc for route in ROUTES]
     assert all(callable(fn) for fn in api.RPCS.values())
+
+
+def test_cdk_json_sets_the_safe_defaults_explicitly() -> None:
+    """The keys users edit are in cdk.json, and read back as the defaults."""
+    import json
+    from pathlib import Path
+
+    import aws_cdk as cdk
+
+    context = json.loads((Path(__file__).parents[2] / "cdk.json").read_text())["context"]
+    app = cdk.App(context=context)
+    config = CanterConfig.from_context(app.node)
+    assert (config.api_rate_per_second, config.api_burst, config.api_reserved_concurrency) == (
+        DEFAULT_API_RATE,
+        DEFAULT_API_BURST,
+        None,
+    )
+    assert {"apiThrottleRatePerSecond", "apiThrottleBurst", "apiReservedConcurrency"} <= set(
+        context
+    )
