@@ -200,7 +200,7 @@ def _set(body: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, A
     copy = json.loads(json.dumps(body))
     target = copy
     for part in path[:-1]:
-        target = target.setdefault(part, {})
+        target = target[int(part)] if isinstance(target, list) else target.setdefault(part, {})
     target[path[-1]] = value
     return copy
 
@@ -279,9 +279,10 @@ def test_hostile_requests_get_a_4xx_that_says_what_and_where(
 ) -> None:
     """Issue 11 item 5: 176 of 6,346 fuzzed requests used to get a 500."""
     requests = _requests(setup)
+    report, report_fields = requests["ReportTask"]
     requests["ReportTasks"] = (
-        {"reports": [requests["ReportTask"][0]]},
-        {("reports",): VALUE},
+        {"reports": [report]},
+        {("reports",): VALUE, **{("reports", "0", *path): k for path, k in report_fields.items()}},
     )
 
     @settings(
