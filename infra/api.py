@@ -67,7 +67,11 @@ class Api(Construct):
             create_default_stage=False,
             default_authorizer=HttpIamAuthorizer(),
         )
-        integration = HttpLambdaIntegration("Handler", handler)
+        # One invoke permission for the whole API rather than one per route:
+        # Lambda's resource policy is limited to 20 KB, which some 50 routes
+        # of per-route statements would exceed. Which caller may call which
+        # rpc is IAM's business (infra/client_policies.py), not Lambda's.
+        integration = HttpLambdaIntegration("Handler", handler, scope_permission_to_route=False)
         for path in (*(f"/{route.rpc}" for route in ROUTES), CATCH_ALL_PATH):
             self.http_api.add_routes(path=path, methods=[RPC_METHOD], integration=integration)
         access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH)
