@@ -1,4 +1,9 @@
-"""The front door: ``POST /{rpc}`` on an API Gateway HTTP API with IAM (SigV4) auth.
+"""The front door: ``POST /<RpcName>`` on an API Gateway HTTP API with IAM (SigV4) auth.
+
+One route per rpc of :data:`canter_engine.handlers.routes.ROUTES`, so that
+IAM policies can allow each rpc by its own ARN; a catch-all ``POST /{rpc}``
+brings any other name to the handler, which answers UNIMPLEMENTED (501) and
+lists the rpcs it serves. Throttling is set on the stage from ``cdk.json``.
 
 An HTTP API rather than a REST API because every task report a worker sends
 is an API request, and the cost model prices HTTP API requests at $1.00 per
@@ -17,10 +22,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_authorizers import HttpIamAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
+from canter_engine.handlers.routes import ROUTES
 from constructs import Construct
 
-RPC_PATH = "/{rpc}"
+CATCH_ALL_PATH = "/{rpc}"
 RPC_METHOD = apigw.HttpMethod.POST
+STAGE_NAME = "$default"
 
 # Who called which rpc, and how it went: enough to trace a failed request
 # back to its Lambda invocation by requestId. Free-text error variables are
@@ -42,7 +49,14 @@ ACCESS_LOG_FORMAT = json.dumps(
 
 class Api(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, stage: str, handler: lambda_.IFunction
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        handler: lambda_.IFunction,
+        rate_per_second: int,
+        burst: int,
     ) -> None:
         super().__init__(scope, construct_id)
         self.http_api = apigw.HttpApi(
@@ -53,18 +67,21 @@ class Api(Construct):
             create_default_stage=False,
             default_authorizer=HttpIamAuthorizer(),
         )
-        self.http_api.add_routes(
-            path=RPC_PATH,
-            methods=[RPC_METHOD],
-            integration=HttpLambdaIntegration("Handler", handler),
-        )
+        # One invoke permission for the whole API rather than one per route:
+        # Lambda's resource policy is limited to 20 KB, which some 50 routes
+        # of per-route statements would exceed. Which caller may call which
+        # rpc is IAM's business (infra/client_policies.py), not Lambda's.
+        integration = HttpLambdaIntegration("Handler", handler, scope_permission_to_route=False)
+        for path in (*(f"/{route.rpc}" for route in ROUTES), CATCH_ALL_PATH):
+            self.http_api.add_routes(path=path, methods=[RPC_METHOD], integration=integration)
         access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH)
         self.stage = apigw.HttpStage(
             self,
             "DefaultStage",
             http_api=self.http_api,
-            stage_name="$default",
+            stage_name=STAGE_NAME,
             auto_deploy=True,
+            throttle=apigw.ThrottleSettings(rate_limit=rate_per_second, burst_limit=burst),
             access_log_settings=_AccessLogSettings(apigw.LogGroupLogDestination(access_logs)),
         )
 
@@ -72,10 +89,9 @@ class Api(Construct):
     def url(self) -> str:
         return self.stage.url
 
-    @property
-    def rpc_invoke_arn(self) -> str:
-        """execute-api ARN matching every rpc: ``{rpc}`` is the path, POST the only method."""
-        return self.http_api.arn_for_execute_api(RPC_METHOD.value, "/*")
+    def invoke_arn(self, rpc: str) -> str:
+        """The execute-api ARN of one rpc: IAM matches it against the request path."""
+        return self.http_api.arn_for_execute_api(RPC_METHOD.value, f"/{rpc}", STAGE_NAME)
 
 
 @jsii.implements(apigw.IAccessLogSettings)

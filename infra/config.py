@@ -15,6 +15,18 @@ from constructs import Node
 CONTEXT_STAGE = "stage"
 CONTEXT_TASK_QUEUES = "taskQueues"
 CONTEXT_DYNAMIC_QUEUES = "dynamicQueues"
+CONTEXT_API_RATE = "apiThrottleRatePerSecond"
+CONTEXT_API_BURST = "apiThrottleBurst"
+CONTEXT_API_CONCURRENCY = "apiReservedConcurrency"
+
+# API Gateway's own account defaults are 10,000 requests per second with a
+# burst of 5,000, shared by every API in the account and region: a flood
+# through Canter would starve them all, and reach Lambda's account
+# concurrency (1,000 by default) first. 500 per second carries about 250
+# task reports per second from workers, well above a dev stage's needs;
+# raise it in cdk.json for production load.
+DEFAULT_API_RATE = 500
+DEFAULT_API_BURST = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +34,12 @@ class CanterConfig:
     stage: str
     task_queues: tuple[str, ...]
     dynamic_queues: bool
+    api_rate_per_second: int = DEFAULT_API_RATE
+    api_burst: int = DEFAULT_API_BURST
+    # None: the API function draws on the account's unreserved concurrency.
+    # Not reserved by default because reserving fails the deployment in an
+    # account whose concurrency quota is still the new-account value (10).
+    api_reserved_concurrency: int | None = None
 
     @classmethod
     def from_context(cls, node: Node) -> CanterConfig:
@@ -29,16 +47,32 @@ class CanterConfig:
             stage=node.try_get_context(CONTEXT_STAGE),
             task_queues=node.try_get_context(CONTEXT_TASK_QUEUES),
             dynamic_queues=node.try_get_context(CONTEXT_DYNAMIC_QUEUES),
+            api_rate_per_second=node.try_get_context(CONTEXT_API_RATE),
+            api_burst=node.try_get_context(CONTEXT_API_BURST),
+            api_reserved_concurrency=node.try_get_context(CONTEXT_API_CONCURRENCY),
         )
 
     @classmethod
     def of(
-        cls, *, stage: Any = None, task_queues: Any = None, dynamic_queues: Any = None
+        cls,
+        *,
+        stage: Any = None,
+        task_queues: Any = None,
+        dynamic_queues: Any = None,
+        api_rate_per_second: Any = None,
+        api_burst: Any = None,
+        api_reserved_concurrency: Any = None,
     ) -> CanterConfig:
+        concurrency = _positive(CONTEXT_API_CONCURRENCY, api_reserved_concurrency, None)
         return cls(
             stage=validate_stage(str(stage or DEFAULT_STAGE)),
             task_queues=_task_queue_names(task_queues),
             dynamic_queues=_flag(CONTEXT_DYNAMIC_QUEUES, dynamic_queues),
+            api_rate_per_second=_positive(CONTEXT_API_RATE, api_rate_per_second, DEFAULT_API_RATE)
+            or DEFAULT_API_RATE,
+            api_burst=_positive(CONTEXT_API_BURST, api_burst, DEFAULT_API_BURST)
+            or DEFAULT_API_BURST,
+            api_reserved_concurrency=concurrency,
         )
 
 
@@ -63,3 +97,15 @@ def _flag(key: str, raw: Any) -> bool:
     if str(raw).lower() in ("true", "false"):
         return str(raw).lower() == "true"
     raise ValueError(f"{key} must be true or false, got {raw!r}")
+
+
+def _positive(key: str, raw: Any, default: int | None) -> int | None:
+    if raw is None or raw == "":
+        return default
+    try:
+        number = int(raw) if not isinstance(raw, bool) else -1
+    except (TypeError, ValueError):
+        number = -1
+    if number < 1 or str(number) != str(raw).strip():
+        raise ValueError(f"{key} must be a positive whole number, got {raw!r}")
+    return number

@@ -59,7 +59,7 @@ class EngineFunctions(Construct):
         self.roles: dict[lambda_.Function, iam.Role] = {}
         self.scheduler = self._function(r.SCHEDULER_FUNCTION, signing)
         self.timers = self._function(r.TIMERS_FUNCTION)
-        self.api = self._function(r.API_FUNCTION, signing)
+        self.api = self._function(r.API_FUNCTION, signing, config.api_reserved_concurrency)
 
         self.scheduler.add_event_source(
             sources.DynamoEventSource(
@@ -78,7 +78,10 @@ class EngineFunctions(Construct):
         )
 
     def _function(
-        self, definition: r.FunctionDef, extra_environment: dict[str, str] | None = None
+        self,
+        definition: r.FunctionDef,
+        extra_environment: dict[str, str] | None = None,
+        reserved_concurrency: int | None = None,
     ) -> lambda_.Function:
         name = definition.logical_id
         log_group = logs.LogGroup(self, f"{name}Logs", retention=LOG_RETENTION)
@@ -107,6 +110,7 @@ class EngineFunctions(Construct):
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=reserved_concurrency,
         )
         self.roles[function] = role
         return function
@@ -124,4 +128,8 @@ def engine_environment(config: CanterConfig, storage: Storage, queues: Queues) -
         r.ENV_DYNAMIC_QUEUES: "true" if config.dynamic_queues else "false",
         "POWERTOOLS_SERVICE_NAME": r.POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": r.METRICS_NAMESPACE,
+        # Traces record timings, not data: a handler's return value holds
+        # workflow data (masked variables included), and X-Ray drops
+        # documents over 64 KB anyway.
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
     }

@@ -58,12 +58,6 @@ def suppress_justified_findings(
             "support no resource-level permissions; on the scheduler the stream event source "
             "also needs dynamodb:ListStreams, which likewise accepts only '*'.",
         )
-    _acknowledge(
-        worker_policy,
-        f"{PACK}-IAM5[Resource::{_rendered(api.rpc_invoke_arn, api)}]",
-        "Workers call the one route POST /{rpc}; the rpc name is the path, so the path is "
-        "a wildcard by design. Only POST on this API is allowed.",
-    )
     if config.dynamic_queues:
         pattern = _rendered(dynamic_task_queue_pattern(api, config.stage), api)
         for grantee in (engine.roles[engine.scheduler], engine.roles[engine.api], worker_policy):

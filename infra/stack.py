@@ -9,13 +9,13 @@ from constructs import Construct
 
 from infra.alarms import Alarms
 from infra.api import Api
+from infra.client_policies import POLICY_NAMES, PURPOSES, client_policies
 from infra.config import CanterConfig
 from infra.engine import EngineFunctions
 from infra.nag import suppress_justified_findings
 from infra.permissions import grant_engine_permissions, task_queue_arns
 from infra.queues import Queues
 from infra.storage import Storage
-from infra.worker_policy import worker_policy
 
 
 def stack_name(stage: str) -> str:
@@ -34,13 +34,19 @@ class CanterStack(Stack):
             self, "Engine", config=config, storage=self.storage, queues=self.queues
         )
         grant_engine_permissions(self.engine, config, self.storage, self.queues)
-        self.api = Api(self, "Api", stage=config.stage, handler=self.engine.api)
-        self.worker_policy = worker_policy(
+        self.api = Api(
             self,
-            "TaskWorkerPolicy",
+            "Api",
             stage=config.stage,
+            handler=self.engine.api,
+            rate_per_second=config.api_rate_per_second,
+            burst=config.api_burst,
+        )
+        self.client_policies = client_policies(
+            self,
+            stage=config.stage,
+            api=self.api,
             task_queue_arns=task_queue_arns(self, config, self.queues),
-            invoke_arn=self.api.rpc_invoke_arn,
         )
         self.alarms = Alarms(
             self,
@@ -54,7 +60,7 @@ class CanterStack(Stack):
             engine=self.engine,
             queues=self.queues,
             api=self.api,
-            worker_policy=self.worker_policy,
+            worker_policy=self.client_policies["worker"],
         )
 
     def _outputs(self) -> None:
@@ -64,12 +70,14 @@ class CanterStack(Stack):
             value=self.api.url,
             description="Set CANTER_API_URL to this for the SDK client and workers",
         )
-        CfnOutput(
-            self,
-            "TaskWorkerPolicyArn",
-            value=self.worker_policy.managed_policy_arn,
-            description="Attach to the role your task workers run as",
-        )
+        for role, policy in self.client_policies.items():
+            name = POLICY_NAMES[role].title().replace("-", "")
+            CfnOutput(
+                self,
+                f"{name}PolicyArn",
+                value=policy.managed_policy_arn,
+                description=f"Attach to the IAM role of {PURPOSES[role]}",
+            )
         for logical_id, table in self.storage.tables.items():
             CfnOutput(self, f"{logical_id}TableName", value=table.table_name)
         for deployed in self.queues.all:

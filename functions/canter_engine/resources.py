@@ -120,7 +120,17 @@ TABLES: tuple[TableDef, ...] = (JOURNAL_TABLE, STATE_TABLE, METADATA_TABLE)
 
 # Timers ride an SQS delay queue; a timer due later than SQS's 15-minute
 # maximum delay is re-queued by the timer handler until it is due.
-TIMER_QUEUE = QueueDef(logical_id="Timers", suffix="timers", visibility_timeout_seconds=60)
+# AWS advises an SQS event source queue's visibility timeout of at least six
+# times the function's timeout: a batch held while Lambda throttles or retries
+# must not reappear and use up its receives, which would send a WfRun's sleep
+# or retry backoff to the dead-letter queue.
+TIMERS_TIMEOUT_SECONDS = 30
+SQS_SOURCE_VISIBILITY_FACTOR = 6
+TIMER_QUEUE = QueueDef(
+    logical_id="Timers",
+    suffix="timers",
+    visibility_timeout_seconds=SQS_SOURCE_VISIBILITY_FACTOR * TIMERS_TIMEOUT_SECONDS,
+)
 
 # Where the scheduler's event source sends batches it could not process.
 SCHEDULER_FAILURE_QUEUE = QueueDef(
@@ -173,7 +183,7 @@ TIMERS_FUNCTION = FunctionDef(
     logical_id="Timers",
     handler="canter_engine.handlers.timers.handler",
     memory_mb=256,
-    timeout_seconds=30,
+    timeout_seconds=TIMERS_TIMEOUT_SECONDS,
     description="Journals TimerFired when a timer is due; re-queues long timers",
 )
 API_FUNCTION = FunctionDef(

@@ -69,9 +69,9 @@ def test_outputs(dev: Any, declared_task_queues: tuple[str, ...]) -> None:
         ]
     }
     assert "CANTER_API_URL" in outputs["ApiUrl"]["Description"]
-    assert outputs["TaskWorkerPolicyArn"]["Value"] == {
-        "Ref": next(iter(dev.resources("AWS::IAM::ManagedPolicy")))
-    }
+    for role, policy in dev.stack.client_policies.items():
+        output = {"worker": "TaskWorker"}.get(role, role.title())
+        assert outputs[f"{output}PolicyArn"]["Value"] == {"Ref": dev.logical_id(policy)}
     for table in r.TABLES:
         assert outputs[f"{table.logical_id}TableName"]["Value"] == {
             "Ref": dev.logical_id(dev.stack.storage.tables[table.logical_id])

@@ -96,6 +96,7 @@ def test_environment_wired_from_resources(dev: Any, definition: r.FunctionDef) -
         r.ENV_DYNAMIC_QUEUES: "false",
         "POWERTOOLS_SERVICE_NAME": r.POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": r.METRICS_NAMESPACE,
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
     }
 
 
@@ -124,8 +125,11 @@ def test_timers_consume_the_timer_queue(dev: Any) -> None:
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-def test_timer_queue_outlasts_the_timers_function() -> None:
-    assert r.TIMER_QUEUE.visibility_timeout_seconds >= r.TIMERS_FUNCTION.timeout_seconds
+def test_timer_queue_visibility_is_six_times_the_timers_function_timeout(dev: Any) -> None:
+    """AWS's advice for SQS event sources; at 2x, throttling sent timers to the DLQ (issue 11)."""
+    _, props = _function(dev, r.TIMERS_FUNCTION)
+    queue = dev.resources("AWS::SQS::Queue")[dev.logical_id(dev.stack.queues.timers.queue)]
+    assert queue["Properties"]["VisibilityTimeout"] >= 6 * props["Timeout"]
 
 
 def test_api_has_no_event_source(dev: Any) -> None:

@@ -197,13 +197,9 @@ def test_no_aws_managed_policies_on_function_roles(dev: Any) -> None:
         assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
 
 
-def test_worker_policy(dev: Any) -> None:
-    (policy,) = dev.resources("AWS::IAM::ManagedPolicy").values()
-    props = policy["Properties"]
-    assert props["ManagedPolicyName"] == "canter-dev-task-worker"
-    granted = {_statement(s["Action"], s["Resource"]) for s in props["PolicyDocument"]["Statement"]}
-    api_id = dev.logical_id(dev.stack.api.http_api)
-    invoke = {
+def _invoke_arn(synthesized: Any, rpc: str) -> dict[str, Any]:
+    api_id = synthesized.logical_id(synthesized.stack.api.http_api)
+    return {
         "Fn::Join": [
             "",
             [
@@ -215,13 +211,79 @@ def test_worker_policy(dev: Any) -> None:
                 {"Ref": "AWS::AccountId"},
                 ":",
                 {"Ref": api_id},
-                "/*/POST/*",
+                f"/$default/POST/{rpc}",
             ],
         ]
     }
-    assert granted == {
-        _statement("execute-api:Invoke", invoke),
-        _statement(
+
+
+def _policy(synthesized: Any, name: str) -> dict[str, Any]:
+    (policy,) = [
+        p["Properties"]
+        for p in synthesized.resources("AWS::IAM::ManagedPolicy").values()
+        if p["Properties"]["ManagedPolicyName"] == f"canter-dev-{name}"
+    ]
+    return policy
+
+
+def _allowed_rpcs(synthesized: Any, name: str) -> set[str]:
+    """The rpcs a policy may invoke, each checked to be exactly its own route's ARN."""
+    rpcs = set()
+    for statement in _policy(synthesized, name)["PolicyDocument"]["Statement"]:
+        if statement["Action"] == "execute-api:Invoke":
+            for arn in statement["Resource"]:
+                rpc = str(arn["Fn::Join"][1][-1]).removeprefix("/$default/POST/")
+                assert arn == _invoke_arn(synthesized, rpc)
+                rpcs.add(rpc)
+    return rpcs
+
+
+ROLE_RPCS = {
+    "task-worker": {"ReportTask", "ReportTasks", "GetTaskDef"},
+    "reader": {
+        "GetTaskDef",
+        "GetExternalEventDef",
+        "GetWfSpec",
+        "GetLatestWfSpec",
+        "GetWfRun",
+        "ListNodeRuns",
+        "GetNodeRun",
+        "GetTaskRun",
+        "ListVariables",
+        "GetVariable",
+        "ListExternalEvents",
+        "SearchWfRun",
+    },
+    "operator": {"RunWf", "PutExternalEvent", "StopWfRun", "ResumeWfRun", "DeleteWfRun"},
+    "admin": {"PutTaskDef", "PutExternalEventDef", "PutWfSpec"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROLE_RPCS))
+def test_each_role_policy_allows_exactly_its_rpcs(dev: Any, name: str) -> None:
+    """Issue 11: a worker can no longer PutWfSpec, DeleteWfRun or StopWfRun."""
+    assert _allowed_rpcs(dev, name) == ROLE_RPCS[name]
+
+
+def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
+    from canter_engine.handlers.routes import ROUTES
+
+    assert set().union(*ROLE_RPCS.values()) == {route.rpc for route in ROUTES}
+    reporters = [name for name, rpcs in ROLE_RPCS.items() if rpcs & {"ReportTask", "ReportTasks"}]
+    assert reporters == ["task-worker"]
+    readers = {r.rpc for r in ROUTES if r.rpc.startswith(("Get", "List", "Search"))}
+    assert readers == ROLE_RPCS["reader"]
+
+
+def test_only_the_worker_policy_consumes_task_queues(dev: Any) -> None:
+    for name in ROLE_RPCS:
+        statements = _policy(dev, name)["PolicyDocument"]["Statement"]
+        queue_statements = [s for s in statements if s["Action"] != "execute-api:Invoke"]
+        if name != "task-worker":
+            assert queue_statements == []
+            continue
+        (consume,) = queue_statements
+        assert _statement(consume["Action"], consume["Resource"]) == _statement(
             [
                 "sqs:ReceiveMessage",
                 "sqs:DeleteMessage",
@@ -230,5 +292,4 @@ def test_worker_policy(dev: Any) -> None:
                 "sqs:GetQueueAttributes",
             ],
             dev.stack.resolve(_task_queue_arns(dev)),
-        ),
-    }
+        )

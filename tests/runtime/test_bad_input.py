@@ -171,3 +171,82 @@ def test_state_too_large_for_dynamodb_is_set_aside_without_stalling_others(
                 reasons.append(record["reason"])
     (reason,) = reasons
     assert "DynamoDB" in reason and "bytes" in reason and "S3" in reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (b'{"id": NaN}', "NaN is not JSON"),
+        (b'{"id": "x", "limit": Infinity}', "Infinity is not JSON"),
+        (b'{"id": 1e999}', "out of range"),
+        (b'{"id": "\\ud800"}', "body.id holds a lone UTF-16 surrogate"),
+        (b'{"id": "\xff\xfe"}', "not valid UTF-8"),
+        (b'{"id": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "more than 64 deep"),
+    ],
+    ids=["nan", "infinity", "huge-float", "lone-surrogate", "invalid-utf8", "deep"],
+)
+def test_json_that_is_not_strict_json_is_400(stack: LocalStack, raw: bytes, says: str) -> None:
+    """Issue 11 items 5 and 6: each of these was a 500 or was echoed back as non-JSON."""
+    status, body = post(stack.api_url, "GetWfRun", raw)
+    assert (status, body["code"]) == (400, "INVALID_ARGUMENT")
+    assert says in body["message"] and "GetWfRun" in body["message"]
+
+
+@pytest.mark.parametrize("name", ["a#b", "a/b", "a b", "a\u0000b", "-a", "a_b", "x" * 129])
+def test_definition_names_are_valid_littlehorse_names(client: Client, name: str) -> None:
+    """LittleHorse's LHUtil.isValidLHName: letters, digits and inner hyphens."""
+    with pytest.raises(InvalidArgument, match="not a valid name"):
+        client.put_external_event_def(name)
+
+
+def test_ids_too_long_for_a_key_are_400(client: Client) -> None:
+    with pytest.raises(InvalidArgument, match="at most 400 bytes"):
+        client.get_wf_run("a" * 3000)
+
+
+@pytest.mark.parametrize(
+    "bookmark",
+    [
+        "eyJhIjoxfQ==",
+        base64.urlsafe_b64encode(
+            json.dumps(
+                {k: {"S": "x"} for k in ("pk", "sk", "gsi1pk", "gsi1sk")}, sort_keys=True
+            ).encode()
+        ).decode(),
+    ],
+    ids=["foreign", "another-search"],
+)
+def test_foreign_and_forged_search_bookmarks_are_400(client: Client, bookmark: str) -> None:
+    with pytest.raises(InvalidArgument, match="bookmark is not one this API returned"):
+        client.call("SearchWfRun", {"wfSpecName": "some-spec", "bookmark": bookmark})
+
+
+def test_a_non_string_enum_is_400_and_does_not_fail_the_batch(client: Client) -> None:
+    bad = {
+        "taskRunId": {"wfRunId": {"id": "no-such-run"}, "taskGuid": "0-1"},
+        "status": {"a": 1},
+    }
+    (result,) = client.report_tasks([bad], ["no-token-needed-to-refuse-this"])
+    assert result["code"] == "INVALID_ARGUMENT" and "status" in result["message"]
+
+
+def test_an_int_beyond_int64_is_400(client: Client, names: Names) -> None:
+    register(client, names("wf"), lambda t: t.declare_int("n") and None)
+    with pytest.raises(InvalidArgument, match="int64"):
+        client.run_wf(names("wf"), {"n": 2**63})
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity"])
+def test_a_non_finite_double_is_400(client: Client, names: Names, text: str) -> None:
+    """Issue 11 item 6: ``NaN`` was accepted and echoed back as non-JSON."""
+    register(client, names("wf"), lambda t: t.declare_double("x") and None)
+    with pytest.raises(InvalidArgument, match="finite"):
+        client.call("RunWf", {"wfSpecName": names("wf"), "variables": {"x": {"double": text}}})
+
+
+def test_responses_spell_non_finite_doubles_as_proto3_json() -> None:
+    from canter_engine.handlers import strict_json
+
+    assert strict_json.dumps({"double": float("nan"), "x": [float("-inf")]}) == (
+        '{"double":"NaN","x":["-Infinity"]}'
+    )

@@ -6,7 +6,9 @@ matching HTTP status; nothing else (no stack trace) leaves this function.
 
 from __future__ import annotations
 
-import json
+import base64
+import binascii
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -15,38 +17,33 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from canter_engine.handlers import api_metadata, api_runs, task_tokens
+from canter_engine.core import WfRunState
+from canter_engine.handlers import masking, strict_json, task_tokens
 from canter_engine.handlers.api_errors import ApiError, invalid, too_large
+from canter_engine.handlers.api_parse import field
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
+from canter_engine.handlers.routes import ROUTES, Route
 from canter_engine.handlers.runtime import Runtime, current
+from canter_engine.model.spec import WfSpec
 
 Rpc = Callable[[Runtime, dict[str, Any]], dict[str, Any]]
 
-RPCS: dict[str, Rpc] = {
-    "PutTaskDef": api_metadata.put_task_def,
-    "GetTaskDef": api_metadata.get_task_def,
-    "PutExternalEventDef": api_metadata.put_external_event_def,
-    "GetExternalEventDef": api_metadata.get_external_event_def,
-    "PutWfSpec": api_metadata.put_wf_spec,
-    "GetWfSpec": api_metadata.get_wf_spec,
-    "GetLatestWfSpec": api_metadata.get_latest_wf_spec,
-    "RunWf": api_runs.run_wf,
-    "GetWfRun": api_runs.get_wf_run,
-    "ListNodeRuns": api_runs.list_node_runs,
-    "GetNodeRun": api_runs.get_node_run,
-    "GetTaskRun": api_runs.get_task_run,
-    "ListVariables": api_runs.list_variables,
-    "GetVariable": api_runs.get_variable,
-    "PutExternalEvent": api_runs.put_external_event,
-    "ListExternalEvents": api_runs.list_external_events,
-    "StopWfRun": api_runs.stop_wf_run,
-    "ResumeWfRun": api_runs.resume_wf_run,
-    "DeleteWfRun": api_runs.delete_wf_run,
-    "SearchWfRun": api_runs.search_wf_run,
-    "ReportTask": lambda rt, body: api_runs.report_task(rt, body, _task_token()),
-    "ReportTasks": lambda rt, body: api_runs.report_tasks(rt, body, _task_token()),
-}
+
+def _resolve(route: Route) -> Rpc:
+    module, _, function = route.handler.rpartition(".")
+    serve: Callable[..., dict[str, Any]] = getattr(
+        importlib.import_module(f"canter_engine.handlers.{module}"), function
+    )
+    if route.takes_task_token:
+        return lambda rt, body: serve(rt, body, _task_token())
+    return serve
+
+
+RPCS: dict[str, Rpc] = {route.rpc: _resolve(route) for route in ROUTES}
+# Answers that show a WfRun's data, and so are masked; the others echo the
+# caller's own request (RunWf, PutExternalEvent) or nothing (ReportTask).
+READS = frozenset(route.rpc for route in ROUTES if "reader" in route.roles)
 
 app = APIGatewayHttpResolver()
 
@@ -57,11 +54,66 @@ def _call(rpc: str) -> Response[str]:
     if handler_fn is None:
         raise ApiError(
             "UNIMPLEMENTED",
-            f"unknown rpc {rpc!r}; the API serves POST /<RpcName> for: {', '.join(sorted(RPCS))}",
+            f"unknown rpc {rpc[:100]!r}; the API serves POST /<RpcName> for: "
+            f"{', '.join(sorted(RPCS))}",
         )
     body = _json_body(rpc)
     metrics.add_metric(name=f"Rpc{rpc}", unit=MetricUnit.Count, value=1)
-    return _json(200, handler_fn(current(), body))
+    rt = current()
+    response = handler_fn(rt, body)
+    return _json(200, _masked(rt, body, response) if rpc in READS else response)
+
+
+# Where a request names the WfRun it is about.
+WF_RUN_ID_PATHS = (("wfRunId", "id"), ("id",), ("id", "id"), ("taskRunId", "wfRunId", "id"))
+_specs = masking.SpecCache()
+
+
+def _masked(rt: Runtime, body: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """The response with the WfRun's masked values masked wherever they went (masking.py).
+
+    Most answers name their WfSpec version: when it declares no masked
+    variable there is nothing to hide and the WfRun's head is not read.
+    """
+    if not response:
+        return response
+    named = _spec_id_in(response)
+    known = _spec(rt, named) if named is not None else None
+    if known is not None and not masking.has_masked_variables(known):
+        return response
+    wf_run_id = next(
+        (found for path in WF_RUN_ID_PATHS if isinstance(found := field(body, *path), str)),
+        None,
+    )
+    head = rt.state.load_head(wf_run_id) if wf_run_id else None
+    if head is None:
+        return response
+    state = WfRunState.from_item(head.state)
+    spec = _spec(rt, state.spec_id)
+    if spec is None:
+        return response
+    scrubbed: dict[str, Any] = masking.scrub(response, masking.secrets_of(state, spec))
+    return scrubbed
+
+
+def _spec(rt: Runtime, spec_id: tuple[str, int, int]) -> WfSpec | None:
+    spec = _specs.get(spec_id)
+    if spec is None:
+        stored = rt.metadata.get_wf_spec(*spec_id)
+        if stored is None:
+            return None
+        spec = stored.spec
+        _specs.put(spec_id, spec)
+    return spec
+
+
+def _spec_id_in(response: dict[str, Any]) -> tuple[str, int, int] | None:
+    results = response.get("results")
+    first = results[0] if isinstance(results, list) and results else response
+    spec_id = first.get("wfSpecId") if isinstance(first, dict) else None
+    if not isinstance(spec_id, dict) or not isinstance(spec_id.get("name"), str):
+        return None
+    return (spec_id["name"], int(spec_id.get("majorVersion", 0)), int(spec_id.get("revision", 0)))
 
 
 def _task_token() -> str | None:
@@ -71,19 +123,24 @@ def _task_token() -> str | None:
 
 
 def _json_body(rpc: str) -> dict[str, Any]:
-    raw = app.current_event.decoded_body or "{}"
-    size = len(raw.encode()) if isinstance(raw, str) else len(raw)
+    event = app.current_event
+    raw: str | bytes = event.body or "{}"
+    if event.is_base64_encoded:
+        try:
+            raw = base64.b64decode(raw, validate=True)
+        except binascii.Error:
+            raise invalid(f"{rpc}: the body is not valid base64 as the event declares") from None
+    size = len(raw.encode(errors="surrogatepass")) if isinstance(raw, str) else len(raw)
     if size > MAX_REQUEST_BYTES:
         raise too_large(
             f"{rpc}: the request body is {size} bytes, over the API limit of "
             f"{MAX_REQUEST_BYTES} bytes; {HOW_TO_SHRINK}"
         )
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        body = strict_json.loads(raw)
+    except strict_json.StrictJsonError as exc:
         raise invalid(
-            f"{rpc}: the body is not valid JSON ({exc}); send the {rpc} request message "
-            "as a JSON object"
+            f"{rpc}: {exc}; send the {rpc} request message as a strict JSON object"
         ) from None
     if not isinstance(body, dict):
         raise invalid(f"{rpc}: the body must be a JSON object (the request message)")
@@ -131,12 +188,12 @@ def _json(status: int, body: dict[str, Any]) -> Response[str]:
     return Response(
         status_code=status,
         content_type="application/json",
-        body=json.dumps(body, separators=(",", ":")),
+        body=strict_json.dumps(body),
     )
 
 
 @publish_metrics
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

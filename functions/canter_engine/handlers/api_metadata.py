@@ -7,7 +7,7 @@ from typing import Any
 
 from canter_engine import resources
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found
-from canter_engine.handlers.api_parse import model, optional_int, require_str
+from canter_engine.handlers.api_parse import bounded_keys, lh_name, model, optional_int, require_str
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.model.spec import (
@@ -28,6 +28,8 @@ from canter_engine.store.queues import QueueMissing
 
 def put_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     req = model(PutTaskDefRequest, body)
+    lh_name(req.name, "PutTaskDef: name")
+    bounded_keys(body, "PutTaskDef")
     queue = req.task_queue or req.name
     try:
         resources.task_queue(queue)
@@ -75,8 +77,7 @@ def get_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 def put_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     req = model(PutExternalEventDefRequest, body)
-    if not req.name:
-        raise invalid("PutExternalEventDef: name is required")
+    lh_name(req.name, "PutExternalEventDef: name")
     existing = rt.metadata.get_external_event_def(req.name)
     stored: dict[str, Any] = {"id": {"name": req.name}, "createdAt": _now_ts()}
     for key in ("retentionPolicy", "contentType", "correlatedEventConfig"):
@@ -115,6 +116,8 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     FAILED_PRECONDITION, as LittleHorse's PutWfSpecRequestModel.verifyUpdateType.
     """
     req = model(PutWfSpecRequest, body)
+    lh_name(req.name, "PutWfSpec: name")
+    bounded_keys(body, "PutWfSpec")
     task_defs = {
         name: found
         for name in _task_def_names(req)

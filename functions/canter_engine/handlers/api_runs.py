@@ -29,16 +29,24 @@ from canter_engine.handlers import faults, task_tokens
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found, too_large
 from canter_engine.handlers.api_parse import (
     encoded_size,
+    field,
+    finite,
+    int64_value,
+    listing_bookmark,
     model,
     optional_int,
     require_int,
     require_str,
+    search_bookmark,
     value,
 )
+from canter_engine.handlers.api_parse import guid as parse_guid
+from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_VALUE_BYTES
+from canter_engine.handlers.masking import Secrets, of_values, scrub_text
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
-from canter_engine.model.spec import RunWfRequest
+from canter_engine.model.spec import RunWfRequest, WfSpec
 from canter_engine.model.validate import SpecError, validate_run_wf
 from canter_engine.store.journal import (
     DELETE_KIND,
@@ -62,6 +70,7 @@ REPORT_STATUSES = frozenset(
         "TASK_INPUT_VAR_SUB_ERROR",
     }
 )
+WF_RUN_STATUSES = ("STARTING", "RUNNING", "COMPLETED", "HALTING", "HALTED", "ERROR", "EXCEPTION")
 SEARCH_FIELDS = frozenset({"wfSpecName", "status", "limit", "bookmark"})
 MAX_SEARCH_LIMIT = 1000
 # LittleHorse's attemptNumber is an int32.
@@ -77,6 +86,8 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     different request is ALREADY_EXISTS.
     """
     req = model(RunWfRequest, body)
+    for name, raw in req.variables.items():
+        int64_value(raw, f"RunWf: variables.{name}")
     if req.revision is not None and req.major_version is None:
         raise invalid("RunWf: revision needs majorVersion too")
     stored = rt.metadata.get_wf_spec(req.wf_spec_name, req.major_version, req.revision)
@@ -85,7 +96,10 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     try:
         variables = validate_run_wf(stored.spec, dict(req.variables))
     except SpecError as exc:
-        raise invalid(f"RunWf {req.wf_spec_name!r}: {exc}") from None
+        secrets = _masked_inputs(stored.spec, req.variables)
+        raise invalid(f"RunWf {req.wf_spec_name!r}: {scrub_text(str(exc), secrets)}") from None
+    for name, decoded in variables.items():
+        finite(decoded, f"RunWf: variables.{name}")
     wf_run_id = req.id or uuid.uuid4().hex
     if not WF_RUN_ID_PATTERN.match(wf_run_id):
         raise invalid(
@@ -116,8 +130,20 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     return _wf_run_view(rt, wf_run_id, existing)
 
 
+def _masked_inputs(spec: WfSpec, variables: dict[str, dict[str, Any]]) -> Secrets:
+    """The clear values a RunWf gives its masked variables, which no error may repeat."""
+    entry = spec.thread_specs.get(spec.entrypoint_thread_name)
+    masked = {v.var_def.name for v in entry.variable_defs if v.var_def.is_masked} if entry else ()
+    return of_values(
+        leaf
+        for name in masked
+        if isinstance(raw := variables.get(name), dict)
+        for leaf in raw.values()
+    )
+
+
 def get_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = require_str(body, "id")
+    wf_run_id = parse_wf_run_id(body, "id")
     return _wf_run_view(rt, wf_run_id, None)
 
 
@@ -145,7 +171,7 @@ def _node_order(node_run: dict[str, Any]) -> tuple[int, int]:
 
 
 def get_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = require_str(body, "wfRunId", "id")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     thread = require_int(body, "threadRunNumber")
     position = require_int(body, "position")
     head = rt.state.load_head(wf_run_id)
@@ -153,8 +179,8 @@ def get_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = require_str(body, "wfRunId", "id")
-    guid = require_str(body, "taskGuid")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
+    guid = parse_guid(body.get("taskGuid"), "taskGuid")
     thread, _, position = guid.partition("-")
     head = rt.state.load_head(wf_run_id)
     if thread.isdigit() and position.isdigit():
@@ -176,7 +202,7 @@ def list_variables(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = require_str(body, "wfRunId", "id")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     thread = require_int(body, "threadRunNumber")
     name = require_str(body, "name")
     head = rt.state.load_head(wf_run_id)
@@ -198,9 +224,10 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             f"PutExternalEvent: content is {size} bytes, over the {MAX_VALUE_BYTES}-byte "
             f"limit for one value; {HOW_TO_SHRINK}"
         )
-    guid = body.get("guid") or uuid.uuid4().hex
-    if not isinstance(guid, str) or "#" in guid:
-        raise invalid("PutExternalEvent: guid must be a string without '#'")
+    guid = body.get("guid")
+    if guid is None or guid == "":
+        guid = uuid.uuid4().hex
+    guid = parse_guid(guid, "PutExternalEvent: guid")
     event = ExternalEventPosted(
         def_name=def_name,
         guid=guid,
@@ -264,7 +291,9 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     if not 0 < limit <= MAX_SEARCH_LIMIT:
         raise invalid(f"SearchWfRun: limit must be 1-{MAX_SEARCH_LIMIT}")
     status = body.get("status")
-    bookmark = body.get("bookmark")
+    if status is not None and status not in WF_RUN_STATUSES:
+        raise invalid(f"SearchWfRun: status must be one of {', '.join(WF_RUN_STATUSES)}")
+    bookmark = search_bookmark(body.get("bookmark"), name, status)
     try:
         ids, next_bookmark = rt.state.search(name, status, limit, bookmark)
     except ValueError:
@@ -284,18 +313,18 @@ def report_task(rt: Runtime, body: dict[str, Any], token: str | None) -> dict[st
     journalled, so no one but the worker that took the attempt can end it,
     and no report can take the journal key of another run of the same id.
     """
-    wf_run_id = require_str(body, "taskRunId", "wfRunId", "id")
-    guid = require_str(body, "taskRunId", "taskGuid")
+    wf_run_id = parse_wf_run_id(body, "taskRunId", "wfRunId", "id")
+    guid = parse_guid(field(body, "taskRunId", "taskGuid"), "taskRunId.taskGuid")
     attempt = require_int(body, "attemptNumber")
     if not 0 <= attempt <= MAX_ATTEMPT_NUMBER:
         raise invalid(
             f"ReportTask {wf_run_id}/{guid}: attemptNumber {attempt} is out of range "
             f"(0-{MAX_ATTEMPT_NUMBER})"
         )
-    incarnation = _token_incarnation(rt, token, wf_run_id, guid, attempt)
     status = body.get("status")
-    if status not in REPORT_STATUSES:
+    if not isinstance(status, str) or status not in REPORT_STATUSES:
         raise invalid(f"ReportTask: status must be one of {', '.join(sorted(REPORT_STATUSES))}")
+    incarnation = _token_incarnation(rt, token, wf_run_id, guid, attempt)
     raw_output = body.get("output")
     output = value(raw_output, "output")
     if (size := encoded_size(raw_output)) > MAX_VALUE_BYTES:
@@ -412,7 +441,7 @@ def _existing_run(rt: Runtime, body: dict[str, Any]) -> str:
 
 def _existing_incarnation(rt: Runtime, body: dict[str, Any]) -> tuple[str, str]:
     """The WfRun's id and the incarnation its records must name (store/journal.py)."""
-    wf_run_id = require_str(body, "wfRunId", "id")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     record = rt.journal.get_record(wf_run_id, RUN_EVENT_ID)
     if record is None:
         raise not_found(f"WfRun {wf_run_id!r} does not exist")
@@ -425,9 +454,7 @@ def _page(
     limit = optional_int(body, "limit") or MAX_PAGE
     if not 0 < limit <= MAX_PAGE:
         raise invalid(f"limit must be 1-{MAX_PAGE}")
-    bookmark = body.get("bookmark")
-    if bookmark is not None and not isinstance(bookmark, str):
-        raise invalid("bookmark must be the string a previous page returned")
+    bookmark = listing_bookmark(body.get("bookmark"))
     try:
         results, next_bookmark = rt.state.list_records(wf_run_id, prefix, head, limit, bookmark)
     except ValueError:

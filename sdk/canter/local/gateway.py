@@ -1,6 +1,7 @@
 """An HTTP server that speaks to the API handler the way API Gateway's HTTP API does.
 
-Each request becomes a payload-v2 proxy event; the handler's response
+Each request becomes a payload-v2 proxy event, with the route key of the
+route infra deploys for it (one per rpc of ``handlers/routes.py``); the handler's response
 becomes the HTTP response. Bodies over API Gateway's own 10 MB limit are
 refused here, as API Gateway would, before the handler sees them.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from canter_engine import resources
+from canter_engine.handlers.routes import BY_RPC
 
 from canter.local.lambda_context import LocalLambdaContext
 
@@ -27,6 +29,7 @@ log = logging.getLogger("canter.local")
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
+LISTEN_BACKLOG = 1024
 
 
 class Gateway:
@@ -83,8 +86,7 @@ class Gateway:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self._server = ThreadingHTTPServer((host, port), RequestHandler)
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), RequestHandler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="canter-gateway", daemon=True
         )
@@ -104,10 +106,32 @@ class Gateway:
         self._server.server_close()
 
 
+class _Server(ThreadingHTTPServer):
+    """One thread per connection, and a listen backlog deep enough for a burst.
+
+    ``socketserver``'s default backlog is 5: a burst of concurrent clients
+    (a worker pool reporting, a load test) overflows it and the kernel
+    resets the connections it cannot queue. The kernel caps the value at
+    ``net.core.somaxconn``.
+    """
+
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+    block_on_close = False
+
+
+def _route_key(method: str, path: str) -> str:
+    """The route API Gateway would match: one per rpc of ROUTES, else the catch-all."""
+    if method != "POST":
+        return "$default"
+    return f"POST {path}" if path.lstrip("/") in BY_RPC else "POST /{rpc}"
+
+
 def _proxy_event(
     method: str, target: str, headers: dict[str, str], raw: bytes, host: str
 ) -> dict[str, Any]:
     parts = urlsplit(target)
+    route_key = _route_key(method, parts.path)
     try:
         body, encoded = raw.decode(), False
     except UnicodeDecodeError:
@@ -115,7 +139,7 @@ def _proxy_event(
     now = time.time()
     return {
         "version": "2.0",
-        "routeKey": "$default",
+        "routeKey": route_key,
         "rawPath": parts.path,
         "rawQueryString": parts.query,
         "headers": {k.lower(): v for k, v in headers.items()},
@@ -132,7 +156,7 @@ def _proxy_event(
                 "userAgent": headers.get("User-Agent", ""),
             },
             "requestId": uuid.uuid4().hex,
-            "routeKey": "$default",
+            "routeKey": route_key,
             "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "timeEpoch": int(now * 1000),

@@ -119,7 +119,9 @@ class Reporter:
         try:
             self._client.report_task(outcome, token)
         except CanterError as exc:
-            if exc.code in ("UNAVAILABLE", "INTERNAL", "UNKNOWN"):
+            # 429: API Gateway throttled the stage; the message comes back and
+            # is reported again, unlike a report refused as too large (413).
+            if exc.code in ("UNAVAILABLE", "INTERNAL", "UNKNOWN") or exc.status == 429:
                 raise
             return {"code": exc.code, "message": exc.message}
         return {}

@@ -1,0 +1,81 @@
+"""Every rpc the API serves, once: its name, the function that serves it, who may call it.
+
+The API resolver (``handlers.api``), the API Gateway routes and the IAM
+managed policies (``infra/``) and the local gateway all derive from
+:data:`ROUTES`, so an rpc cannot be served without a route, routed without
+being served, or callable by a role it was not given. Adding an rpc is one
+line here.
+
+Roles are what a caller is for, not who it is:
+
+- ``worker``: a task worker, which reports the attempts it ran (and looks up
+  its TaskDef's queue);
+- ``reader``: reads definitions and runs;
+- ``operator``: starts, signals, stops, resumes and deletes WfRuns;
+- ``admin``: registers and changes definitions.
+
+Each role's policy holds only its own rpcs; a client that starts and reads
+workflows attaches the reader and operator policies.
+
+The serving function is named as ``module.function`` under
+``canter_engine.handlers`` rather than imported, so that ``infra/`` reads
+this table without importing handler code; ``handlers.api`` resolves every
+name when it is imported, so a wrong name fails at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["worker", "reader", "operator", "admin"]
+ROLES: tuple[Role, ...] = ("worker", "reader", "operator", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    rpc: str
+    handler: str
+    roles: frozenset[Role]
+    # The serving function takes the ``Canter-Task-Token`` header as a third
+    # argument (handlers/task_tokens.py).
+    takes_task_token: bool = False
+
+
+def _route(rpc: str, handler: str, *roles: Role, takes_task_token: bool = False) -> Route:
+    return Route(rpc, handler, frozenset(roles), takes_task_token)
+
+
+ROUTES: tuple[Route, ...] = (
+    _route("PutTaskDef", "api_metadata.put_task_def", "admin"),
+    # Workers look up their TaskDef's queue URL (and input types) at start.
+    _route("GetTaskDef", "api_metadata.get_task_def", "reader", "worker"),
+    _route("PutExternalEventDef", "api_metadata.put_external_event_def", "admin"),
+    _route("GetExternalEventDef", "api_metadata.get_external_event_def", "reader"),
+    _route("PutWfSpec", "api_metadata.put_wf_spec", "admin"),
+    _route("GetWfSpec", "api_metadata.get_wf_spec", "reader"),
+    _route("GetLatestWfSpec", "api_metadata.get_latest_wf_spec", "reader"),
+    _route("RunWf", "api_runs.run_wf", "operator"),
+    _route("GetWfRun", "api_runs.get_wf_run", "reader"),
+    _route("ListNodeRuns", "api_runs.list_node_runs", "reader"),
+    _route("GetNodeRun", "api_runs.get_node_run", "reader"),
+    _route("GetTaskRun", "api_runs.get_task_run", "reader"),
+    _route("ListVariables", "api_runs.list_variables", "reader"),
+    _route("GetVariable", "api_runs.get_variable", "reader"),
+    _route("PutExternalEvent", "api_runs.put_external_event", "operator"),
+    _route("ListExternalEvents", "api_runs.list_external_events", "reader"),
+    _route("StopWfRun", "api_runs.stop_wf_run", "operator"),
+    _route("ResumeWfRun", "api_runs.resume_wf_run", "operator"),
+    _route("DeleteWfRun", "api_runs.delete_wf_run", "operator"),
+    _route("SearchWfRun", "api_runs.search_wf_run", "reader"),
+    _route("ReportTask", "api_runs.report_task", "worker", takes_task_token=True),
+    _route("ReportTasks", "api_runs.report_tasks", "worker", takes_task_token=True),
+)
+
+BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}
+
+
+def rpcs_of(role: Role) -> tuple[str, ...]:
+    """The rpcs one role's policy allows, in table order."""
+    return tuple(route.rpc for route in ROUTES if role in route.roles)

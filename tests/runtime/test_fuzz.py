@@ -1,0 +1,319 @@
+"""Hostile input over HTTP to every rpc: a 4xx that says what and where, never a 5xx or a hang.
+
+Each example takes a valid request of one rpc against real definitions and
+one WfRun, and breaks it in one of the ways issue 11 found answered with a
+500 (deep nesting, invalid UTF-8, lone surrogates, NaN and Infinity,
+non-string enums, overlong ids, names and guids, forged bookmarks, integers
+out of range, wrong JSON types). Afterwards the stack still runs WfRuns.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from canter import Client, Workflow, WorkflowThread
+from canter.local import LocalStack
+from canter_engine.handlers.routes import ROUTES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .support import int_input
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLES = 150
+MAX_SECONDS = 2.0
+STATUSES: Counter[int] = Counter()
+
+# Kinds of field: what a broken value of each looks like.
+NAME, RUN_ID, ID, GUID, INT, ENUM, VALUE, BOOKMARK, TEXT = (
+    "name",
+    "run_id",
+    "id",
+    "guid",
+    "int",
+    "enum",
+    "value",
+    "bookmark",
+    "text",
+)
+
+
+@dataclass(frozen=True)
+class Setup:
+    task: str
+    event: str
+    wf_spec: str
+    wf_run: str
+    spec_body: dict[str, Any]
+
+
+def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...], str]]]:
+    """Per rpc: a valid request, and the fields the fuzzer breaks (path -> kind)."""
+    run = {"wfRunId": {"id": s.wf_run}}
+    return {
+        "PutTaskDef": ({"name": s.task}, {("name",): NAME, ("description",): TEXT}),
+        "GetTaskDef": ({"name": s.task}, {("name",): ID}),
+        "PutExternalEventDef": ({"name": s.event}, {("name",): NAME}),
+        "GetExternalEventDef": ({"name": s.event}, {("name",): ID}),
+        "PutWfSpec": (s.spec_body, {("name",): NAME, ("entrypointThreadName",): ID}),
+        "GetWfSpec": (
+            {"name": s.wf_spec},
+            {("name",): ID, ("majorVersion",): INT, ("revision",): INT},
+        ),
+        "GetLatestWfSpec": ({"name": s.wf_spec}, {("name",): ID, ("majorVersion",): INT}),
+        "RunWf": (
+            {"wfSpecName": s.wf_spec, "variables": {"n": {"int": 1}}},
+            {("wfSpecName",): ID, ("id",): RUN_ID, ("variables", "n"): VALUE, ("revision",): INT},
+        ),
+        "GetWfRun": ({"id": s.wf_run}, {("id",): ID}),
+        "ListNodeRuns": (
+            run,
+            {("wfRunId", "id"): ID, ("threadRunNumber",): INT, ("bookmark",): BOOKMARK},
+        ),
+        "GetNodeRun": (
+            {**run, "threadRunNumber": 0, "position": 0},
+            {("wfRunId", "id"): ID, ("threadRunNumber",): INT, ("position",): INT},
+        ),
+        "GetTaskRun": ({**run, "taskGuid": "0-1"}, {("wfRunId", "id"): ID, ("taskGuid",): GUID}),
+        "ListVariables": (run, {("wfRunId", "id"): ID, ("bookmark",): BOOKMARK, ("limit",): INT}),
+        "GetVariable": (
+            {**run, "threadRunNumber": 0, "name": "n"},
+            {("wfRunId", "id"): ID, ("threadRunNumber",): INT, ("name",): ID},
+        ),
+        "PutExternalEvent": (
+            {**run, "externalEventDefId": {"name": s.event}, "content": {"int": 1}},
+            {
+                ("wfRunId", "id"): ID,
+                ("externalEventDefId", "name"): ID,
+                ("content",): VALUE,
+                ("guid",): GUID,
+                ("threadRunNumber",): INT,
+            },
+        ),
+        "ListExternalEvents": (run, {("wfRunId", "id"): ID, ("bookmark",): BOOKMARK}),
+        "StopWfRun": (run, {("wfRunId", "id"): ID, ("threadRunNumber",): INT}),
+        "ResumeWfRun": (run, {("wfRunId", "id"): ID, ("threadRunNumber",): INT}),
+        "DeleteWfRun": ({"id": {"id": s.wf_run}}, {("id", "id"): ID}),
+        "SearchWfRun": (
+            {"wfSpecName": s.wf_spec},
+            {("wfSpecName",): ID, ("status",): ENUM, ("limit",): INT, ("bookmark",): BOOKMARK},
+        ),
+        "ReportTask": (
+            {
+                "taskRunId": {"wfRunId": {"id": s.wf_run}, "taskGuid": "0-1"},
+                "attemptNumber": 0,
+                "status": "TASK_SUCCESS",
+                "output": {"int": 1},
+            },
+            {
+                ("taskRunId", "wfRunId", "id"): ID,
+                ("taskRunId", "taskGuid"): GUID,
+                ("attemptNumber",): INT,
+                ("status",): ENUM,
+                ("output",): VALUE,
+            },
+        ),
+    }
+
+
+# null is a field at its default (absent) in proto3 JSON, so it is not among them.
+NOT_STRINGS = st.sampled_from([7, 1.5, True, [], {"a": 1}, ["x"]])
+OVERLONG = st.sampled_from(["a" * 3000, "é" * 1500, "0" * 5000])
+BAD_NAMES = st.sampled_from(
+    ["a#b", "a/b", "a b", "a\u0000b", "-a", "a-", "a_b", "x" * 129, "ü", "a\nb"]
+)
+BAD_GUIDS = st.sampled_from(["a#b", "\u0000", "x" * 3000])
+BAD_INTS = st.sampled_from(
+    [2**63, -(2**63) - 1, 2**31, "abc", "1e3", 1.5, True, {}, [], "9" * 5000]
+)
+BAD_VALUES = st.sampled_from(
+    [
+        {"int": 2**63},
+        {"int": "nope"},
+        {"double": "x"},
+        {"int": 1, "str": "a"},
+        {"colour": 1},
+        "plain",
+        [1],
+        {"jsonObj": "{"},
+        {"bytes": "%%%"},
+    ]
+)
+FOREIGN_BOOKMARKS = st.sampled_from(
+    [
+        "eyJhIjoxfQ==",
+        "!!!",
+        "x" * 5000,
+        7,
+        base64.urlsafe_b64encode(b'{"k":"zzz","a":"zzz"}').decode(),
+        base64.urlsafe_b64encode(
+            json.dumps(
+                {
+                    "pk": {"S": "other"},
+                    "sk": {"S": "head"},
+                    "gsi1pk": {"S": "another-spec"},
+                    "gsi1sk": {"S": "RUNNING#other"},
+                }
+            ).encode()
+        ).decode(),
+    ]
+)
+
+FIELD_BREAKERS = {
+    NAME: st.one_of(NOT_STRINGS, OVERLONG, BAD_NAMES),
+    RUN_ID: st.one_of(
+        NOT_STRINGS, OVERLONG, st.sampled_from(["a#b", "a/b", "a b", "a\u0000b", "x" * 129])
+    ),
+    ID: st.one_of(NOT_STRINGS, OVERLONG),
+    GUID: st.one_of(NOT_STRINGS, BAD_GUIDS),
+    INT: BAD_INTS,
+    ENUM: st.one_of(NOT_STRINGS, st.sampled_from(["DONE", "task_success", "x" * 3000])),
+    VALUE: BAD_VALUES,
+    BOOKMARK: FOREIGN_BOOKMARKS,
+    TEXT: st.one_of(NOT_STRINGS, st.just("x" * 300_000)),
+}
+
+# Breakages of the body as a whole, as raw bytes of a given valid body.
+RAW_BREAKERS = (
+    "deep",
+    "invalid_utf8",
+    "nan",
+    "infinity",
+    "huge_float",
+    "surrogate",
+    "not_object",
+    "truncated",
+)
+
+
+def _set(body: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    copy = json.loads(json.dumps(body))
+    target = copy
+    for part in path[:-1]:
+        target = target[int(part)] if isinstance(target, list) else target.setdefault(part, {})
+    target[path[-1]] = value
+    return copy
+
+
+def _raw(kind: str, body: dict[str, Any], path: tuple[str, ...]) -> bytes:
+    marker = "\u2603MARK\u2603"
+    text = json.dumps(_set(body, path, marker))
+    quoted = json.dumps(marker)
+    replacement = {
+        "deep": "[" * 5000 + "]" * 5000,
+        "nan": "NaN",
+        "infinity": "-Infinity",
+        "huge_float": "1e999",
+        "surrogate": '"\\ud800x"',
+        "invalid_utf8": '"\udcff"',
+    }.get(kind)
+    if kind == "not_object":
+        return b'["a", 1]'
+    if kind == "truncated":
+        return text[: len(text) // 2].encode()
+    assert replacement is not None
+    raw = text.replace(quoted, replacement)
+    if kind == "invalid_utf8":
+        return raw.encode("utf-8", "surrogateescape")
+    return raw.encode()
+
+
+@pytest.fixture(scope="module")
+def setup(client: Client, names: Any) -> Setup:
+    task, event, wf_spec = names("task"), names("event"), names("wf")
+    client.put_task_def({"name": task, **int_input()})
+    client.put_external_event_def(event)
+
+    def body(wf: WorkflowThread) -> None:
+        wf.declare_int("n")
+
+    spec = Workflow(wf_spec, body).compile()
+    client.put_wf_spec(spec)
+    wf_run = client.run_wf(wf_spec, {"n": 1})["id"]["id"]
+    client.wait_for_wf_run(wf_run)
+    return Setup(task, event, wf_spec, wf_run, spec)
+
+
+@pytest.fixture(scope="module")
+def names(request: pytest.FixtureRequest) -> Any:
+    return lambda what: f"fuzz-{what}"
+
+
+@pytest.fixture(scope="module")
+def connection(stack: LocalStack) -> Iterator[http.client.HTTPConnection]:
+    url = urlsplit(stack.api_url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+    yield connection
+    connection.close()
+
+
+@st.composite
+def broken_requests(draw: st.DrawFn, requests: dict[str, Any]) -> tuple[str, bytes, str]:
+    rpc = draw(st.sampled_from(sorted(requests)))
+    body, fields = requests[rpc]
+    path = draw(st.sampled_from(sorted(fields)))
+    if draw(st.integers(0, 3)) == 0:
+        kind = draw(st.sampled_from(RAW_BREAKERS))
+        return rpc, _raw(kind, body, path), kind
+    bad = draw(FIELD_BREAKERS[fields[path]])
+    return rpc, json.dumps(_set(body, path, bad)).encode(), ".".join(path)
+
+
+def test_every_rpc_has_a_fuzzed_request() -> None:
+    empty = Setup("t", "e", "w", "r", {})
+    assert set(_requests(empty)) | {"ReportTasks"} == {route.rpc for route in ROUTES}
+
+
+def test_hostile_requests_get_a_4xx_that_says_what_and_where(
+    setup: Setup, connection: http.client.HTTPConnection, client: Client
+) -> None:
+    """Issue 11 item 5: 176 of 6,346 fuzzed requests used to get a 500."""
+    requests = _requests(setup)
+    report, report_fields = requests["ReportTask"]
+    requests["ReportTasks"] = (
+        {"reports": [report]},
+        {("reports",): VALUE, **{("reports", "0", *path): k for path, k in report_fields.items()}},
+    )
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(broken_requests(requests))
+    def one(case: tuple[str, bytes, str]) -> None:
+        rpc, raw, where = case
+        started = time.monotonic()
+        headers = {"Content-Type": "application/json"}
+        connection.request("POST", f"/{rpc}", body=raw, headers=headers)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        elapsed = time.monotonic() - started
+        STATUSES[response.status] += 1
+        assert elapsed < MAX_SECONDS, (rpc, where, elapsed)
+        if rpc == "ReportTasks" and response.status == 200:
+            (result,) = answer["results"]
+            status, message = result["code"], result["message"]
+        else:
+            assert 400 <= response.status < 500, (rpc, where, raw[:200], answer)
+            status, message = answer["code"], answer["message"]
+        assert status != "INTERNAL" and message, (rpc, where, answer)
+        field_named = any(part in message for part in where.split(".")) or rpc in message
+        assert field_named or "does not exist" in message, (rpc, where, message)
+
+    one()
+    print(f"\nfuzzed answers by HTTP status: {dict(sorted(STATUSES.items()))}")
+    assert client.get_wf_run(setup.wf_run)["status"] == "COMPLETED"
+    after = client.run_wf(setup.wf_spec, {"n": 2})["id"]["id"]
+    assert client.wait_for_wf_run(after, timeout=20)["status"] == "COMPLETED"
