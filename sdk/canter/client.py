@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 DEFAULT_LOCAL_URL = "http://127.0.0.1:8787"
 ENV_API_URL = "CANTER_API_URL"
 FINAL_STATUSES = ("COMPLETED", "ERROR", "EXCEPTION")
+# AwaitWorkflowEvent answers within API Gateway's 30 s limit; the socket waits a little longer.
+LONG_POLL_TIMEOUT = 35.0
 _EXECUTE_API_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$")
 
 
@@ -76,6 +78,12 @@ class Unimplemented(CanterError):
     code = "UNIMPLEMENTED"
 
 
+class DeadlineExceeded(CanterError):
+    """A long poll (AwaitWorkflowEvent) ended before anything it waited for happened."""
+
+    code = "DEADLINE_EXCEEDED"
+
+
 class Internal(CanterError):
     code = "INTERNAL"
 
@@ -97,6 +105,7 @@ _ERRORS: dict[str, type[CanterError]] = {
         Unauthenticated,
         PermissionDenied,
         Unimplemented,
+        DeadlineExceeded,
         Internal,
         Unavailable,
     )
@@ -111,7 +120,9 @@ class Client:
 
     # --- transport ---------------------------------------------------------
 
-    def call(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:
+    def call(
+        self, rpc: str, request: Mapping[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]:
         """POST one request message to ``/<rpc>``; raises a :class:`CanterError`."""
         url = f"{self.url}/{rpc}"
         data = json.dumps(request, separators=(",", ":")).encode()
@@ -120,7 +131,7 @@ class Client:
             headers = self._signer.sign(url, data, headers)
         req = urllib.request.Request(url, data=data, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as response:
+            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as response:
                 return _json_object(response.read())
         except urllib.error.HTTPError as exc:
             raise _error_from(exc.code, exc.read()) from None
@@ -302,6 +313,82 @@ class Client:
             body["bookmark"] = bookmark
         return self.call("SearchWfRun", body)
 
+    # --- search, delete and workflow events ----------------------------------
+
+    def search(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """One page of any ``Search*`` rpc: ``results`` and, if more, ``bookmark``."""
+        return self.call(rpc, request)
+
+    def search_all(self, rpc: str, request: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every result of a ``Search*`` or ``List*`` rpc, following bookmarks."""
+        return self._all_pages(rpc, dict(request))
+
+    def delete_task_def(self, name: str) -> None:
+        self.call("DeleteTaskDef", {"id": {"name": name}})
+
+    def delete_external_event_def(self, name: str) -> None:
+        self.call("DeleteExternalEventDef", {"id": {"name": name}})
+
+    def delete_workflow_event_def(self, name: str) -> None:
+        self.call("DeleteWorkflowEventDef", {"id": {"name": name}})
+
+    def delete_wf_spec(self, name: str, major_version: int = 0, revision: int = 0) -> None:
+        spec_id = {"name": name, "majorVersion": major_version, "revision": revision}
+        self.call("DeleteWfSpec", {"id": spec_id})
+
+    def put_workflow_event_def(
+        self, name: str, content_type: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Register a WorkflowEventDef; ``content_type`` is a ReturnType message."""
+        return self.call("PutWorkflowEventDef", {"name": name, "contentType": content_type or {}})
+
+    def get_workflow_event_def(self, name: str) -> dict[str, Any]:
+        return self.call("GetWorkflowEventDef", {"name": name})
+
+    def await_workflow_event(
+        self,
+        wf_run_id: str,
+        event_def_names: Iterable[str] = (),
+        *,
+        ignore: Iterable[Mapping[str, Any]] = (),
+        timeout: float = 60.0,
+    ) -> dict[str, Any]:
+        """The first WorkflowEvent of the WfRun (of the named defs), waiting up to ``timeout`` s.
+
+        The API answers each ``AwaitWorkflowEvent`` within API Gateway's 30 s
+        limit, with DEADLINE_EXCEEDED when nothing came; this re-asks until
+        ``timeout``, then raises TimeoutError.
+        """
+        body: dict[str, Any] = {
+            "wfRunId": {"id": wf_run_id},
+            "eventDefIds": [{"name": n} for n in event_def_names],
+            "workflowEventsToIgnore": [dict(i) for i in ignore],
+        }
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.call("AwaitWorkflowEvent", body, timeout=LONG_POLL_TIMEOUT)
+            except DeadlineExceeded:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(
+                        f"no WorkflowEvent from WfRun {wf_run_id} within {timeout}s"
+                    ) from None
+
+    def list_workflow_events(self, wf_run_id: str) -> list[dict[str, Any]]:
+        return self._all_pages("ListWorkflowEvents", {"wfRunId": {"id": wf_run_id}})
+
+    def get_workflow_event(
+        self, wf_run_id: str, event_def_name: str, number: int
+    ) -> dict[str, Any]:
+        return self.call(
+            "GetWorkflowEvent",
+            {
+                "wfRunId": {"id": wf_run_id},
+                "workflowEventDefId": {"name": event_def_name},
+                "number": number,
+            },
+        )
+
     def report_task(self, report: Mapping[str, Any]) -> None:
         self.call("ReportTask", report)
 
@@ -392,6 +479,7 @@ def _code_for_status(status: int) -> str:
         413: "RESOURCE_EXHAUSTED",
         429: "RESOURCE_EXHAUSTED",
         501: "UNIMPLEMENTED",
+        504: "DEADLINE_EXCEEDED",
     }.get(status, "INTERNAL")
 
 

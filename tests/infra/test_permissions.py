@@ -114,7 +114,7 @@ def test_api(dev: Any) -> None:
         (("dynamodb:GetItem", "dynamodb:Query"), [state]),
         (("dynamodb:Query",), [f"{state}/index/bySpecStatus"]),
         (
-            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
             [s.storage.metadata.table_arn],
         ),
         (("sqs:GetQueueUrl",), _task_queue_arns(dev)),

@@ -15,7 +15,12 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from canter_engine.handlers import api_metadata, api_runs
+from canter_engine.handlers import (
+    api_definitions,
+    api_metadata,
+    api_runs,
+    api_workflow_events,
+)
 from canter_engine.handlers.api_errors import ApiError, invalid, too_large
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
@@ -46,6 +51,19 @@ RPCS: dict[str, Rpc] = {
     "SearchWfRun": api_runs.search_wf_run,
     "ReportTask": api_runs.report_task,
     "ReportTasks": api_runs.report_tasks,
+    "SearchTaskDef": api_definitions.search_task_def,
+    "SearchExternalEventDef": api_definitions.search_external_event_def,
+    "SearchWorkflowEventDef": api_definitions.search_workflow_event_def,
+    "SearchWfSpec": api_definitions.search_wf_spec,
+    "DeleteTaskDef": api_definitions.delete_task_def,
+    "DeleteExternalEventDef": api_definitions.delete_external_event_def,
+    "DeleteWorkflowEventDef": api_definitions.delete_workflow_event_def,
+    "DeleteWfSpec": api_definitions.delete_wf_spec,
+    "PutWorkflowEventDef": api_definitions.put_workflow_event_def,
+    "GetWorkflowEventDef": api_definitions.get_workflow_event_def,
+    "AwaitWorkflowEvent": api_workflow_events.await_workflow_event,
+    "ListWorkflowEvents": api_workflow_events.list_workflow_events,
+    "GetWorkflowEvent": api_workflow_events.get_workflow_event,
 }
 
 app = APIGatewayHttpResolver()
