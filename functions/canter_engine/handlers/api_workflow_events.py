@@ -36,7 +36,7 @@ def await_workflow_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     while True:
         found = _first_match(rt, wf_run_id, names, ignored)
         if found is not None:
-            return found
+            return _view(found)
         if time.monotonic() + pause > deadline:
             raise ApiError(
                 "DEADLINE_EXCEEDED",
@@ -51,7 +51,7 @@ def list_workflow_events(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = existing_run(rt, body, "ListWorkflowEvents")
     head = rt.state.load_head(wf_run_id)
     page = records_page(rt, wf_run_id, PREFIX, head, body, "ListWorkflowEvents")
-    page["results"] = sorted(page["results"], key=_number)
+    page["results"] = [_view(e) for e in sorted(page["results"], key=_number)]
     return page
 
 
@@ -65,7 +65,7 @@ def get_workflow_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             f"GetWorkflowEvent: WorkflowEvent {name!r} number {number} of WfRun "
             f"{wf_run_id!r} does not exist"
         )
-    return found
+    return _view(found)
 
 
 def _first_match(
@@ -96,6 +96,11 @@ def _event_key(event_id: Any, where: str) -> tuple[str, str, int]:
         require_str(event_id, "workflowEventDefId", "name"),
         number,
     )
+
+
+def _view(event: dict[str, Any]) -> dict[str, Any]:
+    """The record as LittleHorse 1.3's WorkflowEvent message (it has no wfSpecId)."""
+    return {k: v for k, v in event.items() if k != "wfSpecId"}
 
 
 def _number(event: dict[str, Any]) -> int:
