@@ -49,6 +49,7 @@ def test_await_waits_for_an_event_thrown_later(client: Client, names: Names) -> 
     first, second, gate, wf = _setup(client, names)
     run_id = client.run_wf(wf, {"name": "bob"})["id"]["id"]
     first_event = client.await_workflow_event(run_id, timeout=20)
+    assert first_event["id"]["workflowEventDefId"] == {"name": first}
     sender = threading.Timer(1.0, client.put_external_event, (run_id, gate))
     sender.start()
     started = time.monotonic()
