@@ -298,96 +298,30 @@ class Client:
 
     def search_wf_run(
         self,
-        wf_spec_name: str,
+        wf_spec_name: str | None = None,
         status: str | None = None,
         *,
+        major_version: int | None = None,
+        revision: int | None = None,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        parent_wf_run_id: str | None = None,
         limit: int | None = None,
         bookmark: str | None = None,
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"wfSpecName": wf_spec_name}
-        if status is not None:
-            body["status"] = status
-        if limit is not None:
-            body["limit"] = limit
-        if bookmark is not None:
-            body["bookmark"] = bookmark
-        return self.call("SearchWfRun", body)
-
-    # --- search, delete and workflow events ----------------------------------
-
-    def search(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        """One page of any ``Search*`` rpc: ``results`` and, if more, ``bookmark``."""
-        return self.call(rpc, request)
-
-    def search_all(self, rpc: str, request: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """Every result of a ``Search*`` or ``List*`` rpc, following bookmarks."""
-        return self._all_pages(rpc, dict(request))
-
-    def delete_task_def(self, name: str) -> None:
-        self.call("DeleteTaskDef", {"id": {"name": name}})
-
-    def delete_external_event_def(self, name: str) -> None:
-        self.call("DeleteExternalEventDef", {"id": {"name": name}})
-
-    def delete_workflow_event_def(self, name: str) -> None:
-        self.call("DeleteWorkflowEventDef", {"id": {"name": name}})
-
-    def delete_wf_spec(self, name: str, major_version: int = 0, revision: int = 0) -> None:
-        spec_id = {"name": name, "majorVersion": major_version, "revision": revision}
-        self.call("DeleteWfSpec", {"id": spec_id})
-
-    def put_workflow_event_def(
-        self, name: str, content_type: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Register a WorkflowEventDef; ``content_type`` is a ReturnType message."""
-        return self.call("PutWorkflowEventDef", {"name": name, "contentType": content_type or {}})
-
-    def get_workflow_event_def(self, name: str) -> dict[str, Any]:
-        return self.call("GetWorkflowEventDef", {"name": name})
-
-    def await_workflow_event(
-        self,
-        wf_run_id: str,
-        event_def_names: Iterable[str] = (),
-        *,
-        ignore: Iterable[Mapping[str, Any]] = (),
-        timeout: float = 60.0,
-    ) -> dict[str, Any]:
-        """The first WorkflowEvent of the WfRun (of the named defs), waiting up to ``timeout`` s.
-
-        The API answers each ``AwaitWorkflowEvent`` within API Gateway's 30 s
-        limit, with DEADLINE_EXCEEDED when nothing came; this re-asks until
-        ``timeout``, then raises TimeoutError.
-        """
-        body: dict[str, Any] = {
-            "wfRunId": {"id": wf_run_id},
-            "eventDefIds": [{"name": n} for n in event_def_names],
-            "workflowEventsToIgnore": [dict(i) for i in ignore],
+        """One page of WfRun ids, newest first; timestamps are RFC 3339 strings."""
+        fields = {
+            "wfSpecName": wf_spec_name,
+            "status": status,
+            "wfSpecMajorVersion": major_version,
+            "wfSpecRevision": revision,
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "parentWfRunId": {"id": parent_wf_run_id} if parent_wf_run_id else None,
+            "limit": limit,
+            "bookmark": bookmark,
         }
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return self.call("AwaitWorkflowEvent", body, timeout=LONG_POLL_TIMEOUT)
-            except DeadlineExceeded:
-                if time.monotonic() >= deadline:
-                    raise TimeoutError(
-                        f"no WorkflowEvent from WfRun {wf_run_id} within {timeout}s"
-                    ) from None
-
-    def list_workflow_events(self, wf_run_id: str) -> list[dict[str, Any]]:
-        return self._all_pages("ListWorkflowEvents", {"wfRunId": {"id": wf_run_id}})
-
-    def get_workflow_event(
-        self, wf_run_id: str, event_def_name: str, number: int
-    ) -> dict[str, Any]:
-        return self.call(
-            "GetWorkflowEvent",
-            {
-                "wfRunId": {"id": wf_run_id},
-                "workflowEventDefId": {"name": event_def_name},
-                "number": number,
-            },
-        )
+        return self.call("SearchWfRun", {k: v for k, v in fields.items() if v is not None})
 
     def report_task(self, report: Mapping[str, Any]) -> None:
         self.call("ReportTask", report)

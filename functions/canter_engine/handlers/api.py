@@ -19,6 +19,7 @@ from canter_engine.handlers import (
     api_definitions,
     api_metadata,
     api_runs,
+    api_search,
     api_workflow_events,
 )
 from canter_engine.handlers.api_errors import ApiError, invalid, too_large
@@ -48,7 +49,7 @@ RPCS: dict[str, Rpc] = {
     "StopWfRun": api_runs.stop_wf_run,
     "ResumeWfRun": api_runs.resume_wf_run,
     "DeleteWfRun": api_runs.delete_wf_run,
-    "SearchWfRun": api_runs.search_wf_run,
+    "SearchWfRun": api_search.search_wf_run,
     "ReportTask": api_runs.report_task,
     "ReportTasks": api_runs.report_tasks,
     "SearchTaskDef": api_definitions.search_task_def,

@@ -60,8 +60,6 @@ REPORT_STATUSES = frozenset(
         "TASK_INPUT_VAR_SUB_ERROR",
     }
 )
-SEARCH_FIELDS = frozenset({"wfSpecName", "status", "limit", "bookmark"})
-MAX_SEARCH_LIMIT = 1000
 MAX_PAGE = 1000
 
 
@@ -245,29 +243,6 @@ def delete_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = _existing_run(rt, {"wfRunId": body.get("id")})
     rt.journal.append(wf_run_id, DELETE_EVENT_ID, JournalEntry(DELETE_KIND, {"time": _now()}))
     return {}
-
-
-def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    unsupported = sorted(set(body) - SEARCH_FIELDS)
-    if unsupported:
-        raise invalid(
-            f"SearchWfRun: {', '.join(unsupported)} not supported yet; "
-            f"search by {', '.join(sorted(SEARCH_FIELDS))}"
-        )
-    name = require_str(body, "wfSpecName")
-    limit = optional_int(body, "limit") or 100
-    if not 0 < limit <= MAX_SEARCH_LIMIT:
-        raise invalid(f"SearchWfRun: limit must be 1-{MAX_SEARCH_LIMIT}")
-    status = body.get("status")
-    bookmark = body.get("bookmark")
-    try:
-        ids, next_bookmark = rt.state.search(name, status, limit, bookmark)
-    except ValueError:
-        raise invalid("SearchWfRun: bookmark is not one this API returned") from None
-    result: dict[str, Any] = {"results": [{"id": i} for i in ids]}
-    if next_bookmark:
-        result["bookmark"] = next_bookmark
-    return result
 
 
 def report_task(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:

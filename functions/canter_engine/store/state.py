@@ -39,6 +39,7 @@ from canter_engine.store.held import (
     replace_in_page,
 )
 from canter_engine.store.item_size import WRITE_UNIT_BYTES, item_size
+from canter_engine.store.run_index import Listing, RunIndex
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -74,6 +75,8 @@ class HeadUpdate:
     status: str
     spec_name: str
     applied_seq: int
+    # SearchWfRun's index attributes (None: the legacy spec/status entry only).
+    listing: Listing | None = None
 
 
 def head_body(state: dict[str, Any], held: Held) -> bytes:
@@ -99,8 +102,14 @@ def head_item(wf_run_id: str, update: HeadUpdate, version: int) -> dict[str, Any
         "body": {"B": update.body},
         "version": {"N": str(version)},
         "appliedSeq": {"S": str(update.applied_seq)},
-        "gsi1pk": {"S": update.spec_name},
-        "gsi1sk": {"S": f"{update.status}#{wf_run_id}"},
+        **(
+            update.listing.attributes(wf_run_id, update.spec_name, update.status)
+            if update.listing
+            else {
+                "gsi1pk": {"S": update.spec_name},
+                "gsi1sk": {"S": f"{update.status}#{wf_run_id}"},
+            }
+        ),
     }
 
 
@@ -135,6 +144,10 @@ class StateStore:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
+
+    def run_index(self) -> RunIndex:
+        """SearchWfRun's view of the heads' indexes."""
+        return RunIndex(self._client, self._table)
 
     def load_head(self, wf_run_id: str) -> Head | None:
         item = self._client.get_item(
