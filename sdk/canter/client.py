@@ -323,6 +323,95 @@ class Client:
         }
         return self.call("SearchWfRun", {k: v for k, v in fields.items() if v is not None})
 
+    # --- search, delete and workflow events ----------------------------------
+
+    def search(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """One page of any ``Search*`` rpc: ``results`` and, if more, ``bookmark``."""
+        return self.call(rpc, request)
+
+    def search_all(self, rpc: str, request: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every result of a ``Search*`` or ``List*`` rpc, following bookmarks."""
+        return self._all_pages(rpc, dict(request))
+
+    def delete_task_def(self, name: str) -> None:
+        self.call("DeleteTaskDef", {"id": {"name": name}})
+
+    def delete_external_event_def(self, name: str) -> None:
+        self.call("DeleteExternalEventDef", {"id": {"name": name}})
+
+    def delete_workflow_event_def(self, name: str) -> None:
+        self.call("DeleteWorkflowEventDef", {"id": {"name": name}})
+
+    def delete_wf_spec(self, name: str, major_version: int = 0, revision: int = 0) -> None:
+        spec_id = {"name": name, "majorVersion": major_version, "revision": revision}
+        self.call("DeleteWfSpec", {"id": spec_id})
+
+    def put_workflow_event_def(
+        self, name: str, content_type: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Register a WorkflowEventDef; ``content_type`` is a ReturnType message."""
+        return self.call("PutWorkflowEventDef", {"name": name, "contentType": content_type or {}})
+
+    def get_workflow_event_def(self, name: str) -> dict[str, Any]:
+        return self.call("GetWorkflowEventDef", {"name": name})
+
+    def await_workflow_event(
+        self,
+        wf_run_id: str,
+        event_def_names: Iterable[str] = (),
+        *,
+        ignore: Iterable[Mapping[str, Any]] = (),
+        timeout: float = 60.0,
+    ) -> dict[str, Any]:
+        """The first WorkflowEvent of the WfRun (of the named defs), waiting up to ``timeout`` s.
+
+        The API answers each ``AwaitWorkflowEvent`` within API Gateway's 30 s
+        limit, with DEADLINE_EXCEEDED when nothing came; this re-asks until
+        ``timeout``, then raises TimeoutError.
+        """
+        body: dict[str, Any] = {
+            "wfRunId": {"id": wf_run_id},
+            "eventDefIds": [{"name": n} for n in event_def_names],
+            "workflowEventsToIgnore": [dict(i) for i in ignore],
+        }
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.call("AwaitWorkflowEvent", body, timeout=LONG_POLL_TIMEOUT)
+            except DeadlineExceeded:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(
+                        f"no WorkflowEvent from WfRun {wf_run_id} within {timeout}s"
+                    ) from None
+
+    def list_task_runs(self, wf_run_id: str) -> list[dict[str, Any]]:
+        return self._all_pages("ListTaskRuns", {"wfRunId": {"id": wf_run_id}})
+
+    def get_external_event(self, wf_run_id: str, event_def_name: str, guid: str) -> dict[str, Any]:
+        return self.call(
+            "GetExternalEvent",
+            {
+                "wfRunId": {"id": wf_run_id},
+                "externalEventDefId": {"name": event_def_name},
+                "guid": guid,
+            },
+        )
+
+    def list_workflow_events(self, wf_run_id: str) -> list[dict[str, Any]]:
+        return self._all_pages("ListWorkflowEvents", {"wfRunId": {"id": wf_run_id}})
+
+    def get_workflow_event(
+        self, wf_run_id: str, event_def_name: str, number: int
+    ) -> dict[str, Any]:
+        return self.call(
+            "GetWorkflowEvent",
+            {
+                "wfRunId": {"id": wf_run_id},
+                "workflowEventDefId": {"name": event_def_name},
+                "number": number,
+            },
+        )
+
     def report_task(self, report: Mapping[str, Any]) -> None:
         self.call("ReportTask", report)
 

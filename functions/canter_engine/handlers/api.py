@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from canter_engine.handlers import (
     api_definitions,
     api_metadata,
+    api_records,
     api_runs,
     api_search,
     api_workflow_events,
@@ -65,6 +66,8 @@ RPCS: dict[str, Rpc] = {
     "AwaitWorkflowEvent": api_workflow_events.await_workflow_event,
     "ListWorkflowEvents": api_workflow_events.list_workflow_events,
     "GetWorkflowEvent": api_workflow_events.get_workflow_event,
+    "ListTaskRuns": api_records.list_task_runs,
+    "GetExternalEvent": api_records.get_external_event,
 }
 
 app = APIGatewayHttpResolver()

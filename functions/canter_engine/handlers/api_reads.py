@@ -22,9 +22,16 @@ def existing_run(rt: Runtime, body: dict[str, Any], rpc: str) -> str:
 
 
 def records_page(
-    rt: Runtime, wf_run_id: str, prefix: str, head: Head | None, body: dict[str, Any], rpc: str
+    rt: Runtime,
+    wf_run_id: str,
+    prefix: str,
+    head: Head | None,
+    body: dict[str, Any],
+    rpc: str,
+    attribute: str = "json",
 ) -> dict[str, Any]:
-    """One page (``limit``, ``bookmark``) of a WfRun's records whose keys start with ``prefix``."""
+    """One page (``limit``, ``bookmark``) of a WfRun's records whose keys start with
+    ``prefix``; ``attribute`` "taskRun" gives the TaskRuns of NodeRun records."""
     limit = optional_int(body, "limit") or MAX_PAGE
     if not 0 < limit <= MAX_PAGE:
         raise invalid(f"{rpc}: limit must be 1-{MAX_PAGE}")
@@ -32,7 +39,9 @@ def records_page(
     if bookmark is not None and not isinstance(bookmark, str):
         raise invalid(f"{rpc}: bookmark must be the string a previous page returned")
     try:
-        results, next_bookmark = rt.state.list_records(wf_run_id, prefix, head, limit, bookmark)
+        results, next_bookmark = rt.state.list_records(
+            wf_run_id, prefix, head, limit, bookmark, attribute
+        )
     except ValueError:
         raise invalid(f"{rpc}: bookmark is not one this listing returned") from None
     page: dict[str, Any] = {"results": results}

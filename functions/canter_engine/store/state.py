@@ -217,7 +217,13 @@ class StateStore:
         return None if item is None else _render(wf_run_id, _attributes(item), attribute)
 
     def list_records(
-        self, wf_run_id: str, prefix: str, head: Head | None, limit: int, bookmark: str | None
+        self,
+        wf_run_id: str,
+        prefix: str,
+        head: Head | None,
+        limit: int,
+        bookmark: str | None,
+        attribute: str = "json",
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of a WfRun's records of one kind, in key order, at most ``limit``.
 
@@ -250,7 +256,7 @@ class StateStore:
         if len(merged) > limit:
             merged = merged[:limit]
             next_bookmark = _encode_bookmark(merged[-1][1], merged[-1][0])
-        rendered = [_render(wf_run_id, attributes) for _, _, attributes in merged]
+        rendered = [_render(wf_run_id, attributes, attribute) for _, _, attributes in merged]
         return [r for r in rendered if r is not None], next_bookmark
 
     def _stored_records(
