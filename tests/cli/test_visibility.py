@@ -7,6 +7,7 @@ import time
 
 import pytest
 from canter import Client, Workflow, WorkflowThread
+from canter.cli import progress, queue_hint
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import (
     TaskDefIdList,
@@ -16,7 +17,7 @@ from littlehorse.model import (
     WorkflowEvent,
 )
 
-from .conftest import Cli, rows
+from .conftest import Cli, flat, rows
 
 pytestmark = pytest.mark.e2e
 
@@ -114,3 +115,25 @@ def test_delete_wf_run_still_takes_just_the_id(cli: Cli, client: Client, deploye
     while cli("get", "wfRun", "cli-vis-del").exit_code != 3:
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_a_task_without_a_worker_gets_a_hint_with_its_queue_depth(
+    cli: Cli, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_hint, "WAIT_HINT_SECONDS", 0.5)
+    monkeypatch.setattr(progress, "HINT_CHECK_SECONDS", 0.5)
+
+    def body(t: WorkflowThread) -> None:
+        t.execute("cli-vis-idle")
+
+    client.put_task_def({"name": "cli-vis-idle"})
+    client.put_wf_spec(Workflow("cli-vis-idle-wf", body))
+    waited = cli("run", "cli-vis-idle-wf", "--id", "cli-vis-idle-1", "--wait", "--timeout", "3")
+    assert waited.exit_code == 1
+    hint = "task 0-1 (cli-vis-idle) has waited"
+    assert hint in waited.output
+    assert "queue canter-local-task-cli-vis-idle" in flat(waited.output)
+    assert "1 waiting, 0 being run" in flat(waited.output)
+    assert "start one: canter worker" in flat(waited.output)
+    got = cli("get", "wfRun", "cli-vis-idle-1")
+    assert hint in got.output
