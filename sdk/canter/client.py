@@ -415,13 +415,22 @@ class Client:
     def report_task(self, report: Mapping[str, Any]) -> None:
         self.call("ReportTask", report)
 
-    def report_tasks(self, reports: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def report_tasks(
+        self,
+        reports: list[Mapping[str, Any]],
+        attempts: list[Mapping[str, Any]] | None = None,
+    ) -> list[dict[str, Any]]:
         """Up to 10 reports in one request (Canter's ``ReportTasks``).
 
-        Each report is accepted or refused on its own: the result at each
-        position is ``{}`` or ``{"code", "message"}`` for that report.
+        ``attempts`` (one per report): when the worker started each attempt
+        and its worker id, ``{"startTime", "workerId"}``. Each report is
+        accepted or refused on its own: the result at each position is ``{}``
+        or ``{"code", "message"}`` for that report.
         """
-        results = self.call("ReportTasks", {"reports": reports}).get("results", [])
+        body: dict[str, Any] = {"reports": reports}
+        if attempts is not None:
+            body["attempts"] = attempts
+        results = self.call("ReportTasks", body).get("results", [])
         return [dict(r) for r in results]
 
     def _all_pages(self, rpc: str, body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -177,8 +177,11 @@ def on_report(run: Run, event: TaskReported) -> bool:
     attempt.status = status
     attempt.end_time = event.time
     attempt.log_output = event.log_output
+    attempt.worker_id = event.worker_id
     if attempt.start_time is None:
-        attempt.start_time = event.time
+        # The worker's clock, kept between this attempt's dispatch and its report.
+        started = event.start_time if event.start_time is not None else event.time
+        attempt.start_time = min(max(started, attempt.schedule_time), event.time)
     if status == "TASK_SUCCESS":
         attempt.output = event.output
         _finish(run, task_run, status)

@@ -247,6 +247,11 @@ def delete_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 def report_task(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """Journal a worker's report; a repeated report of one attempt adds nothing."""
+    return _report_task(rt, body, {})
+
+
+def _report_task(rt: Runtime, body: dict[str, Any], timing: dict[str, Any]) -> dict[str, Any]:
+    """``timing``: Canter's ``{"startTime", "workerId"}`` beside the ReportTaskRun."""
     wf_run_id = require_str(body, "taskRunId", "wfRunId", "id")
     guid = require_str(body, "taskRunId", "taskGuid")
     attempt = require_int(body, "attemptNumber")
@@ -276,6 +281,8 @@ def report_task(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         exception_name=str(exception["name"]) if exception.get("name") else None,
         exception_message=str(exception.get("message", "")),
         exception_content=value(exception.get("content"), "exception.content"),
+        start_time=_start_time(timing),
+        worker_id=_worker_id(timing),
     )
     rt.journal.append(wf_run_id, report_event_id(guid, attempt), to_journal(event))
     return {}
@@ -293,15 +300,43 @@ def report_tasks(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     reports = body.get("reports")
     if not isinstance(reports, list) or not 0 < len(reports) <= MAX_REPORTS_PER_CALL:
         raise invalid(f"ReportTasks: reports must be a list of 1-{MAX_REPORTS_PER_CALL} reports")
+    attempts = body.get("attempts", [{}] * len(reports))
+    if not isinstance(attempts, list) or len(attempts) != len(reports):
+        raise invalid(
+            "ReportTasks: attempts, if given, must be a list with one "
+            '{"startTime", "workerId"} object per report'
+        )
     results: list[dict[str, Any]] = []
-    for index, one in enumerate(reports):
+    for index, (one, timing) in enumerate(zip(reports, attempts, strict=True)):
         try:
-            if not isinstance(one, dict):
-                raise invalid(f"ReportTasks: reports[{index}] must be a ReportTaskRun object")
-            results.append(report_task(rt, one))
+            if not isinstance(one, dict) or not isinstance(timing, dict):
+                raise invalid(
+                    f"ReportTasks: reports[{index}] and attempts[{index}] must be objects"
+                )
+            results.append(_report_task(rt, one, timing))
         except ApiError as exc:
             results.append(exc.body())
     return {"results": results}
+
+
+MAX_WORKER_ID = 128
+
+
+def _start_time(timing: dict[str, Any]) -> int | None:
+    raw = timing.get("startTime")
+    if raw is None:
+        return None
+    try:
+        return values.parse_timestamp(str(raw))
+    except ValueError:
+        raise invalid(f"ReportTasks: attempts startTime {raw!r} is not an RFC 3339 time") from None
+
+
+def _worker_id(timing: dict[str, Any]) -> str | None:
+    raw = timing.get("workerId")
+    if raw is not None and not (isinstance(raw, str) and 0 < len(raw) <= MAX_WORKER_ID):
+        raise invalid(f"ReportTasks: attempts workerId must be a string of 1-{MAX_WORKER_ID}")
+    return raw
 
 
 def _wf_run_view(rt: Runtime, wf_run_id: str, entry: JournalEntry | None) -> dict[str, Any]:

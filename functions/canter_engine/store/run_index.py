@@ -4,8 +4,8 @@ The scheduler writes every WfRun's head anyway; the index attributes ride on
 it, so an index entry changes only when the WfRun's status does (written
 once per change, never per step):
 
-- ``bySpecStatus``: ``gsi1pk`` = WfSpec name, ``gsi1sk`` = ``status#start#id``;
-- ``byStatusTime``: ``gsi2pk`` = status, ``gsi2sk`` = ``start#id``.
+- ``bySpecStatus``: ``gsi1pk`` = WfSpec name, ``gsi1sk`` = ``status#start``;
+- ``byStatusTime``: ``gsi2pk`` = status, ``gsi2sk`` = ``start``.
 
 ``start`` is the WfRun's start time in zero-padded milliseconds, so within a
 partition and status the sort key orders runs by time and a time window is a
@@ -47,12 +47,15 @@ class Listing:
     parent: str | None
 
     def attributes(self, wf_run_id: str, spec_name: str, status: str) -> dict[str, Any]:
-        time_id = f"{self.start:0{_TIME_DIGITS}d}#{wf_run_id}"
+        # Index sort keys need not be unique: the time alone orders the entries,
+        # and the bookmark (table keys included) resumes exactly. Every byte here
+        # is in the head, which the scheduler keeps within one write unit.
+        start = f"{self.start:0{_TIME_DIGITS}d}"
         found: dict[str, Any] = {
             "gsi1pk": {"S": spec_name},
-            "gsi1sk": {"S": f"{status}#{time_id}"},
+            "gsi1sk": {"S": f"{status}#{start}"},
             "gsi2pk": {"S": status},
-            "gsi2sk": {"S": time_id},
+            "gsi2sk": {"S": start},
             "ver": {"S": f"{self.major_version}.{self.revision}"},
         }
         if self.parent:
@@ -89,7 +92,7 @@ class RunIndex:
         streams = [
             self._tagged(query, status, positions.get(status, {}), limit) for status in statuses
         ]
-        # Each status's entries come newest first (sort key "start#id" descending).
+        # Each status's entries come newest first (by start; equal starts in any order).
         merged = heapq.merge(*streams, key=lambda entry: _time_id(entry[1]), reverse=True)
         ids: list[str] = []
         last: dict[str, dict[str, Any]] = {s: positions.get(s, {}) for s in statuses}
@@ -162,11 +165,10 @@ def _filters(query: RunQuery) -> tuple[list[str], dict[str, Any]]:
     return filters, values
 
 
-def _time_id(item: dict[str, Any]) -> str:
-    """``start#id`` of an index entry of either index."""
-    if "gsi2sk" in item:
-        return str(item["gsi2sk"]["S"])
-    return str(item["gsi1sk"]["S"]).split("#", 1)[1]
+def _time_id(item: dict[str, Any]) -> tuple[str, str]:
+    """(start, WfRun id) of an index entry of either index: its place, newest first."""
+    start = item["gsi2sk"]["S"] if "gsi2sk" in item else item["gsi1sk"]["S"].split("#", 1)[1]
+    return str(start), str(item["pk"]["S"])
 
 
 def _key_of(item: dict[str, Any], query: RunQuery) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import queue
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from canter.client import CanterError, Client
@@ -35,6 +35,7 @@ class Finished:
     message_id: str
     receipt: str
     outcome: dict[str, Any]
+    timing: dict[str, Any] = field(default_factory=dict)  # report.timing(): beside the outcome
 
 
 class Reporter:
@@ -77,10 +78,8 @@ class Reporter:
 
     def _report(self, batch: list[Finished]) -> list[Finished]:
         """Report the batch; the ones whose report was accepted."""
-        if len(batch) == 1:
-            results = [self._report_one(batch[0].outcome)]
-        else:
-            results = self._client.report_tasks([f.outcome for f in batch])
+        # ReportTasks even for one: it carries when each attempt started and who ran it.
+        results = self._client.report_tasks([f.outcome for f in batch], [f.timing for f in batch])
         accepted = []
         for finished, result in zip(batch, results, strict=True):
             if result.get("code") == "RESOURCE_EXHAUSTED":

@@ -77,6 +77,7 @@ class _InFlight:
     deadline: float  # epoch seconds: first receive + timeout
     timeout_seconds: int
     context: WorkerContext | None = None  # set when its function starts
+    started: float | None = None  # epoch seconds its function started
     decided: bool = False  # its one report (outcome or TASK_TIMEOUT) is chosen, or none is
     timed_out: bool = False  # TASK_TIMEOUT was chosen: no more heartbeat
 
@@ -366,6 +367,7 @@ class Worker:
             if flight.decided:  # timed out while it waited for a thread
                 return
             flight.context = context
+            flight.started = time.time()
         outcome = self._run_task(binding, scheduled_task, context)
         with self._lock:
             late = flight.decided
@@ -396,7 +398,11 @@ class Worker:
 
     def _hand_over(self, message_id: str, flight: _InFlight, outcome: dict[str, Any]) -> None:
         assert self._reporter is not None
-        self._reporter.put(Finished(flight.queue.url, message_id, flight.receipt, outcome))
+        self._reporter.put(
+            Finished(
+                flight.queue.url, message_id, flight.receipt, outcome, report.timing(flight.started)
+            )
+        )
 
     def _leave(self, message_id: str) -> None:
         """Report nothing: the message comes back after its visibility timeout."""
