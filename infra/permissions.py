@@ -44,7 +44,12 @@ API_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem")
 # scheduler's (invariant 2). search queries the index.
 API_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 API_SEARCH_ACTIONS = ("dynamodb:Query",)
-API_METADATA_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
+API_METADATA_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:DeleteItem",
+)
 SEND_ACTIONS = ("sqs:SendMessage",)
 TASK_SEND_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueUrl")
 TASK_LOOKUP_ACTIONS = ("sqs:GetQueueUrl",)

@@ -68,7 +68,12 @@ def _table(scope: Construct, definition: TableDef, stage: str) -> dynamodb.Table
             index_name=index.name,
             partition_key=_attribute(index.partition_key),
             sort_key=_attribute(index.sort_key),
-            projection_type=dynamodb.ProjectionType.ALL,
+            projection_type=(
+                dynamodb.ProjectionType.INCLUDE
+                if index.projected
+                else dynamodb.ProjectionType.KEYS_ONLY
+            ),
+            non_key_attributes=list(index.projected) or None,
         )
     return table
 

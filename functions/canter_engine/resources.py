@@ -43,6 +43,8 @@ class IndexDef:
     name: str
     partition_key: Key
     sort_key: Key
+    # Non-key attributes copied into the index (for filters); none: keys only.
+    projected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +100,17 @@ JOURNAL_TABLE = TableDef(
 )
 
 # WfRun heads, NodeRuns, TaskRuns, Variables and ExternalEvents, one item
-# each (invariant 5). The index serves SearchWfRun by spec and status.
+# each (invariant 5). The indexes serve SearchWfRun (store/run_index.py): by
+# spec, status and start time, and by status and start time.
 STATE_TABLE = TableDef(
     logical_id="State",
     suffix="state",
     partition_key=Key("pk"),
     sort_key=Key("sk"),
-    indexes=(IndexDef("bySpecStatus", Key("gsi1pk"), Key("gsi1sk")),),
+    indexes=(
+        IndexDef("bySpecStatus", Key("gsi1pk"), Key("gsi1sk"), ("ver", "parent")),
+        IndexDef("byStatusTime", Key("gsi2pk"), Key("gsi2sk"), ("ver", "parent")),
+    ),
     ttl_attribute="expiresAt",
 )
 

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 DEFAULT_LOCAL_URL = "http://127.0.0.1:8787"
 ENV_API_URL = "CANTER_API_URL"
 FINAL_STATUSES = ("COMPLETED", "ERROR", "EXCEPTION")
+# AwaitWorkflowEvent answers within API Gateway's 30 s limit; the socket waits a little longer.
+LONG_POLL_TIMEOUT = 35.0
 _EXECUTE_API_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$")
 
 
@@ -76,6 +78,12 @@ class Unimplemented(CanterError):
     code = "UNIMPLEMENTED"
 
 
+class DeadlineExceeded(CanterError):
+    """A long poll (AwaitWorkflowEvent) ended before anything it waited for happened."""
+
+    code = "DEADLINE_EXCEEDED"
+
+
 class Internal(CanterError):
     code = "INTERNAL"
 
@@ -97,6 +105,7 @@ _ERRORS: dict[str, type[CanterError]] = {
         Unauthenticated,
         PermissionDenied,
         Unimplemented,
+        DeadlineExceeded,
         Internal,
         Unavailable,
     )
@@ -118,7 +127,12 @@ class Client:
     # --- transport ---------------------------------------------------------
 
     def call(
-        self, rpc: str, request: Mapping[str, Any], headers: Mapping[str, str] | None = None
+        self,
+        rpc: str,
+        request: Mapping[str, Any],
+        headers: Mapping[str, str] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
         """POST one request message to ``/<rpc>``; raises a :class:`CanterError`.
 
@@ -132,7 +146,7 @@ class Client:
             headers = self._signer.sign(url, data, headers)
         req = urllib.request.Request(url, data=data, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as response:
+            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as response:
                 return _json_object(response.read())
         except urllib.error.HTTPError as exc:
             raise _error_from(exc.code, exc.read()) from None
@@ -299,36 +313,143 @@ class Client:
 
     def search_wf_run(
         self,
-        wf_spec_name: str,
+        wf_spec_name: str | None = None,
         status: str | None = None,
         *,
+        major_version: int | None = None,
+        revision: int | None = None,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        parent_wf_run_id: str | None = None,
         limit: int | None = None,
         bookmark: str | None = None,
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"wfSpecName": wf_spec_name}
-        if status is not None:
-            body["status"] = status
-        if limit is not None:
-            body["limit"] = limit
-        if bookmark is not None:
-            body["bookmark"] = bookmark
-        return self.call("SearchWfRun", body)
+        """One page of WfRun ids, newest first; timestamps are RFC 3339 strings."""
+        fields = {
+            "wfSpecName": wf_spec_name,
+            "status": status,
+            "wfSpecMajorVersion": major_version,
+            "wfSpecRevision": revision,
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "parentWfRunId": {"id": parent_wf_run_id} if parent_wf_run_id else None,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self.call("SearchWfRun", {k: v for k, v in fields.items() if v is not None})
+
+    # --- search, delete and workflow events ----------------------------------
+
+    def search(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """One page of any ``Search*`` rpc: ``results`` and, if more, ``bookmark``."""
+        return self.call(rpc, request)
+
+    def search_all(self, rpc: str, request: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every result of a ``Search*`` or ``List*`` rpc, following bookmarks."""
+        return self._all_pages(rpc, dict(request))
+
+    def delete_task_def(self, name: str) -> None:
+        self.call("DeleteTaskDef", {"id": {"name": name}})
+
+    def delete_external_event_def(self, name: str) -> None:
+        self.call("DeleteExternalEventDef", {"id": {"name": name}})
+
+    def delete_workflow_event_def(self, name: str) -> None:
+        self.call("DeleteWorkflowEventDef", {"id": {"name": name}})
+
+    def delete_wf_spec(self, name: str, major_version: int = 0, revision: int = 0) -> None:
+        spec_id = {"name": name, "majorVersion": major_version, "revision": revision}
+        self.call("DeleteWfSpec", {"id": spec_id})
+
+    def put_workflow_event_def(
+        self, name: str, content_type: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Register a WorkflowEventDef; ``content_type`` is a ReturnType message."""
+        return self.call("PutWorkflowEventDef", {"name": name, "contentType": content_type or {}})
+
+    def get_workflow_event_def(self, name: str) -> dict[str, Any]:
+        return self.call("GetWorkflowEventDef", {"name": name})
+
+    def await_workflow_event(
+        self,
+        wf_run_id: str,
+        event_def_names: Iterable[str] = (),
+        *,
+        ignore: Iterable[Mapping[str, Any]] = (),
+        timeout: float = 60.0,
+    ) -> dict[str, Any]:
+        """The first WorkflowEvent of the WfRun (of the named defs), waiting up to ``timeout`` s.
+
+        The API answers each ``AwaitWorkflowEvent`` within API Gateway's 30 s
+        limit, with DEADLINE_EXCEEDED when nothing came; this re-asks until
+        ``timeout``, then raises TimeoutError.
+        """
+        body: dict[str, Any] = {
+            "wfRunId": {"id": wf_run_id},
+            "eventDefIds": [{"name": n} for n in event_def_names],
+            "workflowEventsToIgnore": [dict(i) for i in ignore],
+        }
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.call("AwaitWorkflowEvent", body, timeout=LONG_POLL_TIMEOUT)
+            except DeadlineExceeded:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(
+                        f"no WorkflowEvent from WfRun {wf_run_id} within {timeout}s"
+                    ) from None
+
+    def list_task_runs(self, wf_run_id: str) -> list[dict[str, Any]]:
+        return self._all_pages("ListTaskRuns", {"wfRunId": {"id": wf_run_id}})
+
+    def get_external_event(self, wf_run_id: str, event_def_name: str, guid: str) -> dict[str, Any]:
+        return self.call(
+            "GetExternalEvent",
+            {
+                "wfRunId": {"id": wf_run_id},
+                "externalEventDefId": {"name": event_def_name},
+                "guid": guid,
+            },
+        )
+
+    def list_workflow_events(self, wf_run_id: str) -> list[dict[str, Any]]:
+        return self._all_pages("ListWorkflowEvents", {"wfRunId": {"id": wf_run_id}})
+
+    def get_workflow_event(
+        self, wf_run_id: str, event_def_name: str, number: int
+    ) -> dict[str, Any]:
+        return self.call(
+            "GetWorkflowEvent",
+            {
+                "wfRunId": {"id": wf_run_id},
+                "workflowEventDefId": {"name": event_def_name},
+                "number": number,
+            },
+        )
 
     def report_task(self, report: Mapping[str, Any], token: str) -> None:
         """LittleHorse's ``ReportTask``, with the attempt's ``canter.taskToken``."""
         self.call("ReportTask", report, {TASK_TOKEN_HEADER: token})
 
     def report_tasks(
-        self, reports: list[Mapping[str, Any]], tokens: list[str]
+        self,
+        reports: list[Mapping[str, Any]],
+        tokens: list[str],
+        attempts: list[Mapping[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         """Up to 10 reports in one request (Canter's ``ReportTasks``).
 
         ``tokens`` are the attempts' task tokens, one per report, in order.
-        Each report is accepted or refused on its own: the result at each
-        position is ``{}`` or ``{"code", "message"}`` for that report.
+        ``attempts`` (one per report): when the worker started each attempt
+        and its worker id, ``{"startTime", "workerId"}``. Each report is
+        accepted or refused on its own: the result at each position is ``{}``
+        or ``{"code", "message"}`` for that report.
         """
+        body: dict[str, Any] = {"reports": reports}
+        if attempts is not None:
+            body["attempts"] = attempts
         headers = {TASK_TOKEN_HEADER: ",".join(tokens)}
-        results = self.call("ReportTasks", {"reports": reports}, headers).get("results", [])
+        results = self.call("ReportTasks", body, headers).get("results", [])
         return [dict(r) for r in results]
 
     def _all_pages(self, rpc: str, body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -409,6 +530,7 @@ def _code_for_status(status: int) -> str:
         413: "RESOURCE_EXHAUSTED",
         429: "RESOURCE_EXHAUSTED",
         501: "UNIMPLEMENTED",
+        504: "DEADLINE_EXCEEDED",
     }.get(status, "INTERNAL")
 
 

@@ -42,14 +42,19 @@ def test_api_url_comes_from_the_environment(cli: Cli, stack: DevStack) -> None:
     assert result.exit_code == 3  # the stack answered: NOT_FOUND, not UNAVAILABLE
 
 
+DEFINITIONS = ("wfSpec", "taskDef", "externalEventDef", "workflowEventDef")
+
+
 def test_every_command_has_help_with_an_example() -> None:
     commands = [
         ["dev"], ["deploy"], ["run"], ["stop"], ["resume"], ["delete"], ["worker"],
         ["post", "event"],
         *(["get", kind] for kind in ("wfRun", "nodeRun", "taskRun", "variable", "wfSpec")),
         ["get", "taskDef"], ["get", "externalEventDef"],
-        *(["list", kind] for kind in ("nodeRun", "variable", "externalEvent")),
-        ["search", "wfRun"],
+        *(["list", kind] for kind in ("nodeRun", "variable", "externalEvent", "taskRun")),
+        ["list", "workflowEvent"], ["await", "workflowEvent"],
+        *(["search", kind] for kind in DEFINITIONS), ["search", "wfRun"],
+        *(["delete", kind] for kind in DEFINITIONS), ["delete", "wfRun"],
     ]  # fmt: skip
     for command in commands:
         result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})

@@ -126,7 +126,8 @@ def test_an_unknown_wf_spec_exits_3_with_one_line(cli: Cli, stack: DevStack) -> 
     result = cli("run", "no-such-workflow", "--wait")
     assert result.exit_code == 3
     assert result.output == (
-        "canter: NOT_FOUND: WfSpec 'no-such-workflow' does not exist; register it with PutWfSpec\n"
+        "canter: NOT_FOUND: WfSpec 'no-such-workflow' does not exist; register it with "
+        "canter deploy <module>\n"
     )
 
 

@@ -112,9 +112,9 @@ def test_api(dev: Any) -> None:
         dev,
         (("dynamodb:GetItem", "dynamodb:PutItem"), [s.storage.journal.table_arn]),
         (("dynamodb:GetItem", "dynamodb:Query"), [state]),
-        (("dynamodb:Query",), [f"{state}/index/bySpecStatus"]),
+        (("dynamodb:Query",), [f"{state}/index/bySpecStatus", f"{state}/index/byStatusTime"]),
         (
-            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
             [s.storage.metadata.table_arn],
         ),
         (("sqs:GetQueueUrl",), _task_queue_arns(dev)),

@@ -46,6 +46,10 @@ class TaskReported:
     exception_name: str | None = None
     exception_message: str = ""
     exception_content: Any = None
+    # Beside LittleHorse's ReportTaskRun (Canter's ReportTasks "attempts"):
+    # when the worker started the attempt, and which worker it was.
+    start_time: int | None = None
+    worker_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +182,10 @@ def to_journal(event: Event) -> JournalEntry:
             if event.exception_content is not None:
                 exc["content"] = values.encode(event.exception_content)
             body["exception"] = exc
+        if event.start_time is not None:
+            body["startTime"] = event.start_time
+        if event.worker_id is not None:
+            body["workerId"] = event.worker_id
         return JournalEntry("ReportTask", _timed(body, event.time))
     if isinstance(event, ExternalEventPosted):
         body = {
@@ -237,6 +245,8 @@ def from_journal(entry: JournalEntry) -> Event:
                 exception_name=str(exc["name"]) if exc else None,
                 exception_message=str(exc.get("message", "")),
                 exception_content=values.decode(exc.get("content"), "exception.content"),
+                start_time=int(body["startTime"]) if "startTime" in body else None,
+                worker_id=str(body["workerId"]) if "workerId" in body else None,
             )
         if entry.kind == "PutExternalEvent":
             number = body.get("threadRunNumber")

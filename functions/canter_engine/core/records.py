@@ -233,6 +233,7 @@ def task_run_json(wf_run_id: str, spec: dict[str, Any], task_run: TaskRun) -> di
                     "scheduleTime": _ts(attempt.schedule_time),
                     "startTime": _ts(attempt.start_time),
                     "endTime": _ts(attempt.end_time),
+                    "taskWorkerId": attempt.worker_id,
                     "status": attempt.status if attempt.status != "TASK_SCHEDULED" else None,
                     "output": values.encode(attempt.output),
                     "error": error,

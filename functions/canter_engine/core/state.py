@@ -224,6 +224,7 @@ class TaskAttempt:
     exception_name: str | None = None
     exception_message: str = ""
     exception_content: Any = None
+    worker_id: str | None = None  # who ran it, as the worker's report said
 
     def clone(self) -> TaskAttempt:
         return TaskAttempt(
@@ -238,6 +239,7 @@ class TaskAttempt:
             self.exception_name,
             self.exception_message,
             self.exception_content,
+            self.worker_id,
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -247,7 +249,8 @@ class TaskAttempt:
         return {
             "s": self.status,
             "st": self.schedule_time,
-            "b": self.start_time,
+            # The start as an offset from the schedule: a few digits, not thirteen.
+            "bo": None if self.start_time is None else self.start_time - self.schedule_time,
             "e": self.end_time,
             "o": values.encode(self.output),
             "l": values.encode(self.log_output),
@@ -256,15 +259,17 @@ class TaskAttempt:
             "xn": self.exception_name,
             "xm": self.exception_message,
             "xc": values.encode(self.exception_content),
+            "w": self.worker_id,
         }
 
     @staticmethod
     def from_item(item: dict[str, Any]) -> TaskAttempt:
         item = _full(item, _ATTEMPT_DEFAULTS)
+        offset = item["bo"]
         return TaskAttempt(
             item["s"],
             item["st"],
-            item["b"],
+            item["b"] if offset is None else item["st"] + offset,
             item["e"],
             values.decode(item["o"]),
             values.decode(item["l"]),
@@ -273,6 +278,7 @@ class TaskAttempt:
             item["xn"],
             item["xm"],
             values.decode(item["xc"]),
+            item["w"],
         )
 
 
@@ -678,7 +684,8 @@ _NODE_RUN_DEFAULTS: dict[str, Any] = {
     "hs": None,
 }
 _ATTEMPT_DEFAULTS: dict[str, Any] = {
-    "b": None,
+    "b": None,  # an absolute start, as states before "bo" stored it
+    "bo": None,
     "e": None,
     "o": {},
     "l": {},
@@ -687,6 +694,7 @@ _ATTEMPT_DEFAULTS: dict[str, Any] = {
     "xn": None,
     "xm": "",
     "xc": {},
+    "w": None,
 }
 _TASK_RUN_DEFAULTS: dict[str, Any] = {"mi": [], "b": None, "ts": 60, "ma": 1}
 _THREAD_RUN_DEFAULTS: dict[str, Any] = {

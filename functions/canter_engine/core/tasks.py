@@ -14,6 +14,7 @@ and retried reports safe.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from canter_engine.core.effects import ScheduleTask, StartTimer
@@ -174,9 +175,11 @@ def on_report(run: Run, event: TaskReported) -> bool:
     task_run = _current(run, event.task_guid, event.attempt_number)
     if task_run is None:
         return False
-    status = event.status
-    if status not in REPORTABLE:
+    if event.status not in REPORTABLE:
         return False
+    if event.status == "TASK_SUCCESS":
+        event = _checked_output(run, task_run, event)
+    status = event.status
     thread = run.thread(task_run.thread)
     node_run = thread.current
     assert node_run is not None and node_run.position == task_run.position
@@ -184,8 +187,11 @@ def on_report(run: Run, event: TaskReported) -> bool:
     attempt.status = status
     attempt.end_time = event.time
     attempt.log_output = event.log_output
+    attempt.worker_id = event.worker_id
     if attempt.start_time is None:
-        attempt.start_time = event.time
+        # The worker's clock, kept between this attempt's dispatch and its report.
+        started = event.start_time if event.start_time is not None else event.time
+        attempt.start_time = min(max(started, attempt.schedule_time), event.time)
     if status == "TASK_SUCCESS":
         attempt.output = event.output
         _finish(run, task_run, status)
@@ -213,6 +219,25 @@ def on_report(run: Run, event: TaskReported) -> bool:
     return True
 
 
+def _checked_output(run: Run, task_run: TaskRun, event: TaskReported) -> TaskReported:
+    """A success whose output is not of the TaskDef's return type is, as in LittleHorse,
+    a TASK_OUTPUT_SERDE_ERROR (not retried): the run fails at this task, not later."""
+    task_def = run.bp.task_defs.get(task_run.task_def)
+    declared = task_def.return_type.return_type if task_def and task_def.return_type else None
+    if declared is None or values.fits(event.output, declared.primitive_type):
+        return event
+    return replace(
+        event,
+        status="TASK_OUTPUT_SERDE_ERROR",
+        output=None,
+        error_type="VAR_SUB_ERROR",
+        error_message=(
+            "Task output incompatible with declared return type: expected "
+            f"{declared.primitive_type}, got {values.type_of(event.output)}"
+        ),
+    )
+
+
 def _failure(task_run: TaskRun, event: TaskReported) -> Failure:
     """What the node fails with if this attempt's error ends the TaskRun."""
     attempt = f"TaskDef {task_run.task_def!r} attempt {event.attempt_number}"
@@ -223,7 +248,9 @@ def _failure(task_run: TaskRun, event: TaskReported) -> Failure:
             f"{attempt} did not finish within its {task_run.timeout_seconds}s timeout{detail}",
         )
     return Failure(
-        "VAR_SUB_ERROR" if event.status == "TASK_INPUT_VAR_SUB_ERROR" else "TASK_FAILURE",
+        "VAR_SUB_ERROR"
+        if event.status == "TASK_INPUT_VAR_SUB_ERROR" or event.error_type == "VAR_SUB_ERROR"
+        else "TASK_FAILURE",
         f"{attempt} ended {event.status}: {event.error_message}",
     )
 

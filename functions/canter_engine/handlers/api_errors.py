@@ -14,6 +14,7 @@ HTTP_STATUS: dict[str, int] = {
     "RESOURCE_EXHAUSTED": 429,
     "INTERNAL": 500,
     "UNIMPLEMENTED": 501,
+    "DEADLINE_EXCEEDED": 504,
 }
 
 

@@ -9,7 +9,6 @@ letters, digits and inner hyphens), bounded at 128 characters.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from typing import Any, TypeVar
@@ -110,7 +109,6 @@ def bounded_keys(body: Any, rpc: str) -> None:
 # A listing's bookmark names two record keys; longer than this, one of them
 # could not be a key at all.
 MAX_BOOKMARK_CHARS = 1400
-SEARCH_BOOKMARK_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"})
 FOREIGN_BOOKMARK = "bookmark is not one this API returned for this request; omit it to start over"
 
 
@@ -120,27 +118,6 @@ def listing_bookmark(raw: Any) -> str | None:
     if not isinstance(raw, str) or len(raw) > MAX_BOOKMARK_CHARS:
         raise invalid(f"bookmark: {FOREIGN_BOOKMARK}")
     return raw
-
-
-def search_bookmark(raw: Any, spec_name: str, status: str | None) -> str | None:
-    """A SearchWfRun bookmark: the index key of the last WfRun of this very search."""
-    bookmark = listing_bookmark(raw)
-    if bookmark is None:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(bookmark.encode("ascii")))
-    except (ValueError, UnicodeError):
-        raise invalid(f"SearchWfRun: {FOREIGN_BOOKMARK}") from None
-    if (
-        not isinstance(key, dict)
-        or set(key) != SEARCH_BOOKMARK_KEYS
-        or not all(isinstance(v, dict) and set(v) == {"S"} for v in key.values())
-        or not all(isinstance(v["S"], str) and 0 < len(v["S"]) <= 600 for v in key.values())
-        or key["gsi1pk"]["S"] != spec_name
-        or (status is not None and not key["gsi1sk"]["S"].startswith(f"{status}#"))
-    ):
-        raise invalid(f"SearchWfRun: {FOREIGN_BOOKMARK}")
-    return bookmark
 
 
 def optional_int(body: dict[str, Any], name: str, bounds: tuple[int, int] = INT32) -> int | None:

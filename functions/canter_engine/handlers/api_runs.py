@@ -37,7 +37,6 @@ from canter_engine.handlers.api_parse import (
     optional_int,
     require_int,
     require_str,
-    search_bookmark,
     value,
 )
 from canter_engine.handlers.api_parse import guid as parse_guid
@@ -70,9 +69,6 @@ REPORT_STATUSES = frozenset(
         "TASK_INPUT_VAR_SUB_ERROR",
     }
 )
-WF_RUN_STATUSES = ("STARTING", "RUNNING", "COMPLETED", "HALTING", "HALTED", "ERROR", "EXCEPTION")
-SEARCH_FIELDS = frozenset({"wfSpecName", "status", "limit", "bookmark"})
-MAX_SEARCH_LIMIT = 1000
 # LittleHorse's attemptNumber is an int32.
 MAX_ATTEMPT_NUMBER = 2**31 - 1
 MAX_PAGE = 1000
@@ -279,31 +275,6 @@ def delete_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    unsupported = sorted(set(body) - SEARCH_FIELDS)
-    if unsupported:
-        raise invalid(
-            f"SearchWfRun: {', '.join(unsupported)} not supported yet; "
-            f"search by {', '.join(sorted(SEARCH_FIELDS))}"
-        )
-    name = require_str(body, "wfSpecName")
-    limit = optional_int(body, "limit") or 100
-    if not 0 < limit <= MAX_SEARCH_LIMIT:
-        raise invalid(f"SearchWfRun: limit must be 1-{MAX_SEARCH_LIMIT}")
-    status = body.get("status")
-    if status is not None and status not in WF_RUN_STATUSES:
-        raise invalid(f"SearchWfRun: status must be one of {', '.join(WF_RUN_STATUSES)}")
-    bookmark = search_bookmark(body.get("bookmark"), name, status)
-    try:
-        ids, next_bookmark = rt.state.search(name, status, limit, bookmark)
-    except ValueError:
-        raise invalid("SearchWfRun: bookmark is not one this API returned") from None
-    result: dict[str, Any] = {"results": [{"id": i} for i in ids]}
-    if next_bookmark:
-        result["bookmark"] = next_bookmark
-    return result
-
-
 def report_task(rt: Runtime, body: dict[str, Any], token: str | None) -> dict[str, Any]:
     """Journal a worker's report; a repeated report of one attempt adds nothing.
 
@@ -313,6 +284,13 @@ def report_task(rt: Runtime, body: dict[str, Any], token: str | None) -> dict[st
     journalled, so no one but the worker that took the attempt can end it,
     and no report can take the journal key of another run of the same id.
     """
+    return _report_task(rt, body, token, {})
+
+
+def _report_task(
+    rt: Runtime, body: dict[str, Any], token: str | None, timing: dict[str, Any]
+) -> dict[str, Any]:
+    """``timing``: Canter's ``{"startTime", "workerId"}`` beside the ReportTaskRun."""
     wf_run_id = parse_wf_run_id(body, "taskRunId", "wfRunId", "id")
     guid = parse_guid(field(body, "taskRunId", "taskGuid"), "taskRunId.taskGuid")
     attempt = require_int(body, "attemptNumber")
@@ -324,6 +302,8 @@ def report_task(rt: Runtime, body: dict[str, Any], token: str | None) -> dict[st
     status = body.get("status")
     if not isinstance(status, str) or status not in REPORT_STATUSES:
         raise invalid(f"ReportTask: status must be one of {', '.join(sorted(REPORT_STATUSES))}")
+    start_time = _start_time(timing)
+    worker_id = _worker_id(timing)
     incarnation = _token_incarnation(rt, token, wf_run_id, guid, attempt)
     raw_output = body.get("output")
     output = value(raw_output, "output")
@@ -348,6 +328,8 @@ def report_task(rt: Runtime, body: dict[str, Any], token: str | None) -> dict[st
         exception_name=str(exception["name"]) if exception.get("name") else None,
         exception_message=str(exception.get("message", "")),
         exception_content=value(exception.get("content"), "exception.content"),
+        start_time=start_time,
+        worker_id=worker_id,
     )
     event_id = report_event_id(incarnation, guid, attempt)
     faults.reach(faults.REPORT_BEFORE_APPEND)
@@ -393,15 +375,43 @@ def report_tasks(rt: Runtime, body: dict[str, Any], tokens: str | None) -> dict[
             f"ReportTasks: the {task_tokens.HEADER} header has {len(each)} token(s) for "
             f"{len(reports)} report(s); send one per report, comma-separated, in order"
         )
+    attempts = body.get("attempts", [{}] * len(reports))
+    if not isinstance(attempts, list) or len(attempts) != len(reports):
+        raise invalid(
+            "ReportTasks: attempts, if given, must be a list with one "
+            '{"startTime", "workerId"} object per report'
+        )
     results: list[dict[str, Any]] = []
-    for index, one in enumerate(reports):
+    for index, (one, timing) in enumerate(zip(reports, attempts, strict=True)):
         try:
-            if not isinstance(one, dict):
-                raise invalid(f"ReportTasks: reports[{index}] must be a ReportTaskRun object")
-            results.append(report_task(rt, one, each[index] if each else None))
+            if not isinstance(one, dict) or not isinstance(timing, dict):
+                raise invalid(
+                    f"ReportTasks: reports[{index}] and attempts[{index}] must be objects"
+                )
+            results.append(_report_task(rt, one, each[index] if each else None, timing))
         except ApiError as exc:
             results.append(exc.body())
     return {"results": results}
+
+
+MAX_WORKER_ID = 128
+
+
+def _start_time(timing: dict[str, Any]) -> int | None:
+    raw = timing.get("startTime")
+    if raw is None:
+        return None
+    try:
+        return values.parse_timestamp(str(raw))
+    except ValueError:
+        raise invalid(f"ReportTasks: attempts startTime {raw!r} is not an RFC 3339 time") from None
+
+
+def _worker_id(timing: dict[str, Any]) -> str | None:
+    raw = timing.get("workerId")
+    if raw is not None and not (isinstance(raw, str) and 0 < len(raw) <= MAX_WORKER_ID):
+        raise invalid(f"ReportTasks: attempts workerId must be a string of 1-{MAX_WORKER_ID}")
+    return raw
 
 
 def _wf_run_view(rt: Runtime, wf_run_id: str, entry: JournalEntry | None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
 from canter_engine.store.held import Held, Writes
 from canter_engine.store.journal import DELETE_KIND, INCARNATION_ATTRIBUTE, parse_image
+from canter_engine.store.run_index import listing
 from canter_engine.store.state import (
     HEAD_SK,
     MAX_ITEM_JSON_BYTES,
@@ -149,7 +150,14 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             wf_run_id,
             transition.state.to_item(),
             next_held,
-            HeadUpdate(b"", transition.state.status, transition.state.spec_name, seq, incarnation),
+            HeadUpdate(
+                b"",
+                transition.state.status,
+                transition.state.spec_name,
+                seq,
+                incarnation,
+                listing(transition.state),
+            ),
             version + 1,
         )
         unstorable = _unstorable(sizes, update.body)

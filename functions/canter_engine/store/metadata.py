@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from canter_engine.model.spec import TaskDef, WfSpec
+from canter_engine.store.catalog import Catalog, entries_for
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -23,6 +24,10 @@ _SK = "def"
 
 class AlreadyExists(Exception):
     """Another request registered the same version first."""
+
+
+class Missing(Exception):
+    """The definition to delete is not there (or another request deleted it first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,10 @@ class MetadataStore:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
+
+    def catalog(self) -> Catalog:
+        """The search index of these definitions."""
+        return Catalog(self._client, self._table)
 
     def put_task_def(self, task_def: TaskDef) -> None:
         self._put(f"TaskDef#{task_def.id.name}", _SK, {"json": task_def.to_json()})
@@ -51,23 +60,37 @@ class MetadataStore:
         item = self._get(f"ExternalEventDef#{name}", _SK)
         return None if item is None else dict(item["json"])
 
+    def put_workflow_event_def(self, body: dict[str, Any]) -> None:
+        name = str(body["id"]["name"])
+        self._put(f"WorkflowEventDef#{name}", _SK, {"json": body})
+
+    def get_workflow_event_def(self, name: str) -> dict[str, Any] | None:
+        item = self._get(f"WorkflowEventDef#{name}", _SK)
+        return None if item is None else dict(item["json"])
+
+    def delete_definition(self, kind: str, name: str) -> None:
+        """Delete a TaskDef, ExternalEventDef or WorkflowEventDef with its index entry."""
+        self._delete(f"{kind}#{name}", _SK, {})
+
+    def delete_wf_spec(self, stored: StoredWfSpec) -> None:
+        spec_id = stored.spec.id
+        body: dict[str, Any] = {"taskDefs": {name: {} for name in stored.task_defs}}
+        self._delete(
+            f"WfSpec#{spec_id.name}", _version_sk(spec_id.major_version, spec_id.revision), body
+        )
+
     def put_wf_spec(self, stored: StoredWfSpec) -> None:
         spec_id = stored.spec.id
         body = {
             "json": stored.spec.to_json(),
             "taskDefs": {name: td.to_json() for name, td in stored.task_defs.items()},
         }
-        try:
-            self._put(
-                f"WfSpec#{spec_id.name}",
-                _version_sk(spec_id.major_version, spec_id.revision),
-                body,
-                condition="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise AlreadyExists(str(spec_id)) from None
-            raise
+        self._put(
+            f"WfSpec#{spec_id.name}",
+            _version_sk(spec_id.major_version, spec_id.revision),
+            body,
+            condition="attribute_not_exists(pk)",
+        )
 
     def get_wf_spec(
         self, name: str, major_version: int | None = None, revision: int | None = None
@@ -93,16 +116,48 @@ class MetadataStore:
         return _stored(json.loads(items[0]["body"]["S"])) if items else None
 
     def _put(self, pk: str, sk: str, body: dict[str, Any], condition: str | None = None) -> None:
-        kwargs: dict[str, Any] = {"ConditionExpression": condition} if condition else {}
-        self._client.put_item(
-            TableName=self._table,
-            Item={
+        """Write a definition and its search index entries in one transaction."""
+        put: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": {
                 "pk": {"S": pk},
                 "sk": {"S": sk},
                 "body": {"S": json.dumps(body, separators=(",", ":"))},
             },
-            **kwargs,
+        }
+        if condition:
+            put["ConditionExpression"] = condition
+        items: list[Any] = [{"Put": put}]
+        items.extend(
+            {"Put": {"TableName": self._table, "Item": e.key()}} for e in entries_for(pk, sk, body)
         )
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if _condition_failed(exc):
+                raise AlreadyExists(f"{pk} {sk}") from None
+            raise
+
+    def _delete(self, pk: str, sk: str, body: dict[str, Any]) -> None:
+        items: list[Any] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            }
+        ]
+        items.extend(
+            {"Delete": {"TableName": self._table, "Key": e.key()}}
+            for e in entries_for(pk, sk, body)
+        )
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if _condition_failed(exc):
+                raise Missing(f"{pk} {sk}") from None
+            raise
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         item = self._client.get_item(
@@ -114,6 +169,16 @@ class MetadataStore:
             return None
         body = json.loads(item["body"]["S"])
         return body if isinstance(body, dict) else None
+
+
+def _condition_failed(exc: ClientError) -> bool:
+    """A transaction cancelled because its first item's condition failed."""
+    if exc.response["Error"]["Code"] != "TransactionCanceledException":
+        return False
+    reasons = exc.response.get("CancellationReasons") or []
+    if reasons:
+        return reasons[0].get("Code") == "ConditionalCheckFailed"
+    return "ConditionalCheckFailed" in str(exc)
 
 
 def _version_sk(major_version: int, revision: int) -> str:

@@ -39,6 +39,7 @@ from canter_engine.store.held import (
     replace_in_page,
 )
 from canter_engine.store.item_size import WRITE_UNIT_BYTES, item_size
+from canter_engine.store.run_index import Listing, RunIndex
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -77,6 +78,8 @@ class HeadUpdate:
     spec_name: str
     applied_seq: int
     incarnation: str = ""
+    # SearchWfRun's index attributes (None: the legacy spec/status entry only).
+    listing: Listing | None = None
 
 
 def head_body(state: dict[str, Any], held: Held) -> bytes:
@@ -103,8 +106,14 @@ def head_item(wf_run_id: str, update: HeadUpdate, version: int) -> dict[str, Any
         "version": {"N": str(version)},
         "appliedSeq": {"S": str(update.applied_seq)},
         "incarnation": {"S": update.incarnation},
-        "gsi1pk": {"S": update.spec_name},
-        "gsi1sk": {"S": f"{update.status}#{wf_run_id}"},
+        **(
+            update.listing.attributes(wf_run_id, update.spec_name, update.status)
+            if update.listing
+            else {
+                "gsi1pk": {"S": update.spec_name},
+                "gsi1sk": {"S": f"{update.status}#{wf_run_id}"},
+            }
+        ),
     }
 
 
@@ -139,6 +148,10 @@ class StateStore:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
+
+    def run_index(self) -> RunIndex:
+        """SearchWfRun's view of the heads' indexes."""
+        return RunIndex(self._client, self._table)
 
     def load_head(self, wf_run_id: str) -> Head | None:
         item = self._client.get_item(
@@ -211,7 +224,13 @@ class StateStore:
         return None if item is None else _render(wf_run_id, _attributes(item), attribute)
 
     def list_records(
-        self, wf_run_id: str, prefix: str, head: Head | None, limit: int, bookmark: str | None
+        self,
+        wf_run_id: str,
+        prefix: str,
+        head: Head | None,
+        limit: int,
+        bookmark: str | None,
+        attribute: str = "json",
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of a WfRun's records of one kind, in key order, at most ``limit``.
 
@@ -244,7 +263,7 @@ class StateStore:
         if len(merged) > limit:
             merged = merged[:limit]
             next_bookmark = _encode_bookmark(merged[-1][1], merged[-1][0])
-        rendered = [_render(wf_run_id, attributes) for _, _, attributes in merged]
+        rendered = [_render(wf_run_id, attributes, attribute) for _, _, attributes in merged]
         return [r for r in rendered if r is not None], next_bookmark
 
     def _stored_records(

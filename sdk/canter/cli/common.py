@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from canter.cli.hints import explain
 from canter.client import ENV_API_URL, CanterError, Client, NotFound, Unavailable
 
 
@@ -80,4 +81,15 @@ class CanterGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CanterError as exc:
-            raise fail(str(exc), exit_code_for(exc)) from None
+            raise fail(explain(exc, Client(_api_url(ctx))), exit_code_for(exc)) from None
+
+
+def _api_url(ctx: Any) -> str | None:
+    """The --api-url the failed command was given, if any (else env or default)."""
+    args = [*getattr(ctx, "protected_args", []), *ctx.args]
+    for index, arg in enumerate(args):
+        if arg == "--api-url" and index + 1 < len(args):
+            return str(args[index + 1])
+        if arg.startswith("--api-url="):
+            return str(arg.partition("=")[2])
+    return None

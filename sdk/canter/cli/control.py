@@ -1,4 +1,4 @@
-"""Commands that change a WfRun: post an event, stop, resume, delete."""
+"""Commands that change a WfRun: post an event, stop, resume."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from canter.cli.common import ApiUrl, AsJson, connect, out, print_json
-from canter.client import from_value
+from canter.cli.common import ApiUrl, AsJson, connect, fail, out, print_json
+from canter.client import FINAL_STATUSES, from_value
 
 post_app = typer.Typer(help="Send something to a WfRun.")
 
@@ -56,7 +56,9 @@ def stop(wf_run_id: WfRunId, thread: Thread = None, api_url: ApiUrl = None) -> N
 
     Example: canter stop ord-1001
     """
-    connect(api_url).stop_wf_run(wf_run_id, thread)
+    client = connect(api_url)
+    _refuse_no_op_stop(client.get_wf_run(wf_run_id), thread)
+    client.stop_wf_run(wf_run_id, thread)
     out.print(f"WfRun {wf_run_id}{_which(thread)}: stop requested (HALTING, then HALTED)")
 
 
@@ -69,15 +71,6 @@ def resume(wf_run_id: WfRunId, thread: Thread = None, api_url: ApiUrl = None) ->
     out.print(f"WfRun {wf_run_id}{_which(thread)}: resume requested")
 
 
-def delete(wf_run_id: WfRunId, api_url: ApiUrl = None) -> None:
-    """Delete a WfRun and everything under it (gone from reads within about a second).
-
-    Example: canter delete ord-1001
-    """
-    connect(api_url).delete_wf_run(wf_run_id)
-    out.print(f"WfRun {wf_run_id}: delete requested")
-
-
 def _json_content(content: str | None) -> Any:
     if content is None:
         return None
@@ -88,6 +81,24 @@ def _json_content(content: str | None) -> Any:
             f"{content!r} is not JSON; quote text as JSON, e.g. '\"{content}\"'",
             param_hint="CONTENT",
         ) from None
+
+
+def _refuse_no_op_stop(wf_run: dict[str, Any], thread: int | None) -> None:
+    """A stop that would change nothing is an error, not "stop requested"."""
+    status = wf_run.get("status", "STARTING")
+    wf_run_id = wf_run["id"]["id"]
+    if status in FINAL_STATUSES:
+        raise fail(
+            f"WfRun {wf_run_id} is {status}: there is nothing to stop "
+            f"(canter delete {wf_run_id} removes it)"
+        )
+    numbers = sorted(int(t.get("number", 0)) for t in wf_run.get("threadRuns", []))
+    if thread is not None and thread not in numbers:
+        raise fail(
+            f"WfRun {wf_run_id} has no thread {thread}; its threads are "
+            f"{', '.join(map(str, numbers)) or 'not started yet'} "
+            f"(canter get wfRun {wf_run_id} shows them)"
+        )
 
 
 def _which(thread: int | None) -> str:

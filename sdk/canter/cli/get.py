@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from canter.cli import render
-from canter.cli.common import ApiUrl, AsJson, connect, out, print_json
+from canter.cli.common import ApiUrl, AsJson, connect, err, out, print_json
+from canter.cli.queue_hint import waiting_tasks
 
 app = typer.Typer(help="Show one object (WfRun, NodeRun, TaskRun, Variable, WfSpec, TaskDef).")
 
@@ -27,6 +28,8 @@ def wf_run(wf_run_id: WfRunId, as_json: AsJson = False, api_url: ApiUrl = None) 
         print_json(found)
     else:
         out.print(render.wf_run_view(found, client.list_node_runs(wf_run_id)))
+        for line in waiting_tasks(client, wf_run_id):
+            err.print(f"canter: {line}")
 
 
 @app.command("nodeRun")

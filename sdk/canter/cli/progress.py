@@ -12,10 +12,13 @@ from typing import Any
 from rich.live import Live
 
 from canter.cli import render
-from canter.cli.common import out
+from canter.cli.common import err, out
+from canter.cli.queue_hint import waiting_tasks
 from canter.client import FINAL_STATUSES, Client
 
 POLL_SECONDS = 0.2
+# How often the wait looks for tasks no worker has reported on.
+HINT_CHECK_SECONDS = 2.0
 
 
 class StillRunning(TimeoutError):
@@ -33,8 +36,17 @@ def follow(client: Client, wf_run_id: str, timeout: float | None) -> dict[str, A
 
 def _redraw(client: Client, wf_run_id: str, timeout: float | None) -> dict[str, Any]:
     deadline = None if timeout is None else time.monotonic() + timeout
+    next_check = time.monotonic() + HINT_CHECK_SECONDS
+    hinted: set[str] = set()
     with Live(console=out, auto_refresh=False) as live:
         while True:
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + HINT_CHECK_SECONDS
+                for line in waiting_tasks(client, wf_run_id):
+                    guid = line.split(" ", 2)[1]
+                    if guid not in hinted:
+                        hinted.add(guid)
+                        err.print(f"canter: {line}")
             # The status first, then the NodeRuns: the listing is never older than the status.
             wf_run = client.get_wf_run(wf_run_id)
             live.update(render.wf_run_view(wf_run, client.list_node_runs(wf_run_id)), refresh=True)

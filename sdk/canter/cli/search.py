@@ -1,17 +1,18 @@
-"""``canter search wfRun``: WfRuns of a WfSpec, optionally by status."""
+"""``canter search``: WfRuns, and definitions by name, a page at a time (lhctl's search)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from canter.cli import render
 from canter.cli.common import ApiUrl, AsJson, connect, out, print_json
+from canter.client import Client
 
-app = typer.Typer(help="Search WfRuns.")
+app = typer.Typer(help="Search WfRuns, WfSpecs, TaskDefs, ExternalEventDefs, WorkflowEventDefs.")
 
 
 class Status(StrEnum):
@@ -24,26 +25,48 @@ class Status(StrEnum):
     EXCEPTION = "EXCEPTION"
 
 
+Limit = Annotated[int, typer.Option(min=1, max=1000, help="At most this many")]
+Bookmark = Annotated[str | None, typer.Option(help="Continue where the previous page stopped")]
+Prefix = Annotated[str | None, typer.Option(help="Only names starting with this")]
+
+
 @app.command("wfRun")
 def wf_runs(
     wf_spec: Annotated[
-        str, typer.Option("--wf-spec", help="Name of the WfSpec whose WfRuns to find")
-    ],
-    status: Annotated[Status | None, typer.Option(help="Only WfRuns with this status")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many")] = 100,
-    bookmark: Annotated[
-        str | None, typer.Option(help="Continue where the previous page stopped")
+        str | None, typer.Option("--wf-spec", help="Only WfRuns of this WfSpec")
     ] = None,
+    status: Annotated[Status | None, typer.Option(help="Only WfRuns with this status")] = None,
+    major_version: Annotated[
+        int | None, typer.Option("--major-version", help="Only this major version (--wf-spec)")
+    ] = None,
+    revision: Annotated[
+        int | None, typer.Option(help="Only this revision (with --major-version)")
+    ] = None,
+    parent: Annotated[str | None, typer.Option(help="Only child WfRuns of this WfRun id")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Started at or after (RFC 3339, 2024-05-01T12:00:00Z)")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Started at or before (RFC 3339)")] = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
     as_json: AsJson = False,
     api_url: ApiUrl = None,
 ) -> None:
-    """WfRuns of a WfSpec (one page; --bookmark gets the next).
+    """WfRuns, newest first (one page; --bookmark gets the next).
 
     Example: canter search wfRun --wf-spec order-fulfillment --status ERROR
     """
     client = connect(api_url)
     page = client.search_wf_run(
-        wf_spec, status.value if status else None, limit=limit, bookmark=bookmark
+        wf_spec,
+        status.value if status else None,
+        major_version=major_version,
+        revision=revision,
+        earliest_start=since,
+        latest_start=until,
+        parent_wf_run_id=parent,
+        limit=limit,
+        bookmark=bookmark,
     )
     if as_json:
         print_json(page)
@@ -58,6 +81,117 @@ def wf_runs(
             render.when(wf_run.get("startTime")),
             render.when(wf_run.get("endTime")),
         )
+    _print_page(table, page)
+
+
+@app.command("wfSpec")
+def wf_specs(
+    prefix: Prefix = None,
+    name: Annotated[str | None, typer.Option(help="Every version of this WfSpec")] = None,
+    task_def: Annotated[
+        str | None, typer.Option("--task-def", help="WfSpecs that use this TaskDef")
+    ] = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """WfSpec versions by name, name prefix or TaskDef used.
+
+    Example: canter search wfSpec --prefix order-
+    """
+    request = _criteria(name=name, prefix=prefix, taskDefName=task_def)
+    if len(request) > 1:
+        raise typer.BadParameter("give one of --name, --prefix, --task-def")
+    page = _page(connect(api_url), "SearchWfSpec", request, limit, bookmark)
+    if as_json:
+        print_json(page)
+        return
+    table = Table("WfSpec", "version")
+    for spec_id in page.get("results", []):
+        table.add_row(str(spec_id["name"]), render.spec_version(spec_id).rpartition(" ")[2])
+    _print_page(table, page)
+
+
+@app.command("taskDef")
+def task_defs(
+    prefix: Prefix = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """TaskDefs by name prefix.
+
+    Example: canter search taskDef --prefix ship-
+    """
+    _names(api_url, "SearchTaskDef", "TaskDef", prefix, limit, bookmark, as_json)
+
+
+@app.command("externalEventDef")
+def external_event_defs(
+    prefix: Prefix = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """ExternalEventDefs by name prefix.
+
+    Example: canter search externalEventDef --prefix payment-
+    """
+    _names(api_url, "SearchExternalEventDef", "ExternalEventDef", prefix, limit, bookmark, as_json)
+
+
+@app.command("workflowEventDef")
+def workflow_event_defs(
+    prefix: Prefix = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """WorkflowEventDefs by name prefix.
+
+    Example: canter search workflowEventDef --prefix order-
+    """
+    _names(api_url, "SearchWorkflowEventDef", "WorkflowEventDef", prefix, limit, bookmark, as_json)
+
+
+def _names(
+    api_url: str | None,
+    rpc: str,
+    kind: str,
+    prefix: str | None,
+    limit: int,
+    bookmark: str | None,
+    as_json: bool,
+) -> None:
+    page = _page(connect(api_url), rpc, _criteria(prefix=prefix), limit, bookmark)
+    if as_json:
+        print_json(page)
+        return
+    table = Table(kind)
+    for found in page.get("results", []):
+        table.add_row(str(found["name"]))
+    _print_page(table, page)
+
+
+def _criteria(**given: str | None) -> dict[str, Any]:
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _page(
+    client: Client, rpc: str, request: dict[str, Any], limit: int, bookmark: str | None
+) -> dict[str, Any]:
+    body = {**request, "limit": limit}
+    if bookmark:
+        body["bookmark"] = bookmark
+    return client.search(rpc, body)
+
+
+def _print_page(table: Table, page: dict[str, Any]) -> None:
     out.print(table)
     if page.get("bookmark"):
-        out.print(f"more: --bookmark {page['bookmark']}")
+        # One unbroken line, so it can be copied whatever the terminal's width.
+        typer.echo(f"more: --bookmark {page['bookmark']}")

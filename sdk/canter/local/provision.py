@@ -52,7 +52,11 @@ def create_table(ddb: DynamoDBClient, table: resources.TableDef, stage: str) -> 
                     {"AttributeName": index.partition_key.name, "KeyType": "HASH"},
                     {"AttributeName": index.sort_key.name, "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
+                "Projection": (
+                    {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.projected)}
+                    if index.projected
+                    else {"ProjectionType": "KEYS_ONLY"}
+                ),
             }
             for index in table.indexes
         ]

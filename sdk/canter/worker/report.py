@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime
 from typing import Any
 
 from canter.client import to_value
 from canter.worker.context import TaskException, WorkerContext
+
+# Who ran an attempt, as TaskAttempt.taskWorkerId shows it: this host and process.
+WORKER_ID = f"{socket.gethostname()}-{os.getpid()}"[:128]
+
+
+def timing(started: float | None) -> dict[str, Any]:
+    """Canter's note beside a report (ReportTasks ``attempts``): when it started, and who ran it."""
+    note: dict[str, Any] = {"workerId": WORKER_ID}
+    if started is not None:
+        note["startTime"] = _iso(datetime.fromtimestamp(started, UTC))
+    return note
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def base(scheduled_task: dict[str, Any], context: WorkerContext, status: str) -> dict[str, Any]:

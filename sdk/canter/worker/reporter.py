@@ -19,7 +19,7 @@ import logging
 import queue
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from canter.client import CanterError, Client
@@ -43,6 +43,7 @@ class Finished:
     outcome: dict[str, Any]
     # The message's canter.taskToken, sent back with the report.
     token: str
+    timing: dict[str, Any] = field(default_factory=dict)  # report.timing(): beside the outcome
 
 
 class Reporter:
@@ -94,12 +95,10 @@ class Reporter:
 
     def _report(self, batch: list[Finished]) -> list[Finished]:
         """Report the batch; the ones whose report was accepted."""
-        if len(batch) == 1:
-            results = [self._report_one(batch[0].outcome, batch[0].token)]
-        else:
-            results = self._client.report_tasks(
-                [f.outcome for f in batch], [f.token for f in batch]
-            )
+        # ReportTasks even for one: it carries when each attempt started and who ran it.
+        results = self._client.report_tasks(
+            [f.outcome for f in batch], [f.token for f in batch], [f.timing for f in batch]
+        )
         accepted = []
         for finished, result in zip(batch, results, strict=True):
             if result.get("code") == "RESOURCE_EXHAUSTED":

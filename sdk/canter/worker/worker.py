@@ -79,6 +79,7 @@ class _InFlight:
     deadline: float  # epoch seconds: first receive + timeout
     timeout_seconds: int
     context: WorkerContext | None = None  # set when its function starts
+    started: float | None = None  # epoch seconds its function started
     decided: bool = False  # its one report (outcome or TASK_TIMEOUT) is chosen, or none is
     timed_out: bool = False  # TASK_TIMEOUT was chosen: no more heartbeat
 
@@ -368,6 +369,7 @@ class Worker:
             if flight.decided:  # timed out while it waited for a thread
                 return
             flight.context = context
+            flight.started = time.time()
         outcome = self._run_task(binding, scheduled_task, context)
         with self._lock:
             late = flight.decided
@@ -406,6 +408,7 @@ class Worker:
                 flight.receipt,
                 outcome,
                 str(token.get("StringValue", "")),
+                report.timing(flight.started),
             )
         )
 

@@ -1,0 +1,69 @@
+"""Record rpcs the WfRun family lacked: ListTaskRuns and GetExternalEvent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from canter_engine.core import WfRunState, live_records
+from canter_engine.core.state import TaskRun
+from canter_engine.handlers.api_errors import not_found
+from canter_engine.handlers.api_parse import require_str
+from canter_engine.handlers.api_reads import existing_run, records_page
+from canter_engine.handlers.runtime import Runtime
+from canter_engine.model import values
+from canter_engine.store.journal import RUN_EVENT_ID, external_event_id
+
+
+def list_task_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """A WfRun's TaskRuns in NodeRun order: ended ones from their NodeRuns, then (on the
+    last page) the ones in flight, which only the head holds."""
+    wf_run_id = existing_run(rt, body, "ListTaskRuns")
+    # The head first, as ListNodeRuns: a TaskRun that ends between the reads is then
+    # in a NodeRun or still in the head, never in neither.
+    head = rt.state.load_head(wf_run_id)
+    page = records_page(rt, wf_run_id, "node#", head, body, "ListTaskRuns", "taskRun")
+    if "bookmark" not in page and head is not None:
+        listed = {_guid(r) for r in page["results"]}
+        live = [
+            r.to_json()
+            for r in live_records(WfRunState.from_item(head.state))
+            if isinstance(r.obj, TaskRun)
+        ]
+        page["results"].extend(r for r in live if _guid(r) not in listed)
+    return page
+
+
+def get_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """An ExternalEvent by id: as the scheduler recorded it, or as journalled if it has
+    not been applied yet."""
+    wf_run_id = require_str(body, "wfRunId", "id")
+    def_name = require_str(body, "externalEventDefId", "name")
+    guid = require_str(body, "guid")
+    head = rt.state.load_head(wf_run_id)
+    found = rt.state.record(wf_run_id, f"event#{def_name}#{guid}", head)
+    if found is not None:
+        return found
+    run = rt.journal.get_record(wf_run_id, RUN_EVENT_ID)
+    entry = (
+        rt.journal.get(wf_run_id, external_event_id(run.incarnation or "", def_name, guid))
+        if run is not None
+        else None
+    )
+    if entry is None:
+        raise not_found(
+            f"GetExternalEvent: ExternalEvent {def_name!r} with guid {guid!r} of WfRun "
+            f"{wf_run_id!r} does not exist"
+        )
+    return {
+        "id": {
+            "wfRunId": {"id": wf_run_id},
+            "externalEventDefId": {"name": def_name},
+            "guid": guid,
+        },
+        "createdAt": values.format_timestamp(int(entry.body["time"])),
+        "content": entry.body.get("content", {}),
+    }
+
+
+def _guid(task_run: dict[str, Any]) -> str:
+    return str(task_run["id"]["taskGuid"])

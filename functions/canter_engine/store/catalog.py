@@ -1,0 +1,105 @@
+"""The metadata table's search index: one small item per definition.
+
+A definition lives under its own key (``TaskDef#<name>``, ``WfSpec#<name>``
+with a version sort key); searching by name prefix needs the names of one
+kind together, so each put also writes an index item under ``idx#<kind>``
+whose sort key is the name (and, for a WfSpec, the version). A WfSpec also
+gets one index item per TaskDef it uses, under ``idx#WfSpecByTaskDef#<task>``,
+for SearchWfSpec by ``taskDefName``. Index and definition are written and
+deleted in one transaction, so a search never names a definition that is
+not there, and one that is there is always found.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+INDEX_PREFIX = "idx#"
+BY_TASK_DEF = "WfSpecByTaskDef#"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """Where one definition is listed: its index partition and sort key."""
+
+    partition: str
+    sort: str
+
+    def key(self) -> dict[str, Any]:
+        return {"pk": {"S": INDEX_PREFIX + self.partition}, "sk": {"S": self.sort}}
+
+
+def entries_for(pk: str, sk: str, body: dict[str, Any]) -> list[IndexEntry]:
+    """The index entries of the definition stored at (``pk``, ``sk``)."""
+    kind, _, name = pk.partition("#")
+    if kind != "WfSpec":
+        return [IndexEntry(kind, name)]
+    sort = f"{name}#{sk}"
+    return [
+        IndexEntry(kind, sort),
+        *(IndexEntry(BY_TASK_DEF + task, sort) for task in sorted(body.get("taskDefs", {}))),
+    ]
+
+
+def wf_spec_version(sort: str) -> tuple[str, int, int]:
+    """(name, major version, revision) from a WfSpec index sort key."""
+    name, _, version = sort.rpartition("#")
+    major, _, revision = version.partition(".")
+    return name, int(major), int(revision)
+
+
+class Catalog:
+    """Reads the index: names of one kind by prefix, a page at a time."""
+
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def search(
+        self, partition: str, prefix: str, limit: int, bookmark: str | None
+    ) -> tuple[list[str], str | None]:
+        """Sort keys under ``idx#<partition>`` starting with ``prefix``, in order.
+
+        Raises ValueError for a bookmark this search did not hand out.
+        """
+        values: dict[str, Any] = {":pk": {"S": INDEX_PREFIX + partition}}
+        condition = "pk = :pk"
+        if prefix:
+            condition += " AND begins_with(sk, :p)"
+            values[":p"] = {"S": prefix}
+        kwargs: dict[str, Any] = {}
+        if bookmark:
+            kwargs["ExclusiveStartKey"] = _decode(bookmark, INDEX_PREFIX + partition)
+        page = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ConsistentRead=True,
+            Limit=limit,
+            **kwargs,
+        )
+        sorts = [item["sk"]["S"] for item in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        return sorts, (_encode(last) if last else None)
+
+
+def _encode(key: dict[str, Any]) -> str:
+    raw = json.dumps({"p": key["pk"]["S"], "s": key["sk"]["S"]}, separators=(",", ":"))
+    return base64.b64encode(raw.encode()).decode()
+
+
+def _decode(bookmark: str, pk: str) -> dict[str, Any]:
+    try:
+        value = json.loads(base64.b64decode(bookmark.encode(), validate=True))
+        found_pk, sort = str(value["p"]), str(value["s"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError("not a bookmark of this search") from exc
+    if found_pk != pk:
+        raise ValueError("bookmark from another search")
+    return {"pk": {"S": found_pk}, "sk": {"S": sort}}

@@ -1,0 +1,64 @@
+""" "Is anyone working on this?": tasks that have waited on their queue too long.
+
+A TaskRun stays TASK_SCHEDULED from dispatch until its worker reports, so a
+run whose task has no worker just waits, as in LittleHorse. ``canter run
+--wait`` and ``canter get wfRun`` name such a task once it has waited longer
+than :data:`WAIT_HINT_SECONDS`, with its queue's depth read from SQS (with
+the caller's AWS credentials; left out if they cannot read it).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from canter.client import CanterError, Client
+
+# The worker's SQS client: the same endpoint and credential rules for a queue URL.
+from canter.worker.worker import _sqs_client as sqs_client_for
+
+WAIT_HINT_SECONDS = 10.0
+
+
+def waiting_tasks(client: Client, wf_run_id: str) -> list[str]:
+    """One line per TaskRun of the WfRun not reported WAIT_HINT_SECONDS after dispatch."""
+    now = time.time()
+    lines = []
+    for task_run in client.list_task_runs(wf_run_id):
+        attempts = task_run.get("attempts") or [{}]
+        scheduled = attempts[-1].get("scheduleTime") or task_run.get("scheduledAt")
+        if task_run.get("status", "TASK_SCHEDULED") != "TASK_SCHEDULED" or not scheduled:
+            continue
+        waited = now - datetime.fromisoformat(str(scheduled)).timestamp()
+        if waited >= WAIT_HINT_SECONDS:
+            lines.append(_hint(client, task_run, waited))
+    return lines
+
+
+def _hint(client: Client, task_run: dict[str, Any], waited: float) -> str:
+    name = str(task_run.get("taskDefId", {}).get("name", ""))
+    guid = task_run["id"]["taskGuid"]
+    depth = _depth(client, name)
+    return (
+        f"task {guid} ({name}) has waited {waited:.0f} s for a worker{depth}; if no worker "
+        f"serves {name}, start one: canter worker <module with @canter.task {name!r}>"
+    )
+
+
+def _depth(client: Client, task_def: str) -> str:
+    """ ", queue Q: N waiting, M being run" or "" when the queue cannot be read."""
+    try:
+        url = str(client.get_task_def(task_def)["queueUrl"])
+        attributes = sqs_client_for(url).get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+    except (CanterError, KeyError, BotoCoreError, ClientError):
+        return ""
+    return (
+        f"; queue {url.rsplit('/', 1)[-1]}: {attributes.get('ApproximateNumberOfMessages', '?')} "
+        f"waiting, {attributes.get('ApproximateNumberOfMessagesNotVisible', '?')} being run"
+    )
