@@ -13,6 +13,7 @@ import queue
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,7 +33,8 @@ TIMEOUT_SECONDS = 60
 def main() -> int:
     processes: list[subprocess.Popen[str]] = []
     try:
-        dev = _spawn(["dev", "--port", "0"], os.environ.copy(), processes)
+        state = tempfile.mkdtemp(prefix="canter-demo-")
+        dev = _spawn(["dev", "--port", "0", "--state-dir", state], os.environ.copy(), processes)
         settings = _wait_for_ready(dev)
         api_url = settings["CANTER_API_URL"]
         print(f"local stack ready: API {api_url}, AWS endpoint {settings['AWS_ENDPOINT_URL']}")

@@ -15,7 +15,8 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from canter.client import ENV_API_URL, CanterError, Client, NotFound, Unavailable
+from canter.client import CanterError, Client, NotFound, Unavailable
+from canter.discovery import ENV_API_URL
 
 
 class ExitCode(IntEnum):
@@ -41,8 +42,9 @@ ApiUrl = Annotated[
         "--api-url",
         envvar=ENV_API_URL,
         show_default=False,
-        help="Canter API URL; default: the local stack (http://127.0.0.1:8787). A deployed "
-        "API is called with SigV4 using your AWS credentials.",
+        help="Canter API URL; default: the running `canter dev` found through .canter/dev.json "
+        "(or CANTER_STATE_DIR), else http://127.0.0.1:8787. A deployed API is called with "
+        "SigV4 using your AWS credentials.",
     ),
 ]
 AsJson = Annotated[

@@ -1,0 +1,127 @@
+"""The local stack's state on disk: moto's backends and the stream position, together.
+
+One file, ``state.bin``: a JSON header line (format, the moto version that
+wrote it) and then a pickle of moto's DynamoDB, DynamoDB Streams and SQS
+backends with the stream pump's delivered position. Both are taken while no
+request runs in moto (:meth:`MotoServer.exclusive`), so the journal, the
+WfRun state, the queues and the position the scheduler has reached always
+belong to one moment; a scheduler batch that was running then is delivered
+again after a restart, which the scheduler applies exactly once (as after a
+Lambda retry). The file is replaced atomically (write, fsync, rename), so a
+crash mid-write leaves the previous snapshot.
+
+Pickles are tied to the classes that wrote them: state from another format or
+another moto version is refused with what to do, never misread.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+STATE_FILE = "state.bin"
+FORMAT = 1
+BACKENDS = ("dynamodb", "dynamodbstreams", "sqs")
+
+_LOCK = type(threading.Lock())
+_RLOCK = type(threading.RLock())
+
+
+class StateRefused(Exception):
+    """The state directory holds state this version cannot read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    backends: dict[str, Any]
+    stream_positions: dict[str, str]
+
+
+def moto_version() -> str:
+    import moto
+
+    return str(moto.__version__)
+
+
+def capture(stream_positions: dict[str, str]) -> bytes:
+    """The current backends as bytes; call with moto's requests held back."""
+    from moto.backends import get_backend
+
+    buffer = io.BytesIO()
+    header = {"format": FORMAT, "moto": moto_version()}
+    buffer.write(json.dumps(header).encode() + b"\n")
+    backends = {name: get_backend(name) for name in BACKENDS}  # type: ignore[call-overload]
+    _Pickler(buffer).dump({"backends": backends, "streamPositions": stream_positions})
+    return buffer.getvalue()
+
+
+def write(directory: Path, data: bytes) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / STATE_FILE
+    temporary = target.with_suffix(".tmp")
+    with open(temporary, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, target)
+
+
+def read(directory: Path) -> Snapshot | None:
+    """The saved state, ``None`` if there is none; :class:`StateRefused` if unreadable."""
+    path = directory / STATE_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    line, _, payload = raw.partition(b"\n")
+    try:
+        header = json.loads(line)
+        written = (int(header["format"]), str(header["moto"]))
+    except (ValueError, KeyError, TypeError):
+        raise StateRefused(_refusal(path, "was not written by `canter dev`")) from None
+    if written != (FORMAT, moto_version()):
+        raise StateRefused(
+            _refusal(
+                path,
+                f"was written in state format {written[0]} with moto {written[1]}; this "
+                f"version reads format {FORMAT} with moto {moto_version()}",
+            )
+        )
+    data = pickle.loads(payload)
+    return Snapshot(dict(data["backends"]), dict(data["streamPositions"]))
+
+
+def restore(snapshot: Snapshot) -> None:
+    """Put the saved backends in place of moto's live ones (before anything uses them)."""
+    from moto.backends import get_backend
+
+    for name in BACKENDS:
+        live = get_backend(name)  # type: ignore[call-overload]
+        live.clear()
+        live.update(snapshot.backends[name])
+
+
+def _refusal(path: Path, why: str) -> str:
+    return (
+        f"the local state in {path} {why}. Start with another --state-dir, or --in-memory, "
+        f"or delete {path.parent} to start afresh (its WfSpecs, TaskDefs and WfRuns are lost)"
+    )
+
+
+class _Pickler(pickle.Pickler):
+    """Locks and conditions are saved as new, unheld ones: no thread runs in a snapshot."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, threading.Condition):
+            return threading.Condition, ()
+        if isinstance(obj, _LOCK):
+            return threading.Lock, ()
+        if isinstance(obj, _RLOCK):
+            return threading.RLock, ()
+        return NotImplemented
