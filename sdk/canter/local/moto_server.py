@@ -43,7 +43,6 @@ _READS = frozenset(
     }
 )
 _RECEIVE = "AmazonSQS.ReceiveMessage"
-SHORT_POLL_SECONDS = 0.02
 
 
 class Gate:
@@ -84,7 +83,7 @@ class Gate:
 
 
 class MotoServer:
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, *, short_poll_seconds: float = 0.02) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -93,6 +92,7 @@ class MotoServer:
 
         self._app = DomainDispatcherApplication(create_backend_app)
         self._gate = Gate()
+        self._short_poll = short_poll_seconds
         self._changes = 0
         self._server: BaseWSGIServer = make_server(
             host, port, self._wsgi, threaded=True, request_handler=MotoRequestHandler
@@ -159,7 +159,7 @@ class MotoServer:
             if received or not captured[0].startswith("200") or time.monotonic() >= deadline:
                 start_response(*captured)
                 return [body]
-            time.sleep(SHORT_POLL_SECONDS)
+            time.sleep(self._short_poll)
 
 
 def _has_messages(body: bytes) -> bool:

@@ -39,7 +39,9 @@ class LocalStack:
     the same queue URLs and running workers find their queues again. With
     ``state_dir`` the stack restores the state saved there and saves it
     every ``snapshot_seconds`` while anything changed, and once more when
-    it stops (see :mod:`canter.local.snapshot`).
+    it stops (see :mod:`canter.local.snapshot`). ``poll_seconds`` is how
+    often the stream pump looks for new journal records (the test kit polls
+    faster than ``canter dev``).
     """
 
     def __init__(
@@ -50,12 +52,14 @@ class LocalStack:
         aws_port: int | None = None,
         state_dir: Path | None = None,
         snapshot_seconds: float = 1.0,
+        poll_seconds: float = 0.05,
     ) -> None:
         self._host = host
         self._port = port
         self._aws_port = aws_port if aws_port is not None else (port + 1 if port else 0)
         self.state_dir = state_dir
         self._snapshot_seconds = snapshot_seconds
+        self._poll_seconds = poll_seconds
         self._moto: MotoServer | None = None
         self.provisioned: Provisioned | None = None
         self.stream_pump: StreamPump | None = None
@@ -73,7 +77,9 @@ class LocalStack:
     def start(self) -> LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         saved = self._claim_state()
-        self._moto = MotoServer(self._host, self._aws_port)
+        self._moto = MotoServer(
+            self._host, self._aws_port, short_poll_seconds=min(self._poll_seconds, 0.02)
+        )
         self._moto.start()
         self.endpoint_url = self._moto.url
         self._saved_env = {name: os.environ.get(name) for name in _ENV_NAMES}
@@ -107,6 +113,7 @@ class LocalStack:
             self.provisioned.journal_stream_arn,
             scheduler.handler,
             self.provisioned.failure_queue_url,
+            poll_seconds=self._poll_seconds,
             positions=saved.stream_positions if saved is not None else None,
         )
         self._timer_pump = SqsPump(
@@ -123,6 +130,11 @@ class LocalStack:
             self._saver = threading.Thread(target=self._save_often, name="canter-snapshots")
             self._saver.start()
         return self
+
+    @property
+    def changes(self) -> int:
+        """Requests so far that may have changed state in moto (0 before start)."""
+        return self._moto.changes if self._moto is not None else 0
 
     def save(self) -> None:
         """Write a snapshot now if anything changed since the last one."""

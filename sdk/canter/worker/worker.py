@@ -186,6 +186,11 @@ class Worker:
         for thread in self._threads:
             thread.join(timeout=0.5)
 
+    def deadlines(self) -> list[float]:
+        """When the attempts this worker holds time out (epoch seconds), if not reported first."""
+        with self._lock:
+            return [f.deadline for f in self._in_flight.values() if not f.decided]
+
     def __enter__(self) -> Worker:
         """``with Worker(...):`` runs the worker in the background for the block."""
         return self.start()
