@@ -1,7 +1,8 @@
 """``canter.testing``: time skipping across sleep, event timeout, backoff and task timeout.
 
-The cases in ``kit_cases.py`` use the ``canter_env`` fixture as a user's
-project does. They run in pytest processes of their own, two at once: the
+The cases in ``kit_cases.py``, and the example tests in
+``examples/testing/`` (the README's among them), use the ``canter_env``
+fixture as a user's project does. They run in pytest processes of their own, two at once: the
 kit's stack lives in process-wide state, so this also shows two
 environments side by side on their own free ports, as under ``pytest -n``.
 """
@@ -30,6 +31,7 @@ def test_two_environments_in_parallel_skip_time_in_every_wait() -> None:
     command = [
         sys.executable, "-m", "pytest", *_plugin_args(), "-p", "no:cacheprovider",
         "--rootdir", str(ROOT), str(Path(__file__).with_name("kit_cases.py")),
+        str(ROOT / "examples" / "testing"),
     ]  # fmt: skip
     runs = [
         subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -38,4 +40,4 @@ def test_two_environments_in_parallel_skip_time_in_every_wait() -> None:
     outputs = [run.communicate(timeout=240)[0].decode() for run in runs]
     for run, output in zip(runs, outputs, strict=True):
         assert run.returncode == 0, output
-        assert "5 passed" in output, output
+        assert "9 passed" in output, output

@@ -282,18 +282,23 @@ def _event_names(spec: Any) -> Iterator[str]:
 
 
 def _timer_dues(due_by: float | None = None) -> list[float]:
-    """Due times (epoch seconds) of the timers waiting in the timer queue.
+    """When the timers waiting in the timer queue fire (epoch seconds).
 
     Read from moto's in-process backend: the queue's messages, delayed or
-    not, until the timer handler deletes them.
+    not, until the timer handler deletes them. A timer fires when it is due
+    and SQS hands it over, whichever is later: SQS delays are whole seconds,
+    so a 500 ms backoff fires after 1 s, here as on AWS.
     """
     from canter_engine import resources
 
     queue = _sqs_backend().queues.get(resources.TIMER_QUEUE.physical_name(LOCAL_STAGE))
     if queue is None:
         return []
-    dues = [json.loads(message.body)["timer"]["due"] / 1000 for message in list(queue._messages)]
-    return [due for due in dues if due_by is None or due <= due_by]
+    fires = [
+        max(json.loads(message.body)["timer"]["due"], message.delayed_until) / 1000
+        for message in list(queue._messages)
+    ]
+    return [at for at in fires if due_by is None or at <= due_by]
 
 
 def _sqs_backend() -> Any:
