@@ -159,7 +159,28 @@ class MotoServer:
             if received or not captured[0].startswith("200") or time.monotonic() >= deadline:
                 start_response(*captured)
                 return [body]
-            time.sleep(self._short_poll)
+            _wait_for_a_message(environ, request, self._short_poll)
+
+
+def _wait_for_a_message(environ: Environ, request: dict[str, Any], timeout: float) -> None:
+    """Until a message is sent to the queue (moto signals it) or ``timeout`` passes.
+
+    Delayed messages and messages whose visibility ends are not signalled:
+    the timeout catches them.
+    """
+    from moto.backends import get_backend
+
+    credential = str(environ.get("HTTP_AUTHORIZATION", "")).partition("Credential=")[2]
+    scope = credential.split("/")
+    account, _, name = str(request.get("QueueUrl", "")).rstrip("/").rpartition("/")
+    try:
+        backend = get_backend("sqs")[account.rpartition("/")[2]][scope[2]]
+        queue = backend.queues[name]
+    except (IndexError, KeyError):
+        time.sleep(timeout)
+        return
+    with queue._messages_lock:
+        queue._messages_lock.wait(timeout)
 
 
 def _has_messages(body: bytes) -> bool:
