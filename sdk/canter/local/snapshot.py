@@ -61,6 +61,28 @@ def capture(stream_positions: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+def trim_delivered(stream_positions: dict[str, str]) -> None:
+    """Drop stream records the scheduler has had; call with moto's requests held back.
+
+    moto keeps every stream record for ever (DynamoDB keeps them 24 hours),
+    so a long-lived local stack would save, and hold, its whole history
+    twice. Sequence numbers go on from where they were.
+    """
+    from moto.backends import get_backend
+
+    for regions in list(get_backend("dynamodb").values()):
+        for backend in list(regions.values()):
+            for table in list(backend.tables.values()):
+                shard = getattr(table, "stream_shard", None)
+                delivered = stream_positions.get(str(getattr(shard, "id", "")))
+                if shard is None or delivered is None:
+                    continue
+                done = min(int(delivered) - shard.starting_sequence_number + 1, len(shard.items))
+                if done > 0:
+                    del shard.items[:done]
+                    shard.starting_sequence_number += done
+
+
 def write(directory: Path, data: bytes) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / STATE_FILE

@@ -144,7 +144,9 @@ class LocalStack:
             return
         with self._moto.exclusive():
             changes = self._moto.changes
-            data = snapshot.capture(self.stream_pump.positions())
+            positions = self.stream_pump.positions()
+            snapshot.trim_delivered(positions)
+            data = snapshot.capture(positions)
         snapshot.write(self.state_dir, data)
         self._saved_changes = changes
 
