@@ -206,3 +206,29 @@ def test_a_worker_survives_a_restart_with_one_line_and_no_traceback(
         "receiving from" in r.getMessage() and "again" in r.getMessage() for r in caplog.records
     )
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def chain_of_five(t: WorkflowThread) -> None:
+    n = t.declare_int("n", 1)
+    for _ in range(5):
+        n.assign(t.execute(TASK, n))
+
+
+def test_wf_runs_busy_at_a_kill_9_all_end_correctly(dev: Dev) -> None:
+    """Killed mid-flight: the journal and the stream position come back together."""
+    dev.start()
+    client = Client(dev.api_url, timeout=10)
+    client.put_task_def({"name": TASK, "inputVars": [{"name": "n", "type": "INT"}]})
+    register(client, "durable-chain", chain_of_five)
+    with worker(client, {TASK: double}, concurrency=8):
+        runs = [client.run_wf("durable-chain", id=f"chain-{i}")["id"]["id"] for i in range(10)]
+        time.sleep(1.5)
+        dev.stop(signal.SIGKILL)
+        assert "(restored)" in dev.start()[0]
+        for wf_run_id in runs:
+            client.run_wf("durable-chain", id=wf_run_id)  # a RunWf lost with the crash is retried
+        for wf_run_id in runs:
+            wf_run = client.wait_for_wf_run(wf_run_id, timeout=60)
+            assert wf_run["status"] == "COMPLETED", wf_run_id
+            assert client.get_variable(wf_run_id, "n") == 32
+    dev.stop(signal.SIGTERM)

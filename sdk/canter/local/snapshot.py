@@ -41,6 +41,8 @@ class StateRefused(Exception):
 class Snapshot:
     backends: dict[str, Any]
     stream_positions: dict[str, str]
+    # Written by a stack that stopped (not one of its periodic snapshots).
+    final: bool = False
 
 
 def moto_version() -> str:
@@ -49,7 +51,7 @@ def moto_version() -> str:
     return str(moto.__version__)
 
 
-def capture(stream_positions: dict[str, str]) -> bytes:
+def capture(stream_positions: dict[str, str], *, final: bool = False) -> bytes:
     """The current backends as bytes; call with moto's requests held back."""
     from moto.backends import get_backend
 
@@ -57,7 +59,9 @@ def capture(stream_positions: dict[str, str]) -> bytes:
     header = {"format": FORMAT, "moto": moto_version()}
     buffer.write(json.dumps(header).encode() + b"\n")
     backends = {name: get_backend(name) for name in BACKENDS}  # type: ignore[call-overload]
-    _Pickler(buffer).dump({"backends": backends, "streamPositions": stream_positions})
+    _Pickler(buffer).dump(
+        {"backends": backends, "streamPositions": stream_positions, "final": final}
+    )
     return buffer.getvalue()
 
 
@@ -116,7 +120,7 @@ def read(directory: Path) -> Snapshot | None:
             )
         )
     data = pickle.loads(payload)
-    return Snapshot(dict(data["backends"]), dict(data["streamPositions"]))
+    return Snapshot(dict(data["backends"]), dict(data["streamPositions"]), bool(data["final"]))
 
 
 def restore(snapshot: Snapshot) -> None:
@@ -127,6 +131,29 @@ def restore(snapshot: Snapshot) -> None:
         live = get_backend(name)  # type: ignore[call-overload]
         live.clear()
         live.update(snapshot.backends[name])
+
+
+def release_taken_messages() -> int:
+    """Make every message taken but not deleted visible again; returns how many.
+
+    After a crash, the snapshot holds messages the dead process's timer pump
+    had taken, and task messages whose report the crash may have lost with
+    the journal's last second: waiting out their visibility timeouts (30 to
+    60 s) would stall their WfRuns for nothing. A worker still running one
+    of them reports it as usual; the second run's report is a duplicate the
+    engine ignores (at-least-once, as on AWS).
+    """
+    from moto.backends import get_backend
+
+    released = 0
+    for regions in list(get_backend("sqs").values()):
+        for backend in list(regions.values()):
+            for queue in list(backend.queues.values()):
+                for message in list(queue._messages):
+                    if message.approximate_receive_count and message.visible_at:
+                        message.visible_at = 0.0
+                        released += 1
+    return released
 
 
 def _refusal(path: Path, why: str) -> str:

@@ -89,6 +89,13 @@ class LocalStack:
         sqs = boto3.client("sqs")
         if saved is not None:
             snapshot.restore(saved)
+            if not saved.final:
+                released = snapshot.release_taken_messages()
+                log.warning(
+                    "restored %s from before a crash; %d taken message(s) handed out again",
+                    self.state_dir,
+                    released,
+                )
             self.provisioned = locate(ddb, sqs, LOCAL_STAGE)
             self.restored = True
         else:
@@ -136,17 +143,17 @@ class LocalStack:
         """Requests so far that may have changed state in moto (0 before start)."""
         return self._moto.changes if self._moto is not None else 0
 
-    def save(self) -> None:
-        """Write a snapshot now if anything changed since the last one."""
+    def save(self, *, final: bool = False) -> None:
+        """Write a snapshot now if anything changed since the last one (or if ``final``)."""
         if self.state_dir is None or self._moto is None or self.stream_pump is None:
             return
-        if self._moto.changes == self._saved_changes:
+        if self._moto.changes == self._saved_changes and not final:
             return
         with self._moto.exclusive():
             changes = self._moto.changes
             positions = self.stream_pump.positions()
             snapshot.trim_delivered(positions)
-            data = snapshot.capture(positions)
+            data = snapshot.capture(positions, final=final)
         snapshot.write(self.state_dir, data)
         self._saved_changes = changes
 
@@ -159,7 +166,7 @@ class LocalStack:
         if self._saver is not None:
             self._saver.join()
         try:
-            self.save()
+            self.save(final=True)
         finally:
             if self._moto is not None:
                 self._moto.stop()
