@@ -32,7 +32,7 @@ Tasks = Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]]
 
 # How long nothing may change in moto for the stack to count as settled: longer
 # than the pumps' and the worker's polling intervals.
-SETTLE_SECONDS = 0.06
+SETTLE_SECONDS = 0.02
 # A worker checks its running attempts' deadlines this often (its heartbeat).
 HEARTBEAT_SECONDS = 0.25
 LOCAL_POLL_SECONDS = 0.01
