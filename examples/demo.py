@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,8 +33,8 @@ TIMEOUT_SECONDS = 60
 
 def main() -> int:
     processes: list[subprocess.Popen[str]] = []
+    state = tempfile.mkdtemp(prefix="canter-demo-")  # the demo's stack keeps nothing after it
     try:
-        state = tempfile.mkdtemp(prefix="canter-demo-")
         dev = _spawn(["dev", "--port", "0", "--state-dir", state], os.environ.copy(), processes)
         settings = _wait_for_ready(dev)
         api_url = settings["CANTER_API_URL"]
@@ -81,6 +82,7 @@ def main() -> int:
     finally:
         for process in reversed(processes):
             _stop(process)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def _follow(client: Client, wf_run_id: str) -> None:
