@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,8 +33,9 @@ TIMEOUT_SECONDS = 60
 
 def main() -> int:
     processes: list[subprocess.Popen[str]] = []
+    state = tempfile.mkdtemp(prefix="canter-demo-")  # the demo's stack keeps nothing after it
     try:
-        dev = _spawn(["dev", "--port", "0"], os.environ.copy(), processes)
+        dev = _spawn(["dev", "--port", "0", "--state-dir", state], os.environ.copy(), processes)
         settings = _wait_for_ready(dev)
         api_url = settings["CANTER_API_URL"]
         print(f"local stack ready: API {api_url}, AWS endpoint {settings['AWS_ENDPOINT_URL']}")
@@ -79,6 +82,7 @@ def main() -> int:
     finally:
         for process in reversed(processes):
             _stop(process)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def _follow(client: Client, wf_run_id: str) -> None:

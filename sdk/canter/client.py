@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
-import os
 import re
 import time
 import urllib.error
@@ -22,8 +21,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-DEFAULT_LOCAL_URL = "http://127.0.0.1:8787"
-ENV_API_URL = "CANTER_API_URL"
+from canter import discovery
+from canter.discovery import ENV_API_URL
+
 FINAL_STATUSES = ("COMPLETED", "ERROR", "EXCEPTION")
 # AwaitWorkflowEvent answers within API Gateway's 30 s limit; the socket waits a little longer.
 LONG_POLL_TIMEOUT = 35.0
@@ -120,7 +120,7 @@ TASK_TOKEN_HEADER = "Canter-Task-Token"
 
 class Client:
     def __init__(self, url: str | None = None, *, timeout: float = 30.0) -> None:
-        self.url = (url or os.environ.get(ENV_API_URL) or DEFAULT_LOCAL_URL).rstrip("/")
+        self.url = (url or discovery.api_url()).rstrip("/")
         self.timeout = timeout
         self._signer = None if is_local(self.url) else _Signer(self.url)
 
@@ -151,7 +151,10 @@ class Client:
         except urllib.error.HTTPError as exc:
             raise _error_from(exc.code, exc.read()) from None
         except OSError as exc:
-            raise Unavailable(f"cannot reach the Canter API at {self.url}: {exc}") from None
+            raise Unavailable(
+                f"cannot reach the Canter API at {self.url}: {exc}; start the local stack "
+                f"with `canter dev`, or set {ENV_API_URL} to the URL of your API"
+            ) from None
 
     # --- metadata ----------------------------------------------------------
 

@@ -62,10 +62,20 @@ class DevStack:
 
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[DevStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     """``canter dev --port 0`` while tests/cli runs; stopped before other directories run."""
+    state = str(tmp_path_factory.mktemp("canter-dev"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "canter.cli", "dev", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "canter.cli",
+            "dev",
+            "--port",
+            "0",
+            "--in-memory",
+            *("--state-dir", state),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -39,7 +39,11 @@ def included_paths() -> list[str]:
 
 def test_readme_shows_every_example_file_exactly() -> None:
     paths = included_paths()
-    expected = {"examples/first_workflow/tasks.py", "examples/first_workflow/workflow.py"} | {
+    expected = {
+        "examples/first_workflow/tasks.py",
+        "examples/first_workflow/workflow.py",
+        "examples/testing/test_reminder.py",
+    } | {
         str(path.relative_to(ROOT))
         for path in (ROOT / "examples" / "concepts").glob("*.py")
         if path.name != "__init__.py"

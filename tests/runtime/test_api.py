@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from canter import Client, Workflow, WorkflowThread
@@ -63,9 +64,9 @@ def test_requests_to_a_deployed_api_are_sigv4_signed(monkeypatch: pytest.MonkeyP
     assert Client("http://127.0.0.1:1")._signer is None
 
 
-def test_canter_dev_prints_ready_and_stops_on_ctrl_c() -> None:
+def test_canter_dev_prints_ready_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     dev = subprocess.Popen(
-        [sys.executable, "-m", "canter.cli", "dev", "--port", "0"],
+        [sys.executable, "-m", "canter.cli", "dev", "--port", "0", "--state-dir", str(tmp_path)],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -16,7 +16,8 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from canter.cli.hints import explain
-from canter.client import ENV_API_URL, CanterError, Client, NotFound, Unavailable
+from canter.client import CanterError, Client, NotFound, Unavailable
+from canter.discovery import ENV_API_URL
 
 
 class ExitCode(IntEnum):
@@ -42,8 +43,9 @@ ApiUrl = Annotated[
         "--api-url",
         envvar=ENV_API_URL,
         show_default=False,
-        help="Canter API URL; default: the local stack (http://127.0.0.1:8787). A deployed "
-        "API is called with SigV4 using your AWS credentials.",
+        help="Canter API URL; default: the running `canter dev` found through .canter/dev.json "
+        "(or CANTER_STATE_DIR), else http://127.0.0.1:8787. A deployed API is called with "
+        "SigV4 using your AWS credentials.",
     ),
 ]
 AsJson = Annotated[

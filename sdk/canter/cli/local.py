@@ -9,10 +9,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from canter import discovery
 from canter.cli.common import ApiUrl
 from canter.client import Client
 from canter.worker import Worker
@@ -21,27 +23,66 @@ from canter.worker import Worker
 def dev(
     port: Annotated[int, typer.Option(help="Port of the local API (0: any free port)")] = 8787,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    aws_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Port of the local AWS endpoint (moto) that workers poll; default: --port + 1 "
+            "(any free port with --port 0)",
+            show_default=False,
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Directory of the local state and of the URLs other commands find; default: "
+            f"$CANTER_STATE_DIR or {discovery.DEFAULT_STATE_DIR}/ in the working directory",
+            show_default=False,
+        ),
+    ] = None,
+    in_memory: Annotated[
+        bool, typer.Option(help="Keep nothing: every start begins empty, as before 0.2")
+    ] = False,
 ) -> None:
     """Run the whole stack locally: moto, the scheduler, timers and the HTTP API.
 
-    Prints the API URL, an ``AWS_ENDPOINT_URL=`` line for workers, then
-    ``ready``. Ctrl-C stops everything.
+    State (definitions, WfRuns, queued tasks, timers, events) is kept in the
+    state directory and survives Ctrl-C, SIGTERM and crashes; delete the
+    directory to start afresh. Prints the API URL, an ``AWS_ENDPOINT_URL=``
+    line for workers, then ``ready``. Ctrl-C stops everything.
 
     Example: canter dev --port 8787
     """
     from canter.local import LocalStack
+    from canter.local.snapshot import StateRefused
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    stack = LocalStack(host=host, port=port)
+    directory = discovery.state_dir(state_dir)
+    stack = LocalStack(
+        host=host, port=port, aws_port=aws_port, state_dir=None if in_memory else directory
+    )
     try:
         stack.start()
+    except StateRefused as exc:
+        stack.stop()
+        typer.echo(f"canter dev: {exc}", err=True)
+        raise typer.Exit(1) from None
     except OSError as exc:
         stack.stop()
-        typer.echo(f"canter dev: cannot listen on {host}:{port} ({exc}); try --port 0", err=True)
+        typer.echo(
+            f"canter dev: cannot listen on {host}:{port} or its AWS endpoint port ({exc}); "
+            "try --port 0, or another --port / --aws-port",
+            err=True,
+        )
         raise typer.Exit(1) from None
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
+    urls = discovery.DevUrls(stack.api_url, stack.endpoint_url, os.getpid())
+    discovery.write_urls(directory, urls)
+    if in_memory:
+        print("Canter state: in memory, lost when this stops")
+    else:
+        print(f"Canter state: {directory} ({'restored' if stack.restored else 'new'})")
     print(f"Canter API: {stack.api_url}")
     print(f"CANTER_API_URL={stack.api_url}")
     print(f"AWS_ENDPOINT_URL={stack.endpoint_url}")
@@ -49,6 +90,7 @@ def dev(
     try:
         stopped.wait()
     finally:
+        discovery.remove_urls(directory)
         stack.stop()
         print("stopped", flush=True)
 

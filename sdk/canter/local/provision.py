@@ -91,3 +91,17 @@ def create_queue(sqs: SQSClient, queue: resources.QueueDef, stage: str) -> str:
             {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}
         )
     return sqs.create_queue(QueueName=queue.physical_name(stage), Attributes=attributes)["QueueUrl"]
+
+
+def locate(ddb: DynamoDBClient, sqs: SQSClient, stage: str) -> Provisioned:
+    """The resources of restored state: provisioned by an earlier run, found by name."""
+    journal = ddb.describe_table(TableName=resources.JOURNAL_TABLE.physical_name(stage))
+    return Provisioned(
+        journal_stream_arn=str(journal["Table"].get("LatestStreamArn", "")),
+        timer_queue_url=sqs.get_queue_url(QueueName=resources.TIMER_QUEUE.physical_name(stage))[
+            "QueueUrl"
+        ],
+        failure_queue_url=sqs.get_queue_url(
+            QueueName=resources.SCHEDULER_FAILURE_QUEUE.physical_name(stage)
+        )["QueueUrl"],
+    )

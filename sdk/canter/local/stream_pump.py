@@ -7,6 +7,11 @@ a function error bisects the batch; after ``SCHEDULER_MAX_RETRY_ATTEMPTS``
 the batch's description goes to the on-failure destination and the pump
 moves on.
 
+The pump keeps, per shard, the sequence number of the last record it has
+delivered (:meth:`StreamPump.positions`); a pump started with those
+positions goes on after them, which is how a durable ``canter dev`` resumes
+the stream where its snapshot of the journal left it.
+
 ``plan`` lets a test reshape what was read into the batches Lambda might
 deliver (duplicated, split, reordered across WfRuns).
 """
@@ -54,6 +59,7 @@ class StreamPump:
         *,
         poll_seconds: float = 0.05,
         retry_delay_seconds: float = 0.05,
+        positions: dict[str, str] | None = None,
     ) -> None:
         self._streams = streams
         self._sqs = sqs
@@ -67,6 +73,8 @@ class StreamPump:
         self._iterators: dict[str, str] = {}
         self._shards: list[str] = []
         self._shards_read_at = -SHARD_REFRESH_SECONDS
+        self._delivered: dict[str, str] = dict(positions or {})
+        self._positions_lock = threading.Lock()
         self.plan: Plan = single_batch
         self.invocations = 0
 
@@ -78,10 +86,15 @@ class StreamPump:
         if self._thread.is_alive():
             self._thread.join(timeout=10)
 
+    def positions(self) -> dict[str, str]:
+        """Per shard, the sequence number of the last record delivered to the scheduler."""
+        with self._positions_lock:
+            return dict(self._delivered)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                records = self._read()
+                records, last = self._read()
             except Exception:
                 log.exception("reading the journal stream failed; retrying")
                 self._stop.wait(1.0)
@@ -91,21 +104,21 @@ class StreamPump:
                 continue
             for batch in self.plan(records):
                 self._deliver(batch, attempts=0)
+            if not self._stop.is_set():
+                with self._positions_lock:
+                    self._delivered.update(last)
 
-    def _read(self) -> list[Record]:
+    def _read(self) -> tuple[list[Record], dict[str, str]]:
+        """New records, and the last sequence number read per shard."""
         now = time.monotonic()
         if now - self._shards_read_at > SHARD_REFRESH_SECONDS:
             description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
             self._shards = [shard["ShardId"] for shard in description["Shards"]]
             self._shards_read_at = now
         records: list[Record] = []
+        last: dict[str, str] = {}
         for shard_id in self._shards:
-            iterator = (
-                self._iterators.get(shard_id)
-                or self._streams.get_shard_iterator(
-                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            )
+            iterator = self._iterators.get(shard_id) or self._first_iterator(shard_id)
             page = self._streams.get_records(
                 ShardIterator=iterator, Limit=resources.SCHEDULER_BATCH_SIZE
             )
@@ -114,7 +127,23 @@ class StreamPump:
                 as_dict: Record = dict(record)
                 as_dict["eventSourceARN"] = self._arn
                 records.append(as_dict)
-        return records
+                last[shard_id] = str(record["dynamodb"]["SequenceNumber"])
+        return records, last
+
+    def _first_iterator(self, shard_id: str) -> str:
+        delivered = self.positions().get(shard_id)
+        if delivered is None:
+            found = self._streams.get_shard_iterator(
+                StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+            )
+        else:
+            found = self._streams.get_shard_iterator(
+                StreamArn=self._arn,
+                ShardId=shard_id,
+                ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                SequenceNumber=delivered,
+            )
+        return str(found["ShardIterator"])
 
     def _deliver(self, batch: list[Record], attempts: int) -> None:
         while batch and not self._stop.is_set():

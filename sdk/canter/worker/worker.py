@@ -58,6 +58,8 @@ TIMEOUT_ATTRIBUTE = "canter.timeoutSeconds"
 # The message attribute with the attempt's task token, which its report must carry.
 TOKEN_ATTRIBUTE = "canter.taskToken"
 DEFAULT_TIMEOUT_SECONDS = 60
+# The longest wait between two receives while a queue cannot be reached.
+MAX_BACKOFF_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +165,7 @@ class Worker:
         for queue, names in queues.items():
             log.info("polling %s for %s", queue.url, ", ".join(sorted(names)))
             thread = threading.Thread(
-                target=self._poll, args=(queue,), name="canter-poller", daemon=True
+                target=self._poll, args=(queue, sorted(names)), name="canter-poller", daemon=True
             )
             thread.start()
             self._threads.append(thread)
@@ -187,6 +189,11 @@ class Worker:
         for thread in self._threads:
             thread.join(timeout=0.5)
 
+    def deadlines(self) -> list[float]:
+        """When the attempts this worker holds time out (epoch seconds), if not reported first."""
+        with self._lock:
+            return [f.deadline for f in self._in_flight.values() if not f.decided]
+
     def __enter__(self) -> Worker:
         """``with Worker(...):`` runs the worker in the background for the block."""
         return self.start()
@@ -204,18 +211,36 @@ class Worker:
             task_def = self._client.get_task_def(name)
             by_url.setdefault(str(task_def["queueUrl"]), set()).add(name)
         self._sqs = _sqs_client(next(iter(by_url)))
-        queues: dict[_Queue, set[str]] = {}
-        for url, names in by_url.items():
-            attributes = self._sqs.get_queue_attributes(
-                QueueUrl=url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"]
-            )["Attributes"]
-            visibility = self._visibility_override or int(attributes["VisibilityTimeout"])
-            redrive = json.loads(attributes.get("RedrivePolicy") or "{}")
-            max_receives = int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None
-            queues[_Queue(url, visibility, max_receives)] = names
-        return queues
+        return {self._queue_at(url): names for url, names in by_url.items()}
 
-    def _poll(self, queue: _Queue) -> None:
+    def _queue_at(self, url: str) -> _Queue:
+        assert self._sqs is not None
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"]
+        )["Attributes"]
+        visibility = self._visibility_override or int(attributes["VisibilityTimeout"])
+        redrive = json.loads(attributes.get("RedrivePolicy") or "{}")
+        max_receives = int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None
+        return _Queue(url, visibility, max_receives)
+
+    def _re_resolve(self, queue: _Queue, names: list[str]) -> _Queue | None:
+        """The queue as the API names it now, or ``None`` while the API or queue is away.
+
+        A restarted stack (or a redeployed one) may serve the TaskDef from
+        another queue URL; polling the old one would never see its work.
+        """
+        try:
+            url = str(self._client.get_task_def(names[0])["queueUrl"])
+            if urlsplit(url).netloc != urlsplit(queue.url).netloc:
+                self._sqs = _sqs_client(url)
+            found = self._queue_at(url)
+        except Exception:
+            return None
+        if found.url != queue.url:
+            log.info("TaskDef %s is now served from %s", names[0], found.url)
+        return found
+
+    def _poll(self, queue: _Queue, names: list[str]) -> None:
         """Receive only when there is room, but hold no capacity while long-polling.
 
         Several queues share ``concurrency``; reserving it for a 20-second
@@ -223,8 +248,14 @@ class Worker:
         a bounded overshoot when two queues deliver at once: the extra
         messages wait for a thread, their visibility kept alive by the
         heartbeat.
+
+        When the queue or its endpoint goes away (``canter dev`` restarting,
+        a network outage) the poller says so in one line, backs off up to
+        ``MAX_BACKOFF_SECONDS``, asks the API for the queue's URL again, and
+        says so when it receives again: no traceback per retry.
         """
         assert self._sqs is not None and self._pool is not None
+        backoff = 0.0
         while not self._stopping.is_set():
             busy = len(self._in_flight) + len(self._overrunning)
             room = min(self._concurrency - busy, MAX_MESSAGES_PER_RECEIVE)
@@ -232,6 +263,7 @@ class Worker:
                 self._stopping.wait(0.02)
                 continue
             try:
+                assert self._sqs is not None
                 messages = self._sqs.receive_message(
                     QueueUrl=queue.url,
                     MaxNumberOfMessages=room,
@@ -243,10 +275,20 @@ class Worker:
                     ],
                     MessageAttributeNames=[TIMEOUT_ATTRIBUTE, TOKEN_ATTRIBUTE],
                 ).get("Messages", [])
-            except Exception:
-                log.exception("receiving from %s failed; retrying", queue.url)
-                self._stopping.wait(1.0)
+            except Exception as exc:
+                if not backoff:
+                    log.warning(
+                        "cannot receive from %s (%s); retrying with backoff until it is back",
+                        queue.url,
+                        _brief(exc),
+                    )
+                backoff = min(max(backoff * 2, 0.5), MAX_BACKOFF_SECONDS)
+                self._stopping.wait(backoff)
+                queue = self._re_resolve(queue, names) or queue
                 continue
+            if backoff:
+                log.info("receiving from %s again", queue.url)
+                backoff = 0.0
             for message in messages:
                 if self._stopping.is_set():
                     self._release(queue, message["ReceiptHandle"])
@@ -307,8 +349,9 @@ class Worker:
                         VisibilityTimeout=flight.queue.visibility_seconds,
                     )
                     flight.extended_at = now
-                except Exception:
-                    log.warning("could not extend a running task's visibility")
+                except Exception as exc:
+                    flight.extended_at = now  # once per visibility third, not every tick
+                    log.warning("could not extend a running task's visibility (%s)", _brief(exc))
 
     def _overdue(self, now: float) -> list[tuple[str, _InFlight, str]]:
         """Attempts past their deadline with nothing reported yet, and why; decided here."""
@@ -470,6 +513,12 @@ def _not_to_run(flight: _InFlight, now: float) -> str | None:
             "its dead-letter queue: the workers that took it kept stopping; not run again"
         )
     return None
+
+
+def _brief(exc: Exception) -> str:
+    """An error in one line, without its traceback: an outage is not a bug."""
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _context(scheduled_task: dict[str, Any]) -> WorkerContext:

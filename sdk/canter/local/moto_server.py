@@ -1,0 +1,190 @@
+"""moto's server on a fixed port, with a gate that lets its state be copied whole.
+
+Every request runs holding the gate shared; :meth:`MotoServer.exclusive`
+waits for the requests in progress and holds new ones back, so a snapshot of
+moto's backends never sees half a request. SQS long polls would hold the
+gate for up to 20 seconds, so a ``ReceiveMessage`` is answered by short
+receives under the gate with the waiting done outside it.
+
+The server is created in the caller's thread, so a port already in use is an
+``OSError`` for the caller rather than a thread that dies quietly.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+# Requests that change nothing worth saving: a snapshot is skipped while only these ran.
+_READS = frozenset(
+    {
+        "DynamoDB_20120810.GetItem",
+        "DynamoDB_20120810.BatchGetItem",
+        "DynamoDB_20120810.Query",
+        "DynamoDB_20120810.Scan",
+        "DynamoDB_20120810.DescribeTable",
+        "DynamoDBStreams_20120810.DescribeStream",
+        "DynamoDBStreams_20120810.GetShardIterator",
+        "DynamoDBStreams_20120810.GetRecords",
+        "DynamoDBStreams_20120810.ListStreams",
+        "AmazonSQS.GetQueueAttributes",
+        "AmazonSQS.GetQueueUrl",
+        "AmazonSQS.ListQueues",
+    }
+)
+_RECEIVE = "AmazonSQS.ReceiveMessage"
+
+
+class Gate:
+    """A readers-writer lock that prefers the writer: a snapshot is not starved."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writers_waiting = 0
+        self._writing = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not (self._writing or self._writers_waiting))
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            self._writers_waiting += 1
+            self._cond.wait_for(lambda: not (self._writing or self._readers))
+            self._writers_waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+class MotoServer:
+    def __init__(self, host: str, port: int, *, short_poll_seconds: float = 0.02) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+
+        self._app = DomainDispatcherApplication(create_backend_app)
+        self._gate = Gate()
+        self._short_poll = short_poll_seconds
+        self._changes = 0
+        self._server: BaseWSGIServer = make_server(
+            host, port, self._wsgi, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="canter-moto", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def changes(self) -> int:
+        """How many requests that may have changed state were served so far."""
+        return self._changes
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self._server.server_close()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """No request runs inside this block."""
+        with self._gate.exclusive():
+            yield
+
+    def _wsgi(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if target == _RECEIVE:
+            return self._receive(environ, start_response)
+        with self._gate.shared():
+            body = b"".join(self._app(environ, start_response))
+            if target not in _READS:
+                self._changes += 1
+        return [body]
+
+    def _receive(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """A long poll as short receives under the gate, waiting outside it."""
+        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        request = json.loads(raw or b"{}")
+        wait = float(request.get("WaitTimeSeconds") or 0)
+        short = json.dumps({**request, "WaitTimeSeconds": 0}).encode()
+        deadline = time.monotonic() + wait
+        captured: list[Any] = []
+
+        def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
+            captured[:] = [status, headers, exc_info]
+            return lambda _data: None
+
+        while True:
+            environ["wsgi.input"] = io.BytesIO(short)
+            environ["CONTENT_LENGTH"] = str(len(short))
+            with self._gate.shared():
+                body = b"".join(self._app(environ, capture))
+            received = captured[0].startswith("200") and _has_messages(body)
+            if received:
+                self._changes += 1
+            if received or not captured[0].startswith("200") or time.monotonic() >= deadline:
+                start_response(*captured)
+                return [body]
+            _wait_for_a_message(environ, request, self._short_poll)
+
+
+def _wait_for_a_message(environ: Environ, request: dict[str, Any], timeout: float) -> None:
+    """Until a message is sent to the queue (moto signals it) or ``timeout`` passes.
+
+    Delayed messages and messages whose visibility ends are not signalled:
+    the timeout catches them.
+    """
+    from moto.backends import get_backend
+
+    credential = str(environ.get("HTTP_AUTHORIZATION", "")).partition("Credential=")[2]
+    scope = credential.split("/")
+    account, _, name = str(request.get("QueueUrl", "")).rstrip("/").rpartition("/")
+    try:
+        backend = get_backend("sqs")[account.rpartition("/")[2]][scope[2]]
+        queue = backend.queues[name]
+    except (IndexError, KeyError):
+        time.sleep(timeout)
+        return
+    with queue._messages_lock:
+        queue._messages_lock.wait(timeout)
+
+
+def _has_messages(body: bytes) -> bool:
+    try:
+        return bool(json.loads(body).get("Messages"))
+    except (ValueError, AttributeError):
+        return True  # not the JSON protocol: answer as moto did
