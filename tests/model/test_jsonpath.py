@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from canter_engine.model import jsonpath
 from canter_engine.model.jsonpath import MISSING, JsonPathError, get, parse, set_value
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 DOC = {
     "store": {
@@ -123,3 +125,23 @@ def test_evaluation_is_bounded_whatever_the_data() -> None:
         get(wide, parse("$.a[*][*][*]"))
     assert time.monotonic() - started < 2
     assert jsonpath.MAX_VISITS == 100_000
+
+
+PATH_CHARS = "$.[]()'\"*?@=!<>&|,:-0123456789ab \\²"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=st.text(alphabet=PATH_CHARS, max_size=30))
+def test_any_text_parses_or_is_refused_and_never_fails_otherwise(text: str) -> None:
+    """What reaches PutWfSpec is either a path or a JsonPathError (a 400), never a crash."""
+    try:
+        path = parse("$" + text)
+    except JsonPathError:
+        return
+    for doc in (DOC, [1, [2, {"a": "b"}]], {}):
+        try:
+            get(doc, path)
+            if path.steps:
+                set_value(doc, path, 0)
+        except JsonPathError:
+            pass

@@ -29,6 +29,15 @@ def test_values_json_or_int64_cannot_carry_are_refused(raw: dict[str, Any], why:
     assert why in str(caught.value)
 
 
+def test_an_integer_beyond_int64_inside_json_reads_as_a_double() -> None:
+    """LittleHorse reads JSON with Gson's LONG_OR_DOUBLE: what a long cannot hold is a double."""
+    assert values.decode({"jsonObj": '{"a": 123, "big": 100000000000000000000}'}) == {
+        "a": 123,
+        "big": 1e20,
+    }
+    assert type(values.decode({"jsonArr": "[9223372036854775807]"})[0]) is int
+
+
 def test_the_int64_and_double_limits_themselves_are_values() -> None:
     assert values.decode({"int": str(2**63 - 1)}) == 2**63 - 1
     assert values.decode({"int": str(-(2**63))}) == -(2**63)

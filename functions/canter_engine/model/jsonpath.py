@@ -130,6 +130,8 @@ def set_value(value: Any, path: Path, new: Any) -> Any:
 # --- parsing -------------------------------------------------------------------
 
 _NAME_STOPS = frozenset(".[]()'\" \t\r\n*?@$=!<>&|,:")
+_DIGITS = frozenset("0123456789")
+_NUMBER_CHARS = _DIGITS | frozenset(".eE+")
 _OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
 
 
@@ -206,7 +208,7 @@ class _Parser:
             self.skip_space()
             self.take(")")
             return Filter(condition)
-        if char == ":" or char == "-" or char.isdigit():
+        if char == ":" or char == "-" or char in _DIGITS:
             return self.indexes()
         raise self.fail("expected *, a quoted name, an index, a slice or a ?() filter")
 
@@ -244,7 +246,7 @@ class _Parser:
         start = self.pos
         if self.peek() == "-":
             self.pos += 1
-        while self.peek().isdigit():
+        while self.peek() in _DIGITS:
             self.pos += 1
         digits = self.text[start : self.pos]
         if digits in ("", "-") or len(digits) > 19:
@@ -346,7 +348,7 @@ class _Parser:
         start = self.pos
         if self.peek() == "-":
             self.pos += 1
-        while self.peek().isdigit() or self.peek() in (".", "e", "E", "+"):
+        while self.peek() in _NUMBER_CHARS:
             self.pos += 1
         text = self.text[start : self.pos]
         try:

@@ -249,9 +249,17 @@ def _finite_float(text: str) -> float:
     return number
 
 
+def _long_or_double(text: str) -> int | float:
+    """Gson's LONG_OR_DOUBLE, as LittleHorse reads JSON: an integer beyond int64 is a double."""
+    number = int(text)
+    return number if INT64_MIN <= number <= INT64_MAX else _finite_float(text)
+
+
 def _strict_json(text: str) -> Any:
     """JSON as RFC 8259 has it: no NaN, no Infinity, no number a double cannot hold."""
-    return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+    return json.loads(
+        text, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_long_or_double
+    )
 
 
 def _bool(val: Any) -> bool:
