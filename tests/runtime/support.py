@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import boto3
 from canter import Client, Worker, Workflow, WorkflowThread
 from canter.local import LocalStack
 
@@ -110,8 +111,6 @@ def take_attempt(
 ) -> tuple[dict[str, Any], str, str]:
     """Receive the next ScheduledTask of ``task`` as a worker would: its body,
     its ``canter.taskToken`` and its receipt handle."""
-    import boto3
-
     sqs = boto3.client("sqs")
     queue_url = client.get_task_def(task)["queueUrl"]
     deadline = time.monotonic() + wait_seconds

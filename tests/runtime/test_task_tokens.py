@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import boto3
 import pytest
 from canter import Client, WorkflowThread
-from canter.client import to_value
+from canter.client import NotFound, to_value
 from canter.local import LocalStack
 from canter.local.stack import LOCAL_STAGE
 from canter_engine import resources
@@ -154,9 +155,9 @@ def deleted(client: Client, wf_run_id: str) -> None:
     for _ in range(200):
         try:
             client.get_wf_run(wf_run_id)
-        except Exception:
+        except NotFound:
             return
-        threading.Event().wait(0.05)
+        time.sleep(0.05)
     raise AssertionError(f"WfRun {wf_run_id} was not deleted")
 
 
@@ -173,7 +174,7 @@ def test_delete_during_a_task_then_a_late_report_then_run_again_completes(
         assert gated.started.acquire(timeout=20)
         deleted(client, wf_run_id)
         gated.release.set()  # the late report of the deleted run
-        threading.Event().wait(1.0)
+        time.sleep(1.0)
         client.run_wf(spec, id=wf_run_id)
         assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
     assert client.variables(wf_run_id)["out"] == 202
@@ -193,7 +194,7 @@ def test_a_late_report_of_a_deleted_run_does_not_apply_to_the_new_run(
     new, new_token, _ = take_attempt(client, task)
     assert old["taskRunId"] == new["taskRunId"] and old_token != new_token
     client.report_task(success_report(old, to_value(111)), old_token)
-    threading.Event().wait(1.0)
+    time.sleep(1.0)
     assert client.get_wf_run(wf_run_id)["status"] == "RUNNING"
     client.report_task(success_report(new, to_value(222)), new_token)
     assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
