@@ -10,7 +10,7 @@ import time
 
 import boto3
 import pytest
-from canter import Client, WorkflowThread
+from canter import Client, Workflow, WorkflowThread
 from canter.client import InvalidArgument, NotFound
 from canter.local import LocalStack
 from canter_engine.handlers import api_metadata, runtime
@@ -250,3 +250,18 @@ def test_responses_spell_non_finite_doubles_as_proto3_json() -> None:
     assert strict_json.dumps({"double": float("nan"), "x": [float("-inf")]}) == (
         '{"double":"NaN","x":["-Infinity"]}'
     )
+
+
+@pytest.mark.parametrize(
+    ("failure", "says"),
+    [("card declined", "not a valid name"), ("TIMEOUT", "reserved for the system")],
+)
+def test_thrown_failure_names_are_checked_as_littlehorse_does(
+    client: Client, names: Names, failure: str, says: str
+) -> None:
+    """LittleHorse's FailureDefModel.validate; the request skips the SDK's own check."""
+    spec = Workflow(names("wf"), lambda t: t.fail("placeholder", "no")).compile()
+    raw = json.loads(json.dumps(spec).replace('"placeholder"', json.dumps(failure)))
+    with pytest.raises(InvalidArgument, match=says) as refused:
+        client.put_wf_spec(raw)
+    assert "failureDef.failureName" in refused.value.message

@@ -7,7 +7,14 @@ from typing import Any
 
 from canter_engine import resources
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found
-from canter_engine.handlers.api_parse import bounded_keys, lh_name, model, optional_int, require_str
+from canter_engine.handlers.api_parse import (
+    bounded_keys,
+    failure_names,
+    lh_name,
+    model,
+    optional_int,
+    require_str,
+)
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.model.spec import (
@@ -118,6 +125,7 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     req = model(PutWfSpecRequest, body)
     lh_name(req.name, "PutWfSpec: name")
     bounded_keys(body, "PutWfSpec")
+    failure_names(body, "PutWfSpec")
     task_defs = {
         name: found
         for name in _task_def_names(req)

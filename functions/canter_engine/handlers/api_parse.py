@@ -120,6 +120,48 @@ def listing_bookmark(raw: Any) -> str | None:
     return raw
 
 
+# LittleHorse's system failures (LHErrorType): caught by name, never thrown by a WfSpec.
+ERROR_TYPES = frozenset(
+    {
+        "CHILD_FAILURE",
+        "VAR_SUB_ERROR",
+        "VAR_MUTATION_ERROR",
+        "USER_TASK_CANCELLED",
+        "TIMEOUT",
+        "TASK_FAILURE",
+        "VAR_ERROR",
+        "TASK_ERROR",
+        "INTERNAL_ERROR",
+    }
+)
+
+
+def failure_names(body: Any, rpc: str) -> None:
+    """Failure names as LittleHorse checks them (``FailureDefModel.validate``, ``NodeModel``).
+
+    A thrown failure (an EXIT node's ``failureDef``) is a valid name and not a
+    system error's; a handler's ``specificFailure`` is a system error or a
+    valid name.
+    """
+    stack: list[tuple[Any, str]] = [(body, rpc)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+            continue
+        if not isinstance(item, dict):
+            continue
+        thrown = item.get("failureDef")
+        if isinstance(thrown, dict) and isinstance(name := thrown.get("failureName"), str):
+            if name in ERROR_TYPES:
+                raise invalid(f"{where}.failureDef.failureName {name!r} is reserved for the system")
+            lh_name(name, f"{where}.failureDef.failureName")
+        caught = item.get("specificFailure")
+        if isinstance(caught, str) and caught not in ERROR_TYPES:
+            lh_name(caught, f"{where}.specificFailure")
+        stack.extend((child, f"{where}.{key[:40]}") for key, child in item.items())
+
+
 def optional_int(body: dict[str, Any], name: str, bounds: tuple[int, int] = INT32) -> int | None:
     """A proto3 int32 (or, with ``bounds=INT64``, int64): a JSON number or decimal string."""
     value = body.get(name)
