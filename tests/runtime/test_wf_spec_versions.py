@@ -240,3 +240,15 @@ def test_an_exit_returning_nothing_beside_one_returning_a_value_is_refused(
         put(client, names("wf"), wf_fn)
     message = str(refused.value).lower()
     assert "returns void" in message and "returns non-void" in message
+
+
+def test_a_parent_wf_spec_that_does_not_exist_is_refused(client: Client, names: Names) -> None:
+    """Mirrors HierarchicalWorkflowTest.shouldRejectInvalidWfSpecReference."""
+
+    def wf_fn(wf: WorkflowThread) -> None:
+        wf.sleep(1)
+
+    request = MessageToDict(Workflow(names("child"), wf_fn).compile())
+    request["parentWfSpec"] = {"wfSpecName": names("no-such-parent")}
+    with pytest.raises(InvalidArgument, match="nonexistent parent wfSpec"):
+        client.put_wf_spec(request)

@@ -140,6 +140,13 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         validate_wf_spec(req, task_defs, event_defs)
     except SpecError as exc:
         raise invalid(f"PutWfSpec {req.name!r}: {exc}") from None
+    parent = req.parent_wf_spec
+    if parent is not None and rt.metadata.get_wf_spec(parent.wf_spec_name) is None:
+        # As WfSpecModel.validateAndMaybeBumpVersion (HierarchicalWorkflowTest).
+        raise invalid(
+            f"PutWfSpec {req.name!r}: Provided spec refers to nonexistent parent wfSpec "
+            f"{parent.wf_spec_name}"
+        )
     exit_problems = exit_type_problems(req)
     if exit_problems:
         raise invalid(f"PutWfSpec {req.name!r}: {'; '.join(exit_problems)}")
