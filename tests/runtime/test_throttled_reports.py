@@ -13,7 +13,7 @@ from canter.worker.reporter import Reporter
 class _ThrottledClient(Client):
     """The answer API Gateway's stage throttling gives (infra/api.py, cdk.json)."""
 
-    def report_task(self, report: Any) -> None:
+    def report_task(self, report: Any, token: str) -> None:
         raise _error_from(429, b'{"message":"Too Many Requests"}')
 
 
@@ -25,5 +25,7 @@ def test_a_throttled_report_is_retried_by_redelivery_not_reported_too_large() ->
         lambda: False,
     )
     with pytest.raises(CanterError) as throttled:
-        reporter._report_one({"taskRunId": {"wfRunId": {"id": "w"}, "taskGuid": "0-1"}})
+        reporter._report_one(
+            {"taskRunId": {"wfRunId": {"id": "w"}, "taskGuid": "0-1"}}, "token"
+        )
     assert throttled.value.status == 429
