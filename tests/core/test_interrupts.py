@@ -1,6 +1,7 @@
 """Interrupts: an ExternalEvent halts the thread, a handler runs, the thread resumes."""
 
 import pytest
+from canter_engine.core import wf_run_json
 from canter_engine.model.spec import PutWfSpecRequest
 from canter_engine.model.validate import SpecError, parse_request, validate_wf_spec
 from littlehorse.workflow import SpawnedThreads, WorkflowThread
@@ -245,6 +246,9 @@ def test_an_interrupted_child_halts_and_resumes() -> None:
     child = h.thread(1)
     assert child.status == "HALTED" and len(child.halts) == 1
     assert child.halts[0].startswith("interrupt:")
+    assert h.state is not None
+    rendered = wf_run_json(h.state)["threadRuns"][1]["haltReasons"]
+    assert rendered == [{"interrupted": {"interruptThreadId": 2}}]
     assert (h.thread(2).type, h.thread(2).parent) == ("INTERRUPT", 1)
     assert h.statuses(1)[1] == "HALTED"
     h.succeed()

@@ -186,6 +186,9 @@ def test_a_child_exception_caught_by_a_per_thread_handler() -> None:
     assert (handler.type, handler.parent) == ("FAILURE_HANDLER", 0)
     assert h.in_flight().task_def_name == "compensate"
     h.succeed()
+    assert h.node_runs()[2]["failureHandlerIds"] == [3]
+    assert h.state is not None
+    assert wf_run_json(h.state)["threadRuns"][0]["handledFailedChildren"] == [1]
     assert h.in_flight().task_def_name == "after"
     h.succeed()
     assert h.status == "COMPLETED"

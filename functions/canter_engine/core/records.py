@@ -187,6 +187,10 @@ def node_run_json(
             "nodeName": node_run.node_name,
             "errorMessage": node_run.error_message,
             "failures": [failure_json(f) for f in node_run.failures],
+            "failureHandlerIds": [
+                *(f.handler_thread for f in node_run.failures if f.handler_thread is not None),
+                *node_run.handlers.values(),
+            ],
         }
     )
     body[_NODE_KIND_FIELD.get(node_run.kind, node_run.kind)] = detail
@@ -347,13 +351,17 @@ def thread_run_json(spec: dict[str, Any], thread: ThreadRun) -> dict[str, Any]:
             "currentNodePosition": thread.current.position if thread.current else None,
             "type": thread.type if thread.type != "ENTRYPOINT" else None,
             "output": values.encode(thread.output),
-            "haltReasons": [_halt_reason_json(r) for r in thread.halts],
+            "haltReasons": [_halt_reason_json(thread, r) for r in thread.halts],
+            "handledFailedChildren": thread.handled_children,
         }
     )
 
 
-def _halt_reason_json(reason: str) -> dict[str, Any]:
+def _halt_reason_json(thread: ThreadRun, reason: str) -> dict[str, Any]:
     kind, _, arg = reason.partition(":")
+    running = thread.interrupt_thread
+    if kind == "interrupt" and running is not None and thread.interrupts[0].guid == arg:
+        return {"interrupted": {"interruptThreadId": running}}
     if kind == "manual":
         return {"manualHalt": {}}
     if kind == "parent":
