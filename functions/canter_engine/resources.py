@@ -100,17 +100,14 @@ JOURNAL_TABLE = TableDef(
 )
 
 # WfRun heads, NodeRuns, TaskRuns, Variables and ExternalEvents, one item
-# each (invariant 5). The indexes serve SearchWfRun (store/run_index.py): by
-# spec, status and start time, and by status and start time.
+# each (invariant 5). The index serves SearchWfRun (store/run_index.py): by
+# status and start time, with the WfSpec version and parent to filter on.
 STATE_TABLE = TableDef(
     logical_id="State",
     suffix="state",
     partition_key=Key("pk"),
     sort_key=Key("sk"),
-    indexes=(
-        IndexDef("bySpecStatus", Key("gsi1pk"), Key("gsi1sk"), ("ver", "parent")),
-        IndexDef("byStatusTime", Key("gsi2pk"), Key("gsi2sk"), ("ver", "parent")),
-    ),
+    indexes=(IndexDef("byStatusTime", Key("gsi1pk"), Key("gsi1sk"), ("spec", "ver", "parent")),),
     ttl_attribute="expiresAt",
 )
 

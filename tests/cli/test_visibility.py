@@ -137,3 +137,14 @@ def test_a_task_without_a_worker_gets_a_hint_with_its_queue_depth(
     assert "start one: canter worker" in flat(waited.output)
     got = cli("get", "wfRun", "cli-vis-idle-1")
     assert hint in got.output
+
+
+def test_deploy_registers_the_workflow_event_defs_a_wf_spec_throws(
+    cli: Cli, client: Client
+) -> None:
+    result = cli("deploy", "examples.concepts.workflow_events")
+    assert result.exit_code == 0, result.output
+    assert ["WorkflowEventDef", "shipped", ""] in rows(result.output)
+    assert client.get_workflow_event_def("shipped")["id"] == {"name": "shipped"}
+    again = cli("deploy", "examples.concepts.workflow_events")
+    assert again.exit_code == 0, again.output

@@ -112,7 +112,7 @@ def test_api(dev: Any) -> None:
         dev,
         (("dynamodb:GetItem", "dynamodb:PutItem"), [s.storage.journal.table_arn]),
         (("dynamodb:GetItem", "dynamodb:Query"), [state]),
-        (("dynamodb:Query",), [f"{state}/index/bySpecStatus", f"{state}/index/byStatusTime"]),
+        (("dynamodb:Query",), [f"{state}/index/byStatusTime"]),
         (
             ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
             [s.storage.metadata.table_arn],

@@ -25,7 +25,5 @@ def test_a_throttled_report_is_retried_by_redelivery_not_reported_too_large() ->
         lambda: False,
     )
     with pytest.raises(CanterError) as throttled:
-        reporter._report_one(
-            {"taskRunId": {"wfRunId": {"id": "w"}, "taskGuid": "0-1"}}, "token"
-        )
+        reporter._report_one({"taskRunId": {"wfRunId": {"id": "w"}, "taskGuid": "0-1"}}, "token")
     assert throttled.value.status == 429

@@ -15,6 +15,7 @@ from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.store.catalog import BY_TASK_DEF, wf_spec_version
 from canter_engine.store.metadata import Missing
+from canter_engine.store.run_index import RunQuery
 
 MAX_SEARCH_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -91,7 +92,8 @@ def delete_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     if stored is None:
         raise not_found(f"DeleteWfSpec: WfSpec {name!r} v{major}.{revision} does not exist")
     for status in LIVE_STATUSES:
-        ids, _ = rt.state.search(name, status, 1, None)
+        query = RunQuery(name, status, None, None, None, None, None)
+        ids, _ = rt.state.run_index().search(query, 1, None)
         if ids:
             raise ApiError(
                 "FAILED_PRECONDITION",

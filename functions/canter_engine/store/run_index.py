@@ -1,18 +1,20 @@
-"""SearchWfRun's indexes: two global secondary indexes over WfRun heads.
+"""SearchWfRun's index: a global secondary index over WfRun heads.
 
 The scheduler writes every WfRun's head anyway; the index attributes ride on
-it, so an index entry changes only when the WfRun's status does (written
-once per change, never per step):
-
-- ``bySpecStatus``: ``gsi1pk`` = WfSpec name, ``gsi1sk`` = ``status#start``;
-- ``byStatusTime``: ``gsi2pk`` = status, ``gsi2sk`` = ``start``.
-
-``start`` is the WfRun's start time in zero-padded milliseconds, so within a
-partition and status the sort key orders runs by time and a time window is a
-key range. Results come newest first: a search without a status reads each
+it, so the index entry changes only when the WfRun's status does (written
+once per change, never per step): ``byStatusTime`` has ``gsi1pk`` = status
+and ``gsi1sk`` = the WfRun's start time in zero-padded milliseconds, so
+within a status the sort key orders runs by time and a time window is a key
+range. Results come newest first: a search without a status reads each
 status's range and merges them, and its bookmark carries where each status's
-read stands. The WfSpec version and the parent WfRun are plain attributes
-(``ver``, ``parent``) read by a filter.
+read stands. The WfSpec name and version and the parent WfRun are plain
+attributes (``spec``, ``ver``, ``parent``) copied into the index and read by
+a filter: one index entry per WfRun, not one per WfSpec and one per status,
+keeps the search's write cost to three index writes per WfRun.
+
+Every RUNNING WfRun shares one index partition; past DynamoDB's per-partition
+write rate (1,000 entry writes a second) the partition key would need a shard
+suffix, read back as more ranges to merge.
 """
 
 from __future__ import annotations
@@ -29,8 +31,7 @@ if TYPE_CHECKING:
 
     from canter_engine.core.state import WfRunState
 
-BY_SPEC = "bySpecStatus"
-BY_STATUS = "byStatusTime"
+INDEX = "byStatusTime"
 STATUSES = ("STARTING", "RUNNING", "HALTING", "HALTED", "COMPLETED", "ERROR", "EXCEPTION")
 _TIME_DIGITS = 13
 _LOW_TIME = "0" * _TIME_DIGITS
@@ -50,12 +51,10 @@ class Listing:
         # Index sort keys need not be unique: the time alone orders the entries,
         # and the bookmark (table keys included) resumes exactly. Every byte here
         # is in the head, which the scheduler keeps within one write unit.
-        start = f"{self.start:0{_TIME_DIGITS}d}"
         found: dict[str, Any] = {
-            "gsi1pk": {"S": spec_name},
-            "gsi1sk": {"S": f"{status}#{start}"},
-            "gsi2pk": {"S": status},
-            "gsi2sk": {"S": start},
+            "gsi1pk": {"S": status},
+            "gsi1sk": {"S": f"{self.start:0{_TIME_DIGITS}d}"},
+            "spec": {"S": spec_name},
             "ver": {"S": f"{self.major_version}.{self.revision}"},
         }
         if self.parent:
@@ -100,7 +99,7 @@ class RunIndex:
             if len(ids) == limit:
                 return ids, _encode(last)
             ids.append(item["pk"]["S"])
-            last[status] = _key_of(item, query)
+            last[status] = _key_of(item)
         return ids, None
 
     def _tagged(
@@ -115,17 +114,8 @@ class RunIndex:
         """One status's entries, newest first, read ``batch`` at a time from ``start``."""
         low = _LOW_TIME if query.earliest is None else f"{query.earliest:0{_TIME_DIGITS}d}"
         high = _HIGH_TIME if query.latest is None else f"{query.latest:0{_TIME_DIGITS}d}~"
-        values: dict[str, Any]
-        if query.spec_name:
-            index, condition = BY_SPEC, "gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi"
-            values = {
-                ":p": {"S": query.spec_name},
-                ":lo": {"S": f"{status}#{low}"},
-                ":hi": {"S": f"{status}#{high}"},
-            }
-        else:
-            index, condition = BY_STATUS, "gsi2pk = :p AND gsi2sk BETWEEN :lo AND :hi"
-            values = {":p": {"S": status}, ":lo": {"S": low}, ":hi": {"S": high}}
+        condition = "gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi"
+        values: dict[str, Any] = {":p": {"S": status}, ":lo": {"S": low}, ":hi": {"S": high}}
         filters, filter_values = _filters(query)
         kwargs: dict[str, Any] = {}
         if filters:
@@ -137,7 +127,7 @@ class RunIndex:
                 kwargs["ExclusiveStartKey"] = exclusive
             page = self._client.query(
                 TableName=self._table,
-                IndexName=index,
+                IndexName=INDEX,
                 KeyConditionExpression=condition,
                 ExpressionAttributeValues=values,
                 ScanIndexForward=False,
@@ -153,6 +143,9 @@ class RunIndex:
 def _filters(query: RunQuery) -> tuple[list[str], dict[str, Any]]:
     filters: list[str] = []
     values: dict[str, Any] = {}
+    if query.spec_name:
+        filters.append("spec = :spec")
+        values[":spec"] = {"S": query.spec_name}
     if query.major_version is not None and query.revision is not None:
         filters.append("ver = :v")
         values[":v"] = {"S": f"{query.major_version}.{query.revision}"}
@@ -166,14 +159,12 @@ def _filters(query: RunQuery) -> tuple[list[str], dict[str, Any]]:
 
 
 def _time_id(item: dict[str, Any]) -> tuple[str, str]:
-    """(start, WfRun id) of an index entry of either index: its place, newest first."""
-    start = item["gsi2sk"]["S"] if "gsi2sk" in item else item["gsi1sk"]["S"].split("#", 1)[1]
-    return str(start), str(item["pk"]["S"])
+    """(start, WfRun id) of an index entry: its place, newest first."""
+    return str(item["gsi1sk"]["S"]), str(item["pk"]["S"])
 
 
-def _key_of(item: dict[str, Any], query: RunQuery) -> dict[str, Any]:
-    names = ("gsi1pk", "gsi1sk") if query.spec_name else ("gsi2pk", "gsi2sk")
-    return {name: item[name] for name in ("pk", "sk", *names)}
+def _key_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item[name] for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
 
 
 def _encode(last: dict[str, dict[str, Any]]) -> str:

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 HEAD_SK = "wfrun"
 # DynamoDB's 400 KB item limit, less room for the keys and index attributes.
 MAX_ITEM_JSON_BYTES = 400_000
-SEARCH_INDEX = "bySpecStatus"
 # Held records stop this far below the head's last billed kilobyte, should
 # DynamoDB round an item's size differently from item_size.
 SIZE_MARGIN = 16
@@ -78,7 +77,7 @@ class HeadUpdate:
     spec_name: str
     applied_seq: int
     incarnation: str = ""
-    # SearchWfRun's index attributes (None: the legacy spec/status entry only).
+    # SearchWfRun's index attributes (None: not searchable).
     listing: Listing | None = None
 
 
@@ -109,10 +108,7 @@ def head_item(wf_run_id: str, update: HeadUpdate, version: int) -> dict[str, Any
         **(
             update.listing.attributes(wf_run_id, update.spec_name, update.status)
             if update.listing
-            else {
-                "gsi1pk": {"S": update.spec_name},
-                "gsi1sk": {"S": f"{update.status}#{wf_run_id}"},
-            }
+            else {}
         ),
     }
 
@@ -303,33 +299,6 @@ class StateStore:
             exclusive = response.get("LastEvaluatedKey")
             if exclusive is None:
                 return
-
-    def search(
-        self, spec_name: str, status: str | None, limit: int, bookmark: str | None
-    ) -> tuple[list[str], str | None]:
-        """WfRun ids of one WfSpec (optionally one status), one page at a time."""
-        values: dict[str, Any] = {":n": {"S": spec_name}}
-        condition = "gsi1pk = :n"
-        if status:
-            condition += " AND begins_with(gsi1sk, :s)"
-            values[":s"] = {"S": f"{status}#"}
-        kwargs: dict[str, Any] = {}
-        if bookmark:
-            kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(bookmark))
-        page = self._client.query(
-            TableName=self._table,
-            IndexName=SEARCH_INDEX,
-            KeyConditionExpression=condition,
-            ExpressionAttributeValues=values,
-            Limit=limit,
-            **kwargs,
-        )
-        ids = [item["pk"]["S"] for item in page.get("Items", [])]
-        last = page.get("LastEvaluatedKey")
-        next_bookmark = (
-            base64.urlsafe_b64encode(item_json(last).encode()).decode() if last else None
-        )
-        return ids, next_bookmark
 
     def delete_wf_run(self, wf_run_id: str) -> int:
         keys = [

@@ -2,9 +2,9 @@
 
 TaskDefs come from ``@canter.task`` functions and from PutTaskDefRequest dicts
 (what ``create_task_def`` returns); WfSpecs from ``canter.Workflow`` objects.
-ExternalEventDefs are not declared separately: every event a WfSpec waits for
-or is interrupted by is registered with it, so a workflow is deployable as
-written.
+ExternalEventDefs and WorkflowEventDefs are not declared separately: every
+event a WfSpec waits for, is interrupted by or throws is registered with it,
+so a workflow is deployable as written.
 """
 
 from __future__ import annotations
@@ -34,6 +34,14 @@ class Definitions:
         names: set[str] = set()
         for spec in self.wf_specs.values():
             names.update(_event_names(spec))
+        return sorted(names)
+
+    @property
+    def workflow_event_defs(self) -> list[str]:
+        """The WorkflowEventDefs the WfSpecs' THROW_EVENT nodes throw."""
+        names: set[str] = set()
+        for spec in self.wf_specs.values():
+            names.update(_thrown_names(spec))
         return sorted(names)
 
     def __bool__(self) -> bool:
@@ -102,3 +110,15 @@ def _event_names(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for member in value:
             yield from _event_names(member)
+
+
+def _thrown_names(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for key, member in value.items():
+            if key == "throwEvent" and isinstance(member, Mapping):
+                yield str(member["eventDefId"]["name"])
+            else:
+                yield from _thrown_names(member)
+    elif isinstance(value, list):
+        for member in value:
+            yield from _thrown_names(member)

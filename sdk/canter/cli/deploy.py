@@ -17,6 +17,7 @@ from canter.cli import render
 from canter.cli.common import ApiUrl, AsJson, connect, out, print_json
 from canter.cli.definitions import DefinitionConflict, collect
 from canter.cli.local import load
+from canter.client import Client, NotFound
 
 
 def deploy(
@@ -50,6 +51,9 @@ def deploy(
         "externalEventDefs": [
             client.put_external_event_def(name) for name in found.external_event_defs
         ],
+        "workflowEventDefs": [
+            _workflow_event_def(client, name) for name in found.workflow_event_defs
+        ],
         "wfSpecs": [client.put_wf_spec(request) for request in found.wf_specs.values()],
     }
     if as_json:
@@ -60,7 +64,17 @@ def deploy(
         table.add_row("TaskDef", task_def["id"]["name"], render.task_def_signature(task_def))
     for event_def in registered["externalEventDefs"]:
         table.add_row("ExternalEventDef", event_def["id"]["name"], "")
+    for event_def in registered["workflowEventDefs"]:
+        table.add_row("WorkflowEventDef", event_def["id"]["name"], "")
     for spec in registered["wfSpecs"]:
         version = render.spec_version(spec["id"]).rpartition(" ")[2]
         table.add_row("WfSpec", spec["id"]["name"], version)
     out.print(table)
+
+
+def _workflow_event_def(client: Client, name: str) -> dict[str, Any]:
+    """The registered WorkflowEventDef, else one registered now without a content type."""
+    try:
+        return client.get_workflow_event_def(name)
+    except NotFound:
+        return client.put_workflow_event_def(name)
