@@ -8,9 +8,10 @@ reports each task the moment it ends; only a busy one batches.
 
 A message is deleted only after its report was accepted; otherwise it comes
 back after its visibility timeout and the attempt runs again. A report the
-API could not take (unreachable, or a 5xx) is sent again a few times first:
-the journal keeps one record per attempt, so a repeat is harmless, while
-letting the message come back would run the task again.
+API could not take (unreachable, or a 5xx) is sent again a few times first,
+one report per request: the journal keeps one record per attempt, so a
+repeat is harmless, while letting the message come back would run the task
+again.
 """
 
 from __future__ import annotations
@@ -85,13 +86,43 @@ class Reporter:
                     self._settled(finished.message_id)
 
     def _report_with_retries(self, batch: list[Finished]) -> list[Finished]:
+        """The batch's accepted reports; a batch the API failed as a whole is
+        sent again one report per request.
+
+        A fault while the API handles one report of a batch (its Lambda
+        crashing between two journal appends) fails the whole request. Sent
+        again as one request, the batch would meet every report's fault
+        points again on each retry, so a batch of ten could fail all its
+        retries where each report alone would get through, and all ten
+        attempts would then run again. One by one, each report's retries
+        are its own; a report already journalled by the failed request is
+        accepted again without a second record.
+        """
+        try:
+            return self._report(batch)
+        except Exception as exc:
+            log.warning("reporting %d task(s) failed (%s); retrying each", len(batch), exc)
+        accepted: list[Finished] = []
+        pending = batch
         for delay in RETRY_DELAYS_SECONDS:
-            try:
-                return self._report(batch)
-            except Exception as exc:
-                log.warning("reporting %d task(s) failed (%s); retrying", len(batch), exc)
-                time.sleep(delay)
-        return self._report(batch)
+            time.sleep(delay)
+            failed: list[Finished] = []
+            for finished in pending:
+                try:
+                    accepted.extend(self._report([finished]))
+                except Exception as exc:
+                    log.warning("reporting a task failed again (%s)", exc)
+                    failed.append(finished)
+            pending = failed
+            if not pending:
+                break
+        else:
+            log.error(
+                "reporting %d task(s) failed %d times; they will be delivered again",
+                len(pending),
+                len(RETRY_DELAYS_SECONDS) + 1,
+            )
+        return accepted
 
     def _report(self, batch: list[Finished]) -> list[Finished]:
         """Report the batch; the ones whose report was accepted."""
