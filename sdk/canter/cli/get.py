@@ -134,11 +134,12 @@ def task_def(
 
     Example: canter get taskDef reserve-item
     """
-    found = connect(api_url).get_task_def(name)
+    client = connect(api_url)
+    found = client.get_task_def(name)
     if as_json:
         print_json(found)
     else:
-        out.print(render.task_def_view(found))
+        out.print(render.task_def_view(found, client.get_task_def_queue(name)))
 
 
 @app.command("externalEventDef")

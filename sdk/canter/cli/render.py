@@ -275,13 +275,14 @@ def task_def_signature(task_def: Mapping[str, Any]) -> str:
     return f"({inputs}) -> {type_name(returned) if returned else 'None'}"
 
 
-def task_def_view(task_def: Mapping[str, Any]) -> Table:
+def task_def_view(task_def: Mapping[str, Any], queue: Mapping[str, Any]) -> Table:
+    """A TaskDef with its task queue (Canter's ``GetTaskDefQueue`` answer)."""
     return key_values(
         f"TaskDef {task_def.get('id', {}).get('name', '')}",
         [
             ("signature", task_def_signature(task_def)),
-            ("task queue", task_def.get("taskQueue", "")),
-            ("queue URL", task_def.get("queueUrl", "")),
+            ("task queue", queue.get("taskQueue", "")),
+            ("queue URL", queue.get("queueUrl", "")),
             ("created", task_def.get("createdAt", "")),
         ],
     )
