@@ -11,6 +11,7 @@ answers that rpc with.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -43,7 +44,7 @@ from littlehorse.model import (
     WorkflowEventList,
 )
 
-from .support import Names, int_input, success_report, take_attempt, worker
+from .support import Names, int_input, node_statuses, success_report, take_attempt, worker
 
 pytestmark = pytest.mark.e2e
 
@@ -70,13 +71,25 @@ class _Answers:
         return answer
 
     def violations(self) -> list[str]:
+        """Each answer that does not parse: the rpc, the class and the first offending field."""
         found = []
         for rpc, answer, cls in self.seen:
             try:
                 ParseDict(answer, cls())
             except ParseError as exc:
-                found.append(f"{rpc} -> {cls.__name__}: {exc}")
+                found.append(f"{rpc} -> {cls.__name__}: {str(exc).splitlines()[0]}")
         return found
+
+    def node_kinds(self) -> set[str]:
+        """The node-type oneof fields the NodeRuns answered carry."""
+        fields = NodeRun.DESCRIPTOR.fields_by_camelcase_name
+        return {
+            key
+            for rpc, answer, _ in self.seen
+            if rpc == "GetNodeRun"
+            for key in answer
+            if key not in fields or fields[key].containing_oneof is not None
+        }
 
 
 def _register(answers: _Answers, names: Names) -> dict[str, str]:
@@ -125,9 +138,9 @@ def _compiled(name: str, body: Any) -> dict[str, Any]:
     return compiled
 
 
-def _read_everything(answers: _Answers, names: Names, wf_run_id: str) -> None:
+def _read_run(answers: _Answers, wf_run_id: str) -> None:
+    """Every read of one WfRun and its NodeRuns, TaskRuns, Variables and events."""
     run_id = {"id": wf_run_id}
-    spec = names("wf")
     answers.call("GetWfRun", run_id, WfRun)
     node_runs = answers.call("ListNodeRuns", {"wfRunId": run_id}, NodeRunList)["results"]
     for node_run in node_runs:
@@ -146,7 +159,11 @@ def _read_everything(answers: _Answers, names: Names, wf_run_id: str) -> None:
     thrown = answers.call("ListWorkflowEvents", {"wfRunId": run_id}, WorkflowEventList)
     for workflow_event in thrown["results"]:
         answers.call("GetWorkflowEvent", workflow_event["id"], WorkflowEvent)
-    answers.call("AwaitWorkflowEvent", {"wfRunId": run_id}, WorkflowEvent)
+        answers.call("AwaitWorkflowEvent", {"wfRunId": run_id}, WorkflowEvent)
+
+
+def _read_definitions(answers: _Answers, names: Names) -> None:
+    spec = names("wf")
     answers.call("GetWfSpec", {"name": spec}, WfSpec)
     answers.call("GetLatestWfSpec", {"name": spec}, WfSpec)
     answers.call("GetTaskDef", {"name": names("inc")}, TaskDef)
@@ -180,13 +197,14 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
             ExternalEvent,
         )
         scheduled, token, _ = take_attempt(client, tasks["manual"], wait_seconds=30)
-        _read_everything(answers, names, wf_run_id)
+        _read_run(answers, wf_run_id)
         answers.call("StopWfRun", {"wfRunId": {"id": wf_run_id}}, Empty)
         answers.call("ResumeWfRun", {"wfRunId": {"id": wf_run_id}}, Empty)
         report = success_report(scheduled, {"int": 1})
         answers.call("ReportTask", report, Empty, {TASK_TOKEN_HEADER: token})
         client.wait_for_wf_run(wf_run_id, timeout=30)
-    _read_everything(answers, names, wf_run_id)
+    _read_run(answers, wf_run_id)
+    _read_definitions(answers, names)
     assert client.get_wf_run(wf_run_id)["status"] == "COMPLETED"
     answers.call("DeleteWfRun", {"id": {"id": wf_run_id}}, Empty)
     answers.call("DeleteWfSpec", {"id": {"name": names("wf")}}, Empty)
@@ -196,16 +214,65 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}
-    kinds = {
-        key
-        for rpc, answer, _ in answers.seen
-        if rpc == "GetNodeRun"
-        for key in answer
-        if key not in NodeRun.DESCRIPTOR.fields_by_camelcase_name
-        or NodeRun.DESCRIPTOR.fields_by_camelcase_name[key].containing_oneof
-    }
+    kinds = answers.node_kinds()
     assert {"task", "externalEvent", "startThread", "waitForThreads", "sleep"} <= kinds
     assert {"runChildWf", "waitForChildWf", "throwEvent", "entrypoint", "exit"} <= kinds
-    assert answers.violations() == [], "\n".join(
-        sorted(set(v.split(" Available")[0] for v in answers.violations()))
+    assert answers.violations() == []
+
+
+def test_failed_halted_and_fanned_out_runs_answer_with_littlehorse_messages(
+    client: Client, names: Names
+) -> None:
+    """ERROR and TIMEOUT failures handled, a fan-out, a condition, an interrupt, a halt
+    and an EXCEPTION end."""
+    answers = _Answers(client)
+    crash, square, late, poke = names("crash"), names("square"), names("late"), names("poke")
+    answers.call("PutTaskDef", {"name": crash}, TaskDef)
+    answers.call("PutTaskDef", {"name": square, **int_input()}, TaskDef)
+    for event in (late, poke, names("never")):
+        answers.call("PutExternalEventDef", {"name": event}, ExternalEventDef)
+
+    def body(t: WorkflowThread) -> None:
+        items = t.declare_json_arr("items", [2, 3])
+        ready = t.declare_bool("ready", False)
+        t.add_interrupt_handler(poke, lambda h: h.execute(square, 1))
+        t.handle_error(t.execute(crash), lambda h: None)
+        t.handle_error(t.wait_for_event(late, timeout=1), lambda h: None)
+
+        def each(c: WorkflowThread) -> None:
+            c.execute(square, c.declare_int("INPUT"))
+            ready.assign(True)
+
+        t.wait_for_threads(t.spawn_thread_for_each(items, each, "each"))
+        t.wait_for_condition(ready.is_equal_to(True))
+        t.wait_for_event(names("never"))
+        t.fail("gave-up", "no event came")
+
+    answers.call("PutWfSpec", _compiled(names("wf"), body), WfSpec)
+    never = next(
+        name
+        for name in answers.call("GetWfSpec", {"name": names("wf")}, WfSpec)["threadSpecs"][
+            "entrypoint"
+        ]["nodes"]
+        if names("never") in name
     )
+
+    def crash_fn() -> None:
+        raise ValueError("a technical failure")
+
+    with worker(client, {crash: crash_fn, square: lambda n: n * n}):
+        wf_run_id = answers.call("RunWf", {"wfSpecName": names("wf")}, WfRun)["id"]["id"]
+        deadline = time.monotonic() + 30
+        while (never, "RUNNING") not in node_statuses(client, wf_run_id):
+            assert time.monotonic() < deadline, "the run never reached its last wait"
+            time.sleep(0.1)
+        client.put_external_event(wf_run_id, poke, guid="p1")
+        answers.call("StopWfRun", {"wfRunId": {"id": wf_run_id}}, Empty)
+        _read_run(answers, wf_run_id)
+        answers.call("ResumeWfRun", {"wfRunId": {"id": wf_run_id}}, Empty)
+        client.put_external_event(wf_run_id, names("never"))
+        assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "EXCEPTION"
+    _read_run(answers, wf_run_id)
+    kinds = answers.node_kinds()
+    assert {"startMultipleThreads", "waitForCondition", "waitForThreads"} <= kinds
+    assert answers.violations() == []
