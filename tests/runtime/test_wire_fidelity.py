@@ -160,6 +160,17 @@ def _read_run(answers: _Answers, wf_run_id: str) -> None:
     for workflow_event in thrown["results"]:
         answers.call("GetWorkflowEvent", workflow_event["id"], WorkflowEvent)
         answers.call("AwaitWorkflowEvent", {"wfRunId": run_id}, WorkflowEvent)
+    # A page's bookmark is LittleHorse's ``bytes``: base64 in JSON.
+    for rpc, cls in (
+        ("ListNodeRuns", NodeRunList),
+        ("ListTaskRuns", TaskRunList),
+        ("ListVariables", VariableList),
+        ("ListExternalEvents", ExternalEventList),
+        ("ListWorkflowEvents", WorkflowEventList),
+    ):
+        first = answers.call(rpc, {"wfRunId": run_id, "limit": 1}, cls)
+        if "bookmark" in first:
+            answers.call(rpc, {"wfRunId": run_id, "limit": 1, "bookmark": first["bookmark"]}, cls)
 
 
 def _read_definitions(answers: _Answers, names: Names) -> None:
@@ -170,6 +181,12 @@ def _read_definitions(answers: _Answers, names: Names) -> None:
     answers.call("GetExternalEventDef", {"name": names("go")}, ExternalEventDef)
     answers.call("GetWorkflowEventDef", {"name": names("thrown")}, WorkflowEventDef)
     answers.call("SearchWfRun", {"wfSpecName": spec}, WfRunIdList)
+    paged = answers.call("SearchTaskDef", {"prefix": names(""), "limit": 1}, TaskDefIdList)
+    answers.call(
+        "SearchTaskDef",
+        {"prefix": names(""), "limit": 1, "bookmark": paged["bookmark"]},
+        TaskDefIdList,
+    )
     answers.call("SearchWfSpec", {"name": spec}, WfSpecIdList)
     answers.call("SearchTaskDef", {"prefix": names("")}, TaskDefIdList)
     answers.call("SearchExternalEventDef", {"prefix": names("")}, ExternalEventDefIdList)
@@ -204,6 +221,12 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
         answers.call("ReportTask", report, Empty, {TASK_TOKEN_HEADER: token})
         client.wait_for_wf_run(wf_run_id, timeout=30)
     _read_run(answers, wf_run_id)
+    (child_id,) = {
+        a["runChildWf"]["childWfRunId"]["id"]
+        for rpc, a, _ in answers.seen
+        if rpc == "GetNodeRun" and "childWfRunId" in a.get("runChildWf", {})
+    }
+    _read_run(answers, child_id)
     _read_definitions(answers, names)
     assert client.get_wf_run(wf_run_id)["status"] == "COMPLETED"
     answers.call("DeleteWfRun", {"id": {"id": wf_run_id}}, Empty)
