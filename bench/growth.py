@@ -184,7 +184,7 @@ class _Driver:
         return answer
 
     def start(self, iterations: int) -> None:
-        self._queue_url = str(self.api("GetTaskDef", {"name": STEP})["queueUrl"])
+        self._queue_url = str(self.api("GetTaskDefQueue", {"name": STEP})["queueUrl"])
         with self._meter.acting_as("scheduler event source"):
             shards = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
             self._iterators = [

@@ -99,7 +99,8 @@ def _follow(client: Client, wf_run_id: str) -> None:
             if seen.get(key) == status:
                 continue
             seen[key] = status
-            print(f"  node {key:<5} {node['nodeName']:<36} {status:<9} {_output(node)}")
+            output = _output(client, wf_run_id, node)
+            print(f"  node {key:<5} {node['nodeName']:<36} {status:<9} {output}")
             if "externalEvent" in node and status == "RUNNING" and not posted:
                 print(f"  ... WfRun waits for {PAYMENT_EVENT!r}: PutExternalEvent")
                 client.put_external_event(
@@ -112,8 +113,13 @@ def _follow(client: Client, wf_run_id: str) -> None:
     raise TimeoutError(f"WfRun {wf_run_id} did not finish in {TIMEOUT_SECONDS}s")
 
 
-def _output(node: dict[str, Any]) -> str:
-    output = node.get("output")
+def _output(client: Client, wf_run_id: str, node: dict[str, Any]) -> str:
+    """A TASK node's output: its TaskRun's last attempt's (LittleHorse's NodeRun has none)."""
+    task_run_id = node.get("task", {}).get("taskRunId")
+    if task_run_id is None or node.get("status") != "COMPLETED":
+        return ""
+    attempts = client.get_task_run(wf_run_id, task_run_id["taskGuid"]).get("attempts") or [{}]
+    output = attempts[-1].get("output")
     if not output:
         return ""
     ((_, value),) = output.items()

@@ -164,6 +164,10 @@ class Client:
     def get_task_def(self, name: str) -> dict[str, Any]:
         return self.call("GetTaskDef", {"name": name})
 
+    def get_task_def_queue(self, name: str) -> dict[str, Any]:
+        """Canter's ``GetTaskDefQueue``: the TaskDef's ``taskQueue`` and its SQS ``queueUrl``."""
+        return self.call("GetTaskDefQueue", {"name": name})
+
     def put_external_event_def(self, name: str, **fields: Any) -> dict[str, Any]:
         return self.call("PutExternalEventDef", {"name": name, **fields})
 

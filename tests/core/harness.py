@@ -18,6 +18,7 @@ from canter_engine.core.events import (
     TaskReported,
     TimerFired,
 )
+from canter_engine.core.state import NodeRun
 from canter_engine.model import values
 from canter_engine.model.spec import (
     NameId,
@@ -69,6 +70,8 @@ class Harness:
         self.state: WfRunState | None = None
         self.now = START
         self.records: dict[str, dict[str, Any]] = {}
+        # The core's own NodeRuns: their outputs, which LittleHorse's NodeRun lacks.
+        self.node_objs: dict[str, NodeRun] = {}
         self.timers: list[Any] = []
         self.sent: list[ScheduleTask] = []
         self.last: Transition | None = None
@@ -81,12 +84,16 @@ class Harness:
         self.state = transition.state
         for record in transition.records:
             self.records[record.sk] = record.to_json()
+            if isinstance(record.obj, NodeRun):
+                self.node_objs[record.sk] = record.obj
             task_run = record.task_run_json()
             if task_run is not None:
                 self.records[f"task#{task_run['id']['taskGuid']}"] = task_run
         if transition.state is not None:
             for record in live_records(transition.state):
                 self.records[record.sk] = record.to_json()
+                if isinstance(record.obj, NodeRun):
+                    self.node_objs[record.sk] = record.obj
         for effect in transition.effects:
             if isinstance(effect, StartTimer):
                 self.timers.append(effect.timer)
@@ -206,6 +213,16 @@ class Harness:
     def node_runs(self, thread: int = 0) -> list[dict[str, Any]]:
         prefix = f"node#{thread:06d}#"
         return [v for k, v in sorted(self.records.items()) if k.startswith(prefix)]
+
+    def output(self, node_name: str, thread: int = 0) -> Any:
+        """A NodeRun's output as LittleHorse VariableValue JSON (the core's record)."""
+        prefix = f"node#{thread:06d}#"
+        found = [
+            n
+            for k, n in sorted(self.node_objs.items())
+            if k.startswith(prefix) and n.node_name == node_name
+        ]
+        return values.encode(found[-1].output)
 
     def path(self, thread: int = 0) -> list[str]:
         """The NodeRun sequence: node names with their type suffix stripped to the name."""

@@ -22,7 +22,7 @@ def test_a_task_gets_its_inputs_and_its_output_feeds_the_next_task() -> None:
     assert h.status == "COMPLETED"
     assert h.path() == ["0-entrypoint-ENTRYPOINT", "1-greet-TASK", "2-shout-TASK", "3-exit-EXIT"]
     assert h.statuses() == ["COMPLETED"] * 4
-    assert h.node_runs()[2]["output"] == {"str": "HELLO ADA"}
+    assert h.task_run("0-2")["attempts"][-1]["output"] == {"str": "HELLO ADA"}
 
 
 def test_the_scheduled_task_is_littlehorses_message() -> None:

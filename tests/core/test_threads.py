@@ -215,7 +215,7 @@ def test_wait_for_any_completes_on_the_first_success() -> None:
     h.succeed("first!", guid=fast.task_guid)
     wait = next(n for n in h.node_runs() if n["nodeName"] == "3-threads-WAIT_FOR_THREADS")
     assert wait["status"] == "COMPLETED"
-    assert wait["output"] == {"jsonArr": '[{"threadRunNumber":2,"output":null}]'}
+    assert h.output(wait["nodeName"]) == {"jsonArr": '[{"threadRunNumber":2,"output":null}]'}
     assert h.status == "RUNNING", "the parent ends only after its children end"
     h.succeed()
     assert h.status == "COMPLETED"

@@ -239,9 +239,10 @@ def _allowed_rpcs(synthesized: Any, name: str) -> set[str]:
 
 
 ROLE_RPCS = {
-    "task-worker": {"ReportTask", "ReportTasks", "GetTaskDef"},
+    "task-worker": {"ReportTask", "ReportTasks", "GetTaskDef", "GetTaskDefQueue"},
     "reader": {
         "GetTaskDef",
+        "GetTaskDefQueue",
         "GetExternalEventDef",
         "GetWfSpec",
         "GetLatestWfSpec",

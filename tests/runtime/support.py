@@ -112,7 +112,7 @@ def take_attempt(
     """Receive the next ScheduledTask of ``task`` as a worker would: its body,
     its ``canter.taskToken`` and its receipt handle."""
     sqs = boto3.client("sqs")
-    queue_url = client.get_task_def(task)["queueUrl"]
+    queue_url = client.get_task_def_queue(task)["queueUrl"]
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         for message in sqs.receive_message(

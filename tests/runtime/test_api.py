@@ -48,7 +48,9 @@ def test_task_defs_are_immutable_but_safe_to_put_again(client: Client, names: Na
     request = {"name": names("t"), "inputVars": [{"name": "x", "type": "INT"}]}
     first = client.put_task_def(request)
     assert client.put_task_def(request) == first
-    assert client.get_task_def(names("t"))["queueUrl"] == first["queueUrl"]
+    assert client.get_task_def(names("t")) == first
+    queue = client.get_task_def_queue(names("t"))
+    assert queue["taskQueue"] == names("t") and queue["queueUrl"].endswith(names("t"))
     with pytest.raises(AlreadyExists, match="new name"):
         client.put_task_def({**request, "inputVars": []})
 

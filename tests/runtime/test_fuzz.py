@@ -63,6 +63,7 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
     return {
         "PutTaskDef": ({"name": s.task}, {("name",): NAME, ("description",): TEXT}),
         "GetTaskDef": ({"name": s.task}, {("name",): ID}),
+        "GetTaskDefQueue": ({"name": s.task}, {("name",): ID}),
         "PutExternalEventDef": ({"name": s.event}, {("name",): NAME}),
         "GetExternalEventDef": ({"name": s.event}, {("name",): ID}),
         "PutWfSpec": (s.spec_body, {("name",): NAME, ("entrypointThreadName",): ID}),

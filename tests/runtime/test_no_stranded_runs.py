@@ -235,7 +235,7 @@ def test_no_sequence_of_calls_strands_a_wf_run(
         spec,
         task,
         event,
-        client.get_task_def(task)["queueUrl"],
+        client.get_task_def_queue(task)["queueUrl"],
         f"p{next(_examples)}",
     )
     for name, *args in ops:

@@ -132,7 +132,7 @@ def test_the_last_receive_before_the_dead_letter_queue_reports_a_timeout_instead
     task = names("work")
     register(client, names("wf"), one_task(task, 3, timeout_seconds=60), {task: int_input()})
     wf_run_id = client.run_wf(names("wf"))["id"]["id"]
-    queue_url = str(client.get_task_def(task)["queueUrl"])
+    queue_url = str(client.get_task_def_queue(task)["queueUrl"])
     sqs: SQSClient = boto3.client("sqs")
     limit = _max_receive_count(sqs, queue_url)
     for _ in range(limit - 1):  # workers that took it and died at once, well within its timeout

@@ -25,6 +25,7 @@ from canter_engine.model import values
 
 MASK = {"str": "*****"}
 
+# Each node kind's NodeRun field; NOP has none in LittleHorse 1.3.0.
 _NODE_KIND_FIELD = {
     "entrypoint": "entrypoint",
     "exit": "exit",
@@ -32,7 +33,6 @@ _NODE_KIND_FIELD = {
     "external_event": "externalEvent",
     "start_thread": "startThread",
     "wait_for_threads": "waitForThreads",
-    "nop": "nop",
     "sleep": "sleep",
     "start_multiple_threads": "startMultipleThreads",
     "throw_event": "throwEvent",
@@ -193,9 +193,11 @@ def node_run_json(
             ],
         }
     )
-    body[_NODE_KIND_FIELD.get(node_run.kind, node_run.kind)] = detail
-    if node_run.output is not None:
-        body["output"] = values.encode(node_run.output)
+    # LittleHorse's NodeRun has no field for a NOP node, nor for any node's
+    # output: a TASK node's output is its TaskRun's last attempt's.
+    field = _NODE_KIND_FIELD.get(node_run.kind)
+    if field is not None:
+        body[field] = detail
     return body
 
 

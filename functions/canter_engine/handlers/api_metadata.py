@@ -42,7 +42,7 @@ def put_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         resources.task_queue(queue)
     except ValueError as exc:
         raise invalid(f"PutTaskDef {req.name!r}: {exc}") from None
-    url = _ensure_queue(rt, req.name, queue)
+    _ensure_queue(rt, req.name, queue)
     task_def = TaskDef(
         id=NameId(name=req.name),
         input_vars=req.input_vars,
@@ -63,14 +63,21 @@ def put_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         task_def = existing
     else:
         rt.metadata.put_task_def(task_def)
-    return {**task_def.to_json(), "queueUrl": url}
+    return _lh_task_def(task_def)
 
 
 def get_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    return _lh_task_def(_task_def(rt, require_str(body, "name")))
+
+
+def get_task_def_queue(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """Canter's own rpc: the task queue a TaskDef's tasks are sent to, and its SQS URL.
+
+    What a worker polls; LittleHorse's TaskDef has no field for it (its
+    workers poll the server), so it is answered here, beside the TaskDef.
+    """
     name = require_str(body, "name")
-    task_def = rt.metadata.get_task_def(name)
-    if task_def is None:
-        raise not_found(f"TaskDef {name!r} does not exist; register it with PutTaskDef")
+    task_def = _task_def(rt, name)
     try:
         url = rt.queues.task_queue_url(task_def.task_queue)
     except QueueMissing:
@@ -79,7 +86,28 @@ def get_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             f"TaskDef {name!r} is dispatched to task queue {task_def.task_queue!r}, "
             "which is not deployed",
         ) from None
-    return {**task_def.to_json(), "queueUrl": url}
+    return {
+        "taskDefId": {"name": name},
+        "taskQueue": task_def.task_queue,
+        "queueUrl": url,
+        **({"taskType": task_def.task_type} if task_def.task_type else {}),
+    }
+
+
+def _task_def(rt: Runtime, name: str) -> TaskDef:
+    task_def = rt.metadata.get_task_def(name)
+    if task_def is None:
+        raise not_found(f"TaskDef {name!r} does not exist; register it with PutTaskDef")
+    return task_def
+
+
+def _lh_task_def(task_def: TaskDef) -> dict[str, Any]:
+    """LittleHorse's TaskDef: without Canter's ``taskQueue`` and ``taskType``
+    (answered by ``GetTaskDefQueue``)."""
+    lh = task_def.to_json()
+    lh.pop("taskQueue", None)
+    lh.pop("taskType", None)
+    return lh
 
 
 def put_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:

@@ -51,6 +51,8 @@ ROUTES: tuple[Route, ...] = (
     _route("PutTaskDef", "api_metadata.put_task_def", "admin"),
     # Workers look up their TaskDef's queue URL (and input types) at start.
     _route("GetTaskDef", "api_metadata.get_task_def", "reader", "worker"),
+    # Canter's own: the SQS queue of a TaskDef, which LittleHorse's TaskDef lacks.
+    _route("GetTaskDefQueue", "api_metadata.get_task_def_queue", "reader", "worker"),
     _route("PutExternalEventDef", "api_metadata.put_external_event_def", "admin"),
     _route("GetExternalEventDef", "api_metadata.get_external_event_def", "reader"),
     _route("PutWfSpec", "api_metadata.put_wf_spec", "admin"),

@@ -27,7 +27,9 @@ def wf_run(wf_run_id: WfRunId, as_json: AsJson = False, api_url: ApiUrl = None) 
     if as_json:
         print_json(found)
     else:
-        out.print(render.wf_run_view(found, client.list_node_runs(wf_run_id)))
+        nodes = client.list_node_runs(wf_run_id)
+        task_runs = render.by_guid(client.list_task_runs(wf_run_id))
+        out.print(render.wf_run_view(found, nodes, task_runs))
         for line in waiting_tasks(client, wf_run_id):
             err.print(f"canter: {line}")
 
@@ -44,11 +46,14 @@ def node_run(
 
     Example: canter get nodeRun ord-1001 0 3
     """
-    found = connect(api_url).get_node_run(wf_run_id, thread, position)
+    client = connect(api_url)
+    found = client.get_node_run(wf_run_id, thread, position)
     if as_json:
         print_json(found)
         return
-    out.print(render.node_runs_table([found]))
+    task_run_id = found.get("task", {}).get("taskRunId")
+    task_runs = [client.get_task_run(wf_run_id, task_run_id["taskGuid"])] if task_run_id else []
+    out.print(render.node_runs_table([found], render.by_guid(task_runs)))
     arrived, ended = render.when(found.get("arrivalTime")), render.when(found.get("endTime"))
     out.print(f"arrived {arrived}, ended {ended}")
 
@@ -129,11 +134,12 @@ def task_def(
 
     Example: canter get taskDef reserve-item
     """
-    found = connect(api_url).get_task_def(name)
+    client = connect(api_url)
+    found = client.get_task_def(name)
     if as_json:
         print_json(found)
     else:
-        out.print(render.task_def_view(found))
+        out.print(render.task_def_view(found, client.get_task_def_queue(name)))
 
 
 @app.command("externalEventDef")

@@ -30,11 +30,13 @@ def node_runs(
 
     Example: canter list nodeRun ord-1001 --thread 0
     """
-    found = connect(api_url).list_node_runs(wf_run_id, thread)
+    client = connect(api_url)
+    found = client.list_node_runs(wf_run_id, thread)
     if as_json:
         print_json({"results": found})
     else:
-        out.print(render.node_runs_table(found))
+        task_runs = render.by_guid(client.list_task_runs(wf_run_id))
+        out.print(render.node_runs_table(found, task_runs))
 
 
 @app.command("variable")

@@ -49,7 +49,9 @@ def _redraw(client: Client, wf_run_id: str, timeout: float | None) -> dict[str, 
                         err.print(f"canter: {line}")
             # The status first, then the NodeRuns: the listing is never older than the status.
             wf_run = client.get_wf_run(wf_run_id)
-            live.update(render.wf_run_view(wf_run, client.list_node_runs(wf_run_id)), refresh=True)
+            nodes = client.list_node_runs(wf_run_id)
+            task_runs = render.by_guid(client.list_task_runs(wf_run_id))
+            live.update(render.wf_run_view(wf_run, nodes, task_runs), refresh=True)
             if wf_run.get("status") in FINAL_STATUSES:
                 return wf_run
             if deadline is not None and time.monotonic() > deadline:

@@ -51,7 +51,7 @@ def _hint(client: Client, task_run: dict[str, Any], waited: float) -> str:
 def _depth(client: Client, task_def: str) -> str:
     """ ", queue Q: N waiting, M being run" or "" when the queue cannot be read."""
     try:
-        url = str(client.get_task_def(task_def)["queueUrl"])
+        url = str(client.get_task_def_queue(task_def)["queueUrl"])
         attributes = sqs_client_for(url).get_queue_attributes(
             QueueUrl=url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],

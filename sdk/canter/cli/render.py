@@ -100,8 +100,20 @@ def node_kind(node: Mapping[str, Any]) -> str:
     return next((kind for field, kind in NODE_KINDS.items() if field in node), "")
 
 
-def node_detail(node: Mapping[str, Any]) -> str:
-    """What a person wants next to a NodeRun: its output, or why it failed or waits."""
+TaskRuns = Mapping[str, Mapping[str, Any]]
+
+
+def by_guid(task_runs: Iterable[Mapping[str, Any]]) -> TaskRuns:
+    """TaskRuns by their guid, for :func:`node_detail`."""
+    return {str(t.get("id", {}).get("taskGuid", "")): t for t in task_runs}
+
+
+def node_detail(node: Mapping[str, Any], task_runs: TaskRuns) -> str:
+    """What a person wants next to a NodeRun: its output, or why it failed or waits.
+
+    LittleHorse's NodeRun carries no output: a TASK node's is its TaskRun's
+    last attempt's (``task_runs``, by guid); other nodes show none.
+    """
     failures = node.get("failures") or []
     if failures:
         last = failures[-1]
@@ -109,10 +121,12 @@ def node_detail(node: Mapping[str, Any]) -> str:
         return f"{last.get('failureName', '')}: {last.get('message', '')}{handled}"
     if node.get("errorMessage"):
         return str(node["errorMessage"])
-    if "output" in node:
-        return f"-> {value_text(node['output'])}"
     if "task" in node and "taskRunId" in node["task"]:
-        return f"task {node['task']['taskRunId']['taskGuid']}"
+        guid = str(node["task"]["taskRunId"]["taskGuid"])
+        attempts = task_runs.get(guid, {}).get("attempts") or [{}]
+        if "output" in attempts[-1]:
+            return f"-> {value_text(attempts[-1]['output'])}"
+        return f"task {guid}"
     if "externalEvent" in node and node.get("status") == "RUNNING":
         return f"waits for {node['externalEvent']['externalEventDefId']['name']}"
     return ""
@@ -123,7 +137,7 @@ def node_position(node: Mapping[str, Any]) -> tuple[int, int]:
     return int(ident.get("threadRunNumber", 0)), int(ident.get("position", 0))
 
 
-def node_runs_table(nodes: Iterable[Mapping[str, Any]]) -> Table:
+def node_runs_table(nodes: Iterable[Mapping[str, Any]], task_runs: TaskRuns) -> Table:
     table = Table("thread", "pos", "node", "type", "status", "detail")
     for node in sorted(nodes, key=node_position):
         thread, position = node_position(node)
@@ -133,7 +147,7 @@ def node_runs_table(nodes: Iterable[Mapping[str, Any]]) -> Table:
             str(node.get("nodeName", "")),
             node_kind(node),
             status(node.get("status")),
-            node_detail(node),
+            node_detail(node, task_runs),
         )
     return table
 
@@ -153,7 +167,9 @@ def variables_table(variables: Iterable[Mapping[str, Any]]) -> Table:
     return table
 
 
-def wf_run_view(wf_run: Mapping[str, Any], nodes: Iterable[Mapping[str, Any]]) -> RenderableType:
+def wf_run_view(
+    wf_run: Mapping[str, Any], nodes: Iterable[Mapping[str, Any]], task_runs: TaskRuns
+) -> RenderableType:
     """A WfRun as a tree: its threads, each with its NodeRuns in order."""
     ident = wf_run.get("id", {})
     root = Tree(
@@ -176,7 +192,7 @@ def wf_run_view(wf_run: Mapping[str, Any], nodes: Iterable[Mapping[str, Any]]) -
             label.append(f"  {thread['errorMessage']}")
         branch = root.add(label)
         for node in sorted(by_thread.get(number, []), key=node_position):
-            detail = node_detail(node)
+            detail = node_detail(node, task_runs)
             branch.add(
                 Text.assemble(
                     f"{node_position(node)[1]:>3} {node.get('nodeName', '')}  ",
@@ -259,13 +275,14 @@ def task_def_signature(task_def: Mapping[str, Any]) -> str:
     return f"({inputs}) -> {type_name(returned) if returned else 'None'}"
 
 
-def task_def_view(task_def: Mapping[str, Any]) -> Table:
+def task_def_view(task_def: Mapping[str, Any], queue: Mapping[str, Any]) -> Table:
+    """A TaskDef with its task queue (Canter's ``GetTaskDefQueue`` answer)."""
     return key_values(
         f"TaskDef {task_def.get('id', {}).get('name', '')}",
         [
             ("signature", task_def_signature(task_def)),
-            ("task queue", task_def.get("taskQueue", "")),
-            ("queue URL", task_def.get("queueUrl", "")),
+            ("task queue", queue.get("taskQueue", "")),
+            ("queue URL", queue.get("queueUrl", "")),
             ("created", task_def.get("createdAt", "")),
         ],
     )

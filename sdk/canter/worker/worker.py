@@ -208,8 +208,8 @@ class Worker:
             self._client.put_task_def(request)
         by_url: dict[str, set[str]] = {}
         for name in self._bindings:
-            task_def = self._client.get_task_def(name)
-            by_url.setdefault(str(task_def["queueUrl"]), set()).add(name)
+            queue = self._client.get_task_def_queue(name)
+            by_url.setdefault(str(queue["queueUrl"]), set()).add(name)
         self._sqs = _sqs_client(next(iter(by_url)))
         return {self._queue_at(url): names for url, names in by_url.items()}
 
@@ -230,7 +230,7 @@ class Worker:
         another queue URL; polling the old one would never see its work.
         """
         try:
-            url = str(self._client.get_task_def(names[0])["queueUrl"])
+            url = str(self._client.get_task_def_queue(names[0])["queueUrl"])
             if urlsplit(url).netloc != urlsplit(queue.url).netloc:
                 self._sqs = _sqs_client(url)
             found = self._queue_at(url)
