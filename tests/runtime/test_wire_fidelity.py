@@ -19,7 +19,7 @@ from canter import Client, TaskException, Workflow, WorkflowThread
 from canter.client import TASK_TOKEN_HEADER
 from canter_engine.handlers.routes import ROUTES
 from google.protobuf.empty_pb2 import Empty
-from google.protobuf.json_format import ParseDict, ParseError
+from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from google.protobuf.message import Message
 from littlehorse.model import (
     ExternalEvent,
@@ -170,7 +170,14 @@ def _read_run(answers: _Answers, wf_run_id: str) -> None:
     ):
         first = answers.call(rpc, {"wfRunId": run_id, "limit": 1}, cls)
         if "bookmark" in first:
-            answers.call(rpc, {"wfRunId": run_id, "limit": 1, "bookmark": first["bookmark"]}, cls)
+            bookmark = _as_littlehorse_sends_it(first, cls)
+            answers.call(rpc, {"wfRunId": run_id, "limit": 1, "bookmark": bookmark}, cls)
+
+
+def _as_littlehorse_sends_it(page: dict[str, Any], cls: type[Message]) -> str:
+    """The page's bookmark after a LittleHorse client's round trip through its ``bytes``."""
+    bookmark: str = MessageToDict(ParseDict(page, cls()))["bookmark"]
+    return bookmark
 
 
 def _read_definitions(answers: _Answers, names: Names) -> None:

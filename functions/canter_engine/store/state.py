@@ -397,13 +397,14 @@ def _render(
 
 
 def _encode_bookmark(item_sk: str, last_sk: str) -> str:
-    return base64.urlsafe_b64encode(item_json({"k": item_sk, "a": last_sk}).encode()).decode()
+    """Standard base64, as proto3 JSON writes ``bytes``: LittleHorse clients send it back so."""
+    return base64.b64encode(item_json({"k": item_sk, "a": last_sk}).encode()).decode()
 
 
 def _decode_bookmark(bookmark: str, prefix: str) -> tuple[str, str]:
     """(the item to read on from, the last record served)."""
     try:
-        value = json.loads(base64.urlsafe_b64decode(bookmark.encode()))
+        value = json.loads(base64.b64decode(bookmark.encode(), validate=True))
         item_sk, last_sk = str(value["k"]), str(value["a"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError("not a bookmark of this listing") from exc
