@@ -254,10 +254,31 @@ ROLE_RPCS = {
         "GetVariable",
         "ListExternalEvents",
         "SearchWfRun",
+        "SearchWfSpec",
+        "SearchTaskDef",
+        "SearchExternalEventDef",
+        "SearchWorkflowEventDef",
+        "GetWorkflowEventDef",
+        "AwaitWorkflowEvent",
+        "ListWorkflowEvents",
+        "GetWorkflowEvent",
+        "ListTaskRuns",
+        "GetExternalEvent",
     },
     "operator": {"RunWf", "PutExternalEvent", "StopWfRun", "ResumeWfRun", "DeleteWfRun"},
-    "admin": {"PutTaskDef", "PutExternalEventDef", "PutWfSpec"},
+    "admin": {
+        "PutTaskDef",
+        "PutExternalEventDef",
+        "PutWfSpec",
+        "PutWorkflowEventDef",
+        "DeleteWfSpec",
+        "DeleteTaskDef",
+        "DeleteExternalEventDef",
+        "DeleteWorkflowEventDef",
+    },
 }
+# Reads that are not named Get, List or Search: a client awaits a WorkflowEvent as it reads one.
+OTHER_READS = {"AwaitWorkflowEvent"}
 
 
 @pytest.mark.parametrize("name", sorted(ROLE_RPCS))
@@ -273,7 +294,12 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
     reporters = [name for name, rpcs in ROLE_RPCS.items() if rpcs & {"ReportTask", "ReportTasks"}]
     assert reporters == ["task-worker"]
     readers = {r.rpc for r in ROUTES if r.rpc.startswith(("Get", "List", "Search"))}
-    assert readers == ROLE_RPCS["reader"]
+    assert readers | OTHER_READS == ROLE_RPCS["reader"]
+    definitions = {r.rpc for r in ROUTES if r.rpc.startswith(("Put", "Delete"))} - {
+        "PutExternalEvent",
+        "DeleteWfRun",
+    }
+    assert definitions == ROLE_RPCS["admin"]
 
 
 def test_only_the_worker_policy_consumes_task_queues(dev: Any) -> None:

@@ -35,7 +35,7 @@ MAX_SECONDS = 2.0
 STATUSES: Counter[int] = Counter()
 
 # Kinds of field: what a broken value of each looks like.
-NAME, RUN_ID, ID, GUID, INT, ENUM, VALUE, BOOKMARK, TEXT = (
+NAME, RUN_ID, ID, GUID, INT, ENUM, VALUE, BOOKMARK, TEXT, LIST, CONTENT_TYPE = (
     "name",
     "run_id",
     "id",
@@ -45,23 +45,39 @@ NAME, RUN_ID, ID, GUID, INT, ENUM, VALUE, BOOKMARK, TEXT = (
     "value",
     "bookmark",
     "text",
+    "list",
+    "content_type",
 )
+# A definition no example registers: what the Delete* examples name.
+MISSING = "fuzz-no-such-definition"
+INT_CONTENT = {"returnType": {"primitiveType": "INT"}}
 
 
 @dataclass(frozen=True)
 class Setup:
     task: str
     event: str
+    wf_event: str
     wf_spec: str
     wf_run: str
     spec_body: dict[str, Any]
 
 
 def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...], str]]]:
-    """Per rpc: a valid request, and the fields the fuzzer breaks (path -> kind)."""
+    """Per rpc: a valid request, and the fields the fuzzer breaks (path -> kind).
+
+    Deletes name definitions that do not exist (a valid one answers NOT_FOUND),
+    so that no example takes the fixture's definitions from the others; the
+    awaited WorkflowEvent was thrown already, so a valid await answers at once.
+    """
     run = {"wfRunId": {"id": s.wf_run}}
+    paging = {("limit",): INT, ("bookmark",): BOOKMARK}
+    event_id = {**run, "workflowEventDefId": {"name": s.wf_event}, "number": 0}
     return {
-        "PutTaskDef": ({"name": s.task}, {("name",): NAME, ("description",): TEXT}),
+        "PutTaskDef": (
+            {"name": s.task, **int_input()},
+            {("name",): NAME, ("description",): TEXT},
+        ),
         "GetTaskDef": ({"name": s.task}, {("name",): ID}),
         "GetTaskDefQueue": ({"name": s.task}, {("name",): ID}),
         "PutExternalEventDef": ({"name": s.event}, {("name",): NAME}),
@@ -106,8 +122,13 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
         "ResumeWfRun": (run, {("wfRunId", "id"): ID, ("threadRunNumber",): INT}),
         "DeleteWfRun": ({"id": {"id": s.wf_run}}, {("id", "id"): ID}),
         "SearchWfRun": (
-            {"wfSpecName": s.wf_spec},
-            {("wfSpecName",): ID, ("status",): ENUM, ("limit",): INT, ("bookmark",): BOOKMARK},
+            {"wfSpecName": s.wf_spec, "parentWfRunId": {"id": s.wf_run}},
+            {
+                ("wfSpecName",): ID,
+                ("status",): ENUM,
+                ("parentWfRunId", "id"): RUN_ID,
+                **paging,
+            },
         ),
         "ReportTask": (
             {
@@ -123,6 +144,52 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 ("status",): ENUM,
                 ("output",): VALUE,
             },
+        ),
+        "SearchWfSpec": ({"prefix": "fuzz"}, {("prefix",): ID, **paging}),
+        "SearchTaskDef": ({"prefix": "fuzz"}, {("prefix",): ID, **paging}),
+        "SearchExternalEventDef": ({"prefix": "fuzz"}, {("prefix",): ID, **paging}),
+        "SearchWorkflowEventDef": ({"prefix": "fuzz"}, {("prefix",): ID, **paging}),
+        "DeleteWfSpec": (
+            {"id": {"name": MISSING, "majorVersion": 0, "revision": 0}},
+            {("id", "name"): ID, ("id", "majorVersion"): INT, ("id", "revision"): INT},
+        ),
+        "DeleteTaskDef": ({"id": {"name": MISSING}}, {("id", "name"): ID}),
+        "DeleteExternalEventDef": ({"id": {"name": MISSING}}, {("id", "name"): ID}),
+        "DeleteWorkflowEventDef": ({"id": {"name": MISSING}}, {("id", "name"): ID}),
+        "PutWorkflowEventDef": (
+            {"name": s.wf_event, "contentType": INT_CONTENT},
+            {("name",): NAME, ("contentType",): CONTENT_TYPE},
+        ),
+        "GetWorkflowEventDef": ({"name": s.wf_event}, {("name",): ID}),
+        "AwaitWorkflowEvent": (
+            {
+                **run,
+                "eventDefIds": [{"name": s.wf_event}],
+                "workflowEventsToIgnore": [{**event_id, "number": 1}],
+            },
+            {
+                ("wfRunId", "id"): ID,
+                ("eventDefIds",): LIST,
+                ("eventDefIds", "0", "name"): ID,
+                ("workflowEventsToIgnore",): LIST,
+                ("workflowEventsToIgnore", "0", "wfRunId", "id"): ID,
+                ("workflowEventsToIgnore", "0", "workflowEventDefId", "name"): ID,
+                ("workflowEventsToIgnore", "0", "number"): INT,
+            },
+        ),
+        "ListWorkflowEvents": (run, {("wfRunId", "id"): ID, **paging}),
+        "GetWorkflowEvent": (
+            event_id,
+            {
+                ("wfRunId", "id"): ID,
+                ("workflowEventDefId", "name"): ID,
+                ("number",): INT,
+            },
+        ),
+        "ListTaskRuns": (run, {("wfRunId", "id"): ID, **paging}),
+        "GetExternalEvent": (
+            {**run, "externalEventDefId": {"name": s.event}, "guid": "g-1"},
+            {("wfRunId", "id"): ID, ("externalEventDefId", "name"): ID, ("guid",): GUID},
         ),
     }
 
@@ -182,6 +249,20 @@ FIELD_BREAKERS = {
     VALUE: BAD_VALUES,
     BOOKMARK: FOREIGN_BOOKMARKS,
     TEXT: st.one_of(NOT_STRINGS, st.just("x" * 300_000)),
+    LIST: st.sampled_from([7, "x", {"a": 1}, [7], ["x"], [[]], [{"name": {"a": 1}}]]),
+    CONTENT_TYPE: st.sampled_from(
+        [
+            7,
+            "INT",
+            [],
+            {"returnType": 7},
+            {"returnType": {"primitiveType": "COLOUR"}},
+            {"returnType": {"primitiveType": {"a": 1}}},
+            {"returnType": {"primitiveType": "STR"}},
+            {"returnType": {"primitiveType": "INT", "extra": 1}},
+            {"colour": 1},
+        ]
+    ),
 }
 
 # Breakages of the body as a whole, as raw bytes of a given valid body.
@@ -231,18 +312,20 @@ def _raw(kind: str, body: dict[str, Any], path: tuple[str, ...]) -> bytes:
 
 @pytest.fixture(scope="module")
 def setup(client: Client, names: Any) -> Setup:
-    task, event, wf_spec = names("task"), names("event"), names("wf")
+    task, event, wf_event, wf_spec = names("task"), names("event"), names("wfevent"), names("wf")
     client.put_task_def({"name": task, **int_input()})
     client.put_external_event_def(event)
+    client.put_workflow_event_def(wf_event, INT_CONTENT)
 
     def body(wf: WorkflowThread) -> None:
-        wf.declare_int("n")
+        wf.throw_event(wf_event, wf.declare_int("n"))
 
     spec = Workflow(wf_spec, body).compile()
     client.put_wf_spec(spec)
     wf_run = client.run_wf(wf_spec, {"n": 1})["id"]["id"]
     client.wait_for_wf_run(wf_run)
-    return Setup(task, event, wf_spec, wf_run, spec)
+    client.put_external_event(wf_run, event, 1, guid="g-1")
+    return Setup(task, event, wf_event, wf_spec, wf_run, spec)
 
 
 @pytest.fixture(scope="module")
@@ -271,8 +354,37 @@ def broken_requests(draw: st.DrawFn, requests: dict[str, Any]) -> tuple[str, byt
 
 
 def test_every_rpc_has_a_fuzzed_request() -> None:
-    empty = Setup("t", "e", "w", "r", {})
+    empty = Setup("t", "e", "v", "w", "r", {})
     assert set(_requests(empty)) | {"ReportTasks"} == {route.rpc for route in ROUTES}
+
+
+# What the unbroken request answers where it is not OK: reports need their attempt's
+# token, the Delete* examples name definitions that do not exist, and the fixture's
+# WfRun has no TaskRun 0-1 (its task is never run).
+UNBROKEN_REFUSALS = {
+    "ReportTask": "UNAUTHENTICATED",
+    "DeleteWfSpec": "NOT_FOUND",
+    "DeleteTaskDef": "NOT_FOUND",
+    "DeleteExternalEventDef": "NOT_FOUND",
+    "DeleteWorkflowEventDef": "NOT_FOUND",
+    "GetTaskRun": "NOT_FOUND",
+}
+
+
+def test_the_unbroken_requests_are_answered(
+    setup: Setup, connection: http.client.HTTPConnection
+) -> None:
+    """Each fuzzed request is one field away from a request the API serves, so a refusal
+    is about the broken field. DeleteWfRun is left out: it would delete the fixture's run."""
+    requests = _requests(setup)
+    del requests["DeleteWfRun"]
+    answers = {}
+    for rpc, (body, _) in requests.items():
+        connection.request("POST", f"/{rpc}", body=json.dumps(body).encode())
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        answers[rpc] = "OK" if response.status == 200 else answer["code"]
+    assert answers == {rpc: UNBROKEN_REFUSALS.get(rpc, "OK") for rpc in requests}
 
 
 def test_hostile_requests_get_a_4xx_that_says_what_and_where(

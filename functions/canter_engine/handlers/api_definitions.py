@@ -9,10 +9,20 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from pydantic import ValidationError
+
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found
-from canter_engine.handlers.api_parse import optional_int, require_str
+from canter_engine.handlers.api_parse import (
+    describe,
+    key_part,
+    lh_name,
+    listing_bookmark,
+    optional_int,
+    require_str,
+)
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
+from canter_engine.model.spec import ReturnType
 from canter_engine.store.catalog import BY_TASK_DEF, wf_spec_version
 from canter_engine.store.metadata import Missing
 from canter_engine.store.run_index import RunQuery
@@ -113,13 +123,17 @@ def delete_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 def put_workflow_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """Register a WorkflowEventDef; the same name with another content type is ALREADY_EXISTS."""
     _only(body, "PutWorkflowEventDef", {"name", "contentType"})
-    name = require_str(body, "name")
+    name = lh_name(body.get("name"), "PutWorkflowEventDef: name")
     content_type = body.get("contentType", {})
     if not isinstance(content_type, dict) or set(content_type) - RETURN_TYPE_KEYS:
         raise invalid(
             "PutWorkflowEventDef: contentType must be a ReturnType "
             '({"returnType": {"primitiveType": "STR"}}, or {} for no content)'
         )
+    try:
+        ReturnType.model_validate(content_type)
+    except ValidationError as exc:
+        raise invalid(f"PutWorkflowEventDef: contentType: {describe(exc)}") from None
     existing = rt.metadata.get_workflow_event_def(name)
     if existing is not None:
         if existing.get("contentType", {}) != content_type:
@@ -157,9 +171,7 @@ def _search(
     limit = optional_int(body, "limit") or DEFAULT_LIMIT
     if not 0 < limit <= MAX_SEARCH_LIMIT:
         raise invalid(f"{rpc}: limit must be 1-{MAX_SEARCH_LIMIT}")
-    bookmark = body.get("bookmark")
-    if bookmark is not None and not isinstance(bookmark, str):
-        raise invalid(f"{rpc}: bookmark must be the string a previous {rpc} returned")
+    bookmark = listing_bookmark(body.get("bookmark"))
     try:
         return rt.metadata.catalog().search(partition, prefix, limit, bookmark)
     except ValueError:
@@ -196,7 +208,7 @@ def _string(body: dict[str, Any], key: str, rpc: str) -> str:
     found = body.get(key)
     if not isinstance(found, str):
         raise invalid(f"{rpc}: {key} must be a string")
-    return found
+    return key_part(found, f"{rpc}: {key}")
 
 
 def _now_ts() -> str:

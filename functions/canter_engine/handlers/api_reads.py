@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from canter_engine.handlers.api_errors import invalid, not_found
-from canter_engine.handlers.api_parse import optional_int, require_str
+from canter_engine.handlers.api_parse import listing_bookmark, optional_int
+from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.store.journal import RUN_EVENT_ID
 from canter_engine.store.state import Head
@@ -15,7 +16,7 @@ MAX_PAGE = 1000
 
 def existing_run(rt: Runtime, body: dict[str, Any], rpc: str) -> str:
     """The ``wfRunId`` of the request; NOT_FOUND unless a RunWf for it was journalled."""
-    wf_run_id = require_str(body, "wfRunId", "id")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     if rt.journal.get(wf_run_id, RUN_EVENT_ID) is None:
         raise not_found(f"{rpc}: WfRun {wf_run_id!r} does not exist")
     return wf_run_id
@@ -35,9 +36,7 @@ def records_page(
     limit = optional_int(body, "limit") or MAX_PAGE
     if not 0 < limit <= MAX_PAGE:
         raise invalid(f"{rpc}: limit must be 1-{MAX_PAGE}")
-    bookmark = body.get("bookmark")
-    if bookmark is not None and not isinstance(bookmark, str):
-        raise invalid(f"{rpc}: bookmark must be the string a previous page returned")
+    bookmark = listing_bookmark(body.get("bookmark"))
     try:
         results, next_bookmark = rt.state.list_records(
             wf_run_id, prefix, head, limit, bookmark, attribute

@@ -7,7 +7,9 @@ from typing import Any
 from canter_engine.core import WfRunState, live_records
 from canter_engine.core.state import TaskRun
 from canter_engine.handlers.api_errors import not_found
+from canter_engine.handlers.api_parse import guid as parse_guid
 from canter_engine.handlers.api_parse import require_str
+from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.api_reads import existing_run, records_page
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
@@ -36,9 +38,9 @@ def list_task_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 def get_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """An ExternalEvent by id: as the scheduler recorded it, or as journalled if it has
     not been applied yet."""
-    wf_run_id = require_str(body, "wfRunId", "id")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     def_name = require_str(body, "externalEventDefId", "name")
-    guid = require_str(body, "guid")
+    guid = parse_guid(body.get("guid"), "guid")
     head = rt.state.load_head(wf_run_id)
     found = rt.state.record(wf_run_id, f"event#{def_name}#{guid}", head)
     if found is not None:

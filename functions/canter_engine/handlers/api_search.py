@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from canter_engine.handlers.api_errors import invalid
-from canter_engine.handlers.api_parse import optional_int
+from canter_engine.handlers.api_parse import key_part, listing_bookmark, optional_int
+from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.store.run_index import STATUSES, RunQuery
@@ -41,9 +42,10 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         )
     if body.get("showFullTree"):
         raise invalid(f"{rpc}: showFullTree is not supported; search by parentWfRunId")
-    name = body.get("wfSpecName") or None
+    name = body.get("wfSpecName")
     if name is not None and not isinstance(name, str):
         raise invalid(f"{rpc}: wfSpecName must be a string")
+    name = key_part(name, f"{rpc}: wfSpecName") if name else None
     status = body.get("status")
     if status is not None and status not in STATUSES:
         raise invalid(f"{rpc}: status must be one of {', '.join(STATUSES)}, not {status!r}")
@@ -54,7 +56,7 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     if (major is not None) and name is None:
         raise invalid(f"{rpc}: wfSpecMajorVersion needs wfSpecName too")
     parent = body.get("parentWfRunId")
-    if parent is not None and not (isinstance(parent, dict) and isinstance(parent.get("id"), str)):
+    if parent is not None and not isinstance(parent, dict):
         raise invalid(f'{rpc}: parentWfRunId must be a WfRunId ({{"id": "..."}})')
     query = RunQuery(
         spec_name=name,
@@ -63,7 +65,7 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         revision=revision,
         earliest=_timestamp(body, "earliestStart", rpc),
         latest=_timestamp(body, "latestStart", rpc),
-        parent=parent["id"] if parent else None,
+        parent=parse_wf_run_id(body, "parentWfRunId", "id") if parent is not None else None,
     )
     limit, bookmark = _paging(body, rpc)
     try:
@@ -91,10 +93,7 @@ def _paging(body: dict[str, Any], rpc: str) -> tuple[int, str | None]:
     limit = optional_int(body, "limit") or DEFAULT_LIMIT
     if not 0 < limit <= MAX_SEARCH_LIMIT:
         raise invalid(f"{rpc}: limit must be 1-{MAX_SEARCH_LIMIT}")
-    bookmark = body.get("bookmark")
-    if bookmark is not None and not isinstance(bookmark, str):
-        raise invalid(f"{rpc}: bookmark must be the string a previous {rpc} returned")
-    return limit, bookmark
+    return limit, listing_bookmark(body.get("bookmark"))
 
 
 def _page(results: list[dict[str, Any]], bookmark: str | None) -> dict[str, Any]:

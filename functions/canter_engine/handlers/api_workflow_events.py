@@ -10,12 +10,16 @@ integration limit; the SDK client asks again until its own deadline.
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found
 from canter_engine.handlers.api_parse import optional_int, require_str
+from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.api_reads import existing_run, records_page
 from canter_engine.handlers.runtime import Runtime
+
+T = TypeVar("T")
 
 PREFIX = "wfevent#"
 AWAIT_SECONDS = 20.0
@@ -27,9 +31,13 @@ def await_workflow_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """The first WorkflowEvent of the WfRun from one of ``eventDefIds`` (any if empty),
     leaving out ``workflowEventsToIgnore``, as LittleHorse's AwaitWorkflowEvent."""
     wf_run_id = existing_run(rt, body, "AwaitWorkflowEvent")
-    names = {require_str(d, "name") for d in _list(body, "eventDefIds")}
+    names = {
+        _at(f"eventDefIds[{i}]", require_str, d, "name")
+        for i, d in enumerate(_list(body, "eventDefIds"))
+    }
     ignored = {
-        _event_key(i, "workflowEventsToIgnore") for i in _list(body, "workflowEventsToIgnore")
+        _at(f"workflowEventsToIgnore[{i}]", _event_key, e, "")
+        for i, e in enumerate(_list(body, "workflowEventsToIgnore"))
     }
     deadline = time.monotonic() + AWAIT_SECONDS
     pause = FIRST_POLL_SECONDS
@@ -56,7 +64,7 @@ def list_workflow_events(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_workflow_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = require_str(body, "wfRunId", "id")
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     name, number = _event_key(body, "WorkflowEventId")[1:]
     head = rt.state.load_head(wf_run_id)
     found = rt.state.record(wf_run_id, _sk(name, number), head)
@@ -86,13 +94,21 @@ def _first_match(
     return min(candidates, key=_number) if candidates else None
 
 
+def _at(where: str, parse: Callable[[Any, str], T], item: Any, arg: str) -> T:
+    """``parse(item, arg)``, its refusal saying which element of a list it was about."""
+    try:
+        return parse(item, arg)
+    except ApiError as exc:
+        raise invalid(f"AwaitWorkflowEvent: {where}.{exc.message}") from None
+
+
 def _event_key(event_id: Any, where: str) -> tuple[str, str, int]:
     """(WfRun id, WorkflowEventDef name, number) of a WorkflowEventId."""
     if not isinstance(event_id, dict):
-        raise invalid(f"{where}: a WorkflowEventId object is required")
+        raise invalid(f"{where or 'id'}: a WorkflowEventId object is required")
     number = optional_int(event_id, "number") or 0
     return (
-        require_str(event_id, "wfRunId", "id"),
+        parse_wf_run_id(event_id, "wfRunId", "id"),
         require_str(event_id, "workflowEventDefId", "name"),
         number,
     )

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 INDEX_PREFIX = "idx#"
 BY_TASK_DEF = "WfSpecByTaskDef#"
+# DynamoDB's limit on a sort key.
+MAX_SORT_KEY_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ class Catalog:
             values[":p"] = {"S": prefix}
         kwargs: dict[str, Any] = {}
         if bookmark:
-            kwargs["ExclusiveStartKey"] = _decode(bookmark, INDEX_PREFIX + partition)
+            kwargs["ExclusiveStartKey"] = _decode(bookmark, INDEX_PREFIX + partition, prefix)
         page = self._client.query(
             TableName=self._table,
             KeyConditionExpression=condition,
@@ -94,12 +96,19 @@ def _encode(key: dict[str, Any]) -> str:
     return base64.b64encode(raw.encode()).decode()
 
 
-def _decode(bookmark: str, pk: str) -> dict[str, Any]:
+def _decode(bookmark: str, pk: str, prefix: str) -> dict[str, Any]:
+    """The start key of a bookmark this search handed out.
+
+    DynamoDB refuses a start key outside the query's key condition or longer
+    than a sort key, so a bookmark of another search (or a forged one) is
+    refused here, as ValueError, before it reaches the query.
+    """
     try:
         value = json.loads(base64.b64decode(bookmark.encode(), validate=True))
-        found_pk, sort = str(value["p"]), str(value["s"])
-    except (ValueError, KeyError, TypeError) as exc:
+        found_pk, sort = value["p"], value["s"]
+        encoded = sort.encode()
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError("not a bookmark of this search") from exc
-    if found_pk != pk:
+    if found_pk != pk or not sort.startswith(prefix) or len(encoded) > MAX_SORT_KEY_BYTES:
         raise ValueError("bookmark from another search")
     return {"pk": {"S": found_pk}, "sk": {"S": sort}}
