@@ -159,7 +159,7 @@ def test_a_batch_the_api_fails_is_reported_again_one_report_at_a_time(
     runs = [client.run_wf(names("wf"))["id"]["id"] for _ in range(10)]
     crash = CrashEveryOther(faults.REPORT_AFTER_APPEND, times=5)
     sqs = boto3.client("sqs")
-    queue_url = client.get_task_def(task)["queueUrl"]
+    queue_url = client.get_task_def_queue(task)["queueUrl"]
     faults.install(crash)
     try:
         with worker(counting, {task: gated}, concurrency=10):
