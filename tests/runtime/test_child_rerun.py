@@ -6,11 +6,16 @@ answers it."""
 
 from __future__ import annotations
 
+import json
 import time
+from typing import Any
 
 import pytest
 from canter import Client, WorkflowThread
 from canter.client import CanterError, NotFound
+from canter_engine.core.events import JournalEntry, RunRequested, to_journal
+from canter_engine.handlers import runtime, scheduler
+from canter_engine.store.journal import DELETE_KIND, RUN_EVENT_ID, delete_event_id
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import WfRun
 
@@ -124,3 +129,46 @@ def test_run_again_while_the_child_runs_takes_the_new_childs_result(
     with worker(client, {task: lambda n: n * 3}):
         client.put_external_event(child, gate, True)
         completed_with(client, wf_run_id, 6)
+
+
+def stream_record(
+    seq: int, wf_run_id: str, event_id: str, entry: JournalEntry, incarnation: str
+) -> dict[str, Any]:
+    """A journal INSERT as the DynamoDB stream delivers it to the scheduler."""
+    image = {
+        "wfRunId": {"S": wf_run_id},
+        "eventId": {"S": event_id},
+        "kind": {"S": entry.kind},
+        "body": {"S": json.dumps(entry.body)},
+        "incarnation": {"S": incarnation},
+    }
+    keys = {"wfRunId": image["wfRunId"], "eventId": image["eventId"]}
+    return {
+        "eventName": "INSERT",
+        "dynamodb": {"SequenceNumber": str(seq), "Keys": keys, "NewImage": image},
+    }
+
+
+def test_a_stale_delete_batched_before_a_new_run_does_not_drop_the_run(
+    client: Client, names: Names
+) -> None:
+    """A second DeleteWfRun that lands after the first one emptied the journal
+    is stale; the RunWf that follows it in the same stream batch still runs."""
+    gate = names("go")
+    register(client, names("wf"), lambda t: t.wait_for_event(gate) and None, events=(gate,))
+    spec = client.get_wf_spec(names("wf"))["id"]
+    wf_run_id = names("stale-delete")
+    run = to_journal(
+        RunRequested(
+            wf_run_id, spec["name"], spec.get("majorVersion", 0), spec.get("revision", 0), {}, 1_000
+        )
+    )
+    stale = JournalEntry(DELETE_KIND, {"time": 1_000})
+    batch = [
+        stream_record(1, wf_run_id, delete_event_id("old"), stale, "old"),
+        stream_record(2, wf_run_id, RUN_EVENT_ID, run, "new"),
+    ]
+    assert scheduler.process_batch(batch, runtime.current()) == {"batchItemFailures": []}
+    head = runtime.current().state.load_head(wf_run_id)
+    assert head is not None and head.incarnation == "new"
+    assert client.get_wf_run(wf_run_id)["status"] == "RUNNING"

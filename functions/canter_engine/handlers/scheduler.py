@@ -143,7 +143,7 @@ def _process_wf_run(
                 outcome = apply_records(wf_run_id, head, records)
             cached = None
         try:
-            return _act(runtime, wf_run_id, head, outcome), outcome.applied_seq
+            messages = _act(runtime, wf_run_id, head, outcome)
         except VersionConflict:
             if cached is None:
                 raise
@@ -151,7 +151,15 @@ def _process_wf_run(
             metrics.add_metric(name="StaleCachedHeads", unit=MetricUnit.Count, value=1)
             head = runtime.state.load_head(wf_run_id)
             outcome = apply_records(wf_run_id, head, records)
-            return _act(runtime, wf_run_id, head, outcome), outcome.applied_seq
+            messages = _act(runtime, wf_run_id, head, outcome)
+        if not outcome.rest:
+            return messages, outcome.applied_seq
+        # Records after a delete in the same batch: a stale delete of an
+        # earlier run may precede the id's new run, which must still apply.
+        later, applied_seq = _process_wf_run(wf_run_id, outcome.rest, runtime)
+        for url, outgoing in later.items():
+            messages.setdefault(url, []).extend(outgoing)
+        return messages, applied_seq
     except BaseException:
         _HEADS.drop(wf_run_id)
         _SENT.drop(wf_run_id)

@@ -67,6 +67,9 @@ class Outcome:
     # With ``deleted``: the run record (and its incarnation) that replaces
     # the deleted run, for a child WfRun whose parent was run again.
     replacement: tuple[JournalEntry, str] | None = None
+    # With ``deleted``: the records after the delete, for the id's next run
+    # (the scheduler applies them once the delete is done, never drops them).
+    rest: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def routine(self) -> bool:
@@ -103,7 +106,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
     version = head.version if head else 0
     applied_seq = head.applied_seq if head else -1
     outcome = Outcome(state, applied_seq=applied_seq, incarnation=head.incarnation if head else "")
-    for record in records:
+    for index, record in enumerate(records):
         seq = int(record["dynamodb"]["SequenceNumber"])
         if seq <= applied_seq:
             outcome.redelivered = True
@@ -121,6 +124,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             outcome.deleted = True
             outcome.incarnation = meant_for or ""
             outcome.replacement = _replacement(record)
+            outcome.rest = records[index + 1 :]
             return outcome
         try:
             event = _parse(record)
