@@ -15,7 +15,15 @@ from canter import Client, WorkflowThread
 from canter.client import CanterError, NotFound
 from canter_engine.core.events import JournalEntry, RunRequested, to_journal
 from canter_engine.handlers import runtime, scheduler
-from canter_engine.store.journal import DELETE_KIND, RUN_EVENT_ID, delete_event_id
+from canter_engine.store.journal import (
+    DELETE_KIND,
+    PARENT_INCARNATION,
+    REPLACEMENT_INCARNATION,
+    REPLACEMENT_RUN,
+    RUN_EVENT_ID,
+    delete_event_id,
+    replace_event_id,
+)
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import WfRun
 
@@ -172,3 +180,58 @@ def test_a_stale_delete_batched_before_a_new_run_does_not_drop_the_run(
     head = runtime.current().state.load_head(wf_run_id)
     assert head is not None and head.incarnation == "new"
     assert client.get_wf_run(wf_run_id)["status"] == "RUNNING"
+
+
+def head_incarnation(wf_run_id: str, wanted: str) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        head = runtime.current().state.load_head(wf_run_id)
+        if head is not None and head.incarnation == wanted:
+            return
+        found = None if head is None else head.incarnation
+        assert time.monotonic() < deadline, f"{wf_run_id} runs {found!r}, not {wanted!r}"
+        time.sleep(0.05)
+
+
+def test_a_replacement_that_finds_another_old_child_replaces_that_one(
+    client: Client, names: Names
+) -> None:
+    """The parent deleted and run again twice in quick succession: the third
+    run's replacement was journalled against the first run's child, but the
+    second run's child holds the id when it applies. It is journalled again
+    against that one, and the third run's child starts."""
+    gate = names("go")
+    register(client, names("child"), lambda t: t.wait_for_event(gate) and None, events=(gate,))
+    spec = client.get_wf_spec(names("child"))["id"]
+    parent, child = names("parent"), names("parent") + "_0-1"
+    journal = runtime.current().journal
+
+    def run_record(parent_incarnation: str) -> JournalEntry:
+        entry = to_journal(
+            RunRequested(
+                child,
+                spec["name"],
+                spec.get("majorVersion", 0),
+                spec.get("revision", 0),
+                {},
+                1_000,
+                parent_wf_run_id=parent,
+            )
+        )
+        entry.body[PARENT_INCARNATION] = parent_incarnation
+        return entry
+
+    assert journal.append(child, RUN_EVENT_ID, run_record("p2"), "c2")
+    head_incarnation(child, "c2")
+    replacement = JournalEntry(
+        DELETE_KIND,
+        {
+            "time": 2_000,
+            REPLACEMENT_RUN: run_record("p3").body,
+            REPLACEMENT_INCARNATION: "c3",
+        },
+    )
+    assert journal.append(child, replace_event_id("p3", "c1"), replacement, "c1")
+    head_incarnation(child, "c3")
+    record = journal.get_record(child, RUN_EVENT_ID)
+    assert record is not None and record.entry.body[PARENT_INCARNATION] == "p3"

@@ -172,6 +172,8 @@ def _act(
     """Set aside, write, commit: in that order; then the messages to send."""
     for record, reason in outcome.dead_letters:
         _dead_letter(runtime, record, reason)
+    for entry, new in outcome.retargets:
+        _replace_child(runtime, wf_run_id, entry, new)
     if outcome.deleted:
         _HEADS.drop(wf_run_id)
         _SENT.drop(wf_run_id)
@@ -218,6 +220,8 @@ def _delete(
     if not had_state:
         run = runtime.journal.get_record(wf_run_id, RUN_EVENT_ID)
         if run is not None and run.incarnation != incarnation:
+            if replacement is not None:
+                _replace_child(runtime, wf_run_id, *replacement)
             return
         gone = run is None
     if not gone:
@@ -367,7 +371,7 @@ def _start_child(runtime: Runtime, effect: RunChildWf, parent_incarnation: str, 
                 )
             )
             entry.body[PARENT_INCARNATION] = parent_incarnation
-            _journal_child_run(runtime, effect, parent_incarnation, entry, now)
+            _journal_child_run(runtime, effect, entry)
             return
     logger.warning("child WfRun cannot start", child=effect.child_wf_run_id, reason=reason)
     _notify_parent(
@@ -381,9 +385,7 @@ def _start_child(runtime: Runtime, effect: RunChildWf, parent_incarnation: str, 
     )
 
 
-def _journal_child_run(
-    runtime: Runtime, effect: RunChildWf, parent_incarnation: str, entry: JournalEntry, now: int
-) -> None:
+def _journal_child_run(runtime: Runtime, effect: RunChildWf, entry: JournalEntry) -> None:
     """Append the child's run record, replacing a child of an earlier run of the parent.
 
     The id may hold the child of a deleted run of this parent (ids derive
@@ -395,26 +397,44 @@ def _journal_child_run(
     """
     child = effect.child_wf_run_id
     incarnation = new_incarnation()
-    if runtime.journal.append(child, RUN_EVENT_ID, entry, incarnation):
-        return
+    if not runtime.journal.append(child, RUN_EVENT_ID, entry, incarnation):
+        _replace_child(runtime, child, entry, incarnation)
+
+
+def _replace_child(runtime: Runtime, child: str, entry: JournalEntry, incarnation: str) -> None:
+    """Make ``entry`` (a child's run record) the run of ``child``, whatever holds the id now.
+
+    Nothing there: append it. The child of another run of the same parent:
+    journal a replacement against that run. The child of this parent run
+    already, or a WfRun that is no child of this parent: nothing to do.
+    """
     existing = runtime.journal.get_record(child, RUN_EVENT_ID)
     if existing is None:
         # The old child went between the two calls: the id is free now.
         runtime.journal.append(child, RUN_EVENT_ID, entry, incarnation)
         return
     body = existing.entry.body
-    parent_of = body.get("parentWfRunId")
-    if not isinstance(parent_of, dict) or parent_of.get("id") != effect.parent_wf_run_id:
+    parent_of, parent = body.get("parentWfRunId"), entry.body.get("parentWfRunId")
+    if not isinstance(parent_of, dict) or not isinstance(parent, dict):
         return
-    if body.get(PARENT_INCARNATION) in (None, parent_incarnation):
+    if parent_of.get("id") != parent.get("id"):
         return
+    parent_incarnation = entry.body.get(PARENT_INCARNATION)
+    if not isinstance(parent_incarnation, str) or body.get(PARENT_INCARNATION) in (
+        None,
+        parent_incarnation,
+    ):
+        return
+    target = existing.incarnation or ""
     replacement = JournalEntry(
         DELETE_KIND,
-        {"time": now, REPLACEMENT_RUN: entry.body, REPLACEMENT_INCARNATION: incarnation},
+        {
+            "time": int(time.time() * 1000),
+            REPLACEMENT_RUN: entry.body,
+            REPLACEMENT_INCARNATION: incarnation,
+        },
     )
-    runtime.journal.append(
-        child, replace_event_id(parent_incarnation), replacement, existing.incarnation
-    )
+    runtime.journal.append(child, replace_event_id(parent_incarnation, target), replacement, target)
     logger.info("replacing the child WfRun of a deleted run of its parent", child=child)
 
 

@@ -70,6 +70,8 @@ class Outcome:
     # With ``deleted``: the records after the delete, for the id's next run
     # (the scheduler applies them once the delete is done, never drops them).
     rest: list[dict[str, Any]] = field(default_factory=list)
+    # Replacements that found another run than the one they were for.
+    retargets: list[tuple[JournalEntry, str]] = field(default_factory=list)
 
     @property
     def routine(self) -> bool:
@@ -118,6 +120,8 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         if _kind(record) == DELETE_KIND:
             if state is not None and meant_for != outcome.incarnation:
                 outcome.ignored = True  # for an earlier run of this id, already gone
+                if (replacement := _replacement(record)) is not None:
+                    outcome.retargets.append(replacement)
                 continue
             # With no state, a delete that crashed half-way comes again: the
             # scheduler finishes it if the journal is still that run's.

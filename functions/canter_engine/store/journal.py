@@ -21,7 +21,9 @@ key and incarnation of that parent run only, so an old child never answers
 a new parent, and a new parent that finds an old child under the id journals
 a replacement on it (``replace_event_id``): a DeleteWfRun of the old child
 that carries the new child's run record, which the child's scheduler, the
-one writer of that id, appends once the old child is gone.
+one writer of that id, appends once the old child is gone. A replacement
+that finds another old child there by then (the parent deleted and run
+again twice) is journalled again against that one.
 """
 
 from __future__ import annotations
@@ -79,9 +81,9 @@ def child_ended_event_id(parent_incarnation: str | None, child_wf_run_id: str) -
     return f"child#{parent_incarnation}#{child_wf_run_id}"
 
 
-def replace_event_id(parent_incarnation: str) -> str:
-    """On a child: this parent run's replacement of an old child under the id."""
-    return f"replace#{parent_incarnation}"
+def replace_event_id(parent_incarnation: str, target_incarnation: str) -> str:
+    """On a child: this parent run's replacement of one old run under the id."""
+    return f"replace#{parent_incarnation}#{target_incarnation}"
 
 
 def unique_event_id(kind: str, time: int) -> str:
