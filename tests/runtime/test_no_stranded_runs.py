@@ -2,7 +2,9 @@
 
 Hypothesis drives random interleavings of RunWf, DeleteWfRun, RunWf again
 under the same id, ExternalEvents, genuine, forged, stale and duplicated
-task reports, and workers that crash holding a task. Afterwards every WfRun
+task reports, and workers that crash holding a task. The WfRun's last step
+runs in a child WfRun, so a parent run again meets its deleted run's child
+under the child's id. Afterwards every WfRun
 id either is gone (its last call was a DeleteWfRun) or, once a real worker
 serves its queue and its event is posted, completes with exactly the outputs
 the genuine reports give: nothing forged or stale got in, and nothing any
@@ -198,16 +200,22 @@ operations = st.lists(
 
 @pytest.fixture(scope="module")
 def world_spec(client: Client, names: Names) -> tuple[str, str, str]:
+    """The second step runs in a child WfRun, whose id derives from its parent's:
+    a parent run again must get a new child, never the old one's result."""
     task, event = names("step"), names("go")
+
+    def child(t: WorkflowThread) -> None:
+        t.complete(t.execute(task, t.declare_int("n").required(), timeout_seconds=30))
 
     def body(t: WorkflowThread) -> None:
         n = t.declare_int("n").required()
         a, b = t.declare_int("a"), t.declare_int("b")
         t.mutate(a, "ASSIGN", t.execute(task, n, timeout_seconds=30))
         t.wait_for_event(event)
-        t.mutate(b, "ASSIGN", t.execute(task, a, timeout_seconds=30))
+        t.mutate(b, "ASSIGN", t.wait_for_child_wf(t.run_wf(names("child"), {"n": a})))
 
-    register(client, names("wf"), body, {task: int_input()}, events=(event,))
+    register(client, names("child"), child, {task: int_input()})
+    register(client, names("wf"), body, events=(event,))
     return names("wf"), task, event
 
 

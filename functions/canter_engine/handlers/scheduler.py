@@ -52,7 +52,13 @@ from canter_engine.core.effects import (
     ScheduleTask,
     StartTimer,
 )
-from canter_engine.core.events import ChildWfEnded, RunRequested, TaskReported, to_journal
+from canter_engine.core.events import (
+    ChildWfEnded,
+    JournalEntry,
+    RunRequested,
+    TaskReported,
+    to_journal,
+)
 from canter_engine.handlers import faults, task_tokens
 from canter_engine.handlers.head_cache import HeadCache, SentMarks
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
@@ -61,9 +67,14 @@ from canter_engine.handlers.transitions import Outcome, apply_records, blueprint
 from canter_engine.model import values
 from canter_engine.model.validate import SpecError, validate_run_wf
 from canter_engine.store.journal import (
+    DELETE_KIND,
+    PARENT_INCARNATION,
+    REPLACEMENT_INCARNATION,
+    REPLACEMENT_RUN,
     RUN_EVENT_ID,
     child_ended_event_id,
     new_incarnation,
+    replace_event_id,
     report_event_id,
 )
 from canter_engine.store.queues import (
@@ -132,7 +143,7 @@ def _process_wf_run(
                 outcome = apply_records(wf_run_id, head, records)
             cached = None
         try:
-            return _act(runtime, wf_run_id, head, outcome), outcome.applied_seq
+            messages = _act(runtime, wf_run_id, head, outcome)
         except VersionConflict:
             if cached is None:
                 raise
@@ -140,7 +151,15 @@ def _process_wf_run(
             metrics.add_metric(name="StaleCachedHeads", unit=MetricUnit.Count, value=1)
             head = runtime.state.load_head(wf_run_id)
             outcome = apply_records(wf_run_id, head, records)
-            return _act(runtime, wf_run_id, head, outcome), outcome.applied_seq
+            messages = _act(runtime, wf_run_id, head, outcome)
+        if not outcome.rest:
+            return messages, outcome.applied_seq
+        # Records after a delete in the same batch: a stale delete of an
+        # earlier run may precede the id's new run, which must still apply.
+        later, applied_seq = _process_wf_run(wf_run_id, outcome.rest, runtime)
+        for url, outgoing in later.items():
+            messages.setdefault(url, []).extend(outgoing)
+        return messages, applied_seq
     except BaseException:
         _HEADS.drop(wf_run_id)
         _SENT.drop(wf_run_id)
@@ -153,10 +172,14 @@ def _act(
     """Set aside, write, commit: in that order; then the messages to send."""
     for record, reason in outcome.dead_letters:
         _dead_letter(runtime, record, reason)
+    for entry, new in outcome.retargets:
+        _replace_child(runtime, wf_run_id, entry, new)
     if outcome.deleted:
         _HEADS.drop(wf_run_id)
         _SENT.drop(wf_run_id)
-        _delete(runtime, wf_run_id, outcome.incarnation, outcome.state is not None)
+        _delete(
+            runtime, wf_run_id, outcome.incarnation, outcome.state is not None, outcome.replacement
+        )
         return {}
     state = outcome.state
     if state is None:
@@ -165,7 +188,7 @@ def _act(
     if outcome.update is not None:
         version = head.version if head else 0
         faults.reach(faults.BEFORE_WRITES)
-        _journal_effects(runtime, wf_run_id, effects)
+        _journal_effects(runtime, wf_run_id, outcome.incarnation, effects)
         runtime.state.write(wf_run_id, outcome.writes)
         faults.reach(faults.BEFORE_COMMIT)
         runtime.state.commit_head(wf_run_id, outcome.update, version)
@@ -177,23 +200,40 @@ def _act(
     return _outgoing(runtime, wf_run_id, outcome.incarnation, effects)
 
 
-def _delete(runtime: Runtime, wf_run_id: str, incarnation: str, had_state: bool) -> None:
+def _delete(
+    runtime: Runtime,
+    wf_run_id: str,
+    incarnation: str,
+    had_state: bool,
+    replacement: tuple[JournalEntry, str] | None,
+) -> None:
     """DeleteWfRun: everything of the WfRun goes; later records find no state and are ignored.
 
     The state goes first, then the journal (whose run record frees the id
     for a new run). A delete that crashed between the two comes again with
     no state to find: it finishes only if the journal is still its run's,
-    never removing the records of a run started since.
+    never removing the records of a run started since. A replacement (a
+    child WfRun whose parent was run again) appends its run record last,
+    once: a repeated replacement finds the id taken and adds nothing.
     """
+    gone = False
     if not had_state:
         run = runtime.journal.get_record(wf_run_id, RUN_EVENT_ID)
-        if run is None or run.incarnation != incarnation:
+        if run is not None and run.incarnation != incarnation:
+            if replacement is not None:
+                _replace_child(runtime, wf_run_id, *replacement)
             return
-    removed = runtime.state.delete_wf_run(wf_run_id)
-    faults.reach(faults.DURING_DELETE)
-    removed += runtime.journal.delete_all(wf_run_id)
-    logger.info("WfRun deleted", wf_run_id=wf_run_id, items=removed)
-    metrics.add_metric(name="WfRunsDeleted", unit=MetricUnit.Count, value=1)
+        gone = run is None
+    if not gone:
+        removed = runtime.state.delete_wf_run(wf_run_id)
+        faults.reach(faults.DURING_DELETE)
+        removed += runtime.journal.delete_all(wf_run_id)
+        logger.info("WfRun deleted", wf_run_id=wf_run_id, items=removed)
+        metrics.add_metric(name="WfRunsDeleted", unit=MetricUnit.Count, value=1)
+    if replacement is not None:
+        entry, new = replacement
+        if runtime.journal.append(wf_run_id, RUN_EVENT_ID, entry, new):
+            logger.info("child WfRun replaced for its parent's new run", wf_run_id=wf_run_id)
 
 
 def _unique(effects: Iterable[Effect]) -> list[Effect]:
@@ -287,15 +327,18 @@ def _refuse_oversized(
     )
 
 
-def _journal_effects(runtime: Runtime, wf_run_id: str, effects: list[Effect]) -> None:
+def _journal_effects(
+    runtime: Runtime, wf_run_id: str, incarnation: str, effects: list[Effect]
+) -> None:
     now = int(time.time() * 1000)
     for effect in effects:
         if isinstance(effect, RunChildWf):
-            _start_child(runtime, effect, now)
+            _start_child(runtime, effect, incarnation, now)
         elif isinstance(effect, NotifyParent):
             _notify_parent(
                 runtime,
                 effect.parent_wf_run_id,
+                _parent_incarnation(runtime, wf_run_id),
                 effect.child_wf_run_id,
                 effect.status,
                 effect.output,
@@ -304,7 +347,7 @@ def _journal_effects(runtime: Runtime, wf_run_id: str, effects: list[Effect]) ->
             )
 
 
-def _start_child(runtime: Runtime, effect: RunChildWf, now: int) -> None:
+def _start_child(runtime: Runtime, effect: RunChildWf, parent_incarnation: str, now: int) -> None:
     """Journal the child's RunWf; a child that cannot start ends at once, in ERROR."""
     stored = runtime.metadata.get_wf_spec(effect.wf_spec_name, effect.major_version)
     reason = f"WfSpec {effect.wf_spec_name!r} does not exist"
@@ -327,15 +370,89 @@ def _start_child(runtime: Runtime, effect: RunChildWf, now: int) -> None:
                     parent_wf_run_id=effect.parent_wf_run_id,
                 )
             )
-            runtime.journal.append(effect.child_wf_run_id, RUN_EVENT_ID, entry, new_incarnation())
+            entry.body[PARENT_INCARNATION] = parent_incarnation
+            _journal_child_run(runtime, effect, entry)
             return
     logger.warning("child WfRun cannot start", child=effect.child_wf_run_id, reason=reason)
-    _notify_parent(runtime, effect.parent_wf_run_id, effect.child_wf_run_id, "ERROR", None, now)
+    _notify_parent(
+        runtime,
+        effect.parent_wf_run_id,
+        parent_incarnation,
+        effect.child_wf_run_id,
+        "ERROR",
+        None,
+        now,
+    )
+
+
+def _journal_child_run(runtime: Runtime, effect: RunChildWf, entry: JournalEntry) -> None:
+    """Append the child's run record, replacing a child of an earlier run of the parent.
+
+    The id may hold the child of a deleted run of this parent (ids derive
+    from the parent's id). Deleting it from here would race with its own
+    scheduler, so the replacement is journalled on it instead: its scheduler
+    deletes it in its stream order and then appends this run record. A
+    replay of this transition finds its own child (same parent incarnation)
+    and adds nothing.
+    """
+    child = effect.child_wf_run_id
+    incarnation = new_incarnation()
+    if not runtime.journal.append(child, RUN_EVENT_ID, entry, incarnation):
+        _replace_child(runtime, child, entry, incarnation)
+
+
+def _replace_child(runtime: Runtime, child: str, entry: JournalEntry, incarnation: str) -> None:
+    """Make ``entry`` (a child's run record) the run of ``child``, whatever holds the id now.
+
+    Nothing there: append it. The child of another run of the same parent:
+    journal a replacement against that run. The child of this parent run
+    already, or a WfRun that is no child of this parent: nothing to do.
+    """
+    existing = runtime.journal.get_record(child, RUN_EVENT_ID)
+    if existing is None:
+        # The old child went between the two calls: the id is free now.
+        runtime.journal.append(child, RUN_EVENT_ID, entry, incarnation)
+        return
+    body = existing.entry.body
+    parent_of, parent = body.get("parentWfRunId"), entry.body.get("parentWfRunId")
+    if not isinstance(parent_of, dict) or not isinstance(parent, dict):
+        return
+    if parent_of.get("id") != parent.get("id"):
+        return
+    parent_incarnation = entry.body.get(PARENT_INCARNATION)
+    if not isinstance(parent_incarnation, str) or body.get(PARENT_INCARNATION) in (
+        None,
+        parent_incarnation,
+    ):
+        return
+    target = existing.incarnation or ""
+    replacement = JournalEntry(
+        DELETE_KIND,
+        {
+            "time": int(time.time() * 1000),
+            REPLACEMENT_RUN: entry.body,
+            REPLACEMENT_INCARNATION: incarnation,
+        },
+    )
+    runtime.journal.append(child, replace_event_id(parent_incarnation, target), replacement, target)
+    logger.info("replacing the child WfRun of a deleted run of its parent", child=child)
+
+
+def _parent_incarnation(runtime: Runtime, child: str) -> str | None:
+    """The parent run a child WfRun was started for, from its run record.
+
+    One read when a child WfRun ends; ``None`` for a child started before
+    run records named it, whose end then reaches any run of the parent.
+    """
+    run = runtime.journal.get_record(child, RUN_EVENT_ID)
+    found = None if run is None else run.entry.body.get(PARENT_INCARNATION)
+    return found if isinstance(found, str) else None
 
 
 def _notify_parent(
     runtime: Runtime,
     parent: str,
+    parent_incarnation: str | None,
     child: str,
     status: str,
     output: object,
@@ -345,7 +462,9 @@ def _notify_parent(
     entry = to_journal(
         ChildWfEnded(child_wf_run_id=child, status=status, time=now, output=output, failure=failure)
     )
-    runtime.journal.append(parent, child_ended_event_id(child), entry)
+    runtime.journal.append(
+        parent, child_ended_event_id(parent_incarnation, child), entry, parent_incarnation
+    )
 
 
 def _dead_letter(runtime: Runtime, record: dict[str, Any], reason: str) -> None:

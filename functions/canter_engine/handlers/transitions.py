@@ -15,11 +15,23 @@ from typing import Any
 
 from canter_engine.core import Blueprint, WfRunState, apply
 from canter_engine.core.effects import Effect, NotifyParent, RunChildWf
-from canter_engine.core.events import Event, MalformedEvent, RunRequested, from_journal
+from canter_engine.core.events import (
+    Event,
+    JournalEntry,
+    MalformedEvent,
+    RunRequested,
+    from_journal,
+)
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
 from canter_engine.store.held import Held, Writes
-from canter_engine.store.journal import DELETE_KIND, INCARNATION_ATTRIBUTE, parse_image
+from canter_engine.store.journal import (
+    DELETE_KIND,
+    INCARNATION_ATTRIBUTE,
+    REPLACEMENT_INCARNATION,
+    REPLACEMENT_RUN,
+    parse_image,
+)
 from canter_engine.store.run_index import listing
 from canter_engine.store.state import (
     HEAD_SK,
@@ -52,6 +64,14 @@ class Outcome:
     applied_seq: int = -1
     # The run of the WfRun id the state is (store/journal.py, new_incarnation).
     incarnation: str = ""
+    # With ``deleted``: the run record (and its incarnation) that replaces
+    # the deleted run, for a child WfRun whose parent was run again.
+    replacement: tuple[JournalEntry, str] | None = None
+    # With ``deleted``: the records after the delete, for the id's next run
+    # (the scheduler applies them once the delete is done, never drops them).
+    rest: list[dict[str, Any]] = field(default_factory=list)
+    # Replacements that found another run than the one they were for.
+    retargets: list[tuple[JournalEntry, str]] = field(default_factory=list)
 
     @property
     def routine(self) -> bool:
@@ -88,7 +108,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
     version = head.version if head else 0
     applied_seq = head.applied_seq if head else -1
     outcome = Outcome(state, applied_seq=applied_seq, incarnation=head.incarnation if head else "")
-    for record in records:
+    for index, record in enumerate(records):
         seq = int(record["dynamodb"]["SequenceNumber"])
         if seq <= applied_seq:
             outcome.redelivered = True
@@ -100,11 +120,15 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         if _kind(record) == DELETE_KIND:
             if state is not None and meant_for != outcome.incarnation:
                 outcome.ignored = True  # for an earlier run of this id, already gone
+                if (replacement := _replacement(record)) is not None:
+                    outcome.retargets.append(replacement)
                 continue
             # With no state, a delete that crashed half-way comes again: the
             # scheduler finishes it if the journal is still that run's.
             outcome.deleted = True
             outcome.incarnation = meant_for or ""
+            outcome.replacement = _replacement(record)
+            outcome.rest = records[index + 1 :]
             return outcome
         try:
             event = _parse(record)
@@ -178,6 +202,23 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
 def _incarnation(record: dict[str, Any]) -> str | None:
     found = record["dynamodb"].get("NewImage", {}).get(INCARNATION_ATTRIBUTE, {}).get("S")
     return str(found) if found is not None else None
+
+
+def _replacement(record: dict[str, Any]) -> tuple[JournalEntry, str] | None:
+    """The run record a DeleteWfRun record carries to start after the delete, if any.
+
+    Only the scheduler writes replacements (handlers/scheduler.py,
+    ``_start_child``); one it cannot read is dropped rather than poison the
+    delete it rides on.
+    """
+    try:
+        body = parse_image(record["dynamodb"]["NewImage"]).entry.body
+    except (KeyError, TypeError, ValueError):
+        return None
+    run, incarnation = body.get(REPLACEMENT_RUN), body.get(REPLACEMENT_INCARNATION)
+    if not isinstance(run, dict) or not isinstance(incarnation, str):
+        return None
+    return JournalEntry("RunWf", run), incarnation
 
 
 def _kind(record: dict[str, Any]) -> str | None:

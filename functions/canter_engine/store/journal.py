@@ -12,6 +12,18 @@ incarnation, named by a random string the run record carries. Records meant
 for one incarnation (reports, timers, events, stop, resume, delete) carry it
 too, in their key and as an attribute: a late record of a deleted run can
 neither take the key a record of the new run needs nor apply to its state.
+
+A child WfRun's id derives from its parent's, so a parent run again under a
+deleted id starts a child whose id may still hold the child of the deleted
+run. The child's run record names its parent's incarnation
+(``parentIncarnation``): the child's end is journalled on the parent under a
+key and incarnation of that parent run only, so an old child never answers
+a new parent, and a new parent that finds an old child under the id journals
+a replacement on it (``replace_event_id``): a DeleteWfRun of the old child
+that carries the new child's run record, which the child's scheduler, the
+one writer of that id, appends once the old child is gone. A replacement
+that finds another old child there by then (the parent deleted and run
+again twice) is journalled again against that one.
 """
 
 from __future__ import annotations
@@ -33,6 +45,12 @@ INCARNATION_ATTRIBUTE = "incarnation"
 # DeleteWfRun is journalled like any other input, so that the scheduler, the
 # one writer of WfRun state, removes the WfRun in stream order (invariant 2).
 DELETE_KIND = "DeleteWfRun"
+# In a child WfRun's run record: the incarnation of the parent run that started it.
+PARENT_INCARNATION = "parentIncarnation"
+# In a replacement (a DeleteWfRun record): the run record to append once the
+# old run is gone, and the new run's incarnation.
+REPLACEMENT_RUN = "then"
+REPLACEMENT_INCARNATION = "thenIncarnation"
 
 
 def new_incarnation() -> str:
@@ -56,8 +74,16 @@ def timer_event_id(incarnation: str, timer: Timer) -> str:
     return f"tmr#{incarnation}#{timer.kind}#{timer.thread}#{timer.position}#{timer.attempt}"
 
 
-def child_ended_event_id(child_wf_run_id: str) -> str:
-    return f"child#{child_wf_run_id}"
+def child_ended_event_id(parent_incarnation: str | None, child_wf_run_id: str) -> str:
+    """On the parent: a child's end, for one run of the parent (any, for old records)."""
+    if parent_incarnation is None:
+        return f"child#{child_wf_run_id}"
+    return f"child#{parent_incarnation}#{child_wf_run_id}"
+
+
+def replace_event_id(parent_incarnation: str, target_incarnation: str) -> str:
+    """On a child: this parent run's replacement of one old run under the id."""
+    return f"replace#{parent_incarnation}#{target_incarnation}"
 
 
 def unique_event_id(kind: str, time: int) -> str:
