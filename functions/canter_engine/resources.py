@@ -107,7 +107,11 @@ STATE_TABLE = TableDef(
     suffix="state",
     partition_key=Key("pk"),
     sort_key=Key("sk"),
-    indexes=(IndexDef("byStatusTime", Key("gsi1pk"), Key("gsi1sk"), ("spec", "ver", "parent")),),
+    indexes=(
+        IndexDef(
+            "byStatusTime", Key("gsi1pk"), Key("gsi1sk"), ("spec", "ver", "parent", "claimed")
+        ),
+    ),
     ttl_attribute="expiresAt",
 )
 

@@ -8,6 +8,7 @@ from canter_engine.handlers.api_errors import invalid
 from canter_engine.handlers.api_parse import optional_int
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
+from canter_engine.store.record_index import EntryQuery, event_partition, variable_partition
 from canter_engine.store.run_index import STATUSES, RunQuery
 
 MAX_SEARCH_LIMIT = 1000
@@ -111,3 +112,92 @@ def _only(body: dict[str, Any], rpc: str, allowed: frozenset[str]) -> None:
             f"{rpc}: unknown field(s) {', '.join(unknown)}; the request has "
             f"{', '.join(sorted(allowed))}"
         )
+
+
+VARIABLE_FIELDS = frozenset(
+    {"bookmark", "limit", "value", "wfSpecMajorVersion", "wfSpecRevision", "varName", "wfSpecName"}
+)
+EXTERNAL_EVENT_FIELDS = frozenset(
+    {"bookmark", "limit", "earliestStart", "latestStart", "externalEventDefId", "isClaimed"}
+)
+
+
+def search_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """SearchVariable: the Variables of a WfSpec's WfRuns, by the exact value of a
+    ``searchable()`` variable; newest WfRun first. Only searchable, unmasked
+    variables are indexed (store/record_index.py), as in LittleHorse."""
+    rpc = "SearchVariable"
+    _only(body, rpc, VARIABLE_FIELDS)
+    spec_name = _required_name(body, "wfSpecName", rpc)
+    var_name = _required_name(body, "varName", rpc)
+    if "value" not in body:
+        raise invalid(f'{rpc}: value is required (a VariableValue, e.g. {{"str": "abc"}})')
+    try:
+        value = values.decode(body["value"], "value")
+    except ValueError as exc:
+        raise invalid(f"{rpc}: {exc}") from None
+    if value is None:
+        raise invalid(f"{rpc}: value must be set; null variables are not indexed")
+    major = optional_int(body, "wfSpecMajorVersion")
+    revision = optional_int(body, "wfSpecRevision")
+    if revision is not None and major is None:
+        raise invalid(f"{rpc}: wfSpecRevision needs wfSpecMajorVersion too")
+    query = EntryQuery(
+        variable_partition(spec_name, var_name, value), major_version=major, revision=revision
+    )
+    found, bookmark = _search_entries(rt, query, body, rpc)
+    results = []
+    for wf_run_id, sk in found:
+        thread, _, name = sk.removeprefix("var#").partition("#")
+        results.append({"wfRunId": {"id": wf_run_id}, "threadRunNumber": int(thread), "name": name})
+    return _page(results, bookmark)
+
+
+def search_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """SearchExternalEvent: an ExternalEventDef's events once the scheduler applied
+    them, by arrival-time window and whether a node claimed them; newest first."""
+    rpc = "SearchExternalEvent"
+    _only(body, rpc, EXTERNAL_EVENT_FIELDS)
+    def_id = body.get("externalEventDefId")
+    if not (isinstance(def_id, dict) and isinstance(def_id.get("name"), str) and def_id["name"]):
+        raise invalid(
+            f'{rpc}: externalEventDefId is required ({{"name": "<ExternalEventDef name>"}})'
+        )
+    def_name = def_id["name"]
+    claimed = body.get("isClaimed")
+    if claimed is not None and not isinstance(claimed, bool):
+        raise invalid(f"{rpc}: isClaimed must be true or false")
+    query = EntryQuery(
+        event_partition(def_name),
+        earliest=_timestamp(body, "earliestStart", rpc),
+        latest=_timestamp(body, "latestStart", rpc),
+        claimed=claimed,
+    )
+    found, bookmark = _search_entries(rt, query, body, rpc)
+    prefix = f"event#{def_name}#"
+    results = [
+        {
+            "wfRunId": {"id": wf_run_id},
+            "externalEventDefId": {"name": def_name},
+            "guid": sk.removeprefix(prefix),
+        }
+        for wf_run_id, sk in found
+    ]
+    return _page(results, bookmark)
+
+
+def _search_entries(
+    rt: Runtime, query: EntryQuery, body: dict[str, Any], rpc: str
+) -> tuple[list[tuple[str, str]], str | None]:
+    limit, bookmark = _paging(body, rpc)
+    try:
+        return rt.state.record_index().search(query, limit, bookmark)
+    except ValueError:
+        raise invalid(f"{rpc}: bookmark is not one this search returned") from None
+
+
+def _required_name(body: dict[str, Any], key: str, rpc: str) -> str:
+    name = body.get(key)
+    if not isinstance(name, str) or not name:
+        raise invalid(f"{rpc}: {key} is required (a non-empty string)")
+    return name

@@ -1,0 +1,169 @@
+"""SearchVariable and SearchExternalEvent through the local stack: index entries
+only for searchable variables and for ExternalEvents, newest first, a page at a time."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from canter import Client, WorkflowThread
+from canter.client import InvalidArgument
+from canter_engine.model import values
+from google.protobuf.json_format import ParseDict
+from littlehorse.model import ExternalEventIdList, VariableIdList
+
+from .support import Names, register
+
+
+def _variables(page: dict[str, Any]) -> list[tuple[str, int, str]]:
+    ParseDict(page, VariableIdList())
+    return [(r["wfRunId"]["id"], r.get("threadRunNumber", 0), r["name"]) for r in page["results"]]
+
+
+def _events(page: dict[str, Any]) -> list[tuple[str, str]]:
+    ParseDict(page, ExternalEventIdList())
+    return [(r["wfRunId"]["id"], r["guid"]) for r in page["results"]]
+
+
+def _eventually(search: Any, expected: Any) -> None:
+    """The index is written when the scheduler applies the record: poll briefly."""
+    deadline = time.monotonic() + 20
+    while (found := search()) != expected:
+        assert time.monotonic() < deadline, f"{found} != {expected}"
+        time.sleep(0.1)
+
+
+def test_search_variable_by_value_newest_first_in_pages(client: Client, names: Names) -> None:
+    """As LittleHorse's SearchVariable e2e use: WfRuns found by a searchable input's value."""
+    event, name = names("go"), names("wf")
+
+    def body(t: WorkflowThread) -> None:
+        t.declare_str("customer").searchable()
+        t.declare_str("note")
+        t.wait_for_event(event)
+
+    register(client, name, body, events=(event,))
+    ids = []
+    for customer in ("ann", "bob", "ann", "ann"):
+        ids.append(client.run_wf(name, {"customer": customer, "note": customer})["id"]["id"])
+        time.sleep(0.01)
+    anns = [ids[3], ids[2], ids[0]]
+    search = lambda: _variables(client.search_variable(name, "customer", {"str": "ann"}))  # noqa: E731
+    _eventually(search, [(i, 0, "customer") for i in anns])
+    first = client.search_variable(name, "customer", {"str": "ann"}, limit=2)
+    assert [v[0] for v in _variables(first)] == anns[:2]
+    rest = client.search_variable(
+        name, "customer", {"str": "ann"}, limit=2, bookmark=first["bookmark"]
+    )
+    assert [v[0] for v in _variables(rest)] == anns[2:]
+    assert "bookmark" not in rest
+    assert _variables(client.search_variable(name, "customer", {"str": "bob"}))[0][0] == ids[1]
+    # Not searchable: never indexed, so never found.
+    assert _variables(client.search_variable(name, "note", {"str": "ann"})) == []
+    assert (
+        _variables(
+            client.search_variable(name, "customer", {"str": "ann"}, major_version=0, revision=0)
+        )
+        != []
+    )
+    assert (
+        _variables(
+            client.search_variable(name, "customer", {"str": "ann"}, major_version=0, revision=1)
+        )
+        == []
+    )
+
+
+def test_search_variable_follows_a_changed_value(client: Client, names: Names) -> None:
+    event, name = names("go"), names("wf")
+
+    def body(t: WorkflowThread) -> None:
+        count = t.declare_int("count").searchable()
+        t.wait_for_event(event)
+        count.assign(7)
+        t.wait_for_event(event)
+
+    register(client, name, body, events=(event,))
+    wf_run_id = client.run_wf(name, {"count": 3})["id"]["id"]
+    by = lambda n: _variables(client.search_variable(name, "count", {"int": n}))  # noqa: E731
+    _eventually(lambda: by(3), [(wf_run_id, 0, "count")])
+    client.put_external_event(wf_run_id, event)
+    _eventually(lambda: by("7"), [(wf_run_id, 0, "count")])
+    assert by(3) == []
+    client.delete_wf_run(wf_run_id)
+    _eventually(lambda: by(7), [])
+
+
+def test_search_external_event_by_def_claimed_and_time(client: Client, names: Names) -> None:
+    event, name = names("go"), names("wf")
+
+    def body(t: WorkflowThread) -> None:
+        t.wait_for_event(event)
+        t.wait_for_event(names("never"))
+
+    register(client, name, body, events=(event, names("never")))
+    before = values.format_timestamp(int(time.time() * 1000))
+    wf_run_id = client.run_wf(name)["id"]["id"]
+    client.wait_for_wf_run(wf_run_id, ("RUNNING",), timeout=20)
+    first = client.put_external_event(wf_run_id, event)["id"]["guid"]
+    time.sleep(0.01)
+    second = client.put_external_event(wf_run_id, event)["id"]["guid"]
+    search = lambda **kw: _events(client.search_external_event(event, **kw))  # noqa: E731
+    _eventually(search, [(wf_run_id, second), (wf_run_id, first)])
+    assert search(is_claimed=True) == [(wf_run_id, first)]
+    assert search(is_claimed=False) == [(wf_run_id, second)]
+    assert search(earliest_start=before, limit=1) == [(wf_run_id, second)]
+    page = client.search_external_event(event, limit=1)
+    assert _events(client.search_external_event(event, limit=1, bookmark=page["bookmark"])) == [
+        (wf_run_id, first)
+    ]
+    assert search(latest_start=before) == []
+
+
+@pytest.mark.parametrize(
+    ("rpc", "request_", "message"),
+    [
+        ("SearchVariable", {"varName": "a", "value": {"str": "x"}}, "wfSpecName is required"),
+        ("SearchVariable", {"wfSpecName": "w", "value": {"str": "x"}}, "varName is required"),
+        ("SearchVariable", {"wfSpecName": "w", "varName": "a"}, "value is required"),
+        (
+            "SearchVariable",
+            {"wfSpecName": "w", "varName": "a", "value": {"nope": 1}},
+            "unknown VariableValue",
+        ),
+        ("SearchVariable", {"wfSpecName": "w", "varName": "a", "value": {}}, "must be set"),
+        (
+            "SearchVariable",
+            {"wfSpecName": "w", "varName": "a", "value": {"int": 1}, "wfSpecRevision": 1},
+            "needs wfSpecMajorVersion",
+        ),
+        (
+            "SearchVariable",
+            {"wfSpecName": "w", "varName": "a", "value": {"int": 1}, "bookmark": "bm90IG1pbmU="},
+            "bookmark",
+        ),
+        (
+            "SearchVariable",
+            {"wfSpecName": "w", "varName": "a", "value": {"int": 1}, "status": "x"},
+            "unknown field",
+        ),
+        ("SearchExternalEvent", {}, "externalEventDefId is required"),
+        (
+            "SearchExternalEvent",
+            {"externalEventDefId": {"name": "e"}, "isClaimed": "yes"},
+            "isClaimed",
+        ),
+        (
+            "SearchExternalEvent",
+            {"externalEventDefId": {"name": "e"}, "earliestStart": "now"},
+            "RFC 3339",
+        ),
+        ("SearchExternalEvent", {"externalEventDefId": {"name": "e"}, "limit": 5000}, "limit"),
+    ],
+)
+def test_bad_searches_are_refused_with_what_and_where(
+    client: Client, rpc: str, request_: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        client.search(rpc, request_)
