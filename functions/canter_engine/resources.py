@@ -108,9 +108,7 @@ STATE_TABLE = TableDef(
     partition_key=Key("pk"),
     sort_key=Key("sk"),
     indexes=(
-        IndexDef(
-            "byStatusTime", Key("gsi1pk"), Key("gsi1sk"), ("spec", "ver", "parent", "claimed")
-        ),
+        IndexDef("byStatusTime", Key("gsi1pk"), Key("gsi1sk"), ("spec", "ver", "parent", "tag")),
     ),
     ttl_attribute="expiresAt",
 )

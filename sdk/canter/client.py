@@ -386,6 +386,28 @@ class Client:
         }
         return self.call("SearchExternalEvent", {k: v for k, v in fields.items() if v is not None})
 
+    def search_node_run(
+        self,
+        external_event_def_name: str,
+        status: str | None = None,
+        *,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of NodeRunIds of the EXTERNAL_EVENT nodes of one ExternalEventDef,
+        newest first (LittleHorse's SearchNodeRun)."""
+        fields = {
+            "externalEventDef": {"name": external_event_def_name},
+            "status": status,
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self.call("SearchNodeRun", {k: v for k, v in fields.items() if v is not None})
+
     # --- search, delete and workflow events ----------------------------------
 
     def search(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:

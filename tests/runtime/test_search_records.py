@@ -1,5 +1,6 @@
-"""SearchVariable and SearchExternalEvent through the local stack: index entries
-only for searchable variables and for ExternalEvents, newest first, a page at a time."""
+"""SearchVariable, SearchExternalEvent and SearchNodeRun through the local stack:
+index entries only for searchable variables, ExternalEvents and EXTERNAL_EVENT
+NodeRuns, newest first, a page at a time."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from canter import Client, WorkflowThread
 from canter.client import InvalidArgument
 from canter_engine.model import values
 from google.protobuf.json_format import ParseDict
-from littlehorse.model import ExternalEventIdList, VariableIdList
+from littlehorse.model import ExternalEventIdList, NodeRunIdList, VariableIdList
 
 from .support import Names, register
 
@@ -121,6 +122,38 @@ def test_search_external_event_by_def_claimed_and_time(client: Client, names: Na
     assert search(latest_start=before) == []
 
 
+def test_search_node_run_finds_external_event_nodes_by_status(client: Client, names: Names) -> None:
+    """LittleHorse's SearchNodeRun: the NodeRuns waiting for an ExternalEventDef."""
+    event, name = names("go"), names("wf")
+
+    def body(t: WorkflowThread) -> None:
+        t.wait_for_event(event)
+
+    register(client, name, body, events=(event,))
+    before = values.format_timestamp(int(time.time() * 1000))
+    ids = []
+    for _ in range(3):
+        ids.append(client.run_wf(name)["id"]["id"])
+        time.sleep(0.01)
+
+    def search(status: str | None = None, **kw: Any) -> list[tuple[str, int, int]]:
+        page = client.search_node_run(event, status, **kw)
+        ParseDict(page, NodeRunIdList())
+        return [
+            (r["wfRunId"]["id"], r.get("threadRunNumber", 0), r["position"])
+            for r in page["results"]
+        ]
+
+    _eventually(lambda: search("RUNNING"), [(i, 0, 1) for i in ids[::-1]])
+    client.put_external_event(ids[1], event)
+    _eventually(lambda: search("COMPLETED"), [(ids[1], 0, 1)])
+    assert search("RUNNING") == [(ids[2], 0, 1), (ids[0], 0, 1)]
+    assert search(earliest_start=before, limit=1) == [(ids[2], 0, 1)]
+    page = client.search_node_run(event, limit=2)
+    assert search(limit=2, bookmark=page["bookmark"]) == [(ids[0], 0, 1)]
+    assert search(latest_start=before) == []
+
+
 @pytest.mark.parametrize(
     ("rpc", "request_", "message"),
     [
@@ -149,6 +182,9 @@ def test_search_external_event_by_def_claimed_and_time(client: Client, names: Na
             "unknown field",
         ),
         ("SearchExternalEvent", {}, "externalEventDefId is required"),
+        ("SearchNodeRun", {"status": "RUNNING"}, "externalEventDef is required"),
+        ("SearchNodeRun", {"externalEventDef": {"name": "e"}, "status": "DONE"}, "status must"),
+        ("SearchNodeRun", {"externalEventDef": {"name": "e"}, "nodeType": "TASK"}, "unknown field"),
         (
             "SearchExternalEvent",
             {"externalEventDefId": {"name": "e"}, "isClaimed": "yes"},

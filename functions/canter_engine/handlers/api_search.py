@@ -8,7 +8,13 @@ from canter_engine.handlers.api_errors import invalid
 from canter_engine.handlers.api_parse import optional_int
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
-from canter_engine.store.record_index import EntryQuery, event_partition, variable_partition
+from canter_engine.store.record_index import (
+    EntryQuery,
+    claimed_tag,
+    event_partition,
+    node_partition,
+    variable_partition,
+)
 from canter_engine.store.run_index import STATUSES, RunQuery
 
 MAX_SEARCH_LIMIT = 1000
@@ -171,7 +177,7 @@ def search_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         event_partition(def_name),
         earliest=_timestamp(body, "earliestStart", rpc),
         latest=_timestamp(body, "latestStart", rpc),
-        claimed=claimed,
+        tag=None if claimed is None else claimed_tag(claimed),
     )
     found, bookmark = _search_entries(rt, query, body, rpc)
     prefix = f"event#{def_name}#"
@@ -201,3 +207,44 @@ def _required_name(body: dict[str, Any], key: str, rpc: str) -> str:
     if not isinstance(name, str) or not name:
         raise invalid(f"{rpc}: {key} is required (a non-empty string)")
     return name
+
+
+NODE_RUN_FIELDS = frozenset(
+    {"bookmark", "limit", "earliestStart", "latestStart", "status", "externalEventDef"}
+)
+NODE_STATUSES = ("STARTING", "RUNNING", "COMPLETED", "HALTING", "HALTED", "ERROR", "EXCEPTION")
+
+
+def search_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """SearchNodeRun: EXTERNAL_EVENT NodeRuns waiting for (or done waiting for) one
+    ExternalEventDef, by status and arrival-time window; newest first. As in
+    LittleHorse, the ExternalEventDef is what the search is by."""
+    rpc = "SearchNodeRun"
+    _only(body, rpc, NODE_RUN_FIELDS)
+    def_id = body.get("externalEventDef")
+    if not (isinstance(def_id, dict) and isinstance(def_id.get("name"), str) and def_id["name"]):
+        raise invalid(
+            f'{rpc}: externalEventDef is required ({{"name": "<ExternalEventDef name>"}}): '
+            "SearchNodeRun finds the EXTERNAL_EVENT NodeRuns of one ExternalEventDef"
+        )
+    status = body.get("status")
+    if status is not None and status not in NODE_STATUSES:
+        raise invalid(f"{rpc}: status must be one of {', '.join(NODE_STATUSES)}, not {status!r}")
+    query = EntryQuery(
+        node_partition(def_id["name"]),
+        earliest=_timestamp(body, "earliestStart", rpc),
+        latest=_timestamp(body, "latestStart", rpc),
+        tag=status,
+    )
+    found, bookmark = _search_entries(rt, query, body, rpc)
+    results = []
+    for wf_run_id, sk in found:
+        thread, _, position = sk.removeprefix("node#").partition("#")
+        results.append(
+            {
+                "wfRunId": {"id": wf_run_id},
+                "threadRunNumber": int(thread),
+                "position": int(position),
+            }
+        )
+    return _page(results, bookmark)

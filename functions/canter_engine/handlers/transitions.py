@@ -170,7 +170,9 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         for sk, attributes in rewrites.items():
             outcome.writes.rewrite(sk, attributes)
         outcome.writes.add(released)
-        outcome.writes.index.update(index_entries(bp, transition.state, transition.records))
+        outcome.writes.index.update(
+            index_entries(bp, transition.state, transition.records, transition.searched)
+        )
         outcome.effects.extend(transition.effects)
     if outcome.update is not None:
         outcome.update = replace(outcome.update, applied_seq=outcome.applied_seq)

@@ -1,8 +1,9 @@
-"""SearchVariable's and SearchExternalEvent's index: sparse entries over the
-same global secondary index as SearchWfRun (``byStatusTime``).
+"""SearchVariable's, SearchExternalEvent's and SearchNodeRun's index: sparse
+entries over the same global secondary index as SearchWfRun (``byStatusTime``).
 
 Only records someone can search for get an entry: a Variable its WfSpec
-declares ``searchable()``, and an ExternalEvent. A 10-task chain with no
+declares ``searchable()``, an ExternalEvent, and an EXTERNAL_EVENT NodeRun
+(LittleHorse's SearchNodeRun finds only those). A 10-task chain with no
 searchable variable writes none, so the common path pays nothing. An entry
 is an item of the WfRun's own partition (``pk`` = WfRun id, ``sk`` =
 ``idx#`` + the record's key), written in the batch the scheduler writes
@@ -13,10 +14,11 @@ leaves the index. DeleteWfRun removes entries with everything else of the
 WfRun.
 
 The index partition key names what is searched and its value
-(``var#<WfSpec>#<variable>#<value>``, ``evt#<ExternalEventDef>``); it never
+(``var#<WfSpec>#<variable>#<value>``, ``evt#<ExternalEventDef>``,
+``nodeevt#<ExternalEventDef>``); it never
 equals a WfRun status, so SearchWfRun never reads these entries. The sort
 key is a time in zero-padded milliseconds (the WfRun's start for a
-variable, the event's arrival for an ExternalEvent), so results come newest
+variable, the event's arrival for an ExternalEvent, the NodeRun's arrival), so results come newest
 first and a time window is a key range.
 """
 
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from canter_engine.core.records import Record
-from canter_engine.core.state import ExternalEvent, VariableValue
+from canter_engine.core.state import ExternalEvent, NodeRun, VariableValue
 from canter_engine.model import values
 
 if TYPE_CHECKING:
@@ -42,6 +44,9 @@ INDEX_PREFIX = "idx#"
 _TIME_DIGITS = 13
 _LOW_TIME = "0" * _TIME_DIGITS
 _HIGH_TIME = "9" * _TIME_DIGITS + "~"
+# The one filterable attribute an entry has besides its version: an
+# ExternalEvent's CLAIMED or UNCLAIMED, an EXTERNAL_EVENT NodeRun's status.
+TAG = "tag"
 # A value longer than this is indexed by its digest: an index partition key
 # holds at most 2,048 bytes.
 _MAX_VALUE_KEY_BYTES = 1024
@@ -65,6 +70,11 @@ def variable_partition(spec_name: str, var_name: str, value: Any) -> str:
 
 def event_partition(def_name: str) -> str:
     return f"evt#{def_name}"
+
+
+def node_partition(def_name: str) -> str:
+    """EXTERNAL_EVENT NodeRuns waiting for (or that waited for) one ExternalEventDef."""
+    return f"nodeevt#{def_name}"
 
 
 def variable_entry(
@@ -91,12 +101,26 @@ def event_entry(record_sk: str, def_name: str, time: int, claimed: bool) -> dict
         "sk": {"S": INDEX_PREFIX + record_sk},
         "gsi1pk": {"S": event_partition(def_name)},
         "gsi1sk": {"S": _time(time)},
-        "claimed": {"BOOL": claimed},
+        TAG: {"S": claimed_tag(claimed)},
     }
 
 
+def node_entry(node_run: NodeRun) -> dict[str, Any]:
+    """The index item of an EXTERNAL_EVENT NodeRun (attributes as stored, keys but ``pk``)."""
+    return {
+        "sk": {"S": INDEX_PREFIX + node_run.sk},
+        "gsi1pk": {"S": node_partition(node_run.event_def or "")},
+        "gsi1sk": {"S": _time(node_run.arrival)},
+        TAG: {"S": node_run.status},
+    }
+
+
+def claimed_tag(claimed: bool) -> str:
+    return "CLAIMED" if claimed else "UNCLAIMED"
+
+
 def index_entries(
-    bp: Blueprint, state: WfRunState, records: list[Record]
+    bp: Blueprint, state: WfRunState, records: list[Record], searched: list[NodeRun]
 ) -> dict[str, dict[str, Any]]:
     """The index items a transition's records change: sk -> the item, but its pk.
 
@@ -113,6 +137,9 @@ def index_entries(
             entry = variable_entry(record.sk, state.spec_name, version, state.start, var)
         else:
             continue
+        entries[entry["sk"]["S"]] = entry
+    for node_run in searched:
+        entry = node_entry(node_run)
         entries[entry["sk"]["S"]] = entry
     return entries
 
@@ -133,7 +160,8 @@ class EntryQuery:
     latest: int | None = None
     major_version: int | None = None
     revision: int | None = None
-    claimed: bool | None = None
+    # An entry's TAG must be this.
+    tag: str | None = None
 
 
 class RecordIndex:
@@ -190,9 +218,9 @@ def _filters(query: EntryQuery, values_: dict[str, Any]) -> list[str]:
     elif query.major_version is not None:
         filters.append("begins_with(ver, :v)")
         values_[":v"] = {"S": f"{query.major_version}."}
-    if query.claimed is not None:
-        filters.append("claimed = :c")
-        values_[":c"] = {"BOOL": query.claimed}
+    if query.tag is not None:
+        filters.append(f"{TAG} = :t")
+        values_[":t"] = {"S": query.tag}
     return filters
 
 
