@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from canter_engine.core.records import prune
 from canter_engine.handlers.api_errors import invalid
 from canter_engine.handlers.api_parse import optional_int
 from canter_engine.handlers.runtime import Runtime
@@ -155,7 +156,9 @@ def search_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     results = []
     for wf_run_id, sk in found:
         thread, _, name = sk.removeprefix("var#").partition("#")
-        results.append({"wfRunId": {"id": wf_run_id}, "threadRunNumber": int(thread), "name": name})
+        results.append(
+            prune({"wfRunId": {"id": wf_run_id}, "threadRunNumber": int(thread), "name": name})
+        )
     return _page(results, bookmark)
 
 
