@@ -7,9 +7,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import boto3
 import pytest
 from canter import Client, WorkflowThread
 from canter.client import InvalidArgument
+from canter_engine import resources
 from canter_engine.model import values
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import ExternalEventIdList, NodeRunIdList, VariableIdList
@@ -27,6 +29,16 @@ def _events(page: dict[str, Any]) -> list[tuple[str, str]]:
     return [(r["wfRunId"]["id"], r["guid"]) for r in page["results"]]
 
 
+def _items(wf_run_id: str) -> list[str]:
+    response = boto3.client("dynamodb").query(
+        TableName=resources.STATE_TABLE.physical_name("local"),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": wf_run_id}},
+        ConsistentRead=True,
+    )
+    return [item["sk"]["S"] for item in response["Items"]]
+
+
 def _eventually(search: Any, expected: Any) -> None:
     """The index is written when the scheduler applies the record: poll briefly."""
     deadline = time.monotonic() + 20
@@ -36,7 +48,7 @@ def _eventually(search: Any, expected: Any) -> None:
 
 
 def test_search_variable_by_value_newest_first_in_pages(client: Client, names: Names) -> None:
-    """As LittleHorse's SearchVariable e2e use: WfRuns found by a searchable input's value."""
+    """WfRuns found by a searchable input's value; a variable not searchable has no entry."""
     event, name = names("go"), names("wf")
 
     def body(t: WorkflowThread) -> None:
@@ -92,6 +104,8 @@ def test_search_variable_follows_a_changed_value(client: Client, names: Names) -
     client.put_external_event(wf_run_id, event)
     _eventually(lambda: by("7"), [(wf_run_id, 0, "count")])
     assert by(3) == []
+    # One entry per searchable variable, overwritten in place when its value changes.
+    assert [sk for sk in _items(wf_run_id) if sk.startswith("idx#var#")] == ["idx#var#000000#count"]
     client.delete_wf_run(wf_run_id)
     _eventually(lambda: by(7), [])
 
