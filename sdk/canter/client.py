@@ -408,6 +408,28 @@ class Client:
         }
         return self.call("SearchNodeRun", {k: v for k, v in fields.items() if v is not None})
 
+    def search_task_run(
+        self,
+        task_def_name: str,
+        status: str | None = None,
+        *,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of TaskRunIds of one TaskDef, newest WfRun first; a page may hold
+        fewer than ``limit`` and still a bookmark."""
+        fields = {
+            "taskDefName": task_def_name,
+            "status": status,
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self.call("SearchTaskRun", {k: v for k, v in fields.items() if v is not None})
+
     # --- search, delete and workflow events ----------------------------------
 
     def search(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:

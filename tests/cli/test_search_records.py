@@ -1,4 +1,4 @@
-"""``canter search variable|nodeRun|externalEvent``: table and ``--json`` output."""
+"""``canter search variable|taskRun|nodeRun|externalEvent``: table and ``--json`` output."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from canter import Client, Workflow, WorkflowThread
 from google.protobuf.json_format import ParseDict
-from littlehorse.model import ExternalEventIdList, NodeRunIdList, VariableIdList
+from littlehorse.model import ExternalEventIdList, NodeRunIdList, TaskRunIdList, VariableIdList
 
 from .conftest import Cli, rows
 
@@ -29,6 +29,13 @@ def _eventually(cli: Cli, args: tuple[str, ...], count: int) -> dict[str, Any]:
         assert time.monotonic() < deadline, page
         time.sleep(0.1)
     return page
+
+
+@pytest.fixture(scope="module")
+def greeted(cli: Cli, deployed: None) -> str:
+    result = cli("run", "cli-greeting", "name=Vi", "--id", "cli-search-task-1", "--wait")
+    assert result.exit_code == 0, result.output
+    return "cli-search-task-1"
 
 
 def test_search_records_of_a_waiting_run(cli: Cli, client: Client) -> None:
@@ -63,3 +70,12 @@ def test_search_records_of_a_waiting_run(cli: Cli, client: Client) -> None:
     assert [wf_run_id, event, guid] in rows(cli(*claimed).output)
     unclaimed = _json(cli, "search", "externalEvent", "--external-event-def", event, "--unclaimed")
     assert unclaimed["results"] == []
+
+
+def test_search_task_run_of_a_task_def(cli: Cli, greeted: str) -> None:
+    found = _json(cli, "search", "taskRun", "--task-def", "cli-greet", "--status", "TASK_SUCCESS")
+    ParseDict(found, TaskRunIdList())
+    assert greeted in [r["wfRunId"]["id"] for r in found["results"]]
+    table = cli("search", "taskRun", "--task-def", "cli-greet")
+    assert table.exit_code == 0, table.output
+    assert greeted in [row[0] for row in rows(table.output)]

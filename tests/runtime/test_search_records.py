@@ -14,9 +14,9 @@ from canter.client import InvalidArgument
 from canter_engine import resources
 from canter_engine.model import values
 from google.protobuf.json_format import ParseDict
-from littlehorse.model import ExternalEventIdList, NodeRunIdList, VariableIdList
+from littlehorse.model import ExternalEventIdList, NodeRunIdList, TaskRunIdList, VariableIdList
 
-from .support import Names, register
+from .support import Names, int_input, register, worker
 
 
 def _variables(page: dict[str, Any]) -> list[tuple[str, int, str]]:
@@ -168,6 +168,41 @@ def test_search_node_run_finds_external_event_nodes_by_status(client: Client, na
     assert search(latest_start=before) == []
 
 
+def test_search_task_run_by_task_def_status_and_time(client: Client, names: Names) -> None:
+    task, other, name = names("step"), names("other"), names("wf")
+
+    def body(t: WorkflowThread) -> None:
+        t.execute(task, 1)
+        t.execute(other, 1)
+        t.execute(task, 2)
+
+    register(client, name, body, {task: int_input(), other: int_input()})
+    before = values.format_timestamp(int(time.time() * 1000))
+    with worker(client, {task: lambda n: n, other: lambda n: n}):
+        ids = []
+        for _ in range(2):
+            ids.append(client.run_wf(name)["id"]["id"])
+            assert client.wait_for_wf_run(ids[-1], timeout=30)["status"] == "COMPLETED"
+
+    def search(**kw: Any) -> list[tuple[str, str]]:
+        page = client.search_task_run(task, **kw)
+        ParseDict(page, TaskRunIdList())
+        return [(r["wfRunId"]["id"], r["taskGuid"]) for r in page["results"]]
+
+    expected = [(i, g) for i in ids[::-1] for g in ("0-3", "0-1")]
+    assert search() == expected
+    assert search(status="TASK_SUCCESS") == expected
+    assert search(status="TASK_FAILED") == []
+    assert search(earliest_start=before) == expected
+    assert search(latest_start=before) == []
+    first = client.search_task_run(task, limit=3)
+    assert [(r["wfRunId"]["id"], r["taskGuid"]) for r in first["results"]] == expected[:3]
+    assert search(limit=3, bookmark=first["bookmark"]) == expected[3:]
+    assert search(limit=4) == expected
+    # A TaskDef no WfSpec uses has no TaskRuns.
+    assert client.search_task_run(names("unused")) == {"results": []}
+
+
 @pytest.mark.parametrize(
     ("rpc", "request_", "message"),
     [
@@ -196,6 +231,9 @@ def test_search_node_run_finds_external_event_nodes_by_status(client: Client, na
             "unknown field",
         ),
         ("SearchExternalEvent", {}, "externalEventDefId is required"),
+        ("SearchTaskRun", {}, "taskDefName is required"),
+        ("SearchTaskRun", {"taskDefName": "t", "status": "DONE"}, "status must"),
+        ("SearchTaskRun", {"taskDefName": "t", "bookmark": "bm90IG1pbmU="}, "bookmark"),
         ("SearchNodeRun", {"status": "RUNNING"}, "externalEventDef is required"),
         ("SearchNodeRun", {"externalEventDef": {"name": "e"}, "status": "DONE"}, "status must"),
         ("SearchNodeRun", {"externalEventDef": {"name": "e"}, "nodeType": "TASK"}, "unknown field"),

@@ -41,7 +41,7 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """SearchWfRun: by WfSpec (optional here, unlike LittleHorse), version, status,
     start-time window and parent WfRun; newest first."""
     rpc = "SearchWfRun"
-    _only(body, rpc, WF_RUN_FIELDS)
+    only(body, rpc, WF_RUN_FIELDS)
     if body.get("variableFilters"):
         raise invalid(
             f"{rpc}: variableFilters are not supported; find WfRuns by a searchable "
@@ -69,19 +69,19 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         status=status,
         major_version=major,
         revision=revision,
-        earliest=_timestamp(body, "earliestStart", rpc),
-        latest=_timestamp(body, "latestStart", rpc),
+        earliest=timestamp(body, "earliestStart", rpc),
+        latest=timestamp(body, "latestStart", rpc),
         parent=parent["id"] if parent else None,
     )
-    limit, bookmark = _paging(body, rpc)
+    limit, bookmark = paging(body, rpc)
     try:
         ids, next_bookmark = rt.state.run_index().search(query, limit, bookmark)
     except ValueError:
         raise invalid(f"{rpc}: bookmark is not one this search returned") from None
-    return _page([{"id": i} for i in ids], next_bookmark)
+    return page([{"id": i} for i in ids], next_bookmark)
 
 
-def _timestamp(body: dict[str, Any], key: str, rpc: str) -> int | None:
+def timestamp(body: dict[str, Any], key: str, rpc: str) -> int | None:
     raw = body.get(key)
     if raw is None:
         return None
@@ -95,7 +95,7 @@ def _timestamp(body: dict[str, Any], key: str, rpc: str) -> int | None:
         ) from None
 
 
-def _paging(body: dict[str, Any], rpc: str) -> tuple[int, str | None]:
+def paging(body: dict[str, Any], rpc: str) -> tuple[int, str | None]:
     limit = optional_int(body, "limit") or DEFAULT_LIMIT
     if not 0 < limit <= MAX_SEARCH_LIMIT:
         raise invalid(f"{rpc}: limit must be 1-{MAX_SEARCH_LIMIT}")
@@ -105,14 +105,14 @@ def _paging(body: dict[str, Any], rpc: str) -> tuple[int, str | None]:
     return limit, bookmark
 
 
-def _page(results: list[dict[str, Any]], bookmark: str | None) -> dict[str, Any]:
+def page(results: list[dict[str, Any]], bookmark: str | None) -> dict[str, Any]:
     page: dict[str, Any] = {"results": results}
     if bookmark:
         page["bookmark"] = bookmark
     return page
 
 
-def _only(body: dict[str, Any], rpc: str, allowed: frozenset[str]) -> None:
+def only(body: dict[str, Any], rpc: str, allowed: frozenset[str]) -> None:
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise invalid(
@@ -134,9 +134,9 @@ def search_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     ``searchable()`` variable; newest WfRun first. Only searchable, unmasked
     variables are indexed (store/record_index.py), as in LittleHorse."""
     rpc = "SearchVariable"
-    _only(body, rpc, VARIABLE_FIELDS)
-    spec_name = _required_name(body, "wfSpecName", rpc)
-    var_name = _required_name(body, "varName", rpc)
+    only(body, rpc, VARIABLE_FIELDS)
+    spec_name = required_name(body, "wfSpecName", rpc)
+    var_name = required_name(body, "varName", rpc)
     if "value" not in body:
         raise invalid(f'{rpc}: value is required (a VariableValue, e.g. {{"str": "abc"}})')
     try:
@@ -159,14 +159,14 @@ def search_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         results.append(
             prune({"wfRunId": {"id": wf_run_id}, "threadRunNumber": int(thread), "name": name})
         )
-    return _page(results, bookmark)
+    return page(results, bookmark)
 
 
 def search_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """SearchExternalEvent: an ExternalEventDef's events once the scheduler applied
     them, by arrival-time window and whether a node claimed them; newest first."""
     rpc = "SearchExternalEvent"
-    _only(body, rpc, EXTERNAL_EVENT_FIELDS)
+    only(body, rpc, EXTERNAL_EVENT_FIELDS)
     def_id = body.get("externalEventDefId")
     if not (isinstance(def_id, dict) and isinstance(def_id.get("name"), str) and def_id["name"]):
         raise invalid(
@@ -178,8 +178,8 @@ def search_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         raise invalid(f"{rpc}: isClaimed must be true or false")
     query = EntryQuery(
         event_partition(def_name),
-        earliest=_timestamp(body, "earliestStart", rpc),
-        latest=_timestamp(body, "latestStart", rpc),
+        earliest=timestamp(body, "earliestStart", rpc),
+        latest=timestamp(body, "latestStart", rpc),
         tag=None if claimed is None else claimed_tag(claimed),
     )
     found, bookmark = _search_entries(rt, query, body, rpc)
@@ -192,20 +192,20 @@ def search_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         }
         for wf_run_id, sk in found
     ]
-    return _page(results, bookmark)
+    return page(results, bookmark)
 
 
 def _search_entries(
     rt: Runtime, query: EntryQuery, body: dict[str, Any], rpc: str
 ) -> tuple[list[tuple[str, str]], str | None]:
-    limit, bookmark = _paging(body, rpc)
+    limit, bookmark = paging(body, rpc)
     try:
         return rt.state.record_index().search(query, limit, bookmark)
     except ValueError:
         raise invalid(f"{rpc}: bookmark is not one this search returned") from None
 
 
-def _required_name(body: dict[str, Any], key: str, rpc: str) -> str:
+def required_name(body: dict[str, Any], key: str, rpc: str) -> str:
     name = body.get(key)
     if not isinstance(name, str) or not name:
         raise invalid(f"{rpc}: {key} is required (a non-empty string)")
@@ -223,7 +223,7 @@ def search_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     ExternalEventDef, by status and arrival-time window; newest first. As in
     LittleHorse, the ExternalEventDef is what the search is by."""
     rpc = "SearchNodeRun"
-    _only(body, rpc, NODE_RUN_FIELDS)
+    only(body, rpc, NODE_RUN_FIELDS)
     def_id = body.get("externalEventDef")
     if not (isinstance(def_id, dict) and isinstance(def_id.get("name"), str) and def_id["name"]):
         raise invalid(
@@ -235,8 +235,8 @@ def search_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         raise invalid(f"{rpc}: status must be one of {', '.join(NODE_STATUSES)}, not {status!r}")
     query = EntryQuery(
         node_partition(def_id["name"]),
-        earliest=_timestamp(body, "earliestStart", rpc),
-        latest=_timestamp(body, "latestStart", rpc),
+        earliest=timestamp(body, "earliestStart", rpc),
+        latest=timestamp(body, "latestStart", rpc),
         tag=status,
     )
     found, bookmark = _search_entries(rt, query, body, rpc)
@@ -250,4 +250,4 @@ def search_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
                 "position": int(position),
             }
         )
-    return _page(results, bookmark)
+    return page(results, bookmark)

@@ -72,6 +72,7 @@ ROUTES: tuple[Route, ...] = (
     _route("SearchVariable", "api_search.search_variable", "reader"),
     _route("SearchExternalEvent", "api_search.search_external_event", "reader"),
     _route("SearchNodeRun", "api_search.search_node_run", "reader"),
+    _route("SearchTaskRun", "api_task_search.search_task_run", "reader"),
     _route("ReportTask", "api_runs.report_task", "worker", takes_task_token=True),
     _route("ReportTasks", "api_runs.report_tasks", "worker", takes_task_token=True),
     _route("SearchWfSpec", "api_definitions.search_wf_spec", "reader"),

@@ -14,7 +14,7 @@ from canter.cli.common import ApiUrl, AsJson, connect, out, print_json
 from canter.client import Client
 
 app = typer.Typer(
-    help="Search WfRuns, Variables, NodeRuns, ExternalEvents, WfSpecs, TaskDefs, "
+    help="Search WfRuns, Variables, TaskRuns, NodeRuns, ExternalEvents, WfSpecs, TaskDefs, "
     "ExternalEventDefs, WorkflowEventDefs."
 )
 
@@ -261,6 +261,51 @@ def node_runs(
             str(found.get("threadRunNumber", 0)),
             str(found.get("position", 0)),
         )
+    _print_page(table, page)
+
+
+class TaskStatus(StrEnum):
+    TASK_SCHEDULED = "TASK_SCHEDULED"
+    TASK_RUNNING = "TASK_RUNNING"
+    TASK_SUCCESS = "TASK_SUCCESS"
+    TASK_FAILED = "TASK_FAILED"
+    TASK_TIMEOUT = "TASK_TIMEOUT"
+    TASK_OUTPUT_SERDE_ERROR = "TASK_OUTPUT_SERDE_ERROR"
+    TASK_INPUT_VAR_SUB_ERROR = "TASK_INPUT_VAR_SUB_ERROR"
+    TASK_EXCEPTION = "TASK_EXCEPTION"
+    TASK_PENDING = "TASK_PENDING"
+
+
+@app.command("taskRun")
+def task_runs(
+    task_def: Annotated[str, typer.Option("--task-def", help="TaskRuns of this TaskDef")],
+    status: Annotated[
+        TaskStatus | None, typer.Option(help="Only TaskRuns with this status")
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """TaskRuns of one TaskDef, newest WfRun first (a page may be short and still go on).
+
+    Example: canter search taskRun --task-def ship-order --status TASK_FAILED
+    """
+    request = _criteria(
+        taskDefName=task_def,
+        status=status.value if status else None,
+        earliestStart=since,
+        latestStart=until,
+    )
+    page = _page(connect(api_url), "SearchTaskRun", request, limit, bookmark)
+    if as_json:
+        print_json(page)
+        return
+    table = Table("WfRun", "TaskRun")
+    for found in page.get("results", []):
+        table.add_row(str(found["wfRunId"]["id"]), str(found["taskGuid"]))
     _print_page(table, page)
 
 
