@@ -345,6 +345,95 @@ class Client:
         }
         return self.call("SearchWfRun", {k: v for k, v in fields.items() if v is not None})
 
+    def search_variable(
+        self,
+        wf_spec_name: str,
+        var_name: str,
+        value: Mapping[str, Any],
+        *,
+        major_version: int | None = None,
+        revision: int | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of VariableIds of a ``searchable()`` variable holding ``value``
+        (a VariableValue, e.g. ``{"str": "abc"}``), newest WfRun first."""
+        fields = {
+            "wfSpecName": wf_spec_name,
+            "varName": var_name,
+            "value": dict(value),
+            "wfSpecMajorVersion": major_version,
+            "wfSpecRevision": revision,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self.call("SearchVariable", {k: v for k, v in fields.items() if v is not None})
+
+    def search_external_event(
+        self,
+        external_event_def_name: str,
+        *,
+        is_claimed: bool | None = None,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of ExternalEventIds of one ExternalEventDef, newest first."""
+        fields = {
+            "externalEventDefId": {"name": external_event_def_name},
+            "isClaimed": is_claimed,
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self.call("SearchExternalEvent", {k: v for k, v in fields.items() if v is not None})
+
+    def search_node_run(
+        self,
+        external_event_def_name: str,
+        status: str | None = None,
+        *,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of NodeRunIds of the EXTERNAL_EVENT nodes of one ExternalEventDef,
+        newest first (LittleHorse's SearchNodeRun)."""
+        fields = {
+            "externalEventDef": {"name": external_event_def_name},
+            "status": status,
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self.call("SearchNodeRun", {k: v for k, v in fields.items() if v is not None})
+
+    def search_task_run(
+        self,
+        task_def_name: str,
+        status: str | None = None,
+        *,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of TaskRunIds of one TaskDef, newest WfRun first; a page may hold
+        fewer than ``limit`` and still a bookmark."""
+        fields = {
+            "taskDefName": task_def_name,
+            "status": status,
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self.call("SearchTaskRun", {k: v for k, v in fields.items() if v is not None})
+
     # --- search, delete and workflow events ----------------------------------
 
     def search(self, rpc: str, request: Mapping[str, Any]) -> dict[str, Any]:

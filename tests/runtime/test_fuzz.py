@@ -130,6 +130,39 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 **paging,
             },
         ),
+        "SearchVariable": (
+            {"wfSpecName": s.wf_spec, "varName": "n", "value": {"int": 1}},
+            {
+                ("wfSpecName",): ID,
+                ("varName",): ID,
+                ("value",): VALUE,
+                ("wfSpecMajorVersion",): INT,
+                **paging,
+            },
+        ),
+        "SearchTaskRun": (
+            {"taskDefName": s.task},
+            {
+                ("taskDefName",): ID,
+                ("status",): ENUM,
+                ("earliestStart",): TEXT,
+                ("latestStart",): TEXT,
+                **paging,
+            },
+        ),
+        "SearchNodeRun": (
+            {"externalEventDef": {"name": s.event}},
+            {
+                ("externalEventDef", "name"): ID,
+                ("status",): ENUM,
+                ("earliestStart",): TEXT,
+                **paging,
+            },
+        ),
+        "SearchExternalEvent": (
+            {"externalEventDefId": {"name": s.event}},
+            {("externalEventDefId", "name"): ID, ("latestStart",): TEXT, **paging},
+        ),
         "ReportTask": (
             {
                 "taskRunId": {"wfRunId": {"id": s.wf_run}, "taskGuid": "0-1"},
@@ -318,7 +351,7 @@ def setup(client: Client, names: Any) -> Setup:
     client.put_workflow_event_def(wf_event, INT_CONTENT)
 
     def body(wf: WorkflowThread) -> None:
-        wf.throw_event(wf_event, wf.declare_int("n"))
+        wf.throw_event(wf_event, wf.declare_int("n").searchable())
 
     spec = Workflow(wf_spec, body).compile()
     client.put_wf_spec(spec)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from canter_engine.core import signals, tasks, threads, waits
@@ -66,6 +66,9 @@ class Transition:
     effects: list[Effect]
     records: list[Record]
     applied: bool
+    # EXTERNAL_EVENT NodeRuns this transition changed, running or not: what
+    # SearchNodeRun indexes (store/record_index.py).
+    searched: list[NodeRun] = field(default_factory=list)
 
 
 def apply(bp: Blueprint, state: WfRunState | None, event: Event) -> Transition:
@@ -653,14 +656,17 @@ class Runner:
         """
         state = self.state
         records = []
+        searched = []
         for obj in self.records.values():
             if isinstance(obj, NodeRun):
+                if obj.kind == "external_event":
+                    searched.append(obj)
                 if obj.kind == "wait_for_threads":
                     note_waited(state, obj)
                 if obj.status == "RUNNING":
                     continue
             records.append(Record.of(state, obj))
-        return Transition(state, self.effects, records, True)
+        return Transition(state, self.effects, records, True, searched)
 
 
 def _arrive_exit(run: Runner, thread: ThreadRun, node_run: NodeRun, exit_node: ExitNode) -> None:

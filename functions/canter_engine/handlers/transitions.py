@@ -32,6 +32,7 @@ from canter_engine.store.journal import (
     REPLACEMENT_RUN,
     parse_image,
 )
+from canter_engine.store.record_index import index_entries
 from canter_engine.store.run_index import listing
 from canter_engine.store.state import (
     HEAD_SK,
@@ -193,6 +194,9 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         for sk, attributes in rewrites.items():
             outcome.writes.rewrite(sk, attributes)
         outcome.writes.add(released)
+        outcome.writes.index.update(
+            index_entries(bp, transition.state, transition.records, transition.searched)
+        )
         outcome.effects.extend(transition.effects)
     if outcome.update is not None:
         outcome.update = replace(outcome.update, applied_seq=outcome.applied_seq)

@@ -119,13 +119,16 @@ class Writes:
     items: dict[str, Attributes] = field(default_factory=dict)
     # NodeRuns whose page is already stored: the store rewrites that page.
     rewrites: dict[str, Attributes] = field(default_factory=dict)
+    # Search index entries (store/record_index.py): sk -> the item as stored, but pk.
+    index: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.pages or self.items or self.rewrites)
+        return bool(self.pages or self.items or self.rewrites or self.index)
 
     def add(self, other: Writes) -> None:
         self.pages.update(other.pages)
         self.items.update(other.items)
+        self.index.update(other.index)
         for sk, attributes in other.rewrites.items():
             self.rewrite(sk, attributes)
 

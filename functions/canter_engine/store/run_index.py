@@ -75,6 +75,8 @@ class RunQuery:
     earliest: int | None
     latest: int | None
     parent: str | None
+    # Any of these WfSpecs (SearchTaskRun: the WfSpecs that use a TaskDef).
+    spec_names: tuple[str, ...] = ()
 
 
 class RunIndex:
@@ -146,6 +148,10 @@ def _filters(query: RunQuery) -> tuple[list[str], dict[str, Any]]:
     if query.spec_name:
         filters.append("spec = :spec")
         values[":spec"] = {"S": query.spec_name}
+    if query.spec_names:
+        names = [f":s{n}" for n in range(len(query.spec_names))]
+        filters.append(f"spec IN ({', '.join(names)})")
+        values.update({n: {"S": s} for n, s in zip(names, query.spec_names, strict=True)})
     if query.major_version is not None and query.revision is not None:
         filters.append("ver = :v")
         values[":v"] = {"S": f"{query.major_version}.{query.revision}"}

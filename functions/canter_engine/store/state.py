@@ -39,6 +39,7 @@ from canter_engine.store.held import (
     replace_in_page,
 )
 from canter_engine.store.item_size import WRITE_UNIT_BYTES, item_size
+from canter_engine.store.record_index import RecordIndex
 from canter_engine.store.run_index import Listing, RunIndex
 
 if TYPE_CHECKING:
@@ -149,6 +150,10 @@ class StateStore:
         """SearchWfRun's view of the heads' indexes."""
         return RunIndex(self._client, self._table)
 
+    def record_index(self) -> RecordIndex:
+        """SearchVariable's and SearchExternalEvent's view of the index entries."""
+        return RecordIndex(self._client, self._table)
+
     def load_head(self, wf_run_id: str) -> Head | None:
         item = self._client.get_item(
             TableName=self._table,
@@ -176,6 +181,10 @@ class StateStore:
         requests.extend(
             {"PutRequest": {"Item": _record_item(wf_run_id, sk, attributes)}}
             for sk, attributes in writes.items.items()
+        )
+        requests.extend(
+            {"PutRequest": {"Item": {"pk": {"S": wf_run_id}, **entry}}}
+            for entry in writes.index.values()
         )
         batch_write(self._client, self._table, requests)
         for sk, attributes in writes.rewrites.items():

@@ -1,4 +1,5 @@
-"""``canter search``: WfRuns, and definitions by name, a page at a time (lhctl's search)."""
+"""``canter search``: WfRuns, their records, and definitions by name, a page at a time
+(lhctl's search)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from canter.cli import render
 from canter.cli.common import ApiUrl, AsJson, connect, out, print_json
 from canter.client import Client
 
-app = typer.Typer(help="Search WfRuns, WfSpecs, TaskDefs, ExternalEventDefs, WorkflowEventDefs.")
+app = typer.Typer(
+    help="Search WfRuns, Variables, TaskRuns, NodeRuns, ExternalEvents, WfSpecs, TaskDefs, "
+    "ExternalEventDefs, WorkflowEventDefs."
+)
 
 
 class Status(StrEnum):
@@ -158,6 +162,188 @@ def workflow_event_defs(
     _names(api_url, "SearchWorkflowEventDef", "WorkflowEventDef", prefix, limit, bookmark, as_json)
 
 
+class ValueType(StrEnum):
+    STR = "STR"
+    INT = "INT"
+    DOUBLE = "DOUBLE"
+    BOOL = "BOOL"
+
+
+_VALUE_FIELDS = {"STR": "str", "INT": "int", "DOUBLE": "double", "BOOL": "bool"}
+Since = Annotated[str | None, typer.Option(help="At or after (RFC 3339, 2024-05-01T12:00:00Z)")]
+Until = Annotated[str | None, typer.Option(help="At or before (RFC 3339)")]
+
+
+@app.command("variable")
+def variables(
+    wf_spec: Annotated[str, typer.Option("--wf-spec", help="The WfSpec declaring the variable")],
+    name: Annotated[str, typer.Option(help="A searchable() variable of the WfSpec")],
+    value: Annotated[str, typer.Option(help="The exact value it holds")],
+    value_type: Annotated[ValueType, typer.Option("--type", help="The value's type")] = (
+        ValueType.STR
+    ),
+    major_version: Annotated[
+        int | None, typer.Option("--major-version", help="Only WfRuns of this major version")
+    ] = None,
+    revision: Annotated[
+        int | None, typer.Option(help="Only this revision (with --major-version)")
+    ] = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """Variables of a WfSpec's WfRuns by a searchable() variable's value, newest WfRun first.
+
+    Example: canter search variable --wf-spec order-fulfillment --name customer --value ann
+    """
+    request = _criteria(
+        wfSpecName=wf_spec,
+        varName=name,
+        wfSpecMajorVersion=major_version,
+        wfSpecRevision=revision,
+    )
+    typed: Any = value
+    if value_type is ValueType.BOOL:
+        if value not in ("true", "false"):
+            raise typer.BadParameter("a BOOL value is true or false", param_hint="--value")
+        typed = value == "true"
+    elif value_type is ValueType.DOUBLE:
+        try:
+            typed = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r} is not a number", param_hint="--value") from None
+    request["value"] = {_VALUE_FIELDS[value_type.value]: typed}
+    page = _page(connect(api_url), "SearchVariable", request, limit, bookmark)
+    if as_json:
+        print_json(page)
+        return
+    table = Table("WfRun", "thread", "variable")
+    for found in page.get("results", []):
+        table.add_row(
+            str(found["wfRunId"]["id"]), str(found.get("threadRunNumber", 0)), str(found["name"])
+        )
+    _print_page(table, page)
+
+
+@app.command("nodeRun")
+def node_runs(
+    external_event_def: Annotated[
+        str,
+        typer.Option(
+            "--external-event-def", help="EXTERNAL_EVENT NodeRuns waiting for this ExternalEventDef"
+        ),
+    ],
+    status: Annotated[Status | None, typer.Option(help="Only NodeRuns with this status")] = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """EXTERNAL_EVENT NodeRuns of one ExternalEventDef, newest first (as LittleHorse).
+
+    Example: canter search nodeRun --external-event-def payment-received --status RUNNING
+    """
+    request = _criteria(
+        status=status.value if status else None, earliestStart=since, latestStart=until
+    )
+    request["externalEventDef"] = {"name": external_event_def}
+    page = _page(connect(api_url), "SearchNodeRun", request, limit, bookmark)
+    if as_json:
+        print_json(page)
+        return
+    table = Table("WfRun", "thread", "position")
+    for found in page.get("results", []):
+        table.add_row(
+            str(found["wfRunId"]["id"]),
+            str(found.get("threadRunNumber", 0)),
+            str(found.get("position", 0)),
+        )
+    _print_page(table, page)
+
+
+class TaskStatus(StrEnum):
+    TASK_SCHEDULED = "TASK_SCHEDULED"
+    TASK_RUNNING = "TASK_RUNNING"
+    TASK_SUCCESS = "TASK_SUCCESS"
+    TASK_FAILED = "TASK_FAILED"
+    TASK_TIMEOUT = "TASK_TIMEOUT"
+    TASK_OUTPUT_SERDE_ERROR = "TASK_OUTPUT_SERDE_ERROR"
+    TASK_INPUT_VAR_SUB_ERROR = "TASK_INPUT_VAR_SUB_ERROR"
+    TASK_EXCEPTION = "TASK_EXCEPTION"
+    TASK_PENDING = "TASK_PENDING"
+
+
+@app.command("taskRun")
+def task_runs(
+    task_def: Annotated[str, typer.Option("--task-def", help="TaskRuns of this TaskDef")],
+    status: Annotated[
+        TaskStatus | None, typer.Option(help="Only TaskRuns with this status")
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """TaskRuns of one TaskDef, newest WfRun first (a page may be short and still go on).
+
+    Example: canter search taskRun --task-def ship-order --status TASK_FAILED
+    """
+    request = _criteria(
+        taskDefName=task_def,
+        status=status.value if status else None,
+        earliestStart=since,
+        latestStart=until,
+    )
+    page = _page(connect(api_url), "SearchTaskRun", request, limit, bookmark)
+    if as_json:
+        print_json(page)
+        return
+    table = Table("WfRun", "TaskRun")
+    for found in page.get("results", []):
+        table.add_row(str(found["wfRunId"]["id"]), str(found["taskGuid"]))
+    _print_page(table, page)
+
+
+@app.command("externalEvent")
+def external_events(
+    external_event_def: Annotated[
+        str, typer.Option("--external-event-def", help="Events of this ExternalEventDef")
+    ],
+    claimed: Annotated[
+        bool | None, typer.Option("--claimed/--unclaimed", help="Only claimed (or unclaimed)")
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """ExternalEvents of one ExternalEventDef, newest first.
+
+    Example: canter search externalEvent --external-event-def payment-received --unclaimed
+    """
+    request: dict[str, Any] = _criteria(earliestStart=since, latestStart=until)
+    request["externalEventDefId"] = {"name": external_event_def}
+    if claimed is not None:
+        request["isClaimed"] = claimed
+    page = _page(connect(api_url), "SearchExternalEvent", request, limit, bookmark)
+    if as_json:
+        print_json(page)
+        return
+    table = Table("WfRun", "ExternalEventDef", "guid")
+    for found in page.get("results", []):
+        table.add_row(
+            str(found["wfRunId"]["id"]), str(found["externalEventDefId"]["name"]), found["guid"]
+        )
+    _print_page(table, page)
+
+
 def _names(
     api_url: str | None,
     rpc: str,
@@ -177,7 +363,7 @@ def _names(
     _print_page(table, page)
 
 
-def _criteria(**given: str | None) -> dict[str, Any]:
+def _criteria(**given: str | int | None) -> dict[str, Any]:
     return {k: v for k, v in given.items() if v is not None}
 
 

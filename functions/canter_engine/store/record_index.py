@@ -1,0 +1,241 @@
+"""SearchVariable's, SearchExternalEvent's and SearchNodeRun's index: sparse
+entries over the same global secondary index as SearchWfRun (``byStatusTime``).
+
+Only records someone can search for get an entry: a Variable its WfSpec
+declares ``searchable()``, an ExternalEvent, and an EXTERNAL_EVENT NodeRun
+(LittleHorse's SearchNodeRun finds only those). A 10-task chain with no
+searchable variable writes none, so the common path pays nothing. An entry
+is an item of the WfRun's own partition (``pk`` = WfRun id, ``sk`` =
+``idx#`` + the record's key), written in the batch the scheduler writes
+before it commits the head, and only when its record changes: a variable
+that takes a new value overwrites its entry (the old value's entry is gone
+in the same write), one that becomes null keeps no index attributes and so
+leaves the index. DeleteWfRun removes entries with everything else of the
+WfRun.
+
+The index partition key names what is searched and its value
+(``var#<WfSpec>#<variable>#<value>``, ``evt#<ExternalEventDef>``,
+``nodeevt#<ExternalEventDef>``); it never
+equals a WfRun status, so SearchWfRun never reads these entries. The sort
+key is a time in zero-padded milliseconds (the WfRun's start for a
+variable, the event's arrival for an ExternalEvent, the NodeRun's arrival), so results come newest
+first and a time window is a key range.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from canter_engine.core.records import Record
+from canter_engine.core.state import ExternalEvent, NodeRun, VariableValue
+from canter_engine.model import values
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from canter_engine.core import Blueprint, WfRunState
+
+INDEX = "byStatusTime"
+INDEX_PREFIX = "idx#"
+_TIME_DIGITS = 13
+_LOW_TIME = "0" * _TIME_DIGITS
+_HIGH_TIME = "9" * _TIME_DIGITS + "~"
+# The one filterable attribute an entry has besides its version: an
+# ExternalEvent's CLAIMED or UNCLAIMED, an EXTERNAL_EVENT NodeRun's status.
+TAG = "tag"
+# A value longer than this is indexed by its digest: an index partition key
+# holds at most 2,048 bytes.
+_MAX_VALUE_KEY_BYTES = 1024
+
+
+def _time(millis: int) -> str:
+    return f"{millis:0{_TIME_DIGITS}d}"
+
+
+def value_key(value: Any) -> str:
+    """A variable value as the index keys it: its canonical VariableValue JSON."""
+    text = json.dumps(values.encode(value), separators=(",", ":"), sort_keys=True)
+    if len(text.encode()) > _MAX_VALUE_KEY_BYTES:
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return text
+
+
+def variable_partition(spec_name: str, var_name: str, value: Any) -> str:
+    return f"var#{spec_name}#{var_name}#{value_key(value)}"
+
+
+def event_partition(def_name: str) -> str:
+    return f"evt#{def_name}"
+
+
+def node_partition(def_name: str) -> str:
+    """EXTERNAL_EVENT NodeRuns waiting for (or that waited for) one ExternalEventDef."""
+    return f"nodeevt#{def_name}"
+
+
+def variable_entry(
+    record_sk: str, spec_name: str, version: tuple[int, int], start: int, var: tuple[str, Any]
+) -> dict[str, Any]:
+    """The index item of a searchable variable (attributes as stored, keys but ``pk``)."""
+    name, value = var
+    item: dict[str, Any] = {"sk": {"S": INDEX_PREFIX + record_sk}}
+    if value is None:
+        return item
+    item.update(
+        {
+            "gsi1pk": {"S": variable_partition(spec_name, name, value)},
+            "gsi1sk": {"S": _time(start)},
+            "ver": {"S": f"{version[0]}.{version[1]}"},
+        }
+    )
+    return item
+
+
+def event_entry(record_sk: str, def_name: str, time: int, claimed: bool) -> dict[str, Any]:
+    """The index item of an ExternalEvent (attributes as stored, keys but ``pk``)."""
+    return {
+        "sk": {"S": INDEX_PREFIX + record_sk},
+        "gsi1pk": {"S": event_partition(def_name)},
+        "gsi1sk": {"S": _time(time)},
+        TAG: {"S": claimed_tag(claimed)},
+    }
+
+
+def node_entry(node_run: NodeRun) -> dict[str, Any]:
+    """The index item of an EXTERNAL_EVENT NodeRun (attributes as stored, keys but ``pk``)."""
+    return {
+        "sk": {"S": INDEX_PREFIX + node_run.sk},
+        "gsi1pk": {"S": node_partition(node_run.event_def or "")},
+        "gsi1sk": {"S": _time(node_run.arrival)},
+        TAG: {"S": node_run.status},
+    }
+
+
+def claimed_tag(claimed: bool) -> str:
+    return "CLAIMED" if claimed else "UNCLAIMED"
+
+
+def index_entries(
+    bp: Blueprint, state: WfRunState, records: list[Record], searched: list[NodeRun]
+) -> dict[str, dict[str, Any]]:
+    """The index items a transition's records change: sk -> the item, but its pk.
+
+    A masked variable is never indexed: a search must not tell its value.
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    for record in records:
+        obj = record.obj
+        if isinstance(obj, ExternalEvent):
+            entry = event_entry(record.sk, obj.def_name, obj.time, obj.claimed)
+        elif isinstance(obj, VariableValue) and _searchable(bp, record.thread_spec_name, obj):
+            version = (state.major_version, state.revision)
+            var = (obj.name, obj.value)
+            entry = variable_entry(record.sk, state.spec_name, version, state.start, var)
+        else:
+            continue
+        entries[entry["sk"]["S"]] = entry
+    for node_run in searched:
+        entry = node_entry(node_run)
+        entries[entry["sk"]["S"]] = entry
+    return entries
+
+
+def _searchable(bp: Blueprint, thread_spec: str, var: VariableValue) -> bool:
+    thread = bp.spec.thread_specs.get(thread_spec)
+    if thread is None or var.masked:
+        return False
+    return any(d.searchable and d.var_def.name == var.name for d in thread.variable_defs)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryQuery:
+    """One index partition, a time window and the filters on its entries."""
+
+    partition: str
+    earliest: int | None = None
+    latest: int | None = None
+    major_version: int | None = None
+    revision: int | None = None
+    # An entry's TAG must be this.
+    tag: str | None = None
+
+
+class RecordIndex:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def search(
+        self, query: EntryQuery, limit: int, bookmark: str | None
+    ) -> tuple[list[tuple[str, str]], str | None]:
+        """(WfRun id, record key) of each entry, newest first, one page.
+
+        ValueError for a bookmark this search did not return.
+        """
+        exclusive = _decode(bookmark, query.partition) if bookmark else None
+        low = _LOW_TIME if query.earliest is None else _time(query.earliest)
+        high = _HIGH_TIME if query.latest is None else _time(query.latest) + "~"
+        values_: dict[str, Any] = {
+            ":p": {"S": query.partition},
+            ":lo": {"S": low},
+            ":hi": {"S": high},
+        }
+        kwargs: dict[str, Any] = {}
+        filters = _filters(query, values_)
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+        found: list[dict[str, Any]] = []
+        while True:
+            if exclusive:
+                kwargs["ExclusiveStartKey"] = exclusive
+            page = self._client.query(
+                TableName=self._table,
+                IndexName=INDEX,
+                KeyConditionExpression="gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi",
+                ExpressionAttributeValues=values_,
+                ScanIndexForward=False,
+                Limit=limit + 1,
+                **kwargs,
+            )
+            found.extend(page.get("Items", []))
+            exclusive = page.get("LastEvaluatedKey")
+            if len(found) > limit or not exclusive:
+                break
+        served = found[:limit]
+        results = [(str(i["pk"]["S"]), str(i["sk"]["S"])[len(INDEX_PREFIX) :]) for i in served]
+        return results, _encode(served[-1]) if len(found) > limit else None
+
+
+def _filters(query: EntryQuery, values_: dict[str, Any]) -> list[str]:
+    filters: list[str] = []
+    if query.major_version is not None and query.revision is not None:
+        filters.append("ver = :v")
+        values_[":v"] = {"S": f"{query.major_version}.{query.revision}"}
+    elif query.major_version is not None:
+        filters.append("begins_with(ver, :v)")
+        values_[":v"] = {"S": f"{query.major_version}."}
+    if query.tag is not None:
+        filters.append(f"{TAG} = :t")
+        values_[":t"] = {"S": query.tag}
+    return filters
+
+
+def _encode(item: dict[str, Any]) -> str:
+    key = {name: item[name]["S"] for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
+    raw = json.dumps(key, separators=(",", ":"), sort_keys=True)
+    return base64.b64encode(raw.encode()).decode()
+
+
+def _decode(bookmark: str, partition: str) -> dict[str, Any]:
+    try:
+        value = json.loads(base64.b64decode(bookmark.encode(), validate=True))
+        key = {name: {"S": str(value[name])} for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError("not a bookmark of this search") from exc
+    if key["gsi1pk"]["S"] != partition:
+        raise ValueError("bookmark from another search")
+    return key
