@@ -1,0 +1,60 @@
+"""Lambda-backed task functions on ``canter dev``: one SQS pump per task queue.
+
+The pump hands the handler Lambda-shaped SQS events and deletes what it
+does not list in ``batchItemFailures``, as Lambda's event source mapping
+does, so the handler deployed is the one tested locally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import boto3
+
+from canter.client import Client
+from canter.local.sqs_pump import SqsPump
+from canter.task_def import task_def_of
+from canter.worker.lambda_handler import TaskHandler, lambda_handler
+
+# The Lambda timeout of task functions on `canter dev` unless told otherwise.
+DEFAULT_TIMEOUT_SECONDS = 900
+
+Tasks = TaskHandler | Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]]
+
+
+def start_pumps(
+    client: Client,
+    tasks: Tasks,
+    *,
+    timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS,
+    register_task_defs: bool = True,
+) -> list[SqsPump]:
+    """Pumps feeding ``tasks`` (a ``lambda_handler`` or what it takes) from their queues.
+
+    With ``register_task_defs`` the TaskDefs of ``@canter.task`` functions
+    are put first, so their queues exist.
+    """
+    if isinstance(tasks, TaskHandler):
+        handler = tasks
+    else:
+        listed = dict(tasks) if isinstance(tasks, Mapping) else list(tasks)
+        if register_task_defs:
+            functions = listed.values() if isinstance(listed, dict) else listed
+            for fn in functions:
+                request = task_def_of(fn)
+                if request is not None:
+                    client.put_task_def(request)
+        handler = lambda_handler(listed)
+    handler.uses(client)
+    by_queue: dict[str, list[str]] = {}
+    for name in handler.task_names:
+        by_queue.setdefault(str(client.get_task_def(name)["queueUrl"]), []).append(name)
+    sqs = boto3.client("sqs")
+    pumps = [
+        SqsPump(sqs, url, handler, f"canter-tasks-{'-'.join(names)}"[:64], timeout_seconds)
+        for url, names in by_queue.items()
+    ]
+    for pump in pumps:
+        pump.start()
+    return pumps
