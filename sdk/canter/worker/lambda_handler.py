@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -56,6 +57,9 @@ REPORT_MARGIN_SECONDS = 10.0
 # Attempts this execution environment had reported, remembered so that a
 # duplicate delivery is not run and reported again.
 REMEMBERED_ATTEMPTS = 10_000
+# The queue's redrive maxReceiveCount (canter.cdk.TaskFunction sets it): the
+# last receive before the dead-letter queue is reported TASK_TIMEOUT, not run.
+ENV_MAX_RECEIVES = "CANTER_TASK_QUEUE_MAX_RECEIVES"
 
 
 class LambdaContext(Protocol):
@@ -104,6 +108,8 @@ class TaskHandler:
         self._margin = margin
         self._reported: OrderedDict[tuple[str, str, int], None] = OrderedDict()
         self._lock = threading.Lock()
+        limit = os.environ.get(ENV_MAX_RECEIVES)
+        self._max_receives = int(limit) if limit else None
 
     @property
     def task_names(self) -> list[str]:
@@ -148,7 +154,10 @@ class TaskHandler:
         if name not in self._bindings:
             log.error("no function for TaskDef %r in this Lambda function; message left", name)
             return None
-        flight = received(QueueInfo(str(record.get("eventSourceARN", "")), 0), _message(record))
+        flight = received(
+            QueueInfo(str(record.get("eventSourceARN", "")), 0, self._max_receives),
+            _message(record),
+        )
         attempt = _Attempt(
             record,
             scheduled_task,
