@@ -35,20 +35,15 @@ def start_pumps(
     With ``register_task_defs`` the TaskDefs of ``@canter.task`` functions
     are put first, so their queues exist.
     """
-    if isinstance(tasks, TaskHandler):
-        handler = tasks
-    else:
-        listed = dict(tasks) if isinstance(tasks, Mapping) else list(tasks)
-        if register_task_defs:
-            functions = listed.values() if isinstance(listed, dict) else listed
-            for fn in functions:
-                request = task_def_of(fn)
-                if request is not None:
-                    client.put_task_def(request)
-        handler = lambda_handler(listed)
+    handler = tasks if isinstance(tasks, TaskHandler) else lambda_handler(tasks)
+    if register_task_defs:
+        for fn in handler.functions.values():
+            request = task_def_of(fn)
+            if request is not None:
+                client.put_task_def(request)
     handler.uses(client)
     by_queue: dict[str, list[str]] = {}
-    for name in handler.task_names:
+    for name in handler.functions:
         by_queue.setdefault(str(client.get_task_def(name)["queueUrl"]), []).append(name)
     sqs = boto3.client("sqs")
     pumps = [

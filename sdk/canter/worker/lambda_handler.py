@@ -112,9 +112,9 @@ class TaskHandler:
         self._max_receives = int(limit) if limit else None
 
     @property
-    def task_names(self) -> list[str]:
-        """The TaskDefs this handler runs."""
-        return sorted(self._bindings)
+    def functions(self) -> dict[str, Callable[..., Any]]:
+        """The task functions this handler runs, by TaskDef name."""
+        return {name: binding.fn for name, binding in sorted(self._bindings.items())}
 
     def uses(self, client: Client) -> None:
         """Report through ``client`` when none was given (``canter dev`` passes its own)."""
