@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from canter_engine.resources import TASK_QUEUE_VISIBILITY_SECONDS
 
 from canter import discovery
 from canter.cli.common import ApiUrl
@@ -52,7 +53,7 @@ def dev(
     ] = None,
     lambda_timeout: Annotated[
         int, typer.Option(help="The Lambda timeout (seconds) of --lambda-tasks functions")
-    ] = 900,
+    ] = TASK_QUEUE_VISIBILITY_SECONDS,
 ) -> None:
     """Run the whole stack locally: moto, the scheduler, timers and the HTTP API.
 
@@ -61,9 +62,9 @@ def dev(
     directory to start afresh. Prints the API URL, an ``AWS_ENDPOINT_URL=``
     line for workers, then ``ready``. Ctrl-C stops everything.
 
-    With --lambda-tasks, task functions run through ``canter.lambda_handler``
+    With --lambda-tasks, task functions run through canter.lambda_handler
     fed with Lambda-shaped SQS events, the code path deployed by
-    ``canter.cdk.TaskFunction``.
+    canter.cdk.TaskFunction.
 
     Example: canter dev --port 8787 --lambda-tasks tasks:handler
     """

@@ -11,14 +11,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import boto3
+from canter_engine.resources import TASK_QUEUE_VISIBILITY_SECONDS
 
 from canter.client import Client
 from canter.local.sqs_pump import SqsPump
 from canter.task_def import task_def_of
 from canter.worker.lambda_handler import TaskHandler, lambda_handler
 
-# The Lambda timeout of task functions on `canter dev` unless told otherwise.
-DEFAULT_TIMEOUT_SECONDS = 900
+# The Lambda timeout of task functions on `canter dev` unless told otherwise:
+# canter.cdk.TaskFunction's, the most a TaskQueue's visibility timeout allows.
+DEFAULT_TIMEOUT_SECONDS = TASK_QUEUE_VISIBILITY_SECONDS
 
 Tasks = TaskHandler | Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]]
 
