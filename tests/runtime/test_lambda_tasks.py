@@ -186,3 +186,12 @@ def test_a_message_for_a_task_it_does_not_run_is_left_to_come_back(
     assert handler(event, LocalLambdaContext("tasks", 60)) == {
         "batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]
     }
+
+
+def test_a_message_that_is_no_scheduled_task_fails_alone() -> None:
+    handler = lambda_handler({"anything": lambda: None}, client=Client("http://127.0.0.1:9"))
+    records = [{"messageId": "m1", "body": "not json"}, {"messageId": "m2", "body": "{}"}]
+    event = {"Records": records}
+    assert handler(event, LocalLambdaContext("tasks", 60)) == {
+        "batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]
+    }

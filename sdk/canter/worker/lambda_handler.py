@@ -148,9 +148,18 @@ class TaskHandler:
         return {"batchItemFailures": [{"itemIdentifier": m} for m in failures]}
 
     def _attempt(self, record: Mapping[str, Any], now: float, end: float) -> _Attempt | None:
-        """The record's attempt with its deadline; None (a failure) for a task not served here."""
-        scheduled_task: dict[str, Any] = json.loads(record["body"])
-        name = str(scheduled_task["taskDefId"]["name"])
+        """The record's attempt with its deadline; None (a failure) for a task not served here.
+
+        A body that is no ScheduledTask fails alone: raising would have SQS
+        deliver the whole batch again, and again.
+        """
+        try:
+            scheduled_task: dict[str, Any] = json.loads(record["body"])
+            name = str(scheduled_task["taskDefId"]["name"])
+            _attempt_key(scheduled_task)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("message %s is not a ScheduledTask (%s); left", record.get("messageId"), exc)
+            return None
         if name not in self._bindings:
             log.error("no function for TaskDef %r in this Lambda function; message left", name)
             return None
