@@ -16,6 +16,7 @@ from bench import growth as growth_module
 from bench.cost import ASSUMED_AWS_CALL_MS, WorkflowCost, per_node, requeues_for
 from bench.fixes import Fix
 from bench.growth import Growth
+from bench.lambda_tasks import MEMORY_MB, TASK_MS, LambdaTasks
 from bench.profile import MOTO, Profile
 from bench.throughput import Throughput
 
@@ -39,6 +40,7 @@ class Results:
     core: CoreFigures
     costs: list[WorkflowCost]
     fixes: list[Fix]
+    lambda_tasks: LambdaTasks
     growth: Growth
     chart: str
     throughput: list[Throughput]
@@ -59,6 +61,11 @@ def summary(results: Results) -> str:
             f"{c.sfn_per_million:8.2f} {c.sfn_per_million / c.per_million:6.1f}"
         )
     lines.append(_target_line(results.costs[0]))
+    lt = results.lambda_tasks
+    lines.append(
+        f"10-task chain, $/M task nodes: polling worker {lt.worker_per_million:.2f}, "
+        f"Lambda-backed tasks {lt.lambda_per_million:.2f}"
+    )
     g = results.growth
     lines.append(
         f"growth over {g.iterations:,} iterations: bytes x{_bytes_ratio(g):.3f}, "
@@ -76,6 +83,7 @@ def markdown(results: Results) -> str:
         _header(results),
         _cost_section(results),
         _fix_section(results),
+        _lambda_tasks_section(results),
         _breakdown_section(results),
         _cpu_section(results),
         _growth_section(results),
@@ -186,6 +194,35 @@ def _fix_section(results: Results) -> str:
         f"({chain.sfn_per_million / max(after, 1e-9):.0f}x below Step Functions Standard). "
         "What remains is the floor of this design: one journal write per report, one state "
         "write, one SQS send, receive and delete per task.",
+    ]
+    return "\n".join(rows)
+
+
+def _lambda_tasks_section(results: Results) -> str:
+    chain, lt = results.costs[0], results.lambda_tasks
+    per = chain.per_unit
+    rows = [
+        "## Lambda-backed tasks (10-task chain)",
+        "",
+        f"Polling worker: ${lt.worker_per_million:.2f} per million task nodes; tasks on "
+        f"`canter.lambda_handler` ({MEMORY_MB} MB, a {TASK_MS} ms task): "
+        f"${lt.lambda_per_million:.2f}. Every other line is the same (`bench/lambda_tasks.py`); "
+        "these make the difference:",
+        "",
+        "| runs as | caller | item | requests per task node | $ per M task nodes |",
+        "|---|---|---|---:|---:|",
+    ]
+    for which, lines in (("polling worker", lt.replaced), ("Lambda", lt.added)):
+        for line in lines:
+            rows.append(
+                f"| {which} | {line.caller} | {line.item} | {line.requests / per:.2f} | "
+                f"{line.dollars / per * 1e6:.3f} |"
+            )
+    rows += [
+        "",
+        "Not in either figure: the polling worker's host (an always-on process) and its idle "
+        "long polls, and the event source's idle long polls (Lambda's pollers keep receiving "
+        "while the queue is empty, a fixed cost per queue and hour, not per task).",
     ]
     return "\n".join(rows)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from canter_engine.core import Blueprint
 from canter_engine.model.spec import NameId, TaskDef, VariableDef
 
-from bench import core, cost, fixes, growth, report, throughput
+from bench import core, cost, fixes, growth, lambda_tasks, report, throughput
 from bench.harness import metered_stack
 from bench.pricing import load_prices
 from bench.workflows import references
@@ -67,6 +67,7 @@ def main() -> None:
         core=core_figures,
         costs=costs,
         fixes=fixes.estimate(costs[0], prices),
+        lambda_tasks=lambda_tasks.compare(costs[0].lines, costs[0].per_unit, prices),
         growth=grown,
         chart=CHART,
         throughput=levels,

@@ -18,6 +18,7 @@ CONTEXT_DYNAMIC_QUEUES = "dynamicQueues"
 CONTEXT_API_RATE = "apiThrottleRatePerSecond"
 CONTEXT_API_BURST = "apiThrottleBurst"
 CONTEXT_API_CONCURRENCY = "apiReservedConcurrency"
+CONTEXT_LAMBDA_TASKS = "lambdaTasks"
 
 # API Gateway's own account defaults are 10,000 requests per second with a
 # burst of 5,000, shared by every API in the account and region: a flood
@@ -27,6 +28,15 @@ CONTEXT_API_CONCURRENCY = "apiReservedConcurrency"
 # raise it in cdk.json for production load.
 DEFAULT_API_RATE = 500
 DEFAULT_API_BURST = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaTasks:
+    """Task functions deployed as a Lambda function fed by one declared TaskQueue."""
+
+    queue: str
+    code: str  # a directory: the module and the canter SDK
+    handler: str  # module.attribute, a canter.lambda_handler(...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +50,7 @@ class CanterConfig:
     # Not reserved by default because reserving fails the deployment in an
     # account whose concurrency quota is still the new-account value (10).
     api_reserved_concurrency: int | None = None
+    lambda_tasks: tuple[LambdaTasks, ...] = ()
 
     @classmethod
     def from_context(cls, node: Node) -> CanterConfig:
@@ -50,6 +61,7 @@ class CanterConfig:
             api_rate_per_second=node.try_get_context(CONTEXT_API_RATE),
             api_burst=node.try_get_context(CONTEXT_API_BURST),
             api_reserved_concurrency=node.try_get_context(CONTEXT_API_CONCURRENCY),
+            lambda_tasks=node.try_get_context(CONTEXT_LAMBDA_TASKS),
         )
 
     @classmethod
@@ -62,11 +74,14 @@ class CanterConfig:
         api_rate_per_second: Any = None,
         api_burst: Any = None,
         api_reserved_concurrency: Any = None,
+        lambda_tasks: Any = None,
     ) -> CanterConfig:
         concurrency = _positive(CONTEXT_API_CONCURRENCY, api_reserved_concurrency, None)
+        queues = _task_queue_names(task_queues)
         return cls(
             stage=validate_stage(str(stage or DEFAULT_STAGE)),
-            task_queues=_task_queue_names(task_queues),
+            task_queues=queues,
+            lambda_tasks=_lambda_tasks(lambda_tasks, queues),
             dynamic_queues=_flag(CONTEXT_DYNAMIC_QUEUES, dynamic_queues),
             api_rate_per_second=_positive(CONTEXT_API_RATE, api_rate_per_second, DEFAULT_API_RATE)
             or DEFAULT_API_RATE,
@@ -89,6 +104,35 @@ def _task_queue_names(raw: Any) -> tuple[str, ...]:
     for name in declared:
         task_queue(name)
     return declared
+
+
+def _lambda_tasks(raw: Any, queues: tuple[str, ...]) -> tuple[LambdaTasks, ...]:
+    """``{"<taskQueue>": {"code": "<dir>", "handler": "<module>.<attribute>"}}``."""
+    if raw is None or raw == "":
+        return ()
+    if not isinstance(raw, dict):
+        raise ValueError(
+            f"{CONTEXT_LAMBDA_TASKS} must map a task queue to "
+            f'{{"code": "<dir>", "handler": "<module>.<attribute>"}}, got {raw!r}'
+        )
+    found = []
+    for queue, spec in raw.items():
+        if queue not in queues:
+            raise ValueError(
+                f"{CONTEXT_LAMBDA_TASKS}.{queue}: not a declared task queue ({CONTEXT_TASK_QUEUES})"
+            )
+        if (
+            not isinstance(spec, dict)
+            or set(spec) != {"code", "handler"}
+            or not all(isinstance(v, str) and v for v in spec.values())
+            or "." not in spec["handler"]
+        ):
+            raise ValueError(
+                f"{CONTEXT_LAMBDA_TASKS}.{queue} must be "
+                f'{{"code": "<dir>", "handler": "<module>.<attribute>"}}, got {spec!r}'
+            )
+        found.append(LambdaTasks(queue, spec["code"], spec["handler"]))
+    return tuple(found)
 
 
 def _flag(key: str, raw: Any) -> bool:

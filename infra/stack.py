@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_lambda as lambda_
+from canter.cdk import TaskFunction
 from constructs import Construct
 
 from infra.alarms import Alarms
@@ -48,6 +50,18 @@ class CanterStack(Stack):
             api=self.api,
             task_queue_arns=task_queue_arns(self, config, self.queues),
         )
+        self.task_functions = {
+            tasks.queue: TaskFunction(
+                self,
+                f"{self.queues.task_queues[tasks.queue].definition.logical_id}Function",
+                code=lambda_.Code.from_asset(tasks.code),
+                handler=tasks.handler,
+                queue=self.queues.task_queues[tasks.queue].queue,
+                api_id=self.api.http_api.api_id,
+                api_url=self.api.url,
+            )
+            for tasks in config.lambda_tasks
+        }
         self.alarms = Alarms(
             self,
             "Alarms",

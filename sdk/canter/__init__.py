@@ -21,3 +21,4 @@ from canter.task_def import task_def_of as task_def_of
 from canter.worker import TaskException as TaskException
 from canter.worker import Worker as Worker
 from canter.worker import WorkerContext as WorkerContext
+from canter.worker import lambda_handler as lambda_handler

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from canter_engine.resources import TASK_QUEUE_VISIBILITY_SECONDS
 
 from canter import discovery
 from canter.cli.common import ApiUrl
@@ -42,6 +43,17 @@ def dev(
     in_memory: Annotated[
         bool, typer.Option(help="Keep nothing: every start begins empty, as before 0.2")
     ] = False,
+    lambda_tasks: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="module:attribute naming a canter.lambda_handler, or the task functions it "
+            "takes, to run as Lambda would from their queues (repeatable)",
+            show_default=False,
+        ),
+    ] = None,
+    lambda_timeout: Annotated[
+        int, typer.Option(help="The Lambda timeout (seconds) of --lambda-tasks functions")
+    ] = TASK_QUEUE_VISIBILITY_SECONDS,
 ) -> None:
     """Run the whole stack locally: moto, the scheduler, timers and the HTTP API.
 
@@ -50,7 +62,11 @@ def dev(
     directory to start afresh. Prints the API URL, an ``AWS_ENDPOINT_URL=``
     line for workers, then ``ready``. Ctrl-C stops everything.
 
-    Example: canter dev --port 8787
+    With --lambda-tasks, task functions run through canter.lambda_handler
+    fed with Lambda-shaped SQS events, the code path deployed by
+    canter.cdk.TaskFunction.
+
+    Example: canter dev --port 8787 --lambda-tasks tasks:handler
     """
     from canter.local import LocalStack
     from canter.local.snapshot import StateRefused
@@ -74,6 +90,13 @@ def dev(
             err=True,
         )
         raise typer.Exit(1) from None
+    for target in lambda_tasks or []:
+        try:
+            stack.add_lambda_tasks(load(target), timeout_seconds=lambda_timeout)
+        except Exception as exc:
+            stack.stop()
+            typer.echo(f"canter dev: --lambda-tasks {target}: {exc}", err=True)
+            raise typer.Exit(1) from None
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())

@@ -58,7 +58,7 @@ class SqsPump:
             try:
                 self._poll_once()
             except Exception:
-                log.exception("timer pump failed; retrying")
+                log.exception("SQS pump for %s failed; retrying", self._function_name)
                 self._stop.wait(1.0)
 
     def _poll_once(self) -> None:
@@ -67,23 +67,11 @@ class SqsPump:
             MaxNumberOfMessages=10,
             WaitTimeSeconds=self._wait,
             AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
             return
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": m.get("MD5OfBody", ""),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": self._arn,
-                "awsRegion": self._arn.split(":")[3],
-            }
-            for m in messages
-        ]
+        records = lambda_records(messages, self._arn)
         context = LocalLambdaContext(self._function_name, self._timeout)
         response = self._handler({"Records": records}, context) or {}
         failed = {f["itemIdentifier"] for f in response.get("batchItemFailures") or []}
@@ -95,3 +83,29 @@ class SqsPump:
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
                 ],
             )
+
+
+def lambda_records(messages: list[Any], queue_arn: str) -> list[dict[str, Any]]:
+    """``ReceiveMessage``'s messages as the records of Lambda's SQS event."""
+    return [
+        {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": m.get("Attributes", {}),
+            "messageAttributes": {
+                name: {
+                    "stringValue": value.get("StringValue"),
+                    "stringListValues": [],
+                    "binaryListValues": [],
+                    "dataType": value.get("DataType", "String"),
+                }
+                for name, value in m.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": m.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": queue_arn,
+            "awsRegion": queue_arn.split(":")[3],
+        }
+        for m in messages
+    ]

@@ -18,7 +18,7 @@ from typing import IO, Any
 import boto3
 from canter_engine import resources
 
-from canter.local import snapshot
+from canter.local import lambda_tasks, snapshot
 from canter.local.moto_server import MotoServer
 from canter.local.provision import Provisioned, locate, provision
 from canter.local.sqs_pump import SqsPump
@@ -68,6 +68,7 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.stream_pump: StreamPump | None = None
         self._timer_pump: SqsPump | None = None
+        self._task_pumps: list[SqsPump] = []
         self._gateway: Any = None
         self.endpoint_url = ""
         self.api_url = ""
@@ -144,6 +145,19 @@ class LocalStack:
             self._saver.start()
         return self
 
+    def add_lambda_tasks(
+        self,
+        tasks: lambda_tasks.Tasks,
+        *,
+        timeout_seconds: int = lambda_tasks.DEFAULT_TIMEOUT_SECONDS,
+    ) -> None:
+        """Run ``tasks`` as Lambda would: a ``lambda_handler`` fed by their queues' events."""
+        from canter.client import Client
+
+        self._task_pumps += lambda_tasks.start_pumps(
+            Client(self.api_url), tasks, timeout_seconds=timeout_seconds
+        )
+
     @property
     def changes(self) -> int:
         """Requests so far that may have changed state in moto (0 before start)."""
@@ -165,7 +179,7 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop everything, save the state once more, give the process its environment back."""
-        for part in (self._gateway, self._timer_pump, self.stream_pump):
+        for part in (*self._task_pumps, self._gateway, self._timer_pump, self.stream_pump):
             if part is not None:
                 part.stop()
         self._saving.set()

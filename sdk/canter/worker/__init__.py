@@ -1,6 +1,7 @@
 """The task worker: runs Python functions for the TaskDefs of a WfSpec."""
 
 from canter.worker.context import TaskException, WorkerContext
+from canter.worker.lambda_handler import lambda_handler
 from canter.worker.worker import Worker
 
-__all__ = ["TaskException", "Worker", "WorkerContext"]
+__all__ = ["TaskException", "Worker", "WorkerContext", "lambda_handler"]

@@ -51,7 +51,7 @@ class Reporter:
     def __init__(
         self,
         client: Client,
-        sqs: SQSClient,
+        sqs: SQSClient | None,
         settled: Callable[[str], None],
         keep_running: Callable[[], bool],
     ) -> None:
@@ -76,7 +76,7 @@ class Reporter:
                 except queue.Empty:
                     break
             try:
-                self._delete(self._report_with_retries(batch))
+                self._delete(self.send(batch))
             except Exception:
                 log.exception(
                     "reporting %d task(s) failed; they will be delivered again", len(batch)
@@ -85,7 +85,7 @@ class Reporter:
                 for finished in batch:
                     self._settled(finished.message_id)
 
-    def _report_with_retries(self, batch: list[Finished]) -> list[Finished]:
+    def send(self, batch: list[Finished]) -> list[Finished]:
         """The batch's accepted reports; a batch the API failed as a whole is
         sent again one report per request.
 
@@ -157,6 +157,7 @@ class Reporter:
         return {}
 
     def _delete(self, accepted: list[Finished]) -> None:
+        assert self._sqs is not None, "a reporter without SQS only sends"
         by_queue: dict[str, list[Finished]] = {}
         for finished in accepted:
             by_queue.setdefault(finished.queue_url, []).append(finished)

@@ -63,7 +63,7 @@ MAX_BACKOFF_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
-class _Queue:
+class QueueInfo:
     url: str
     visibility_seconds: int
     # The redrive policy's maxReceiveCount: the receive after this many goes
@@ -72,10 +72,10 @@ class _Queue:
 
 
 @dataclass(slots=True)
-class _InFlight:
+class InFlight:
     """A received message until it is reported and deleted, or left to come back."""
 
-    queue: _Queue
+    queue: QueueInfo
     message: dict[str, Any]
     extended_at: float
     deadline: float  # epoch seconds: first receive + timeout
@@ -114,7 +114,7 @@ class Worker:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._client = client
-        functions = _named(tasks)
+        functions = named(tasks)
         self._bindings = {name: Binding.of(fn) for name, fn in functions.items()}
         self._to_register = [
             request
@@ -126,7 +126,7 @@ class Worker:
         self._visibility_override = visibility_timeout_seconds
         self._grace = shutdown_grace_seconds
         self._stopping = threading.Event()
-        self._in_flight: dict[str, _InFlight] = {}
+        self._in_flight: dict[str, InFlight] = {}
         # Functions still running after their attempt timed out: they hold a
         # thread of the pool until they return, so they count against capacity.
         self._overrunning: set[str] = set()
@@ -203,7 +203,7 @@ class Worker:
 
     # --- polling -----------------------------------------------------------
 
-    def _resolve_queues(self) -> dict[_Queue, set[str]]:
+    def _resolve_queues(self) -> dict[QueueInfo, set[str]]:
         for request in self._to_register:
             self._client.put_task_def(request)
         by_url: dict[str, set[str]] = {}
@@ -213,7 +213,7 @@ class Worker:
         self._sqs = _sqs_client(next(iter(by_url)))
         return {self._queue_at(url): names for url, names in by_url.items()}
 
-    def _queue_at(self, url: str) -> _Queue:
+    def _queue_at(self, url: str) -> QueueInfo:
         assert self._sqs is not None
         attributes = self._sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"]
@@ -221,9 +221,9 @@ class Worker:
         visibility = self._visibility_override or int(attributes["VisibilityTimeout"])
         redrive = json.loads(attributes.get("RedrivePolicy") or "{}")
         max_receives = int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None
-        return _Queue(url, visibility, max_receives)
+        return QueueInfo(url, visibility, max_receives)
 
-    def _re_resolve(self, queue: _Queue, names: list[str]) -> _Queue | None:
+    def _re_resolve(self, queue: QueueInfo, names: list[str]) -> QueueInfo | None:
         """The queue as the API names it now, or ``None`` while the API or queue is away.
 
         A restarted stack (or a redeployed one) may serve the TaskDef from
@@ -240,7 +240,7 @@ class Worker:
             log.info("TaskDef %s is now served from %s", names[0], found.url)
         return found
 
-    def _poll(self, queue: _Queue, names: list[str]) -> None:
+    def _poll(self, queue: QueueInfo, names: list[str]) -> None:
         """Receive only when there is room, but hold no capacity while long-polling.
 
         Several queues share ``concurrency``; reserving it for a 20-second
@@ -293,7 +293,7 @@ class Worker:
                 if self._stopping.is_set():
                     self._release(queue, message["ReceiptHandle"])
                     continue
-                flight = _received(queue, dict(message))
+                flight = received(queue, dict(message))
                 with self._lock:
                     self._in_flight[message["MessageId"]] = flight
                 self._pool.submit(self._handle, message["MessageId"], flight)
@@ -312,7 +312,7 @@ class Worker:
             self._release(flight.queue, flight.receipt)
             self._settled(message_id)
 
-    def _release(self, queue: _Queue, receipt: str) -> None:
+    def _release(self, queue: QueueInfo, receipt: str) -> None:
         """Hand a message back at once (received while shutting down)."""
         assert self._sqs is not None
         try:
@@ -353,7 +353,7 @@ class Worker:
                     flight.extended_at = now  # once per visibility third, not every tick
                     log.warning("could not extend a running task's visibility (%s)", _brief(exc))
 
-    def _overdue(self, now: float) -> list[tuple[str, _InFlight, str]]:
+    def _overdue(self, now: float) -> list[tuple[str, InFlight, str]]:
         """Attempts past their deadline with nothing reported yet, and why; decided here."""
         overdue = []
         with self._lock:
@@ -372,7 +372,7 @@ class Worker:
 
     # --- one message ---------------------------------------------------------
 
-    def _handle(self, message_id: str, flight: _InFlight) -> None:
+    def _handle(self, message_id: str, flight: InFlight) -> None:
         """Run one task; its report and delete go to the reporter, which settles it.
 
         Python cannot stop a thread, so a function still running at its
@@ -391,7 +391,7 @@ class Worker:
             with self._lock:
                 self._overrunning.discard(message_id)
 
-    def _run_or_time_out(self, message_id: str, flight: _InFlight) -> None:
+    def _run_or_time_out(self, message_id: str, flight: InFlight) -> None:
         scheduled_task: dict[str, Any] = json.loads(flight.message["Body"])
         name = str(scheduled_task["taskDefId"]["name"])
         binding = self._bindings.get(name)
@@ -399,8 +399,8 @@ class Worker:
             log.warning("no function for TaskDef %r on this worker; leaving the message", name)
             self._leave(message_id)
             return
-        context = _context(scheduled_task)
-        why = _not_to_run(flight, time.time())
+        context = context_of(scheduled_task)
+        why = not_to_run(flight, time.time())
         if why is not None:
             with self._lock:
                 if flight.decided:
@@ -413,7 +413,7 @@ class Worker:
                 return
             flight.context = context
             flight.started = time.time()
-        outcome = self._run_task(binding, scheduled_task, context)
+        outcome = run_task(binding, scheduled_task, context)
         with self._lock:
             late = flight.decided
             flight.decided = True
@@ -429,9 +429,9 @@ class Worker:
             return
         self._hand_over(message_id, flight, outcome)
 
-    def _report_timeout(self, message_id: str, flight: _InFlight, why: str) -> None:
+    def _report_timeout(self, message_id: str, flight: InFlight, why: str) -> None:
         scheduled_task = json.loads(flight.message["Body"])
-        context = flight.context or _context(scheduled_task)
+        context = flight.context or context_of(scheduled_task)
         log.warning(
             "TaskDef %s attempt %d of %s timed out: %s",
             context.task_def_name,
@@ -441,7 +441,7 @@ class Worker:
         )
         self._hand_over(message_id, flight, report.timeout(scheduled_task, context, why))
 
-    def _hand_over(self, message_id: str, flight: _InFlight, outcome: dict[str, Any]) -> None:
+    def _hand_over(self, message_id: str, flight: InFlight, outcome: dict[str, Any]) -> None:
         assert self._reporter is not None
         token = flight.message.get("MessageAttributes", {}).get(TOKEN_ATTRIBUTE, {})
         self._reporter.put(
@@ -469,21 +469,22 @@ class Worker:
         with self._lock:
             self._in_flight.pop(message_id, None)
 
-    def _run_task(
-        self, binding: Binding, scheduled_task: dict[str, Any], context: WorkerContext
-    ) -> dict[str, Any]:
-        inputs = [
-            (str(v["varName"]), from_value(v.get("value")))
-            for v in scheduled_task.get("variables", [])
-        ]
-        try:
-            result = binding.call(inputs, context)
-        except Exception as exc:
-            return report.failure(scheduled_task, context, exc)
-        return report.success(scheduled_task, context, result)
+
+def run_task(
+    binding: Binding, scheduled_task: dict[str, Any], context: WorkerContext
+) -> dict[str, Any]:
+    """Run one attempt's function; its report (success, exception or failure)."""
+    inputs = [
+        (str(v["varName"]), from_value(v.get("value"))) for v in scheduled_task.get("variables", [])
+    ]
+    try:
+        result = binding.call(inputs, context)
+    except Exception as exc:
+        return report.failure(scheduled_task, context, exc)
+    return report.success(scheduled_task, context, result)
 
 
-def _received(queue: _Queue, message: dict[str, Any]) -> _InFlight:
+def received(queue: QueueInfo, message: dict[str, Any]) -> InFlight:
     """A message just received, with its attempt's deadline.
 
     The deadline is SQS's clock (the first receive) plus the timeout, compared
@@ -495,10 +496,10 @@ def _received(queue: _Queue, message: dict[str, Any]) -> _InFlight:
     first = int(first_ms) / 1000 if first_ms else time.time()
     timeout = message.get("MessageAttributes", {}).get(TIMEOUT_ATTRIBUTE, {}).get("StringValue")
     seconds = int(timeout) if timeout else DEFAULT_TIMEOUT_SECONDS
-    return _InFlight(queue, message, time.monotonic(), first + seconds, seconds)
+    return InFlight(queue, message, time.monotonic(), first + seconds, seconds)
 
 
-def _not_to_run(flight: _InFlight, now: float) -> str | None:
+def not_to_run(flight: InFlight, now: float) -> str | None:
     """Why a received attempt must be reported TASK_TIMEOUT instead of run, if it must."""
     if now >= flight.deadline:
         return (
@@ -521,7 +522,7 @@ def _brief(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def _context(scheduled_task: dict[str, Any]) -> WorkerContext:
+def context_of(scheduled_task: dict[str, Any]) -> WorkerContext:
     run_id = scheduled_task["taskRunId"]
     return WorkerContext(
         wf_run_id=str(run_id["wfRunId"]["id"]),
@@ -531,7 +532,7 @@ def _context(scheduled_task: dict[str, Any]) -> WorkerContext:
     )
 
 
-def _named(
+def named(
     tasks: Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]],
 ) -> dict[str, Callable[..., Any]]:
     if isinstance(tasks, Mapping):
