@@ -199,6 +199,17 @@ def test_definition_names_are_valid_littlehorse_names(client: Client, name: str)
         client.put_external_event_def(name)
 
 
+@pytest.mark.parametrize("taken", ["parent_0-1", "parent_ship-1", "a.b"])
+def test_a_run_wf_id_is_a_littlehorse_name_so_no_client_takes_a_child_id(
+    client: Client, names: Names, taken: str
+) -> None:
+    """LittleHorse's RunWfRequestModel: a top-level id is a valid name. A child WfRun's id
+    is ``<parent>_<suffix>``; a client that could take it first would strand the parent."""
+    register(client, names("wf"), lambda t: t.declare_int("n") and None)
+    with pytest.raises(InvalidArgument, match="not a valid name"):
+        client.run_wf(names("wf"), {"n": 1}, id=taken)
+
+
 def test_ids_too_long_for_a_key_are_400(client: Client) -> None:
     with pytest.raises(InvalidArgument, match="at most 400 bytes"):
         client.get_wf_run("a" * 3000)

@@ -32,6 +32,7 @@ from canter_engine.handlers.api_parse import (
     field,
     finite,
     int64_value,
+    lh_name,
     listing_bookmark,
     model,
     optional_int,
@@ -97,6 +98,10 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     for name, decoded in variables.items():
         finite(decoded, f"RunWf: variables.{name}")
     wf_run_id = req.id or uuid.uuid4().hex
+    if req.parent_wf_run_id is None and req.id is not None:
+        # As LittleHorse (RunWfRequestModel): a top-level id is a valid name, so no
+        # client can take the "<parent>_<suffix>" id a parent's RUN_CHILD_WF needs.
+        lh_name(wf_run_id, "RunWf: id")
     if not WF_RUN_ID_PATTERN.match(wf_run_id):
         raise invalid(
             f"RunWf: id {wf_run_id!r} must be 1-128 letters, digits, '-', '_' or '.', "
