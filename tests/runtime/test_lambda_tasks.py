@@ -43,7 +43,7 @@ def attempts(client: Client, wf_run_id: str) -> list[dict[str, Any]]:
 def event_of(client: Client, task: str, *, copies: int = 1) -> dict[str, Any]:
     """The Lambda event for the task's next message, received from its real queue."""
     sqs = boto3.client("sqs")
-    url = client.get_task_def(task)["queueUrl"]
+    url = client.get_task_def_queue(task)["queueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]

@@ -25,14 +25,18 @@ from littlehorse.model import (
     ExternalEvent,
     ExternalEventDef,
     ExternalEventDefIdList,
+    ExternalEventIdList,
     ExternalEventList,
     NodeRun,
+    NodeRunIdList,
     NodeRunList,
     TaskDef,
     TaskDefIdList,
     TaskRun,
+    TaskRunIdList,
     TaskRunList,
     Variable,
+    VariableIdList,
     VariableList,
     WfRun,
     WfRunIdList,
@@ -110,7 +114,7 @@ def _register(answers: _Answers, names: Names) -> dict[str, str]:
         t.complete(7)
 
     def parent_body(t: WorkflowThread) -> None:
-        n = t.declare_int("n", 1)
+        n = t.declare_int("n", 1).searchable()
         got = t.declare_int("got")
         n.assign(t.execute(inc, n))
         t.handle_exception(t.execute(boom), lambda h: None)
@@ -198,6 +202,13 @@ def _read_definitions(answers: _Answers, names: Names) -> None:
     answers.call("SearchTaskDef", {"prefix": names("")}, TaskDefIdList)
     answers.call("SearchExternalEventDef", {"prefix": names("")}, ExternalEventDefIdList)
     answers.call("SearchWorkflowEventDef", {"prefix": names("")}, WorkflowEventDefIdList)
+    variable = {"wfSpecName": spec, "varName": "n", "value": {"int": 1}}
+    answers.call("SearchVariable", variable, VariableIdList)
+    answers.call("SearchTaskRun", {"taskDefName": names("inc")}, TaskRunIdList)
+    answers.call("SearchNodeRun", {"externalEventDef": {"name": names("go")}}, NodeRunIdList)
+    answers.call(
+        "SearchExternalEvent", {"externalEventDefId": {"name": names("go")}}, ExternalEventIdList
+    )
 
 
 def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: Names) -> None:

@@ -46,7 +46,7 @@ def start_pumps(
     handler.uses(client)
     by_queue: dict[str, list[str]] = {}
     for name in handler.functions:
-        by_queue.setdefault(str(client.get_task_def(name)["queueUrl"]), []).append(name)
+        by_queue.setdefault(str(client.get_task_def_queue(name)["queueUrl"]), []).append(name)
     sqs = boto3.client("sqs")
     pumps = [
         SqsPump(sqs, url, handler, f"canter-tasks-{'-'.join(names)}"[:64], timeout_seconds)
