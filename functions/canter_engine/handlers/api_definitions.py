@@ -17,7 +17,9 @@ from canter_engine.handlers.api_parse import (
     key_part,
     lh_name,
     listing_bookmark,
+    only,
     optional_int,
+    page,
     require_str,
 )
 from canter_engine.handlers.runtime import Runtime
@@ -48,7 +50,7 @@ def search_workflow_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, An
 
 def search_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """WfSpec versions by exact ``name``, name ``prefix`` or the ``taskDefName`` they use."""
-    _only(body, "SearchWfSpec", {"name", "prefix", "taskDefName", "limit", "bookmark"})
+    only(body, "SearchWfSpec", {"name", "prefix", "taskDefName", "limit", "bookmark"})
     criteria = [k for k in ("name", "prefix", "taskDefName") if k in body]
     if len(criteria) > 1:
         raise invalid(
@@ -70,7 +72,7 @@ def search_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             {"name": name, **({"majorVersion": major} if major else {})}
             | ({"revision": revision} if revision else {})
         )
-    return _page(results, bookmark)
+    return page(results, bookmark)
 
 
 def delete_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +124,7 @@ def delete_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 def put_workflow_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """Register a WorkflowEventDef; the same name with another content type is ALREADY_EXISTS."""
-    _only(body, "PutWorkflowEventDef", {"name", "contentType"})
+    only(body, "PutWorkflowEventDef", {"name", "contentType"})
     name = lh_name(body.get("name"), "PutWorkflowEventDef: name")
     content_type = body.get("contentType", {})
     if not isinstance(content_type, dict) or set(content_type) - RETURN_TYPE_KEYS:
@@ -159,10 +161,10 @@ def get_workflow_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _search_names(rt: Runtime, body: dict[str, Any], rpc: str, kind: str) -> dict[str, Any]:
-    _only(body, rpc, {"prefix", "limit", "bookmark"})
+    only(body, rpc, {"prefix", "limit", "bookmark"})
     prefix = _string(body, "prefix", rpc) if "prefix" in body else ""
     names, bookmark = _search(rt, body, rpc, kind, prefix)
-    return _page([{"name": n} for n in names], bookmark)
+    return page([{"name": n} for n in names], bookmark)
 
 
 def _search(
@@ -179,29 +181,13 @@ def _search(
 
 
 def _delete_named(rt: Runtime, body: dict[str, Any], rpc: str, kind: str) -> dict[str, Any]:
-    _only(body, rpc, {"id"})
+    only(body, rpc, {"id"})
     name = require_str(body, "id", "name")
     try:
         rt.metadata.delete_definition(kind, name)
     except Missing:
         raise not_found(f"{rpc}: {kind} {name!r} does not exist") from None
     return {}
-
-
-def _page(results: list[dict[str, Any]], bookmark: str | None) -> dict[str, Any]:
-    page: dict[str, Any] = {"results": results}
-    if bookmark:
-        page["bookmark"] = bookmark
-    return page
-
-
-def _only(body: dict[str, Any], rpc: str, allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise invalid(
-            f"{rpc}: unknown field(s) {', '.join(unknown)}; the request has "
-            f"{', '.join(sorted(allowed))}"
-        )
 
 
 def _string(body: dict[str, Any], key: str, rpc: str) -> str:

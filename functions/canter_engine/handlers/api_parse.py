@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -241,3 +242,21 @@ def describe(exc: ValidationError) -> str:
 
 def encoded_size(raw: Any) -> int:
     return len(json.dumps(raw, separators=(",", ":")).encode())
+
+
+def page(results: list[dict[str, Any]], bookmark: str | None) -> dict[str, Any]:
+    """A Search*/List* answer: ``results`` and, when there is more, ``bookmark``."""
+    answer: dict[str, Any] = {"results": results}
+    if bookmark:
+        answer["bookmark"] = bookmark
+    return answer
+
+
+def only(body: dict[str, Any], rpc: str, allowed: Collection[str]) -> None:
+    """Refuse fields the rpc does not read, rather than ignore them."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise invalid(
+            f"{rpc}: unknown field(s) {', '.join(unknown)}; the request has "
+            f"{', '.join(sorted(allowed))}"
+        )

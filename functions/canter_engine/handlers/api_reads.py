@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from canter_engine.handlers.api_errors import invalid, not_found
-from canter_engine.handlers.api_parse import listing_bookmark, optional_int
+from canter_engine.handlers.api_parse import listing_bookmark, optional_int, page
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.store.journal import RUN_EVENT_ID
@@ -43,7 +43,4 @@ def records_page(
         )
     except ValueError:
         raise invalid(f"{rpc}: bookmark is not one this listing returned") from None
-    page: dict[str, Any] = {"results": results}
-    if next_bookmark:
-        page["bookmark"] = next_bookmark
-    return page
+    return page(results, next_bookmark)

@@ -33,7 +33,6 @@ from canter_engine.handlers.api_parse import (
     finite,
     int64_value,
     lh_name,
-    listing_bookmark,
     model,
     optional_int,
     require_int,
@@ -42,6 +41,7 @@ from canter_engine.handlers.api_parse import (
 )
 from canter_engine.handlers.api_parse import guid as parse_guid
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
+from canter_engine.handlers.api_reads import records_page
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_VALUE_BYTES
 from canter_engine.handlers.masking import Secrets, of_values, scrub_text
 from canter_engine.handlers.runtime import Runtime
@@ -156,7 +156,7 @@ def list_node_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     # items (its final copy wins) or still running in the head, never in neither.
     head = rt.state.load_head(wf_run_id)
     live = {r.sk: r for r in _live(head) if r.sk.startswith(prefix)}
-    page = _page(rt, wf_run_id, prefix, head, body)
+    page = records_page(rt, wf_run_id, prefix, head, body, "ListNodeRuns")
     if "bookmark" not in page:
         written = {_node_order(n) for n in page["results"]}
         running = [r.to_json() for r in live.values()]
@@ -199,7 +199,7 @@ def _live(head: Head | None) -> list[Record]:
 
 def list_variables(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = _existing_run(rt, body)
-    return _page(rt, wf_run_id, "var#", rt.state.load_head(wf_run_id), body)
+    return records_page(rt, wf_run_id, "var#", rt.state.load_head(wf_run_id), body, "ListVariables")
 
 
 def get_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -249,7 +249,9 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 def list_external_events(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = _existing_run(rt, body)
-    return _page(rt, wf_run_id, "event#", rt.state.load_head(wf_run_id), body)
+    return records_page(
+        rt, wf_run_id, "event#", rt.state.load_head(wf_run_id), body, "ListExternalEvents"
+    )
 
 
 def stop_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -461,23 +463,6 @@ def _existing_incarnation(rt: Runtime, body: dict[str, Any]) -> tuple[str, str]:
     if record is None:
         raise not_found(f"WfRun {wf_run_id!r} does not exist")
     return wf_run_id, record.incarnation or ""
-
-
-def _page(
-    rt: Runtime, wf_run_id: str, prefix: str, head: Head | None, body: dict[str, Any]
-) -> dict[str, Any]:
-    limit = optional_int(body, "limit") or MAX_PAGE
-    if not 0 < limit <= MAX_PAGE:
-        raise invalid(f"limit must be 1-{MAX_PAGE}")
-    bookmark = listing_bookmark(body.get("bookmark"))
-    try:
-        results, next_bookmark = rt.state.list_records(wf_run_id, prefix, head, limit, bookmark)
-    except ValueError:
-        raise invalid("bookmark is not one this listing returned") from None
-    page: dict[str, Any] = {"results": results}
-    if next_bookmark:
-        page["bookmark"] = next_bookmark
-    return page
 
 
 def _item(rt: Runtime, wf_run_id: str, sk: str, what: str, head: Head | None) -> dict[str, Any]:

@@ -6,7 +6,13 @@ from typing import Any
 
 from canter_engine.core.records import prune
 from canter_engine.handlers.api_errors import invalid
-from canter_engine.handlers.api_parse import key_part, listing_bookmark, optional_int
+from canter_engine.handlers.api_parse import (
+    key_part,
+    listing_bookmark,
+    only,
+    optional_int,
+    page,
+)
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
@@ -102,22 +108,6 @@ def paging(body: dict[str, Any], rpc: str) -> tuple[int, str | None]:
     if not 0 < limit <= MAX_SEARCH_LIMIT:
         raise invalid(f"{rpc}: limit must be 1-{MAX_SEARCH_LIMIT}")
     return limit, listing_bookmark(body.get("bookmark"))
-
-
-def page(results: list[dict[str, Any]], bookmark: str | None) -> dict[str, Any]:
-    page: dict[str, Any] = {"results": results}
-    if bookmark:
-        page["bookmark"] = bookmark
-    return page
-
-
-def only(body: dict[str, Any], rpc: str, allowed: frozenset[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise invalid(
-            f"{rpc}: unknown field(s) {', '.join(unknown)}; the request has "
-            f"{', '.join(sorted(allowed))}"
-        )
 
 
 VARIABLE_FIELDS = frozenset(

@@ -17,8 +17,9 @@ import json
 from typing import Any
 
 from canter_engine.handlers.api_errors import ApiError, invalid
+from canter_engine.handlers.api_parse import only, page
 from canter_engine.handlers.api_records import list_task_runs
-from canter_engine.handlers.api_search import only, page, paging, required_name, timestamp
+from canter_engine.handlers.api_search import paging, required_name, timestamp
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.store.catalog import BY_TASK_DEF, wf_spec_version
