@@ -343,7 +343,7 @@ class Client:
             "limit": limit,
             "bookmark": bookmark,
         }
-        return self.call("SearchWfRun", {k: v for k, v in fields.items() if v is not None})
+        return self._call_set("SearchWfRun", fields)
 
     def search_variable(
         self,
@@ -367,7 +367,7 @@ class Client:
             "limit": limit,
             "bookmark": bookmark,
         }
-        return self.call("SearchVariable", {k: v for k, v in fields.items() if v is not None})
+        return self._call_set("SearchVariable", fields)
 
     def search_external_event(
         self,
@@ -388,7 +388,7 @@ class Client:
             "limit": limit,
             "bookmark": bookmark,
         }
-        return self.call("SearchExternalEvent", {k: v for k, v in fields.items() if v is not None})
+        return self._call_set("SearchExternalEvent", fields)
 
     def search_node_run(
         self,
@@ -410,7 +410,7 @@ class Client:
             "limit": limit,
             "bookmark": bookmark,
         }
-        return self.call("SearchNodeRun", {k: v for k, v in fields.items() if v is not None})
+        return self._call_set("SearchNodeRun", fields)
 
     def search_task_run(
         self,
@@ -432,7 +432,7 @@ class Client:
             "limit": limit,
             "bookmark": bookmark,
         }
-        return self.call("SearchTaskRun", {k: v for k, v in fields.items() if v is not None})
+        return self._call_set("SearchTaskRun", fields)
 
     # --- search, delete and workflow events ----------------------------------
 
@@ -522,6 +522,10 @@ class Client:
                 "number": number,
             },
         )
+
+    def _call_set(self, rpc: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """The request with the fields left unset (None) absent, as proto3 JSON has them."""
+        return self.call(rpc, {k: v for k, v in fields.items() if v is not None})
 
     def report_task(self, report: Mapping[str, Any], token: str) -> None:
         """LittleHorse's ``ReportTask``, with the attempt's ``canter.taskToken``."""
