@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from canter_engine.core.state import ERROR_NAMES
 from canter_engine.handlers.api_errors import invalid
 from canter_engine.model import values
 
@@ -122,19 +123,7 @@ def listing_bookmark(raw: Any) -> str | None:
 
 
 # LittleHorse's system failures (LHErrorType): caught by name, never thrown by a WfSpec.
-ERROR_TYPES = frozenset(
-    {
-        "CHILD_FAILURE",
-        "VAR_SUB_ERROR",
-        "VAR_MUTATION_ERROR",
-        "USER_TASK_CANCELLED",
-        "TIMEOUT",
-        "TASK_FAILURE",
-        "VAR_ERROR",
-        "TASK_ERROR",
-        "INTERNAL_ERROR",
-    }
-)
+ERROR_TYPES = ERROR_NAMES
 
 
 def failure_names(body: Any, rpc: str) -> None:
