@@ -12,10 +12,11 @@ not there, and one that is there is always found.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from canter_engine.store.bookmark import decode as decode_bookmark
+from canter_engine.store.bookmark import encode as encode_bookmark
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -92,8 +93,7 @@ class Catalog:
 
 
 def _encode(key: dict[str, Any]) -> str:
-    raw = json.dumps({"p": key["pk"]["S"], "s": key["sk"]["S"]}, separators=(",", ":"))
-    return base64.b64encode(raw.encode()).decode()
+    return encode_bookmark({"p": key["pk"]["S"], "s": key["sk"]["S"]})
 
 
 def _decode(bookmark: str, pk: str, prefix: str) -> dict[str, Any]:
@@ -104,7 +104,7 @@ def _decode(bookmark: str, pk: str, prefix: str) -> dict[str, Any]:
     refused here, as ValueError, before it reaches the query.
     """
     try:
-        value = json.loads(base64.b64decode(bookmark.encode(), validate=True))
+        value = decode_bookmark(bookmark)
         found_pk, sort = value["p"], value["s"]
         encoded = sort.encode()
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -24,7 +24,6 @@ first and a time window is a key range.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -33,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 from canter_engine.core.records import Record
 from canter_engine.core.state import ExternalEvent, NodeRun, VariableValue
 from canter_engine.model import values
+from canter_engine.store.bookmark import decode as decode_bookmark
+from canter_engine.store.bookmark import encode as encode_bookmark
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -226,13 +227,12 @@ def _filters(query: EntryQuery, values_: dict[str, Any]) -> list[str]:
 
 def _encode(item: dict[str, Any]) -> str:
     key = {name: item[name]["S"] for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
-    raw = json.dumps(key, separators=(",", ":"), sort_keys=True)
-    return base64.b64encode(raw.encode()).decode()
+    return encode_bookmark(key)
 
 
 def _decode(bookmark: str, partition: str) -> dict[str, Any]:
     try:
-        value = json.loads(base64.b64decode(bookmark.encode(), validate=True))
+        value = decode_bookmark(bookmark)
         key = {name: {"S": str(value[name])} for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError("not a bookmark of this search") from exc

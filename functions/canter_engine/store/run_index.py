@@ -19,12 +19,13 @@ suffix, read back as more ranges to merge.
 
 from __future__ import annotations
 
-import base64
 import heapq
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from canter_engine.store.bookmark import decode as decode_bookmark
+from canter_engine.store.bookmark import encode as encode_bookmark
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -175,13 +176,12 @@ def _key_of(item: dict[str, Any]) -> dict[str, Any]:
 
 def _encode(last: dict[str, dict[str, Any]]) -> str:
     """Each status's last served key ({} for not started yet)."""
-    raw = json.dumps(last, separators=(",", ":"), sort_keys=True)
-    return base64.b64encode(raw.encode()).decode()
+    return encode_bookmark(last)
 
 
 def _decode(bookmark: str, statuses: list[str]) -> dict[str, dict[str, Any]]:
     try:
-        value = json.loads(base64.b64decode(bookmark.encode(), validate=True))
+        value = decode_bookmark(bookmark)
     except ValueError as exc:
         raise ValueError("not a SearchWfRun bookmark") from exc
     if not isinstance(value, dict) or sorted(value) != sorted(statuses):

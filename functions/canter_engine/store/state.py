@@ -16,7 +16,6 @@ the head between the two reads is found in the items, never in neither.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 from collections.abc import Iterator
@@ -29,6 +28,8 @@ from canter_engine.core.records import render_node_item
 from canter_engine.core.state import node_sk
 from canter_engine.store import blob
 from canter_engine.store.batch import batch_write
+from canter_engine.store.bookmark import decode as decode_bookmark
+from canter_engine.store.bookmark import encode as encode_bookmark
 from canter_engine.store.held import (
     PAGE_ATTRIBUTE,
     Attributes,
@@ -407,13 +408,13 @@ def _render(
 
 def _encode_bookmark(item_sk: str, last_sk: str) -> str:
     """Standard base64, as proto3 JSON writes ``bytes``: LittleHorse clients send it back so."""
-    return base64.b64encode(item_json({"k": item_sk, "a": last_sk}).encode()).decode()
+    return encode_bookmark({"k": item_sk, "a": last_sk})
 
 
 def _decode_bookmark(bookmark: str, prefix: str) -> tuple[str, str]:
     """(the item to read on from, the last record served)."""
     try:
-        value = json.loads(base64.b64decode(bookmark.encode(), validate=True))
+        value = decode_bookmark(bookmark)
         item_sk, last_sk = str(value["k"]), str(value["a"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError("not a bookmark of this listing") from exc
