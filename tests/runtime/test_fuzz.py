@@ -35,8 +35,9 @@ MAX_SECONDS = 2.0
 STATUSES: Counter[int] = Counter()
 
 # Kinds of field: what a broken value of each looks like.
-NAME, RUN_ID, ID, GUID, INT, ENUM, VALUE, BOOKMARK, TEXT, LIST, CONTENT_TYPE = (
+NAME, NEW_RUN_ID, RUN_ID, ID, GUID, INT, ENUM, VALUE, BOOKMARK, TEXT, LIST, CONTENT_TYPE = (
     "name",
+    "new_run_id",
     "run_id",
     "id",
     "guid",
@@ -90,7 +91,12 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
         "GetLatestWfSpec": ({"name": s.wf_spec}, {("name",): ID, ("majorVersion",): INT}),
         "RunWf": (
             {"wfSpecName": s.wf_spec, "variables": {"n": {"int": 1}}},
-            {("wfSpecName",): ID, ("id",): RUN_ID, ("variables", "n"): VALUE, ("revision",): INT},
+            {
+                ("wfSpecName",): ID,
+                ("id",): NEW_RUN_ID,
+                ("variables", "n"): VALUE,
+                ("revision",): INT,
+            },
         ),
         "GetWfRun": ({"id": s.wf_run}, {("id",): ID}),
         "ListNodeRuns": (
@@ -233,6 +239,7 @@ OVERLONG = st.sampled_from(["a" * 3000, "é" * 1500, "0" * 5000])
 BAD_NAMES = st.sampled_from(
     ["a#b", "a/b", "a b", "a\u0000b", "-a", "a-", "a_b", "x" * 129, "ü", "a\nb"]
 )
+REFERENCE_BREAKERS = ["a#b", "a/b", "a b", "a\u0000b"]
 BAD_GUIDS = st.sampled_from(["a#b", "\u0000", "x" * 3000])
 BAD_INTS = st.sampled_from(
     [2**63, -(2**63) - 1, 2**31, "abc", "1e3", 1.5, True, {}, [], "9" * 5000]
@@ -272,9 +279,10 @@ FOREIGN_BOOKMARKS = st.sampled_from(
 
 FIELD_BREAKERS = {
     NAME: st.one_of(NOT_STRINGS, OVERLONG, BAD_NAMES),
-    RUN_ID: st.one_of(
-        NOT_STRINGS, OVERLONG, st.sampled_from(["a#b", "a/b", "a b", "a\u0000b", "x" * 129])
-    ),
+    # RunWf takes LittleHorse's ids (at most 128 characters); a child's id,
+    # `<parent>_<suffix>`, may be longer, so a reference of 129 is no error.
+    NEW_RUN_ID: st.one_of(NOT_STRINGS, OVERLONG, st.sampled_from([*REFERENCE_BREAKERS, "x" * 129])),
+    RUN_ID: st.one_of(NOT_STRINGS, OVERLONG, st.sampled_from(REFERENCE_BREAKERS)),
     ID: st.one_of(NOT_STRINGS, OVERLONG),
     GUID: st.one_of(NOT_STRINGS, BAD_GUIDS),
     INT: BAD_INTS,
