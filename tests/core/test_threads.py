@@ -545,7 +545,7 @@ def spawn_many(wf: WorkflowThread) -> None:
 
 def test_spawning_up_to_the_thread_limit_completes() -> None:
     """Mirrors MaxThreadRunCountTest.shouldNotFailIfSpawnFewWf (Canter's limit is
-    1,000 ThreadRuns, LittleHorse's default 65)."""
+    11,000 ThreadRuns, LittleHorse's default 65)."""
     h = Harness(spawn_many)
     h.run(**{"json-arr": list(range(MAX_THREAD_RUNS - 1))})
     assert h.status == "COMPLETED"

@@ -69,6 +69,9 @@ class Transition:
     # EXTERNAL_EVENT NodeRuns this transition changed, running or not: what
     # SearchNodeRun indexes (store/record_index.py).
     searched: list[NodeRun] = field(default_factory=list)
+    # Threads whose ThreadRun, variables or in-flight TaskRuns this transition
+    # may have changed (a superset): the store rewrites only their items.
+    touched: frozenset[int] = frozenset()
 
 
 def apply(bp: Blueprint, state: WfRunState | None, event: Event) -> Transition:
@@ -666,7 +669,9 @@ class Runner:
                 if obj.status == "RUNNING":
                     continue
             records.append(Record.of(state, obj))
-        return Transition(state, self.effects, records, True, searched)
+        touched = self._own_threads | self._own_scopes
+        touched.update(int(guid.partition("-")[0]) for guid in self._own_tasks)
+        return Transition(state, self.effects, records, True, searched, frozenset(touched))
 
 
 def _arrive_exit(run: Runner, thread: ThreadRun, node_run: NodeRun, exit_node: ExitNode) -> None:

@@ -174,11 +174,11 @@ class NodeRun:
             "et": self.event_time,
             "to": self.timed_out,
             "d": self.due,
-            "th": self.threads,
+            "tr": ranges(self.threads),
             "hd": {str(k): v for k, v in self.handlers.items()},
             "cw": self.child_wf_run_id,
             "tk": self.task.to_item() if self.task else None,
-            "wt": {str(k): list(v) for k, v in self.waited.items()},
+            "wg": _waited_groups(self.waited),
             "hs": self.halted,
         }
 
@@ -202,11 +202,12 @@ class NodeRun:
             item["et"],
             item["to"],
             item["d"],
-            list(item["th"]),
+            list(item["th"]) or unranges(item["tr"]),
             {int(k): v for k, v in item["hd"].items()},
             item["cw"],
             TaskRun.from_item(item["tk"]) if item.get("tk") else None,
-            {int(k): (str(v[0]), str(v[1])) for k, v in item["wt"].items()},
+            {int(k): (str(v[0]), str(v[1])) for k, v in item["wt"].items()}
+            or _waited_from_groups(item["wg"]),
             item["hs"],
         )
 
@@ -493,7 +494,7 @@ class ThreadRun:
             "pa": self.parent,
             "e": self.end,
             "em": self.error_message,
-            "ch": self.children,
+            "cr": ranges(self.children),
             "c": self.current.to_item() if self.current else None,
             "np": self.next_position,
             "ou": {k: values.encode(v) for k, v in self.outputs.items()},
@@ -503,7 +504,7 @@ class ThreadRun:
             "hg": self.handling,
             "it": self.interrupt_thread,
             "pi": [i.to_item() for i in self.interrupts],
-            "hc": self.handled_children,
+            "hr": ranges(self.handled_children),
         }
 
     @staticmethod
@@ -518,7 +519,7 @@ class ThreadRun:
             item["pa"],
             item["e"],
             item["em"],
-            list(item["ch"]),
+            list(item["ch"]) or unranges(item["cr"]),
             NodeRun.from_item(item["c"]) if item["c"] else None,
             item["np"],
             {k: values.decode(v) for k, v in item["ou"].items()},
@@ -528,7 +529,7 @@ class ThreadRun:
             item["hg"],
             item["it"],
             [PendingInterrupt.from_item(i) for i in item["pi"]],
-            list(item["hc"]),
+            list(item["hc"]) or unranges(item["hr"]),
         )
 
 
@@ -588,7 +589,23 @@ class WfRunState:
         """A JSON-safe dict of the whole state, for the WfRun head item."""
         return _slim(self._fields(), _WF_RUN_DEFAULTS)
 
-    def _fields(self) -> dict[str, Any]:
+    def to_item_without_threads(self) -> dict[str, Any]:
+        """The WfRun-level part of ``to_item``: no threads, variables or TaskRuns
+        (the store keeps those per thread in a wide WfRun)."""
+        return _slim(self._fields(False), _WF_RUN_DEFAULTS)
+
+    def _fields(self, threads: bool = True) -> dict[str, Any]:
+        fields = self._wf_run_fields()
+        if threads:
+            fields["th"] = [t.to_item() for t in self.threads.values()]
+            fields["va"] = {
+                str(n): {k: values.encode(v) for k, v in vs.items()}
+                for n, vs in self.variables.items()
+            }
+            fields["tr"] = [t.to_item() for t in self.task_runs.values()]
+        return fields
+
+    def _wf_run_fields(self) -> dict[str, Any]:
         return {
             "v": 1,
             "id": self.wf_run_id,
@@ -599,13 +616,7 @@ class WfRunState:
             "b": self.start,
             "e": self.end,
             "pw": self.parent_wf_run_id,
-            "th": [t.to_item() for t in self.threads.values()],
             "gt": self.greatest_thread,
-            "va": {
-                str(n): {k: values.encode(v) for k, v in vs.items()}
-                for n, vs in self.variables.items()
-            },
-            "tr": [t.to_item() for t in self.task_runs.values()],
             "pe": [e.to_item() for e in self.pending_events],
             "cr": {k: [s, values.encode(o), f] for k, (s, o, f) in self.child_results.items()},
             "we": self.workflow_events,
@@ -677,10 +688,12 @@ _NODE_RUN_DEFAULTS: dict[str, Any] = {
     "to": False,
     "d": None,
     "th": [],
+    "tr": [],
     "hd": {},
     "cw": None,
     "tk": None,
     "wt": {},
+    "wg": [],
     "hs": None,
 }
 _ATTEMPT_DEFAULTS: dict[str, Any] = {
@@ -703,6 +716,7 @@ _THREAD_RUN_DEFAULTS: dict[str, Any] = {
     "e": None,
     "em": "",
     "ch": [],
+    "cr": [],
     "c": None,
     "ou": {},
     "o": {},
@@ -712,6 +726,7 @@ _THREAD_RUN_DEFAULTS: dict[str, Any] = {
     "it": None,
     "pi": [],
     "hc": [],
+    "hr": [],
 }
 _WF_RUN_DEFAULTS: dict[str, Any] = {
     "mv": 0,
@@ -728,6 +743,39 @@ _WF_RUN_DEFAULTS: dict[str, Any] = {
 def _child_result(item: list[Any]) -> tuple[str, Any, dict[str, Any] | None]:
     # Items written before failures were carried hold [status, output].
     return (item[0], values.decode(item[1]), item[2] if len(item) > 2 else None)
+
+
+def ranges(numbers: list[int]) -> list[list[int]]:
+    """``numbers`` as runs ``[first, count]``, in order: a fan-out's 10,000
+    consecutive thread numbers take one run, so the threads that list them
+    stay small (numbers are stored this way since items were split by thread)."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and runs[-1][0] + runs[-1][1] == number:
+            runs[-1][1] += 1
+        else:
+            runs.append([number, 1])
+    return runs
+
+
+def unranges(runs: list[list[int]]) -> list[int]:
+    return [first + offset for first, count in runs for offset in range(count)]
+
+
+def _waited_groups(waited: dict[int, tuple[str, str]]) -> list[list[Any]]:
+    """``waited`` grouped by status pair: [thread status, waiting status, runs]."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for number, pair in waited.items():
+        groups.setdefault(pair, []).append(number)
+    return [[child, waiting, ranges(numbers)] for (child, waiting), numbers in groups.items()]
+
+
+def _waited_from_groups(groups: list[list[Any]]) -> dict[int, tuple[str, str]]:
+    waited: dict[int, tuple[str, str]] = {}
+    for child, waiting, runs in groups:
+        for number in unranges(runs):
+            waited[number] = (str(child), str(waiting))
+    return dict(sorted(waited.items()))
 
 
 def node_sk(thread: int, position: int) -> str:

@@ -23,8 +23,10 @@ from canter_engine.model.spec import (
 
 INPUT = "INPUT"
 # ThreadRuns one WfRun may hold (LittleHorse: LHS_X_MAX_THREAD_RUNS_PER_WF_RUN,
-# 65 by default). Every ThreadRun lives in the head, which one item must hold.
-MAX_THREAD_RUNS = 1000
+# 65 by default). Each ThreadRun is an item of its own once a WfRun has more
+# than one (store/thread_items.py): room for a fan-out of 10,000 children
+# and handlers for a tenth of them.
+MAX_THREAD_RUNS = 11_000
 CHILD_FAILURE = "CHILD_FAILURE"
 # FailureHandlerDef names that stand for a group of LittleHorse's own errors.
 _ERROR_GROUPS = {

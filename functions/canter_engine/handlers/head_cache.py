@@ -23,6 +23,8 @@ from canter_engine.store.state import Head, HeadUpdate, decode_head
 MAX_ENTRIES = 1024
 # A head this large (a wide fan-out) is read back instead of kept.
 MAX_BODY_BYTES = 32 * 1024
+# Wide WfRuns kept decoded: each can hold thousands of threads.
+MAX_WIDE_ENTRIES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +36,12 @@ class _Entry:
 
 
 class HeadCache:
+    """Heads as stored; a wide WfRun's (store/thread_items.py) as its decoded
+    state instead, since reading back its threads would cost a read per thread.
+    The core never changes a state it is given, so the object can be shared."""
+
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._entries: OrderedDict[str, _Entry | Head] = OrderedDict()
         self._max_entries = max_entries
 
     def get(self, wf_run_id: str) -> Head | None:
@@ -43,7 +49,17 @@ class HeadCache:
         if entry is None:
             return None
         self._entries.move_to_end(wf_run_id)
+        if isinstance(entry, Head):
+            return entry
         return decode_head(entry.body, entry.version, entry.applied_seq, entry.incarnation)
+
+    def put_wide(self, wf_run_id: str, head: Head) -> None:
+        """A wide WfRun's head, ``head.decoded`` and ``head.marks`` set."""
+        self._entries[wf_run_id] = head
+        self._entries.move_to_end(wf_run_id)
+        wide = [k for k, v in self._entries.items() if isinstance(v, Head)]
+        for old in wide[: max(0, len(wide) - MAX_WIDE_ENTRIES)]:
+            del self._entries[old]
 
     def put(self, wf_run_id: str, update: HeadUpdate, version: int) -> None:
         if len(update.body) > MAX_BODY_BYTES:

@@ -53,7 +53,8 @@ def fire_or_requeue(body: str, now_ms: int) -> bool:
         runtime.queues.send(runtime.timer_queue_url(), [again])
         metrics.add_metric(name="TimersRequeued", unit=MetricUnit.Count, value=1)
         return False
-    head = runtime.state.load_head(wf_run_id)
+    # The timer's own thread is all it needs: one item, however wide the WfRun.
+    head = runtime.state.load_head(wf_run_id, timer.thread)
     if (
         head is None
         or head.incarnation != incarnation

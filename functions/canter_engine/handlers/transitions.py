@@ -42,6 +42,11 @@ from canter_engine.store.state import (
     item_json,
     settle,
 )
+from canter_engine.store.thread_items import Spilled, spills, thread_sk
+
+# A batch that has changed this many committed thread items commits before
+# its next record (a transaction holds the head and 99 items).
+SPLIT_BATCH_AT = 50
 
 
 class PoisonRecord(Exception):
@@ -73,6 +78,10 @@ class Outcome:
     rest: list[dict[str, Any]] = field(default_factory=list)
     # Replacements that found another run than the one they were for.
     retargets: list[tuple[JournalEntry, str]] = field(default_factory=list)
+    # A wide WfRun (store/thread_items.py): each thread's paged mark, and
+    # what the head holds, as committed with ``update``.
+    marks: dict[int, int] | None = None
+    held: Held = field(default_factory=Held)
 
     @property
     def routine(self) -> bool:
@@ -103,13 +112,24 @@ def blueprint(name: str, major_version: int, revision: int) -> Blueprint:
 
 
 def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any]]) -> Outcome:
-    """Apply one WfRun's stream records, in order, to ``head``."""
-    state = WfRunState.from_item(head.state) if head else None
+    """Apply one WfRun's stream records, in order, to ``head``.
+
+    A wide WfRun's batch stops early, leaving the rest for another commit,
+    once it changes so many committed thread items that the next record
+    could take the commit past one transaction.
+    """
+    state = head.decoded if head and head.decoded else None
+    if head and state is None:
+        state = WfRunState.from_item(head.state)
     held = head.held if head else Held()
     version = head.version if head else 0
     applied_seq = head.applied_seq if head else -1
     outcome = Outcome(state, applied_seq=applied_seq, incarnation=head.incarnation if head else "")
+    spilled = Spilled(head.marks if head else None, state.greatest_thread if state else -1)
     for index, record in enumerate(records):
+        if index and spilled.existing() >= SPLIT_BATCH_AT:
+            outcome.rest = records[index:]
+            break
         seq = int(record["dynamodb"]["SequenceNumber"])
         if seq <= applied_seq:
             outcome.redelivered = True
@@ -164,16 +184,31 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             outcome.ignored = True
             continue
         new_records = {r.sk: r.attributes() for r in transition.records}
+        wide = spills(transition.state)
+        event_writes = Writes()
+        before = spilled.copy()
+        base_held = held
+        if wide:
+            if state is None or not spills(state):
+                # The threads leave the head: so does everything it held for them.
+                released_held, event_writes = held.released()
+                spilled.marks.update(released_held.paged)
+                base_held = Held()
+            new_records = spilled.apply(
+                state, transition.state, transition.touched, new_records, event_writes
+            )
         # Held or released after every event, not once per batch, so that a
         # redelivery batched differently writes the same pages.
-        next_held, rewrites = held.with_records(new_records)
+        next_held, rewrites = base_held.with_records(new_records)
         sizes = {
             sk: len(next_held.record_json(sk) if sk in next_held.records else item_json(attributes))
             for sk, attributes in new_records.items()
         }
+        sizes.update({sk: len(item_json(page)) for sk, page in event_writes.pages.items()})
+        sizes.update({thread_sk(n): len(body) for n, body in spilled.bodies.items()})
         update, next_held, released = settle(
             wf_run_id,
-            transition.state.to_item(),
+            transition.state.to_item_without_threads() if wide else transition.state.to_item(),
             next_held,
             HeadUpdate(
                 b"",
@@ -184,11 +219,14 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
                 listing(transition.state),
             ),
             version + 1,
+            wide,
         )
         unstorable = _unstorable(sizes, update.body)
         if unstorable:
             outcome.dead_letters.append((record, unstorable))
+            spilled = before
             continue
+        outcome.writes.add(event_writes)
         state, held = transition.state, next_held
         outcome.state, outcome.update, outcome.incarnation = state, update, incarnation
         for sk, attributes in rewrites.items():
@@ -199,7 +237,15 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         )
         outcome.effects.extend(transition.effects)
     if outcome.update is not None:
-        outcome.update = replace(outcome.update, applied_seq=outcome.applied_seq)
+        outcome.update = replace(
+            outcome.update,
+            applied_seq=outcome.applied_seq,
+            threads=spilled.bodies,
+            new_threads=spilled.new_threads(),
+        )
+    outcome.held = held
+    if state is not None and spills(state):
+        outcome.marks = spilled.marks
     return outcome
 
 
