@@ -16,8 +16,6 @@ AFTER_COMMIT = "scheduler.after_commit"
 BEFORE_SEND = "scheduler.before_send"
 BETWEEN_EFFECTS = "scheduler.between_effects"
 DURING_DELETE = "scheduler.during_delete"
-# After a staged commit (store/state.py, commit_staged), before its thread items are in place.
-BEFORE_PLACING = "scheduler.before_placing"
 REPORT_BEFORE_APPEND = "api.report.before_append"
 REPORT_AFTER_APPEND = "api.report.after_append"
 

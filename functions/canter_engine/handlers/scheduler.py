@@ -135,16 +135,16 @@ def _process_wf_run(
     and the stream position its head is committed at."""
     try:
         cached = _HEADS.get(wf_run_id)
-        head = cached or _load_head(runtime, wf_run_id)
+        head = cached or runtime.state.load_head(wf_run_id)
         outcome = apply_records(wf_run_id, head, records)
         if cached is not None and not outcome.routine:
             if cached.marks is not None:
                 # A wide WfRun: its version alone says whether the cached state is current.
                 if runtime.state.head_version(wf_run_id) != cached.version:
-                    head = _load_head(runtime, wf_run_id)
+                    head = runtime.state.load_head(wf_run_id)
                     outcome = apply_records(wf_run_id, head, records)
             else:
-                head = _load_head(runtime, wf_run_id)
+                head = runtime.state.load_head(wf_run_id)
                 if head is None or head.version != cached.version:
                     outcome = apply_records(wf_run_id, head, records)
             cached = None
@@ -155,7 +155,7 @@ def _process_wf_run(
                 raise
             # Another process moved this WfRun on: start again from its head.
             metrics.add_metric(name="StaleCachedHeads", unit=MetricUnit.Count, value=1)
-            head = _load_head(runtime, wf_run_id)
+            head = runtime.state.load_head(wf_run_id)
             outcome = apply_records(wf_run_id, head, records)
             messages = _act(runtime, wf_run_id, head, outcome)
         if not outcome.rest:
@@ -170,19 +170,6 @@ def _process_wf_run(
         _HEADS.drop(wf_run_id)
         _SENT.drop(wf_run_id)
         raise
-
-
-def _load_head(runtime: Runtime, wf_run_id: str) -> Head | None:
-    """The committed head, after putting a staged commit's thread items in place.
-
-    A staged commit (store/state.py, ``commit_staged``) is complete once its
-    head is written; its thread items are put in place by the next writer at
-    the latest, before anything else is applied.
-    """
-    head = runtime.state.load_head(wf_run_id)
-    if head is not None and head.staged:
-        runtime.state.place_staged(wf_run_id, head.staged)
-    return head
 
 
 def _act(
@@ -211,9 +198,6 @@ def _act(
         runtime.state.write(wf_run_id, outcome.writes)
         faults.reach(faults.BEFORE_COMMIT)
         runtime.state.commit_head(wf_run_id, outcome.update, version)
-        if outcome.update.staged:
-            faults.reach(faults.BEFORE_PLACING)
-            runtime.state.place_staged(wf_run_id, version + 1)
         if outcome.marks is not None:
             _HEADS.put_wide(
                 wf_run_id,
@@ -225,6 +209,7 @@ def _act(
                     outcome.incarnation,
                     outcome.marks,
                     state,
+                    outcome.bodies,
                 ),
             )
         else:

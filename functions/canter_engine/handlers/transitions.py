@@ -9,6 +9,7 @@ on, before acting on any of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -24,6 +25,7 @@ from canter_engine.core.events import (
 )
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
+from canter_engine.store import blob
 from canter_engine.store.held import Held, Writes
 from canter_engine.store.journal import (
     DELETE_KIND,
@@ -43,10 +45,6 @@ from canter_engine.store.state import (
     settle,
 )
 from canter_engine.store.thread_items import Spilled, spills, thread_sk
-
-# A batch that has changed this many committed thread items commits before
-# its next record (a transaction holds the head and 99 items).
-SPLIT_BATCH_AT = 50
 
 
 class PoisonRecord(Exception):
@@ -82,6 +80,8 @@ class Outcome:
     # what the head holds, as committed with ``update``.
     marks: dict[int, int] | None = None
     held: Held = field(default_factory=Held)
+    # A wide WfRun: every thread item's body as committed with ``update``.
+    bodies: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def routine(self) -> bool:
@@ -111,12 +111,16 @@ def blueprint(name: str, major_version: int, revision: int) -> Blueprint:
     return Blueprint(stored.spec, stored.task_defs)
 
 
-def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any]]) -> Outcome:
+def apply_records(
+    wf_run_id: str,
+    head: Head | None,
+    records: list[dict[str, Any]],
+    resolve: Callable[[str, int, int], Blueprint] | None = None,
+) -> Outcome:
     """Apply one WfRun's stream records, in order, to ``head``.
 
-    A wide WfRun's batch stops early, leaving the rest for another commit,
-    once it changes so many committed thread items that the next record
-    could take the commit past one transaction.
+    ``resolve`` finds a WfSpec version's Blueprint (default: the metadata
+    table's, through ``blueprint``).
     """
     state = head.decoded if head and head.decoded else None
     if head and state is None:
@@ -125,11 +129,9 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
     version = head.version if head else 0
     applied_seq = head.applied_seq if head else -1
     outcome = Outcome(state, applied_seq=applied_seq, incarnation=head.incarnation if head else "")
-    spilled = Spilled(head.marks if head else None, state.greatest_thread if state else -1)
+    committed = (head.bodies if head else None) or {}
+    spilled = Spilled(head.marks if head else None)
     for index, record in enumerate(records):
-        if index and spilled.existing() >= SPLIT_BATCH_AT:
-            outcome.rest = records[index:]
-            break
         seq = int(record["dynamodb"]["SequenceNumber"])
         if seq <= applied_seq:
             outcome.redelivered = True
@@ -169,7 +171,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
                 )
                 outcome.ignored = True
                 continue
-            bp = _blueprint_for(state, event)
+            bp = _blueprint_for(state, event, resolve or blueprint)
         except PoisonRecord as exc:
             outcome.dead_letters.append((record, str(exc)))
             continue
@@ -186,13 +188,14 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         new_records = {r.sk: r.attributes() for r in transition.records}
         wide = spills(transition.state)
         event_writes = Writes()
-        before = spilled.copy()
+        spilled.begin()
         base_held = held
         if wide:
             if state is None or not spills(state):
                 # The threads leave the head: so does everything it held for them.
                 released_held, event_writes = held.released()
-                spilled.marks.update(released_held.paged)
+                for number, position in released_held.paged.items():
+                    spilled.mark(number, position)
                 base_held = Held()
             new_records = spilled.apply(
                 state, transition.state, transition.touched, new_records, event_writes
@@ -204,8 +207,9 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             sk: len(next_held.record_json(sk) if sk in next_held.records else item_json(attributes))
             for sk, attributes in new_records.items()
         }
-        sizes.update({sk: len(item_json(page)) for sk, page in event_writes.pages.items()})
-        sizes.update({thread_sk(n): len(body) for n, body in spilled.bodies.items()})
+        # Pages are stored compressed: a fan-out's wait outputs 10,000 results.
+        sizes.update({sk: len(blob.pack({"r": p})) for sk, p in event_writes.pages.items()})
+        sizes.update({thread_sk(n): len(body) for n, body in spilled.written().items()})
         update, next_held, released = settle(
             wf_run_id,
             transition.state.to_item_without_threads() if wide else transition.state.to_item(),
@@ -224,7 +228,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         unstorable = _unstorable(sizes, update.body)
         if unstorable:
             outcome.dead_letters.append((record, unstorable))
-            spilled = before
+            spilled.rollback()
             continue
         outcome.writes.add(event_writes)
         state, held = transition.state, next_held
@@ -241,11 +245,12 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             outcome.update,
             applied_seq=outcome.applied_seq,
             threads=spilled.bodies,
-            new_threads=spilled.new_threads(),
+            previous={n: committed[n] for n in spilled.bodies if n in committed},
         )
     outcome.held = held
     if state is not None and spills(state):
         outcome.marks = spilled.marks
+        outcome.bodies = {**committed, **spilled.bodies}
     return outcome
 
 
@@ -284,11 +289,13 @@ def _parse(record: dict[str, Any]) -> Event:
         raise PoisonRecord(f"unreadable journal record: {exc}") from None
 
 
-def _blueprint_for(state: WfRunState | None, event: Event) -> Blueprint:
+def _blueprint_for(
+    state: WfRunState | None, event: Event, resolve: Callable[[str, int, int], Blueprint]
+) -> Blueprint:
     if state is not None:
-        return blueprint(*state.spec_id)
+        return resolve(*state.spec_id)
     assert isinstance(event, RunRequested)
-    return blueprint(event.wf_spec_name, event.major_version, event.revision)
+    return resolve(event.wf_spec_name, event.major_version, event.revision)
 
 
 def _unstorable(sizes: dict[str, int], head_body: bytes) -> str | None:

@@ -44,7 +44,6 @@ from canter_engine.store.record_index import RecordIndex
 from canter_engine.store.run_index import Listing, RunIndex
 from canter_engine.store.thread_items import (
     THREAD_PREFIX,
-    ThreadItem,
     assemble,
     decode_thread,
     thread_sk,
@@ -54,9 +53,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 HEAD_SK = "wfrun"
-STAGE_PREFIX = "stage#"
-# DynamoDB's TransactWriteItems limit: the head and 99 thread items.
-MAX_TRANSACTION_ITEMS = 100
+
 # DynamoDB's 400 KB item limit, less room for the keys and index attributes.
 MAX_ITEM_JSON_BYTES = 400_000
 # Held records stop this far below the head's last billed kilobyte, should
@@ -84,8 +81,9 @@ class Head:
     marks: dict[int, int] | None = None
     # The state already decoded (the scheduler's own cache); never changed.
     decoded: WfRunState | None = None
-    # A staged commit whose thread items may not all be in place yet (its version).
-    staged: int = 0
+    # A wide WfRun: each thread item's committed body, kept as the ``prev``
+    # of the next write of that thread.
+    bodies: dict[int, bytes] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,30 +96,22 @@ class HeadUpdate:
     incarnation: str = ""
     # SearchWfRun's index attributes (None: not searchable).
     listing: Listing | None = None
-    # A wide WfRun: the thread items to write (number -> body). Those the
-    # committed head already holds commit with it, atomically.
+    # A wide WfRun: the thread items to write (number -> body), and the
+    # committed body each replaces, if any (see ``StateStore.commit_head``).
     threads: dict[int, bytes] = field(default_factory=dict)
-    # Of ``threads``, those the committed head does not hold yet: written
-    # before the commit, like pages, since no reader looks at them until then.
-    new_threads: frozenset[int] = frozenset()
-
-    @property
-    def staged(self) -> bool:
-        """Too many existing thread items for one transaction: ``commit_staged`` commits it."""
-        return len(set(self.threads) - self.new_threads) >= MAX_TRANSACTION_ITEMS
+    previous: dict[int, bytes] = field(default_factory=dict)
 
 
 def head_body(state: dict[str, Any], held: Held) -> bytes:
     return _head_body(item_json(state), held)
 
 
-def _head_body(state_json: str, held: Held, spilled: bool = False, staged: int = 0) -> bytes:
+def _head_body(state_json: str, held: Held, spilled: bool = False) -> bytes:
     """The head's compressed JSON, built around the state's JSON encoded once.
 
-    ``spilled``: the threads are items of their own (``x``); ``staged``: the
-    version whose thread items are still staged (``g``, see ``commit_staged``).
+    ``spilled``: the threads are items of their own (``x``).
     """
-    extra = (',"x":1' if spilled else "") + (f',"g":{staged}' if staged else "")
+    extra = ',"x":1' if spilled else ""
     if not (held.records or held.paged):
         return blob.pack_json(f'{{"s":{state_json}{extra}}}')
     return blob.pack_json(f'{{"h":{held.to_json()},"s":{state_json}{extra}}}')
@@ -195,10 +185,10 @@ class StateStore:
         """The head, with a wide WfRun's thread items read back into its state
         (only thread ``thread``'s, if given: by key, for a reader of one thread).
 
-        The head is read first: thread items written for a transition that
-        has not committed yet are numbered beyond its greatest thread and
-        left out, and staged items of the head's version stand in for the
-        thread items they replace (``commit_staged``).
+        The head is read first. A thread item written for a commit that did
+        not happen (its ``seq`` is past the head's ``appliedSeq``) stands for
+        the body it was to replace, which it carries (``prev``); a thread
+        that has none did not exist yet.
         """
         item = self._client.get_item(
             TableName=self._table,
@@ -207,42 +197,36 @@ class StateStore:
         ).get("Item")
         if item is None:
             return None
-        version = int(item["version"]["N"])
+        applied_seq = int(item["appliedSeq"]["S"])
         value = blob.unpack(bytes(item["body"]["B"]))
-        held = Held.from_item(value.get("h"))
         state = value["s"]
         marks: dict[int, int] | None = None
-        staged = int(value.get("g", 0))
+        bodies: dict[int, bytes] | None = None
         if value.get("x"):
             if thread is None:
-                threads = self._thread_items(wf_run_id, THREAD_PREFIX)
-                if staged:
-                    threads.update(self._thread_items(wf_run_id, stage_prefix(staged)))
+                found = self._items_between(
+                    wf_run_id, THREAD_PREFIX, THREAD_PREFIX + _KEY_END, True, 1000
+                )
             else:
-                threads = self._thread_item(wf_run_id, thread, staged)
+                one = self._client.get_item(
+                    TableName=self._table,
+                    Key=_key(wf_run_id, thread_sk(thread)),
+                    ConsistentRead=True,
+                ).get("Item")
+                found = iter([one] if one else [])
+            bodies = dict(_committed_bodies(found, applied_seq))
+            threads = {n: decode_thread(n, body) for n, body in bodies.items()}
             state = assemble(state, threads)
             marks = {n: t.paged for n, t in threads.items()}
         return Head(
             state,
-            held,
-            version,
-            int(item["appliedSeq"]["S"]),
+            Held.from_item(value.get("h")),
+            int(item["version"]["N"]),
+            applied_seq,
             item.get("incarnation", {}).get("S", ""),
             marks,
-            staged=staged,
+            bodies=bodies,
         )
-
-    def _thread_item(self, wf_run_id: str, number: int, staged: int) -> dict[int, ThreadItem]:
-        keys = [thread_sk(number)]
-        if staged:
-            keys.insert(0, stage_prefix(staged) + f"{number:06d}")
-        for sk in keys:
-            item = self._client.get_item(
-                TableName=self._table, Key=_key(wf_run_id, sk), ConsistentRead=True
-            ).get("Item")
-            if item is not None:
-                return {number: decode_thread(number, bytes(item["body"]["B"]))}
-        return {}
 
     def head_version(self, wf_run_id: str) -> int | None:
         """The committed head's version alone (None: no head)."""
@@ -253,43 +237,6 @@ class StateStore:
             ProjectionExpression="version",
         ).get("Item")
         return None if item is None else int(item["version"]["N"])
-
-    def _thread_items(self, wf_run_id: str, prefix: str) -> dict[int, ThreadItem]:
-        """Thread items (or staged ones) under ``prefix``, a page of queries at a time."""
-        found: dict[int, ThreadItem] = {}
-        for item in self._items_between(wf_run_id, prefix, prefix + _KEY_END, True, 1000):
-            number = int(item["sk"]["S"][len(prefix) :])
-            found[number] = decode_thread(number, bytes(item["body"]["B"]))
-        return found
-
-    def place_staged(self, wf_run_id: str, version: int) -> None:
-        """Put a staged commit's thread items in place, then remove the staged copies.
-
-        Idempotent, and the head keeps naming the staged version until the
-        next commit: readers meanwhile take the staged copies, which hold the
-        same bytes as the ones being put in place.
-        """
-        prefix = stage_prefix(version)
-        staged = list(self._items_between(wf_run_id, prefix, prefix + _KEY_END, True, 1000))
-        batch_write(
-            self._client,
-            self._table,
-            [
-                {
-                    "PutRequest": {
-                        "Item": _thread_item(
-                            wf_run_id, int(item["sk"]["S"][len(prefix) :]), item["body"]["B"]
-                        )
-                    }
-                }
-                for item in staged
-            ],
-        )
-        batch_write(
-            self._client,
-            self._table,
-            [{"DeleteRequest": {"Key": {"pk": item["pk"], "sk": item["sk"]}}} for item in staged],
-        )
 
     def write(self, wf_run_id: str, writes: Writes) -> None:
         """Put pages and items, then rewrite the stored pages of changed NodeRuns.
@@ -315,63 +262,11 @@ class StateStore:
     def commit_head(self, wf_run_id: str, update: HeadUpdate, expected_version: int) -> int:
         """Write the head if its version is still ``expected_version`` (0: no head yet).
 
-        A wide WfRun's new thread items go first, as pages do; the thread
-        items the committed head already holds are replaced atomically with
-        it: in one transaction (DynamoDB's limit: 100 items), or, for more,
-        staged (``commit_staged``).
-        """
-        version = expected_version + 1
-        batch_write(
-            self._client,
-            self._table,
-            [
-                {"PutRequest": {"Item": _thread_item(wf_run_id, n, {"B": update.threads[n]})}}
-                for n in sorted(update.new_threads)
-            ],
-        )
-        existing = sorted(set(update.threads) - update.new_threads)
-        if update.staged:
-            return self.commit_staged(wf_run_id, update, expected_version, existing)
-        # A WfRun's first head has no version yet: "absent or 0" covers it.
-        head: dict[str, Any] = {
-            "TableName": self._table,
-            "Item": head_item(wf_run_id, update, version),
-            "ConditionExpression": "attribute_not_exists(pk) OR version = :v",
-            "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
-        }
-        items: list[Any] = [{"Put": head}]
-        items.extend(
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": _thread_item(wf_run_id, n, {"B": update.threads[n]}),
-                }
-            }
-            for n in existing
-        )
-        try:
-            if not existing:
-                self._client.put_item(**head)
-            else:
-                self._client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if _conflict(exc):
-                raise VersionConflict(
-                    f"WfRun {wf_run_id}: head is no longer at version {expected_version}"
-                ) from None
-            raise
-        return version
-
-    def commit_staged(
-        self, wf_run_id: str, update: HeadUpdate, expected_version: int, existing: list[int]
-    ) -> int:
-        """Commit a transition that changes more thread items than a transaction holds.
-
-        The new thread items are written under ``stage#<version>#`` first;
-        the head commits naming that version (``g``); then the scheduler puts
-        them in place (``place_staged``). Whoever loads the head before that is done
-        reads the staged copies, and the scheduler puts them in place before
-        it applies anything else, so the commit stays atomic and exactly once.
+        A wide WfRun's thread items go first, each stamped with the stream
+        position the head is about to commit and carrying the body it
+        replaces: until the head commits, readers take that one (see
+        ``load_head``). The commit stays one conditional write however many
+        threads it changes, and no transaction doubles its cost.
         """
         version = expected_version + 1
         batch_write(
@@ -380,27 +275,24 @@ class StateStore:
             [
                 {
                     "PutRequest": {
-                        "Item": {
-                            **_key(wf_run_id, stage_prefix(version) + f"{n:06d}"),
-                            "body": {"B": update.threads[n]},
-                        }
+                        "Item": thread_item(
+                            wf_run_id, n, body, update.applied_seq, update.previous.get(n)
+                        )
                     }
                 }
-                for n in existing
+                for n, body in sorted(update.threads.items())
             ],
         )
-        value = blob.unpack(update.body)
-        value["g"] = version
-        staged = replace(update, body=blob.pack(value))
+        # A WfRun's first head has no version yet: "absent or 0" covers it.
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=head_item(wf_run_id, staged, version),
+                Item=head_item(wf_run_id, update, version),
                 ConditionExpression="attribute_not_exists(pk) OR version = :v",
                 ExpressionAttributeValues={":v": {"N": str(expected_version)}},
             )
         except ClientError as exc:
-            if _conflict(exc):
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise VersionConflict(
                     f"WfRun {wf_run_id}: head is no longer at version {expected_version}"
                 ) from None
@@ -561,23 +453,26 @@ def _key(wf_run_id: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": wf_run_id}, "sk": {"S": sk}}
 
 
-def stage_prefix(version: int) -> str:
-    return f"{STAGE_PREFIX}{version:012d}#"
+def thread_item(
+    wf_run_id: str, number: int, body: bytes, seq: int, previous: bytes | None
+) -> dict[str, Any]:
+    """A thread item as ``commit_head`` writes it (the benchmark sizes this)."""
+    item = {**_key(wf_run_id, thread_sk(number)), "body": {"B": body}, "seq": {"N": str(seq)}}
+    if previous is not None:
+        item["prev"] = {"B": previous}
+    return item
 
 
-def _thread_item(wf_run_id: str, number: int, body: dict[str, Any]) -> dict[str, Any]:
-    return {**_key(wf_run_id, thread_sk(number)), "body": body}
-
-
-def _conflict(exc: ClientError) -> bool:
-    """The head's version condition failed (alone, or inside a transaction)."""
-    error = exc.response["Error"]["Code"]
-    if error == "ConditionalCheckFailedException":
-        return True
-    if error != "TransactionCanceledException":
-        return False
-    reasons = exc.response.get("CancellationReasons", [])
-    return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or not reasons
+def _committed_bodies(
+    items: Iterator[dict[str, Any]], applied_seq: int
+) -> Iterator[tuple[int, bytes]]:
+    """Each thread item's body as of the head's ``appliedSeq``."""
+    for item in items:
+        number = int(item["sk"]["S"][len(THREAD_PREFIX) :])
+        if int(item.get("seq", {"N": "-1"})["N"]) <= applied_seq:
+            yield number, bytes(item["body"]["B"])
+        elif "prev" in item:
+            yield number, bytes(item["prev"]["B"])
 
 
 def _page_item(wf_run_id: str, sk: str, page: list[dict[str, Any]]) -> dict[str, Any]:

@@ -108,25 +108,42 @@ class Spilled:
     Decided per event, so a batch redelivered differently writes the same.
     """
 
-    def __init__(self, marks: dict[int, int] | None, committed_greatest: int) -> None:
-        # None: the committed head still holds its threads.
-        self.committed = marks is not None
+    def __init__(self, marks: dict[int, int] | None) -> None:
         self.marks = dict(marks or {})
-        self.committed_greatest = committed_greatest if self.committed else -1
         self.bodies: dict[int, bytes] = {}
+        # What the current event replaced, to take it back (``rollback``).
+        self._marks_before: dict[int, int | None] = {}
+        self._bodies_before: dict[int, bytes | None] = {}
 
-    def copy(self) -> Spilled:
-        copy = Spilled(None, -1)
-        copy.committed, copy.committed_greatest = self.committed, self.committed_greatest
-        copy.marks, copy.bodies = dict(self.marks), dict(self.bodies)
-        return copy
+    def begin(self) -> None:
+        """Start an event: what it changes can be taken back until the next one."""
+        self._marks_before, self._bodies_before = {}, {}
 
-    def existing(self) -> int:
-        """Thread items this batch changes that the committed head already holds."""
-        return sum(1 for n in self.bodies if n <= self.committed_greatest)
+    def rollback(self) -> None:
+        """Take back the current event's changes (its record goes to the failure queue)."""
+        for number, mark in self._marks_before.items():
+            if mark is None:
+                self.marks.pop(number, None)
+            else:
+                self.marks[number] = mark
+        for number, body in self._bodies_before.items():
+            if body is None:
+                self.bodies.pop(number, None)
+            else:
+                self.bodies[number] = body
+        self.begin()
 
-    def new_threads(self) -> frozenset[int]:
-        return frozenset(n for n in self.bodies if n > self.committed_greatest)
+    def written(self) -> dict[int, bytes]:
+        """The thread bodies the current event wrote."""
+        return {n: self.bodies[n] for n in self._bodies_before}
+
+    def mark(self, number: int, position: int) -> None:
+        self._marks_before.setdefault(number, self.marks.get(number))
+        self.marks[number] = position
+
+    def _body(self, number: int, body: bytes) -> None:
+        self._bodies_before.setdefault(number, self.bodies.get(number))
+        self.bodies[number] = body
 
     def apply(
         self,
@@ -160,14 +177,14 @@ class Spilled:
                     writes.rewrite(node_sk(number, position), attributes)
             if fresh:
                 writes.pages[node_sk(number, fresh[0][0])] = [a["node"] for _, a in fresh]
-                self.marks[number] = fresh[-1][0]
+                self.mark(number, fresh[-1][0])
             dirty.add(number)
         for number in touched:
             if number not in dirty and _changed(before, after, number):
                 dirty.add(number)
         for number in dirty:
             if number in after.threads:
-                self.bodies[number] = thread_body(after, number, self.marks.get(number, -1))
+                self._body(number, thread_body(after, number, self.marks.get(number, -1)))
         return others
 
 

@@ -1,0 +1,191 @@
+"""Fan-out width against bytes and CPU per event, through the scheduler's own planning.
+
+Runs one fan-out WfRun of N children (one task each, WAIT_FOR_ALL) through
+``handlers.transitions.apply_records`` (the pure core plus everything the
+scheduler decides to write) without DynamoDB, and prices each commit with
+DynamoDB's rules (``bench/sizes.py``): the head, thread items, pages and
+items. Reports arrive either one per stream batch
+(one commit each, as on AWS when tasks take varied times) or ``BATCH`` per
+batch. For each N: write units per event, the largest item, the head with
+every child in flight, and CPU microseconds per transition (a NodeRun
+moving from arrival to completion) for applying and planning.
+
+Prints a table; asserts nothing. ``python -m bench.fanout [N ...]``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from canter_engine.core import Blueprint, WfRunState
+from canter_engine.core.events import Event, RunRequested, TaskReported, to_journal
+from canter_engine.handlers.transitions import Outcome, apply_records
+from canter_engine.model.spec import NameId, TaskDef, VariableDef
+from canter_engine.store.held import Writes
+from canter_engine.store.item_size import item_size
+from canter_engine.store.state import (
+    Head,
+    _page_item,
+    _record_item,
+    decode_head,
+    head_item,
+    thread_item,
+)
+
+from bench.core import fan_out_spec
+from bench.sizes import write_units
+
+BATCH = 100
+WIDTHS = (10, 100, 1000, 10_000)
+
+
+@dataclass
+class Figures:
+    children: int
+    batch: int
+    events: int = 0
+    transitions: int = 0
+    write_units: int = 0
+    largest_item: int = 0
+    # The head as the spawning event left it.
+    head_in_flight: int = 0
+    seconds: float = 0.0
+
+    @property
+    def units_per_event(self) -> float:
+        return self.write_units / self.events
+
+    @property
+    def units_per_task(self) -> float:
+        return self.write_units / self.children
+
+    @property
+    def us_per_transition(self) -> float:
+        return self.seconds / self.transitions * 1e6
+
+
+class Fan:
+    """One fan-out WfRun driven through ``apply_records`` and priced per commit."""
+
+    def __init__(self, children: int, batch: int) -> None:
+        self.bp = Blueprint(fan_out_spec(children), {"a": _task_def("a")})
+        self.wf_run_id = f"fan-{children}"
+        self.figures = Figures(children, batch)
+        self.head: Head | None = None
+        self.seq = 0
+
+    def resolve(self, name: str, major: int, revision: int) -> Blueprint:
+        return self.bp
+
+    def commit(self, events: list[Event]) -> WfRunState:
+        records = [self._record(e) for e in events]
+        while records:
+            started = time.thread_time()
+            outcome = apply_records(self.wf_run_id, self.head, records, self.resolve)
+            self.figures.seconds += time.thread_time() - started
+            assert outcome.state is not None and outcome.update is not None
+            self._price(outcome)
+            records = outcome.rest
+        self.figures.events += len(events)
+        assert outcome.state is not None
+        return outcome.state
+
+    def _record(self, event: Event) -> dict[str, Any]:
+        self.seq += 1
+        entry = to_journal(event)
+        return {
+            "eventName": "INSERT",
+            "dynamodb": {
+                "SequenceNumber": str(self.seq),
+                "NewImage": {
+                    "wfRunId": {"S": self.wf_run_id},
+                    "eventId": {"S": str(self.seq)},
+                    "kind": {"S": entry.kind},
+                    "body": {"S": json.dumps(entry.body)},
+                },
+            },
+        }
+
+    def _price(self, outcome: Outcome) -> None:
+        update = outcome.update
+        assert update is not None and outcome.state is not None
+        version = (self.head.version if self.head else 0) + 1
+        head = head_item(self.wf_run_id, update, version)
+        items = [head]
+        items += [
+            thread_item(self.wf_run_id, n, body, update.applied_seq, update.previous.get(n))
+            for n, body in update.threads.items()
+        ]
+        items += _written(self.wf_run_id, outcome.writes)
+        for item in items:
+            size = item_size(item)
+            self.figures.largest_item = max(self.figures.largest_item, size)
+            self.figures.write_units += write_units(size)
+        # A rewrite reads its page back and writes it again: at least a unit.
+        self.figures.write_units += len(outcome.writes.rewrites)
+        if not self.figures.head_in_flight:
+            self.figures.head_in_flight = item_size(head)
+        if outcome.marks is not None:
+            self.head = Head(
+                {},
+                outcome.held,
+                version,
+                update.applied_seq,
+                outcome.incarnation,
+                outcome.marks,
+                outcome.state,
+                outcome.bodies,
+            )
+        else:
+            self.head = decode_head(update.body, version, update.applied_seq)
+
+    def run(self) -> Figures:
+        state = self.commit([RunRequested(self.wf_run_id, self.bp.spec.id.name, 0, 0, {}, 1)])
+        clock = 1
+        while state.task_runs:
+            batch = []
+            for task_run in list(state.task_runs.values())[: self.figures.batch]:
+                clock += 1
+                batch.append(TaskReported(task_run.guid, 0, "TASK_SUCCESS", clock, 1))
+            state = self.commit(batch)
+        assert state.status == "COMPLETED", state.status
+        # The parent's ENTRYPOINT, spawn, wait and EXIT; each child's ENTRYPOINT, TASK, EXIT.
+        self.figures.transitions = 4 + 3 * self.figures.children
+        return self.figures
+
+
+def _written(wf_run_id: str, writes: Writes) -> list[dict[str, Any]]:
+    items = [_page_item(wf_run_id, sk, page) for sk, page in writes.pages.items()]
+    items += [_record_item(wf_run_id, sk, a) for sk, a in writes.items.items()]
+    items += [{"pk": {"S": wf_run_id}, **entry} for entry in writes.index.values()]
+    return items
+
+
+def _task_def(name: str) -> TaskDef:
+    return TaskDef(
+        id=NameId(name=name), input_vars=(VariableDef(name="n", type="INT"),), task_queue=name
+    )
+
+
+def main(widths: tuple[int, ...] = WIDTHS) -> list[Figures]:
+    rows = [Fan(n, b).run() for n in widths for b in (1, BATCH)]
+    print(
+        f"{'children':>8} {'batch':>5} {'events':>7} {'WCU/event':>9} {'WCU/task':>9} "
+        f"{'largest B':>10} {'head B':>7} {'us/transition':>13}"
+    )
+    for f in rows:
+        print(
+            f"{f.children:8d} {f.batch:5d} {f.events:7d} {f.units_per_event:9.2f} "
+            f"{f.units_per_task:9.2f} {f.largest_item:10d} {f.head_in_flight:7d} "
+            f"{f.us_per_transition:13.1f}",
+            flush=True,
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    main(tuple(int(a) for a in sys.argv[1:]) or WIDTHS)
