@@ -57,7 +57,9 @@ def start(client: Client, names: Names, body: Any, limit: int) -> str:
     return str(run["id"]["id"])
 
 
-def wait_status(client: Client, wf_run_id: str, status: str, timeout: float = 240) -> dict[str, Any]:
+def wait_status(
+    client: Client, wf_run_id: str, status: str, timeout: float = 240
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         try:

@@ -196,6 +196,7 @@ def _act(
         faults.reach(faults.BEFORE_WRITES)
         _journal_effects(runtime, wf_run_id, outcome.incarnation, effects)
         runtime.state.write(wf_run_id, outcome.writes)
+        runtime.state.write_threads(wf_run_id, outcome.update)
         faults.reach(faults.BEFORE_COMMIT)
         runtime.state.commit_head(wf_run_id, outcome.update, version)
         if outcome.marks is not None:

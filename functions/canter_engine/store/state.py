@@ -259,16 +259,15 @@ class StateStore:
         for sk, attributes in writes.rewrites.items():
             self._rewrite_node(wf_run_id, sk, attributes)
 
-    def commit_head(self, wf_run_id: str, update: HeadUpdate, expected_version: int) -> int:
-        """Write the head if its version is still ``expected_version`` (0: no head yet).
+    def write_threads(self, wf_run_id: str, update: HeadUpdate) -> None:
+        """A wide WfRun's changed thread items, before its head commits.
 
-        A wide WfRun's thread items go first, each stamped with the stream
-        position the head is about to commit and carrying the body it
-        replaces: until the head commits, readers take that one (see
-        ``load_head``). The commit stays one conditional write however many
-        threads it changes, and no transaction doubles its cost.
+        Each is stamped with the stream position the head is about to commit
+        and carries the body it replaces: until the head commits, readers take
+        that one (see ``load_head``). The commit then stays one conditional
+        write however many threads it changes, and no transaction doubles
+        its cost. Idempotent: a retry writes the same items.
         """
-        version = expected_version + 1
         batch_write(
             self._client,
             self._table,
@@ -283,6 +282,13 @@ class StateStore:
                 for n, body in sorted(update.threads.items())
             ],
         )
+
+    def commit_head(self, wf_run_id: str, update: HeadUpdate, expected_version: int) -> int:
+        """Write the head if its version is still ``expected_version`` (0: no head yet).
+
+        A wide WfRun's thread items must be written first (``write_threads``).
+        """
+        version = expected_version + 1
         # A WfRun's first head has no version yet: "absent or 0" covers it.
         try:
             self._client.put_item(

@@ -1,0 +1,94 @@
+"""A WfRun whose threads are items of their own (store/thread_items.py) under
+faults: thread items written for a commit that never happened must neither
+be read nor change the result (invariants 2 and 3)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from canter import Client, WorkflowThread
+from canter_engine.handlers import faults, runtime
+
+from .support import Names, int_input, node_statuses, register, worker
+
+pytestmark = pytest.mark.e2e
+
+CHILDREN = 4
+
+
+class InjectedCrash(Exception):
+    pass
+
+
+def fan_out(task: str) -> Any:
+    """Each child runs the task on its item; the parent sums what they return."""
+
+    def body(t: WorkflowThread) -> None:
+        items = t.declare_json_arr("items").required()
+        total = t.declare_int("total", 0)
+
+        def child(c: WorkflowThread) -> None:
+            c.mutate(total, "ADD", c.execute(task, c.declare_int("INPUT"), timeout_seconds=30))
+
+        t.wait_for_threads(t.spawn_thread_for_each(items, child, "child"))
+
+    return body
+
+
+def outcome(client: Client, wf_run_id: str) -> tuple[Any, ...]:
+    wf_run = client.wait_for_wf_run(wf_run_id, timeout=60)
+    return (
+        wf_run["status"],
+        sorted(t["status"] for t in wf_run["threadRuns"]),
+        client.get_variable(wf_run_id, "total"),
+        sorted(node_statuses(client, wf_run_id)),
+    )
+
+
+@pytest.mark.parametrize("point", [faults.BEFORE_COMMIT, faults.AFTER_COMMIT])
+def test_a_crash_around_a_wide_commit_changes_nothing(
+    client: Client, names: Names, point: str
+) -> None:
+    """Every commit first crashes after its thread items are written (before or
+    after its head): the stale items are ignored and the WfRun ends as it
+    does without faults."""
+    task = names("double")
+    register(client, names("wf"), fan_out(task), {task: int_input()})
+    items = {"items": list(range(1, CHILDREN + 1))}
+    hits: Counter[str] = Counter()
+
+    def crash_every_first_try(reached: str) -> None:
+        if reached == point:
+            hits[reached] += 1
+            if hits[reached] % 2 == 1:
+                raise InjectedCrash(reached)
+
+    with worker(client, {task: lambda n: n * 2}):
+        expected = outcome(client, client.run_wf(names("wf"), items)["id"]["id"])
+        faults.install(crash_every_first_try)
+        try:
+            wf_run_id = client.run_wf(names("wf"), items)["id"]["id"]
+            result = outcome(client, wf_run_id)
+        finally:
+            faults.install(None)
+    assert hits[point] >= 2, f"{point} was never reached"
+    assert expected[0] == "COMPLETED" and expected[2] == 2 * sum(range(1, CHILDREN + 1))
+    assert result == expected
+
+
+def test_each_thread_is_an_item_of_its_own(client: Client, names: Names) -> None:
+    """The head holds no thread once a WfRun has several; a reader of one thread
+    reads the head and that thread's item only."""
+    task = names("double")
+    register(client, names("wf"), fan_out(task), {task: int_input()})
+    with worker(client, {task: lambda n: n * 2}):
+        wf_run_id = client.run_wf(names("wf"), {"items": [1, 2, 3]})["id"]["id"]
+        client.wait_for_wf_run(wf_run_id, timeout=60)
+    store = runtime.current().state
+    head = store.load_head(wf_run_id)
+    assert head is not None and head.marks is not None
+    assert sorted(head.marks) == [0, 1, 2, 3]
+    one = store.load_head(wf_run_id, 2)
+    assert one is not None and [t["n"] for t in one.state["th"]] == [2]
