@@ -352,10 +352,16 @@ class Runner:
 
     def busy(self, thread: ThreadRun) -> bool:
         """Whether a task attempt of the thread is in flight (it cannot be halted)."""
-        return any(
-            tr.thread == thread.number and tr.current.status == "TASK_SCHEDULED"
-            for tr in self.state.task_runs.values()
-        )
+        task_run = self._task_run_of(thread)
+        return task_run is not None and task_run.current.status == "TASK_SCHEDULED"
+
+    def _task_run_of(self, thread: ThreadRun) -> TaskRun | None:
+        """The thread's TaskRun in flight: its current node's, as a thread waits at a
+        TASK node until the TaskRun ends (found by key, not by a scan of every thread's)."""
+        current = thread.current
+        guid = None if current is None else current.task_guid
+        found = None if guid is None else self.state.task_runs.get(guid)
+        return found if found is not None and found.thread == thread.number else None
 
     def _update_wf_status(self) -> None:
         state = self.state
@@ -463,8 +469,9 @@ class Runner:
 
     def _drop_task_runs(self, thread: ThreadRun) -> None:
         """A thread that ended forgets its task runs; late reports become stale."""
-        for guid in [g for g, tr in self.state.task_runs.items() if tr.thread == thread.number]:
-            tasks.attach(self, self.state.task_runs.pop(guid))
+        task_run = self._task_run_of(thread)
+        if task_run is not None:
+            tasks.attach(self, self.state.task_runs.pop(task_run.guid))
 
     # --- nodes ---------------------------------------------------------------
 
