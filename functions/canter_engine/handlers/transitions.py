@@ -89,11 +89,13 @@ class Outcome:
 
         Such an outcome is safe to compute from a head that may be stale:
         the commit's version condition refuses it before anything else
-        happens. Anything else (items written, journal appends, records set
-        aside or skipped) would act on the stale head first.
+        happens. Anything else (items written, thread items included,
+        journal appends, records set aside or skipped) would act on the
+        stale head first.
         """
         return not (
             self.writes
+            or (self.update is not None and self.update.threads)
             or self.dead_letters
             or self.redelivered
             or self.ignored
