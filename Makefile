@@ -31,6 +31,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.fanout --write
 
 # Starts `canter dev` and a worker, runs the order workflow in examples/ to
 # COMPLETED and stops everything; non-zero exit if any step fails.

@@ -10,7 +10,8 @@ batch. For each N: write units per event, the largest item, the head with
 every child in flight, and CPU microseconds per transition (a NodeRun
 moving from arrival to completion) for applying and planning.
 
-Prints a table; asserts nothing. ``python -m bench.fanout [N ...]``.
+Prints a table; asserts nothing. ``python -m bench.fanout [N ...] [--write]``
+(``--write``: also into RESULTS.md, as ``make bench`` does).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from canter_engine.core import Blueprint, WfRunState
@@ -37,10 +39,13 @@ from canter_engine.store.state import (
 )
 
 from bench.core import fan_out_spec
+from bench.pricing import load_prices
 from bench.sizes import write_units
 
 BATCH = 100
-WIDTHS = (10, 100, 1000, 10_000)
+WIDTHS = (10, 1000, 10_000)
+RESULTS = Path(__file__).parent / "RESULTS.md"
+SECTION = "## Fan-out width: state writes and CPU by number of children"
 
 
 @dataclass
@@ -147,7 +152,7 @@ class Fan:
         state = self.commit([RunRequested(self.wf_run_id, self.bp.spec.id.name, 0, 0, {}, 1)])
         clock = 1
         while state.task_runs:
-            batch = []
+            batch: list[Event] = []
             for task_run in list(state.task_runs.values())[: self.figures.batch]:
                 clock += 1
                 batch.append(TaskReported(task_run.guid, 0, "TASK_SUCCESS", clock, 1))
@@ -171,8 +176,47 @@ def _task_def(name: str) -> TaskDef:
     )
 
 
-def main(widths: tuple[int, ...] = WIDTHS) -> list[Figures]:
+def section(rows: list[Figures], prices: dict[str, Any]) -> str:
+    """The RESULTS.md section: DynamoDB state writes per task node, priced, by width."""
+    per_million = prices["dynamodb"]["write_request_unit_per_million"]
+    lines = [
+        SECTION,
+        "",
+        "One fan-out WfRun per width (one task per child, WAIT_FOR_ALL) through the "
+        "scheduler's own planning (`python -m bench.fanout`): every item it writes "
+        "(head, thread items, pages, Variables) priced with DynamoDB's rules. "
+        "Writes are the part of the cost that grew with width; the other requests "
+        "per task node (SQS, Lambda, API, reads) do not depend on it. Reports "
+        f"arrive one per stream batch, or {BATCH} per batch.",
+        "",
+        "| children | reports per batch | write units per task node | "
+        "$ per M task nodes (state writes) | largest item (B) | head (B) | "
+        "CPU us per transition |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for f in rows:
+        lines.append(
+            f"| {f.children:,} | {f.batch} | {f.units_per_task:.2f} | "
+            f"{f.units_per_task * per_million:.2f} | {f.largest_item:,} | "
+            f"{f.head_in_flight:,} | {f.us_per_transition:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_results(text: str, path: Path = RESULTS) -> None:
+    """Replace (or append) this section of RESULTS.md; bench.run rewrites the rest."""
+    current = path.read_text() if path.exists() else ""
+    start = current.find(SECTION)
+    if start >= 0:
+        end = current.find("\n## ", start + len(SECTION))
+        current = current[:start] + current[end + 1 if end >= 0 else len(current) :]
+    path.write_text(current.rstrip("\n") + "\n\n" + text)
+
+
+def main(widths: tuple[int, ...] = WIDTHS, write: bool = False) -> list[Figures]:
     rows = [Fan(n, b).run() for n in widths for b in (1, BATCH)]
+    if write:
+        write_results(section(rows, load_prices()))
     print(
         f"{'children':>8} {'batch':>5} {'events':>7} {'WCU/event':>9} {'WCU/task':>9} "
         f"{'largest B':>10} {'head B':>7} {'us/transition':>13}"
@@ -188,4 +232,5 @@ def main(widths: tuple[int, ...] = WIDTHS) -> list[Figures]:
 
 
 if __name__ == "__main__":
-    main(tuple(int(a) for a in sys.argv[1:]) or WIDTHS)
+    arguments = [a for a in sys.argv[1:] if a != "--write"]
+    main(tuple(int(a) for a in arguments) or WIDTHS, "--write" in sys.argv)
