@@ -45,6 +45,16 @@ from bench.sizes import write_units
 BATCH = 100
 WIDTHS = (10, 1000, 10_000)
 RESULTS = Path(__file__).parent / "RESULTS.md"
+# Measured the same way on main at 66c2eed, before threads became items of
+# their own (a WfRun could not hold 1,000 children then, so 999).
+BEFORE = (
+    "Before threads were items of their own (every ThreadRun in the head; same "
+    "measure): write units per task node 3.40 / 6.60 / 35.5 at 10 / 100 / 999 "
+    "children with reports one per batch ($2.12 / $4.12 / $22.2 per million task "
+    "nodes), 2.50 / 3.11 / 3.37 with 100 per batch; the head 895 B / 3,146 B / "
+    "34,166 B, past DynamoDB's 400 KB item limit at about 10,000 threads; CPU per "
+    "transition 189 / 1,270 / 12,400 us."
+)
 SECTION = "## Fan-out width: state writes and CPU by number of children"
 
 
@@ -200,7 +210,7 @@ def section(rows: list[Figures], prices: dict[str, Any]) -> str:
             f"{f.units_per_task * per_million:.2f} | {f.largest_item:,} | "
             f"{f.head_in_flight:,} | {f.us_per_transition:.0f} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", BEFORE]) + "\n"
 
 
 def write_results(text: str, path: Path = RESULTS) -> None:
