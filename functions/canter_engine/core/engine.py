@@ -288,20 +288,46 @@ class Runner:
         changes nothing.
         """
         state = self.state
+        if state.polled is None:
+            state.polled = {n for n, t in state.threads.items() if _at_polled_node(t)}
         moved = True
         while moved:
             # A thread started during the pass (a failure handler a wait starts
             # while it keeps waiting) gets a pass of its own.
             started = state.greatest_thread
             moved = False
-            for number, seen in list(state.threads.items()):
+            for number in self._candidates(state.polled):
+                seen = state.threads[number]
                 if not _may_move(seen):
                     continue
                 thread = self.thread(number)
                 moved |= threads.settle(self, thread)
                 moved |= self._run(thread)
             moved |= state.greatest_thread != started
+        for number in self._own_threads:
+            if _at_polled_node(state.threads[number]):
+                state.polled.add(number)
+            else:
+                state.polled.discard(number)
         self._update_wf_status()
+
+    def _candidates(self, polled: set[int]) -> list[int]:
+        """The threads that may move, in number order.
+
+        Every earlier event left each thread where nothing could move it, so
+        only what this event changed can move: the threads it touched, their
+        ancestors (a child ending releases a wait, an EXIT or a halt), and
+        the threads at a polled node (they read other threads and variables).
+        A 10,000-child fan-out's task report then looks at a handful.
+        """
+        threads_ = self.state.threads
+        wanted = set(self._own_threads) | polled
+        for number in list(wanted):
+            parent = threads_[number].parent
+            while parent is not None and parent not in wanted:
+                wanted.add(parent)
+                parent = threads_[parent].parent
+        return sorted(wanted)
 
     def _run(self, thread: ThreadRun) -> bool:
         moved = False
@@ -721,6 +747,16 @@ _SELF_HALTS = ("failure:", "interrupt:")
 # Nodes re-checked on every pass: their outcome depends on other threads or on
 # variables (a SLEEP until a variable's timestamp moves with the variable).
 _POLLED = ("wait_for_threads", "wait_for_condition", "sleep")
+
+
+def _at_polled_node(thread: ThreadRun) -> bool:
+    current = thread.current
+    return (
+        not thread.ended
+        and current is not None
+        and current.status == "RUNNING"
+        and current.kind in _POLLED
+    )
 
 
 def _may_move(thread: ThreadRun) -> bool:

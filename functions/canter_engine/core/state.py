@@ -552,6 +552,9 @@ class WfRunState:
     # Child WfRuns that ended before their WAIT_FOR_CHILD_WF: status, output, failure.
     child_results: dict[str, tuple[str, Any, dict[str, Any] | None]] = field(default_factory=dict)
     workflow_events: int = 0
+    # Threads at a node polled on every pass (core/engine.py, _POLLED): derived,
+    # not stored; worked out on first use and kept up to date by the engine.
+    polled: set[int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def spec_id(self) -> tuple[str, int, int]:
@@ -583,6 +586,7 @@ class WfRunState:
             [e.clone() for e in self.pending_events],
             dict(self.child_results),
             self.workflow_events,
+            None if self.polled is None else set(self.polled),
         )
 
     def to_item(self) -> dict[str, Any]:
