@@ -14,8 +14,6 @@ import ipaddress
 import json
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +21,7 @@ from urllib.parse import urlsplit
 
 from canter import discovery
 from canter.discovery import ENV_API_URL
+from canter.transport import Transport
 
 FINAL_STATUSES = ("COMPLETED", "ERROR", "EXCEPTION")
 # AwaitWorkflowEvent answers within API Gateway's 30 s limit; the socket waits a little longer.
@@ -123,6 +122,7 @@ class Client:
         self.url = (url or discovery.api_url()).rstrip("/")
         self.timeout = timeout
         self._signer = None if is_local(self.url) else _Signer(self.url)
+        self._transport = Transport()
 
     # --- transport ---------------------------------------------------------
 
@@ -144,17 +144,16 @@ class Client:
         headers = {"Content-Type": "application/json", **(headers or {})}
         if self._signer is not None:
             headers = self._signer.sign(url, data, headers)
-        req = urllib.request.Request(url, data=data, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as response:
-                return _json_object(response.read())
-        except urllib.error.HTTPError as exc:
-            raise _error_from(exc.code, exc.read()) from None
+            answer = self._transport.post(url, data, headers, timeout or self.timeout)
         except OSError as exc:
             raise Unavailable(
                 f"cannot reach the Canter API at {self.url}: {exc}; start the local stack "
                 f"with `canter dev`, or set {ENV_API_URL} to the URL of your API"
             ) from None
+        if answer.status >= 400:
+            raise _error_from(answer.status, answer.body)
+        return _json_object(answer.body)
 
     # --- metadata ----------------------------------------------------------
 
