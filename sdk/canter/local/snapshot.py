@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 STATE_FILE = "state.bin"
-FORMAT = 1
+# Raised whenever what Canter stores changes shape, not only the pickle:
+# 2 partitions SearchWfRun's index by WfSpec.
+FORMAT = 2
 BACKENDS = ("dynamodb", "dynamodbstreams", "sqs")
 
 _LOCK = type(threading.Lock())
