@@ -24,6 +24,7 @@ from canter_engine.core.events import (
 )
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
+from canter_engine.store.early_events import is_early
 from canter_engine.store.held import Held, Writes
 from canter_engine.store.journal import (
     DELETE_KIND,
@@ -115,7 +116,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             outcome.redelivered = True
             continue
         outcome.applied_seq = seq
-        if record.get("eventName") != "INSERT":
+        if record.get("eventName") != "INSERT" or _early(record):
             continue
         meant_for = _incarnation(record)
         if _kind(record) == DELETE_KIND:
@@ -223,6 +224,11 @@ def _replacement(record: dict[str, Any]) -> tuple[JournalEntry, str] | None:
     if not isinstance(run, dict) or not isinstance(incarnation, str):
         return None
     return JournalEntry("RunWf", run), incarnation
+
+
+def _early(record: dict[str, Any]) -> bool:
+    """An ExternalEvent kept for a WfRun not started yet: the run's start journals it."""
+    return is_early(str(record["dynamodb"].get("Keys", {}).get("eventId", {}).get("S", "")))
 
 
 def _kind(record: dict[str, Any]) -> str | None:
