@@ -8,7 +8,7 @@ import time
 
 import pytest
 from canter import Client, WorkflowThread
-from canter.client import NotFound
+from canter.client import CanterError, NotFound
 from canter_engine.handlers import api_workflow_events
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import WorkflowEvent, WorkflowEventList
@@ -86,3 +86,19 @@ def test_list_and_get_workflow_events(client: Client, names: Names) -> None:
     assert got == page["results"][1]
     with pytest.raises(NotFound, match="number 7"):
         client.get_workflow_event(run_id, second, 7)
+
+
+def test_put_wf_spec_refuses_a_throw_event_of_a_missing_workflow_event_def(
+    client: Client, names: Names
+) -> None:
+    """As LittleHorse's ThrowEventNodeModel.validate: "Refers to missing workflowEventDef"."""
+    missing, gate = names("never-registered"), names("gate")
+    with pytest.raises(CanterError) as refused:
+        register(client, names("wf"), two_events(missing, missing, gate), events=(gate,))  # type: ignore[arg-type]
+    assert refused.value.code == "INVALID_ARGUMENT"
+    assert "1-throw-" in str(refused.value) and "throwEvent.eventDefId" in str(refused.value)
+    assert f"refers to missing WorkflowEventDef {missing!r}" in str(refused.value)
+    with pytest.raises(NotFound):
+        client.get_wf_spec(names("wf"))
+    client.put_workflow_event_def(missing, {"returnType": {"primitiveType": "STR"}})
+    register(client, names("wf"), two_events(missing, missing, gate), events=(gate,))  # type: ignore[arg-type]
