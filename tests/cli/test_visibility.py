@@ -134,6 +134,7 @@ def test_a_task_without_a_worker_gets_a_hint_with_its_queue_depth(
     assert hint in waited.output
     assert "queue canter-local-task-cli-vis-idle" in flat(waited.output)
     assert "1 waiting, 0 being run" in flat(waited.output)
+    assert "no worker may be running for TaskDef 'cli-vis-idle'" in flat(waited.output)
     assert "start one: canter worker" in flat(waited.output)
     got = cli("get", "wfRun", "cli-vis-idle-1")
     assert hint in got.output
