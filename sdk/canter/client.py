@@ -552,6 +552,20 @@ class Client:
         results = self.call("ReportTasks", body, headers).get("results", [])
         return [dict(r) for r in results]
 
+    def report_task_starts(
+        self, starts: list[Mapping[str, Any]], tokens: list[str]
+    ) -> list[dict[str, Any]]:
+        """Up to 10 notices that attempts are running (Canter's ``ReportTaskStarts``).
+
+        Each start is ``{"taskRunId", "attemptNumber", "startTime", "workerId"}``;
+        ``tokens`` are the attempts' task tokens, in order. Reads show such an
+        attempt TASK_RUNNING until its report ends it. The result at each
+        position is ``{}`` or ``{"code", "message"}``.
+        """
+        headers = {TASK_TOKEN_HEADER: ",".join(tokens)}
+        results = self.call("ReportTaskStarts", {"starts": starts}, headers).get("results", [])
+        return [dict(r) for r in results]
+
     def _all_pages(self, rpc: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
         while True:

@@ -243,7 +243,14 @@ def _allowed_rpcs(synthesized: Any, name: str) -> set[str]:
 
 
 ROLE_RPCS = {
-    "task-worker": {"ReportTask", "ReportTasks", "GetTaskDef", "GetTaskDefQueue"},
+    "task-worker": {
+        "ReportTask",
+        "ReportTasks",
+        "GetTaskDef",
+        "GetTaskDefQueue",
+        # TASK_RUNNING (visibility-rest).
+        "ReportTaskStarts",
+    },
     "reader": {
         "GetTaskDef",
         "GetTaskDefQueue",

@@ -12,6 +12,7 @@ from canter_engine.handlers.api_parse import guid as parse_guid
 from canter_engine.handlers.api_parse import require_str
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.api_reads import existing_run, records_page
+from canter_engine.handlers.api_task_starts import with_starts
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.store.journal import RUN_EVENT_ID, external_event_id
@@ -33,6 +34,7 @@ def list_task_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             if isinstance(r.obj, TaskRun)
         ]
         page["results"].extend(r for r in live if _guid(r) not in listed)
+        page["results"] = with_starts(rt, wf_run_id, head.incarnation, page["results"])
     return page
 
 

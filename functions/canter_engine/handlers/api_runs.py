@@ -43,6 +43,7 @@ from canter_engine.handlers.api_parse import (
 from canter_engine.handlers.api_parse import guid as parse_guid
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.api_reads import records_page
+from canter_engine.handlers.api_task_starts import with_starts
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_VALUE_BYTES
 from canter_engine.handlers.masking import Secrets, of_values, scrub_text
 from canter_engine.handlers.runtime import Runtime
@@ -190,7 +191,8 @@ def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         ended = rt.state.record(wf_run_id, sk, head, "taskRun")
         if ended is not None:
             return ended
-    return _item(rt, wf_run_id, f"task#{guid}", f"TaskRun {guid!r}", head)
+    task_run = _item(rt, wf_run_id, f"task#{guid}", f"TaskRun {guid!r}", head)
+    return task_run if head is None else with_starts(rt, wf_run_id, head.incarnation, [task_run])[0]
 
 
 def _live(head: Head | None) -> list[Record]:

@@ -24,13 +24,13 @@ from canter_engine.core.events import (
 )
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
-from canter_engine.store.early_events import is_early
 from canter_engine.store.held import Held, Writes
 from canter_engine.store.journal import (
     DELETE_KIND,
     INCARNATION_ATTRIBUTE,
     REPLACEMENT_INCARNATION,
     REPLACEMENT_RUN,
+    applied_by_scheduler,
     parse_image,
 )
 from canter_engine.store.record_index import index_entries
@@ -116,7 +116,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             outcome.redelivered = True
             continue
         outcome.applied_seq = seq
-        if record.get("eventName") != "INSERT" or _early(record):
+        if record.get("eventName") != "INSERT" or _not_applied(record):
             continue
         meant_for = _incarnation(record)
         if _kind(record) == DELETE_KIND:
@@ -226,9 +226,10 @@ def _replacement(record: dict[str, Any]) -> tuple[JournalEntry, str] | None:
     return JournalEntry("RunWf", run), incarnation
 
 
-def _early(record: dict[str, Any]) -> bool:
-    """An ExternalEvent kept for a WfRun not started yet: the run's start journals it."""
-    return is_early(str(record["dynamodb"].get("Keys", {}).get("eventId", {}).get("S", "")))
+def _not_applied(record: dict[str, Any]) -> bool:
+    """An early ExternalEvent (the run's start journals it) or a worker's start notice."""
+    event_id = record["dynamodb"].get("Keys", {}).get("eventId", {}).get("S", "")
+    return not applied_by_scheduler(str(event_id))
 
 
 def _kind(record: dict[str, Any]) -> str | None:

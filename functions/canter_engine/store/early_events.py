@@ -32,12 +32,11 @@ from botocore.exceptions import ClientError
 from canter_engine.core.events import JournalEntry
 from canter_engine.store.bookmark import decode as decode_bookmark
 from canter_engine.store.bookmark import encode as encode_bookmark
-from canter_engine.store.journal import parse_image
+from canter_engine.store.journal import EARLY_PREFIX, parse_image
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-EARLY_PREFIX = "early#"
 COUNTER_ID = EARLY_PREFIX
 # As the journal table's TTL attribute (resources.JOURNAL_TABLE).
 EXPIRES_AT = "expiresAt"
@@ -49,10 +48,6 @@ DEFAULT_RETENTION_SECONDS = 7 * 24 * 3600
 
 def early_event_id(def_name: str, guid: str) -> str:
     return f"{EARLY_PREFIX}{def_name}#{guid}"
-
-
-def is_early(event_id: str) -> bool:
-    return event_id.startswith(EARLY_PREFIX)
 
 
 class TooMany(Exception):
@@ -195,6 +190,6 @@ def _decode(bookmark: str, wf_run_id: str) -> dict[str, Any]:
         key = {"wfRunId": {"S": str(value["w"])}, "eventId": {"S": str(value["e"])}}
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError("not a bookmark of this listing") from exc
-    if key["wfRunId"]["S"] != wf_run_id or not is_early(key["eventId"]["S"]):
+    if key["wfRunId"]["S"] != wf_run_id or not key["eventId"]["S"].startswith(EARLY_PREFIX):
         raise ValueError("bookmark from another listing")
     return key
