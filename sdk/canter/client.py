@@ -390,6 +390,25 @@ class Client:
         }
         return self._call_set("SearchExternalEvent", fields)
 
+    def search_workflow_event(
+        self,
+        workflow_event_def_name: str,
+        *,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of WorkflowEventIds of one WorkflowEventDef, newest first."""
+        fields = {
+            "workflowEventDefId": {"name": workflow_event_def_name},
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self._call_set("SearchWorkflowEvent", fields)
+
     def search_node_run(
         self,
         external_event_def_name: str,

@@ -267,6 +267,8 @@ ROLE_RPCS = {
         "SearchWfRun",
         "SearchVariable",
         "SearchTaskRun",
+        # visibility-rest.
+        "SearchWorkflowEvent",
         "SearchNodeRun",
         "SearchExternalEvent",
         "SearchWfSpec",

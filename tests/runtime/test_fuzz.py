@@ -156,6 +156,16 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 **paging,
             },
         ),
+        # SearchWorkflowEvent (visibility-rest).
+        "SearchWorkflowEvent": (
+            {"workflowEventDefId": {"name": s.wf_event}},
+            {
+                ("workflowEventDefId", "name"): ID,
+                ("earliestStart",): TEXT,
+                ("latestStart",): TEXT,
+                **paging,
+            },
+        ),
         "SearchNodeRun": (
             {"externalEventDef": {"name": s.event}},
             {

@@ -45,6 +45,7 @@ from littlehorse.model import (
     WorkflowEvent,
     WorkflowEventDef,
     WorkflowEventDefIdList,
+    WorkflowEventIdList,
     WorkflowEventList,
 )
 
@@ -208,6 +209,12 @@ def _read_definitions(answers: _Answers, names: Names) -> None:
     answers.call("SearchNodeRun", {"externalEventDef": {"name": names("go")}}, NodeRunIdList)
     answers.call(
         "SearchExternalEvent", {"externalEventDefId": {"name": names("go")}}, ExternalEventIdList
+    )
+    # SearchWorkflowEvent (visibility-rest).
+    answers.call(
+        "SearchWorkflowEvent",
+        {"workflowEventDefId": {"name": names("thrown")}},
+        WorkflowEventIdList,
     )
 
 

@@ -22,6 +22,7 @@ from canter_engine.store.record_index import (
     event_partition,
     node_partition,
     variable_partition,
+    workflow_event_partition,
 )
 from canter_engine.store.run_index import STATUSES, RunQuery
 
@@ -182,6 +183,45 @@ def search_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         for wf_run_id, sk in found
     ]
     return page(results, bookmark)
+
+
+WORKFLOW_EVENT_FIELDS = frozenset(
+    {"bookmark", "limit", "earliestStart", "latestStart", "workflowEventDefId"}
+)
+
+
+def search_workflow_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """SearchWorkflowEvent: a WorkflowEventDef's WorkflowEvents by the time they were
+    thrown, newest first (one index entry per WorkflowEvent, store/record_index.py)."""
+    rpc = "SearchWorkflowEvent"
+    only(body, rpc, WORKFLOW_EVENT_FIELDS)
+    def_id = body.get("workflowEventDefId")
+    if not (isinstance(def_id, dict) and isinstance(def_id.get("name"), str) and def_id["name"]):
+        raise invalid(
+            f'{rpc}: workflowEventDefId is required ({{"name": "<WorkflowEventDef name>"}})'
+        )
+    def_name = key_part(def_id["name"], f"{rpc}: workflowEventDefId.name")
+    query = EntryQuery(
+        workflow_event_partition(def_name),
+        earliest=timestamp(body, "earliestStart", rpc),
+        latest=timestamp(body, "latestStart", rpc),
+    )
+    found, bookmark = _search_entries(rt, query, body, rpc)
+    prefix = f"wfevent#{def_name}#"
+    results = [
+        {
+            "wfRunId": {"id": wf_run_id},
+            "workflowEventDefId": {"name": def_name},
+            **_number(int(sk.removeprefix(prefix))),
+        }
+        for wf_run_id, sk in found
+    ]
+    return page(results, bookmark)
+
+
+def _number(number: int) -> dict[str, Any]:
+    """proto3 JSON leaves the default 0 out."""
+    return {"number": number} if number else {}
 
 
 def _search_entries(

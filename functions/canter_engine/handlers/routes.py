@@ -75,6 +75,7 @@ ROUTES: tuple[Route, ...] = (
     _route("SearchExternalEvent", "api_search.search_external_event", "reader"),
     _route("SearchNodeRun", "api_search.search_node_run", "reader"),
     _route("SearchTaskRun", "api_task_search.search_task_run", "reader"),
+    _route("SearchWorkflowEvent", "api_search.search_workflow_event", "reader"),
     _route("ReportTask", "api_runs.report_task", "worker", takes_task_token=True),
     _route("ReportTasks", "api_runs.report_tasks", "worker", takes_task_token=True),
     # Canter's own: workers' notices of attempts still running (TASK_RUNNING).
