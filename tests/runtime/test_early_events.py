@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from canter import Client, WorkflowThread
 from canter.client import CanterError, NotFound
 from canter_engine.store.early_events import MAX_EARLY_EVENTS
 from google.protobuf.json_format import ParseDict
-from littlehorse.model import ExternalEvent, ExternalEventList
+from littlehorse.model import ExternalEvent, ExternalEventIdList, ExternalEventList
 
 from .support import Names, register
 
@@ -43,6 +44,10 @@ def test_an_event_posted_before_run_wf_is_taken_by_the_run(client: Client, names
     assert [e["id"]["guid"] for e in listed] == ["g1"]
     with pytest.raises(NotFound):
         client.get_wf_run(wf_run_id)
+    searched = client.search_external_event(event, is_claimed=False)
+    ParseDict(searched, ExternalEventIdList())
+    assert searched["results"] == [posted["id"]]
+    assert client.search_external_event(event, is_claimed=True)["results"] == []
 
     client.run_wf(names("wf"), id=wf_run_id)
     wf_run = client.wait_for_wf_run(wf_run_id, timeout=20)
@@ -53,8 +58,41 @@ def test_an_event_posted_before_run_wf_is_taken_by_the_run(client: Client, names
     # It kept the time it was posted at.
     assert claimed["createdAt"] == posted["createdAt"]
     assert [e["id"]["guid"] for e in client.list_external_events(wf_run_id)] == ["g1"]
+    # Searched, it is the run's event now, claimed, and only once.
+    assert _eventually(lambda: client.search_external_event(event)["results"]) == [posted["id"]]
+    assert client.search_external_event(event, is_claimed=True)["results"] == [posted["id"]]
     # The same guid again is the same event, not a second one.
     assert client.put_external_event(wf_run_id, event, "other", guid="g1")["claimed"] is True
+
+
+def test_search_external_event_pages_through_applied_then_early_events(
+    client: Client, names: Names
+) -> None:
+    event = names("go")
+    register(client, names("wf"), _waits_for(event), events=(event,))
+    client.run_wf(names("wf"), id=names("started"))
+    client.wait_for_wf_run(names("started"), ("RUNNING",), timeout=20)
+    client.put_external_event(names("started"), event, "now", guid="applied")
+    early = [names(f"later-{n}") for n in range(3)]
+    for wf_run_id in early:
+        client.put_external_event(wf_run_id, event, "soon", guid="waiting")
+    _eventually(lambda: client.search_external_event(event, is_claimed=True)["results"])
+    request: dict[str, Any] = {"externalEventDefId": {"name": event}, "limit": 2}
+    seen = []
+    while True:
+        page = client.call("SearchExternalEvent", request)
+        ParseDict(page, ExternalEventIdList())
+        seen += [(r["wfRunId"]["id"], r["guid"]) for r in page["results"]]
+        if "bookmark" not in page:
+            break
+        request["bookmark"] = page["bookmark"]
+    # Applied events first, then the early ones, each newest first.
+    assert seen == [(names("started"), "applied"), *((i, "waiting") for i in early[::-1])]
+    with pytest.raises(CanterError, match="bookmark"):
+        client.call(
+            "SearchExternalEvent",
+            {"externalEventDefId": {"name": names("other")}, "bookmark": request["bookmark"]},
+        )
 
 
 def test_a_repeated_guid_before_the_run_is_one_event(client: Client, names: Names) -> None:
@@ -117,6 +155,14 @@ def test_delete_wf_run_takes_the_events_it_claimed(client: Client, names: Names)
     client.run_wf(names("wf"), id=wf_run_id)
     assert client.wait_for_wf_run(wf_run_id, ("RUNNING",), timeout=20)["status"] == "RUNNING"
     assert client.list_external_events(wf_run_id) == []
+
+
+def _eventually(read: Callable[[], list[Any]]) -> list[Any]:
+    deadline = time.monotonic() + 20
+    while not (found := read()):
+        assert time.monotonic() < deadline, "nothing found within 20 s"
+        time.sleep(0.05)
+    return found
 
 
 def _gone(client: Client, wf_run_id: str) -> None:

@@ -4,13 +4,14 @@ LittleHorse stores an ExternalEvent under a WfRun id that has no WfRun yet;
 a WfRun started later under that id takes it when it reaches the
 EXTERNAL_EVENT node. Canter keeps such an event apart from the id's genuine
 records (store/early_events.py) until the scheduler journals it for the run
-that starts; until then PutExternalEvent, GetExternalEvent and
-ListExternalEvents show it unclaimed.
+that starts; until then PutExternalEvent, GetExternalEvent,
+ListExternalEvents and SearchExternalEvent show it unclaimed.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from canter_engine.core.events import ExternalEventPosted, JournalEntry, to_journal
@@ -18,9 +19,12 @@ from canter_engine.handlers.api_errors import ApiError, invalid
 from canter_engine.handlers.api_parse import listing_bookmark, optional_int, page
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
+from canter_engine.store.bookmark import decode as decode_bookmark
+from canter_engine.store.bookmark import encode as encode_bookmark
 from canter_engine.store.early_events import (
     DEFAULT_RETENTION_SECONDS,
     MAX_EARLY_EVENTS,
+    EarlySearch,
     TooMany,
 )
 from canter_engine.store.journal import RUN_EVENT_ID
@@ -95,3 +99,57 @@ def early_view(wf_run_id: str, entry: JournalEntry) -> dict[str, Any]:
     if "threadRunNumber" in entry.body:
         view["threadRunNumber"] = entry.body["threadRunNumber"]
     return view
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyPhase:
+    """Where SearchExternalEvent is in the early events, which it serves after the others.
+
+    Its bookmark is its own (``{"early": <the early events' bookmark>}``), so a
+    search resumed with it reads no more of the index of applied events.
+    """
+
+    bookmark: str | None = None
+
+    @staticmethod
+    def of(bookmark: str | None) -> EarlyPhase | None:
+        if bookmark is None:
+            return None
+        try:
+            value = decode_bookmark(bookmark)
+        except ValueError:
+            return None
+        if not isinstance(value, dict) or set(value) != {EARLY_MARK}:
+            return None
+        inner = value[EARLY_MARK]
+        if not isinstance(inner, str):
+            raise invalid("SearchExternalEvent: bookmark is not one this search returned")
+        return EarlyPhase(inner or None)
+
+    def encode(self) -> str:
+        return encode_bookmark({EARLY_MARK: self.bookmark or ""})
+
+
+EARLY_MARK = "early"
+
+
+def search_early(
+    rt: Runtime, window: EarlySearch, room: int, at: EarlyPhase
+) -> tuple[list[dict[str, Any]], str | None]:
+    """SearchExternalEvent's early events (unclaimed, posted for a WfRun not started yet):
+    up to ``room`` of them from ``at``, and the bookmark to go on, if there is more."""
+    if room <= 0:
+        return [], at.encode()
+    try:
+        found, more = rt.early_events.search(window, room, at.bookmark, int(time.time()))
+    except ValueError:
+        raise invalid("SearchExternalEvent: bookmark is not one this search returned") from None
+    results = [
+        {
+            "wfRunId": {"id": wf_run_id},
+            "externalEventDefId": {"name": window.def_name},
+            "guid": guid,
+        }
+        for wf_run_id, guid in found
+    ]
+    return results, None if more is None else EarlyPhase(more).encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from canter_engine.core.records import prune
+from canter_engine.handlers.api_early_events import EarlyPhase, search_early
 from canter_engine.handlers.api_errors import invalid
 from canter_engine.handlers.api_parse import (
     key_part,
@@ -16,6 +17,7 @@ from canter_engine.handlers.api_parse import (
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
+from canter_engine.store.early_events import EarlySearch
 from canter_engine.store.record_index import (
     EntryQuery,
     claimed_tag,
@@ -172,7 +174,13 @@ def search_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         latest=timestamp(body, "latestStart", rpc),
         tag=None if claimed is None else claimed_tag(claimed),
     )
-    found, bookmark = _search_entries(rt, query, body, rpc)
+    limit, given = paging(body, rpc)
+    # Events posted for WfRuns not started yet follow the others (api_early_events.py).
+    early = EarlyPhase.of(given)
+    found: list[tuple[str, str]] = []
+    bookmark = None
+    if early is None:
+        found, bookmark = _search_entries(rt, query, body, rpc)
     prefix = f"event#{def_name}#"
     results = [
         {
@@ -182,6 +190,10 @@ def search_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         }
         for wf_run_id, sk in found
     ]
+    if bookmark is None and claimed is not True:
+        window = EarlySearch(def_name, query.earliest, query.latest)
+        more, bookmark = search_early(rt, window, limit - len(results), early or EarlyPhase())
+        results += more
     return page(results, bookmark)
 
 

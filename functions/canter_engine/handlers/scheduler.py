@@ -371,6 +371,7 @@ def _claim_early_events(runtime: Runtime, wf_run_id: str, incarnation: str) -> N
         event = replace(posted, time=max(now, posted.time), created_at=posted.time)
         event_id = external_event_id(incarnation, posted.def_name, posted.guid)
         runtime.journal.append(wf_run_id, event_id, to_journal(event), incarnation)
+        runtime.early_events.forget(wf_run_id, stored)
 
 
 def _start_child(runtime: Runtime, effect: RunChildWf, parent_incarnation: str, now: int) -> None:

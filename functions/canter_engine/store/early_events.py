@@ -19,6 +19,11 @@ the run record would do too, but moto rolls a cancelled transaction back by
 copying the table, which cuts the local stack's stream pump off the table.)
 The scheduler skips the early items themselves on the stream. DeleteWfRun
 removes them with the rest of the id's journal.
+
+SearchExternalEvent finds early events through one more journal item each,
+in a partition per ExternalEventDef that no WfRun id can be
+(``early#<ExternalEventDef>``), keyed by post time: written after the event,
+dropped by the scheduler when a run claims the event, and expiring with it.
 """
 
 from __future__ import annotations
@@ -118,7 +123,54 @@ class EarlyEvents:
             if raced is None:
                 raise
             return raced
-        return Stored(entry, expires_at)
+        stored = Stored(entry, expires_at)
+        self._client.put_item(TableName=self._table, Item=_index_item(wf_run_id, stored))
+        return stored
+
+    def forget(self, wf_run_id: str, stored: Stored) -> None:
+        """Drop a claimed early event's search entry: from now on it is its run's event."""
+        key = _index_item(wf_run_id, stored)
+        self._client.delete_item(
+            TableName=self._table, Key={"wfRunId": key["wfRunId"], "eventId": key["eventId"]}
+        )
+
+    def search(
+        self, query: EarlySearch, limit: int, bookmark: str | None, now_seconds: int
+    ) -> tuple[list[tuple[str, str]], str | None]:
+        """(WfRun id, guid) of an ExternalEventDef's unexpired early events, newest first.
+
+        ValueError for a bookmark this search did not return.
+        """
+        partition = index_partition(query.def_name)
+        low = _time(query.earliest if query.earliest is not None else 0)
+        high = _time(query.latest if query.latest is not None else 10**13 - 1) + "~"
+        kwargs: dict[str, Any] = {}
+        if bookmark is not None:
+            kwargs["ExclusiveStartKey"] = _decode(bookmark, partition)
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="wfRunId = :p AND eventId BETWEEN :lo AND :hi",
+                ExpressionAttributeValues={
+                    ":p": {"S": partition},
+                    ":lo": {"S": EARLY_PREFIX + low},
+                    ":hi": {"S": EARLY_PREFIX + high},
+                    ":now": {"N": str(now_seconds)},
+                },
+                FilterExpression=f"{EXPIRES_AT} > :now",
+                ScanIndexForward=False,
+                Limit=limit + 1,
+                **kwargs,
+            )
+            found.extend(page.get("Items", []))
+            last = page.get("LastEvaluatedKey")
+            if len(found) > limit or last is None:
+                break
+            kwargs["ExclusiveStartKey"] = last
+        served = found[:limit]
+        results = [_indexed(item) for item in served]
+        return results, _encode(served[-1]) if len(found) > limit else None
 
     def get(self, wf_run_id: str, def_name: str, guid: str) -> Stored | None:
         item = self._client.get_item(
@@ -176,6 +228,44 @@ class EarlyEvents:
         return {"wfRunId": {"S": wf_run_id}, "eventId": {"S": event_id}}
 
 
+@dataclass(frozen=True, slots=True)
+class EarlySearch:
+    """SearchExternalEvent's early events: one ExternalEventDef, a window of post times."""
+
+    def_name: str
+    earliest: int | None = None
+    latest: int | None = None
+
+
+def index_partition(def_name: str) -> str:
+    """The journal partition of an ExternalEventDef's early events' search entries.
+
+    No WfRun id holds a ``#``, so no WfRun's journal is ever this partition.
+    """
+    return f"{EARLY_PREFIX}{def_name}"
+
+
+def _time(millis: int) -> str:
+    return f"{millis:013d}"
+
+
+def _index_item(wf_run_id: str, stored: Stored) -> dict[str, Any]:
+    body = stored.entry.body
+    def_name, guid = str(body["externalEventDefId"]["name"]), str(body["guid"])
+    posted = _time(int(body["time"]))
+    return {
+        "wfRunId": {"S": index_partition(def_name)},
+        "eventId": {"S": f"{EARLY_PREFIX}{posted}#{wf_run_id}#{guid}"},
+        EXPIRES_AT: {"N": str(stored.expires_at)},
+    }
+
+
+def _indexed(item: dict[str, Any]) -> tuple[str, str]:
+    _, _, rest = str(item["eventId"]["S"]).removeprefix(EARLY_PREFIX).partition("#")
+    wf_run_id, _, guid = rest.partition("#")
+    return wf_run_id, guid
+
+
 def _stored(item: dict[str, Any]) -> Stored:
     return Stored(parse_image(item).entry, int(item[EXPIRES_AT]["N"]))
 
@@ -184,12 +274,13 @@ def _encode(item: dict[str, Any]) -> str:
     return encode_bookmark({"w": item["wfRunId"]["S"], "e": item["eventId"]["S"]})
 
 
-def _decode(bookmark: str, wf_run_id: str) -> dict[str, Any]:
+def _decode(bookmark: str, partition: str) -> dict[str, Any]:
+    """The key a bookmark of ``partition`` (a WfRun id, or an index partition) holds."""
     try:
         value = decode_bookmark(bookmark)
         key = {"wfRunId": {"S": str(value["w"])}, "eventId": {"S": str(value["e"])}}
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError("not a bookmark of this listing") from exc
-    if key["wfRunId"]["S"] != wf_run_id or not key["eventId"]["S"].startswith(EARLY_PREFIX):
+    if key["wfRunId"]["S"] != partition or not key["eventId"]["S"].startswith(EARLY_PREFIX):
         raise ValueError("bookmark from another listing")
     return key
