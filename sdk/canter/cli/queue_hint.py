@@ -1,7 +1,8 @@
 """ "Is anyone working on this?": tasks that have waited on their queue too long.
 
-A TaskRun stays TASK_SCHEDULED from dispatch until its worker reports, so a
-run whose task has no worker just waits, as in LittleHorse. ``canter run
+A TaskRun stays TASK_SCHEDULED from dispatch until a worker reports it or
+says it has been running it for a while (TASK_RUNNING), so a run whose task
+has no worker just waits, as in LittleHorse. ``canter run
 --wait`` and ``canter get wfRun`` name such a task once it has waited longer
 than :data:`WAIT_HINT_SECONDS`, with its queue's depth read from SQS (with
 the caller's AWS credentials). When no message of the queue is being run,
