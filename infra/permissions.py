@@ -39,7 +39,14 @@ SCHEDULER_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:Query", "dynamodb:Del
 # Timers: load_head, to drop a timer the committed state no longer waits for.
 HEAD_READ_ACTIONS = ("dynamodb:GetItem",)
 # API: append and get. DeleteWfRun is journalled; the scheduler deletes.
-API_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem")
+# An ExternalEvent for a WfRun not started yet updates its id's counter and is
+# listed by query (store/early_events.py).
+API_JOURNAL_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:GetItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",
+)
 # API: get and list_prefix; it never writes state items: that is the
 # scheduler's (invariant 2). search queries the index.
 API_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")

@@ -389,6 +389,25 @@ class Client:
         }
         return self._call_set("SearchExternalEvent", fields)
 
+    def search_workflow_event(
+        self,
+        workflow_event_def_name: str,
+        *,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of WorkflowEventIds of one WorkflowEventDef, newest first."""
+        fields = {
+            "workflowEventDefId": {"name": workflow_event_def_name},
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self._call_set("SearchWorkflowEvent", fields)
+
     def search_node_run(
         self,
         external_event_def_name: str,
@@ -549,6 +568,20 @@ class Client:
             body["attempts"] = attempts
         headers = {TASK_TOKEN_HEADER: ",".join(tokens)}
         results = self.call("ReportTasks", body, headers).get("results", [])
+        return [dict(r) for r in results]
+
+    def report_task_starts(
+        self, starts: list[Mapping[str, Any]], tokens: list[str]
+    ) -> list[dict[str, Any]]:
+        """Up to 10 notices that attempts are running (Canter's ``ReportTaskStarts``).
+
+        Each start is ``{"taskRunId", "attemptNumber", "startTime", "workerId"}``;
+        ``tokens`` are the attempts' task tokens, in order. Reads show such an
+        attempt TASK_RUNNING until its report ends it. The result at each
+        position is ``{}`` or ``{"code", "message"}``.
+        """
+        headers = {TASK_TOKEN_HEADER: ",".join(tokens)}
+        results = self.call("ReportTaskStarts", {"starts": starts}, headers).get("results", [])
         return [dict(r) for r in results]
 
     def _all_pages(self, rpc: str, body: dict[str, Any]) -> list[dict[str, Any]]:

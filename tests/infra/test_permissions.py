@@ -110,7 +110,11 @@ def test_api(dev: Any) -> None:
     state = s.storage.state.table_arn
     assert _granted(dev, _role(dev, engine.api)) == _common(dev, engine.api) | _expect(
         dev,
-        (("dynamodb:GetItem", "dynamodb:PutItem"), [s.storage.journal.table_arn]),
+        # UpdateItem and Query: ExternalEvents posted before their WfRun exists.
+        (
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"),
+            [s.storage.journal.table_arn],
+        ),
         (("dynamodb:GetItem", "dynamodb:Query"), [state]),
         (("dynamodb:Query",), [f"{state}/index/byStatusTime"]),
         (
@@ -239,7 +243,14 @@ def _allowed_rpcs(synthesized: Any, name: str) -> set[str]:
 
 
 ROLE_RPCS = {
-    "task-worker": {"ReportTask", "ReportTasks", "GetTaskDef", "GetTaskDefQueue"},
+    "task-worker": {
+        "ReportTask",
+        "ReportTasks",
+        "GetTaskDef",
+        "GetTaskDefQueue",
+        # TASK_RUNNING (visibility-rest).
+        "ReportTaskStarts",
+    },
     "reader": {
         "GetTaskDef",
         "GetTaskDefQueue",
@@ -256,6 +267,8 @@ ROLE_RPCS = {
         "SearchWfRun",
         "SearchVariable",
         "SearchTaskRun",
+        # visibility-rest.
+        "SearchWorkflowEvent",
         "SearchNodeRun",
         "SearchExternalEvent",
         "SearchWfSpec",

@@ -73,12 +73,6 @@ def test_run_wf_of_an_unknown_wf_spec_is_404(client: Client) -> None:
         client.run_wf("no-such-workflow")
 
 
-def test_event_for_an_unknown_wf_run_is_404(client: Client, names: Names) -> None:
-    client.put_external_event_def(names("ev"))
-    with pytest.raises(NotFound, match="WfRun"):
-        client.put_external_event("no-such-run", names("ev"), 1)
-
-
 def test_task_output_over_the_limit_fails_the_wf_run_visibly(client: Client, names: Names) -> None:
     task = names("huge")
 

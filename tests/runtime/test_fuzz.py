@@ -156,6 +156,16 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 **paging,
             },
         ),
+        # SearchWorkflowEvent (visibility-rest).
+        "SearchWorkflowEvent": (
+            {"workflowEventDefId": {"name": s.wf_event}},
+            {
+                ("workflowEventDefId", "name"): ID,
+                ("earliestStart",): TEXT,
+                ("latestStart",): TEXT,
+                **paging,
+            },
+        ),
         "SearchNodeRun": (
             {"externalEventDef": {"name": s.event}},
             {
@@ -182,6 +192,27 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 ("attemptNumber",): INT,
                 ("status",): ENUM,
                 ("output",): VALUE,
+            },
+        ),
+        # TASK_RUNNING (visibility-rest): a worker's notice that an attempt is running.
+        "ReportTaskStarts": (
+            {
+                "starts": [
+                    {
+                        "taskRunId": {"wfRunId": {"id": s.wf_run}, "taskGuid": "0-1"},
+                        "attemptNumber": 0,
+                        "startTime": "2026-01-01T00:00:00Z",
+                        "workerId": "fuzz-worker",
+                    }
+                ]
+            },
+            {
+                ("starts",): LIST,
+                ("starts", "0", "taskRunId", "wfRunId", "id"): ID,
+                ("starts", "0", "taskRunId", "taskGuid"): GUID,
+                ("starts", "0", "attemptNumber"): INT,
+                ("starts", "0", "startTime"): TEXT,
+                ("starts", "0", "workerId"): TEXT,
             },
         ),
         "SearchWfSpec": ({"prefix": "fuzz"}, {("prefix",): ID, **paging}),
@@ -404,6 +435,7 @@ def test_every_rpc_has_a_fuzzed_request() -> None:
 # WfRun has no TaskRun 0-1 (its task is never run).
 UNBROKEN_REFUSALS = {
     "ReportTask": "UNAUTHENTICATED",
+    "ReportTaskStarts": "UNAUTHENTICATED",
     "DeleteWfSpec": "NOT_FOUND",
     "DeleteTaskDef": "NOT_FOUND",
     "DeleteExternalEventDef": "NOT_FOUND",

@@ -45,6 +45,7 @@ from littlehorse.model import (
     WorkflowEvent,
     WorkflowEventDef,
     WorkflowEventDefIdList,
+    WorkflowEventIdList,
     WorkflowEventList,
 )
 
@@ -53,7 +54,7 @@ from .support import Names, int_input, node_statuses, success_report, take_attem
 pytestmark = pytest.mark.e2e
 
 # The rpcs of Canter's own, which LittleHorse does not have: no message to parse into.
-CANTER_ONLY = {"ReportTasks", "GetTaskDefQueue"}
+CANTER_ONLY = {"ReportTasks", "GetTaskDefQueue", "ReportTaskStarts"}
 
 
 class _Answers:
@@ -208,6 +209,12 @@ def _read_definitions(answers: _Answers, names: Names) -> None:
     answers.call("SearchNodeRun", {"externalEventDef": {"name": names("go")}}, NodeRunIdList)
     answers.call(
         "SearchExternalEvent", {"externalEventDefId": {"name": names("go")}}, ExternalEventIdList
+    )
+    # SearchWorkflowEvent (visibility-rest).
+    answers.call(
+        "SearchWorkflowEvent",
+        {"workflowEventDefId": {"name": names("thrown")}},
+        WorkflowEventIdList,
     )
 
 

@@ -61,6 +61,9 @@ class ExternalEventPosted:
     content: Any
     time: int
     thread_run_number: int | None = None
+    # When it was posted, if before ``time``: an event posted before its WfRun
+    # existed is journalled for the run when the run starts (store/early_events.py).
+    created_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,8 @@ def to_journal(event: Event) -> JournalEntry:
         }
         if event.thread_run_number is not None:
             body["threadRunNumber"] = event.thread_run_number
+        if event.created_at is not None:
+            body["createdAt"] = event.created_at
         return JournalEntry("PutExternalEvent", _timed(body, event.time))
     if isinstance(event, TimerFired):
         return JournalEntry("TimerFired", _timed({"timer": event.timer.to_json()}, event.time))
@@ -256,6 +261,7 @@ def from_journal(entry: JournalEntry) -> Event:
                 content=values.decode(body.get("content"), "content"),
                 time=time,
                 thread_run_number=None if number is None else int(number),
+                created_at=int(body["createdAt"]) if "createdAt" in body else None,
             )
         if entry.kind == "TimerFired":
             return TimerFired(timer=Timer.from_json(body["timer"]), time=time)

@@ -106,7 +106,7 @@ def on_event_posted(run: Run, posted: ExternalEventPosted) -> bool:
         guid=posted.guid,
         def_name=posted.def_name,
         content=posted.content,
-        time=posted.time,
+        time=posted.time if posted.created_at is None else posted.created_at,
         thread_run_number=posted.thread_run_number,
     )
     if threads.interrupt(

@@ -164,8 +164,15 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         for name in _event_def_names(req)
         if rt.metadata.get_external_event_def(name) is not None
     }
+    # As LittleHorse's ThrowEventNodeModel.validate: a THROW_EVENT names a registered
+    # WorkflowEventDef.
+    workflow_event_defs = {
+        name
+        for name in _workflow_event_def_names(req)
+        if rt.metadata.get_workflow_event_def(name) is not None
+    }
     try:
-        validate_wf_spec(req, task_defs, event_defs)
+        validate_wf_spec(req, task_defs, event_defs, workflow_event_defs)
     except SpecError as exc:
         raise invalid(f"PutWfSpec {req.name!r}: {exc}") from None
     parent = req.parent_wf_spec
@@ -318,6 +325,15 @@ def _event_def_names(req: PutWfSpecRequest) -> set[str]:
         for interrupt in thread.interrupt_defs
     )
     return names
+
+
+def _workflow_event_def_names(req: PutWfSpecRequest) -> set[str]:
+    return {
+        node.throw_event.event_def_id.name
+        for thread in req.thread_specs.values()
+        for node in thread.nodes.values()
+        if node.throw_event is not None
+    }
 
 
 def _frozen_variables(req: PutWfSpecRequest, old: WfSpec | None) -> tuple[ThreadVarDef, ...]:

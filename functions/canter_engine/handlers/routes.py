@@ -75,8 +75,13 @@ ROUTES: tuple[Route, ...] = (
     _route("SearchExternalEvent", "api_search.search_external_event", "reader"),
     _route("SearchNodeRun", "api_search.search_node_run", "reader"),
     _route("SearchTaskRun", "api_task_search.search_task_run", "reader"),
+    _route("SearchWorkflowEvent", "api_search.search_workflow_event", "reader"),
     _route("ReportTask", "api_runs.report_task", "worker", takes_task_token=True),
     _route("ReportTasks", "api_runs.report_tasks", "worker", takes_task_token=True),
+    # Canter's own: workers' notices of attempts still running (TASK_RUNNING).
+    _route(
+        "ReportTaskStarts", "api_task_starts.report_task_starts", "worker", takes_task_token=True
+    ),
     _route("SearchWfSpec", "api_definitions.search_wf_spec", "reader"),
     _route("SearchTaskDef", "api_definitions.search_task_def", "reader"),
     _route("SearchExternalEventDef", "api_definitions.search_external_event_def", "reader"),

@@ -7,6 +7,7 @@ from functools import cache
 
 from canter_engine import resources
 from canter_engine.store import aws, settings
+from canter_engine.store.early_events import EarlyEvents
 from canter_engine.store.journal import Journal
 from canter_engine.store.metadata import MetadataStore
 from canter_engine.store.queues import Queues
@@ -21,6 +22,8 @@ class Runtime:
     state: StateStore
     metadata: MetadataStore
     queues: Queues
+    # ExternalEvents posted before their WfRun exists, in the journal table.
+    early_events: EarlyEvents
 
     def timer_queue_url(self) -> str:
         return self.settings.timer_queue_url or self.queues.url_of(
@@ -43,6 +46,7 @@ def current() -> Runtime:
         state=StateStore(ddb, config.state_table),
         metadata=MetadataStore(ddb, config.metadata_table),
         queues=Queues(aws.sqs(), config.task_queue_prefix),
+        early_events=EarlyEvents(ddb, config.journal_table),
     )
 
 

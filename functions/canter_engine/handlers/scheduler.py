@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -54,9 +55,11 @@ from canter_engine.core.effects import (
 )
 from canter_engine.core.events import (
     ChildWfEnded,
+    ExternalEventPosted,
     JournalEntry,
     RunRequested,
     TaskReported,
+    from_journal,
     to_journal,
 )
 from canter_engine.handlers import faults, task_tokens
@@ -73,6 +76,7 @@ from canter_engine.store.journal import (
     REPLACEMENT_RUN,
     RUN_EVENT_ID,
     child_ended_event_id,
+    external_event_id,
     new_incarnation,
     replace_event_id,
     report_event_id,
@@ -189,6 +193,8 @@ def _act(
         version = head.version if head else 0
         faults.reach(faults.BEFORE_WRITES)
         _journal_effects(runtime, wf_run_id, outcome.incarnation, effects)
+        if head is None:
+            _claim_early_events(runtime, wf_run_id, outcome.incarnation)
         runtime.state.write(wf_run_id, outcome.writes)
         faults.reach(faults.BEFORE_COMMIT)
         runtime.state.commit_head(wf_run_id, outcome.update, version)
@@ -345,6 +351,27 @@ def _journal_effects(
                 now,
                 effect.failure,
             )
+
+
+def _claim_early_events(runtime: Runtime, wf_run_id: str, incarnation: str) -> None:
+    """A new run takes the ExternalEvents posted for its id before it existed.
+
+    Each is journalled as an ordinary event of this run, under this run's key
+    for its guid, so the core applies it once, after the run record, as if it
+    had been posted now (keeping when it was posted). Done before the head's
+    first commit: a retry repeats the appends as no-ops. An early event can
+    only be stored while the id has no run record (store/early_events.py),
+    so none comes after this read.
+    """
+    now = int(time.time() * 1000)
+    for stored in runtime.early_events.unexpired(wf_run_id, now // 1000):
+        posted = from_journal(stored.entry)
+        if not isinstance(posted, ExternalEventPosted):
+            continue
+        event = replace(posted, time=max(now, posted.time), created_at=posted.time)
+        event_id = external_event_id(incarnation, posted.def_name, posted.guid)
+        runtime.journal.append(wf_run_id, event_id, to_journal(event), incarnation)
+        runtime.early_events.forget(wf_run_id, stored)
 
 
 def _start_child(runtime: Runtime, effect: RunChildWf, parent_incarnation: str, now: int) -> None:

@@ -30,6 +30,7 @@ from canter_engine.store.journal import (
     INCARNATION_ATTRIBUTE,
     REPLACEMENT_INCARNATION,
     REPLACEMENT_RUN,
+    applied_by_scheduler,
     parse_image,
 )
 from canter_engine.store.record_index import index_entries
@@ -115,7 +116,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             outcome.redelivered = True
             continue
         outcome.applied_seq = seq
-        if record.get("eventName") != "INSERT":
+        if record.get("eventName") != "INSERT" or _not_applied(record):
             continue
         meant_for = _incarnation(record)
         if _kind(record) == DELETE_KIND:
@@ -223,6 +224,12 @@ def _replacement(record: dict[str, Any]) -> tuple[JournalEntry, str] | None:
     if not isinstance(run, dict) or not isinstance(incarnation, str):
         return None
     return JournalEntry("RunWf", run), incarnation
+
+
+def _not_applied(record: dict[str, Any]) -> bool:
+    """An early ExternalEvent (the run's start journals it) or a worker's start notice."""
+    event_id = record["dynamodb"].get("Keys", {}).get("eventId", {}).get("S", "")
+    return not applied_by_scheduler(str(event_id))
 
 
 def _kind(record: dict[str, Any]) -> str | None:

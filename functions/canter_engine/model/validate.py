@@ -359,8 +359,9 @@ class _ThreadChecker:
             if known is not None and throw.event_def_id.name not in known:
                 self.problem(
                     at + ".throwEvent.eventDefId",
-                    f"WorkflowEventDef {throw.event_def_id.name!r} is not registered "
-                    "(PutWorkflowEventDef first)",
+                    f"refers to missing WorkflowEventDef {throw.event_def_id.name!r}; "
+                    "register it first (PutWorkflowEventDef; `canter deploy` registers the "
+                    "WorkflowEventDefs a WfSpec throws)",
                 )
             if throw.content is not None:
                 self._check_assignment(at + ".throwEvent.content", throw.content)

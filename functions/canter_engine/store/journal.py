@@ -86,6 +86,22 @@ def replace_event_id(parent_incarnation: str, target_incarnation: str) -> str:
     return f"replace#{parent_incarnation}#{target_incarnation}"
 
 
+def task_start_event_id(incarnation: str, task_guid: str, attempt_number: int) -> str:
+    """A worker's notice that it started an attempt (handlers/api_task_starts.py)."""
+    return f"{TASK_START_PREFIX}{incarnation}#{task_guid}#{attempt_number}"
+
+
+# Journal items the scheduler never applies, under keys no input of a run
+# uses: ExternalEvents kept for a WfRun not started yet (store/early_events.py)
+# and workers' start notices, which reads overlay and nothing applies.
+EARLY_PREFIX = "early#"
+TASK_START_PREFIX = "start#"
+
+
+def applied_by_scheduler(event_id: str) -> bool:
+    return not event_id.startswith((EARLY_PREFIX, TASK_START_PREFIX))
+
+
 def unique_event_id(kind: str, time: int) -> str:
     """For inputs with no identity of their own (stop, resume).
 

@@ -2,7 +2,8 @@
 entries over the same global secondary index as SearchWfRun (``byStatusTime``).
 
 Only records someone can search for get an entry: a Variable its WfSpec
-declares ``searchable()``, an ExternalEvent, and an EXTERNAL_EVENT NodeRun
+declares ``searchable()``, an ExternalEvent, a WorkflowEvent (SearchWorkflowEvent;
+written once, when it is thrown), and an EXTERNAL_EVENT NodeRun
 (LittleHorse's SearchNodeRun finds only those). A 10-task chain with no
 searchable variable writes none, so the common path pays nothing. An entry
 is an item of the WfRun's own partition (``pk`` = WfRun id, ``sk`` =
@@ -15,7 +16,7 @@ WfRun.
 
 The index partition key names what is searched and its value
 (``var#<WfSpec>#<variable>#<value>``, ``evt#<ExternalEventDef>``,
-``nodeevt#<ExternalEventDef>``); it never
+``wfevt#<WorkflowEventDef>``, ``nodeevt#<ExternalEventDef>``); it never
 equals a WfRun status, so SearchWfRun never reads these entries. The sort
 key is a time in zero-padded milliseconds (the WfRun's start for a
 variable, the event's arrival for an ExternalEvent, the NodeRun's arrival), so results come newest
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from canter_engine.core.records import Record
-from canter_engine.core.state import ExternalEvent, NodeRun, VariableValue
+from canter_engine.core.state import ExternalEvent, NodeRun, VariableValue, WorkflowEvent
 from canter_engine.model import values
 from canter_engine.store.bookmark import decode as decode_bookmark
 from canter_engine.store.bookmark import encode as encode_bookmark
@@ -73,6 +74,11 @@ def event_partition(def_name: str) -> str:
     return f"evt#{def_name}"
 
 
+def workflow_event_partition(def_name: str) -> str:
+    """WorkflowEvents a THROW_EVENT published, of one WorkflowEventDef."""
+    return f"wfevt#{def_name}"
+
+
 def node_partition(def_name: str) -> str:
     """EXTERNAL_EVENT NodeRuns waiting for (or that waited for) one ExternalEventDef."""
     return f"nodeevt#{def_name}"
@@ -106,6 +112,15 @@ def event_entry(record_sk: str, def_name: str, time: int, claimed: bool) -> dict
     }
 
 
+def workflow_event_entry(record_sk: str, event: WorkflowEvent) -> dict[str, Any]:
+    """The index item of a WorkflowEvent (written once: a WorkflowEvent never changes)."""
+    return {
+        "sk": {"S": INDEX_PREFIX + record_sk},
+        "gsi1pk": {"S": workflow_event_partition(event.def_name)},
+        "gsi1sk": {"S": _time(event.time)},
+    }
+
+
 def node_entry(node_run: NodeRun) -> dict[str, Any]:
     """The index item of an EXTERNAL_EVENT NodeRun (attributes as stored, keys but ``pk``)."""
     return {
@@ -132,6 +147,8 @@ def index_entries(
         obj = record.obj
         if isinstance(obj, ExternalEvent):
             entry = event_entry(record.sk, obj.def_name, obj.time, obj.claimed)
+        elif isinstance(obj, WorkflowEvent):
+            entry = workflow_event_entry(record.sk, obj)
         elif isinstance(obj, VariableValue) and _searchable(bp, record.thread_spec_name, obj):
             version = (state.major_version, state.revision)
             var = (obj.name, obj.value)

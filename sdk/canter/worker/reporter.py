@@ -1,4 +1,5 @@
-"""Reports finished attempts and deletes their messages, in batches when busy.
+"""Reports finished attempts and deletes their messages, in batches when busy; tells
+the engine which attempts are still running (TASK_RUNNING) after a few seconds.
 
 Every report through API Gateway costs a request and a Lambda invocation,
 and every delete an SQS request. The reporter sends whatever has queued up
@@ -47,6 +48,14 @@ class Finished:
     timing: dict[str, Any] = field(default_factory=dict)  # report.timing(): beside the outcome
 
 
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A notice that an attempt is still running (report.start_notice), with its token."""
+
+    notice: dict[str, Any]
+    token: str
+
+
 class Reporter:
     def __init__(
         self,
@@ -60,12 +69,17 @@ class Reporter:
         self._settled = settled
         self._keep_running = keep_running
         self._queue: queue.Queue[Finished] = queue.Queue()
+        self._starts: queue.Queue[Started] = queue.Queue()
 
     def put(self, finished: Finished) -> None:
         self._queue.put(finished)
 
+    def put_start(self, started: Started) -> None:
+        self._starts.put(started)
+
     def run(self) -> None:
         while self._keep_running() or not self._queue.empty():
+            self._send_starts()
             try:
                 batch = [self._queue.get(timeout=0.05)]
             except queue.Empty:
@@ -84,6 +98,35 @@ class Reporter:
             finally:
                 for finished in batch:
                     self._settled(finished.message_id)
+
+    def _send_starts(self) -> None:
+        """Every start notice queued, up to 10 a request; best effort.
+
+        A notice only shows an attempt as TASK_RUNNING before its report
+        ends it. One that fails is logged and dropped rather than retried:
+        retrying would delay the reports, which matter.
+        """
+        while True:
+            batch: list[Started] = []
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._starts.get_nowait())
+                except queue.Empty:
+                    break
+            if not batch:
+                return
+            try:
+                results = self._client.report_task_starts(
+                    [s.notice for s in batch], [s.token for s in batch]
+                )
+            except Exception as exc:
+                log.warning("could not tell the engine %d task(s) started (%s)", len(batch), exc)
+                continue
+            for result in results:
+                if result:
+                    log.warning(
+                        "start notice refused (%s): %s", result.get("code"), result.get("message")
+                    )
 
     def send(self, batch: list[Finished]) -> list[Finished]:
         """The batch's accepted reports; a batch the API failed as a whole is

@@ -44,7 +44,7 @@ from canter.task_def import task_def_of
 from canter.worker import report
 from canter.worker.binding import Binding
 from canter.worker.context import WorkerContext
-from canter.worker.reporter import Finished, Reporter
+from canter.worker.reporter import Finished, Reporter, Started
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -60,6 +60,9 @@ TOKEN_ATTRIBUTE = "canter.taskToken"
 DEFAULT_TIMEOUT_SECONDS = 60
 # The longest wait between two receives while a queue cannot be reached.
 MAX_BACKOFF_SECONDS = 5.0
+# An attempt running this long is shown TASK_RUNNING (one ReportTaskStarts
+# notice); shorter ones show their start with their report only.
+START_NOTICE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class InFlight:
     started: float | None = None  # epoch seconds its function started
     decided: bool = False  # its one report (outcome or TASK_TIMEOUT) is chosen, or none is
     timed_out: bool = False  # TASK_TIMEOUT was chosen: no more heartbeat
+    start_noticed: bool = False  # ReportTaskStarts has it (or it ended before it needed one)
 
     @property
     def receipt(self) -> str:
@@ -335,6 +339,7 @@ class Worker:
                     for f in self._in_flight.values()
                     if not f.timed_out and now - f.extended_at >= f.queue.visibility_seconds / 3
                 ]
+            self._notice_starts(time.time())
             for message_id, flight, why in overdue:
                 try:
                     self._report_timeout(message_id, flight, why)
@@ -352,6 +357,32 @@ class Worker:
                 except Exception as exc:
                     flight.extended_at = now  # once per visibility third, not every tick
                     log.warning("could not extend a running task's visibility (%s)", _brief(exc))
+
+    def _notice_starts(self, now: float) -> None:
+        """Tell the engine about attempts running longer than START_NOTICE_SECONDS.
+
+        Only those: a task that ends sooner shows its start with its report,
+        and a notice for every task would cost a request and a write each.
+        """
+        assert self._reporter is not None
+        with self._lock:
+            running = [
+                f
+                for f in self._in_flight.values()
+                if f.started is not None
+                and f.context is not None
+                and not f.decided
+                and not f.start_noticed
+                and now - f.started >= START_NOTICE_SECONDS
+            ]
+            for flight in running:
+                flight.start_noticed = True
+        for flight in running:
+            assert flight.started is not None and flight.context is not None
+            notice = report.start_notice(
+                json.loads(flight.message["Body"]), flight.context.attempt_number, flight.started
+            )
+            self._reporter.put_start(Started(notice, _token(flight)))
 
     def _overdue(self, now: float) -> list[tuple[str, InFlight, str]]:
         """Attempts past their deadline with nothing reported yet, and why; decided here."""
@@ -443,14 +474,13 @@ class Worker:
 
     def _hand_over(self, message_id: str, flight: InFlight, outcome: dict[str, Any]) -> None:
         assert self._reporter is not None
-        token = flight.message.get("MessageAttributes", {}).get(TOKEN_ATTRIBUTE, {})
         self._reporter.put(
             Finished(
                 flight.queue.url,
                 message_id,
                 flight.receipt,
                 outcome,
-                str(token.get("StringValue", "")),
+                _token(flight),
                 report.timing(flight.started),
             )
         )
@@ -468,6 +498,12 @@ class Worker:
         """The message is reported and deleted, or left to come back: stop its heartbeat."""
         with self._lock:
             self._in_flight.pop(message_id, None)
+
+
+def _token(flight: InFlight) -> str:
+    """The attempt's canter.taskToken, which its report and start notice carry."""
+    token = flight.message.get("MessageAttributes", {}).get(TOKEN_ATTRIBUTE, {})
+    return str(token.get("StringValue", ""))
 
 
 def run_task(
