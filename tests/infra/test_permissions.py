@@ -268,6 +268,10 @@ ROLE_RPCS = {
         "GetWorkflowEvent",
         "ListTaskRuns",
         "GetExternalEvent",
+        # User tasks (issue 14)
+        "GetUserTaskDef",
+        "GetLatestUserTaskDef",
+        "SearchUserTaskDef",
     },
     "operator": {"RunWf", "PutExternalEvent", "StopWfRun", "ResumeWfRun", "DeleteWfRun"},
     "admin": {
@@ -279,6 +283,9 @@ ROLE_RPCS = {
         "DeleteTaskDef",
         "DeleteExternalEventDef",
         "DeleteWorkflowEventDef",
+        # User tasks (issue 14)
+        "PutUserTaskDef",
+        "DeleteUserTaskDef",
     },
 }
 # Reads that are not named Get, List or Search: a client awaits a WorkflowEvent as it reads one.

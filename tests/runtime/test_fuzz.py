@@ -52,6 +52,7 @@ NAME, NEW_RUN_ID, RUN_ID, ID, GUID, INT, ENUM, VALUE, BOOKMARK, TEXT, LIST, CONT
 # A definition no example registers: what the Delete* examples name.
 MISSING = "fuzz-no-such-definition"
 INT_CONTENT = {"returnType": {"primitiveType": "INT"}}
+USER_TASK_DEF = "fuzz-form"
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,18 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
         "GetExternalEvent": (
             {**run, "externalEventDefId": {"name": s.event}, "guid": "g-1"},
             {("wfRunId", "id"): ID, ("externalEventDefId", "name"): ID, ("guid",): GUID},
+        ),
+        # User tasks (issue 14): the Put comes before the reads of the def it registers.
+        "PutUserTaskDef": (
+            {"name": USER_TASK_DEF, "fields": [{"name": "ok", "type": "BOOL", "required": True}]},
+            {("name",): NAME, ("description",): TEXT, ("fields",): LIST},
+        ),
+        "GetUserTaskDef": ({"name": USER_TASK_DEF}, {("name",): ID, ("version",): INT}),
+        "GetLatestUserTaskDef": ({"name": USER_TASK_DEF}, {("name",): ID}),
+        "SearchUserTaskDef": ({"prefix": "fuzz"}, {("prefix",): ID, **paging}),
+        "DeleteUserTaskDef": (
+            {"id": {"name": MISSING, "version": 0}},
+            {("id", "name"): ID, ("id", "version"): INT},
         ),
     }
 
@@ -409,6 +422,7 @@ UNBROKEN_REFUSALS = {
     "DeleteExternalEventDef": "NOT_FOUND",
     "DeleteWorkflowEventDef": "NOT_FOUND",
     "GetTaskRun": "NOT_FOUND",
+    "DeleteUserTaskDef": "NOT_FOUND",
 }
 
 

@@ -35,6 +35,8 @@ from littlehorse.model import (
     TaskRun,
     TaskRunIdList,
     TaskRunList,
+    UserTaskDef,
+    UserTaskDefIdList,
     Variable,
     VariableIdList,
     VariableList,
@@ -252,6 +254,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     answers.call("DeleteTaskDef", {"id": {"name": tasks["boom"]}}, Empty)
     answers.call("DeleteExternalEventDef", {"id": {"name": tasks["event"]}}, Empty)
     answers.call("DeleteWorkflowEventDef", {"id": {"name": tasks["thrown"]}}, Empty)
+    _user_task_rpcs(answers, names)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}
@@ -259,6 +262,21 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     assert {"task", "externalEvent", "startThread", "waitForThreads", "sleep"} <= kinds
     assert {"runChildWf", "waitForChildWf", "throwEvent", "entrypoint", "exit"} <= kinds
     assert answers.violations() == []
+
+
+# --- user tasks (issue 14) -------------------------------------------------
+
+
+def _user_task_rpcs(answers: _Answers, names: Names) -> None:
+    """Every UserTaskDef and UserTaskRun rpc, on a WfRun of its own."""
+    form = names("form")
+    field = {"name": "ok", "type": "BOOL", "displayName": "OK?", "required": True}
+    answers.call("PutUserTaskDef", {"name": form, "fields": [field]}, UserTaskDef)
+    answers.call("GetUserTaskDef", {"name": form}, UserTaskDef)
+    answers.call("GetLatestUserTaskDef", {"name": form}, UserTaskDef)
+    answers.call("SearchUserTaskDef", {"prefix": form}, UserTaskDefIdList)
+    answers.call("PutUserTaskDef", {"name": names("gone")}, UserTaskDef)
+    answers.call("DeleteUserTaskDef", {"id": {"name": names("gone")}}, Empty)
 
 
 def test_failed_halted_and_fanned_out_runs_answer_with_littlehorse_messages(

@@ -92,6 +92,12 @@ ROUTES: tuple[Route, ...] = (
     _route("GetWorkflowEvent", "api_workflow_events.get_workflow_event", "reader"),
     _route("ListTaskRuns", "api_records.list_task_runs", "reader"),
     _route("GetExternalEvent", "api_records.get_external_event", "reader"),
+    # User tasks (issue 14): UserTaskDefs are definitions, registered by admins.
+    _route("PutUserTaskDef", "api_user_task_defs.put_user_task_def", "admin"),
+    _route("GetUserTaskDef", "api_user_task_defs.get_user_task_def", "reader"),
+    _route("GetLatestUserTaskDef", "api_user_task_defs.get_latest_user_task_def", "reader"),
+    _route("DeleteUserTaskDef", "api_user_task_defs.delete_user_task_def", "admin"),
+    _route("SearchUserTaskDef", "api_user_task_defs.search_user_task_def", "reader"),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}
