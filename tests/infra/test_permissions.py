@@ -272,8 +272,18 @@ ROLE_RPCS = {
         "GetUserTaskDef",
         "GetLatestUserTaskDef",
         "SearchUserTaskDef",
+        "GetUserTaskRun",
+        "ListUserTaskRuns",
+        "SearchUserTaskRun",
     },
-    "operator": {"RunWf", "PutExternalEvent", "StopWfRun", "ResumeWfRun", "DeleteWfRun"},
+    "operator": {
+        "RunWf",
+        "PutExternalEvent",
+        "StopWfRun",
+        "ResumeWfRun",
+        "DeleteWfRun",
+        "CancelUserTaskRun",
+    },
     "admin": {
         "PutTaskDef",
         "PutExternalEventDef",
@@ -286,6 +296,16 @@ ROLE_RPCS = {
         # User tasks (issue 14)
         "PutUserTaskDef",
         "DeleteUserTaskDef",
+    },
+    # User tasks (issue 14): a people's app (an inbox) changes only UserTaskRuns.
+    "assignee": {
+        "AssignUserTaskRun",
+        "CompleteUserTaskRun",
+        "SaveUserTaskRunProgress",
+        "CancelUserTaskRun",
+        "PutUserTaskRunComment",
+        "EditUserTaskRunComment",
+        "DeleteUserTaskRunComment",
     },
 }
 # Reads that are not named Get, List or Search: a client awaits a WorkflowEvent as it reads one.
@@ -309,6 +329,8 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
     definitions = {r.rpc for r in ROUTES if r.rpc.startswith(("Put", "Delete"))} - {
         "PutExternalEvent",
         "DeleteWfRun",
+        "PutUserTaskRunComment",
+        "DeleteUserTaskRunComment",
     }
     assert definitions == ROLE_RPCS["admin"]
 

@@ -75,6 +75,8 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
     run = {"wfRunId": {"id": s.wf_run}}
     paging = {("limit",): INT, ("bookmark",): BOOKMARK}
     event_id = {**run, "workflowEventDefId": {"name": s.wf_event}, "number": 0}
+    utr_id = {**run, "userTaskGuid": "0-1"}
+    on_run = {("userTaskRunId", "wfRunId", "id"): ID, ("userTaskRunId", "userTaskGuid"): GUID}
     return {
         "PutTaskDef": (
             {"name": s.task, **int_input()},
@@ -242,6 +244,44 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
         "DeleteUserTaskDef": (
             {"id": {"name": MISSING, "version": 0}},
             {("id", "name"): ID, ("id", "version"): INT},
+        ),
+        # The fixture's WfRun has no user task: the UserTaskRun rpcs answer NOT_FOUND.
+        "GetUserTaskRun": (utr_id, {("wfRunId", "id"): ID, ("userTaskGuid",): GUID}),
+        "ListUserTaskRuns": (run, {("wfRunId", "id"): ID, **paging}),
+        "SearchUserTaskRun": (
+            {"userGroup": "finance", "userId": "alice", "userTaskDefName": USER_TASK_DEF},
+            {
+                ("userGroup",): ID,
+                ("userId",): ID,
+                ("userTaskDefName",): ID,
+                ("earliestStart",): TEXT,
+                **paging,
+            },
+        ),
+        "AssignUserTaskRun": (
+            {"userTaskRunId": utr_id, "userId": "alice"},
+            {**on_run, ("userId",): ID, ("userGroup",): ID},
+        ),
+        "CompleteUserTaskRun": (
+            {"userTaskRunId": utr_id, "results": {"ok": {"bool": True}}},
+            {**on_run, ("results", "ok"): VALUE, ("userId",): ID},
+        ),
+        "SaveUserTaskRunProgress": (
+            {"userTaskRunId": utr_id, "userId": "alice", "results": {"ok": {"bool": True}}},
+            {**on_run, ("results", "ok"): VALUE, ("policy",): ENUM},
+        ),
+        "CancelUserTaskRun": ({"userTaskRunId": utr_id}, on_run),
+        "PutUserTaskRunComment": (
+            {"userTaskRunId": utr_id, "userId": "alice", "comment": "hi"},
+            {**on_run, ("userId",): ID, ("comment",): TEXT},
+        ),
+        "EditUserTaskRunComment": (
+            {"userTaskRunId": utr_id, "userId": "alice", "comment": "hi", "userCommentId": 1},
+            {**on_run, ("userCommentId",): INT, ("comment",): TEXT},
+        ),
+        "DeleteUserTaskRunComment": (
+            {"userTaskRunId": utr_id, "userId": "alice", "userCommentId": 1},
+            {**on_run, ("userCommentId",): INT, ("userId",): ID},
         ),
     }
 
@@ -423,6 +463,14 @@ UNBROKEN_REFUSALS = {
     "DeleteWorkflowEventDef": "NOT_FOUND",
     "GetTaskRun": "NOT_FOUND",
     "DeleteUserTaskDef": "NOT_FOUND",
+    "GetUserTaskRun": "NOT_FOUND",
+    "AssignUserTaskRun": "NOT_FOUND",
+    "CompleteUserTaskRun": "NOT_FOUND",
+    "SaveUserTaskRunProgress": "NOT_FOUND",
+    "CancelUserTaskRun": "NOT_FOUND",
+    "PutUserTaskRunComment": "NOT_FOUND",
+    "EditUserTaskRunComment": "NOT_FOUND",
+    "DeleteUserTaskRunComment": "NOT_FOUND",
 }
 
 

@@ -26,7 +26,7 @@ from canter_engine.handlers.api_parse import (
 )
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
-from canter_engine.model.spec import PutUserTaskDefRequest
+from canter_engine.model.spec import PutUserTaskDefRequest, PutWfSpecRequest
 from canter_engine.store.catalog import VERSIONED_USER_TASK_DEF, user_task_def_version
 from canter_engine.store.metadata import AlreadyExists, Missing
 
@@ -136,6 +136,30 @@ def search_user_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         name, version = user_task_def_version(sort)
         results.append({"name": name, **({"version": version} if version else {})})
     return page(results, next_bookmark)
+
+
+def pin_user_task_defs(rt: Runtime, req: PutWfSpecRequest) -> PutWfSpecRequest:
+    """Each USER_TASK node's UserTaskDef must exist; a node that names no version is
+    pinned to today's latest, as LittleHorse's UserTaskNodeModel.validate pins it."""
+    threads = dict(req.thread_specs)
+    for thread_name, thread in req.thread_specs.items():
+        nodes = dict(thread.nodes)
+        for node_name, node in thread.nodes.items():
+            user_task = node.user_task
+            if user_task is None:
+                continue
+            name, version = user_task.user_task_def_name, user_task.user_task_def_version
+            found = rt.metadata.get_user_task_def(name, version) if name else None
+            if found is None:
+                raise invalid(
+                    f"PutWfSpec {req.name!r}: thread {thread_name!r} node {node_name!r}: "
+                    f"Specified UserTaskDef {name}/{'' if version is None else version} not "
+                    "found; register it with PutUserTaskDef (canter deploy) first"
+                )
+            pinned = user_task.model_copy(update={"user_task_def_version": found.get("version", 0)})
+            nodes[node_name] = node.model_copy(update={"user_task": pinned})
+        threads[thread_name] = thread.model_copy(update={"nodes": nodes})
+    return req.model_copy(update={"thread_specs": threads})
 
 
 def _content(req: PutUserTaskDefRequest) -> dict[str, Any]:

@@ -325,8 +325,8 @@ NODE_KINDS: tuple[str, ...] = (
     "wait_for_child_wf",
 )
 
-# The node types the core executes today; the rest parse and are refused.
-SUPPORTED_NODE_KINDS: frozenset[str] = frozenset(NODE_KINDS) - {"user_task"}
+# The node types the core executes (every one of LittleHorse 1.3.0's).
+SUPPORTED_NODE_KINDS: frozenset[str] = frozenset(NODE_KINDS)
 
 
 class Node(Message):
