@@ -13,7 +13,9 @@ Repeats are safe: a completion and a cancellation are journalled under one
 key per UserTaskRun, so the same request again adds nothing (and answers as
 the first did), while a different completion after the first is refused. The
 rpcs that answer with the UserTaskRun (save, comments) show it as the request
-leaves it, computed with the same pure function the scheduler applies.
+leaves it, computed with the same pure function the scheduler applies; every
+change answers once the scheduler has applied it (or after a few seconds), so
+the app's next read shows it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ STATUSES = ("UNASSIGNED", "ASSIGNED", "DONE", "CANCELLED")
 POLICIES = ("FAIL_IF_CLAIMED_BY_OTHER", "IGNORE_CLAIM")
 MAX_COMMENT_CHARS = 10_000
 ID = "userTaskRunId"
+# How long a change waits for the scheduler to apply it before answering.
+APPLY_WAIT_SECONDS = 5.0
+FIRST_POLL_SECONDS = 0.05
+MAX_POLL_SECONDS = 0.5
 
 
 # --- reads ---------------------------------------------------------------------
@@ -228,8 +234,28 @@ def _journal(
     now = int(time.time() * 1000)
     entry = to_journal(UserTaskRequested(rpc, found_guid, request, now))
     rt.journal.append(wf_run_id, event_id or unique_event_id("ut", now), entry, incarnation)
+    _await_applied(rt, wf_run_id, found_guid, len(utr.events))
     user_tasks.change(utr, rpc, request, now)
     return user_task_run_json(wf_run_id, utr)
+
+
+def _await_applied(rt: Runtime, wf_run_id: str, found_guid: str, events: int) -> None:
+    """Wait (briefly) until the scheduler has applied the request: a people's app reads
+    its own write, as LittleHorse's synchronous rpcs let it.
+
+    Every change appends an event to the run, so the record with more events than
+    before is the applied one. Past the wait the request is still journalled and
+    applies; the answer then only came before the read would show it.
+    """
+    deadline = time.monotonic() + APPLY_WAIT_SECONDS
+    pause = FIRST_POLL_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        head = rt.state.load_head(wf_run_id)
+        found = rt.state.record(wf_run_id, user_task_sk(found_guid), head)
+        if found is None or len(found.get("events", [])) > events:
+            return
+        pause = min(pause * 2, MAX_POLL_SECONDS)
 
 
 def _check_results(
