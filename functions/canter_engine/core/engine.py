@@ -184,7 +184,7 @@ class Runner:
 
     def dispatch(self, event: Event) -> bool:
         if isinstance(event, TaskReported):
-            return tasks.on_report(self, event)
+            return tasks.on_report(self, event) or user_tasks.on_reminder_report(self, event)
         if isinstance(event, ExternalEventPosted):
             return waits.on_event_posted(self, event)
         if isinstance(event, TimerFired):

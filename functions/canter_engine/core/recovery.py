@@ -13,7 +13,7 @@ from canter_engine.core.effects import Effect, StartTimer
 from canter_engine.core.events import Timer
 from canter_engine.core.state import WfRunState
 from canter_engine.core.tasks import schedule_task, task_guid
-from canter_engine.core.user_tasks import ACTION_TIMER
+from canter_engine.core.user_tasks import ACTION_TIMER, reminders_in_flight
 
 
 def timer_pending(state: WfRunState, timer: Timer) -> bool:
@@ -70,6 +70,7 @@ def outstanding_effects(bp: Blueprint, state: WfRunState) -> list[Effect]:
                 StartTimer(Timer(ACTION_TIMER, due, utr.thread, utr.position, number))
                 for due, number in utr.timers
             )
+            effects.extend(reminders_in_flight(bp.id_json, state.wf_run_id, utr))
         if thread.ended or node_run is None or node_run.status != "RUNNING" or node_run.due is None:
             continue
         kind = {"sleep": "SLEEP", "external_event": "EVENT_TIMEOUT"}.get(node_run.kind)

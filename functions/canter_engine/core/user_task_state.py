@@ -49,8 +49,11 @@ class UserTaskRun:
     failure: tuple[str, str] | None = None
     # Action timers not yet fired: (due, attempt); see core/user_tasks.py.
     timers: list[tuple[int, int]] = field(default_factory=list)
-    # The thread spec the NodeRun belongs to (for the record's JSON).
+    # The WfSpec version of the WfRun.
     wf_spec: tuple[str, int, int] = ("", 0, 0)
+    # Reminder TaskRuns whose attempt is in flight, by guid, as TaskRun items
+    # (core/state.py's TaskRun.to_item; kept as items to keep imports one-way).
+    reminders: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def guid(self) -> str:
@@ -82,6 +85,7 @@ class UserTaskRun:
             self.failure,
             list(self.timers),
             self.wf_spec,
+            dict(self.reminders),
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -102,6 +106,7 @@ class UserTaskRun:
             "f": list(self.failure) if self.failure else None,
             "tm": [list(t) for t in self.timers],
             "ws": list(self.wf_spec),
+            "rm": self.reminders,
         }
 
     @staticmethod
@@ -125,6 +130,7 @@ class UserTaskRun:
             (str(failure[0]), str(failure[1])) if failure else None,
             [(int(t[0]), int(t[1])) for t in item.get("tm", [])],
             (str(spec[0]), int(spec[1]), int(spec[2])),
+            dict(item.get("rm", {})),
         )
 
 

@@ -26,12 +26,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from canter_engine.core.effects import StartTimer
-from canter_engine.core.events import Timer, UserTaskRequested
+from canter_engine.core.effects import ScheduleTask, StartTimer
+from canter_engine.core.events import TaskReported, Timer, UserTaskRequested
 from canter_engine.core.operations import VarSubError, as_str
 from canter_engine.core.run import Run
 from canter_engine.core.state import Failure, NodeRun, TaskAttempt, TaskRun, ThreadRun
-from canter_engine.core.tasks import DEFAULT_TASK_TIMEOUT_SECONDS, input_value, schedule_task
+from canter_engine.core.tasks import (
+    DEFAULT_TASK_TIMEOUT_SECONDS,
+    REPORTABLE,
+    input_value,
+    schedule_task,
+)
 from canter_engine.core.user_task_state import USER_TASK_CANCELLED, UserTaskRun
 from canter_engine.model import values
 from canter_engine.model.spec import TaskNode, UserTaskNode, UTActionTrigger
@@ -293,7 +298,8 @@ def _deadline_reassign(
 def _remind(run: Run, thread: ThreadRun, utr: UserTaskRun, task: TaskNode) -> None:
     """A reminder TASK: a TaskRun of its own, outside the thread's path (TriggeredTaskRun).
 
-    Its worker's report ends nothing: the NodeRun keeps waiting for its person.
+    Its worker's report ends nothing: the NodeRun keeps waiting for its person
+    (:func:`on_reminder_report` records it on the TaskRun).
     A TaskRun whose inputs cannot be computed is not scheduled, as in LittleHorse.
     """
     assert task.task_def_id is not None
@@ -322,6 +328,7 @@ def _remind(run: Run, thread: ThreadRun, utr: UserTaskRun, task: TaskNode) -> No
         attempts=[TaskAttempt("TASK_SCHEDULED", run.now)],
     )
     run.effects.append(schedule_task(run.bp.id_json, run.state.wf_run_id, task_run))
+    utr.reminders[guid] = task_run.to_item()
     task_run_id = {"wfRunId": {"id": run.state.wf_run_id}, "taskGuid": guid}
     utr.events.append(
         {"time": values.format_timestamp(run.now), "taskExecuted": {"taskRun": task_run_id}}
@@ -382,6 +389,51 @@ def _cancellation(run: Run, thread: ThreadRun, node: UserTaskNode) -> tuple[str,
         if named and named.strip():
             name = named
     return name, "User task cancelled"
+
+
+def on_reminder_report(run: Run, event: TaskReported) -> bool:
+    """A worker's report of a reminder TaskRun: its TaskRun records the outcome.
+
+    Only while its UserTaskRun waits; a reminder has one attempt (LittleHorse's
+    TriggeredTaskRun is not retried), and a report of another attempt is stale.
+    """
+    utr_guid, _, _ = event.task_guid.rpartition("-")
+    found = _find(run, utr_guid)
+    if found is None or event.status not in REPORTABLE:
+        return False
+    utr = found[1].user_task
+    assert utr is not None
+    item = utr.reminders.get(event.task_guid)
+    if item is None or event.attempt_number != 0:
+        return False
+    task_run = TaskRun.from_item(item)
+    attempt = task_run.current
+    attempt.status = event.status
+    attempt.end_time = event.time
+    attempt.start_time = min(max(event.start_time or event.time, attempt.schedule_time), event.time)
+    attempt.log_output = event.log_output
+    attempt.worker_id = event.worker_id
+    if event.status == "TASK_SUCCESS":
+        attempt.output = event.output
+    elif event.status == "TASK_EXCEPTION":
+        attempt.exception_name = event.exception_name
+        attempt.exception_message = event.exception_message
+        attempt.exception_content = event.exception_content
+    else:
+        attempt.error_type = event.error_type or "TASK_FAILURE"
+        attempt.error_message = event.error_message
+    task_run.status = event.status
+    del utr.reminders[event.task_guid]
+    run.records[task_run.sk] = task_run
+    _touch(run, utr)
+    return True
+
+
+def reminders_in_flight(
+    bp_id: dict[str, Any], wf_run_id: str, utr: UserTaskRun
+) -> list[ScheduleTask]:
+    """The ScheduleTask of each reminder still in flight, for redelivery (core/recovery.py)."""
+    return [schedule_task(bp_id, wf_run_id, TaskRun.from_item(i)) for i in utr.reminders.values()]
 
 
 # --- helpers -------------------------------------------------------------------
