@@ -115,3 +115,21 @@ def test_a_reminder_task_records_its_worker_report_and_is_redelivered_after_a_cr
     assert task_run["status"] == "TASK_SUCCESS"
     assert h.status == "RUNNING"
     assert outstanding_effects(h.bp, h.state) == []
+
+
+def test_an_open_user_task_is_cancelled_when_its_wf_run_ends_without_it() -> None:
+    """Its thread halted for good when the entrypoint failed: nobody waits for the work."""
+
+    def wf(t: WorkflowThread) -> None:
+        t.spawn_thread(lambda c: c.assign_user_task("review", user_group="ops"), "side")
+        t.execute("boom")
+
+    h = Harness(wf, tasks={"boom": ()})
+    h.run()
+    assert "status" not in h.records["usertask#1-1"]
+    h.fail()
+    assert h.status == "ERROR"
+    run = h.records["usertask#1-1"]
+    assert run["status"] == "CANCELLED"
+    assert run["events"][-1]["cancelled"]["message"].startswith("the WfRun ended ERROR")
+    assert not ask(h, "CompleteUserTaskRun", "1-1", results={})

@@ -14,10 +14,10 @@ import pytest
 from canter import Client
 from canter.client import FailedPrecondition, InvalidArgument, NotFound
 from google.protobuf.json_format import MessageToDict, ParseDict
-from littlehorse.model import UserTaskRun, UserTaskRunIdList, UserTaskRunList, WfRun
+from littlehorse.model import TaskRun, UserTaskRun, UserTaskRunIdList, UserTaskRunList, WfRun
 from littlehorse.workflow import Workflow, WorkflowThread
 
-from .support import Names
+from .support import Names, worker
 
 pytestmark = pytest.mark.e2e
 
@@ -273,3 +273,38 @@ def test_put_wf_spec_needs_the_user_task_def_and_pins_its_version(
         if "userTask" in n
     ]
     assert node["userTaskDefVersion"] == 1
+
+
+def test_a_reminder_task_runs_on_a_worker_and_a_deadline_reassigns(
+    client: Client, names: Names
+) -> None:
+    """UserTaskTest.shouldScheduleAndExecuteReminderTask and
+    ...TransferOwnershipFromUserToSpecificGroupOnDeadline, through the timer path."""
+    remind = names("remind")
+    client.put_task_def({"name": remind, "inputVars": [{"name": "who", "type": "STR"}]})
+
+    def body(wf: WorkflowThread) -> None:
+        form = wf.assign_user_task(names("form"), user_id="alice")
+        wf.schedule_reminder_task(form, 1, remind, "alice")
+        wf.reassign_user_task_on_deadline(form, 2, user_group=names("backup"))
+
+    spec = _deploy(client, names, body)
+    reminded: list[str] = []
+    with worker(client, {remind: reminded.append}):
+        wf_run_id, utr_id = _start(client, spec)
+        moved = _until(client, utr_id, lambda r: r.get("userGroup") == names("backup"))
+        executed = next(e["taskExecuted"] for e in moved["events"] if "taskExecuted" in e)
+        task_run = executed["taskRun"]
+        deadline = time.monotonic() + 30
+        while client.call("GetTaskRun", task_run).get("status") != "TASK_SUCCESS":
+            assert time.monotonic() < deadline, "the reminder was never reported"
+            time.sleep(0.1)
+    ParseDict(client.call("GetTaskRun", task_run), TaskRun())
+    assert reminded == ["alice"]
+    assert "userId" not in moved and moved.get("status", "UNASSIGNED") == "UNASSIGNED"
+    window = {"userGroup": names("backup"), "earliestStart": "2000-01-01T00:00:00Z"}
+    assert client.call("SearchUserTaskRun", window)["results"] == [utr_id]
+    future = {**window, "earliestStart": "2999-01-01T00:00:00Z"}
+    assert client.call("SearchUserTaskRun", future)["results"] == []
+    client.call("CompleteUserTaskRun", {"userTaskRunId": utr_id, "results": {"ok": {"bool": True}}})
+    assert _run(client, wf_run_id)["status"] == "COMPLETED"

@@ -378,6 +378,7 @@ class Runner:
         state.status = status
         if entry.ended:
             state.end = self.now
+            user_tasks.close_open(self)
             if state.parent_wf_run_id:
                 failure = entry.failure if entry.status == "EXCEPTION" else None
                 self.effects.append(

@@ -436,6 +436,27 @@ def reminders_in_flight(
     return [schedule_task(bp_id, wf_run_id, TaskRun.from_item(i)) for i in utr.reminders.values()]
 
 
+def close_open(run: Run) -> None:
+    """The WfRun ended with UserTaskRuns still open (in threads halted for good, under a
+    failed parent): cancel them, so nobody's inbox keeps work no workflow waits for.
+    LittleHorse cancels them when their thread halts (UserTaskNodeRunModel.maybeHalt)."""
+    for number, seen in list(run.state.threads.items()):
+        current = seen.current
+        utr = current.user_task if current is not None else None
+        if utr is None or utr.terminated or current is None or current.status != "RUNNING":
+            continue
+        node_run = run.thread(number).current
+        assert node_run is not None and node_run.user_task is not None
+        utr = node_run.user_task
+        utr.status = "CANCELLED"
+        utr.timers.clear()
+        message = f"the WfRun ended {run.state.status} while the UserTaskRun was open"
+        utr.events.append(
+            {"time": values.format_timestamp(run.now), "cancelled": {"message": message}}
+        )
+        _touch(run, utr)
+
+
 # --- helpers -------------------------------------------------------------------
 
 
