@@ -291,3 +291,15 @@ def test_a_reminder_task_runs_and_the_node_keeps_waiting() -> None:
     assert h.status == "RUNNING"
     assert ask(h, "CompleteUserTaskRun", results={})
     assert h.status == "COMPLETED"
+
+
+def test_a_run_keeps_a_bounded_number_of_events_but_can_always_complete() -> None:
+    from canter_engine.core.user_task_state import UserTaskRun as Run
+    from canter_engine.core.user_tasks import MAX_EVENTS, refusal
+
+    run = Run(0, 1, "approve", 0, "ASSIGNED", 0, user_id="alice")
+    run.events = [{"commentAdded": {}}] * MAX_EVENTS
+    comment = {"userId": "alice", "comment": "one more"}
+    refused = refusal(run, "PutUserTaskRunComment", comment)
+    assert refused is not None and refused[0] == "RESOURCE_EXHAUSTED"
+    assert refusal(run, "CompleteUserTaskRun", {"results": {}}) is None

@@ -54,6 +54,9 @@ EDIT_COMMENT = "EditUserTaskRunComment"
 DELETE_COMMENT = "DeleteUserTaskRunComment"
 OPS = frozenset({ASSIGN, COMPLETE, SAVE, CANCEL, COMMENT, EDIT_COMMENT, DELETE_COMMENT})
 
+# Events one UserTaskRun keeps: it lives in the WfRun's head, a bounded item
+# (DESIGN invariant 5), so assignments, saves and comments stop there.
+MAX_EVENTS = 100
 # (gRPC code, message)
 Refusal = tuple[str, str]
 
@@ -140,6 +143,12 @@ def refusal(utr: UserTaskRun, op: str, request: dict[str, Any]) -> Refusal | Non
         return "INVALID_ARGUMENT", f"{op}: The userId must be provided."
     if op == ASSIGN and not (_text(request, "userId") or _text(request, "userGroup")):
         return "INVALID_ARGUMENT", f"{op}: must provide either userGroup or userId"
+    if op not in (COMPLETE, CANCEL) and len(utr.events) >= MAX_EVENTS:
+        return (
+            "RESOURCE_EXHAUSTED",
+            f"{op}: {where} holds {len(utr.events)} events, the most one UserTaskRun keeps "
+            "(it lives in its WfRun's bounded state); complete or cancel it",
+        )
     if utr.terminated:
         return (
             "FAILED_PRECONDITION",

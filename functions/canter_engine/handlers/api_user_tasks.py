@@ -53,7 +53,8 @@ from canter_engine.store.record_index import EntryQuery
 
 STATUSES = ("UNASSIGNED", "ASSIGNED", "DONE", "CANCELLED")
 POLICIES = ("FAIL_IF_CLAIMED_BY_OTHER", "IGNORE_CLAIM")
-MAX_COMMENT_CHARS = 10_000
+# A comment's length: with MAX_EVENTS, what bounds a UserTaskRun's bytes.
+MAX_COMMENT_CHARS = 1_000
 ID = "userTaskRunId"
 # How long a change waits for the scheduler to apply it before answering.
 APPLY_WAIT_SECONDS = 5.0
