@@ -22,12 +22,14 @@ POLICY_NAMES: Mapping[Role, str] = {
     "reader": "reader",
     "operator": "operator",
     "admin": "admin",
+    "assignee": "assignee",
 }
 PURPOSES: Mapping[Role, str] = {
     "worker": "task workers: consume the task queues, report attempts, look up TaskDefs",
     "reader": "readers: get, list and search definitions and WfRuns",
     "operator": "operators: run, signal, stop, resume and delete WfRuns",
     "admin": "admins: register definitions (TaskDefs, ExternalEventDefs, WfSpecs)",
+    "assignee": "people's apps: claim, save, complete, cancel and comment user tasks",
 }
 
 

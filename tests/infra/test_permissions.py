@@ -281,8 +281,22 @@ ROLE_RPCS = {
         "GetWorkflowEvent",
         "ListTaskRuns",
         "GetExternalEvent",
+        # User tasks (issue 14)
+        "GetUserTaskDef",
+        "GetLatestUserTaskDef",
+        "SearchUserTaskDef",
+        "GetUserTaskRun",
+        "ListUserTaskRuns",
+        "SearchUserTaskRun",
     },
-    "operator": {"RunWf", "PutExternalEvent", "StopWfRun", "ResumeWfRun", "DeleteWfRun"},
+    "operator": {
+        "RunWf",
+        "PutExternalEvent",
+        "StopWfRun",
+        "ResumeWfRun",
+        "DeleteWfRun",
+        "CancelUserTaskRun",
+    },
     "admin": {
         "PutTaskDef",
         "PutExternalEventDef",
@@ -292,6 +306,19 @@ ROLE_RPCS = {
         "DeleteTaskDef",
         "DeleteExternalEventDef",
         "DeleteWorkflowEventDef",
+        # User tasks (issue 14)
+        "PutUserTaskDef",
+        "DeleteUserTaskDef",
+    },
+    # User tasks (issue 14): a people's app (an inbox) changes only UserTaskRuns.
+    "assignee": {
+        "AssignUserTaskRun",
+        "CompleteUserTaskRun",
+        "SaveUserTaskRunProgress",
+        "CancelUserTaskRun",
+        "PutUserTaskRunComment",
+        "EditUserTaskRunComment",
+        "DeleteUserTaskRunComment",
     },
 }
 # Reads that are not named Get, List or Search: a client awaits a WorkflowEvent as it reads one.
@@ -315,6 +342,8 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
     definitions = {r.rpc for r in ROUTES if r.rpc.startswith(("Put", "Delete"))} - {
         "PutExternalEvent",
         "DeleteWfRun",
+        "PutUserTaskRunComment",
+        "DeleteUserTaskRunComment",
     }
     assert definitions == ROLE_RPCS["admin"]
 

@@ -52,6 +52,7 @@ NAME, NEW_RUN_ID, RUN_ID, ID, GUID, INT, ENUM, VALUE, BOOKMARK, TEXT, LIST, CONT
 # A definition no example registers: what the Delete* examples name.
 MISSING = "fuzz-no-such-definition"
 INT_CONTENT = {"returnType": {"primitiveType": "INT"}}
+USER_TASK_DEF = "fuzz-form"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
     run = {"wfRunId": {"id": s.wf_run}}
     paging = {("limit",): INT, ("bookmark",): BOOKMARK}
     event_id = {**run, "workflowEventDefId": {"name": s.wf_event}, "number": 0}
+    utr_id = {**run, "userTaskGuid": "0-1"}
+    on_run = {("userTaskRunId", "wfRunId", "id"): ID, ("userTaskRunId", "userTaskGuid"): GUID}
     return {
         "PutTaskDef": (
             {"name": s.task, **int_input()},
@@ -261,6 +264,56 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
             {**run, "externalEventDefId": {"name": s.event}, "guid": "g-1"},
             {("wfRunId", "id"): ID, ("externalEventDefId", "name"): ID, ("guid",): GUID},
         ),
+        # User tasks (issue 14): the Put comes before the reads of the def it registers.
+        "PutUserTaskDef": (
+            {"name": USER_TASK_DEF, "fields": [{"name": "ok", "type": "BOOL", "required": True}]},
+            {("name",): NAME, ("description",): TEXT, ("fields",): LIST},
+        ),
+        "GetUserTaskDef": ({"name": USER_TASK_DEF}, {("name",): ID, ("version",): INT}),
+        "GetLatestUserTaskDef": ({"name": USER_TASK_DEF}, {("name",): ID}),
+        "SearchUserTaskDef": ({"prefix": "fuzz"}, {("prefix",): ID, **paging}),
+        "DeleteUserTaskDef": (
+            {"id": {"name": MISSING, "version": 0}},
+            {("id", "name"): ID, ("id", "version"): INT},
+        ),
+        # The fixture's WfRun has no user task: the UserTaskRun rpcs answer NOT_FOUND.
+        "GetUserTaskRun": (utr_id, {("wfRunId", "id"): ID, ("userTaskGuid",): GUID}),
+        "ListUserTaskRuns": (run, {("wfRunId", "id"): ID, **paging}),
+        "SearchUserTaskRun": (
+            {"userGroup": "finance", "userId": "alice", "userTaskDefName": USER_TASK_DEF},
+            {
+                ("userGroup",): ID,
+                ("userId",): ID,
+                ("userTaskDefName",): ID,
+                ("earliestStart",): TEXT,
+                **paging,
+            },
+        ),
+        "AssignUserTaskRun": (
+            {"userTaskRunId": utr_id, "userId": "alice"},
+            {**on_run, ("userId",): ID, ("userGroup",): ID},
+        ),
+        "CompleteUserTaskRun": (
+            {"userTaskRunId": utr_id, "results": {"ok": {"bool": True}}},
+            {**on_run, ("results", "ok"): VALUE, ("userId",): ID},
+        ),
+        "SaveUserTaskRunProgress": (
+            {"userTaskRunId": utr_id, "userId": "alice", "results": {"ok": {"bool": True}}},
+            {**on_run, ("results", "ok"): VALUE, ("policy",): ENUM},
+        ),
+        "CancelUserTaskRun": ({"userTaskRunId": utr_id}, on_run),
+        "PutUserTaskRunComment": (
+            {"userTaskRunId": utr_id, "userId": "alice", "comment": "hi"},
+            {**on_run, ("userId",): ID, ("comment",): TEXT},
+        ),
+        "EditUserTaskRunComment": (
+            {"userTaskRunId": utr_id, "userId": "alice", "comment": "hi", "userCommentId": 1},
+            {**on_run, ("userCommentId",): INT, ("comment",): TEXT},
+        ),
+        "DeleteUserTaskRunComment": (
+            {"userTaskRunId": utr_id, "userId": "alice", "userCommentId": 1},
+            {**on_run, ("userCommentId",): INT, ("userId",): ID},
+        ),
     }
 
 
@@ -441,6 +494,15 @@ UNBROKEN_REFUSALS = {
     "DeleteExternalEventDef": "NOT_FOUND",
     "DeleteWorkflowEventDef": "NOT_FOUND",
     "GetTaskRun": "NOT_FOUND",
+    "DeleteUserTaskDef": "NOT_FOUND",
+    "GetUserTaskRun": "NOT_FOUND",
+    "AssignUserTaskRun": "NOT_FOUND",
+    "CompleteUserTaskRun": "NOT_FOUND",
+    "SaveUserTaskRunProgress": "NOT_FOUND",
+    "CancelUserTaskRun": "NOT_FOUND",
+    "PutUserTaskRunComment": "NOT_FOUND",
+    "EditUserTaskRunComment": "NOT_FOUND",
+    "DeleteUserTaskRunComment": "NOT_FOUND",
 }
 
 

@@ -35,6 +35,11 @@ from littlehorse.model import (
     TaskRun,
     TaskRunIdList,
     TaskRunList,
+    UserTaskDef,
+    UserTaskDefIdList,
+    UserTaskRun,
+    UserTaskRunIdList,
+    UserTaskRunList,
     Variable,
     VariableIdList,
     VariableList,
@@ -48,6 +53,8 @@ from littlehorse.model import (
     WorkflowEventIdList,
     WorkflowEventList,
 )
+from littlehorse.workflow import Workflow as LhWorkflow
+from littlehorse.workflow import WorkflowThread as LhWorkflowThread
 
 from .support import Names, int_input, node_statuses, success_report, take_attempt, worker
 
@@ -259,13 +266,77 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     answers.call("DeleteTaskDef", {"id": {"name": tasks["boom"]}}, Empty)
     answers.call("DeleteExternalEventDef", {"id": {"name": tasks["event"]}}, Empty)
     answers.call("DeleteWorkflowEventDef", {"id": {"name": tasks["thrown"]}}, Empty)
+    _user_task_rpcs(answers, names)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}
     kinds = answers.node_kinds()
     assert {"task", "externalEvent", "startThread", "waitForThreads", "sleep"} <= kinds
     assert {"runChildWf", "waitForChildWf", "throwEvent", "entrypoint", "exit"} <= kinds
+    assert "userTask" in kinds
     assert answers.violations() == []
+
+
+# --- user tasks (issue 14) -------------------------------------------------
+
+
+def _user_task_rpcs(answers: _Answers, names: Names) -> None:
+    """Every UserTaskDef and UserTaskRun rpc, on a WfRun of its own."""
+    form = names("form")
+    field = {"name": "ok", "type": "BOOL", "displayName": "OK?", "required": True}
+    answers.call("PutUserTaskDef", {"name": form, "fields": [field]}, UserTaskDef)
+    answers.call("GetUserTaskDef", {"name": form}, UserTaskDef)
+    answers.call("GetLatestUserTaskDef", {"name": form}, UserTaskDef)
+    answers.call("SearchUserTaskDef", {"prefix": form}, UserTaskDefIdList)
+    answers.call("PutUserTaskDef", {"name": names("gone")}, UserTaskDef)
+    answers.call("DeleteUserTaskDef", {"id": {"name": names("gone")}}, Empty)
+    client = answers.client
+
+    def body(wf: LhWorkflowThread) -> None:
+        wf.assign_user_task(form, user_id="alice", user_group="finance").with_notes("look")
+
+    client.put_wf_spec(MessageToDict(LhWorkflow(names("ut"), body).compile()))
+    runs = [client.run_wf(names("ut"))["id"] for _ in range(2)]
+    utr_ids = [_user_task_run_of(client, run) for run in runs]
+    utr_id, other = utr_ids
+    answers.call("GetUserTaskRun", utr_id, UserTaskRun)
+    answers.call("ListUserTaskRuns", {"wfRunId": runs[0]}, UserTaskRunList)
+    answers.call("SearchUserTaskRun", {"userId": "alice"}, UserTaskRunIdList)
+    answers.call("SearchUserTaskRun", {"userGroup": "finance", "limit": 1}, UserTaskRunIdList)
+    change = {"userTaskRunId": utr_id, "userId": "alice"}
+    answers.call("AssignUserTaskRun", {**change, "overrideClaim": True}, Empty)
+    answers.call("SaveUserTaskRunProgress", {**change, "results": {}}, UserTaskRun)
+    answers.call("PutUserTaskRunComment", {**change, "comment": "hm"}, UserTaskRun)
+    _wait_for_event(client, utr_id, "commentAdded")
+    answers.call(
+        "EditUserTaskRunComment", {**change, "comment": "ok", "userCommentId": 1}, UserTaskRun
+    )
+    answers.call("DeleteUserTaskRunComment", {**change, "userCommentId": 1}, UserTaskRun)
+    _wait_for_event(client, utr_id, "commentDeleted")
+    answers.call("CompleteUserTaskRun", {**change, "results": {"ok": {"bool": True}}}, Empty)
+    answers.call("CancelUserTaskRun", {"userTaskRunId": other}, Empty)
+    for run in runs:
+        client.wait_for_wf_run(run["id"], timeout=30)
+        _read_run(answers, run["id"])
+    answers.call("GetUserTaskRun", utr_id, UserTaskRun)
+
+
+def _user_task_run_of(client: Client, run: dict[str, Any]) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        listed = client.call("ListUserTaskRuns", {"wfRunId": run})["results"]
+        if listed:
+            found: dict[str, Any] = listed[0]["id"]
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no UserTaskRun in {run}")
+
+
+def _wait_for_event(client: Client, utr_id: dict[str, Any], kind: str) -> None:
+    deadline = time.monotonic() + 30
+    while kind not in client.call("GetUserTaskRun", utr_id)["events"][-1]:
+        assert time.monotonic() < deadline, kind
+        time.sleep(0.1)
 
 
 def test_failed_halted_and_fanned_out_runs_answer_with_littlehorse_messages(

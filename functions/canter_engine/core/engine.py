@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from canter_engine.core import signals, tasks, threads, waits
+from canter_engine.core import signals, tasks, threads, user_tasks, waits
 from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect, NotifyParent
 from canter_engine.core.events import (
@@ -26,6 +26,7 @@ from canter_engine.core.events import (
     StopRequested,
     TaskReported,
     TimerFired,
+    UserTaskRequested,
 )
 from canter_engine.core.operations import (
     VarMutationError,
@@ -49,6 +50,7 @@ from canter_engine.core.state import (
     WfRunState,
     WorkflowEvent,
 )
+from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model import values
 from canter_engine.model.spec import Edge, ExitNode, VariableAssignment, VariableMutation
 
@@ -56,6 +58,8 @@ from canter_engine.model.spec import Edge, ExitNode, VariableAssignment, Variabl
 # in a loop that never waits; it fails instead of spinning forever.
 MAX_STEPS_PER_EVENT = 100_000
 
+# What a transition writes as records of their own.
+RecordObject = NodeRun | VariableValue | ExternalEvent | WorkflowEvent | UserTaskRun | TaskRun
 _FORMAT_ARG = re.compile(r"\{(\d+)\}")
 _NO_OUTPUT: Any = object()
 
@@ -125,7 +129,7 @@ class Runner:
         self._own_tasks: set[str] = set()
         self.effects: list[Effect] = []
         # A TaskRun in flight lives in the head; an ended one in its NodeRun's record.
-        self.records: dict[str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent] = {}
+        self.records: dict[str, RecordObject] = {}
         self.steps = 0
         # An edge's mutations, written ahead and applied only if all of them succeed.
         self._pending: dict[tuple[int, str], Any] = {}
@@ -180,7 +184,7 @@ class Runner:
 
     def dispatch(self, event: Event) -> bool:
         if isinstance(event, TaskReported):
-            return tasks.on_report(self, event)
+            return tasks.on_report(self, event) or user_tasks.on_reminder_report(self, event)
         if isinstance(event, ExternalEventPosted):
             return waits.on_event_posted(self, event)
         if isinstance(event, TimerFired):
@@ -191,6 +195,8 @@ class Runner:
             return self._on_resume(event.thread_run_number)
         if isinstance(event, ChildWfEnded):
             return signals.on_child_ended(self, event)
+        if isinstance(event, UserTaskRequested):
+            return user_tasks.on_request(self, event)
         return False
 
     def _on_timer(self, event: TimerFired) -> bool:
@@ -201,6 +207,8 @@ class Runner:
             return waits.on_sleep_due(self, timer)
         if timer.kind == "EVENT_TIMEOUT":
             return waits.on_event_timeout(self, timer)
+        if timer.kind == user_tasks.ACTION_TIMER:
+            return user_tasks.on_action_due(self, timer)
         return False
 
     def _on_stop(self, number: int | None) -> bool:
@@ -342,6 +350,8 @@ class Runner:
                 return signals.poll_wait_for_condition(
                     self, thread, node_run, node.wait_for_condition
                 )
+            if node.user_task is not None:
+                return user_tasks.poll(self, thread, node_run)
         except VarSubError as exc:
             self.fail_node(thread, node_run, Failure("VAR_SUB_ERROR", str(exc)))
             return True
@@ -368,6 +378,7 @@ class Runner:
         state.status = status
         if entry.ended:
             state.end = self.now
+            user_tasks.close_open(self)
             if state.parent_wf_run_id:
                 failure = entry.failure if entry.status == "EXCEPTION" else None
                 self.effects.append(
@@ -701,6 +712,7 @@ _ARRIVALS: dict[str, Callable[[Runner, ThreadRun, NodeRun, Any], object]] = {
     "throw_event": signals.arrive_throw_event,
     "run_child_wf": signals.arrive_run_child_wf,
     "wait_for_child_wf": signals.arrive_wait_for_child_wf,
+    "user_task": user_tasks.arrive,
 }
 
 _HALTED = ("HALTING", "HALTED")
@@ -708,7 +720,8 @@ _SELF_HALTS = ("failure:", "interrupt:")
 
 # Nodes re-checked on every pass: their outcome depends on other threads or on
 # variables (a SLEEP until a variable's timestamp moves with the variable).
-_POLLED = ("wait_for_threads", "wait_for_condition", "sleep")
+# A USER_TASK's run may be DONE or CANCELLED while its thread was halted.
+_POLLED = ("wait_for_threads", "wait_for_condition", "sleep", "user_task")
 
 
 def _may_move(thread: ThreadRun) -> bool:

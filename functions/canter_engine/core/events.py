@@ -135,8 +135,20 @@ class ChildWfEnded:
     failure: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UserTaskRequested:
+    """A user-task rpc on one UserTaskRun: ``op`` is the rpc's name (``AssignUserTaskRun``,
+    ``CompleteUserTaskRun``, ...) and ``request`` its LittleHorse request, as JSON."""
+
+    op: str
+    guid: str
+    request: dict[str, Any]
+    time: int
+
+
 Event = (
     RunRequested
+    | UserTaskRequested
     | TaskReported
     | ExternalEventPosted
     | TimerFired
@@ -203,6 +215,9 @@ def to_journal(event: Event) -> JournalEntry:
         return JournalEntry("PutExternalEvent", _timed(body, event.time))
     if isinstance(event, TimerFired):
         return JournalEntry("TimerFired", _timed({"timer": event.timer.to_json()}, event.time))
+    if isinstance(event, UserTaskRequested):
+        body = {"op": event.op, "userTaskGuid": event.guid, "request": event.request}
+        return JournalEntry("UserTask", _timed(body, event.time))
     if isinstance(event, ChildWfEnded):
         body = {"childWfRunId": event.child_wf_run_id, "status": event.status}
         if event.output is not None:
@@ -265,6 +280,11 @@ def from_journal(entry: JournalEntry) -> Event:
             )
         if entry.kind == "TimerFired":
             return TimerFired(timer=Timer.from_json(body["timer"]), time=time)
+        if entry.kind == "UserTask":
+            request = body["request"]
+            if not isinstance(request, dict):
+                raise TypeError("UserTask request is not an object")
+            return UserTaskRequested(str(body["op"]), str(body["userTaskGuid"]), request, time)
         if entry.kind == "ChildWfEnded":
             return ChildWfEnded(
                 child_wf_run_id=str(body["childWfRunId"]),

@@ -21,6 +21,7 @@ from canter_engine.core.state import (
     WfRunState,
     WorkflowEvent,
 )
+from canter_engine.core.user_task_state import UserTaskRun, user_task_guid, user_task_run_json
 from canter_engine.model import values
 
 MASK = {"str": "*****"}
@@ -39,21 +40,21 @@ _NODE_KIND_FIELD = {
     "wait_for_condition": "waitForCondition",
     "run_child_wf": "runChildWf",
     "wait_for_child_wf": "waitForChildWf",
+    "user_task": "userTask",
 }
+RecordObject = NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent | UserTaskRun
 
 
 @dataclass(frozen=True, slots=True)
 class Record:
     sk: str
-    obj: NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
+    obj: RecordObject
     wf_run_id: str
     spec_id: tuple[str, int, int]
     thread_spec_name: str
 
     @staticmethod
-    def of(
-        state: WfRunState, obj: NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
-    ) -> Record:
+    def of(state: WfRunState, obj: RecordObject) -> Record:
         thread_no = obj.thread if isinstance(obj, NodeRun | VariableValue) else 0
         thread = state.threads.get(thread_no)
         return Record(
@@ -93,6 +94,8 @@ class Record:
             return variable_json(self.wf_run_id, spec, obj)
         if isinstance(obj, WorkflowEvent):
             return workflow_event_json(self.wf_run_id, spec, obj)
+        if isinstance(obj, UserTaskRun):
+            return user_task_run_json(self.wf_run_id, obj)
         return external_event_json(self.wf_run_id, obj)
 
 
@@ -163,6 +166,9 @@ def node_run_json(
         detail = {"threads": [_waited_json(node_run, n) for n in node_run.threads]}
     elif node_run.kind in ("run_child_wf", "wait_for_child_wf") and node_run.child_wf_run_id:
         detail = {"childWfRunId": {"id": node_run.child_wf_run_id}}
+    elif node_run.kind == "user_task":
+        guid = user_task_guid(node_run.thread, node_run.position)
+        detail = {"userTaskRunId": {"wfRunId": {"id": wf_run_id}, "userTaskGuid": guid}}
     elif node_run.kind == "sleep":
         detail = prune(
             {

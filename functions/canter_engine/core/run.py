@@ -23,6 +23,7 @@ from canter_engine.core.state import (
     WfRunState,
     WorkflowEvent,
 )
+from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model.spec import VariableAssignment
 
 
@@ -33,7 +34,9 @@ class Run(Protocol):
     state: WfRunState
     now: int
     effects: list[Effect]
-    records: dict[str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent]
+    records: dict[
+        str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent | UserTaskRun | TaskRun
+    ]
 
     def thread(self, number: int) -> ThreadRun:
         """Thread ``number``, safe to change."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model import values
 
 FINAL_STATUSES = frozenset({"COMPLETED", "ERROR", "EXCEPTION"})
@@ -112,6 +113,8 @@ class NodeRun:
     # in-progress NodeRun of a halted thread; the node's own progress (a task
     # that reports meanwhile) stays in ``status``.
     halted: str | None = None
+    # USER_TASK: its UserTaskRun while the NodeRun waits (core/user_tasks.py).
+    user_task: UserTaskRun | None = None
 
     @property
     def sk(self) -> str:
@@ -150,6 +153,7 @@ class NodeRun:
             self.task,
             dict(self.waited),
             self.halted,
+            self.user_task.clone() if self.user_task else None,
         )
         return copy
 
@@ -180,6 +184,7 @@ class NodeRun:
             "tk": self.task.to_item() if self.task else None,
             "wt": {str(k): list(v) for k, v in self.waited.items()},
             "hs": self.halted,
+            "ut": self.user_task.to_item() if self.user_task else None,
         }
 
     @staticmethod
@@ -208,6 +213,7 @@ class NodeRun:
             TaskRun.from_item(item["tk"]) if item.get("tk") else None,
             {int(k): (str(v[0]), str(v[1])) for k, v in item["wt"].items()},
             item["hs"],
+            UserTaskRun.from_item(item["ut"]) if item["ut"] else None,
         )
 
 
@@ -682,6 +688,7 @@ _NODE_RUN_DEFAULTS: dict[str, Any] = {
     "tk": None,
     "wt": {},
     "hs": None,
+    "ut": None,
 }
 _ATTEMPT_DEFAULTS: dict[str, Any] = {
     "b": None,  # an absolute start, as states before "bo" stored it

@@ -66,7 +66,7 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
         )
     inputs: list[tuple[str, Any]] = []
     for var_def, assignment in zip(task_def.input_vars, node.variables, strict=True):
-        inputs.append((var_def.name, _input_value(run.evaluate(thread, assignment), var_def, name)))
+        inputs.append((var_def.name, input_value(run.evaluate(thread, assignment), var_def, name)))
     size = sum(values.size_of(v) for _, v in inputs)
     if size > MAX_INPUT_BYTES:
         raise VarSubError(
@@ -101,7 +101,7 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
     _dispatch(run, task_run)
 
 
-def _input_value(value: Any, var_def: VariableDef, task_def: str) -> Any:
+def input_value(value: Any, var_def: VariableDef, task_def: str) -> Any:
     """A task input as LittleHorse's ``VariableDefModel.assignValue`` makes it.
 
     A value of the input's type, an INT for a DOUBLE, or any primitive for a

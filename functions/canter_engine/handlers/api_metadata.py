@@ -15,6 +15,7 @@ from canter_engine.handlers.api_parse import (
     optional_int,
     require_str,
 )
+from canter_engine.handlers.api_user_task_defs import pin_user_task_defs
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.model.spec import (
@@ -186,6 +187,7 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     if exit_problems:
         raise invalid(f"PutWfSpec {req.name!r}: {'; '.join(exit_problems)}")
     req = _pin_child_wf_specs(rt, req)
+    req = pin_user_task_defs(rt, req)
     latest = rt.metadata.get_wf_spec(req.name)
     frozen = _frozen_variables(req, latest.spec if latest is not None else None)
     if latest is not None:
@@ -304,12 +306,17 @@ def _spec_id(name: str, major: int, revision: int) -> WfSpecId:
 
 
 def _task_def_names(req: PutWfSpecRequest) -> set[str]:
-    return {
-        node.task.task_def_id.name
+    """The TaskDefs of TASK nodes and of USER_TASK reminder actions."""
+    tasks = [
+        task
         for thread in req.thread_specs.values()
         for node in thread.nodes.values()
-        if node.task is not None and node.task.task_def_id is not None
-    }
+        for task in (
+            node.task,
+            *(a.task.task for a in (node.user_task.actions if node.user_task else ()) if a.task),
+        )
+    ]
+    return {t.task_def_id.name for t in tasks if t is not None and t.task_def_id is not None}
 
 
 def _event_def_names(req: PutWfSpecRequest) -> set[str]:

@@ -12,7 +12,11 @@ Roles are what a caller is for, not who it is:
   its TaskDef's queue);
 - ``reader``: reads definitions and runs;
 - ``operator``: starts, signals, stops, resumes and deletes WfRuns;
-- ``admin``: registers and changes definitions.
+- ``admin``: registers and changes definitions;
+- ``assignee``: a people's app (a user-task inbox): claims, saves, completes,
+  cancels and comments on UserTaskRuns, and nothing else that changes a
+  WfRun, so an inbox cannot start, stop or delete WfRuns (it attaches the
+  reader policy too, to find and show the work).
 
 Each role's policy holds only its own rpcs; a client that starts and reads
 workflows attaches the reader and operator policies.
@@ -29,8 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["worker", "reader", "operator", "admin"]
-ROLES: tuple[Role, ...] = ("worker", "reader", "operator", "admin")
+Role = Literal["worker", "reader", "operator", "admin", "assignee"]
+ROLES: tuple[Role, ...] = ("worker", "reader", "operator", "admin", "assignee")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,23 @@ ROUTES: tuple[Route, ...] = (
     _route("GetWorkflowEvent", "api_workflow_events.get_workflow_event", "reader"),
     _route("ListTaskRuns", "api_records.list_task_runs", "reader"),
     _route("GetExternalEvent", "api_records.get_external_event", "reader"),
+    # User tasks (issue 14): UserTaskDefs are definitions, registered by admins.
+    _route("PutUserTaskDef", "api_user_task_defs.put_user_task_def", "admin"),
+    _route("GetUserTaskDef", "api_user_task_defs.get_user_task_def", "reader"),
+    _route("GetLatestUserTaskDef", "api_user_task_defs.get_latest_user_task_def", "reader"),
+    _route("DeleteUserTaskDef", "api_user_task_defs.delete_user_task_def", "admin"),
+    _route("SearchUserTaskDef", "api_user_task_defs.search_user_task_def", "reader"),
+    _route("GetUserTaskRun", "api_user_tasks.get_user_task_run", "reader"),
+    _route("ListUserTaskRuns", "api_user_tasks.list_user_task_runs", "reader"),
+    _route("SearchUserTaskRun", "api_user_tasks.search_user_task_run", "reader"),
+    # What a person does with their work; operators may cancel it as they stop WfRuns.
+    _route("AssignUserTaskRun", "api_user_tasks.assign_user_task_run", "assignee"),
+    _route("CompleteUserTaskRun", "api_user_tasks.complete_user_task_run", "assignee"),
+    _route("SaveUserTaskRunProgress", "api_user_tasks.save_user_task_run_progress", "assignee"),
+    _route("CancelUserTaskRun", "api_user_tasks.cancel_user_task_run", "assignee", "operator"),
+    _route("PutUserTaskRunComment", "api_user_tasks.put_user_task_run_comment", "assignee"),
+    _route("EditUserTaskRunComment", "api_user_tasks.edit_user_task_run_comment", "assignee"),
+    _route("DeleteUserTaskRunComment", "api_user_tasks.delete_user_task_run_comment", "assignee"),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}

@@ -27,6 +27,7 @@ from canter_engine.model.spec import (
     PutWfSpecRequest,
     TaskDef,
     ThreadSpec,
+    UserTaskNode,
     VariableAssignment,
     VariableMutation,
     WfSpec,
@@ -66,6 +67,10 @@ def _pydantic_problem(what: str, error: Any) -> str:
     if error["type"] == "extra_forbidden":
         message = "unknown field (not part of the LittleHorse message, or not supported)"
     return f"{what}.{path}: {message}"
+
+
+# A USER_TASK's actions (core/user_tasks.py packs an action's index in its timers).
+MAX_USER_TASK_ACTIONS = 1000
 
 
 def validate_wf_spec(
@@ -266,6 +271,8 @@ class _ThreadChecker:
             self.problem(at, "an EXIT node cannot have outgoing edges")
         if node.task is not None:
             self._check_task(at + ".task", node)
+        if node.user_task is not None:
+            self._check_user_task(at + ".userTask", node.user_task)
         if node.external_event is not None:
             event = node.external_event
             if event.external_event_def_id.name not in self.external_event_defs:
@@ -416,6 +423,53 @@ class _ThreadChecker:
                     f"input {var_def.name!r} of TaskDef {name!r} is {var_def.var_type}, "
                     f"given {actual}: {_needs_cast(actual, var_def.var_type)}",
                 )
+
+    def _check_user_task(self, where: str, node: UserTaskNode) -> None:
+        """As LittleHorse's UserTaskNodeModel.validate (the UserTaskDef itself is looked
+        up and pinned by PutWfSpec), and each action as UTActionTriggerModel runs it."""
+        if node.user_id is None and node.user_group is None:
+            self.problem(where, "Must specify userGroup or userId")
+        for field, assignment in (("userId", node.user_id), ("userGroup", node.user_group)):
+            if assignment is None:
+                continue
+            self._check_assignment(f"{where}.{field}", assignment)
+            literal = assignment.literal_value
+            if literal is not None and not str(literal.get("str", "x")).strip():
+                self.problem(f"{where}.{field}", f"{field[0].upper()}{field[1:]} can't be empty")
+        for field, assignment in (
+            ("notes", node.notes),
+            ("onCancellationExceptionName", node.on_cancellation_exception_name),
+        ):
+            if assignment is not None:
+                self._check_assignment(f"{where}.{field}", assignment)
+        for i, action in enumerate(node.actions):
+            at = f"{where}.actions[{i}]"
+            kinds = [k for k in ("task", "cancel", "reassign") if getattr(action, k) is not None]
+            if len(kinds) != 1:
+                self.problem(at, f"needs exactly one of task, cancel, reassign; has {kinds}")
+            if action.delay_seconds is None:
+                self.problem(at, "delaySeconds is required")
+            else:
+                self._check_assignment(at + ".delaySeconds", action.delay_seconds, "INT")
+            if action.task is not None:
+                if action.task.mutations:
+                    self.problem(
+                        at + ".task.mutations",
+                        "mutations of a reminder task are not supported yet",
+                    )
+                self._check_task(at + ".task.task", Node(task=action.task.task))
+            reassign = action.reassign
+            if reassign is not None:
+                if reassign.user_id is None and reassign.user_group is None:
+                    self.problem(at + ".reassign", "needs userId or userGroup")
+                for field, assignment in (
+                    ("userId", reassign.user_id),
+                    ("userGroup", reassign.user_group),
+                ):
+                    if assignment is not None:
+                        self._check_assignment(f"{at}.reassign.{field}", assignment)
+        if len(node.actions) > MAX_USER_TASK_ACTIONS:
+            self.problem(where + ".actions", f"at most {MAX_USER_TASK_ACTIONS} actions")
 
     def _check_mutation(self, where: str, mutation: VariableMutation) -> None:
         lhs_type = self.scope.get(mutation.lhs_name)

@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 from canter_engine.core.records import Record
 from canter_engine.core.state import ExternalEvent, NodeRun, VariableValue, WorkflowEvent
+from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model import values
+from canter_engine.store import user_task_index
 from canter_engine.store.bookmark import decode as decode_bookmark
 from canter_engine.store.bookmark import encode as encode_bookmark
 
@@ -149,6 +151,9 @@ def index_entries(
             entry = event_entry(record.sk, obj.def_name, obj.time, obj.claimed)
         elif isinstance(obj, WorkflowEvent):
             entry = workflow_event_entry(record.sk, obj)
+        elif isinstance(obj, UserTaskRun):
+            entries.update(user_task_index.entries(obj))
+            continue
         elif isinstance(obj, VariableValue) and _searchable(bp, record.thread_spec_name, obj):
             version = (state.major_version, state.revision)
             var = (obj.name, obj.value)
