@@ -123,7 +123,9 @@ def _cost_section(results: Results) -> str:
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in results.costs:
-        unit = "" if c.task_nodes else " (per M WfRuns: no tasks)"
+        unit = {"task nodes": "", "WfRuns": " (per M WfRuns: no tasks)"}.get(
+            c.unit_name, f" (per M {c.unit_name})"
+        )
         rows.append(
             f"| {c.reference.title}{unit} | {c.runs} | {c.task_nodes:,} | "
             f"{c.per_million:.2f} | {c.sfn_per_million:.2f} | {c.reference.sfn_transitions:,} | "
