@@ -27,9 +27,9 @@ import examples.concepts.user_tasks as approval
 from tests.runtime.support import worker
 
 from .conftest import Cli, DevStack, flat, rows
-from .user_task_engine import needs_user_task_engine
+from .user_task_engine import needs
 
-pytestmark = [pytest.mark.e2e, needs_user_task_engine]
+pytestmark = pytest.mark.e2e
 
 
 def strict(raw: dict[str, Any], message: Message) -> dict[str, Any]:
@@ -63,6 +63,7 @@ def events_of(cli: Cli, run_id: str, guid: str) -> list[dict[str, Any]]:
     return events
 
 
+@needs()
 def test_deploy_registers_the_user_task_def_before_the_wf_spec(
     cli: Cli, client: Client, deployed_approval: None
 ) -> None:
@@ -76,6 +77,7 @@ def test_deploy_registers_the_user_task_def_before_the_wf_spec(
     ]
 
 
+@needs()
 def test_the_approval_is_found_by_group_reminded_assigned_and_completed(
     cli: Cli, client: Client, deployed_approval: None, run_id: str
 ) -> None:
@@ -110,6 +112,7 @@ def test_the_approval_is_found_by_group_reminded_assigned_and_completed(
     assert run["results"] == {"approved": {"bool": True}, "comment": {"str": "fine"}}
 
 
+@needs()
 def test_a_missing_required_field_is_refused_before_anything_is_sent(
     cli: Cli, client: Client, deployed_approval: None, run_id: str
 ) -> None:
@@ -120,6 +123,7 @@ def test_a_missing_required_field_is_refused_before_anything_is_sent(
     assert client.get_user_task_run(run_id, guid).get("status", "UNASSIGNED") == "UNASSIGNED"
 
 
+@needs()
 def test_cancelling_fails_the_node_and_the_wf_run(
     cli: Cli, client: Client, deployed_approval: None, run_id: str
 ) -> None:
@@ -132,6 +136,7 @@ def test_cancelling_fails_the_node_and_the_wf_run(
     assert "CANCELLED" in flat(again.output)
 
 
+@needs()
 def test_comments_are_added_edited_and_deleted_as_events(
     cli: Cli, client: Client, deployed_approval: None, run_id: str
 ) -> None:
@@ -155,6 +160,7 @@ def test_comments_are_added_edited_and_deleted_as_events(
     assert len(strict(json.loads(listed.stdout), UserTaskRunList())["results"]) == 1
 
 
+@needs()
 def test_complete_asks_for_each_field_in_a_terminal(
     cli: Cli, client: Client, stack: DevStack, deployed_approval: None, run_id: str
 ) -> None:

@@ -1,8 +1,8 @@
 """Whether the engine this run imports serves user tasks (the usertasks branch's side).
 
-The SDK side was built beside the engine side; until both are merged, the
-end-to-end tests of user tasks are skipped with this reason, and they run
-as soon as the route table serves every user-task rpc.
+The SDK side was built beside the engine side; until both are merged, an
+end-to-end test of user tasks is skipped, naming the rpcs it lacks, and it
+runs as soon as the route table serves them.
 """
 
 from __future__ import annotations
@@ -29,9 +29,22 @@ USER_TASK_RPCS = frozenset(
         "DeleteUserTaskRunComment",
     }
 )
-MISSING = sorted(USER_TASK_RPCS - {route.rpc for route in ROUTES})
+SERVED = frozenset(route.rpc for route in ROUTES)
 
-needs_user_task_engine = pytest.mark.skipif(
-    bool(MISSING),
-    reason=f"the engine does not serve {', '.join(MISSING)} yet (branch usertasks)",
+
+def needs(*rpcs: str) -> pytest.MarkDecorator:
+    """Skip, naming them, while the engine does not serve ``rpcs`` (default: every one)."""
+    missing = sorted(set(rpcs or USER_TASK_RPCS) - SERVED)
+    return pytest.mark.skipif(
+        bool(missing),
+        reason=f"the engine does not serve {', '.join(missing)} yet (branch usertasks)",
+    )
+
+
+DEFINITION_RPCS = (
+    "PutUserTaskDef",
+    "GetUserTaskDef",
+    "GetLatestUserTaskDef",
+    "DeleteUserTaskDef",
+    "SearchUserTaskDef",
 )
