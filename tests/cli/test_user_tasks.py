@@ -27,7 +27,7 @@ import examples.concepts.user_tasks as approval
 from tests.runtime.support import worker
 
 from .conftest import Cli, DevStack, flat, rows
-from .user_task_engine import needs
+from .user_task_engine import DEFINITION_RPCS, needs
 
 pytestmark = pytest.mark.e2e
 
@@ -75,6 +75,23 @@ def test_deploy_registers_the_user_task_def_before_the_wf_spec(
         ("approved", "BOOL", True),
         ("comment", "STR", False),
     ]
+
+
+@needs(*DEFINITION_RPCS)
+def test_the_form_is_shown_with_its_fields(cli: Cli, client: Client) -> None:
+    client.put_user_task_def(approval.ExpenseApproval)
+    shown = cli("usertask", "def", "expense-approval")
+    assert shown.exit_code == 0, shown.output
+    assert rows(shown.output) == [
+        ["field", "type", "required", "display name", "description"],
+        ["approved", "BOOL", "yes", "Approve?", "Pay the expense"],
+        ["comment", "STR", "no", "Comment", ""],
+    ]
+    assert "Approve or reject an expense claim." in shown.output
+    listed = cli("usertask", "defs", "--prefix", "expense-")
+    assert ["expense-approval", "v0"] in rows(listed.output)
+    missing = cli("usertask", "def", "no-such-form")
+    assert missing.exit_code == 3
 
 
 @needs()

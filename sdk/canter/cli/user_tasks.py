@@ -232,6 +232,69 @@ def comment(
     out.print(f"UserTaskRun {wf_run_id}/{guid}: {kind} {detail}".rstrip())
 
 
+@app.command("def")
+def definition(
+    name: Annotated[str, typer.Argument(help="The UserTaskDef's name")],
+    version: Annotated[int | None, typer.Option(help="Default: the latest")] = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """A UserTaskDef: the form's fields, their types and which are required.
+
+    Example: canter usertask def expense-approval
+    """
+    client = connect(api_url)
+    found = (
+        client.get_latest_user_task_def(name)
+        if version is None
+        else client.get_user_task_def(name, version)
+    )
+    if as_json:
+        print_json(found)
+        return
+    table = Table(
+        "field", "type", "required", "display name", "description",
+        title=f"UserTaskDef {found['name']} v{found.get('version', 0)}", title_justify="left",
+    )  # fmt: skip
+    for field in found.get("fields", []):
+        table.add_row(
+            str(field["name"]),
+            str(field.get("type", "JSON_OBJ")),
+            "yes" if field.get("required") else "no",
+            str(field.get("displayName", "")),
+            str(field.get("description", "")),
+        )
+    out.print(table)
+    if found.get("description"):
+        out.print(str(found["description"]))
+
+
+@app.command("defs")
+def definitions(
+    prefix: Annotated[str | None, typer.Option(help="Only names starting with this")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many")] = 100,
+    bookmark: Annotated[
+        str | None, typer.Option(help="Continue where the previous page stopped")
+    ] = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """UserTaskDef versions by name prefix (one page).
+
+    Example: canter usertask defs --prefix expense-
+    """
+    page = connect(api_url).search_user_task_def(prefix, limit=limit, bookmark=bookmark)
+    if as_json:
+        print_json(page)
+        return
+    table = Table("UserTaskDef", "version")
+    for found in page.get("results", []):
+        table.add_row(str(found["name"]), f"v{found.get('version', 0)}")
+    out.print(table)
+    if page.get("bookmark"):
+        typer.echo(f"more: --bookmark {page['bookmark']}")
+
+
 # --- typed results -----------------------------------------------------------------
 
 
