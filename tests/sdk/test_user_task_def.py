@@ -16,7 +16,7 @@ from canter import FieldDoc, UserTaskDef, WorkflowDefinitionError
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import PutUserTaskDefRequest
 
-from tests.sdk.helpers import entrypoint_spec
+from tests.sdk.helpers import entrypoint_spec, raises_at
 
 
 @canter.user_task
@@ -103,6 +103,33 @@ def test_a_dataclass_without_docstring_has_no_description() -> None:
 def test_assign_user_task_takes_the_declared_class() -> None:
     def wf(t: canter.WorkflowThread) -> None:
         t.assign_user_task(ExpenseApproval, user_group="finance")
+
+    assert "1-expense-approval-USER_TASK" in entrypoint_spec(wf)["nodes"]
+
+
+def test_the_declared_class_types_the_fields_of_the_output() -> None:
+    def wf(t: canter.WorkflowThread) -> None:
+        review = t.assign_user_task(ExpenseApproval, user_group="finance")
+        t.declare_str("verdict").assign(review.with_json_path("$.approved"))  # bool-to-str
+
+    with raises_at("bool-to-str", "cannot assign BOOL output of node .* at \\$.approved to STR"):
+        canter.Workflow("wf", wf).compile()
+
+
+def test_a_field_the_form_does_not_have_is_refused() -> None:
+    def wf(t: canter.WorkflowThread) -> None:
+        review = t.assign_user_task(ExpenseApproval, user_group="finance")
+        t.declare_bool("ok").assign(review.with_json_path("$.approve"))  # typo
+
+    with raises_at("typo", "UserTaskDef 'expense-approval' has no field 'approve'"):
+        canter.Workflow("wf", wf).compile()
+
+
+def test_a_field_is_usable_as_its_type() -> None:
+    def wf(t: canter.WorkflowThread) -> None:
+        review = t.assign_user_task(ExpenseApproval, user_group="finance")
+        t.declare_double("paid").assign(review.with_json_path("$.amount"))
+        t.do_if(review.with_json_path("$.approved"), lambda b: b.execute("pay"))
 
     assert "1-expense-approval-USER_TASK" in entrypoint_spec(wf)["nodes"]
 

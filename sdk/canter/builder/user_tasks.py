@@ -10,6 +10,7 @@ UserTaskRun's results, a JSON_OBJ keyed by the UserTaskDef's field names.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from canter.builder.assignable import check_seconds, compile_assignment, describe, type_of
@@ -18,19 +19,58 @@ from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.graph import Node, NodeKind
 from canter.builder.operands import NodeOutput
 from canter.builder.tasks import TaskLike, compile_arguments, resolve_task
-from canter.builder.types import ErrorType, VariableType
+from canter.builder.types import ErrorType, VariableType, parse_enum
 from canter.user_task_def import UserTaskDef, user_task_def_of
 
 ON_TASK_ASSIGNED = "ON_TASK_ASSIGNED"
 """The hook of actions timed from the assignment; ON_ARRIVAL is the zero, left out."""
 
 
-class UserTaskOutput(NodeOutput):
-    """The output of a USER_TASK node; ``with_notes`` and friends configure the node."""
+_FIELD_PATH = re.compile(r"^\$\.([A-Za-z_][\w-]*)$")
 
-    def __init__(self, node_name: str, thread: UserTasks) -> None:
+
+class FieldOutput(NodeOutput):
+    """One field of a user task's results, typed by the UserTaskDef the node was given."""
+
+    def __init__(self, output: NodeOutput, json_path: str, value_type: VariableType) -> None:
+        super().__init__(output.node_name, output.owner, value_type, json_path)
+
+    @property
+    def value_type(self) -> VariableType | None:
+        return self._value_type
+
+    def describe(self) -> str:
+        return f"{self._value_type} {super().describe()}"
+
+
+class UserTaskOutput(NodeOutput):
+    """The output of a USER_TASK node; ``with_notes`` and friends configure the node.
+
+    Given a :class:`canter.UserTaskDef` (or a ``@canter.user_task`` class),
+    ``with_json_path("$.field")`` knows the field's type and refuses a field
+    the form does not have.
+    """
+
+    def __init__(
+        self, node_name: str, thread: UserTasks, definition: UserTaskDef | None = None
+    ) -> None:
         super().__init__(node_name, thread, VariableType.JSON_OBJ)
         self.thread = thread
+        self.definition = definition
+
+    def with_json_path(self, json_path: str) -> NodeOutput:
+        narrowed = super().with_json_path(json_path)
+        match = _FIELD_PATH.match(json_path)
+        if self.definition is None or match is None:
+            return narrowed
+        types = {field.name: field.type for field in self.definition.fields}
+        if match.group(1) not in types:
+            raise WorkflowDefinitionError(
+                f"UserTaskDef '{self.definition.name}' has no field '{match.group(1)}'; its "
+                f"fields: {', '.join(types)}"
+            )
+        field_type = parse_enum(VariableType, types[match.group(1)], "variable type")
+        return FieldOutput(narrowed, json_path, field_type)
 
     def with_notes(self, notes: Any) -> UserTaskOutput:
         """Notes shown with the UserTaskRun: a str, a STR variable or a format string."""
@@ -85,7 +125,7 @@ class UserTasks(ChildThreads):
         if user_id is not None:
             body["userId"] = self._assignee(user_id, "user_id")
         node_name = self.graph.add_node(name, NodeKind.USER_TASK, body)
-        return UserTaskOutput(node_name, self)
+        return UserTaskOutput(node_name, self, definition)
 
     def schedule_reminder_task(
         self, user_task: UserTaskOutput, delay_in_seconds: Any, task_def_name: TaskLike, *args: Any
