@@ -123,7 +123,9 @@ def _cost_section(results: Results) -> str:
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in results.costs:
-        unit = "" if c.task_nodes else " (per M WfRuns: no tasks)"
+        unit = {"task nodes": "", "WfRuns": " (per M WfRuns: no tasks)"}.get(
+            c.unit_name, f" (per M {c.unit_name})"
+        )
         rows.append(
             f"| {c.reference.title}{unit} | {c.runs} | {c.task_nodes:,} | "
             f"{c.per_million:.2f} | {c.sfn_per_million:.2f} | {c.reference.sfn_transitions:,} | "
@@ -406,6 +408,11 @@ def _method_section(results: Results) -> str:
             f"{results.costs[1].runs} (that is {results.costs[1].runs * 20} tasks at once), "
             f"the loop {results.costs[2].runs} (its tasks are sequential anyway), so SQS "
             "receives and stream batches are shared the way load shares them.",
+            "- **User tasks**: once a WfRun's reminder task has run, the bench assigns its "
+            "UserTaskRun to a person and completes it, as a people's app would "
+            "(AssignUserTaskRun and CompleteUserTaskRun are counted); the Step Functions "
+            "equivalent is a Parallel state with a callback Task for the person and a Wait "
+            "then the reminder Task.",
             "- **Step Functions Standard**: transitions of the smallest equivalent state "
             "machine (`bench/stepfunctions.py`): a Task state per task, an inline Map for "
             "the fan-out, a Choice per loop test, a callback Task for the event, a Wait for "

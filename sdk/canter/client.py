@@ -541,6 +541,172 @@ class Client:
             },
         )
 
+    # --- user tasks ------------------------------------------------------------
+
+    def put_user_task_def(self, definition: Mapping[str, Any] | Any) -> dict[str, Any]:
+        """Register a UserTaskDef: a PutUserTaskDefRequest dict, a :class:`canter.UserTaskDef`
+        or a ``@canter.user_task`` class. A changed form gets a new version."""
+        from canter.user_task_def import user_task_def_of
+
+        found = user_task_def_of(definition)
+        body = found.to_json() if found is not None else definition
+        if not isinstance(body, Mapping):
+            raise TypeError(
+                "put_user_task_def() takes a PutUserTaskDefRequest dict, a canter.UserTaskDef "
+                f"or a @canter.user_task class, not {definition!r}"
+            )
+        return self.call("PutUserTaskDef", body)
+
+    def get_user_task_def(self, name: str, version: int) -> dict[str, Any]:
+        return self.call("GetUserTaskDef", {"name": name, "version": version})
+
+    def get_latest_user_task_def(self, name: str) -> dict[str, Any]:
+        return self.call("GetLatestUserTaskDef", {"name": name})
+
+    def delete_user_task_def(self, name: str, version: int) -> None:
+        self.call("DeleteUserTaskDef", {"id": {"name": name, "version": version}})
+
+    def search_user_task_def(
+        self,
+        prefix: str | None = None,
+        *,
+        name: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of UserTaskDefIds: every version of ``name``, or the defs named ``prefix``*."""
+        fields = {"prefix": prefix, "name": name, "limit": limit, "bookmark": bookmark}
+        return self._call_set("SearchUserTaskDef", fields)
+
+    def get_user_task_run(self, wf_run_id: str, user_task_guid: str) -> dict[str, Any]:
+        return self.call("GetUserTaskRun", user_task_run_id(wf_run_id, user_task_guid))
+
+    def list_user_task_runs(self, wf_run_id: str) -> list[dict[str, Any]]:
+        """Every UserTaskRun of a WfRun (its child WfRuns' are theirs)."""
+        return self._all_pages("ListUserTaskRuns", {"wfRunId": {"id": wf_run_id}})
+
+    def search_user_task_run(
+        self,
+        status: str | None = None,
+        *,
+        user_task_def_name: str | None = None,
+        user_id: str | None = None,
+        user_group: str | None = None,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of UserTaskRunIds, newest first; timestamps are RFC 3339 strings."""
+        fields = {
+            "status": status,
+            "userTaskDefName": user_task_def_name,
+            "userId": user_id,
+            "userGroup": user_group,
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self._call_set("SearchUserTaskRun", fields)
+
+    def assign_user_task_run(
+        self,
+        wf_run_id: str,
+        user_task_guid: str,
+        *,
+        user_id: str | None = None,
+        user_group: str | None = None,
+        override_claim: bool = False,
+    ) -> None:
+        """Assign to a user and/or group; a run claimed by a user needs ``override_claim``."""
+        fields = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "overrideClaim": override_claim or None,
+            "userId": user_id,
+            "userGroup": user_group,
+        }
+        self._call_set("AssignUserTaskRun", fields)
+
+    def complete_user_task_run(
+        self,
+        wf_run_id: str,
+        user_task_guid: str,
+        results: Mapping[str, Any],
+        *,
+        user_id: str | None = None,
+    ) -> None:
+        """Complete with ``results`` (Python values by field name); the WfRun then moves on."""
+        fields = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "results": {name: to_value(value) for name, value in results.items()},
+            "userId": user_id,
+        }
+        self._call_set("CompleteUserTaskRun", fields)
+
+    def save_user_task_run_progress(
+        self,
+        wf_run_id: str,
+        user_task_guid: str,
+        results: Mapping[str, Any],
+        *,
+        user_id: str,
+        policy: str | None = None,
+    ) -> dict[str, Any]:
+        """Save a partly filled form; ``policy`` FAIL_IF_CLAIMED_BY_OTHER (default) or
+        IGNORE_CLAIM."""
+        fields = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "results": {name: to_value(value) for name, value in results.items()},
+            "userId": user_id,
+            "policy": policy,
+        }
+        return self._call_set("SaveUserTaskRunProgress", fields)
+
+    def cancel_user_task_run(self, wf_run_id: str, user_task_guid: str) -> None:
+        """Cancel the UserTaskRun: its node fails (with its cancellation EXCEPTION, if set)."""
+        self.call(
+            "CancelUserTaskRun", {"userTaskRunId": user_task_run_id(wf_run_id, user_task_guid)}
+        )
+
+    def put_user_task_run_comment(
+        self, wf_run_id: str, user_task_guid: str, comment: str, *, user_id: str
+    ) -> dict[str, Any]:
+        """Add a comment; the answer is the UserTaskRun, whose last event has the comment id."""
+        body = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "userId": user_id,
+            "comment": comment,
+        }
+        return self.call("PutUserTaskRunComment", body)
+
+    def edit_user_task_run_comment(
+        self,
+        wf_run_id: str,
+        user_task_guid: str,
+        user_comment_id: int,
+        comment: str,
+        *,
+        user_id: str,
+    ) -> dict[str, Any]:
+        body = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "userCommentId": user_comment_id,
+            "userId": user_id,
+            "comment": comment,
+        }
+        return self.call("EditUserTaskRunComment", body)
+
+    def delete_user_task_run_comment(
+        self, wf_run_id: str, user_task_guid: str, user_comment_id: int, *, user_id: str
+    ) -> dict[str, Any]:
+        body = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "userCommentId": user_comment_id,
+            "userId": user_id,
+        }
+        return self.call("DeleteUserTaskRunComment", body)
+
     def _call_set(self, rpc: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """The request with the fields left unset (None) absent, as proto3 JSON has them."""
         return self.call(rpc, {k: v for k, v in fields.items() if v is not None})
@@ -592,6 +758,11 @@ class Client:
             if not page.get("bookmark"):
                 return results
             body = {**body, "bookmark": page["bookmark"]}
+
+
+def user_task_run_id(wf_run_id: str, user_task_guid: str) -> dict[str, Any]:
+    """A ``UserTaskRunId`` message."""
+    return {"wfRunId": {"id": wf_run_id}, "userTaskGuid": user_task_guid}
 
 
 def is_local(url: str) -> bool:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from canter.builder import control_flow
-from canter.builder.assignable import compile_assignment, describe
-from canter.builder.children import ChildThreads
+from canter.builder.assignable import check_seconds, compile_assignment, describe
 from canter.builder.control_flow import IfStatement, ThreadBody
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.graph import NodeKind
@@ -24,10 +23,11 @@ from canter.builder.tasks import (
     resolve_task,
 )
 from canter.builder.types import ErrorType, VariableType
+from canter.builder.user_tasks import UserTasks
 from canter.builder.variables import WfRunVariable
 
 
-class WorkflowThread(ChildThreads):
+class WorkflowThread(UserTasks):
     """What a thread function receives: ``def entrypoint(wf: WorkflowThread) -> None``."""
 
     # --- building ---------------------------------------------------------------
@@ -107,7 +107,7 @@ class WorkflowThread(ChildThreads):
         self.workflow.note_waited_event(event_name)
         body: dict[str, Any] = {"externalEventDefId": {"name": event_name}}
         if timeout is not None:
-            _check_seconds(timeout, "timeout")
+            check_seconds(timeout, "timeout")
             body["timeoutSeconds"] = compile_assignment(timeout, self)
         if correlation_id is not None:
             body["correlationKey"] = compile_assignment(correlation_id, self)
@@ -121,7 +121,7 @@ class WorkflowThread(ChildThreads):
     def sleep_seconds(self, seconds: int | Operand) -> None:
         """Sleep for a number of seconds (an INT literal or operand)."""
         self._check_open("sleep")
-        _check_seconds(seconds, "seconds")
+        check_seconds(seconds, "seconds")
         self.graph.add_node(
             "sleep", NodeKind.SLEEP, {"rawSeconds": compile_assignment(seconds, self)}
         )
@@ -207,12 +207,3 @@ def _one_of(value: Any, alias: Any, name: str, alias_name: str) -> Any:
             f"give {name} or {alias_name} (the LittleHorse SDK's name for it), not both"
         )
     return alias if value is None else value
-
-
-def _check_seconds(value: object, what: str) -> None:
-    if isinstance(value, Operand):
-        if value.value_type not in (None, VariableType.INT):
-            raise WorkflowDefinitionError(f"{what} must be an INT, not {describe(value)}")
-        return
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise WorkflowDefinitionError(f"{what} must be a positive number of seconds, not {value!r}")

@@ -1,7 +1,9 @@
 """What ``canter deploy`` registers, found in a module or in one object of it.
 
 TaskDefs come from ``@canter.task`` functions and from PutTaskDefRequest dicts
-(what ``create_task_def`` returns); WfSpecs from ``canter.Workflow`` objects.
+(what ``create_task_def`` returns); UserTaskDefs from ``@canter.user_task``
+classes and ``canter.UserTaskDef`` objects; WfSpecs from ``canter.Workflow``
+objects.
 ExternalEventDefs and WorkflowEventDefs are not declared separately: every
 event a WfSpec waits for, is interrupted by or throws is registered with it,
 so a workflow is deployable as written.
@@ -16,6 +18,7 @@ from typing import Any
 
 from canter.builder import Workflow
 from canter.task_def import task_def_of
+from canter.user_task_def import user_task_def_of
 
 TASK_DEF_FIELDS = frozenset({"name", "inputVars", "returnType", "taskQueue", "taskType"})
 
@@ -27,6 +30,7 @@ class DefinitionConflict(ValueError):
 @dataclass
 class Definitions:
     task_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    user_task_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
     wf_specs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -45,7 +49,7 @@ class Definitions:
         return sorted(names)
 
     def __bool__(self) -> bool:
-        return bool(self.task_defs or self.wf_specs)
+        return bool(self.task_defs or self.user_task_defs or self.wf_specs)
 
     def add_task_def(self, request: Mapping[str, Any]) -> None:
         _add(self.task_defs, "TaskDef", dict(request))
@@ -62,6 +66,8 @@ def collect(target: Any) -> Definitions:
             found.add_wf_spec(item)
         elif (request := task_def_of(item)) is not None:
             found.add_task_def(request)
+        elif (definition := user_task_def_of(item)) is not None:
+            _add(found.user_task_defs, "UserTaskDef", definition.to_json())
         elif is_task_def_request(item):
             found.add_task_def(item)
     return found
