@@ -6,6 +6,7 @@ import typer
 
 from canter.cli import awaiting, control, get, listing, remove, search
 from canter.cli.common import EXIT_CODES_HELP, CanterGroup
+from canter.cli.dashboard import dashboard
 from canter.cli.deploy import deploy
 from canter.cli.local import dev, worker
 from canter.cli.run import run
@@ -33,3 +34,4 @@ app.command()(control.resume)
 app.add_typer(remove.app, name="delete")
 app.add_typer(awaiting.app, name="await")
 app.command()(worker)
+app.command()(dashboard)

@@ -44,14 +44,14 @@ def inbox(request: Request) -> Answer:
         "statuses": USER_TASK_STATUSES,
         "rows": [],
         "next": None,
-        "unavailable": "",
+        "unavailable": False,
         "error": "",
     }
     client = request.client
     try:
         page = client.search("SearchUserTaskRun", {k: v for k, v in body.items() if v is not None})
-    except Unimplemented as exc:
-        context["unavailable"] = str(exc)
+    except Unimplemented:
+        context["unavailable"] = True
         return Page("user_tasks.html", context)
     except CanterError as exc:
         context["error"] = str(exc)

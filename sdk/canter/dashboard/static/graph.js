@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
-  var CHAR = 7.2;
+  var CHAR = 7.8;
   var LINE = 16;
 
   function el(name, attrs, parent) {
@@ -57,7 +57,7 @@
     var defs = el("defs", {}, svg);
     ["flow", "taken", "failure"].forEach(function (kind) {
       var marker = el("marker", { id: "arrow-" + kind, viewBox: "0 0 10 10", refX: 9, refY: 5,
-        markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
+        markerWidth: 5, markerHeight: 5, orient: "auto-start-reverse" }, defs);
       el("path", { d: "M 0 0 L 10 5 L 0 10 z", "class": "arrow arrow-" + kind }, marker);
     });
     g.edges().forEach(function (id) {
