@@ -105,6 +105,7 @@ def deployed(client: Client) -> Iterator[None]:
     client.put_external_event_def(flows.CANCEL_EVENT)
     with worker(client, flows.TASKS, register_task_defs=True):
         client.put_wf_spec(flows.WORKFLOW)
+        client.put_wf_spec(flows.FAILING_WORKFLOW)
         yield
 
 

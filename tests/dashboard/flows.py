@@ -10,6 +10,8 @@ APPROVED_EVENT = "dashboard-approved"
 CANCEL_EVENT = "dashboard-cancel"
 CHECK_TASK = "dashboard-check"
 NOTIFY_TASK = "dashboard-notify"
+FAILING = "dashboard-failing"
+FAIL_TASK = "dashboard-fail"
 
 
 def approval(t: WorkflowThread) -> None:
@@ -51,4 +53,15 @@ def notify(what: str) -> str:
     return f"notified: {what}"
 
 
-TASKS = [check, notify]
+@canter.task(name=FAIL_TASK)
+def fail(reason: str) -> str:
+    raise RuntimeError(f"cannot: {reason}")
+
+
+def failing(t: WorkflowThread) -> None:
+    """A task that always fails: the WfRun ends in ERROR, to be looked at and rescued."""
+    t.execute(FAIL_TASK, t.declare_str("reason").required())
+
+
+FAILING_WORKFLOW = Workflow(FAILING, failing)
+TASKS = [check, notify, fail]

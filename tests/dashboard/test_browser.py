@@ -73,7 +73,9 @@ def wait_for_node(client: Client, wf_run_id: str, node: str, status: str) -> Non
 def shoot(browser: Any, path: Path) -> None:
     """A screenshot of the whole page (up to 2,000 pixels high) at a laptop's width."""
     width, height = browser.get_window_size().values()
-    full = browser.execute_script("return document.documentElement.scrollHeight;")
+    full = browser.execute_script(
+        "window.scrollTo(0, 0); return document.documentElement.scrollHeight;"
+    )
     browser.set_window_size(width, min(max(int(full), height), 2000))
     try:
         browser.save_screenshot(str(path))
@@ -216,6 +218,53 @@ def test_delete_asks_first_and_cancel_keeps_the_run(
     wait_until(browser, lambda b: "Deleted WfRun" in text_of(b, ".flash.notice"), "the notice")
     with pytest.raises(NotFound):
         client.get_wf_run(wf_run_id)
+
+
+def test_run_a_wf_spec_from_its_page_with_typed_variables(
+    stack: DevStack, client: Client, deployed: None, browser: Any
+) -> None:
+    browser.get(f"{stack.dashboard_url}wfspecs/{flows.APPROVAL}")
+    css(browser, "#var-request-id").send_keys("from-the-page")
+    css(browser, "#var-amount").send_keys("12.5")
+    css(browser, "#run").click()
+    wait_until(browser, lambda b: b.find_elements("css selector", ".flash.error"), "the error")
+    assert "amount: '12.5' is not a whole number (INT)" in text_of(browser, ".flash.error")
+
+    wf_run_id = f"dash-{uuid.uuid4().hex[:12]}"
+    css(browser, "#var-request-id").send_keys("from-the-page")
+    css(browser, "#var-amount").send_keys("7")
+    css(browser, "#run-id").send_keys(wf_run_id)
+    css(browser, "#run").click()
+    confirm(browser)
+
+    wait_until(browser, lambda b: f"Started WfRun {wf_run_id}" in b.page_source, "the run page")
+    wait_until(browser, lambda b: text_of(b, "#run-status") == "COMPLETED", "COMPLETED")
+    assert client.variables(wf_run_id)["amount"] == 7
+
+
+def test_a_failed_run_shows_its_error_and_offers_a_rescue(
+    stack: DevStack, client: Client, deployed: None, browser: Any, screenshots: Path
+) -> None:
+    wf_run_id = f"dash-{uuid.uuid4().hex[:12]}"
+    client.run_wf(flows.FAILING, {"reason": "no stock"}, id=wf_run_id)
+    client.wait_for_wf_run(wf_run_id, timeout=WAIT_SECONDS)
+    browser.get(f"{stack.dashboard_url}wfruns/{wf_run_id}")
+    wait_until(browser, lambda b: b.find_elements("css selector", "[data-rendered]"), "the graph")
+
+    assert text_of(browser, "#run-status") == "ERROR"
+    assert node_status(browser, "1-dashboard-fail-TASK") == "ERROR"
+    css(browser, "table.node-runs details summary").click()
+    attempts = text_of(browser, "table.attempts")
+    assert "TASK_FAILED" in attempts and "cannot: no stock" in attempts
+    shoot(browser, screenshots / "wf-run-error.png")
+
+    css(browser, "#rescue-0").click()
+    wait_until(browser, lambda b: b.find_elements("id", "confirm"), "the confirmation page")
+    assert f"Rescue WfRun {wf_run_id}, thread 0: run its failed node again?" in text_of(
+        browser, "#confirm-summary"
+    )
+    browser.find_element("link text", "Cancel").click()
+    assert client.get_wf_run(wf_run_id)["status"] == "ERROR"
 
 
 def test_screenshots_of_the_definition_pages(

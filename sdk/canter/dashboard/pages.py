@@ -342,12 +342,15 @@ def wf_run_action(request: Request) -> Answer:
     form = request.form
     thread = form.get("thread", "")
     thread_number = int(thread) if thread.isdigit() else None
+    of_thread = f", thread {thread_number}" if thread_number else ""
+    skip = form.get("skip") in ("on", "true")
     summary = {
-        "stop": f"Stop WfRun {wf_run_id}" + (f", thread {thread_number}" if thread_number else ""),
-        "resume": f"Resume WfRun {wf_run_id}"
-        + (f", thread {thread_number}" if thread_number else ""),
+        "stop": f"Stop WfRun {wf_run_id}{of_thread}",
+        "resume": f"Resume WfRun {wf_run_id}{of_thread}",
         "delete": f"Delete WfRun {wf_run_id} and everything it recorded",
         "event": f"Post ExternalEvent {form.get('event', '')!r} to WfRun {wf_run_id}",
+        "rescue": f"Rescue WfRun {wf_run_id}, thread {thread_number or 0}: "
+        + ("skip its failed node" if skip else "run its failed node again"),
     }.get(action)
     if summary is None:
         return _not_found(f"no action {action!r} on a WfRun")
@@ -378,6 +381,15 @@ def wf_run_action(request: Request) -> Answer:
         elif action == "delete":
             client.delete_wf_run(wf_run_id)
             return Redirect("/wfruns?" + urlencode({"notice": f"Deleted WfRun {wf_run_id}"}))
+        elif action == "rescue":
+            client.call(
+                "RescueThreadRun",
+                {
+                    "wfRunId": {"id": wf_run_id},
+                    "threadRunNumber": thread_number or 0,
+                    "skipCurrentNode": skip,
+                },
+            )
         else:
             body: dict[str, Any] = {
                 "wfRunId": {"id": wf_run_id},
@@ -389,7 +401,12 @@ def wf_run_action(request: Request) -> Answer:
             client.call("PutExternalEvent", body)
     except CanterError as exc:
         return Redirect(run_url(wf_run_id, error=str(exc)))
-    done = {"stop": "Stopped", "resume": "Resumed", "event": "Posted the event to"}[action]
+    done = {
+        "stop": "Stopped",
+        "resume": "Resumed",
+        "event": "Posted the event to",
+        "rescue": "Rescued",
+    }[action]
     return Redirect(run_url(wf_run_id, notice=f"{done} WfRun {wf_run_id}"))
 
 
@@ -436,6 +453,7 @@ def wf_spec(request: Request) -> Answer:
     return Page(
         "wf_spec.html",
         {
+            "inputs": run_inputs(spec),
             "spec": spec,
             "name": name,
             "version": f"{spec_id.get('majorVersion', 0)}.{spec_id.get('revision', 0)}",
@@ -444,6 +462,81 @@ def wf_spec(request: Request) -> Answer:
             "runs_url": "/wfruns?" + urlencode({"wfSpec": name}),
         },
     )
+
+
+def run_inputs(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The RunWf form: one typed field per variable of the entrypoint thread."""
+    entry = spec.get("threadSpecs", {}).get(spec.get("entrypointThreadName", "entrypoint"), {})
+    inputs = []
+    for var in entry.get("variableDefs", []):
+        var_def = var.get("varDef", {})
+        name = str(var_def.get("name", ""))
+        inputs.append(
+            {
+                "name": name,
+                "input": f"var-{name}",
+                "type": str(var_def.get("typeDef", {}).get("primitiveType", "STR")),
+                "required": bool(var.get("required")),
+                "default": views.value_text(var_def.get("defaultValue"))
+                if "defaultValue" in var_def
+                else "",
+            }
+        )
+    return inputs
+
+
+def run_variables(spec: Mapping[str, Any], form: Mapping[str, str]) -> dict[str, Any]:
+    """RunWf's ``variables``: each filled field typed as its variable is declared."""
+    variables: dict[str, Any] = {}
+    for field_ in run_inputs(spec):
+        text = form.get(field_["input"], "")
+        if not text.strip():
+            if field_["required"]:
+                raise FormError(f"{field_['name']} is required")
+            continue
+        variables[field_["name"]] = parse_value(text, field_["type"], what=field_["name"])
+    return variables
+
+
+def wf_spec_run(request: Request) -> Answer:
+    """Run a WfSpec version with the variables of the form, after confirmation."""
+    client = request.client
+    name = request.params["name"]
+    form = request.form
+    version = form.get("version", "")
+    major, _, revision = version.partition(".")
+    back = f"/wfspecs/{quote(name, safe='')}?version={version}"
+    try:
+        spec = client.get_wf_spec(name, int(major or 0), int(revision or 0))
+        variables = run_variables(spec, form)
+    except (FormError, ValueError) as exc:
+        return Redirect(f"{back}&" + urlencode({"error": str(exc)}))
+    if not form.get("confirmed"):
+        shown = ", ".join(f"{k} = {views.value_text(v)}" for k, v in variables.items())
+        return Page(
+            "confirm.html",
+            {
+                "summary": f"Run WfSpec {name} {version} with {shown or 'no variables'}",
+                "action": f"/wfspecs/{quote(name, safe='')}/run",
+                "fields": {k: v for k, v in form.items() if k not in ("confirmed", "csrf")},
+                "content": "",
+                "back": back,
+            },
+        )
+    body: dict[str, Any] = {
+        "wfSpecName": name,
+        "majorVersion": int(major or 0),
+        "revision": int(revision or 0),
+        "variables": variables,
+    }
+    if form.get("id", "").strip():
+        body["id"] = form["id"].strip()
+    try:
+        started = client.call("RunWf", body)
+    except CanterError as exc:
+        return Redirect(f"{back}&" + urlencode({"error": str(exc)}))
+    wf_run_id = started["id"]["id"]
+    return Redirect(run_url(wf_run_id, notice=f"Started WfRun {wf_run_id}"))
 
 
 # --- TaskDefs and ExternalEventDefs ---------------------------------------------------------

@@ -75,6 +75,7 @@ GET_ROUTES: tuple[tuple[re.Pattern[str], PageFunction], ...] = (
 )
 POST_ROUTES: tuple[tuple[re.Pattern[str], PageFunction], ...] = (
     (_route("/wfruns/<id>/<action>"), pages.wf_run_action),
+    (_route("/wfspecs/<name>/run"), pages.wf_spec_run),
     (_route("/<kind>/<name>/delete"), pages.definition_delete),
     (_route("/usertasks/<wf_run_id>/<guid>/<action>"), user_tasks.action),
 )
