@@ -65,7 +65,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         text=True,
     )
     try:
-        lines = _lines_until_ready(process)
+        lines = lines_until_ready(process)
         settings = dict(line.partition("=")[::2] for line in lines if "=" in line)
         dashboard = [line.split(" ", 1)[1] for line in lines if line.startswith("dashboard: ")]
         assert dashboard, f"canter dev printed no dashboard line: {lines}"
@@ -75,7 +75,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         process.wait(timeout=30)
 
 
-def _lines_until_ready(process: subprocess.Popen[str]) -> list[str]:
+def lines_until_ready(process: subprocess.Popen[str]) -> list[str]:
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:

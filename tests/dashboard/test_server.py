@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from littlehorse.model import WfRun
 from typer.testing import CliRunner
 
 from tests.dashboard import flows
-from tests.dashboard.conftest import DevStack
+from tests.dashboard.conftest import DevStack, lines_until_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -261,3 +262,25 @@ def test_canter_dashboard_serves_a_deployed_or_local_api(stack: DevStack) -> Non
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_canter_dev_takes_another_port_when_its_dashboards_is_taken(tmp_path: Any) -> None:
+    with socket.socket() as api_probe, socket.socket() as taken:
+        api_probe.bind(("127.0.0.1", 0))
+        api_port = api_probe.getsockname()[1]
+        api_probe.close()
+        taken.bind(("127.0.0.1", api_port + 2))
+        taken.listen()
+        command = ["dev", "--port", str(api_port), "--aws-port", "0", "--in-memory"]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "canter.cli", *command, "--state-dir", str(tmp_path)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            lines = lines_until_ready(process)
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+    (url,) = [line.removeprefix("dashboard: ") for line in lines if line.startswith("dashboard:")]
+    assert not url.endswith(f":{api_port + 2}/")

@@ -58,8 +58,8 @@ def dev(
     dashboard_port: Annotated[
         int | None,
         typer.Option(
-            help="Port of the dashboard, on 127.0.0.1; default: --port + 2 (any free port "
-            "with --port 0); -1: no dashboard",
+            help="Port of the dashboard, on 127.0.0.1; default: --port + 2, or any free "
+            "port if that one is taken; -1: no dashboard",
             show_default=False,
         ),
     ] = None,
@@ -134,13 +134,19 @@ def dev(
 
 
 def _start_dashboard(stack: Any, api_port: int, port: int | None) -> Dashboard | None:
-    """The dashboard for the local API, on loopback (``port`` -1: none)."""
+    """The dashboard for the local API, on loopback (``port`` -1: none).
+
+    Without --dashboard-port it takes the API's port + 2, or any free port
+    when that one is taken: a busy default never stops the stack.
+    """
     if port == -1:
         return None
     chosen = port if port is not None else (api_port + 2 if api_port else 0)
     try:
         return Dashboard(stack.api_url, "127.0.0.1", chosen).start()
     except OSError as exc:
+        if port is None and chosen != 0:
+            return Dashboard(stack.api_url, "127.0.0.1", 0).start()
         stack.stop()
         typer.echo(
             f"canter dev: cannot serve the dashboard on 127.0.0.1:{chosen} ({exc}); "
