@@ -70,6 +70,7 @@ def wf_runs(request: Request) -> Answer:
         "spec_names": _spec_names(client),
         "rows": [],
         "next": None,
+        "first": None,
         "error": "",
     }
     try:
@@ -81,7 +82,7 @@ def wf_runs(request: Request) -> Answer:
                 "status": status or None,
                 "earliestStart": _rfc3339(q.get("from", ""), "from"),
                 "latestStart": _rfc3339(q.get("to", ""), "to"),
-                "limit": PAGE_SIZE,
+                "limit": _page_size(q),
                 "bookmark": q.get("bookmark") or None,
             }
             page = client.search("SearchWfRun", {k: v for k, v in body.items() if v is not None})
@@ -100,8 +101,11 @@ def wf_runs(request: Request) -> Answer:
             continue
         rows.append(_run_row(wf_run))
     context["rows"] = rows
+    criteria = {k: v for k, v in q.items() if k not in ("bookmark", "notice", "error")}
     if bookmark:
-        context["next"] = "/wfruns?" + urlencode({**q, "bookmark": bookmark})
+        context["next"] = "/wfruns?" + urlencode({**criteria, "bookmark": bookmark})
+    if q.get("bookmark"):
+        context["first"] = "/wfruns?" + urlencode(criteria)
     return Page("wf_runs.html", context)
 
 
@@ -119,13 +123,19 @@ def _runs_by_variable(
         "wfSpecName": spec_name,
         "varName": var_name,
         "value": value,
-        "limit": PAGE_SIZE,
+        "limit": _page_size(q),
     }
     if q.get("bookmark"):
         body["bookmark"] = q["bookmark"]
     page = client.search("SearchVariable", body)
     ids = list(dict.fromkeys(r["wfRunId"]["id"] for r in page.get("results", [])))
     return ids, page.get("bookmark")
+
+
+def _page_size(q: Mapping[str, str]) -> int:
+    """``limit`` from the query (1 to 100), else :data:`PAGE_SIZE`."""
+    text = q.get("limit", "")
+    return min(max(int(text), 1), 100) if text.isdigit() else PAGE_SIZE
 
 
 def _variable_type(spec: Mapping[str, Any], name: str) -> str | None:

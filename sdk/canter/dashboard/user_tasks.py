@@ -63,7 +63,8 @@ def inbox(request: Request) -> Answer:
             continue
         context["rows"].append(_row(run))
     if page.get("bookmark"):
-        context["next"] = "/usertasks?" + urlencode({**q, "bookmark": page["bookmark"]})
+        criteria = {k: v for k, v in q.items() if k not in ("bookmark", "notice", "error")}
+        context["next"] = "/usertasks?" + urlencode({**criteria, "bookmark": page["bookmark"]})
     return Page("user_tasks.html", context)
 
 
