@@ -72,7 +72,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         yield DevStack(settings["CANTER_API_URL"], dashboard[0])
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        process.wait(timeout=90)  # saving and stopping threads is slow on a loaded machine
 
 
 def lines_until_ready(process: subprocess.Popen[str]) -> list[str]:

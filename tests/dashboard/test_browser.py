@@ -27,24 +27,60 @@ EVENT_NODE = "5-dashboard-approved-EXTERNAL_EVENT"
 
 
 def wait_until(browser: Any, condition: Callable[[Any], Any], what: str) -> Any:
+    """Poll ``condition``; a live page swaps its parts, so a stale element means: look again."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, WAIT_SECONDS, poll_frequency=0.1).until(
-        condition, message=f"waited {WAIT_SECONDS}s for {what}"
-    )
+    return WebDriverWait(
+        browser,
+        WAIT_SECONDS,
+        poll_frequency=0.1,
+        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+    ).until(condition, message=f"waited {WAIT_SECONDS}s for {what}")
 
 
 def css(browser: Any, selector: str) -> Any:
     return browser.find_element("css selector", selector)
 
 
+def click(browser: Any, selector: str) -> None:
+    """Click what ``selector`` names, finding it again if a live update replaced it."""
+    wait_until(browser, lambda b: css(b, selector).click() or True, f"a click on {selector}")
+
+
 def text_of(browser: Any, selector: str) -> str:
-    return str(css(browser, selector).text)
+    """The visible text of the first match, read in one step (no stale element between);
+    empty while nothing matches (a page still loading)."""
+    text = browser.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", selector
+    )
+    return str(text).strip()
 
 
 def node_status(browser: Any, node: str) -> str:
-    found = browser.find_elements("css selector", f'g.node[data-node="{node}"]')
-    return str(found[0].get_attribute("data-status")) if found else ""
+    status = browser.execute_script(
+        'const n = document.querySelector(`g.node[data-node="${arguments[0]}"]`);'
+        "return n ? n.getAttribute('data-status') : '';",
+        node,
+    )
+    return str(status)
+
+
+def current_node(browser: Any) -> str:
+    return str(
+        browser.execute_script(
+            "const n = document.querySelector('g.node.current');"
+            "return n ? n.getAttribute('data-node') : '';"
+        )
+    )
+
+
+def taken_edges(browser: Any) -> set[tuple[str, str]]:
+    pairs = browser.execute_script(
+        "return [...document.querySelectorAll('g.edge.taken')]"
+        ".map(e => [e.getAttribute('data-source'), e.getAttribute('data-target')]);"
+    )
+    return {(source, target) for source, target in pairs}
 
 
 def waiting_run(client: Client, amount: int = 500) -> tuple[str, str]:
@@ -71,12 +107,12 @@ def wait_for_node(client: Client, wf_run_id: str, node: str, status: str) -> Non
 
 
 def shoot(browser: Any, path: Path) -> None:
-    """A screenshot of the whole page (up to 2,000 pixels high) at a laptop's width."""
+    """A screenshot of the whole page (up to about 2,000 pixels high) at a laptop's width."""
     width, height = browser.get_window_size().values()
     full = browser.execute_script(
         "window.scrollTo(0, 0); return document.documentElement.scrollHeight;"
     )
-    browser.set_window_size(width, min(max(int(full), height), 2000))
+    browser.set_window_size(width, min(max(int(full) + 150, height), 2200))  # + the window frame
     try:
         browser.save_screenshot(str(path))
     finally:
@@ -111,18 +147,14 @@ def test_find_a_run_by_search_open_it_and_see_its_graph(
     assert node_status(browser, "1-dashboard-check-TASK") == "COMPLETED"
     assert node_status(browser, EVENT_NODE) == "RUNNING"
     assert node_status(browser, "7-exit-EXIT") == ""
-    current = css(browser, "g.node.current")
-    assert current.get_attribute("data-node") == EVENT_NODE
-    taken = browser.find_elements("css selector", "g.edge.taken")
-    assert ("4-nop-NOP", EVENT_NODE) in {
-        (e.get_attribute("data-source"), e.get_attribute("data-target")) for e in taken
-    }
+    assert current_node(browser) == EVENT_NODE
+    assert ("4-nop-NOP", EVENT_NODE) in taken_edges(browser)
     variables = text_of(browser, "table.variables")
     assert request_id in variables
     assert "token (masked)" in variables and "token-" not in variables
     shoot(browser, screenshots / "wf-run.png")
 
-    css(browser, ".threads a[href$='thread=1']").click()
+    click(browser, ".threads a[href$='thread=1']")
     wait_until(browser, lambda b: node_status(b, "1-dashboard-notify-TASK"), "thread 1's graph")
     assert node_status(browser, "1-dashboard-notify-TASK") == "COMPLETED"
     client.put_external_event(wf_run_id, flows.APPROVED_EVENT, {"ok": True})
@@ -270,7 +302,7 @@ def test_a_failed_run_shows_its_error_and_offers_a_rescue(
 def test_screenshots_of_the_definition_pages(
     stack: DevStack, client: Client, deployed: None, browser: Any, screenshots: Path
 ) -> None:
-    """WfSpec (every thread's graph), TaskDefs, an ExternalEventDef, the user-task inbox."""
+    """WfSpec (every thread's graph), TaskDefs, an ExternalEventDef; the user-task inbox opens."""
     browser.get(f"{stack.dashboard_url}wfspecs/{flows.APPROVAL}")
     wait_until(
         browser,
@@ -293,7 +325,6 @@ def test_screenshots_of_the_definition_pages(
 
     browser.get(f"{stack.dashboard_url}usertasks")
     assert "User tasks" in browser.title
-    shoot(browser, screenshots / "user-tasks.png")
 
 
 def test_the_pages_can_be_used_with_the_keyboard(
@@ -307,9 +338,11 @@ def test_the_pages_can_be_used_with_the_keyboard(
 
     css(browser, "body").send_keys(Keys.TAB)
     assert browser.switch_to.active_element.text == "Skip to content"
-    nodes = browser.find_elements("css selector", "g.node")
-    assert nodes and all(n.get_attribute("tabindex") == "0" for n in nodes)
-    assert all(n.get_attribute("aria-label") for n in nodes)
+    nodes = browser.execute_script(
+        "return [...document.querySelectorAll('g.node')]"
+        ".map(n => [n.getAttribute('tabindex'), n.getAttribute('aria-label')]);"
+    )
+    assert nodes and all(tabindex == "0" and label for tabindex, label in nodes)
     unlabelled = browser.execute_script(
         """return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
              .filter(f => !f.labels || f.labels.length === 0).map(f => f.id || f.name);"""

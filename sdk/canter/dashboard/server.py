@@ -33,10 +33,12 @@ from canter.dashboard.pages import Page, PageFunction, Redirect, Request
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TOKEN_HEADER = "X-Canter-Dashboard-Token"
-# The rpcs the proxy forwards: what reading and operating runs needs; never a
-# worker's reports.
+# The rpcs the proxy forwards: reading, operating runs and working on user
+# tasks ("assignee" where the API has that role); never a worker's reports
+# nor a change of definitions.
+PROXIED_ROLES = frozenset({"reader", "operator", "assignee"})
 PROXIED_RPCS = frozenset(
-    r.rpc for r in ROUTES if r.roles & {"reader", "operator"} and "worker" not in r.roles
+    r.rpc for r in ROUTES if not r.roles.isdisjoint(PROXIED_ROLES) and "worker" not in r.roles
 )
 MAX_BODY_BYTES = 6 * 1024 * 1024
 SECURITY_HEADERS = {
