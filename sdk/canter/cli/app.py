@@ -6,6 +6,7 @@ import typer
 
 from canter.cli import awaiting, control, get, listing, remove, search, user_tasks
 from canter.cli.common import EXIT_CODES_HELP, CanterGroup
+from canter.cli.dashboard import dashboard
 from canter.cli.deploy import deploy
 from canter.cli.local import dev, worker
 from canter.cli.run import run
@@ -34,3 +35,4 @@ app.add_typer(remove.app, name="delete")
 app.add_typer(awaiting.app, name="await")
 app.command()(worker)
 app.add_typer(user_tasks.app, name="usertask")
+app.command()(dashboard)
