@@ -315,6 +315,15 @@ class Client:
             body["threadRunNumber"] = thread_run_number
         self.call("ResumeWfRun", body)
 
+    def rescue_thread_run(
+        self, wf_run_id: str, thread_run_number: int = 0, *, skip_current_node: bool = False
+    ) -> dict[str, Any]:
+        """Run a failed (ERROR) thread's failed node again, or skip it; the WfRun as it was."""
+        body: dict[str, Any] = {"wfRunId": {"id": wf_run_id}, "threadRunNumber": thread_run_number}
+        if skip_current_node:
+            body["skipCurrentNode"] = True
+        return self.call("RescueThreadRun", body)
+
     def delete_wf_run(self, wf_run_id: str) -> None:
         self.call("DeleteWfRun", {"id": {"id": wf_run_id}})
 

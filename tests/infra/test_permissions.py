@@ -269,7 +269,15 @@ ROLE_RPCS = {
         "ListTaskRuns",
         "GetExternalEvent",
     },
-    "operator": {"RunWf", "PutExternalEvent", "StopWfRun", "ResumeWfRun", "DeleteWfRun"},
+    "operator": {
+        "RunWf",
+        "PutExternalEvent",
+        "StopWfRun",
+        "ResumeWfRun",
+        "DeleteWfRun",
+        # issue 18 (ops-rescue)
+        "RescueThreadRun",
+    },
     "admin": {
         "PutTaskDef",
         "PutExternalEventDef",

@@ -230,6 +230,11 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
             {**run, "externalEventDefId": {"name": s.event}, "guid": "g-1"},
             {("wfRunId", "id"): ID, ("externalEventDefId", "name"): ID, ("guid",): GUID},
         ),
+        # issue 18, operating WfRuns (ops-rescue): the fixture's run is COMPLETED.
+        "RescueThreadRun": (
+            {**run, "threadRunNumber": 0},
+            {("wfRunId", "id"): ID, ("threadRunNumber",): INT},
+        ),
     }
 
 
@@ -409,6 +414,8 @@ UNBROKEN_REFUSALS = {
     "DeleteExternalEventDef": "NOT_FOUND",
     "DeleteWorkflowEventDef": "NOT_FOUND",
     "GetTaskRun": "NOT_FOUND",
+    # issue 18 (ops-rescue): the fixture's WfRun completed, so there is nothing to rescue.
+    "RescueThreadRun": "FAILED_PRECONDITION",
 }
 
 

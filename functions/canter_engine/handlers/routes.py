@@ -92,6 +92,8 @@ ROUTES: tuple[Route, ...] = (
     _route("GetWorkflowEvent", "api_workflow_events.get_workflow_event", "reader"),
     _route("ListTaskRuns", "api_records.list_task_runs", "reader"),
     _route("GetExternalEvent", "api_records.get_external_event", "reader"),
+    # Operating WfRuns over time (issue 18): rescue, schedules.
+    _route("RescueThreadRun", "api_rescue.rescue_thread_run", "operator"),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}

@@ -8,6 +8,7 @@ from canter.cli import awaiting, control, get, listing, remove, search
 from canter.cli.common import EXIT_CODES_HELP, CanterGroup
 from canter.cli.deploy import deploy
 from canter.cli.local import dev, worker
+from canter.cli.rescue import rescue
 from canter.cli.run import run
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(search.app, name="search")
 app.add_typer(control.post_app, name="post")
 app.command()(control.stop)
 app.command()(control.resume)
+app.command()(rescue)
 app.add_typer(remove.app, name="delete")
 app.add_typer(awaiting.app, name="await")
 app.command()(worker)
