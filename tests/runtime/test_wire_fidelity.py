@@ -30,6 +30,8 @@ from littlehorse.model import (
     NodeRun,
     NodeRunIdList,
     NodeRunList,
+    ScheduledWfRun,
+    ScheduledWfRunIdList,
     TaskDef,
     TaskDefIdList,
     TaskRun,
@@ -232,6 +234,12 @@ def _operate(answers: _Answers, names: Names) -> None:
         fixed.append(True)
         answers.call("RescueThreadRun", {"wfRunId": {"id": wf_run_id}}, WfRun)
         client.wait_for_wf_run(wf_run_id, ("COMPLETED",), timeout=30)
+    scheduled = {"wfSpecName": names("rescued"), "cronExpression": "0 0 * * *"}
+    schedule_id = answers.call("ScheduleWf", scheduled, ScheduledWfRun)["id"]["id"]
+    answers.call("GetScheduledWfRun", {"id": schedule_id}, ScheduledWfRun)
+    found = {"wfSpecName": names("rescued")}
+    answers.call("SearchScheduledWfRun", found, ScheduledWfRunIdList)
+    answers.call("DeleteScheduledWfRun", {"id": {"id": schedule_id}}, Empty)
 
 
 # --- end of issue 18 ---------------------------------------------------------------
