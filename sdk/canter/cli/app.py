@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from canter.cli import awaiting, control, get, listing, remove, search
+from canter.cli import awaiting, control, get, listing, remove, schedule, search
 from canter.cli.common import EXIT_CODES_HELP, CanterGroup
 from canter.cli.deploy import deploy
 from canter.cli.local import dev, worker
@@ -32,6 +32,7 @@ app.add_typer(control.post_app, name="post")
 app.command()(control.stop)
 app.command()(control.resume)
 app.command()(rescue)
+app.add_typer(schedule.app, name="schedule")
 app.add_typer(remove.app, name="delete")
 app.add_typer(awaiting.app, name="await")
 app.command()(worker)
