@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from canter_engine.core import rescue, signals, tasks, threads, waits
+from canter_engine.core import rescue, retention, signals, tasks, threads, waits
 from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect, NotifyParent
 from canter_engine.core.events import (
@@ -371,6 +371,8 @@ class Runner:
         state.status = status
         if entry.ended:
             state.end = self.now
+            if (expiry := retention.on_end(self.bp, state)) is not None:
+                self.effects.append(expiry)
             if state.parent_wf_run_id:
                 failure = entry.failure if entry.status == "EXCEPTION" else None
                 self.effects.append(

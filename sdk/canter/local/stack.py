@@ -24,6 +24,7 @@ from canter.local.provision import Provisioned, locate, provision
 from canter.local.schedule_pump import SchedulePump
 from canter.local.sqs_pump import SqsPump
 from canter.local.stream_pump import StreamPump
+from canter.local.ttl_sweeper import TtlSweeper
 
 LOCAL_STAGE = "local"
 LOCAL_REGION = "us-east-1"
@@ -70,6 +71,7 @@ class LocalStack:
         self.stream_pump: StreamPump | None = None
         self._timer_pump: SqsPump | None = None
         self._schedule_pump: SchedulePump | None = None
+        self._ttl_sweeper: TtlSweeper | None = None
         self._task_pumps: list[SqsPump] = []
         self._gateway: Any = None
         self.endpoint_url = ""
@@ -148,6 +150,10 @@ class LocalStack:
         self.stream_pump.start()
         self._timer_pump.start()
         self._schedule_pump.start()
+        self._ttl_sweeper = TtlSweeper(
+            self._moto, LOCAL_STAGE, LOCAL_REGION, every_seconds=self._poll_seconds * 20
+        )
+        self._ttl_sweeper.start()
         self._gateway.start()
         if self.state_dir is not None:
             self._saver = threading.Thread(target=self._save_often, name="canter-snapshots")
@@ -191,6 +197,7 @@ class LocalStack:
         for part in (
             *self._task_pumps,
             self._schedule_pump,
+            self._ttl_sweeper,
             self._gateway,
             self._timer_pump,
             self.stream_pump,
