@@ -16,6 +16,7 @@ from infra.config import CanterConfig
 from infra.engine import EngineFunctions
 from infra.permissions import dynamic_task_queue_pattern
 from infra.queues import Queues
+from infra.schedules import Schedules
 
 PACK = "AwsSolutions::AwsSolutions"
 
@@ -27,6 +28,7 @@ def suppress_justified_findings(
     queues: Queues,
     api: Api,
     worker_policy: iam.ManagedPolicy,
+    schedules: Schedules,
 ) -> None:
     _acknowledge(
         queues.scheduler_failures.queue,
@@ -58,6 +60,14 @@ def suppress_justified_findings(
             "support no resource-level permissions; on the scheduler the stream event source "
             "also needs dynamodb:ListStreams, which likewise accepts only '*'.",
         )
+    schedules_pattern = _rendered(schedules.schedules_arn, api)
+    _acknowledge(
+        engine.roles[engine.api],
+        f"{PACK}-IAM5[Resource::{schedules_pattern}]",
+        "ScheduleWf creates one EventBridge schedule per ScheduledWfRun, named by its id at "
+        "run time, so the names are not known at deploy time; the pattern is limited to "
+        "this stage's schedule group and to creating and deleting schedules.",
+    )
     if config.dynamic_queues:
         pattern = _rendered(dynamic_task_queue_pattern(api, config.stage), api)
         for grantee in (engine.roles[engine.scheduler], engine.roles[engine.api], worker_policy):

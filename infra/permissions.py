@@ -57,6 +57,11 @@ API_METADATA_ACTIONS = (
     "dynamodb:Query",
     "dynamodb:DeleteItem",
 )
+# ScheduledRuns: a firing reads its ScheduledWfRun and WfSpec (metadata), then runs
+# RunWf: the journal append (or the existing run record) and the head it answers with.
+SCHEDULED_RUNS_METADATA_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
+SCHEDULED_RUNS_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem")
+SCHEDULED_RUNS_STATE_ACTIONS = ("dynamodb:GetItem",)
 SEND_ACTIONS = ("sqs:SendMessage",)
 TASK_SEND_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueUrl")
 TASK_LOOKUP_ACTIONS = ("sqs:GetQueueUrl",)
@@ -96,6 +101,11 @@ def grant_engine_permissions(
     _allow(api, API_SEARCH_ACTIONS, state_index_arns)
     _allow(api, API_METADATA_ACTIONS, [storage.metadata.table_arn])
     _allow(api, TASK_CREATE_ACTIONS if config.dynamic_queues else TASK_LOOKUP_ACTIONS, task_queues)
+
+    scheduled_runs = functions.scheduled_runs
+    _allow(scheduled_runs, SCHEDULED_RUNS_METADATA_ACTIONS, [storage.metadata.table_arn])
+    _allow(scheduled_runs, SCHEDULED_RUNS_JOURNAL_ACTIONS, [storage.journal.table_arn])
+    _allow(scheduled_runs, SCHEDULED_RUNS_STATE_ACTIONS, [storage.state.table_arn])
 
 
 def task_queue_arns(scope: Construct, config: CanterConfig, queues: Queues) -> list[str]:

@@ -17,6 +17,7 @@ from infra.engine import EngineFunctions
 from infra.nag import suppress_justified_findings
 from infra.permissions import grant_engine_permissions, task_queue_arns
 from infra.queues import Queues
+from infra.schedules import Schedules
 from infra.storage import Storage
 
 
@@ -36,6 +37,12 @@ class CanterStack(Stack):
             self, "Engine", config=config, storage=self.storage, queues=self.queues
         )
         grant_engine_permissions(self.engine, config, self.storage, self.queues)
+        self.schedules = Schedules(
+            self, "Schedules", stage=config.stage, target=self.engine.scheduled_runs
+        )
+        for name, value in self.schedules.environment().items():
+            self.engine.api.add_environment(name, value)
+        self.schedules.grant_manage(self.engine.api)
         self.api = Api(
             self,
             "Api",
@@ -75,6 +82,7 @@ class CanterStack(Stack):
             queues=self.queues,
             api=self.api,
             worker_policy=self.client_policies["worker"],
+            schedules=self.schedules,
         )
 
     def _outputs(self) -> None:

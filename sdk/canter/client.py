@@ -314,6 +314,56 @@ class Client:
             body["threadRunNumber"] = thread_run_number
         self.call("ResumeWfRun", body)
 
+    def rescue_thread_run(
+        self, wf_run_id: str, thread_run_number: int = 0, *, skip_current_node: bool = False
+    ) -> dict[str, Any]:
+        """Run a failed (ERROR) thread's failed node again, or skip it; the WfRun as it was."""
+        body: dict[str, Any] = {"wfRunId": {"id": wf_run_id}, "threadRunNumber": thread_run_number}
+        if skip_current_node:
+            body["skipCurrentNode"] = True
+        return self.call("RescueThreadRun", body)
+
+    # --- scheduled WfRuns (issue 18) ----------------------------------------------
+
+    def schedule_wf(
+        self,
+        wf_spec_name: str,
+        cron_expression: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        id: str | None = None,
+        major_version: int | None = None,
+        revision: int | None = None,
+    ) -> dict[str, Any]:
+        """Run a WfSpec on a UNIX cron schedule (UTC); the ScheduledWfRun. Safe to retry."""
+        body: dict[str, Any] = {"wfSpecName": wf_spec_name, "cronExpression": cron_expression}
+        if variables:
+            body["variables"] = {k: to_value(v) for k, v in variables.items()}
+        if id is not None:
+            body["id"] = id
+        if major_version is not None:
+            body["majorVersion"] = major_version
+        if revision is not None:
+            body["revision"] = revision
+        return self.call("ScheduleWf", body)
+
+    def get_scheduled_wf_run(self, scheduled_wf_run_id: str) -> dict[str, Any]:
+        return self.call("GetScheduledWfRun", {"id": scheduled_wf_run_id})
+
+    def search_scheduled_wf_run(
+        self, wf_spec_name: str, major_version: int | None = None, revision: int | None = None
+    ) -> list[str]:
+        """The ids of the ScheduledWfRuns of a WfSpec (version)."""
+        body: dict[str, Any] = {"wfSpecName": wf_spec_name}
+        if major_version is not None:
+            body["majorVersion"] = major_version
+        if revision is not None:
+            body["revision"] = revision
+        return [r["id"] for r in self.call("SearchScheduledWfRun", body).get("results", [])]
+
+    def delete_scheduled_wf_run(self, scheduled_wf_run_id: str) -> None:
+        self.call("DeleteScheduledWfRun", {"id": {"id": scheduled_wf_run_id}})
+
     def delete_wf_run(self, wf_run_id: str) -> None:
         self.call("DeleteWfRun", {"id": {"id": wf_run_id}})
 

@@ -122,7 +122,62 @@ def test_api(dev: Any) -> None:
             [s.storage.metadata.table_arn],
         ),
         (("sqs:GetQueueUrl",), _task_queue_arns(dev)),
+        # issue 18: ScheduleWf and DeleteScheduledWfRun, in this stage's group only.
+        (
+            ("scheduler:CreateSchedule", "scheduler:DeleteSchedule"),
+            [s.schedules.schedules_arn],
+        ),
+    ) | {_passes_the_schedule_role(dev)}
+
+
+# --- issue 18 (ops-rescue): scheduled WfRuns -------------------------------------------
+
+
+def _passes_the_schedule_role(dev: Any) -> Statement:
+    return _statement(["iam:PassRole"], dev.stack.resolve([dev.stack.schedules.role.role_arn]))
+
+
+def test_api_passes_the_schedule_role_only_to_eventbridge_scheduler(dev: Any) -> None:
+    role_ref = {"Ref": dev.logical_id(dev.stack.engine.roles[dev.stack.engine.api])}
+    (passing,) = [
+        st
+        for policy in dev.resources("AWS::IAM::Policy").values()
+        if role_ref in policy["Properties"]["Roles"]
+        for st in policy["Properties"]["PolicyDocument"]["Statement"]
+        if st["Action"] == "iam:PassRole"
+    ]
+    assert passing["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
+    }
+
+
+def test_scheduled_runs(dev: Any) -> None:
+    s, engine = dev.stack, dev.stack.engine
+    function = engine.scheduled_runs
+    assert _granted(dev, _role(dev, function)) == _common(dev, function) | _expect(
+        dev,
+        (("dynamodb:GetItem", "dynamodb:Query"), [s.storage.metadata.table_arn]),
+        (("dynamodb:GetItem", "dynamodb:PutItem"), [s.storage.journal.table_arn]),
+        (("dynamodb:GetItem",), [s.storage.state.table_arn]),
     )
+
+
+def test_schedules_invoke_only_the_scheduled_runs_function(dev: Any) -> None:
+    """The execution role: EventBridge Scheduler of this account may assume it, and it may
+    invoke the ScheduledRuns function and nothing else."""
+    s = dev.stack
+    assert _granted(dev, s.schedules.role) == _expect(
+        dev, (("lambda:InvokeFunction",), [s.engine.scheduled_runs.function_arn])
+    )
+    role = dev.resources("AWS::IAM::Role")[dev.logical_id(s.schedules.role)]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    (group,) = dev.resources("AWS::Scheduler::ScheduleGroup").values()
+    assert group["Properties"]["Name"] == "canter-dev"
+
+
+# --- end of issue 18 -----------------------------------------------------------------
 
 
 def test_only_the_scheduler_writes_state(dev: Any) -> None:
@@ -195,7 +250,11 @@ def test_no_wildcard_actions_and_star_only_where_aws_requires(
 
 
 def test_no_aws_managed_policies_on_function_roles(dev: Any) -> None:
-    for role in dev.resources("AWS::IAM::Role").values():
+    # issue 18: the EventBridge Scheduler execution role has its own test above.
+    schedules_role = dev.logical_id(dev.stack.schedules.role)
+    for logical_id, role in dev.resources("AWS::IAM::Role").items():
+        if logical_id == schedules_role:
+            continue
         assert "ManagedPolicyArns" not in role["Properties"]
         (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
@@ -288,6 +347,9 @@ ROLE_RPCS = {
         "GetUserTaskRun",
         "ListUserTaskRuns",
         "SearchUserTaskRun",
+        # issue 18 (ops-rescue)
+        "GetScheduledWfRun",
+        "SearchScheduledWfRun",
     },
     "operator": {
         "RunWf",
@@ -296,6 +358,10 @@ ROLE_RPCS = {
         "ResumeWfRun",
         "DeleteWfRun",
         "CancelUserTaskRun",
+        # issue 18 (ops-rescue)
+        "RescueThreadRun",
+        "ScheduleWf",
+        "DeleteScheduledWfRun",
     },
     "admin": {
         "PutTaskDef",
@@ -344,6 +410,8 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
         "DeleteWfRun",
         "PutUserTaskRunComment",
         "DeleteUserTaskRunComment",
+        # issue 18 (ops-rescue): a schedule starts runs, so it is the operator's
+        "DeleteScheduledWfRun",
     }
     assert definitions == ROLE_RPCS["admin"]
 

@@ -314,6 +314,32 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
             {"userTaskRunId": utr_id, "userId": "alice", "userCommentId": 1},
             {**on_run, ("userCommentId",): INT, ("userId",): ID},
         ),
+        # issue 18, operating WfRuns (ops-rescue): the fixture's run is COMPLETED.
+        "RescueThreadRun": (
+            {**run, "threadRunNumber": 0},
+            {("wfRunId", "id"): ID, ("threadRunNumber",): INT},
+        ),
+        "ScheduleWf": (
+            {
+                "id": "fuzz-schedule",
+                "wfSpecName": s.wf_spec,
+                "variables": {"n": {"int": 1}},
+                "cronExpression": "0 0 * * *",
+            },
+            {
+                ("id",): NAME,
+                ("wfSpecName",): ID,
+                ("variables", "n"): VALUE,
+                ("majorVersion",): INT,
+                ("cronExpression",): TEXT,
+            },
+        ),
+        "GetScheduledWfRun": ({"id": "fuzz-schedule"}, {("id",): ID}),
+        "SearchScheduledWfRun": (
+            {"wfSpecName": s.wf_spec},
+            {("wfSpecName",): ID, ("majorVersion",): INT, ("revision",): INT},
+        ),
+        "DeleteScheduledWfRun": ({"id": {"id": MISSING}}, {("id", "id"): ID}),
     }
 
 
@@ -503,6 +529,9 @@ UNBROKEN_REFUSALS = {
     "PutUserTaskRunComment": "NOT_FOUND",
     "EditUserTaskRunComment": "NOT_FOUND",
     "DeleteUserTaskRunComment": "NOT_FOUND",
+    # issue 18 (ops-rescue): the fixture's WfRun completed, so there is nothing to rescue.
+    "RescueThreadRun": "FAILED_PRECONDITION",
+    "DeleteScheduledWfRun": "NOT_FOUND",
 }
 
 

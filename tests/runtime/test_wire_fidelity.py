@@ -30,6 +30,8 @@ from littlehorse.model import (
     NodeRun,
     NodeRunIdList,
     NodeRunList,
+    ScheduledWfRun,
+    ScheduledWfRunIdList,
     TaskDef,
     TaskDefIdList,
     TaskRun,
@@ -225,6 +227,38 @@ def _read_definitions(answers: _Answers, names: Names) -> None:
     )
 
 
+# --- issue 18, operating WfRuns (ops-rescue): rescue, schedules -------------------------
+
+
+def _operate(answers: _Answers, names: Names) -> None:
+    """A WfRun in ERROR is rescued."""
+    client = answers.client
+    flaky = names("flaky")
+    answers.call("PutTaskDef", {"name": flaky}, TaskDef)
+    answers.call("PutWfSpec", _compiled(names("rescued"), lambda t: t.execute(flaky)), WfSpec)
+    fixed: list[bool] = []
+
+    def flaky_fn() -> None:
+        if not fixed:
+            raise RuntimeError("down")
+
+    with worker(client, {flaky: flaky_fn}):
+        wf_run_id = client.run_wf(names("rescued"))["id"]["id"]
+        client.wait_for_wf_run(wf_run_id, ("ERROR",), timeout=30)
+        fixed.append(True)
+        answers.call("RescueThreadRun", {"wfRunId": {"id": wf_run_id}}, WfRun)
+        client.wait_for_wf_run(wf_run_id, ("COMPLETED",), timeout=30)
+    scheduled = {"wfSpecName": names("rescued"), "cronExpression": "0 0 * * *"}
+    schedule_id = answers.call("ScheduleWf", scheduled, ScheduledWfRun)["id"]["id"]
+    answers.call("GetScheduledWfRun", {"id": schedule_id}, ScheduledWfRun)
+    found = {"wfSpecName": names("rescued")}
+    answers.call("SearchScheduledWfRun", found, ScheduledWfRunIdList)
+    answers.call("DeleteScheduledWfRun", {"id": {"id": schedule_id}}, Empty)
+
+
+# --- end of issue 18 ---------------------------------------------------------------
+
+
 def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: Names) -> None:
     answers = _Answers(client)
     tasks = _register(answers, names)
@@ -260,6 +294,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     }
     _read_run(answers, child_id)
     _read_definitions(answers, names)
+    _operate(answers, names)
     assert client.get_wf_run(wf_run_id)["status"] == "COMPLETED"
     answers.call("DeleteWfRun", {"id": {"id": wf_run_id}}, Empty)
     answers.call("DeleteWfSpec", {"id": {"name": names("wf")}}, Empty)

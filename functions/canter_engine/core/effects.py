@@ -62,4 +62,13 @@ class NotifyParent:
     failure: dict[str, Any] | None = None
 
 
-Effect = ScheduleTask | StartTimer | RunChildWf | NotifyParent
+@dataclass(frozen=True, slots=True)
+class ExpireWfRun:
+    """Delete the WfRun that ended at ``ended_at`` once ``expires_at`` (epoch millis) has
+    passed: its WfSpec's retention policy (core/retention.py)."""
+
+    ended_at: int
+    expires_at: int
+
+
+Effect = ScheduleTask | StartTimer | RunChildWf | NotifyParent | ExpireWfRun

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from canter_engine.core import signals, tasks, threads, user_tasks, waits
+from canter_engine.core import rescue, retention, signals, tasks, threads, user_tasks, waits
 from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect, NotifyParent
 from canter_engine.core.events import (
     ChildWfEnded,
     Event,
     ExternalEventPosted,
+    RescueRequested,
     ResumeRequested,
     RunRequested,
     StopRequested,
@@ -197,6 +198,8 @@ class Runner:
             return signals.on_child_ended(self, event)
         if isinstance(event, UserTaskRequested):
             return user_tasks.on_request(self, event)
+        if isinstance(event, RescueRequested):
+            return rescue.on_rescue(self, event)
         return False
 
     def _on_timer(self, event: TimerFired) -> bool:
@@ -379,6 +382,8 @@ class Runner:
         if entry.ended:
             state.end = self.now
             user_tasks.close_open(self)
+            if (expiry := retention.on_end(self.bp, state)) is not None:
+                self.effects.append(expiry)
             if state.parent_wf_run_id:
                 failure = entry.failure if entry.status == "EXCEPTION" else None
                 self.effects.append(
@@ -390,6 +395,10 @@ class Runner:
                         None if failure is None else signals.failure_body(failure),
                     )
                 )
+
+    def leave(self, thread: ThreadRun, done: NodeRun) -> bool:
+        """Take ``done``'s outgoing edges (a rescue that skips a failed node)."""
+        return self._leave(thread, done)
 
     def _leave(self, thread: ThreadRun, done: NodeRun) -> bool:
         """Take the first edge that holds; False if the thread must wait instead."""

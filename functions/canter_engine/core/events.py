@@ -124,6 +124,15 @@ class ResumeRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class RescueRequested:
+    """``RescueThreadRun``: a thread in ERROR runs its failed node again, or skips it."""
+
+    time: int
+    thread_run_number: int
+    skip_current_node: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ChildWfEnded:
     """A child WfRun (started by RUN_CHILD_WF) reached COMPLETED, ERROR or EXCEPTION."""
 
@@ -155,6 +164,7 @@ Event = (
     | StopRequested
     | ResumeRequested
     | ChildWfEnded
+    | RescueRequested
 )
 
 
@@ -225,6 +235,11 @@ def to_journal(event: Event) -> JournalEntry:
         if event.failure is not None:
             body["failure"] = event.failure
         return JournalEntry("ChildWfEnded", _timed(body, event.time))
+    if isinstance(event, RescueRequested):
+        body = {"threadRunNumber": event.thread_run_number}
+        if event.skip_current_node:
+            body["skipCurrentNode"] = True
+        return JournalEntry("RescueThreadRun", _timed(body, event.time))
     body = {} if event.thread_run_number is None else {"threadRunNumber": event.thread_run_number}
     kind = "StopWfRun" if isinstance(event, StopRequested) else "ResumeWfRun"
     return JournalEntry(kind, _timed(body, event.time))
@@ -292,6 +307,12 @@ def from_journal(entry: JournalEntry) -> Event:
                 time=time,
                 output=values.decode(body.get("output"), "output"),
                 failure=body.get("failure"),
+            )
+        if entry.kind == "RescueThreadRun":
+            return RescueRequested(
+                time=time,
+                thread_run_number=int(body.get("threadRunNumber", 0)),
+                skip_current_node=bool(body.get("skipCurrentNode", False)),
             )
         if entry.kind in ("StopWfRun", "ResumeWfRun"):
             number = body.get("threadRunNumber")

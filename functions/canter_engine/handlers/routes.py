@@ -118,6 +118,12 @@ ROUTES: tuple[Route, ...] = (
     _route("PutUserTaskRunComment", "api_user_tasks.put_user_task_run_comment", "assignee"),
     _route("EditUserTaskRunComment", "api_user_tasks.edit_user_task_run_comment", "assignee"),
     _route("DeleteUserTaskRunComment", "api_user_tasks.delete_user_task_run_comment", "assignee"),
+    # Operating WfRuns over time (issue 18): rescue, schedules.
+    _route("RescueThreadRun", "api_rescue.rescue_thread_run", "operator"),
+    _route("ScheduleWf", "api_schedules.schedule_wf", "operator"),
+    _route("GetScheduledWfRun", "api_schedules.get_scheduled_wf_run", "reader"),
+    _route("SearchScheduledWfRun", "api_schedules.search_scheduled_wf_run", "reader"),
+    _route("DeleteScheduledWfRun", "api_schedules.delete_scheduled_wf_run", "operator"),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}

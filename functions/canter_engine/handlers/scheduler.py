@@ -48,6 +48,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from canter_engine.core import outstanding_effects
 from canter_engine.core.effects import (
     Effect,
+    ExpireWfRun,
     NotifyParent,
     RunChildWf,
     ScheduleTask,
@@ -62,7 +63,7 @@ from canter_engine.core.events import (
     from_journal,
     to_journal,
 )
-from canter_engine.handlers import faults, task_tokens
+from canter_engine.handlers import faults, retention, task_tokens
 from canter_engine.handlers.head_cache import HeadCache, SentMarks
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
@@ -340,6 +341,8 @@ def _journal_effects(
     for effect in effects:
         if isinstance(effect, RunChildWf):
             _start_child(runtime, effect, incarnation, now)
+        elif isinstance(effect, ExpireWfRun):
+            retention.mark(runtime.journal, wf_run_id, incarnation, effect)
         elif isinstance(effect, NotifyParent):
             _notify_parent(
                 runtime,

@@ -22,6 +22,7 @@ from canter_engine.core.events import (
     RunRequested,
     from_journal,
 )
+from canter_engine.handlers import retention
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
 from canter_engine.store.held import Held, Writes
@@ -116,6 +117,13 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             outcome.redelivered = True
             continue
         outcome.applied_seq = seq
+        if retention.is_marker(record):
+            # WfSpec retention: the TTL removal of the marker deletes the WfRun it is for.
+            if retention.expired(record, state, outcome.incarnation):
+                outcome.deleted = True
+                outcome.rest = records[index + 1 :]
+                return outcome
+            continue
         if record.get("eventName") != "INSERT" or _not_applied(record):
             continue
         meant_for = _incarnation(record)

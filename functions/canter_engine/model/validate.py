@@ -103,6 +103,9 @@ def validate_wf_spec(
         )
         problems.extend(checker.check())
     problems.extend(_interrupts_not_waited_on(req.thread_specs))
+    retained = req.retention_policy.seconds_after_wf_termination if req.retention_policy else None
+    if retained is not None and int(retained) < 0:
+        problems.append(f"retentionPolicy.secondsAfterWfTermination: {retained} is negative")
     if problems:
         raise SpecError(problems)
 

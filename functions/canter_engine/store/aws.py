@@ -8,7 +8,7 @@ the local stack points the unchanged handlers at moto.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -35,7 +35,14 @@ def sqs() -> SQSClient:
     return boto3.client("sqs", config=_CONFIG)
 
 
+@cache
+def scheduler() -> Any:
+    """EventBridge Scheduler (ScheduleWf); typed Any: boto3 ships no stubs for it here."""
+    return boto3.client("scheduler", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget the clients, for a process that changed its endpoint (the local stack)."""
     dynamodb.cache_clear()
     sqs.cache_clear()
+    scheduler.cache_clear()

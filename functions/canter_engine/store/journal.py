@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 RUN_EVENT_ID = "run"
 INCARNATION_ATTRIBUTE = "incarnation"
+# The journal table's TTL attribute (resources.JOURNAL_TABLE.ttl_attribute).
+EXPIRES_AT_ATTRIBUTE = "expiresAt"
 # DeleteWfRun is journalled like any other input, so that the scheduler, the
 # one writer of WfRun state, removes the WfRun in stream order (invariant 2).
 DELETE_KIND = "DeleteWfRun"
@@ -126,13 +128,26 @@ class Journal:
         self._table = table
 
     def append(
-        self, wf_run_id: str, event_id: str, entry: JournalEntry, incarnation: str | None = None
+        self,
+        wf_run_id: str,
+        event_id: str,
+        entry: JournalEntry,
+        incarnation: str | None = None,
+        *,
+        expires_at: int | None = None,
     ) -> bool:
-        """Append once; ``False`` when a record with this id is already there."""
+        """Append once; ``False`` when a record with this id is already there.
+
+        ``expires_at`` (epoch seconds): DynamoDB's TTL removes the record then
+        (a retention marker, handlers/retention.py).
+        """
+        item = _to_item(JournalRecord(wf_run_id, event_id, entry, incarnation))
+        if expires_at is not None:
+            item[EXPIRES_AT_ATTRIBUTE] = {"N": str(expires_at)}
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=_to_item(JournalRecord(wf_run_id, event_id, entry, incarnation)),
+                Item=item,
                 ConditionExpression="attribute_not_exists(eventId)",
             )
         except ClientError as exc:

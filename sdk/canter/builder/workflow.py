@@ -48,6 +48,7 @@ class Workflow:
             task_retries, task_timeout_seconds, task_exponential_backoff
         )
         self.allowed_updates: AllowedUpdateType | None = None
+        self.retention_seconds: int | None = None
         self._pending: list[tuple[WorkflowThread, ThreadBody]] = []
         self._threads: dict[str, WorkflowThread] = {}
         self._waited_events: set[str] = set()
@@ -143,6 +144,20 @@ class Workflow:
         self.allowed_updates = parse_enum(AllowedUpdateType, update_type, "update type")
         return self
 
+    def with_retention_policy(self, policy: int | Any) -> Workflow:
+        """Delete each WfRun this many seconds after it ends (COMPLETED, ERROR or EXCEPTION).
+
+        ``policy`` is the seconds, or LittleHorse's ``WorkflowRetentionPolicy``
+        (its ``seconds_after_wf_termination``), as the LittleHorse SDK takes it.
+        """
+        seconds = getattr(policy, "seconds_after_wf_termination", policy)
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+            raise WorkflowDefinitionError(
+                f"a retention policy is a number of seconds >= 0, not {policy!r}"
+            )
+        self.retention_seconds = seconds
+        return self
+
     def compile(self) -> dict[str, Any]:
         """The PutWfSpecRequest as proto3 JSON, as the Canter API takes it."""
         request: dict[str, Any] = {
@@ -153,6 +168,9 @@ class Workflow:
         if self.allowed_updates not in (None, AllowedUpdateType.ALL_UPDATES):
             # ALL_UPDATES is the enum's zero, which proto3 JSON leaves out.
             request["allowedUpdates"] = self.allowed_updates.value
+        if self.retention_seconds is not None:
+            # An int64: a string in proto3 JSON, as LittleHorse's SDK writes it.
+            request["retentionPolicy"] = {"secondsAfterWfTermination": str(self.retention_seconds)}
         return copy.deepcopy(request)
 
     def __str__(self) -> str:

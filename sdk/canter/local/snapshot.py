@@ -29,7 +29,7 @@ STATE_FILE = "state.bin"
 # Raised whenever what Canter stores changes shape, not only the pickle:
 # 2 partitions SearchWfRun's index by WfSpec.
 FORMAT = 2
-BACKENDS = ("dynamodb", "dynamodbstreams", "sqs")
+BACKENDS = ("dynamodb", "dynamodbstreams", "sqs", "scheduler")
 
 _LOCK = type(threading.Lock())
 _RLOCK = type(threading.RLock())
@@ -132,7 +132,8 @@ def restore(snapshot: Snapshot) -> None:
     for name in BACKENDS:
         live = get_backend(name)  # type: ignore[call-overload]
         live.clear()
-        live.update(snapshot.backends[name])
+        # A snapshot from before ScheduleWf has no EventBridge Scheduler backend.
+        live.update(snapshot.backends.get(name, {}))
 
 
 def release_taken_messages() -> int:

@@ -21,8 +21,10 @@ from canter_engine import resources
 from canter.local import lambda_tasks, snapshot
 from canter.local.moto_server import MotoServer
 from canter.local.provision import Provisioned, locate, provision
+from canter.local.schedule_pump import SchedulePump
 from canter.local.sqs_pump import SqsPump
 from canter.local.stream_pump import StreamPump
+from canter.local.ttl_sweeper import TtlSweeper
 
 LOCAL_STAGE = "local"
 LOCAL_REGION = "us-east-1"
@@ -68,6 +70,8 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.stream_pump: StreamPump | None = None
         self._timer_pump: SqsPump | None = None
+        self._schedule_pump: SchedulePump | None = None
+        self._ttl_sweeper: TtlSweeper | None = None
         self._task_pumps: list[SqsPump] = []
         self._gateway: Any = None
         self.endpoint_url = ""
@@ -114,7 +118,7 @@ class LocalStack:
         if self.state_dir is not None:
             os.environ[resources.ENV_TASK_TOKEN_SECRET] = _task_token_secret(self.state_dir)
         # Imported only now: Powertools reads its settings when a handler module loads.
-        from canter_engine.handlers import api, runtime, scheduler, timers
+        from canter_engine.handlers import api, runtime, scheduled_runs, scheduler, timers
 
         from canter.local.gateway import Gateway
 
@@ -137,8 +141,19 @@ class LocalStack:
             "canter-local-timers",
             resources.TIMERS_FUNCTION.timeout_seconds,
         )
+        self._schedule_pump = SchedulePump(
+            boto3.client("scheduler"),
+            LOCAL_STAGE,
+            scheduled_runs.handler,
+            poll_seconds=max(self._poll_seconds * 4, 0.05),
+        )
         self.stream_pump.start()
         self._timer_pump.start()
+        self._schedule_pump.start()
+        self._ttl_sweeper = TtlSweeper(
+            self._moto, LOCAL_STAGE, LOCAL_REGION, every_seconds=self._poll_seconds * 20
+        )
+        self._ttl_sweeper.start()
         self._gateway.start()
         if self.state_dir is not None:
             self._saver = threading.Thread(target=self._save_often, name="canter-snapshots")
@@ -179,7 +194,14 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop everything, save the state once more, give the process its environment back."""
-        for part in (*self._task_pumps, self._gateway, self._timer_pump, self.stream_pump):
+        for part in (
+            *self._task_pumps,
+            self._schedule_pump,
+            self._ttl_sweeper,
+            self._gateway,
+            self._timer_pump,
+            self.stream_pump,
+        ):
             if part is not None:
                 part.stop()
         self._saving.set()

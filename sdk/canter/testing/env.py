@@ -372,5 +372,5 @@ def _forget_moto_state() -> None:
     """Empty moto's backends so the next environment in this process starts clean."""
     from moto.backends import get_backend
 
-    for name in ("dynamodb", "dynamodbstreams", "sqs"):
+    for name in ("dynamodb", "dynamodbstreams", "sqs", "scheduler"):
         get_backend(name).clear()
