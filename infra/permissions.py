@@ -44,6 +44,12 @@ API_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem")
 # scheduler's (invariant 2). search queries the index.
 API_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 API_SEARCH_ACTIONS = ("dynamodb:Query",)
+# Correlated events (store/correlated.py): the API puts, claims and deletes
+# CorrelatedEvents and removes the registrations it delivered to; the
+# scheduler registers waiting NodeRuns and delivers too. Both only in the
+# ``corr#`` partitions (dynamodb:LeadingKeys), never in a WfRun's.
+CORRELATED_WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+CORRELATED_PARTITIONS = "corr#*"
 API_METADATA_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:GetItem",
@@ -89,6 +95,17 @@ def grant_engine_permissions(
     _allow(api, API_SEARCH_ACTIONS, state_index_arns)
     _allow(api, API_METADATA_ACTIONS, [storage.metadata.table_arn])
     _allow(api, TASK_CREATE_ACTIONS if config.dynamic_queues else TASK_LOOKUP_ACTIONS, task_queues)
+
+    for grantee in (scheduler, api):
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=list(CORRELATED_WRITE_ACTIONS),
+                resources=[storage.state.table_arn],
+                conditions={
+                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [CORRELATED_PARTITIONS]}
+                },
+            )
+        )
 
 
 def task_queue_arns(scope: Construct, config: CanterConfig, queues: Queues) -> list[str]:

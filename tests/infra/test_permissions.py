@@ -44,8 +44,37 @@ def _granted(synthesized: Any, role: Any) -> set[Statement]:
         if role_ref in policy["Properties"]["Roles"]:
             for s in policy["Properties"]["PolicyDocument"]["Statement"]:
                 assert s["Effect"] == "Allow"
+                if s.get("Condition") == CORRELATED_ONLY:
+                    continue  # test_correlated_event_writes_stay_in_their_partitions
                 granted.add(_statement(s["Action"], s["Resource"]))
     return granted
+
+
+# Correlated events (ops-events): writes to the State table limited to the
+# CorrelatedEvent partitions, which no WfRun's state is in.
+CORRELATED_ONLY = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["corr#*"]}}
+
+
+def test_correlated_event_writes_stay_in_their_partitions(dev: Any) -> None:
+    engine = dev.stack.engine
+    state = dev.stack.resolve(dev.stack.storage.state.table_arn)
+    for function in (engine.scheduler, engine.api):
+        role_ref = {"Ref": dev.logical_id(_role(dev, function))}
+        conditioned = [
+            s
+            for policy in dev.resources("AWS::IAM::Policy").values()
+            if role_ref in policy["Properties"]["Roles"]
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "Condition" in s
+        ]
+        assert conditioned == [
+            {
+                "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                "Condition": CORRELATED_ONLY,
+                "Effect": "Allow",
+                "Resource": state,
+            }
+        ]
 
 
 def _expect(synthesized: Any, *pairs: tuple[tuple[str, ...], list[Any]]) -> set[Statement]:
@@ -268,8 +297,20 @@ ROLE_RPCS = {
         "GetWorkflowEvent",
         "ListTaskRuns",
         "GetExternalEvent",
+        # Correlated events (ops-events).
+        "GetCorrelatedEvent",
+        "SearchCorrelatedEvent",
     },
-    "operator": {"RunWf", "PutExternalEvent", "StopWfRun", "ResumeWfRun", "DeleteWfRun"},
+    "operator": {
+        "RunWf",
+        "PutExternalEvent",
+        "StopWfRun",
+        "ResumeWfRun",
+        "DeleteWfRun",
+        # Correlated events (ops-events): events to WfRuns, by key.
+        "PutCorrelatedEvent",
+        "DeleteCorrelatedEvent",
+    },
     "admin": {
         "PutTaskDef",
         "PutExternalEventDef",
@@ -302,6 +343,9 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
     definitions = {r.rpc for r in ROUTES if r.rpc.startswith(("Put", "Delete"))} - {
         "PutExternalEvent",
         "DeleteWfRun",
+        # Correlated events (ops-events): operators post and withdraw events, not definitions.
+        "PutCorrelatedEvent",
+        "DeleteCorrelatedEvent",
     }
     assert definitions == ROLE_RPCS["admin"]
 

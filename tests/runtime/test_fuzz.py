@@ -230,6 +230,23 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
             {**run, "externalEventDefId": {"name": s.event}, "guid": "g-1"},
             {("wfRunId", "id"): ID, ("externalEventDefId", "name"): ID, ("guid",): GUID},
         ),
+        # Correlated events (ops-events).
+        "PutCorrelatedEvent": (
+            {"key": "k-1", "externalEventDefId": {"name": s.event}, "content": {"int": 1}},
+            {("key",): ID, ("externalEventDefId", "name"): ID, ("content",): VALUE},
+        ),
+        "GetCorrelatedEvent": (
+            {"key": "k-1", "externalEventDefId": {"name": s.event}},
+            {("key",): ID, ("externalEventDefId", "name"): ID},
+        ),
+        "DeleteCorrelatedEvent": (
+            {"id": {"key": "k-1", "externalEventDefId": {"name": s.event}}},
+            {("id", "key"): ID, ("id", "externalEventDefId", "name"): ID},
+        ),
+        "SearchCorrelatedEvent": (
+            {"externalEventDefId": {"name": s.event}, "hasExternalEvents": True},
+            {("externalEventDefId", "name"): ID, ("latestStart",): TEXT, **paging},
+        ),
     }
 
 
@@ -409,6 +426,11 @@ UNBROKEN_REFUSALS = {
     "DeleteExternalEventDef": "NOT_FOUND",
     "DeleteWorkflowEventDef": "NOT_FOUND",
     "GetTaskRun": "NOT_FOUND",
+    # Correlated events (ops-events): the fixture's ExternalEventDef has no
+    # correlatedEventConfig, so it takes none and there is none to get or delete.
+    "PutCorrelatedEvent": "INVALID_ARGUMENT",
+    "GetCorrelatedEvent": "NOT_FOUND",
+    "DeleteCorrelatedEvent": "NOT_FOUND",
 }
 
 

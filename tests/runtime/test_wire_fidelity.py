@@ -22,6 +22,8 @@ from google.protobuf.empty_pb2 import Empty
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from google.protobuf.message import Message
 from littlehorse.model import (
+    CorrelatedEvent,
+    CorrelatedEventIdList,
     ExternalEvent,
     ExternalEventDef,
     ExternalEventDefIdList,
@@ -211,6 +213,18 @@ def _read_definitions(answers: _Answers, names: Names) -> None:
     )
 
 
+def _correlated_events(answers: _Answers, names: Names) -> None:
+    """Correlated events (ops-events): put, get, search and delete one."""
+    event = names("correlated")
+    answers.client.put_external_event_def(event, correlatedEventConfig={"ttlSeconds": 600})
+    ident = {"key": "k-1", "externalEventDefId": {"name": event}}
+    answers.call("PutCorrelatedEvent", {**ident, "content": {"int": 1}}, CorrelatedEvent)
+    answers.call("GetCorrelatedEvent", ident, CorrelatedEvent)
+    search = {"externalEventDefId": {"name": event}, "hasExternalEvents": False}
+    answers.call("SearchCorrelatedEvent", search, CorrelatedEventIdList)
+    answers.call("DeleteCorrelatedEvent", {"id": ident}, Empty)
+
+
 def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: Names) -> None:
     answers = _Answers(client)
     tasks = _register(answers, names)
@@ -252,6 +266,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     answers.call("DeleteTaskDef", {"id": {"name": tasks["boom"]}}, Empty)
     answers.call("DeleteExternalEventDef", {"id": {"name": tasks["event"]}}, Empty)
     answers.call("DeleteWorkflowEventDef", {"id": {"name": tasks["thrown"]}}, Empty)
+    _correlated_events(answers, names)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}

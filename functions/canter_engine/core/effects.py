@@ -62,4 +62,39 @@ class NotifyParent:
     failure: dict[str, Any] | None = None
 
 
-Effect = ScheduleTask | StartTimer | RunChildWf | NotifyParent
+@dataclass(frozen=True, slots=True)
+class AwaitCorrelatedEvent:
+    """Register this EXTERNAL_EVENT NodeRun as waiting on a CorrelatedEvent's key.
+
+    Whichever comes second, the registration or the CorrelatedEvent, journals
+    the event into this WfRun for this NodeRun (handlers/correlation.py).
+    """
+
+    def_name: str
+    key: str
+    thread: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetCorrelatedEvent:
+    """This NodeRun no longer waits on ``key`` (it took an event or timed out)."""
+
+    def_name: str
+    key: str
+    thread: int
+    position: int
+
+
+Effect = (
+    ScheduleTask
+    | StartTimer
+    | RunChildWf
+    | NotifyParent
+    | AwaitCorrelatedEvent
+    | ForgetCorrelatedEvent
+)
+
+# Effects the scheduler carries out before it commits, as conditional or
+# idempotent writes (a replay repeats them as no-ops).
+JOURNAL_EFFECTS = (RunChildWf, NotifyParent, AwaitCorrelatedEvent, ForgetCorrelatedEvent)

@@ -61,6 +61,9 @@ class ExternalEventPosted:
     content: Any
     time: int
     thread_run_number: int | None = None
+    # With ``thread_run_number``: the one NodeRun this event is for (a
+    # CorrelatedEvent delivered to the node that waits on its key).
+    node_run_position: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,8 @@ def to_journal(event: Event) -> JournalEntry:
         }
         if event.thread_run_number is not None:
             body["threadRunNumber"] = event.thread_run_number
+        if event.node_run_position is not None:
+            body["nodeRunPosition"] = event.node_run_position
         return JournalEntry("PutExternalEvent", _timed(body, event.time))
     if isinstance(event, TimerFired):
         return JournalEntry("TimerFired", _timed({"timer": event.timer.to_json()}, event.time))
@@ -250,12 +255,14 @@ def from_journal(entry: JournalEntry) -> Event:
             )
         if entry.kind == "PutExternalEvent":
             number = body.get("threadRunNumber")
+            position = body.get("nodeRunPosition")
             return ExternalEventPosted(
                 def_name=str(body["externalEventDefId"]["name"]),
                 guid=str(body["guid"]),
                 content=values.decode(body.get("content"), "content"),
                 time=time,
                 thread_run_number=None if number is None else int(number),
+                node_run_position=None if position is None else int(position),
             )
         if entry.kind == "TimerFired":
             return TimerFired(timer=Timer.from_json(body["timer"]), time=time)

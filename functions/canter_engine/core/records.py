@@ -24,6 +24,8 @@ from canter_engine.core.state import (
 from canter_engine.model import values
 
 MASK = {"str": "*****"}
+# A masked correlation key, as LittleHorse shows one on its ExternalEventNodeRun.
+MASKED_KEY = "*****"
 
 # Each node kind's NodeRun field; NOP has none in LittleHorse 1.3.0.
 _NODE_KIND_FIELD = {
@@ -153,6 +155,12 @@ def node_run_json(
                     else None
                 ),
                 "timedOut": node_run.timed_out,
+                "correlationKey": (
+                    MASKED_KEY
+                    if node_run.mask_correlation_key and node_run.correlation_key
+                    else node_run.correlation_key
+                ),
+                "maskCorrelationKey": node_run.mask_correlation_key,
             }
         )
     elif node_run.kind == "start_thread" and node_run.threads:

@@ -112,6 +112,10 @@ class NodeRun:
     # in-progress NodeRun of a halted thread; the node's own progress (a task
     # that reports meanwhile) stays in ``status``.
     halted: str | None = None
+    # EXTERNAL_EVENT with a correlation key: the key it waits on (a CorrelatedEvent's
+    # key) and whether it is shown masked.
+    correlation_key: str | None = None
+    mask_correlation_key: bool = False
 
     @property
     def sk(self) -> str:
@@ -150,6 +154,8 @@ class NodeRun:
             self.task,
             dict(self.waited),
             self.halted,
+            self.correlation_key,
+            self.mask_correlation_key,
         )
         return copy
 
@@ -180,6 +186,8 @@ class NodeRun:
             "tk": self.task.to_item() if self.task else None,
             "wt": {str(k): list(v) for k, v in self.waited.items()},
             "hs": self.halted,
+            "ck": self.correlation_key,
+            "cm": self.mask_correlation_key,
         }
 
     @staticmethod
@@ -208,6 +216,8 @@ class NodeRun:
             TaskRun.from_item(item["tk"]) if item.get("tk") else None,
             {int(k): (str(v[0]), str(v[1])) for k, v in item["wt"].items()},
             item["hs"],
+            item["ck"],
+            item["cm"],
         )
 
 
@@ -375,6 +385,8 @@ class ExternalEvent:
     thread_run_number: int | None = None
     claimed_thread: int | None = None
     claimed_position: int | None = None
+    # Sent for one NodeRun (a CorrelatedEvent's delivery): only that NodeRun takes it.
+    node_run_position: int | None = None
 
     @property
     def sk(self) -> str:
@@ -393,20 +405,31 @@ class ExternalEvent:
             self.thread_run_number,
             self.claimed_thread,
             self.claimed_position,
+            self.node_run_position,
         )
 
     def to_item(self) -> dict[str, Any]:
-        return {
+        item = {
             "g": self.guid,
             "d": self.def_name,
             "c": values.encode(self.content),
             "t": self.time,
             "n": self.thread_run_number,
         }
+        if self.node_run_position is not None:
+            item["np"] = self.node_run_position
+        return item
 
     @staticmethod
     def from_item(item: dict[str, Any]) -> ExternalEvent:
-        return ExternalEvent(item["g"], item["d"], values.decode(item["c"]), item["t"], item["n"])
+        return ExternalEvent(
+            item["g"],
+            item["d"],
+            values.decode(item["c"]),
+            item["t"],
+            item["n"],
+            node_run_position=item.get("np"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,6 +705,8 @@ _NODE_RUN_DEFAULTS: dict[str, Any] = {
     "tk": None,
     "wt": {},
     "hs": None,
+    "ck": None,
+    "cm": False,
 }
 _ATTEMPT_DEFAULTS: dict[str, Any] = {
     "b": None,  # an absolute start, as states before "bo" stored it

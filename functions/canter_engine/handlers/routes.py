@@ -92,6 +92,11 @@ ROUTES: tuple[Route, ...] = (
     _route("GetWorkflowEvent", "api_workflow_events.get_workflow_event", "reader"),
     _route("ListTaskRuns", "api_records.list_task_runs", "reader"),
     _route("GetExternalEvent", "api_records.get_external_event", "reader"),
+    # Correlated events (ops-events): posted by key, reaching whichever WfRun waits on it.
+    _route("PutCorrelatedEvent", "api_correlated.put_correlated_event", "operator"),
+    _route("GetCorrelatedEvent", "api_correlated.get_correlated_event", "reader"),
+    _route("DeleteCorrelatedEvent", "api_correlated.delete_correlated_event", "operator"),
+    _route("SearchCorrelatedEvent", "api_correlated.search_correlated_event", "reader"),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}

@@ -46,7 +46,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from canter_engine.core import outstanding_effects
 from canter_engine.core.effects import (
+    AwaitCorrelatedEvent,
     Effect,
+    ForgetCorrelatedEvent,
     NotifyParent,
     RunChildWf,
     ScheduleTask,
@@ -59,7 +61,7 @@ from canter_engine.core.events import (
     TaskReported,
     to_journal,
 )
-from canter_engine.handlers import faults, task_tokens
+from canter_engine.handlers import correlation, faults, task_tokens
 from canter_engine.handlers.head_cache import HeadCache, SentMarks
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
@@ -345,6 +347,14 @@ def _journal_effects(
                 now,
                 effect.failure,
             )
+        elif isinstance(effect, AwaitCorrelatedEvent | ForgetCorrelatedEvent):
+            # Correlated events: registrations are idempotent writes, a delivery a
+            # conditional append (handlers/correlation.py).
+            waiter = correlation.Waiter(wf_run_id, incarnation, effect.thread, effect.position)
+            if isinstance(effect, AwaitCorrelatedEvent):
+                correlation.await_event(runtime, effect.def_name, effect.key, waiter, now)
+            else:
+                correlation.forget(runtime, effect.def_name, effect.key, waiter)
 
 
 def _start_child(runtime: Runtime, effect: RunChildWf, parent_incarnation: str, now: int) -> None:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from canter_engine.core import Blueprint, WfRunState, apply
-from canter_engine.core.effects import Effect, NotifyParent, RunChildWf
+from canter_engine.core.effects import JOURNAL_EFFECTS, Effect
 from canter_engine.core.events import (
     Event,
     JournalEntry,
@@ -89,7 +89,7 @@ class Outcome:
             or self.redelivered
             or self.ignored
             or self.deleted
-            or any(isinstance(e, RunChildWf | NotifyParent) for e in self.effects)
+            or any(isinstance(e, JOURNAL_EFFECTS) for e in self.effects)
         )
 
 
