@@ -76,9 +76,13 @@ def put_correlated_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
                 "ALREADY_EXISTS", f"{rpc}: a CorrelatedEvent with key {key!r} already exists"
             )
         event = existing
-    correlation.deliver_to_waiters(rt, event, now)
+    delivered = correlation.deliver_to_waiters(rt, event, now)
     found = correlated.get_event(def_name, key)
-    return (found or event).to_json()
+    answer = (found or event).to_json()
+    if found is None and delivered:
+        # deleteAfterFirstCorrelation: gone already, but the caller learns where it went.
+        answer["externalEvents"] = delivered
+    return answer
 
 
 def get_correlated_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:

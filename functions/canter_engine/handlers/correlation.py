@@ -51,8 +51,11 @@ def delivery_guid(event: StoredEvent, waiter: Waiter) -> str:
     return "corr-" + hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
-def deliver(rt: Runtime, event: StoredEvent, waiter: Waiter, only_one: bool, now: int) -> bool:
-    """Journal ``event`` into the waiting NodeRun; False if it went to another NodeRun."""
+def deliver(
+    rt: Runtime, event: StoredEvent, waiter: Waiter, only_one: bool, now: int
+) -> dict[str, Any] | None:
+    """Journal ``event`` into the waiting NodeRun: the ExternalEventId it became, or
+    None if it went to another NodeRun."""
     guid = delivery_guid(event, waiter)
     ext_id = {
         "wfRunId": {"id": waiter.wf_run_id},
@@ -61,7 +64,7 @@ def deliver(rt: Runtime, event: StoredEvent, waiter: Waiter, only_one: bool, now
     }
     correlated = store(rt)
     if not correlated.record_delivery(event, ext_id, only_one):
-        return False
+        return None
     posted = ExternalEventPosted(
         def_name=event.def_name,
         guid=guid,
@@ -79,11 +82,13 @@ def deliver(rt: Runtime, event: StoredEvent, waiter: Waiter, only_one: bool, now
     correlated.forget_waiter(event.def_name, event.key, waiter.sk)
     if only_one:
         correlated.delete_event(event.def_name, event.key, event.nonce)
-    return True
+    return ext_id
 
 
-def deliver_to_waiters(rt: Runtime, event: StoredEvent, now: int) -> None:
-    """After a CorrelatedEvent is put: deliver it to the NodeRuns already waiting."""
+def deliver_to_waiters(rt: Runtime, event: StoredEvent, now: int) -> list[dict[str, Any]]:
+    """After a CorrelatedEvent is put: deliver it to the NodeRuns already waiting;
+    the ExternalEventIds it became."""
+    delivered: list[dict[str, Any]] = []
     only_one = bool((config_of(rt, event.def_name) or {}).get("deleteAfterFirstCorrelation"))
     correlated = store(rt)
     for waiter in correlated.waiters(event.def_name, event.key):
@@ -93,8 +98,12 @@ def deliver_to_waiters(rt: Runtime, event: StoredEvent, now: int) -> None:
             # as LittleHorse removes a deleted WfRun's correlation markers.
             correlated.forget_waiter(event.def_name, event.key, waiter.sk)
             continue
-        if deliver(rt, event, waiter, only_one, now) and only_one:
-            return
+        ext_id = deliver(rt, event, waiter, only_one, now)
+        if ext_id is not None:
+            delivered.append(ext_id)
+            if only_one:
+                break
+    return delivered
 
 
 def await_event(rt: Runtime, def_name: str, key: str, waiter: Waiter, now: int) -> None:
