@@ -567,6 +567,22 @@ class Client:
                 body[name] = value
         return self._all_pages("SearchCorrelatedEvent", body)
 
+    # --- task checkpoints (ops-events) -------------------------------------------------
+
+    def put_checkpoint(self, request: Mapping[str, Any], token: str) -> dict[str, Any]:
+        """LittleHorse's ``PutCheckpoint``, with the attempt's ``canter.taskToken``; the
+        answer's ``flowControlContinueType`` is ``STOP_TASK`` when the attempt must stop."""
+        return self.call("PutCheckpoint", request, {TASK_TOKEN_HEADER: token})
+
+    def get_checkpoint(self, wf_run_id: str, task_guid: str, number: int) -> dict[str, Any]:
+        return self.call(
+            "GetCheckpoint",
+            {
+                "taskRun": {"wfRunId": {"id": wf_run_id}, "taskGuid": task_guid},
+                "checkpointNumber": number,
+            },
+        )
+
     def _call_set(self, rpc: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """The request with the fields left unset (None) absent, as proto3 JSON has them."""
         return self.call(rpc, {k: v for k, v in fields.items() if v is not None})

@@ -268,7 +268,15 @@ def _allowed_rpcs(synthesized: Any, name: str) -> set[str]:
 
 
 ROLE_RPCS = {
-    "task-worker": {"ReportTask", "ReportTasks", "GetTaskDef", "GetTaskDefQueue"},
+    "task-worker": {
+        "ReportTask",
+        "ReportTasks",
+        "GetTaskDef",
+        "GetTaskDefQueue",
+        # Task checkpoints (ops-events).
+        "PutCheckpoint",
+        "GetCheckpoint",
+    },
     "reader": {
         "GetTaskDef",
         "GetTaskDefQueue",
@@ -300,6 +308,8 @@ ROLE_RPCS = {
         # Correlated events (ops-events).
         "GetCorrelatedEvent",
         "SearchCorrelatedEvent",
+        # Task checkpoints (ops-events).
+        "GetCheckpoint",
     },
     "operator": {
         "RunWf",
@@ -346,6 +356,8 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
         # Correlated events (ops-events): operators post and withdraw events, not definitions.
         "PutCorrelatedEvent",
         "DeleteCorrelatedEvent",
+        # Task checkpoints (ops-events): a worker saves its attempt's steps.
+        "PutCheckpoint",
     }
     assert definitions == ROLE_RPCS["admin"]
 

@@ -247,6 +247,30 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
             {"externalEventDefId": {"name": s.event}, "hasExternalEvents": True},
             {("externalEventDefId", "name"): ID, ("latestStart",): TEXT, **paging},
         ),
+        # Task checkpoints (ops-events).
+        "PutCheckpoint": (
+            {
+                "taskRunId": {"wfRunId": {"id": s.wf_run}, "taskGuid": "0-1"},
+                "taskAttempt": 0,
+                "value": {"int": 1},
+                "logs": "step",
+            },
+            {
+                ("taskRunId", "wfRunId", "id"): RUN_ID,
+                ("taskRunId", "taskGuid"): GUID,
+                ("taskAttempt",): INT,
+                ("value",): VALUE,
+                ("logs",): TEXT,
+            },
+        ),
+        "GetCheckpoint": (
+            {"taskRun": {"wfRunId": {"id": s.wf_run}, "taskGuid": "0-1"}, "checkpointNumber": 0},
+            {
+                ("taskRun", "wfRunId", "id"): RUN_ID,
+                ("taskRun", "taskGuid"): GUID,
+                ("checkpointNumber",): INT,
+            },
+        ),
     }
 
 
@@ -431,6 +455,10 @@ UNBROKEN_REFUSALS = {
     "PutCorrelatedEvent": "INVALID_ARGUMENT",
     "GetCorrelatedEvent": "NOT_FOUND",
     "DeleteCorrelatedEvent": "NOT_FOUND",
+    # Task checkpoints (ops-events): only the worker holding the attempt may save one,
+    # and the fixture's WfRun has no task.
+    "PutCheckpoint": "UNAUTHENTICATED",
+    "GetCheckpoint": "NOT_FOUND",
 }
 
 

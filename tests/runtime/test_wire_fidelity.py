@@ -22,6 +22,7 @@ from google.protobuf.empty_pb2 import Empty
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from google.protobuf.message import Message
 from littlehorse.model import (
+    Checkpoint,
     CorrelatedEvent,
     CorrelatedEventIdList,
     ExternalEvent,
@@ -32,6 +33,7 @@ from littlehorse.model import (
     NodeRun,
     NodeRunIdList,
     NodeRunList,
+    PutCheckpointResponse,
     TaskDef,
     TaskDefIdList,
     TaskRun,
@@ -249,9 +251,14 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
         _read_run(answers, wf_run_id)
         answers.call("StopWfRun", {"wfRunId": {"id": wf_run_id}}, Empty)
         answers.call("ResumeWfRun", {"wfRunId": {"id": wf_run_id}}, Empty)
+        # Task checkpoints (ops-events): the attempt saves a step before it reports.
+        step = {"taskRunId": scheduled["taskRunId"], "taskAttempt": 0, "value": {"int": 2}}
+        answers.call("PutCheckpoint", step, PutCheckpointResponse, {TASK_TOKEN_HEADER: token})
         report = success_report(scheduled, {"int": 1})
         answers.call("ReportTask", report, Empty, {TASK_TOKEN_HEADER: token})
         client.wait_for_wf_run(wf_run_id, timeout=30)
+        checkpoint_id = {"taskRun": scheduled["taskRunId"], "checkpointNumber": 0}
+        answers.call("GetCheckpoint", checkpoint_id, Checkpoint)
     _read_run(answers, wf_run_id)
     (child_id,) = {
         a["runChildWf"]["childWfRunId"]["id"]

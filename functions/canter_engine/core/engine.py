@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from canter_engine.core import signals, tasks, threads, waits
+from canter_engine.core import checkpoints, signals, tasks, threads, waits
 from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect, NotifyParent
 from canter_engine.core.events import (
+    CheckpointPut,
     ChildWfEnded,
     Event,
     ExternalEventPosted,
@@ -43,6 +44,7 @@ from canter_engine.core.state import (
     ExternalEvent,
     Failure,
     NodeRun,
+    TaskCheckpoint,
     TaskRun,
     ThreadRun,
     VariableValue,
@@ -125,7 +127,9 @@ class Runner:
         self._own_tasks: set[str] = set()
         self.effects: list[Effect] = []
         # A TaskRun in flight lives in the head; an ended one in its NodeRun's record.
-        self.records: dict[str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent] = {}
+        self.records: dict[
+            str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent | TaskCheckpoint
+        ] = {}
         self.steps = 0
         # An edge's mutations, written ahead and applied only if all of them succeed.
         self._pending: dict[tuple[int, str], Any] = {}
@@ -191,6 +195,8 @@ class Runner:
             return self._on_resume(event.thread_run_number)
         if isinstance(event, ChildWfEnded):
             return signals.on_child_ended(self, event)
+        if isinstance(event, CheckpointPut):
+            return checkpoints.on_checkpoint(self, event)
         return False
 
     def _on_timer(self, event: TimerFired) -> bool:
@@ -644,7 +650,7 @@ class Runner:
 
     # --- output ----------------------------------------------------------------
 
-    def touch(self, obj: NodeRun | ExternalEvent) -> None:
+    def touch(self, obj: NodeRun | ExternalEvent | TaskCheckpoint) -> None:
         self.records[obj.sk] = obj
 
     def finish(self) -> Transition:

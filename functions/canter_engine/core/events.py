@@ -67,6 +67,17 @@ class ExternalEventPosted:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckpointPut:
+    """``PutCheckpoint``: the worker running an attempt saved a step's result."""
+
+    task_guid: str
+    attempt_number: int
+    value: Any
+    logs: str
+    time: int
+
+
+@dataclass(frozen=True, slots=True)
 class Timer:
     """A wake-up the core asked for; it comes back as :class:`TimerFired`.
 
@@ -143,6 +154,7 @@ Event = (
     | StopRequested
     | ResumeRequested
     | ChildWfEnded
+    | CheckpointPut
 )
 
 
@@ -203,6 +215,15 @@ def to_journal(event: Event) -> JournalEntry:
         return JournalEntry("PutExternalEvent", _timed(body, event.time))
     if isinstance(event, TimerFired):
         return JournalEntry("TimerFired", _timed({"timer": event.timer.to_json()}, event.time))
+    if isinstance(event, CheckpointPut):
+        body = {
+            "taskGuid": event.task_guid,
+            "taskAttempt": event.attempt_number,
+            "value": values.encode(event.value),
+        }
+        if event.logs:
+            body["logs"] = event.logs
+        return JournalEntry("PutCheckpoint", _timed(body, event.time))
     if isinstance(event, ChildWfEnded):
         body = {"childWfRunId": event.child_wf_run_id, "status": event.status}
         if event.output is not None:
@@ -266,6 +287,14 @@ def from_journal(entry: JournalEntry) -> Event:
             )
         if entry.kind == "TimerFired":
             return TimerFired(timer=Timer.from_json(body["timer"]), time=time)
+        if entry.kind == "PutCheckpoint":
+            return CheckpointPut(
+                task_guid=str(body["taskGuid"]),
+                attempt_number=int(body.get("taskAttempt", 0)),
+                value=values.decode(body.get("value"), "value"),
+                logs=str(body.get("logs", "")),
+                time=time,
+            )
         if entry.kind == "ChildWfEnded":
             return ChildWfEnded(
                 child_wf_run_id=str(body["childWfRunId"]),

@@ -15,6 +15,7 @@ from canter_engine.core.state import (
     ExternalEvent,
     Failure,
     NodeRun,
+    TaskCheckpoint,
     TaskRun,
     ThreadRun,
     VariableValue,
@@ -47,14 +48,15 @@ _NODE_KIND_FIELD = {
 @dataclass(frozen=True, slots=True)
 class Record:
     sk: str
-    obj: NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
+    obj: NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent | TaskCheckpoint
     wf_run_id: str
     spec_id: tuple[str, int, int]
     thread_spec_name: str
 
     @staticmethod
     def of(
-        state: WfRunState, obj: NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
+        state: WfRunState,
+        obj: NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent | TaskCheckpoint,
     ) -> Record:
         thread_no = obj.thread if isinstance(obj, NodeRun | VariableValue) else 0
         thread = state.threads.get(thread_no)
@@ -95,6 +97,8 @@ class Record:
             return variable_json(self.wf_run_id, spec, obj)
         if isinstance(obj, WorkflowEvent):
             return workflow_event_json(self.wf_run_id, spec, obj)
+        if isinstance(obj, TaskCheckpoint):
+            return checkpoint_json(self.wf_run_id, obj)
         return external_event_json(self.wf_run_id, obj)
 
 
@@ -286,6 +290,7 @@ def task_run_json(wf_run_id: str, spec: dict[str, Any], task_run: TaskRun) -> di
             "status": task_run.status if task_run.status != "TASK_SCHEDULED" else None,
             "timeoutSeconds": task_run.timeout_seconds,
             "totalAttempts": task_run.max_attempts,
+            "totalCheckpoints": task_run.checkpoints,
         }
     )
 
@@ -316,6 +321,23 @@ def external_event_json(wf_run_id: str, event: ExternalEvent) -> dict[str, Any]:
             "threadRunNumber": event.claimed_thread,
             "nodeRunPosition": event.claimed_position,
             "claimed": event.claimed,
+        }
+    )
+
+
+def checkpoint_json(wf_run_id: str, checkpoint: TaskCheckpoint) -> dict[str, Any]:
+    """LittleHorse's ``Checkpoint``."""
+    return prune(
+        {
+            "id": prune(
+                {
+                    "taskRun": {"wfRunId": {"id": wf_run_id}, "taskGuid": checkpoint.task_guid},
+                    "checkpointNumber": checkpoint.number,
+                }
+            ),
+            "value": values.encode(checkpoint.value),
+            "logs": checkpoint.logs,
+            "createdAt": _ts(checkpoint.time),
         }
     )
 

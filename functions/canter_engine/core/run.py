@@ -17,6 +17,7 @@ from canter_engine.core.state import (
     ExternalEvent,
     Failure,
     NodeRun,
+    TaskCheckpoint,
     TaskRun,
     ThreadRun,
     VariableValue,
@@ -33,7 +34,7 @@ class Run(Protocol):
     state: WfRunState
     now: int
     effects: list[Effect]
-    records: dict[str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent]
+    records: dict[str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent | TaskCheckpoint]
 
     def thread(self, number: int) -> ThreadRun:
         """Thread ``number``, safe to change."""
@@ -73,4 +74,4 @@ class Run(Protocol):
         """The value of a VariableAssignment, seen from ``thread``."""
         ...
 
-    def touch(self, obj: NodeRun | ExternalEvent) -> None: ...
+    def touch(self, obj: NodeRun | ExternalEvent | TaskCheckpoint) -> None: ...

@@ -309,6 +309,9 @@ class TaskRun:
     scheduled_at: int
     status: str = "TASK_SCHEDULED"
     attempts: list[TaskAttempt] = field(default_factory=list)
+    # Checkpoints its attempts saved (PutCheckpoint), numbered 0, 1, ...; a retry
+    # is told how many there are and resumes from them.
+    checkpoints: int = 0
 
     @property
     def sk(self) -> str:
@@ -333,6 +336,7 @@ class TaskRun:
             self.scheduled_at,
             self.status,
             [a.clone() for a in self.attempts],
+            self.checkpoints,
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -353,6 +357,7 @@ class TaskRun:
             "sa": self.scheduled_at,
             "s": self.status,
             "a": [a.to_item() for a in self.attempts],
+            "ck": self.checkpoints,
         }
 
     @staticmethod
@@ -373,6 +378,7 @@ class TaskRun:
             item["sa"],
             item["s"],
             [TaskAttempt.from_item(a) for a in item["a"]],
+            item["ck"],
         )
 
 
@@ -688,6 +694,25 @@ class WorkflowEvent:
         return f"wfevent#{self.def_name}#{self.number:08d}"
 
 
+@dataclass(frozen=True, slots=True)
+class TaskCheckpoint:
+    """A step's result saved by a task attempt (core/checkpoints.py): a record."""
+
+    task_guid: str
+    number: int
+    value: Any
+    logs: str
+    time: int
+
+    @property
+    def sk(self) -> str:
+        return checkpoint_sk(self.task_guid, self.number)
+
+
+def checkpoint_sk(task_guid: str, number: int) -> str:
+    return f"ckpt#{task_guid}#{number:06d}"
+
+
 _NODE_RUN_DEFAULTS: dict[str, Any] = {
     "e": None,
     "o": {},
@@ -721,7 +746,7 @@ _ATTEMPT_DEFAULTS: dict[str, Any] = {
     "xc": {},
     "w": None,
 }
-_TASK_RUN_DEFAULTS: dict[str, Any] = {"mi": [], "b": None, "ts": 60, "ma": 1}
+_TASK_RUN_DEFAULTS: dict[str, Any] = {"mi": [], "b": None, "ts": 60, "ma": 1, "ck": 0}
 _THREAD_RUN_DEFAULTS: dict[str, Any] = {
     "ty": "ENTRYPOINT",
     "pa": None,
