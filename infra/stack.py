@@ -17,6 +17,7 @@ from infra.engine import EngineFunctions
 from infra.nag import suppress_justified_findings
 from infra.permissions import grant_engine_permissions, task_queue_arns
 from infra.queues import Queues
+from infra.status_events import StatusEvents
 from infra.storage import Storage
 
 
@@ -36,6 +37,17 @@ class CanterStack(Stack):
             self, "Engine", config=config, storage=self.storage, queues=self.queues
         )
         grant_engine_permissions(self.engine, config, self.storage, self.queues)
+        self.status_events = (
+            StatusEvents(
+                self,
+                "StatusEvents",
+                stage=config.stage,
+                wf_specs=config.status_events,
+                publisher=self.engine.scheduler,
+            )
+            if config.status_events
+            else None
+        )
         self.api = Api(
             self,
             "Api",

@@ -86,6 +86,20 @@ class ForgetCorrelatedEvent:
     position: int
 
 
+@dataclass(frozen=True, slots=True)
+class WfRunStatusChanged:
+    """Publish the WfRun's new status as LittleHorse's output topic would: ``record``
+    is an ``OutputTopicRecord`` with the WfRun as it is after the change.
+
+    Deterministic (the event's time, the state's WfRun), so a publish repeated
+    after a crash sends the very same record.
+    """
+
+    wf_spec_name: str
+    status: str
+    record: dict[str, Any]
+
+
 Effect = (
     ScheduleTask
     | StartTimer
@@ -93,8 +107,15 @@ Effect = (
     | NotifyParent
     | AwaitCorrelatedEvent
     | ForgetCorrelatedEvent
+    | WfRunStatusChanged
 )
 
 # Effects the scheduler carries out before it commits, as conditional or
 # idempotent writes (a replay repeats them as no-ops).
-JOURNAL_EFFECTS = (RunChildWf, NotifyParent, AwaitCorrelatedEvent, ForgetCorrelatedEvent)
+JOURNAL_EFFECTS = (
+    RunChildWf,
+    NotifyParent,
+    AwaitCorrelatedEvent,
+    ForgetCorrelatedEvent,
+    WfRunStatusChanged,
+)

@@ -53,6 +53,7 @@ from canter_engine.core.effects import (
     RunChildWf,
     ScheduleTask,
     StartTimer,
+    WfRunStatusChanged,
 )
 from canter_engine.core.events import (
     ChildWfEnded,
@@ -61,7 +62,7 @@ from canter_engine.core.events import (
     TaskReported,
     to_journal,
 )
-from canter_engine.handlers import correlation, faults, task_tokens
+from canter_engine.handlers import correlation, faults, status_events, task_tokens
 from canter_engine.handlers.head_cache import HeadCache, SentMarks
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
@@ -333,6 +334,9 @@ def _journal_effects(
     runtime: Runtime, wf_run_id: str, incarnation: str, effects: list[Effect]
 ) -> None:
     now = int(time.time() * 1000)
+    changes = [e for e in effects if isinstance(e, WfRunStatusChanged)]
+    if changes and (sent := status_events.publish(changes)):
+        metrics.add_metric(name="StatusEventsPublished", unit=MetricUnit.Count, value=sent)
     for effect in effects:
         if isinstance(effect, RunChildWf):
             _start_child(runtime, effect, incarnation, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from canter.cli import awaiting, control, correlated, get, listing, remove, search
+from canter.cli import awaiting, control, correlated, events, get, listing, remove, search
 from canter.cli.common import EXIT_CODES_HELP, CanterGroup
 from canter.cli.deploy import deploy
 from canter.cli.local import dev, worker
@@ -33,4 +33,5 @@ app.command()(control.resume)
 app.add_typer(remove.app, name="delete")
 app.add_typer(awaiting.app, name="await")
 app.add_typer(correlated.app, name="correlated")
+app.add_typer(events.app, name="events")
 app.command()(worker)
