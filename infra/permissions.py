@@ -51,6 +51,12 @@ API_JOURNAL_ACTIONS = (
 # scheduler's (invariant 2). search queries the index.
 API_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 API_SEARCH_ACTIONS = ("dynamodb:Query",)
+# Correlated events (store/correlated.py): the API puts, claims and deletes
+# CorrelatedEvents and removes the registrations it delivered to; the
+# scheduler registers waiting NodeRuns and delivers too. Both only in the
+# ``corr#`` partitions (dynamodb:LeadingKeys), never in a WfRun's.
+CORRELATED_WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+CORRELATED_PARTITIONS = "corr#*"
 API_METADATA_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:GetItem",
@@ -106,6 +112,16 @@ def grant_engine_permissions(
     _allow(scheduled_runs, SCHEDULED_RUNS_METADATA_ACTIONS, [storage.metadata.table_arn])
     _allow(scheduled_runs, SCHEDULED_RUNS_JOURNAL_ACTIONS, [storage.journal.table_arn])
     _allow(scheduled_runs, SCHEDULED_RUNS_STATE_ACTIONS, [storage.state.table_arn])
+    for grantee in (scheduler, api):
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=list(CORRELATED_WRITE_ACTIONS),
+                resources=[storage.state.table_arn],
+                conditions={
+                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [CORRELATED_PARTITIONS]}
+                },
+            )
+        )
 
 
 def task_queue_arns(scope: Construct, config: CanterConfig, queues: Queues) -> list[str]:

@@ -18,6 +18,7 @@ from infra.nag import suppress_justified_findings
 from infra.permissions import grant_engine_permissions, task_queue_arns
 from infra.queues import Queues
 from infra.schedules import Schedules
+from infra.status_events import StatusEvents
 from infra.storage import Storage
 
 
@@ -43,6 +44,17 @@ class CanterStack(Stack):
         for name, value in self.schedules.environment().items():
             self.engine.api.add_environment(name, value)
         self.schedules.grant_manage(self.engine.api)
+        self.status_events = (
+            StatusEvents(
+                self,
+                "StatusEvents",
+                stage=config.stage,
+                wf_specs=config.status_events,
+                publisher=self.engine.scheduler,
+            )
+            if config.status_events
+            else None
+        )
         self.api = Api(
             self,
             "Api",

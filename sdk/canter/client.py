@@ -757,6 +757,66 @@ class Client:
         }
         return self.call("DeleteUserTaskRunComment", body)
 
+    # --- correlated events (ops-events) ---------------------------------------------
+
+    def put_correlated_event(
+        self, key: str, external_event_def_name: str, content: Any = None
+    ) -> dict[str, Any]:
+        """Post an event by correlation key: it reaches every WfRun waiting on ``key``
+        (``wait_for_event(..., correlation_id=...)``), now or when it starts waiting."""
+        body: dict[str, Any] = {
+            "key": key,
+            "externalEventDefId": {"name": external_event_def_name},
+        }
+        if content is not None:
+            body["content"] = to_value(content)
+        return self.call("PutCorrelatedEvent", body)
+
+    def get_correlated_event(self, key: str, external_event_def_name: str) -> dict[str, Any]:
+        body = {"key": key, "externalEventDefId": {"name": external_event_def_name}}
+        return self.call("GetCorrelatedEvent", body)
+
+    def delete_correlated_event(self, key: str, external_event_def_name: str) -> None:
+        self.call(
+            "DeleteCorrelatedEvent",
+            {"id": {"key": key, "externalEventDefId": {"name": external_event_def_name}}},
+        )
+
+    def search_correlated_event(
+        self,
+        external_event_def_name: str,
+        *,
+        has_external_events: bool | None = None,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every CorrelatedEventId of an ExternalEventDef, newest first (all pages)."""
+        body: dict[str, Any] = {"externalEventDefId": {"name": external_event_def_name}}
+        for name, value in (
+            ("hasExternalEvents", has_external_events),
+            ("earliestStart", earliest_start),
+            ("latestStart", latest_start),
+        ):
+            if value is not None:
+                body[name] = value
+        return self._all_pages("SearchCorrelatedEvent", body)
+
+    # --- task checkpoints (ops-events) -------------------------------------------------
+
+    def put_checkpoint(self, request: Mapping[str, Any], token: str) -> dict[str, Any]:
+        """LittleHorse's ``PutCheckpoint``, with the attempt's ``canter.taskToken``; the
+        answer's ``flowControlContinueType`` is ``STOP_TASK`` when the attempt must stop."""
+        return self.call("PutCheckpoint", request, {TASK_TOKEN_HEADER: token})
+
+    def get_checkpoint(self, wf_run_id: str, task_guid: str, number: int) -> dict[str, Any]:
+        return self.call(
+            "GetCheckpoint",
+            {
+                "taskRun": {"wfRunId": {"id": wf_run_id}, "taskGuid": task_guid},
+                "checkpointNumber": number,
+            },
+        )
+
     def _call_set(self, rpc: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """The request with the fields left unset (None) absent, as proto3 JSON has them."""
         return self.call(rpc, {k: v for k, v in fields.items() if v is not None})

@@ -44,8 +44,37 @@ def _granted(synthesized: Any, role: Any) -> set[Statement]:
         if role_ref in policy["Properties"]["Roles"]:
             for s in policy["Properties"]["PolicyDocument"]["Statement"]:
                 assert s["Effect"] == "Allow"
+                if s.get("Condition") == CORRELATED_ONLY:
+                    continue  # test_correlated_event_writes_stay_in_their_partitions
                 granted.add(_statement(s["Action"], s["Resource"]))
     return granted
+
+
+# Correlated events (ops-events): writes to the State table limited to the
+# CorrelatedEvent partitions, which no WfRun's state is in.
+CORRELATED_ONLY = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["corr#*"]}}
+
+
+def test_correlated_event_writes_stay_in_their_partitions(dev: Any) -> None:
+    engine = dev.stack.engine
+    state = dev.stack.resolve(dev.stack.storage.state.table_arn)
+    for function in (engine.scheduler, engine.api):
+        role_ref = {"Ref": dev.logical_id(_role(dev, function))}
+        conditioned = [
+            s
+            for policy in dev.resources("AWS::IAM::Policy").values()
+            if role_ref in policy["Properties"]["Roles"]
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "Condition" in s
+        ]
+        assert conditioned == [
+            {
+                "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                "Condition": CORRELATED_ONLY,
+                "Effect": "Allow",
+                "Resource": state,
+            }
+        ]
 
 
 def _expect(synthesized: Any, *pairs: tuple[tuple[str, ...], list[Any]]) -> set[Statement]:
@@ -309,6 +338,9 @@ ROLE_RPCS = {
         "GetTaskDefQueue",
         # TASK_RUNNING (visibility-rest).
         "ReportTaskStarts",
+        # Task checkpoints (ops-events).
+        "PutCheckpoint",
+        "GetCheckpoint",
     },
     "reader": {
         "GetTaskDef",
@@ -350,6 +382,11 @@ ROLE_RPCS = {
         # issue 18 (ops-rescue)
         "GetScheduledWfRun",
         "SearchScheduledWfRun",
+        # Correlated events (ops-events).
+        "GetCorrelatedEvent",
+        "SearchCorrelatedEvent",
+        # Task checkpoints (ops-events).
+        "GetCheckpoint",
     },
     "operator": {
         "RunWf",
@@ -362,6 +399,9 @@ ROLE_RPCS = {
         "RescueThreadRun",
         "ScheduleWf",
         "DeleteScheduledWfRun",
+        # Correlated events (ops-events): events to WfRuns, by key.
+        "PutCorrelatedEvent",
+        "DeleteCorrelatedEvent",
     },
     "admin": {
         "PutTaskDef",
@@ -412,6 +452,11 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
         "DeleteUserTaskRunComment",
         # issue 18 (ops-rescue): a schedule starts runs, so it is the operator's
         "DeleteScheduledWfRun",
+        # Correlated events (ops-events): operators post and withdraw events, not definitions.
+        "PutCorrelatedEvent",
+        "DeleteCorrelatedEvent",
+        # Task checkpoints (ops-events): a worker saves its attempt's steps.
+        "PutCheckpoint",
     }
     assert definitions == ROLE_RPCS["admin"]
 

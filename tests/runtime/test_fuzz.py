@@ -340,6 +340,47 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
             {("wfSpecName",): ID, ("majorVersion",): INT, ("revision",): INT},
         ),
         "DeleteScheduledWfRun": ({"id": {"id": MISSING}}, {("id", "id"): ID}),
+        # Correlated events (ops-events).
+        "PutCorrelatedEvent": (
+            {"key": "k-1", "externalEventDefId": {"name": s.event}, "content": {"int": 1}},
+            {("key",): ID, ("externalEventDefId", "name"): ID, ("content",): VALUE},
+        ),
+        "GetCorrelatedEvent": (
+            {"key": "k-1", "externalEventDefId": {"name": s.event}},
+            {("key",): ID, ("externalEventDefId", "name"): ID},
+        ),
+        "DeleteCorrelatedEvent": (
+            {"id": {"key": "k-1", "externalEventDefId": {"name": s.event}}},
+            {("id", "key"): ID, ("id", "externalEventDefId", "name"): ID},
+        ),
+        "SearchCorrelatedEvent": (
+            {"externalEventDefId": {"name": s.event}, "hasExternalEvents": True},
+            {("externalEventDefId", "name"): ID, ("latestStart",): TEXT, **paging},
+        ),
+        # Task checkpoints (ops-events).
+        "PutCheckpoint": (
+            {
+                "taskRunId": {"wfRunId": {"id": s.wf_run}, "taskGuid": "0-1"},
+                "taskAttempt": 0,
+                "value": {"int": 1},
+                "logs": "step",
+            },
+            {
+                ("taskRunId", "wfRunId", "id"): RUN_ID,
+                ("taskRunId", "taskGuid"): GUID,
+                ("taskAttempt",): INT,
+                ("value",): VALUE,
+                ("logs",): TEXT,
+            },
+        ),
+        "GetCheckpoint": (
+            {"taskRun": {"wfRunId": {"id": s.wf_run}, "taskGuid": "0-1"}, "checkpointNumber": 0},
+            {
+                ("taskRun", "wfRunId", "id"): RUN_ID,
+                ("taskRun", "taskGuid"): GUID,
+                ("checkpointNumber",): INT,
+            },
+        ),
     }
 
 
@@ -532,6 +573,15 @@ UNBROKEN_REFUSALS = {
     # issue 18 (ops-rescue): the fixture's WfRun completed, so there is nothing to rescue.
     "RescueThreadRun": "FAILED_PRECONDITION",
     "DeleteScheduledWfRun": "NOT_FOUND",
+    # Correlated events (ops-events): the fixture's ExternalEventDef has no
+    # correlatedEventConfig, so it takes none and there is none to get or delete.
+    "PutCorrelatedEvent": "INVALID_ARGUMENT",
+    "GetCorrelatedEvent": "NOT_FOUND",
+    "DeleteCorrelatedEvent": "NOT_FOUND",
+    # Task checkpoints (ops-events): only the worker holding the attempt may save one,
+    # and the fixture's WfRun has no task.
+    "PutCheckpoint": "UNAUTHENTICATED",
+    "GetCheckpoint": "NOT_FOUND",
 }
 
 

@@ -22,6 +22,9 @@ from google.protobuf.empty_pb2 import Empty
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from google.protobuf.message import Message
 from littlehorse.model import (
+    Checkpoint,
+    CorrelatedEvent,
+    CorrelatedEventIdList,
     ExternalEvent,
     ExternalEventDef,
     ExternalEventDefIdList,
@@ -30,6 +33,7 @@ from littlehorse.model import (
     NodeRun,
     NodeRunIdList,
     NodeRunList,
+    PutCheckpointResponse,
     ScheduledWfRun,
     ScheduledWfRunIdList,
     TaskDef,
@@ -259,6 +263,18 @@ def _operate(answers: _Answers, names: Names) -> None:
 # --- end of issue 18 ---------------------------------------------------------------
 
 
+def _correlated_events(answers: _Answers, names: Names) -> None:
+    """Correlated events (ops-events): put, get, search and delete one."""
+    event = names("correlated")
+    answers.client.put_external_event_def(event, correlatedEventConfig={"ttlSeconds": 600})
+    ident = {"key": "k-1", "externalEventDefId": {"name": event}}
+    answers.call("PutCorrelatedEvent", {**ident, "content": {"int": 1}}, CorrelatedEvent)
+    answers.call("GetCorrelatedEvent", ident, CorrelatedEvent)
+    search = {"externalEventDefId": {"name": event}, "hasExternalEvents": False}
+    answers.call("SearchCorrelatedEvent", search, CorrelatedEventIdList)
+    answers.call("DeleteCorrelatedEvent", {"id": ident}, Empty)
+
+
 def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: Names) -> None:
     answers = _Answers(client)
     tasks = _register(answers, names)
@@ -283,9 +299,14 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
         _read_run(answers, wf_run_id)
         answers.call("StopWfRun", {"wfRunId": {"id": wf_run_id}}, Empty)
         answers.call("ResumeWfRun", {"wfRunId": {"id": wf_run_id}}, Empty)
+        # Task checkpoints (ops-events): the attempt saves a step before it reports.
+        step = {"taskRunId": scheduled["taskRunId"], "taskAttempt": 0, "value": {"int": 2}}
+        answers.call("PutCheckpoint", step, PutCheckpointResponse, {TASK_TOKEN_HEADER: token})
         report = success_report(scheduled, {"int": 1})
         answers.call("ReportTask", report, Empty, {TASK_TOKEN_HEADER: token})
         client.wait_for_wf_run(wf_run_id, timeout=30)
+        checkpoint_id = {"taskRun": scheduled["taskRunId"], "checkpointNumber": 0}
+        answers.call("GetCheckpoint", checkpoint_id, Checkpoint)
     _read_run(answers, wf_run_id)
     (child_id,) = {
         a["runChildWf"]["childWfRunId"]["id"]
@@ -302,6 +323,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     answers.call("DeleteExternalEventDef", {"id": {"name": tasks["event"]}}, Empty)
     answers.call("DeleteWorkflowEventDef", {"id": {"name": tasks["thrown"]}}, Empty)
     _user_task_rpcs(answers, names)
+    _correlated_events(answers, names)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}

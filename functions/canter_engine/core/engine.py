@@ -14,10 +14,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from canter_engine.core import rescue, retention, signals, tasks, threads, user_tasks, waits
+from canter_engine.core import (
+    checkpoints,
+    rescue,
+    retention,
+    signals,
+    tasks,
+    threads,
+    user_tasks,
+    waits,
+)
 from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect, NotifyParent
 from canter_engine.core.events import (
+    CheckpointPut,
     ChildWfEnded,
     Event,
     ExternalEventPosted,
@@ -40,18 +50,15 @@ from canter_engine.core.operations import (
     json_set,
     operate,
 )
-from canter_engine.core.records import Record, note_waited
+from canter_engine.core.records import Record, RecordObject, note_waited
 from canter_engine.core.state import (
-    ExternalEvent,
     Failure,
     NodeRun,
     TaskRun,
     ThreadRun,
     VariableValue,
     WfRunState,
-    WorkflowEvent,
 )
-from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model import values
 from canter_engine.model.spec import Edge, ExitNode, VariableAssignment, VariableMutation
 
@@ -59,8 +66,6 @@ from canter_engine.model.spec import Edge, ExitNode, VariableAssignment, Variabl
 # in a loop that never waits; it fails instead of spinning forever.
 MAX_STEPS_PER_EVENT = 100_000
 
-# What a transition writes as records of their own.
-RecordObject = NodeRun | VariableValue | ExternalEvent | WorkflowEvent | UserTaskRun | TaskRun
 _FORMAT_ARG = re.compile(r"\{(\d+)\}")
 _NO_OUTPUT: Any = object()
 
@@ -200,6 +205,8 @@ class Runner:
             return user_tasks.on_request(self, event)
         if isinstance(event, RescueRequested):
             return rescue.on_rescue(self, event)
+        if isinstance(event, CheckpointPut):
+            return checkpoints.on_checkpoint(self, event)
         return False
 
     def _on_timer(self, event: TimerFired) -> bool:
@@ -664,7 +671,7 @@ class Runner:
 
     # --- output ----------------------------------------------------------------
 
-    def touch(self, obj: NodeRun | ExternalEvent) -> None:
+    def touch(self, obj: RecordObject) -> None:
         self.records[obj.sk] = obj
 
     def finish(self) -> Transition:

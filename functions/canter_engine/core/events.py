@@ -64,6 +64,20 @@ class ExternalEventPosted:
     # When it was posted, if before ``time``: an event posted before its WfRun
     # existed is journalled for the run when the run starts (store/early_events.py).
     created_at: int | None = None
+    # With ``thread_run_number``: the one NodeRun this event is for (a
+    # CorrelatedEvent delivered to the node that waits on its key).
+    node_run_position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointPut:
+    """``PutCheckpoint``: the worker running an attempt saved a step's result."""
+
+    task_guid: str
+    attempt_number: int
+    value: Any
+    logs: str
+    time: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +179,7 @@ Event = (
     | ResumeRequested
     | ChildWfEnded
     | RescueRequested
+    | CheckpointPut
 )
 
 
@@ -222,12 +237,23 @@ def to_journal(event: Event) -> JournalEntry:
             body["threadRunNumber"] = event.thread_run_number
         if event.created_at is not None:
             body["createdAt"] = event.created_at
+        if event.node_run_position is not None:
+            body["nodeRunPosition"] = event.node_run_position
         return JournalEntry("PutExternalEvent", _timed(body, event.time))
     if isinstance(event, TimerFired):
         return JournalEntry("TimerFired", _timed({"timer": event.timer.to_json()}, event.time))
     if isinstance(event, UserTaskRequested):
         body = {"op": event.op, "userTaskGuid": event.guid, "request": event.request}
         return JournalEntry("UserTask", _timed(body, event.time))
+    if isinstance(event, CheckpointPut):
+        body = {
+            "taskGuid": event.task_guid,
+            "taskAttempt": event.attempt_number,
+            "value": values.encode(event.value),
+        }
+        if event.logs:
+            body["logs"] = event.logs
+        return JournalEntry("PutCheckpoint", _timed(body, event.time))
     if isinstance(event, ChildWfEnded):
         body = {"childWfRunId": event.child_wf_run_id, "status": event.status}
         if event.output is not None:
@@ -285,6 +311,7 @@ def from_journal(entry: JournalEntry) -> Event:
             )
         if entry.kind == "PutExternalEvent":
             number = body.get("threadRunNumber")
+            position = body.get("nodeRunPosition")
             return ExternalEventPosted(
                 def_name=str(body["externalEventDefId"]["name"]),
                 guid=str(body["guid"]),
@@ -292,6 +319,7 @@ def from_journal(entry: JournalEntry) -> Event:
                 time=time,
                 thread_run_number=None if number is None else int(number),
                 created_at=int(body["createdAt"]) if "createdAt" in body else None,
+                node_run_position=None if position is None else int(position),
             )
         if entry.kind == "TimerFired":
             return TimerFired(timer=Timer.from_json(body["timer"]), time=time)
@@ -300,6 +328,14 @@ def from_journal(entry: JournalEntry) -> Event:
             if not isinstance(request, dict):
                 raise TypeError("UserTask request is not an object")
             return UserTaskRequested(str(body["op"]), str(body["userTaskGuid"]), request, time)
+        if entry.kind == "PutCheckpoint":
+            return CheckpointPut(
+                task_guid=str(body["taskGuid"]),
+                attempt_number=int(body.get("taskAttempt", 0)),
+                value=values.decode(body.get("value"), "value"),
+                logs=str(body.get("logs", "")),
+                time=time,
+            )
         if entry.kind == "ChildWfEnded":
             return ChildWfEnded(
                 child_wf_run_id=str(body["childWfRunId"]),

@@ -15,6 +15,7 @@ from canter_engine.core.state import (
     ExternalEvent,
     Failure,
     NodeRun,
+    TaskCheckpoint,
     TaskRun,
     ThreadRun,
     VariableValue,
@@ -25,6 +26,8 @@ from canter_engine.core.user_task_state import UserTaskRun, user_task_guid, user
 from canter_engine.model import values
 
 MASK = {"str": "*****"}
+# A masked correlation key, as LittleHorse shows one on its ExternalEventNodeRun.
+MASKED_KEY = "*****"
 
 # Each node kind's NodeRun field; NOP has none in LittleHorse 1.3.0.
 _NODE_KIND_FIELD = {
@@ -42,7 +45,9 @@ _NODE_KIND_FIELD = {
     "wait_for_child_wf": "waitForChildWf",
     "user_task": "userTask",
 }
-RecordObject = NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent | UserTaskRun
+RecordObject = (
+    NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent | UserTaskRun | TaskCheckpoint
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,8 @@ class Record:
             return workflow_event_json(self.wf_run_id, spec, obj)
         if isinstance(obj, UserTaskRun):
             return user_task_run_json(self.wf_run_id, obj)
+        if isinstance(obj, TaskCheckpoint):
+            return checkpoint_json(self.wf_run_id, obj)
         return external_event_json(self.wf_run_id, obj)
 
 
@@ -156,6 +163,12 @@ def node_run_json(
                     else None
                 ),
                 "timedOut": node_run.timed_out,
+                "correlationKey": (
+                    MASKED_KEY
+                    if node_run.mask_correlation_key and node_run.correlation_key
+                    else node_run.correlation_key
+                ),
+                "maskCorrelationKey": node_run.mask_correlation_key,
             }
         )
     elif node_run.kind == "start_thread" and node_run.threads:
@@ -284,6 +297,7 @@ def task_run_json(wf_run_id: str, spec: dict[str, Any], task_run: TaskRun) -> di
             "status": task_run.status if task_run.status != "TASK_SCHEDULED" else None,
             "timeoutSeconds": task_run.timeout_seconds,
             "totalAttempts": task_run.max_attempts,
+            "totalCheckpoints": task_run.checkpoints,
         }
     )
 
@@ -314,6 +328,23 @@ def external_event_json(wf_run_id: str, event: ExternalEvent) -> dict[str, Any]:
             "threadRunNumber": event.claimed_thread,
             "nodeRunPosition": event.claimed_position,
             "claimed": event.claimed,
+        }
+    )
+
+
+def checkpoint_json(wf_run_id: str, checkpoint: TaskCheckpoint) -> dict[str, Any]:
+    """LittleHorse's ``Checkpoint``."""
+    return prune(
+        {
+            "id": prune(
+                {
+                    "taskRun": {"wfRunId": {"id": wf_run_id}, "taskGuid": checkpoint.task_guid},
+                    "checkpointNumber": checkpoint.number,
+                }
+            ),
+            "value": values.encode(checkpoint.value),
+            "logs": checkpoint.logs,
+            "createdAt": _ts(checkpoint.time),
         }
     )
 

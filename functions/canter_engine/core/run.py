@@ -13,17 +13,16 @@ from typing import Any, Protocol
 
 from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect
+from canter_engine.core.records import RecordObject
 from canter_engine.core.state import (
     ExternalEvent,
     Failure,
     NodeRun,
+    TaskCheckpoint,
     TaskRun,
     ThreadRun,
-    VariableValue,
     WfRunState,
-    WorkflowEvent,
 )
-from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model.spec import VariableAssignment
 
 
@@ -34,9 +33,7 @@ class Run(Protocol):
     state: WfRunState
     now: int
     effects: list[Effect]
-    records: dict[
-        str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent | UserTaskRun | TaskRun
-    ]
+    records: dict[str, RecordObject]
 
     def thread(self, number: int) -> ThreadRun:
         """Thread ``number``, safe to change."""
@@ -80,4 +77,4 @@ class Run(Protocol):
         """The value of a VariableAssignment, seen from ``thread``."""
         ...
 
-    def touch(self, obj: NodeRun | ExternalEvent) -> None: ...
+    def touch(self, obj: NodeRun | ExternalEvent | TaskCheckpoint) -> None: ...

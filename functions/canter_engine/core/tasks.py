@@ -151,6 +151,8 @@ def schedule_task(spec_id: dict[str, Any], wf_run_id: str, task_run: TaskRun) ->
             "wfSpecId": spec_id,
         },
     }
+    if task_run.checkpoints:
+        scheduled["totalObservedCheckpoints"] = task_run.checkpoints
     return ScheduleTask(
         task_run.task_queue,
         task_run.task_def,

@@ -124,6 +124,14 @@ ROUTES: tuple[Route, ...] = (
     _route("GetScheduledWfRun", "api_schedules.get_scheduled_wf_run", "reader"),
     _route("SearchScheduledWfRun", "api_schedules.search_scheduled_wf_run", "reader"),
     _route("DeleteScheduledWfRun", "api_schedules.delete_scheduled_wf_run", "operator"),
+    # Correlated events (ops-events): posted by key, reaching whichever WfRun waits on it.
+    _route("PutCorrelatedEvent", "api_correlated.put_correlated_event", "operator"),
+    _route("GetCorrelatedEvent", "api_correlated.get_correlated_event", "reader"),
+    _route("DeleteCorrelatedEvent", "api_correlated.delete_correlated_event", "operator"),
+    _route("SearchCorrelatedEvent", "api_correlated.search_correlated_event", "reader"),
+    # Task checkpoints (ops-events): the worker holding an attempt saves steps; retries resume.
+    _route("PutCheckpoint", "api_checkpoints.put_checkpoint", "worker", takes_task_token=True),
+    _route("GetCheckpoint", "api_checkpoints.get_checkpoint", "reader", "worker"),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}

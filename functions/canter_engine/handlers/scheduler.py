@@ -47,12 +47,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from canter_engine.core import outstanding_effects
 from canter_engine.core.effects import (
+    AwaitCorrelatedEvent,
     Effect,
     ExpireWfRun,
+    ForgetCorrelatedEvent,
     NotifyParent,
     RunChildWf,
     ScheduleTask,
     StartTimer,
+    WfRunStatusChanged,
 )
 from canter_engine.core.events import (
     ChildWfEnded,
@@ -63,7 +66,7 @@ from canter_engine.core.events import (
     from_journal,
     to_journal,
 )
-from canter_engine.handlers import faults, retention, task_tokens
+from canter_engine.handlers import correlation, faults, retention, status_events, task_tokens
 from canter_engine.handlers.head_cache import HeadCache, SentMarks
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
@@ -338,6 +341,9 @@ def _journal_effects(
     runtime: Runtime, wf_run_id: str, incarnation: str, effects: list[Effect]
 ) -> None:
     now = int(time.time() * 1000)
+    changes = [e for e in effects if isinstance(e, WfRunStatusChanged)]
+    if changes and (sent := status_events.publish(changes)):
+        metrics.add_metric(name="StatusEventsPublished", unit=MetricUnit.Count, value=sent)
     for effect in effects:
         if isinstance(effect, RunChildWf):
             _start_child(runtime, effect, incarnation, now)
@@ -354,6 +360,14 @@ def _journal_effects(
                 now,
                 effect.failure,
             )
+        elif isinstance(effect, AwaitCorrelatedEvent | ForgetCorrelatedEvent):
+            # Correlated events: registrations are idempotent writes, a delivery a
+            # conditional append (handlers/correlation.py).
+            waiter = correlation.Waiter(wf_run_id, incarnation, effect.thread, effect.position)
+            if isinstance(effect, AwaitCorrelatedEvent):
+                correlation.await_event(runtime, effect.def_name, effect.key, waiter, now)
+            else:
+                correlation.forget(runtime, effect.def_name, effect.key, waiter)
 
 
 def _claim_early_events(runtime: Runtime, wf_run_id: str, incarnation: str) -> None:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from canter_engine.core import Blueprint, WfRunState, apply
-from canter_engine.core.effects import Effect, NotifyParent, RunChildWf
+from canter_engine.core.effects import JOURNAL_EFFECTS, Effect
 from canter_engine.core.events import (
     Event,
     JournalEntry,
@@ -22,6 +22,7 @@ from canter_engine.core.events import (
     RunRequested,
     from_journal,
 )
+from canter_engine.core.status_events import status_change
 from canter_engine.handlers import retention
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
@@ -91,7 +92,7 @@ class Outcome:
             or self.redelivered
             or self.ignored
             or self.deleted
-            or any(isinstance(e, RunChildWf | NotifyParent) for e in self.effects)
+            or any(isinstance(e, JOURNAL_EFFECTS) for e in self.effects)
         )
 
 
@@ -167,6 +168,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             # A new run of this id: its run record names it (or, for a record
             # written before incarnations existed, its stream position does).
             incarnation = meant_for or str(seq)
+        before = state
         transition = apply(bp, state, event)
         if not transition.applied or transition.state is None:
             logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
@@ -207,6 +209,8 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             index_entries(bp, transition.state, transition.records, transition.searched)
         )
         outcome.effects.extend(transition.effects)
+        if (changed := status_change(before, transition.state, event.time)) is not None:
+            outcome.effects.append(changed)  # status events (handlers/status_events.py)
     if outcome.update is not None:
         outcome.update = replace(outcome.update, applied_seq=outcome.applied_seq)
     return outcome

@@ -289,9 +289,11 @@ class _ThreadChecker:
                     at + ".externalEvent.timeoutSeconds", event.timeout_seconds, "INT"
                 )
             if event.correlation_key is not None:
-                self.problem(
-                    at + ".externalEvent.correlationKey", "correlated events are not supported yet"
-                )
+                where = at + ".externalEvent.correlationKey"
+                self._check_assignment(where, event.correlation_key)
+                key_type = self._static_type(event.correlation_key)
+                if key_type not in (None, "STR", "INT"):
+                    self.problem(where, f"must be STR or INT, given {key_type}")
         if node.sleep is not None:
             sleep = node.sleep
             given = [

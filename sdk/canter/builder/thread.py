@@ -7,6 +7,7 @@ be checked before the workflow runs and reports mistakes at the user's line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from canter.builder import control_flow
@@ -98,13 +99,20 @@ class WorkflowThread(UserTasks):
         timeout: int | Operand | None = None,
         correlation_id: Any = None,
         mask_correlation_id: bool | None = None,
+        correlated_event_config: Mapping[str, Any] | None = None,
     ) -> NodeOutput:
         """Wait for an ExternalEvent; its content is the node's output.
 
         With ``timeout`` (seconds) the node fails with TIMEOUT when no event came.
+        With ``correlation_id`` a CorrelatedEvent put with that key (``PutCorrelatedEvent``)
+        reaches this node, before or after it starts waiting; ``correlated_event_config``
+        (``{"ttlSeconds": ..., "deleteAfterFirstCorrelation": ...}``) is the
+        ExternalEventDef's, registered with the workflow by ``canter deploy``.
         """
         self._check_open("wait for an event")
         self.workflow.note_waited_event(event_name)
+        if correlated_event_config is not None:
+            self.workflow.note_correlated_event_config(event_name, correlated_event_config)
         body: dict[str, Any] = {"externalEventDefId": {"name": event_name}}
         if timeout is not None:
             check_seconds(timeout, "timeout")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ class Workflow:
         self._pending: list[tuple[WorkflowThread, ThreadBody]] = []
         self._threads: dict[str, WorkflowThread] = {}
         self._waited_events: set[str] = set()
+        # ExternalEventDef name -> its CorrelatedEventConfig, as wait_for_event gave it.
+        self.correlated_event_configs: dict[str, dict[str, Any]] = {}
         self._interrupt_events: set[str] = set()
         self._building: WorkflowThread | None = None
         self._thread_inputs: list[tuple[str, frozenset[str], tuple[str, int]]] = []
@@ -110,6 +113,19 @@ class Workflow:
                 f"event '{event_name}' interrupts a thread, so it cannot also be waited for"
             )
         self._waited_events.add(event_name)
+
+    def note_correlated_event_config(self, event_name: str, config: Mapping[str, Any]) -> None:
+        allowed = {"ttlSeconds", "deleteAfterFirstCorrelation"}
+        if not isinstance(config, Mapping) or set(config) - allowed:
+            raise WorkflowDefinitionError(
+                f"correlated_event_config of '{event_name}' must be a mapping of "
+                f"{sorted(allowed)}, not {config!r}"
+            )
+        wanted = {k: v for k, v in config.items() if v not in (None, False, 0)}
+        if self.correlated_event_configs.setdefault(event_name, wanted) != wanted:
+            raise WorkflowDefinitionError(
+                f"event '{event_name}' is given two different correlated_event_configs"
+            )
 
     def note_interrupt_event(self, event_name: str) -> None:
         if event_name in self._waited_events:

@@ -39,7 +39,7 @@ def event(
 
     Example: canter post event ord-1001 payment-received '{"method": "card"}' --guid pay-1
     """
-    value = _json_content(content)
+    value = json_content(content)
     client = connect(api_url)
     posted = client.put_external_event(
         wf_run_id, external_event_def, value, guid=guid, thread_run_number=thread
@@ -79,7 +79,7 @@ def resume(wf_run_id: WfRunId, thread: Thread = None, api_url: ApiUrl = None) ->
     out.print(f"WfRun {wf_run_id}{_which(thread)}: resume requested")
 
 
-def _json_content(content: str | None) -> Any:
+def json_content(content: str | None) -> Any:
     if content is None:
         return None
     try:

@@ -32,6 +32,8 @@ class Definitions:
     task_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_task_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
     wf_specs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # ExternalEventDef name -> the CorrelatedEventConfig its waits gave it.
+    correlated_event_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def external_event_defs(self) -> list[str]:
@@ -56,6 +58,14 @@ class Definitions:
 
     def add_wf_spec(self, workflow: Workflow) -> None:
         _add(self.wf_specs, "WfSpec", workflow.compile())
+        for name, config in workflow.correlated_event_configs.items():
+            if self.correlated_event_configs.setdefault(name, config) != config:
+                raise DefinitionConflict(f"two different correlated_event_configs for {name!r}")
+
+    def external_event_def_request(self, name: str) -> dict[str, Any]:
+        """PutExternalEventDef's fields besides the name."""
+        config = self.correlated_event_configs.get(name)
+        return {} if config is None else {"correlatedEventConfig": config}
 
 
 def collect(target: Any) -> Definitions:

@@ -54,7 +54,8 @@ def deploy(
             client.put_user_task_def(request) for request in found.user_task_defs.values()
         ],
         "externalEventDefs": [
-            client.put_external_event_def(name) for name in found.external_event_defs
+            client.put_external_event_def(name, **found.external_event_def_request(name))
+            for name in found.external_event_defs
         ],
         "workflowEventDefs": [
             _workflow_event_def(client, name) for name in found.workflow_event_defs

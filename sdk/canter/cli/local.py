@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from canter_engine.resources import TASK_QUEUE_VISIBILITY_SECONDS
+from canter_engine.resources import ENV_STATUS_EVENTS, TASK_QUEUE_VISIBILITY_SECONDS
 
 from canter import discovery
 from canter.cli.common import ApiUrl
@@ -63,6 +63,14 @@ def dev(
             show_default=False,
         ),
     ] = None,
+    status_events: Annotated[
+        str | None,
+        typer.Option(
+            help="WfSpec names (comma-separated, or '*') whose WfRun status changes are "
+            "published to the local EventBridge bus; read them with canter events tail",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the whole stack locally: moto, the scheduler, timers and the HTTP API.
 
@@ -83,6 +91,8 @@ def dev(
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     directory = discovery.state_dir(state_dir)
+    if status_events is not None:
+        os.environ[ENV_STATUS_EVENTS] = status_events
     stack = LocalStack(
         host=host, port=port, aws_port=aws_port, state_dir=None if in_memory else directory
     )

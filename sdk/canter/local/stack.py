@@ -18,7 +18,7 @@ from typing import IO, Any
 import boto3
 from canter_engine import resources
 
-from canter.local import lambda_tasks, snapshot
+from canter.local import lambda_tasks, snapshot, status_bus
 from canter.local.moto_server import MotoServer
 from canter.local.provision import Provisioned, locate, provision
 from canter.local.schedule_pump import SchedulePump
@@ -76,6 +76,7 @@ class LocalStack:
         self._gateway: Any = None
         self.endpoint_url = ""
         self.api_url = ""
+        self.status_events_queue_url = ""
         self.restored = False
         self._saved_env: dict[str, str | None] = {}
         self._lock_file: IO[str] | None = None
@@ -115,6 +116,9 @@ class LocalStack:
                 resources.ENV_SCHEDULER_DLQ_URL: self.provisioned.failure_queue_url,
             }
         )
+        # Status events (ops-events): the bus and the queue canter events tail reads.
+        self.status_events_queue_url = status_bus.ensure(LOCAL_STAGE)
+        os.environ[resources.ENV_EVENT_BUS] = resources.status_bus_name(LOCAL_STAGE)
         if self.state_dir is not None:
             os.environ[resources.ENV_TASK_TOKEN_SECRET] = _task_token_secret(self.state_dir)
         # Imported only now: Powertools reads its settings when a handler module loads.
@@ -282,6 +286,7 @@ _ENV_NAMES = (
     resources.ENV_TIMER_QUEUE_URL,
     resources.ENV_SCHEDULER_DLQ_URL,
     resources.ENV_TASK_TOKEN_SECRET,
+    resources.ENV_EVENT_BUS,
 )
 
 

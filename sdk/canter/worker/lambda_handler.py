@@ -212,7 +212,11 @@ class TaskHandler:
         attempt.started = time.time()
         scheduled_task = attempt.scheduled_task
         binding = self._bindings[str(scheduled_task["taskDefId"]["name"])]
-        return run_task(binding, scheduled_task, context_of(scheduled_task))
+        token = (attempt.record.get("messageAttributes") or {}).get(TOKEN_ATTRIBUTE) or {}
+        receives = int((attempt.record.get("attributes") or {}).get("ApproximateReceiveCount", 1))
+        token_value = str(token.get("stringValue", ""))
+        context = context_of(scheduled_task, self._api(), token_value, receives)
+        return run_task(binding, scheduled_task, context)
 
     def _finished(self, attempt: _Attempt) -> Finished:
         record = attempt.record
@@ -227,13 +231,19 @@ class TaskHandler:
             report.timing(attempt.started),
         )
 
+    def _api(self) -> Client:
+        """The client reports and checkpoints go through: the API of the environment
+        (``CANTER_API_URL``) unless one was given."""
+        with self._lock:
+            if self._client is None:
+                self._client = Client()
+            return self._client
+
     def _send(self, finished: list[Finished]) -> set[str]:
         """Report in ``ReportTasks`` calls of up to ten; the message ids accepted."""
         if not finished:
             return set()
-        if self._client is None:
-            self._client = Client()
-        reporter = Reporter(self._client, None, lambda _: None, lambda: False)
+        reporter = Reporter(self._api(), None, lambda _: None, lambda: False)
         accepted: set[str] = set()
         for start in range(0, len(finished), MAX_BATCH):
             try:

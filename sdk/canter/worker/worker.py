@@ -43,7 +43,7 @@ from canter.client import Client, from_value, is_local
 from canter.task_def import task_def_of
 from canter.worker import report
 from canter.worker.binding import Binding
-from canter.worker.context import WorkerContext
+from canter.worker.context import Checkpoints, WorkerContext
 from canter.worker.reporter import Finished, Reporter, Started
 
 if TYPE_CHECKING:
@@ -430,7 +430,11 @@ class Worker:
             log.warning("no function for TaskDef %r on this worker; leaving the message", name)
             self._leave(message_id)
             return
-        context = context_of(scheduled_task)
+        token = flight.message.get("MessageAttributes", {}).get(TOKEN_ATTRIBUTE, {})
+        receives = int(flight.message.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+        context = context_of(
+            scheduled_task, self._client, str(token.get("StringValue", "")), receives
+        )
         why = not_to_run(flight, time.time())
         if why is not None:
             with self._lock:
@@ -558,13 +562,23 @@ def _brief(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def context_of(scheduled_task: dict[str, Any]) -> WorkerContext:
+def context_of(
+    scheduled_task: dict[str, Any],
+    client: Client | None = None,
+    token: str = "",
+    receives: int = 1,
+) -> WorkerContext:
+    """The attempt's context; with the API client and the attempt's task token its
+    steps can be checkpointed (``receives``: how often SQS delivered the message)."""
     run_id = scheduled_task["taskRunId"]
+    observed = int(scheduled_task.get("totalObservedCheckpoints", 0))
+    channel = Checkpoints(client, token, observed, receives > 1) if client and token else None
     return WorkerContext(
         wf_run_id=str(run_id["wfRunId"]["id"]),
         task_guid=str(run_id["taskGuid"]),
         attempt_number=int(scheduled_task.get("attemptNumber", 0)),
         task_def_name=str(scheduled_task["taskDefId"]["name"]),
+        checkpoints=channel,
     )
 
 
