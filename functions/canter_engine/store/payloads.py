@@ -164,8 +164,15 @@ def offload(
 def stored(
     tree: Any, bucket: str, wf_run_id: str, incarnation: str | None, uploads: dict[str, bytes]
 ) -> Any:
-    r"""``tree`` as an item may hold it: itself (no copy) when it has no long
-    string and its strings fit the item budget, else :func:`offload`\ ed."""
+    """``tree`` as an item may hold it: itself (no copy) when it has no long
+    string and its strings fit the item budget, else with them offloaded.
+
+    Most trees (a WfRun head, a NodeRun) are a few hundred bytes of JSON:
+    encoding them, in C, tells that at once, where walking them in Python
+    would cost more than the encoding.
+    """
+    if len(json.dumps(tree, separators=(",", ":"))) <= INLINE_BYTES:
+        return tree
     longest, total = _string_sizes(tree)
     if total > ITEM_BUDGET_BYTES:
         return offload(tree, bucket, wf_run_id, incarnation, uploads, SPILL_BYTES)
@@ -191,16 +198,8 @@ def _string_sizes(tree: Any) -> tuple[int, int]:
 
 
 def _has_refs(tree: Any) -> bool:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if REF in node:
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
+    """Whether ``tree`` holds a reference: its JSON, encoded in C, names the marker."""
+    return f'"{REF}"' in json.dumps(tree, separators=(",", ":"))
 
 
 class PayloadStore:
@@ -213,6 +212,9 @@ class PayloadStore:
         self._cached_bytes = 0
         self._cache_limit = cache_bytes
         self._lock = threading.Lock()
+        # The last tree resolve() returned: the scheduler resolves the head a
+        # load already resolved, and must not pay for it twice.
+        self._clean: Any = None
 
     def offload(self, tree: Any, wf_run_id: str, incarnation: str | None) -> Any:
         """``tree`` with long strings put in the bucket now (before it is journalled)."""
@@ -248,9 +250,11 @@ class PayloadStore:
         ``wf_run_id`` None (an answer that may span WfRuns) accepts a key
         under any WfRun; the size and sha256 are checked either way.
         """
-        if not _has_refs(tree):
+        if tree is self._clean:
             return tree
-        return self._resolve(tree, wf_run_id)
+        resolved = self._resolve(tree, wf_run_id) if _has_refs(tree) else tree
+        self._clean = resolved
+        return resolved
 
     def _resolve(self, tree: Any, wf_run_id: str | None) -> Any:
         if isinstance(tree, dict):
