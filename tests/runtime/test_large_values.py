@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
-from canter import Client, WorkflowThread
+from canter import Client, WorkflowThread, lambda_handler
 from canter.client import ResourceExhausted
 from canter.local import LocalStack
 from canter_engine import resources
@@ -184,3 +184,32 @@ def _wait_until(condition: Any, timeout: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not reached"
         time.sleep(0.1)
+
+
+def test_a_lambda_backed_task_gets_a_large_input_sent_by_reference(
+    client: Client, stack: LocalStack, names: Names
+) -> None:
+    """Over SQS's 256 KiB the ScheduledTask travels by reference; the handler reads it back."""
+    task = names("lambda-echo")
+
+    def body(t: WorkflowThread) -> None:
+        out = t.declare_str("out")
+        t.mutate(out, "ASSIGN", t.execute(task, t.declare_str("data").required()))
+
+    task_def = {task: {"inputVars": [{"name": "text", "type": "STR"}]}}
+    register(client, names("wf"), body, task_def)
+    stack.add_lambda_tasks(lambda_handler({task: echo}))
+    sent = text_of(SIZES["1MB"])
+    wf_run_id = client.run_wf(names("wf"), variables={"data": sent})["id"]["id"]
+    assert client.wait_for_wf_run(wf_run_id, timeout=60)["status"] == "COMPLETED"
+    assert client.get_variable(wf_run_id, "out") == sent
+
+
+def test_a_large_masked_value_stays_masked(client: Client, names: Names) -> None:
+    register(client, names("wf"), lambda t: t.declare_str("secret").masked().required() and None)
+    secret = text_of(SIZES["100KB"])
+    wf_run_id = client.run_wf(names("wf"), variables={"secret": secret})["id"]["id"]
+    assert client.wait_for_wf_run(wf_run_id)["status"] == "COMPLETED"
+    (variable,) = client.list_variables(wf_run_id)
+    assert variable["masked"] is True
+    assert secret not in json.dumps(variable)

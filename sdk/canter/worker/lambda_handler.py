@@ -44,7 +44,7 @@ from canter.client import Client
 from canter.worker import report
 from canter.worker.binding import Binding
 from canter.worker.payloads import PayloadError, scheduled_task_text
-from canter.worker.reporter import MAX_BATCH, Finished, Reporter
+from canter.worker.reporter import Finished, Reporter, batches
 from canter.worker.worker import (
     TOKEN_ATTRIBUTE,
     QueueInfo,
@@ -235,16 +235,17 @@ class TaskHandler:
         )
 
     def _send(self, finished: list[Finished]) -> set[str]:
-        """Report in ``ReportTasks`` calls of up to ten; the message ids accepted."""
+        """Report in ``ReportTasks`` calls of up to ten (a large output alone); the
+        message ids accepted."""
         if not finished:
             return set()
         if self._client is None:
             self._client = Client()
         reporter = Reporter(self._client, None, lambda _: None, lambda: False)
         accepted: set[str] = set()
-        for start in range(0, len(finished), MAX_BATCH):
+        for batch in batches(finished):
             try:
-                sent = reporter.send(finished[start : start + MAX_BATCH])
+                sent = reporter.send(batch)
             except Exception:
                 log.exception("reporting failed; the messages will be delivered again")
                 continue

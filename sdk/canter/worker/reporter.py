@@ -188,6 +188,20 @@ class Reporter:
                 log.warning("could not delete a reported message: %s", failed.get("Message"))
 
 
+def batches(finished: list[Finished]) -> list[list[Finished]]:
+    """``finished`` in ``ReportTasks`` calls: at most MAX_BATCH reports and, but for
+    one large report alone, MAX_BATCH_BYTES each."""
+    result: list[list[Finished]] = []
+    size = 0
+    for one in finished:
+        if not result or len(result[-1]) == MAX_BATCH or size + _size(one) > MAX_BATCH_BYTES:
+            result.append([])
+            size = 0
+        result[-1].append(one)
+        size += _size(one)
+    return result
+
+
 def _size(finished: Finished) -> int:
     """About how many bytes a report takes in a request (its output dominates)."""
     output = finished.outcome.get("output")
