@@ -71,6 +71,8 @@ class Invocation:
     memory_mb: int
     cpu_seconds: float
     wall_seconds: float
+    # The request body: API Gateway's HTTP API bills a request per started 512 KB.
+    request_bytes: int = 0
 
 
 @dataclass(slots=True)
@@ -173,6 +175,7 @@ class Meter:
                     memory_mb,
                     time.thread_time() - cpu,
                     time.perf_counter() - wall,
+                    len(str(event.get("body") or "").encode()),
                 )
                 _CALLER.reset(token)
                 with meter._lock:
@@ -197,6 +200,10 @@ class Meter:
             elif service == "sqs":
                 request.resource = str(params.get("QueueUrl", "")).rsplit("/", 1)[-1]
                 _sqs(request, params, response or {})
+            elif service == "s3":
+                request.resource = str(params.get("Key", ""))
+                body = params.get("Body")
+                request.bytes_written = len(body) if isinstance(body, bytes) else 0
             elif service != "dynamodbstreams":
                 request.unpriced = True
             self._tally.requests.append(request)

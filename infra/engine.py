@@ -138,6 +138,7 @@ def engine_environment(config: CanterConfig, storage: Storage, queues: Queues) -
         r.ENV_SCHEDULER_DLQ_URL: queues.scheduler_failures.queue.queue_url,
         r.ENV_TASK_QUEUE_PREFIX: r.task_queue_prefix(config.stage),
         r.ENV_DYNAMIC_QUEUES: "true" if config.dynamic_queues else "false",
+        r.ENV_PAYLOAD_BUCKET: storage.payloads.bucket_name,
         "POWERTOOLS_SERVICE_NAME": r.POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": r.METRICS_NAMESPACE,
         # Traces record timings, not data: a handler's return value holds

@@ -68,6 +68,16 @@ API_METADATA_ACTIONS = (
 SCHEDULED_RUNS_METADATA_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 SCHEDULED_RUNS_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem")
 SCHEDULED_RUNS_STATE_ACTIONS = ("dynamodb:GetItem",)
+# The payload bucket (store/payloads.py), objects under runs/ only. The
+# scheduler stores the long values of state and records and ScheduledTasks
+# sent by reference, reads them back, and deletes a run's (list, then delete)
+# on DeleteWfRun; the API stores the long values of the records it journals
+# and reads them back; timers read a head's.
+SCHEDULER_PAYLOAD_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+PAYLOAD_LIST_ACTIONS = ("s3:ListBucket",)
+API_PAYLOAD_ACTIONS = ("s3:GetObject", "s3:PutObject")
+PAYLOAD_READ_ACTIONS = ("s3:GetObject",)
+PAYLOAD_PREFIX = "runs/"
 SEND_ACTIONS = ("sqs:SendMessage",)
 TASK_SEND_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueUrl")
 TASK_LOOKUP_ACTIONS = ("sqs:GetQueueUrl",)
@@ -89,7 +99,17 @@ def grant_engine_permissions(
         f"{storage.state.table_arn}/index/{index.name}" for index in STATE_TABLE.indexes
     ]
 
+    payload_objects = [payload_objects_arn(storage)]
+
     scheduler = functions.scheduler
+    _allow(scheduler, SCHEDULER_PAYLOAD_ACTIONS, payload_objects)
+    scheduler.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=list(PAYLOAD_LIST_ACTIONS),
+            resources=[storage.payloads.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{PAYLOAD_PREFIX}*"]}},
+        )
+    )
     _allow(scheduler, SCHEDULER_STATE_ACTIONS, [storage.state.table_arn])
     _allow(scheduler, METADATA_READ_ACTIONS, [storage.metadata.table_arn])
     _allow(scheduler, SCHEDULER_JOURNAL_ACTIONS, [storage.journal.table_arn])
@@ -97,11 +117,13 @@ def grant_engine_permissions(
     _allow(scheduler, TASK_SEND_ACTIONS, task_queues)
 
     timers = functions.timers
+    _allow(timers, PAYLOAD_READ_ACTIONS, payload_objects)
     _allow(timers, SEND_ACTIONS, [queues.timers.queue.queue_arn])
     _allow(timers, JOURNAL_APPEND_ACTIONS, [storage.journal.table_arn])
     _allow(timers, HEAD_READ_ACTIONS, [storage.state.table_arn])
 
     api = functions.api
+    _allow(api, API_PAYLOAD_ACTIONS, payload_objects)
     _allow(api, API_JOURNAL_ACTIONS, [storage.journal.table_arn])
     _allow(api, API_STATE_ACTIONS, [storage.state.table_arn])
     _allow(api, API_SEARCH_ACTIONS, state_index_arns)
@@ -122,6 +144,11 @@ def grant_engine_permissions(
                 },
             )
         )
+
+
+def payload_objects_arn(storage: Storage) -> str:
+    """The objects Canter stores in the payload bucket: everything under runs/."""
+    return storage.payloads.arn_for_objects(f"{PAYLOAD_PREFIX}*")
 
 
 def task_queue_arns(scope: Construct, config: CanterConfig, queues: Queues) -> list[str]:

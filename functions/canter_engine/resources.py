@@ -26,6 +26,7 @@ ENV_METADATA_TABLE = "CANTER_METADATA_TABLE"
 ENV_TIMER_QUEUE_URL = "CANTER_TIMER_QUEUE_URL"
 ENV_SCHEDULER_DLQ_URL = "CANTER_SCHEDULER_DLQ_URL"
 ENV_TASK_QUEUE_PREFIX = "CANTER_TASK_QUEUE_PREFIX"
+ENV_PAYLOAD_BUCKET = "CANTER_PAYLOAD_BUCKET"
 ENV_DYNAMIC_QUEUES = "CANTER_DYNAMIC_QUEUES"
 # EventBridge Scheduler (ScheduleWf): the schedule group the API creates schedules
 # in, the function they invoke and the role they invoke it with.
@@ -134,6 +135,24 @@ METADATA_TABLE = TableDef(
 )
 
 TABLES: tuple[TableDef, ...] = (JOURNAL_TABLE, STATE_TABLE, METADATA_TABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class BucketDef:
+    logical_id: str
+    suffix: str
+    # Objects no WfRun deletion removed (a run whose state expired by
+    # retention, a request refused after its value was stored) go after this.
+    orphan_expiry_days: int
+
+    def physical_name(self, stage: str, account: str = "", region: str = "") -> str:
+        """Bucket names are global: on AWS the account and region make the name unique."""
+        scope = f"-{account}-{region}" if account and region else ""
+        return f"canter-{stage}-{self.suffix}{scope}"
+
+
+# Values over the inline limit (store/payloads.py), under runs/<wfRunId>/.
+PAYLOAD_BUCKET = BucketDef(logical_id="Payloads", suffix="payloads", orphan_expiry_days=400)
 
 # Timers ride an SQS delay queue; a timer due later than SQS's 15-minute
 # maximum delay is re-queued by the timer handler until it is due.

@@ -106,6 +106,7 @@ def test_environment_wired_from_resources(dev: Any, definition: r.FunctionDef) -
         r.ENV_SCHEDULER_DLQ_URL: {"Ref": dev.logical_id(queues.scheduler_failures.queue)},
         r.ENV_TASK_QUEUE_PREFIX: r.task_queue_prefix("dev"),
         r.ENV_DYNAMIC_QUEUES: "false",
+        r.ENV_PAYLOAD_BUCKET: {"Ref": dev.logical_id(storage.payloads)},
         "POWERTOOLS_SERVICE_NAME": r.POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": r.METRICS_NAMESPACE,
         "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",

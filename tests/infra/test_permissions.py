@@ -97,6 +97,10 @@ def _common(synthesized: Any, function: Any) -> set[Statement]:
     return {_statement(list(LOGS), log_group_arn), _statement(list(XRAY), "*")}
 
 
+def _payload_objects(synthesized: Any) -> list[Any]:
+    return [synthesized.stack.storage.payloads.arn_for_objects("runs/*")]
+
+
 def _task_queue_arns(synthesized: Any) -> list[Any]:
     return [q.queue.queue_arn for q in synthesized.stack.queues.task_queues.values()]
 
@@ -119,7 +123,22 @@ def test_scheduler(dev: Any) -> None:
         ),
         (("sqs:SendMessage",), [s.queues.timers.queue.queue_arn]),
         (("sqs:GetQueueUrl", "sqs:SendMessage"), _task_queue_arns(dev)),
+        (("s3:DeleteObject", "s3:GetObject", "s3:PutObject"), _payload_objects(dev)),
+        (("s3:ListBucket",), [s.storage.payloads.bucket_arn]),
     )
+
+
+def test_the_scheduler_lists_only_payload_objects(dev: Any) -> None:
+    """DeleteWfRun lists one run's objects; the listing grant stops at runs/."""
+    role_ref = {"Ref": dev.logical_id(_role(dev, dev.stack.engine.scheduler))}
+    (listing,) = [
+        s
+        for policy in dev.resources("AWS::IAM::Policy").values()
+        if role_ref in policy["Properties"]["Roles"]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "s3:ListBucket"
+    ]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["runs/*"]}}
 
 
 def test_timers(dev: Any) -> None:
@@ -131,6 +150,7 @@ def test_timers(dev: Any) -> None:
         (("sqs:SendMessage",), [timer_queue]),
         (("dynamodb:PutItem",), [s.storage.journal.table_arn]),
         (("dynamodb:GetItem",), [s.storage.state.table_arn]),
+        (("s3:GetObject",), _payload_objects(dev)),
     )
 
 
@@ -151,6 +171,7 @@ def test_api(dev: Any) -> None:
             [s.storage.metadata.table_arn],
         ),
         (("sqs:GetQueueUrl",), _task_queue_arns(dev)),
+        (("s3:GetObject", "s3:PutObject"), _payload_objects(dev)),
         # issue 18: ScheduleWf and DeleteScheduledWfRun, in this stage's group only.
         (
             ("scheduler:CreateSchedule", "scheduler:DeleteSchedule"),
@@ -468,7 +489,10 @@ def test_only_the_worker_policy_consumes_task_queues(dev: Any) -> None:
         if name != "task-worker":
             assert queue_statements == []
             continue
-        (consume,) = queue_statements
+        consume, read = queue_statements
+        assert _statement(read["Action"], read["Resource"]) == _statement(
+            "s3:GetObject", dev.stack.resolve(_payload_objects(dev))
+        )
         assert _statement(consume["Action"], consume["Resource"]) == _statement(
             [
                 "sqs:ReceiveMessage",

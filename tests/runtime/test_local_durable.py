@@ -232,3 +232,17 @@ def test_wf_runs_busy_at_a_kill_9_all_end_correctly(dev: Dev) -> None:
             assert wf_run["status"] == "COMPLETED", wf_run_id
             assert client.get_variable(wf_run_id, "n") == 32
     dev.stop(signal.SIGTERM)
+
+
+def test_a_large_value_survives_a_restart(dev: Dev) -> None:
+    """The payload bucket is in the snapshot with the tables that reference it."""
+    dev.start()
+    client = Client(dev.api_url)
+    register(client, "durable-large", lambda t: t.declare_str("data").required() and None)
+    value = "L" * 1_000_000
+    wf_run_id = client.run_wf("durable-large", {"data": value})["id"]["id"]
+    assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
+    dev.stop(signal.SIGTERM)
+    dev.start()
+    assert client.get_variable(wf_run_id, "data") == value
+    dev.stop(signal.SIGTERM)

@@ -44,8 +44,10 @@ REPORTABLE = (
     "TASK_INPUT_VAR_SUB_ERROR",
 )
 RETRIED = ("TASK_FAILED", "TASK_TIMEOUT")
-# A ScheduledTask must fit in one SQS message (256 KiB) with its envelope.
-MAX_INPUT_BYTES = 192 * 1024
+# A task's inputs together: what a Lambda-backed task can be invoked with.
+# A ScheduledTask over SQS's message limit travels by reference
+# (handlers/scheduler.py).
+MAX_INPUT_BYTES = values.MAX_VALUE_BYTES
 
 
 def task_guid(thread: int, position: int) -> str:
@@ -71,7 +73,7 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
     if size > MAX_INPUT_BYTES:
         raise VarSubError(
             f"the inputs of TaskDef {name!r} take {size} bytes, over the {MAX_INPUT_BYTES}-byte "
-            "limit of one task message; store the data elsewhere (S3) and pass its key instead"
+            "limit of one task's inputs; store the data elsewhere (S3) and pass its key instead"
         )
     backoff = node.exponential_backoff
     task_run = TaskRun(

@@ -87,6 +87,11 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     req = model(RunWfRequest, body)
     for name, raw in req.variables.items():
         int64_value(raw, f"RunWf: variables.{name}")
+        if (size := encoded_size(raw)) > MAX_VALUE_BYTES:
+            raise too_large(
+                f"RunWf: variables.{name} is {size} bytes, over the {MAX_VALUE_BYTES}-byte "
+                f"limit for one value; {HOW_TO_SHRINK}"
+            )
     if req.revision is not None and req.major_version is None:
         raise invalid("RunWf: revision needs majorVersion too")
     stored = rt.metadata.get_wf_spec(req.wf_spec_name, req.major_version, req.revision)

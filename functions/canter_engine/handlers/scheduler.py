@@ -62,7 +62,6 @@ from canter_engine.core.events import (
     ExternalEventPosted,
     JournalEntry,
     RunRequested,
-    TaskReported,
     from_journal,
     to_journal,
 )
@@ -83,10 +82,9 @@ from canter_engine.store.journal import (
     external_event_id,
     new_incarnation,
     replace_event_id,
-    report_event_id,
 )
 from canter_engine.store.queues import (
-    SQS_MAX_MESSAGE_BYTES,
+    TASK_MESSAGE_INLINE_BYTES,
     Outgoing,
     task_message,
     timer_message,
@@ -199,6 +197,7 @@ def _act(
         _journal_effects(runtime, wf_run_id, outcome.incarnation, effects)
         if head is None:
             _claim_early_events(runtime, wf_run_id, outcome.incarnation)
+        runtime.payloads.upload(outcome.uploads)
         runtime.state.write(wf_run_id, outcome.writes)
         faults.reach(faults.BEFORE_COMMIT)
         runtime.state.commit_head(wf_run_id, outcome.update, version)
@@ -237,6 +236,8 @@ def _delete(
     if not gone:
         removed = runtime.state.delete_wf_run(wf_run_id)
         faults.reach(faults.DURING_DELETE)
+        # Before the journal: a delete that crashes after this comes again.
+        removed += runtime.payloads.delete_wf_run(wf_run_id, incarnation)
         removed += runtime.journal.delete_all(wf_run_id)
         logger.info("WfRun deleted", wf_run_id=wf_run_id, items=removed)
         metrics.add_metric(name="WfRunsDeleted", unit=MetricUnit.Count, value=1)
@@ -270,10 +271,13 @@ def _outgoing(
     for effect in effects:
         if isinstance(effect, ScheduleTask):
             url = runtime.queues.task_queue_url(effect.task_queue)
-            body = json.dumps(effect.scheduled_task, separators=(",", ":"))
-            if len(body.encode()) > SQS_MAX_MESSAGE_BYTES:
-                _refuse_oversized(runtime, wf_run_id, incarnation, effect, len(body.encode()), now)
-                continue
+            # Over SQS's limit, the ScheduledTask travels by reference (store/payloads.py).
+            body = runtime.payloads.message_body(
+                json.dumps(effect.scheduled_task, separators=(",", ":")),
+                wf_run_id,
+                incarnation,
+                TASK_MESSAGE_INLINE_BYTES,
+            )
             attempt = task_tokens.Attempt(
                 wf_run_id, incarnation, effect.task_guid, effect.attempt_number
             )
@@ -305,36 +309,6 @@ def _send(runtime: Runtime, outbox: dict[str, list[tuple[str, Outgoing]]]) -> se
     if sent:
         metrics.add_metric(name="EffectsSent", unit=MetricUnit.Count, value=sent)
     return unsent
-
-
-def _refuse_oversized(
-    runtime: Runtime, wf_run_id: str, incarnation: str, effect: ScheduleTask, size: int, now: int
-) -> None:
-    """Fail an attempt whose ScheduledTask SQS cannot carry, as a worker report would.
-
-    The report goes under the attempt's own report key, so a redelivery
-    journals it once, and no worker can report this attempt: it never
-    received it. The core then retries or fails the node, visibly.
-    """
-    logger.warning("ScheduledTask too large for SQS", wf_run_id=wf_run_id, size=size)
-    report = TaskReported(
-        task_guid=effect.task_guid,
-        attempt_number=effect.attempt_number,
-        status="TASK_INPUT_VAR_SUB_ERROR",
-        time=now,
-        error_type="VAR_SUB_ERROR",
-        error_message=(
-            f"the inputs of TaskDef {effect.task_def_name!r} are {size} bytes as a "
-            f"ScheduledTask, over SQS's {SQS_MAX_MESSAGE_BYTES}-byte message limit; pass "
-            "large values by reference (for example an S3 key)"
-        ),
-    )
-    runtime.journal.append(
-        wf_run_id,
-        report_event_id(incarnation, effect.task_guid, effect.attempt_number),
-        to_journal(report),
-        incarnation,
-    )
 
 
 def _journal_effects(

@@ -26,6 +26,7 @@ from canter_engine.core.status_events import status_change
 from canter_engine.handlers import retention
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
+from canter_engine.store import payloads
 from canter_engine.store.held import Held, Writes
 from canter_engine.store.journal import (
     DELETE_KIND,
@@ -76,6 +77,9 @@ class Outcome:
     rest: list[dict[str, Any]] = field(default_factory=list)
     # Replacements that found another run than the one they were for.
     retargets: list[tuple[JournalEntry, str]] = field(default_factory=list)
+    # Long strings of the state and records, by payload bucket key (store/payloads.py):
+    # put before anything that names them is written.
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def routine(self) -> bool:
@@ -107,7 +111,9 @@ def blueprint(name: str, major_version: int, revision: int) -> Blueprint:
 
 def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any]]) -> Outcome:
     """Apply one WfRun's stream records, in order, to ``head``."""
-    state = WfRunState.from_item(head.state) if head else None
+    stored_values = current().payloads
+    bucket = stored_values.bucket
+    state = WfRunState.from_item(stored_values.resolve(head.state, wf_run_id)) if head else None
     held = head.held if head else Held()
     version = head.version if head else 0
     applied_seq = head.applied_seq if head else -1
@@ -174,7 +180,11 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
             outcome.ignored = True
             continue
-        new_records = {r.sk: r.attributes() for r in transition.records}
+        uploads: dict[str, bytes] = {}
+        new_records = {
+            r.sk: payloads.stored(r.attributes(), bucket, wf_run_id, incarnation, uploads)
+            for r in transition.records
+        }
         # Held or released after every event, not once per batch, so that a
         # redelivery batched differently writes the same pages.
         next_held, rewrites = held.with_records(new_records)
@@ -184,7 +194,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         }
         update, next_held, released = settle(
             wf_run_id,
-            transition.state.to_item(),
+            payloads.stored(transition.state.to_item(), bucket, wf_run_id, incarnation, uploads),
             next_held,
             HeadUpdate(
                 b"",
@@ -201,6 +211,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             outcome.dead_letters.append((record, unstorable))
             continue
         state, held = transition.state, next_held
+        outcome.uploads.update(uploads)
         outcome.state, outcome.update, outcome.incarnation = state, update, incarnation
         for sk, attributes in rewrites.items():
             outcome.writes.rewrite(sk, attributes)
@@ -229,9 +240,10 @@ def _replacement(record: dict[str, Any]) -> tuple[JournalEntry, str] | None:
     delete it rides on.
     """
     try:
-        body = parse_image(record["dynamodb"]["NewImage"]).entry.body
+        journal_record = current().journal.resolve(parse_image(record["dynamodb"]["NewImage"]))
     except (KeyError, TypeError, ValueError):
         return None
+    body = journal_record.entry.body
     run, incarnation = body.get(REPLACEMENT_RUN), body.get(REPLACEMENT_INCARNATION)
     if not isinstance(run, dict) or not isinstance(incarnation, str):
         return None
@@ -251,7 +263,7 @@ def _kind(record: dict[str, Any]) -> str | None:
 
 def _parse(record: dict[str, Any]) -> Event:
     try:
-        journal_record = parse_image(record["dynamodb"]["NewImage"])
+        journal_record = current().journal.resolve(parse_image(record["dynamodb"]["NewImage"]))
         return from_journal(journal_record.entry)
     except (MalformedEvent, KeyError, TypeError, ValueError) as exc:
         raise PoisonRecord(f"unreadable journal record: {exc}") from None

@@ -7,6 +7,7 @@ the local stack points the unchanged handlers at moto.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +42,17 @@ def scheduler() -> Any:
     return boto3.client("scheduler", config=_CONFIG)
 
 
+@cache
+def s3() -> Any:
+    """S3 (the payload bucket); path-style against a local endpoint, which serves one host."""
+    local = bool(os.environ.get("AWS_ENDPOINT_URL"))
+    config = _CONFIG.merge(Config(s3={"addressing_style": "path" if local else "auto"}))
+    return boto3.client("s3", config=config)
+
+
 def reset() -> None:
     """Forget the clients, for a process that changed its endpoint (the local stack)."""
     dynamodb.cache_clear()
     sqs.cache_clear()
     scheduler.cache_clear()
+    s3.cache_clear()

@@ -26,6 +26,7 @@ class Settings:
     timer_queue_url: str | None
     scheduler_failure_queue_url: str | None
     task_queue_prefix: str
+    payload_bucket: str
     dynamic_queues: bool
     task_token_secret: bytes
     # EventBridge Scheduler (ScheduleWf); the local stack plays it on moto.
@@ -51,6 +52,9 @@ class Settings:
             scheduler_failure_queue_url=env.get(resources.ENV_SCHEDULER_DLQ_URL) or None,
             task_queue_prefix=env.get(
                 resources.ENV_TASK_QUEUE_PREFIX, resources.task_queue_prefix(stage)
+            ),
+            payload_bucket=env.get(
+                resources.ENV_PAYLOAD_BUCKET, resources.PAYLOAD_BUCKET.physical_name(stage)
             ),
             dynamic_queues=env.get(resources.ENV_DYNAMIC_QUEUES, "").lower()
             in ("1", "true", "yes", "on"),

@@ -17,6 +17,7 @@ again.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import time
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("canter.worker")
 
 MAX_BATCH = 10
+# Reports in one request at most this large together (JSON): a large task
+# output goes in a request of its own, inline, and the API stores it in the
+# payload bucket. Lambda takes requests of up to 6 MB, so one output of up to
+# 5 MiB always fits its own request.
+MAX_BATCH_BYTES = 1024 * 1024
 # Pauses before sending a batch of reports again after the API failed it.
 RETRY_DELAYS_SECONDS = (0.1, 0.5, 2.0, 5.0)
 
@@ -70,6 +76,8 @@ class Reporter:
         self._keep_running = keep_running
         self._queue: queue.Queue[Finished] = queue.Queue()
         self._starts: queue.Queue[Started] = queue.Queue()
+        # A report that did not fit the last batch: it starts the next one.
+        self._next: Finished | None = None
 
     def put(self, finished: Finished) -> None:
         self._queue.put(finished)
@@ -78,17 +86,24 @@ class Reporter:
         self._starts.put(started)
 
     def run(self) -> None:
-        while self._keep_running() or not self._queue.empty():
+        while self._keep_running() or not self._queue.empty() or self._next is not None:
             self._send_starts()
             try:
-                batch = [self._queue.get(timeout=0.05)]
+                first = self._next or self._queue.get(timeout=0.05)
             except queue.Empty:
                 continue
+            self._next = None
+            batch, size = [first], _size(first)
             while len(batch) < MAX_BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    finished = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                size += _size(finished)
+                if size > MAX_BATCH_BYTES:
+                    self._next = finished
+                    break
+                batch.append(finished)
             try:
                 self._delete(self.send(batch))
             except Exception:
@@ -214,3 +229,23 @@ class Reporter:
             )
             for failed in result.get("Failed", []):
                 log.warning("could not delete a reported message: %s", failed.get("Message"))
+
+
+def batches(finished: list[Finished]) -> list[list[Finished]]:
+    """``finished`` in ``ReportTasks`` calls: at most MAX_BATCH reports and, but for
+    one large report alone, MAX_BATCH_BYTES each."""
+    result: list[list[Finished]] = []
+    size = 0
+    for one in finished:
+        if not result or len(result[-1]) == MAX_BATCH or size + _size(one) > MAX_BATCH_BYTES:
+            result.append([])
+            size = 0
+        result[-1].append(one)
+        size += _size(one)
+    return result
+
+
+def _size(finished: Finished) -> int:
+    """About how many bytes a report takes in a request (its output dominates)."""
+    output = finished.outcome.get("output")
+    return 512 + (len(json.dumps(output)) if output is not None else 0)

@@ -44,6 +44,7 @@ from canter.task_def import task_def_of
 from canter.worker import report
 from canter.worker.binding import Binding
 from canter.worker.context import Checkpoints, WorkerContext
+from canter.worker.payloads import scheduled_task_text
 from canter.worker.reporter import Finished, Reporter, Started
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ class Worker:
         self._threads: list[threading.Thread] = []
         self._pool: ThreadPoolExecutor | None = None
         self._sqs: SQSClient | None = None
+        self._s3: Any = None
         self._reporter: Reporter | None = None
 
     # --- lifecycle ---------------------------------------------------------
@@ -297,7 +299,14 @@ class Worker:
                 if self._stopping.is_set():
                     self._release(queue, message["ReceiptHandle"])
                     continue
-                flight = received(queue, dict(message))
+                try:
+                    body = scheduled_task_text(message["Body"], self._s3_for(queue.url))
+                except Exception as exc:
+                    log.warning(
+                        "cannot read a large ScheduledTask (%s); it comes back", _brief(exc)
+                    )
+                    continue
+                flight = received(queue, {**message, "Body": body})
                 with self._lock:
                     self._in_flight[message["MessageId"]] = flight
                 self._pool.submit(self._handle, message["MessageId"], flight)
@@ -402,6 +411,17 @@ class Worker:
         return overdue
 
     # --- one message ---------------------------------------------------------
+
+    def _s3_for(self, queue_url: str) -> Callable[[], Any]:
+        """Makes (once) the S3 client that reads ScheduledTasks sent by reference."""
+
+        def make() -> Any:
+            with self._lock:
+                if self._s3 is None:
+                    self._s3 = _s3_client(queue_url)
+                return self._s3
+
+        return make
 
     def _handle(self, message_id: str, flight: InFlight) -> None:
         """Run one task; its report and delete go to the reporter, which settles it.
@@ -596,6 +616,18 @@ def named(
 
 def _sqs_client(queue_url: str) -> SQSClient:
     """An SQS client for the queues' endpoint; local endpoints get dummy credentials."""
+    region, config, kwargs = _client_settings(queue_url)
+    return boto3.client("sqs", region_name=region, config=config, **kwargs)
+
+
+def _s3_client(queue_url: str) -> Any:
+    """S3 at the queues' endpoint, for ScheduledTasks sent by reference (path-style locally)."""
+    region, config, kwargs = _client_settings(queue_url)
+    style = Config(s3={"addressing_style": "path" if is_local(queue_url) else "auto"})
+    return boto3.client("s3", region_name=region, config=config.merge(style), **kwargs)
+
+
+def _client_settings(queue_url: str) -> tuple[str, Config, dict[str, Any]]:
     parts = urlsplit(queue_url)
     kwargs: dict[str, Any] = {}
     if is_local(queue_url):
@@ -607,4 +639,4 @@ def _sqs_client(queue_url: str) -> SQSClient:
         host = parts.hostname or ""
         region = host.split(".")[1] if host.startswith("sqs.") else "us-east-1"
     config = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=30)
-    return boto3.client("sqs", region_name=region, config=config, **kwargs)
+    return region, config, kwargs
