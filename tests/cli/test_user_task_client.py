@@ -17,8 +17,6 @@ from canter.client import NotFound
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import UserTaskDef, UserTaskDefIdList, UserTaskRun
 
-from .user_task_engine import DEFINITION_RPCS, needs
-
 pytestmark = pytest.mark.e2e
 
 
@@ -35,7 +33,6 @@ class SignOffWithNote:
     note: str = ""
 
 
-@needs(*DEFINITION_RPCS)
 def test_a_user_task_class_is_registered_once_per_change(client: Client) -> None:
     first = client.put_user_task_def(SignOff).get("version", 0)
     assert client.put_user_task_def(SignOff).get("version", 0) == first
@@ -53,7 +50,6 @@ def test_a_user_task_class_is_registered_once_per_change(client: Client) -> None
         client.get_user_task_def("client-sign-off", second["version"])
 
 
-@needs()
 def test_progress_is_saved_then_the_run_completed_from_python(client: Client, run_id: str) -> None:
     client.put_user_task_def(SignOffWithNote)
 

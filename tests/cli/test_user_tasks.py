@@ -27,7 +27,6 @@ import examples.concepts.user_tasks as approval
 from tests.runtime.support import worker
 
 from .conftest import Cli, DevStack, flat, rows
-from .user_task_engine import DEFINITION_RPCS, needs
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +62,6 @@ def events_of(cli: Cli, run_id: str, guid: str) -> list[dict[str, Any]]:
     return events
 
 
-@needs()
 def test_deploy_registers_the_user_task_def_before_the_wf_spec(
     cli: Cli, client: Client, deployed_approval: None
 ) -> None:
@@ -77,7 +75,6 @@ def test_deploy_registers_the_user_task_def_before_the_wf_spec(
     ]
 
 
-@needs(*DEFINITION_RPCS)
 def test_the_form_is_shown_with_its_fields(cli: Cli, client: Client) -> None:
     client.put_user_task_def(approval.ExpenseApproval)
     shown = cli("usertask", "def", "expense-approval")
@@ -94,7 +91,6 @@ def test_the_form_is_shown_with_its_fields(cli: Cli, client: Client) -> None:
     assert missing.exit_code == 3
 
 
-@needs()
 def test_the_approval_is_found_by_group_reminded_assigned_and_completed(
     cli: Cli, client: Client, deployed_approval: None, run_id: str
 ) -> None:
@@ -129,7 +125,6 @@ def test_the_approval_is_found_by_group_reminded_assigned_and_completed(
     assert run["results"] == {"approved": {"bool": True}, "comment": {"str": "fine"}}
 
 
-@needs()
 def test_a_missing_required_field_is_refused_before_anything_is_sent(
     cli: Cli, client: Client, deployed_approval: None, run_id: str
 ) -> None:
@@ -140,7 +135,6 @@ def test_a_missing_required_field_is_refused_before_anything_is_sent(
     assert client.get_user_task_run(run_id, guid).get("status", "UNASSIGNED") == "UNASSIGNED"
 
 
-@needs()
 def test_cancelling_fails_the_node_and_the_wf_run(
     cli: Cli, client: Client, deployed_approval: None, run_id: str
 ) -> None:
@@ -153,7 +147,6 @@ def test_cancelling_fails_the_node_and_the_wf_run(
     assert "CANCELLED" in flat(again.output)
 
 
-@needs()
 def test_comments_are_added_edited_and_deleted_as_events(
     cli: Cli, client: Client, deployed_approval: None, run_id: str
 ) -> None:
@@ -177,7 +170,6 @@ def test_comments_are_added_edited_and_deleted_as_events(
     assert len(strict(json.loads(listed.stdout), UserTaskRunList())["results"]) == 1
 
 
-@needs()
 def test_complete_asks_for_each_field_in_a_terminal(
     cli: Cli, client: Client, stack: DevStack, deployed_approval: None, run_id: str
 ) -> None:

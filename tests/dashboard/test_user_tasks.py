@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from canter import Client
-from canter_engine.handlers.routes import BY_RPC
 
 from tests.dashboard.conftest import DevStack
 from tests.dashboard.test_browser import confirm, css, shoot, text_of, wait_until
@@ -21,9 +20,6 @@ from tests.dashboard.test_browser import confirm, css, shoot, text_of, wait_unti
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.browser,
-    pytest.mark.skipif(
-        "SearchUserTaskRun" not in BY_RPC, reason="this API serves no user tasks yet"
-    ),
 ]
 
 USER_TASK_DEF = "dashboard-approve-payment"

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.user_task_engine import SERVED, USER_TASK_RPCS
-
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,20 +27,11 @@ def _plugin_args() -> list[str]:
     return [] if installed else ["-p", "canter.testing.plugin"]
 
 
-def _without_user_tasks() -> list[str]:
-    """The user-task examples need the engine side of user tasks (branch usertasks)."""
-    return [] if USER_TASK_RPCS <= SERVED else ["-k", "not expense"]
-
-
-def _expected_passes() -> int:
-    return 11 if USER_TASK_RPCS <= SERVED else 9
-
-
 def test_two_environments_in_parallel_skip_time_in_every_wait() -> None:
     command = [
         sys.executable, "-m", "pytest", *_plugin_args(), "-p", "no:cacheprovider",
         "--rootdir", str(ROOT), str(Path(__file__).with_name("kit_cases.py")),
-        str(ROOT / "examples" / "testing"), *_without_user_tasks(),
+        str(ROOT / "examples" / "testing"),
     ]  # fmt: skip
     runs = [
         subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -51,4 +40,4 @@ def test_two_environments_in_parallel_skip_time_in_every_wait() -> None:
     outputs = [run.communicate(timeout=240)[0].decode() for run in runs]
     for run, output in zip(runs, outputs, strict=True):
         assert run.returncode == 0, output
-        assert f"{_expected_passes()} passed" in output, output
+        assert f"{11} passed" in output, output
