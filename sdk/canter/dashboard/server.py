@@ -121,6 +121,8 @@ class Dashboard:
         self.poll_ms = poll_ms or (LOCAL_POLL_MS if is_local(api_url) else DEPLOYED_POLL_MS)
         self._templates = _templates()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
+        # Daemon handler threads: stopping does not wait for a browser to close
+        # the connections it keeps open between requests.
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
         bound_host, bound_port = str(self._server.server_address[0]), self._server.server_port
@@ -129,14 +131,15 @@ class Dashboard:
         self.allowed_hosts = {f"{h}:{self.port}" for h in (bound_host, "localhost", "127.0.0.1")}
 
     def start(self) -> Dashboard:
+        # Short polls: `canter dev` waits for this loop to notice a stop.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="canter-dashboard", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="canter-dashboard",
+            daemon=True,
         )
         self._thread.start()
         return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -169,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
     dashboard: Dashboard
     server_version = "canter-dashboard"
     protocol_version = "HTTP/1.1"
+    timeout = 60  # an idle kept-alive connection is closed after a minute
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
