@@ -220,6 +220,7 @@ def test_calls_to_a_deployed_api_are_signed_with_the_users_credentials(
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     _FakeGateway.seen.clear()
     board = Dashboard(deployed_api).start()
+    assert board.poll_ms == 3000  # a look at a running WfRun costs API Gateway requests
     try:
         status, answer, _ = request(
             f"{board.url}api/GetWfRun",

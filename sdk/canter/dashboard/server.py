@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from canter_engine.handlers.routes import ROUTES
 
-from canter.client import CanterError, Client, NotFound
+from canter.client import CanterError, Client, NotFound, is_local
 from canter.dashboard import pages, user_tasks
 from canter.dashboard.pages import Page, PageFunction, Redirect, Request
 
@@ -41,6 +41,8 @@ PROXIED_RPCS = frozenset(
     r.rpc for r in ROUTES if not r.roles.isdisjoint(PROXIED_ROLES) and "worker" not in r.roles
 )
 MAX_BODY_BYTES = 6 * 1024 * 1024
+LOCAL_POLL_MS = 1000
+DEPLOYED_POLL_MS = 3000
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -108,15 +110,19 @@ class Dashboard:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        poll_ms: int = 1000,
+        poll_ms: int | None = None,
         client: Client | None = None,
     ) -> None:
         self.api_url = api_url
         self.client = client or Client(api_url, timeout=30)
         self.token = secrets.token_urlsafe(24)
-        self.poll_ms = poll_ms
+        # A running WfRun's page asks again every second locally; every 3 s of
+        # a deployed API, where each look is seven paid API Gateway requests.
+        self.poll_ms = poll_ms or (LOCAL_POLL_MS if is_local(api_url) else DEPLOYED_POLL_MS)
         self._templates = _templates()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
+        # Daemon handler threads: stopping does not wait for a browser to close
+        # the connections it keeps open between requests.
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
         bound_host, bound_port = str(self._server.server_address[0]), self._server.server_port
@@ -125,14 +131,15 @@ class Dashboard:
         self.allowed_hosts = {f"{h}:{self.port}" for h in (bound_host, "localhost", "127.0.0.1")}
 
     def start(self) -> Dashboard:
+        # Short polls: `canter dev` waits for this loop to notice a stop.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="canter-dashboard", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="canter-dashboard",
+            daemon=True,
         )
         self._thread.start()
         return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -165,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
     dashboard: Dashboard
     server_version = "canter-dashboard"
     protocol_version = "HTTP/1.1"
+    timeout = 60  # an idle kept-alive connection is closed after a minute
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
