@@ -310,6 +310,10 @@ ROLE_RPCS = {
         "SearchCorrelatedEvent",
         # Task checkpoints (ops-events).
         "GetCheckpoint",
+        # StructDefs (ops-events).
+        "GetStructDef",
+        "SearchStructDef",
+        "ValidateStructDefEvolution",
     },
     "operator": {
         "RunWf",
@@ -330,10 +334,13 @@ ROLE_RPCS = {
         "DeleteTaskDef",
         "DeleteExternalEventDef",
         "DeleteWorkflowEventDef",
+        # StructDefs (ops-events).
+        "PutStructDef",
+        "DeleteStructDef",
     },
 }
 # Reads that are not named Get, List or Search: a client awaits a WorkflowEvent as it reads one.
-OTHER_READS = {"AwaitWorkflowEvent"}
+OTHER_READS = {"AwaitWorkflowEvent", "ValidateStructDefEvolution"}
 
 
 @pytest.mark.parametrize("name", sorted(ROLE_RPCS))

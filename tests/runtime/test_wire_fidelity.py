@@ -34,11 +34,14 @@ from littlehorse.model import (
     NodeRunIdList,
     NodeRunList,
     PutCheckpointResponse,
+    StructDef,
+    StructDefIdList,
     TaskDef,
     TaskDefIdList,
     TaskRun,
     TaskRunIdList,
     TaskRunList,
+    ValidateStructDefEvolutionResponse,
     Variable,
     VariableIdList,
     VariableList,
@@ -227,6 +230,18 @@ def _correlated_events(answers: _Answers, names: Names) -> None:
     answers.call("DeleteCorrelatedEvent", {"id": ident}, Empty)
 
 
+def _struct_defs(answers: _Answers, names: Names) -> None:
+    """StructDefs (ops-events): put, get, search, validate an evolution, delete."""
+    name = names("struct")
+    schema = {"fields": {"model": {"fieldType": {"primitiveType": "STR"}}}}
+    answers.call("PutStructDef", {"name": name, "structDef": schema}, StructDef)
+    answers.call("GetStructDef", {"name": name}, StructDef)
+    answers.call("SearchStructDef", {"prefix": name}, StructDefIdList)
+    evolution = {"structDefId": {"name": name, "version": -1}, "structDef": schema}
+    answers.call("ValidateStructDefEvolution", evolution, ValidateStructDefEvolutionResponse)
+    answers.call("DeleteStructDef", {"id": {"name": name}}, Empty)
+
+
 def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: Names) -> None:
     answers = _Answers(client)
     tasks = _register(answers, names)
@@ -274,6 +289,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     answers.call("DeleteExternalEventDef", {"id": {"name": tasks["event"]}}, Empty)
     answers.call("DeleteWorkflowEventDef", {"id": {"name": tasks["thrown"]}}, Empty)
     _correlated_events(answers, names)
+    _struct_defs(answers, names)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}
