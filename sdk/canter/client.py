@@ -817,6 +817,30 @@ class Client:
             },
         )
 
+    # --- StructDefs (ops-events) ------------------------------------------------------
+
+    def put_struct_def(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Register a ``PutStructDefRequest`` (proto3 JSON): the StructDef version it made."""
+        return self.call("PutStructDef", request)
+
+    def get_struct_def(self, name: str, version: int = 0) -> dict[str, Any]:
+        return self.call("GetStructDef", {"name": name, "version": version})
+
+    def delete_struct_def(self, name: str, version: int = 0) -> None:
+        self.call("DeleteStructDef", {"id": {"name": name, "version": version}})
+
+    def search_struct_def(
+        self, *, prefix: str | None = None, name: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every StructDefId by name ``prefix`` (or all versions of ``name``), all pages."""
+        body = {k: v for k, v in (("prefix", prefix), ("name", name)) if v is not None}
+        return self._all_pages("SearchStructDef", body)
+
+    def validate_struct_def_evolution(self, request: Mapping[str, Any]) -> bool:
+        """Whether a ``ValidateStructDefEvolutionRequest``'s StructDef may follow the given one."""
+        answer = self.call("ValidateStructDefEvolution", request)
+        return bool(answer.get("isValid", False))
+
     def _call_set(self, rpc: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """The request with the fields left unset (None) absent, as proto3 JSON has them."""
         return self.call(rpc, {k: v for k, v in fields.items() if v is not None})

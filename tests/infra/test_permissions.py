@@ -408,6 +408,10 @@ ROLE_RPCS = {
         "SearchCorrelatedEvent",
         # Task checkpoints (ops-events).
         "GetCheckpoint",
+        # StructDefs (ops-events).
+        "GetStructDef",
+        "SearchStructDef",
+        "ValidateStructDefEvolution",
     },
     "operator": {
         "RunWf",
@@ -436,6 +440,9 @@ ROLE_RPCS = {
         # User tasks (issue 14)
         "PutUserTaskDef",
         "DeleteUserTaskDef",
+        # StructDefs (ops-events).
+        "PutStructDef",
+        "DeleteStructDef",
     },
     # User tasks (issue 14): a people's app (an inbox) changes only UserTaskRuns.
     "assignee": {
@@ -449,7 +456,7 @@ ROLE_RPCS = {
     },
 }
 # Reads that are not named Get, List or Search: a client awaits a WorkflowEvent as it reads one.
-OTHER_READS = {"AwaitWorkflowEvent"}
+OTHER_READS = {"AwaitWorkflowEvent", "ValidateStructDefEvolution"}
 
 
 @pytest.mark.parametrize("name", sorted(ROLE_RPCS))

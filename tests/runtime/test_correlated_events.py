@@ -195,3 +195,17 @@ def test_an_external_event_def_without_correlation_refuses_them(
     client.put_external_event_def(plain)
     with pytest.raises(CanterError, match="does not have CorrelatedEvents enabled"):
         client.put_correlated_event("k", plain, 1)
+
+
+def test_an_event_past_its_ttl_is_gone(client: Client, names: Names) -> None:
+    """Mirrors CorrelatedEventTest's correlated-event-with-ttl: ``ttlSeconds`` expires it."""
+    event = names("expiring")
+    client.put_external_event_def(event, correlatedEventConfig={"ttlSeconds": 1})
+    key = _key()
+    client.put_correlated_event(key, event, 1)
+    assert client.get_correlated_event(key, event)["content"] == {"int": "1"}
+    time.sleep(2.2)
+    with pytest.raises(NotFound):
+        client.get_correlated_event(key, event)
+    assert client.search_correlated_event(event) == []
+    assert client.put_correlated_event(key, event, 2)["content"] == {"int": "2"}

@@ -382,6 +382,39 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 ("checkpointNumber",): INT,
             },
         ),
+        # StructDefs (ops-events).
+        "PutStructDef": (
+            {
+                "name": "fuzz-struct",
+                "structDef": {"fields": {"model": {"fieldType": {"primitiveType": "STR"}}}},
+            },
+            {
+                ("name",): NAME,
+                ("description",): TEXT,
+                ("structDef", "fields", "model", "fieldType", "primitiveType"): ENUM,
+                ("structDef", "fields", "model", "defaultValue"): VALUE,
+                ("allowedUpdates",): ENUM,
+            },
+        ),
+        "GetStructDef": ({"name": "fuzz-struct"}, {("name",): NAME, ("version",): INT}),
+        "DeleteStructDef": (
+            {"id": {"name": MISSING}},
+            {("id", "name"): NAME, ("id", "version"): INT},
+        ),
+        "SearchStructDef": ({"prefix": "fuzz-"}, {("prefix",): ID, **paging}),
+        "ValidateStructDefEvolution": (
+            {
+                "structDefId": {"name": "fuzz-struct", "version": -1},
+                "structDef": {"fields": {"model": {"fieldType": {"primitiveType": "STR"}}}},
+                "compatibilityType": "FULLY_COMPATIBLE_SCHEMA_UPDATES",
+            },
+            {
+                ("structDefId", "name"): NAME,
+                ("structDefId", "version"): INT,
+                ("structDef", "fields", "model", "fieldType", "primitiveType"): ENUM,
+                ("compatibilityType",): ENUM,
+            },
+        ),
     }
 
 
@@ -584,6 +617,8 @@ UNBROKEN_REFUSALS = {
     # and the fixture's WfRun has no task.
     "PutCheckpoint": "UNAUTHENTICATED",
     "GetCheckpoint": "NOT_FOUND",
+    # StructDefs (ops-events): the Delete example names one that does not exist.
+    "DeleteStructDef": "NOT_FOUND",
 }
 
 

@@ -36,6 +36,8 @@ from littlehorse.model import (
     PutCheckpointResponse,
     ScheduledWfRun,
     ScheduledWfRunIdList,
+    StructDef,
+    StructDefIdList,
     TaskDef,
     TaskDefIdList,
     TaskRun,
@@ -46,6 +48,7 @@ from littlehorse.model import (
     UserTaskRun,
     UserTaskRunIdList,
     UserTaskRunList,
+    ValidateStructDefEvolutionResponse,
     Variable,
     VariableIdList,
     VariableList,
@@ -275,6 +278,18 @@ def _correlated_events(answers: _Answers, names: Names) -> None:
     answers.call("DeleteCorrelatedEvent", {"id": ident}, Empty)
 
 
+def _struct_defs(answers: _Answers, names: Names) -> None:
+    """StructDefs (ops-events): put, get, search, validate an evolution, delete."""
+    name = names("struct")
+    schema = {"fields": {"model": {"fieldType": {"primitiveType": "STR"}}}}
+    answers.call("PutStructDef", {"name": name, "structDef": schema}, StructDef)
+    answers.call("GetStructDef", {"name": name}, StructDef)
+    answers.call("SearchStructDef", {"prefix": name}, StructDefIdList)
+    evolution = {"structDefId": {"name": name, "version": -1}, "structDef": schema}
+    answers.call("ValidateStructDefEvolution", evolution, ValidateStructDefEvolutionResponse)
+    answers.call("DeleteStructDef", {"id": {"name": name}}, Empty)
+
+
 def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: Names) -> None:
     answers = _Answers(client)
     tasks = _register(answers, names)
@@ -324,6 +339,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     answers.call("DeleteWorkflowEventDef", {"id": {"name": tasks["thrown"]}}, Empty)
     _user_task_rpcs(answers, names)
     _correlated_events(answers, names)
+    _struct_defs(answers, names)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}

@@ -123,8 +123,9 @@ def search_correlated_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]
     if has is not None and not isinstance(has, bool):
         raise invalid(f"{rpc}: hasExternalEvents must be true or false")
     limit, bookmark = paging(body, rpc)
+    correlated = correlation.store(rt)
     try:
-        keys, more = correlation.store(rt).search(
+        keys, more = correlated.search(
             def_name,
             timestamp(body, "earliestStart", rpc),
             timestamp(body, "latestStart", rpc),
@@ -134,6 +135,9 @@ def search_correlated_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]
         )
     except ValueError:
         raise invalid(f"{rpc}: bookmark is not one this search returned") from None
+    if field(correlation.config_of(rt, def_name) or {}, "ttlSeconds"):
+        # Expired but not yet removed by DynamoDB's TTL: not there any more.
+        keys = [k for k in keys if correlated.get_event(def_name, k) is not None]
     return page([{"key": k, "externalEventDefId": {"name": def_name}} for k in keys], more)
 
 

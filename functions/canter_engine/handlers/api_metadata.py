@@ -27,6 +27,7 @@ from canter_engine.model.spec import (
     ThreadVarDef,
     WfSpec,
     WfSpecId,
+    non_primitive,
 )
 from canter_engine.model.validate import SpecError, validate_wf_spec
 from canter_engine.model.versions import exit_type_problems, has_breaking_changes
@@ -43,6 +44,17 @@ def put_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         resources.task_queue(queue)
     except ValueError as exc:
         raise invalid(f"PutTaskDef {req.name!r}: {exc}") from None
+    typed = [
+        (f"inputVars[{i}].typeDef", non_primitive(v.type_def)) for i, v in enumerate(req.input_vars)
+    ]
+    if req.return_type is not None:
+        typed.append(("returnType.returnType", non_primitive(req.return_type.return_type)))
+    for where, wire in typed:
+        if wire is not None:
+            raise invalid(
+                f"PutTaskDef {req.name!r}: {where}.{wire}: struct-typed task inputs and outputs "
+                "are not supported yet"
+            )
     _ensure_queue(rt, req.name, queue)
     task_def = TaskDef(
         id=NameId(name=req.name),

@@ -132,6 +132,16 @@ ROUTES: tuple[Route, ...] = (
     # Task checkpoints (ops-events): the worker holding an attempt saves steps; retries resume.
     _route("PutCheckpoint", "api_checkpoints.put_checkpoint", "worker", takes_task_token=True),
     _route("GetCheckpoint", "api_checkpoints.get_checkpoint", "reader", "worker"),
+    # StructDefs (ops-events): named, versioned record types.
+    _route("PutStructDef", "api_struct_defs.put_struct_def", "admin"),
+    _route("GetStructDef", "api_struct_defs.get_struct_def", "reader"),
+    _route("DeleteStructDef", "api_struct_defs.delete_struct_def", "admin"),
+    _route("SearchStructDef", "api_struct_defs.search_struct_def", "reader"),
+    _route(
+        "ValidateStructDefEvolution",
+        "api_struct_defs.validate_struct_def_evolution",
+        "reader",
+    ),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}

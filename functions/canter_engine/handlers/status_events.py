@@ -33,7 +33,11 @@ def opted_in(wf_spec_name: str) -> bool:
 
 
 def publish(changes: list[WfRunStatusChanged]) -> int:
-    """Send the changes of opted-in WfSpecs (in order); how many were sent."""
+    """Send the changes of opted-in WfSpecs (in order); how many were sent.
+
+    Only opted-in WfSpecs' changes become effects at all (handlers/transitions.py),
+    so a WfRun that publishes nothing costs nothing, not even a head re-read.
+    """
     chosen = [c.record for c in changes if opted_in(c.wf_spec_name)]
     bus = os.environ.get(ENV_EVENT_BUS, "")
     for start in range(0, len(chosen), 10):

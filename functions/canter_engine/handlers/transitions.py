@@ -23,7 +23,7 @@ from canter_engine.core.events import (
     from_journal,
 )
 from canter_engine.core.status_events import status_change
-from canter_engine.handlers import retention
+from canter_engine.handlers import retention, status_events
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
 from canter_engine.store import payloads
@@ -220,7 +220,9 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             index_entries(bp, transition.state, transition.records, transition.searched)
         )
         outcome.effects.extend(transition.effects)
-        if (changed := status_change(before, transition.state, event.time)) is not None:
+        if status_events.opted_in(transition.state.spec_name) and (
+            changed := status_change(before, transition.state, event.time)
+        ):
             outcome.effects.append(changed)  # status events (handlers/status_events.py)
     if outcome.update is not None:
         outcome.update = replace(outcome.update, applied_seq=outcome.applied_seq)

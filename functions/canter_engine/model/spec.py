@@ -91,6 +91,22 @@ class TypeDefinition(Message):
     inline_map_def: dict[str, Any] | None = None
 
 
+def non_primitive(type_def: TypeDefinition | None) -> str | None:
+    """The field of a TypeDefinition that is not a primitive type (a StructDef, an
+    inline array, struct or map), which variables and task inputs do not take yet."""
+    if type_def is None:
+        return None
+    for name, wire in (
+        ("struct_def_id", "structDefId"),
+        ("inline_array_def", "inlineArrayDef"),
+        ("inline_struct_def", "inlineStructDef"),
+        ("inline_map_def", "inlineMapDef"),
+    ):
+        if getattr(type_def, name) is not None:
+            return wire
+    return None
+
+
 class ReturnType(Message):
     return_type: TypeDefinition | None = None
 

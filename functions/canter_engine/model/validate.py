@@ -31,6 +31,7 @@ from canter_engine.model.spec import (
     VariableAssignment,
     VariableMutation,
     WfSpec,
+    non_primitive,
 )
 
 _UNSUPPORTED_ASSIGNMENT_FIELDS = {
@@ -230,6 +231,12 @@ class _ThreadChecker:
             if var.var_def.name in seen:
                 self.problem(where, "declared twice")
             seen.add(var.var_def.name)
+            if (typed := non_primitive(var.var_def.type_def)) is not None:
+                self.problem(
+                    where + f".typeDef.{typed}",
+                    "struct-typed variables are not supported yet (StructDefs are served: "
+                    "PutStructDef)",
+                )
             if var.var_def.default_value is not None:
                 self._check_literal(
                     where + ".defaultValue", var.var_def.default_value, var.var_def.var_type

@@ -247,6 +247,7 @@ class CorrelatedStore:
     ) -> tuple[list[str], str | None]:
         """Keys of an ExternalEventDef's CorrelatedEvents, newest first, one page.
 
+        The index does not hold ``expiresAt``: the caller drops expired ones.
         ValueError for a bookmark this search did not return.
         """
         part = index_partition(def_name)
@@ -257,13 +258,11 @@ class CorrelatedStore:
             ":p": {"S": part},
             ":lo": {"S": low},
             ":hi": {"S": high},
-            ":now": {"N": str(int(time.time()))},
         }
-        filters = ["(attribute_not_exists(expiresAt) OR expiresAt >= :now)"]
+        kwargs: dict[str, Any] = {}
         if has_events is not None:
-            filters.append("tag = :t")
+            kwargs["FilterExpression"] = "tag = :t"
             values[":t"] = {"S": HAS_EVENTS if has_events else NO_EVENTS}
-        kwargs: dict[str, Any] = {"FilterExpression": " AND ".join(filters)}
         found: list[dict[str, Any]] = []
         while True:
             if exclusive:
