@@ -133,3 +133,14 @@ def test_an_open_user_task_is_cancelled_when_its_wf_run_ends_without_it() -> Non
     assert run["status"] == "CANCELLED"
     assert run["events"][-1]["cancelled"]["message"].startswith("the WfRun ended ERROR")
     assert not ask(h, "CompleteUserTaskRun", "1-1", results={})
+
+
+def test_the_assignee_may_come_from_an_earlier_node_output() -> None:
+    def wf(t: WorkflowThread) -> None:
+        who = t.execute("pick")
+        t.assign_user_task("approve", user_id=who)  # type: ignore[arg-type]
+
+    h = Harness(wf, tasks={"pick": ()})
+    h.run()
+    h.succeed("zoe")
+    assert h.records["usertask#0-2"]["userId"] == "zoe"
