@@ -65,7 +65,7 @@ def test_correlated_event_writes_stay_in_their_partitions(dev: Any) -> None:
             for policy in dev.resources("AWS::IAM::Policy").values()
             if role_ref in policy["Properties"]["Roles"]
             for s in policy["Properties"]["PolicyDocument"]["Statement"]
-            if "Condition" in s
+            if "Condition" in s and s["Resource"] == state
         ]
         assert conditioned == [
             {
