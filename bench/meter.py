@@ -44,6 +44,9 @@ _CALLER: contextvars.ContextVar[str | None] = contextvars.ContextVar("bench_call
 THREAD_CALLERS = (
     ("canter-stream-pump", "scheduler event source"),
     ("canter-sqs-pump", "timers event source"),
+    # The local stack playing EventBridge Scheduler (reading its schedules): AWS's own
+    # work, billed per invocation (bench/operations.py), not per request.
+    ("canter-schedules", "harness"),
 )
 
 

@@ -18,7 +18,17 @@ from pathlib import Path
 from canter_engine.core import Blueprint
 from canter_engine.model.spec import NameId, TaskDef, VariableDef
 
-from bench import core, cost, fixes, growth, lambda_tasks, payloads, report, throughput
+from bench import (
+    core,
+    cost,
+    fixes,
+    growth,
+    lambda_tasks,
+    operations,
+    payloads,
+    report,
+    throughput,
+)
 from bench.harness import metered_stack
 from bench.pricing import load_prices
 from bench.workflows import references
@@ -55,6 +65,8 @@ def main() -> None:
         ]
         print("cost: a 1 MB value through three tasks ...", flush=True)
         payload_costs = payloads.compare(stack)
+        print("operations: scheduled runs and retention deletes ...", flush=True)
+        operated = operations.measure(stack)
     if grower.wait() != 0:
         raise SystemExit(f"the growth run failed (exit status {grower.returncode})")
     grown = growth.load(growth_file)
@@ -79,7 +91,7 @@ def main() -> None:
         prices=prices,
         payloads=payload_costs,
     )
-    RESULTS.write_text(report.markdown(results))
+    RESULTS.write_text(operations.splice(report.markdown(results), operations.markdown(operated)))
     print(report.summary(results))
     print(f"wrote {RESULTS.relative_to(HERE.parent)} and bench/{CHART}")
 

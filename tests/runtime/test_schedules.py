@@ -74,6 +74,8 @@ def test_schedule_get_search_and_delete(client: Client, names: Names, stack: Loc
         ({"cronExpression": "0 0 1 * MON"}, "restrict only one of them"),
         ({"cronExpression": "0 0 31 FEB *"}, "does not yield a next execution time"),
         ({"cronExpression": "* * * * *", "id": "a b"}, "id must be 1-64 letters"),
+        ({"cronExpression": "* * * * *", "id": "a_b"}, "id must be 1-64 letters"),
+        ({"cronExpression": "* * * * *", "id": "x" * 65}, "id must be 1-64 letters"),
         ({"cronExpression": "* * * * *", "variables": {"who": {"int": 1}}}, "who"),
         ({"cronExpression": "* * * * *", "parentWfRunId": {"id": "p"}}, "parentWfRunId"),
         ({"cronExpression": "* * * * *", "colour": 1}, "unknown field(s) colour"),

@@ -37,7 +37,7 @@ REGISTRATION = (
 PROTO = "returns protobuf objects; Canter's builder compiles to proto3 JSON (`to_json`/`compile`)"
 EXPRESSION_PARTS = "Canter's expressions expose lhs/rhs/operation/comparator as attributes"
 INTERNAL = "internal to the LittleHorse SDK's graph building; Canter's graph is not public"
-RETENTION = "retention policies are stored by PutWfSpec but not enforced by the engine yet"
+RETENTION = "thread retention policies are stored by PutWfSpec but not enforced by the engine yet"
 
 
 PARTS = {part: EXPRESSION_PARTS for part in ("lhs", "rhs", "operation")}
@@ -58,7 +58,6 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
         "add_workflow_event_def_to_register": REGISTRATION,
         "external_events_to_register": REGISTRATION,
         "workflow_events_to_register": REGISTRATION,
-        "with_retention_policy": RETENTION,
     },
     "WfRunVariable": {
         "get": "compiles to lhPath, which the engine's WfSpec validation refuses; "

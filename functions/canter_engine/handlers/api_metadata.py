@@ -126,6 +126,13 @@ def _lh_task_def(task_def: TaskDef) -> dict[str, Any]:
 def put_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     req = model(PutExternalEventDefRequest, body)
     lh_name(req.name, "PutExternalEventDef: name")
+    if req.retention_policy:
+        # Refused rather than stored and ignored (issue 18: WfSpec retention is enforced;
+        # an ExternalEvent's own retention is not yet).
+        raise invalid(
+            "PutExternalEventDef: retentionPolicy is not supported yet; ExternalEvents are "
+            "kept as long as their WfRun (a WfSpec's retentionPolicy deletes both)"
+        )
     existing = rt.metadata.get_external_event_def(req.name)
     stored: dict[str, Any] = {"id": {"name": req.name}, "createdAt": _now_ts()}
     for key in ("retentionPolicy", "contentType", "correlatedEventConfig"):

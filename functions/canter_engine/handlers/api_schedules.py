@@ -26,9 +26,10 @@ from canter_engine.store import aws
 from canter_engine.store.eventbridge_schedules import EventBridgeSchedules
 from canter_engine.store.schedules import ScheduleExists, ScheduleStore
 
-# EventBridge Scheduler's schedule names, bounded so that the WfRun id of a
-# firing (``<id>-<yyyymmddhhmm>``) stays a valid WfRun id.
-SCHEDULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# A LittleHorse name (letters, digits, inner '-'), as the WfRun id of a firing
+# (``<id>-<yyyymmddhhmm>``) must be for RunWf, and at most 64 characters, as an
+# EventBridge Scheduler schedule's name must be.
+SCHEDULE_ID = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9]{0,62}[A-Za-z0-9])?$")
 _SCHEDULE_FIELDS = (
     "id",
     "wfSpecName",
@@ -61,8 +62,8 @@ def schedule_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     schedule_id = body.get("id") or uuid.uuid4().hex
     if not isinstance(schedule_id, str) or not SCHEDULE_ID.match(schedule_id):
         raise invalid(
-            "ScheduleWf: id must be 1-64 letters, digits, '-', '_' or '.', starting with a "
-            "letter or digit (it names the EventBridge schedule)"
+            "ScheduleWf: id must be 1-64 letters, digits and '-', starting and ending with a "
+            "letter or digit (it names the EventBridge schedule and the WfRuns it starts)"
         )
     name = require_str(body, "wfSpecName")
     major = optional_int(body, "majorVersion")

@@ -149,13 +149,13 @@ class LocalStack:
             boto3.client("scheduler"),
             LOCAL_STAGE,
             scheduled_runs.handler,
-            poll_seconds=max(self._poll_seconds * 4, 0.05),
+            poll_seconds=max(self._poll_seconds * 20, 0.2),
         )
         self.stream_pump.start()
         self._timer_pump.start()
         self._schedule_pump.start()
         self._ttl_sweeper = TtlSweeper(
-            self._moto, LOCAL_STAGE, LOCAL_REGION, every_seconds=self._poll_seconds * 20
+            self._moto, LOCAL_STAGE, LOCAL_REGION, every_seconds=self._poll_seconds * 100
         )
         self._ttl_sweeper.start()
         self._gateway.start()
