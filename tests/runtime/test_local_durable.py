@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import pytest
 from canter import Client, WorkflowThread
 from canter.local.snapshot import STATE_FILE
@@ -245,4 +246,25 @@ def test_a_large_value_survives_a_restart(dev: Dev) -> None:
     dev.stop(signal.SIGTERM)
     dev.start()
     assert client.get_variable(wf_run_id, "data") == value
+
+
+def test_schedules_fire_again_after_a_restart(dev: Dev) -> None:
+    """issue 18: moto's EventBridge Scheduler is not in the saved state; the ScheduledWfRuns
+    are, and ``canter dev`` makes their schedules again when it restores them."""
+    dev.start()
+    client = Client(dev.api_url, timeout=10)
+    register(client, "durable-scheduled", lambda t: t.declare_int("n", 1) and None)
+    client.schedule_wf("durable-scheduled", "0 0 * * *", id="durable-nightly")
+    dev.stop(signal.SIGTERM)
+    assert "(restored)" in dev.start()[0]
+    eventbridge = boto3.client(
+        "scheduler",
+        endpoint_url=f"http://127.0.0.1:{dev.aws_port}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    made = eventbridge.get_schedule(Name="durable-nightly", GroupName="canter-local")
+    assert made["ScheduleExpression"] == "cron(0 0 * * ? *)"
+    assert client.search_scheduled_wf_run("durable-scheduled") == ["durable-nightly"]
     dev.stop(signal.SIGTERM)

@@ -169,3 +169,20 @@ def _existing(rt: Runtime, schedule_id: str) -> dict[str, Any]:
     if found is None:
         raise not_found(f"ScheduledWfRun {schedule_id!r} does not exist")
     return found
+
+
+def recreate_schedules(rt: Runtime) -> int:
+    """Create the EventBridge schedule of every stored ScheduledWfRun that lacks one.
+
+    For the local stack, whose saved state holds the ScheduledWfRuns but not
+    moto's EventBridge Scheduler; a schedule that exists is kept.
+    """
+    store, schedules = schedule_store(rt), eventbridge(rt)
+    made = 0
+    for schedule_id in store.ids():
+        stored = store.get(schedule_id)
+        if stored is not None:
+            expression = cron.to_eventbridge(cron.parse(stored["scheduled"]["cronExpression"]))
+            schedules.create(schedule_id, expression)
+            made += 1
+    return made

@@ -111,10 +111,14 @@ class ScheduleStore:
         while True:
             kwargs: dict[str, Any] = {
                 "TableName": self._table,
-                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-                "ExpressionAttributeValues": {":pk": {"S": _INDEX}, ":prefix": {"S": prefix}},
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": _INDEX}},
                 "ConsistentRead": True,
             }
+            if prefix:
+                # DynamoDB refuses an empty begins_with: all of them is the partition alone.
+                kwargs["KeyConditionExpression"] += " AND begins_with(sk, :prefix)"
+                kwargs["ExpressionAttributeValues"][":prefix"] = {"S": prefix}
             if start:
                 kwargs["ExclusiveStartKey"] = start
             page = self._client.query(**kwargs)

@@ -153,6 +153,10 @@ class LocalStack:
         )
         self.stream_pump.start()
         self._timer_pump.start()
+        if self.restored:
+            from canter_engine.handlers.api_schedules import recreate_schedules
+
+            recreate_schedules(runtime.current())
         self._schedule_pump.start()
         self._ttl_sweeper = TtlSweeper(
             self._moto, LOCAL_STAGE, LOCAL_REGION, every_seconds=self._poll_seconds * 100
