@@ -23,7 +23,7 @@ def signed(masked: bool = False, timeout: int = -1):  # type: ignore[no-untyped-
 
 
 def _to_node(h: Harness, content: object, position: int = 1, guid: str = "c1") -> None:
-    h.apply(ExternalEventPosted("signed", guid, content, h.tick(), 0, position))
+    h.apply(ExternalEventPosted("signed", guid, content, h.tick(), 0, node_run_position=position))
 
 
 def test_the_node_registers_its_key_and_takes_the_event_sent_to_it() -> None:

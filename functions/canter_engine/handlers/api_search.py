@@ -30,9 +30,10 @@ from canter_engine.store.record_index import (
 from canter_engine.store.run_index import STATUSES, RunQuery
 
 MAX_SEARCH_LIMIT = 1000
-# A page merges one index range per WfSpec and status (store/run_index.py):
-# past this many, a search of every WfSpec must name a status or a WfSpec.
-MAX_INDEX_RANGES = 400
+# A page merges one index range per WfSpec and status (store/run_index.py),
+# read 16 at a time: past this many, a search of every WfSpec must name a
+# status or a WfSpec.
+MAX_INDEX_RANGES = 2000
 DEFAULT_LIMIT = 100
 WF_RUN_FIELDS = frozenset(
     {

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,10 @@ STATUSES = ("STARTING", "RUNNING", "HALTING", "HALTED", "COMPLETED", "ERROR", "E
 _TIME_DIGITS = 13
 _LOW_TIME = "0" * _TIME_DIGITS
 _HIGH_TIME = "9" * _TIME_DIGITS + "~"
+# A range's first read asks for at least this many entries, and at most this
+# many ranges are read at once.
+_MIN_FIRST_READ = 10
+_PARALLEL_READS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +108,16 @@ class RunIndex:
         after = _decode(bookmark) if bookmark else None
         statuses = [query.status] if query.status else list(STATUSES)
         ranges = [partition(spec, status) for spec in query.spec_names for status in statuses]
-        streams = [self._read(query, key, after, limit) for key in ranges]
+        # The merge needs every range's newest entry before it serves one, so
+        # the first read of each range asks for a share of the page, and all
+        # of them go out together; a range that runs short reads on.
+        first = min(limit, max(_MIN_FIRST_READ, limit // max(len(ranges), 1))) + 1
+        requests = [r for key in ranges if (r := _request(query, key, after)) is not None]
+        firsts = self._first_pages(requests, first)
+        streams = [
+            self._entries(request, after, page, limit + 1)
+            for request, page in zip(requests, firsts, strict=True)
+        ]
         merged = heapq.merge(*streams, key=_time_id, reverse=True)
         ids: list[str] = []
         last: tuple[str, str] | None = None
@@ -114,38 +128,29 @@ class RunIndex:
             last = _time_id(item)
         return ids, None
 
-    def _read(
-        self, query: RunQuery, key: str, after: tuple[str, str] | None, batch: int
+    def _first_pages(self, requests: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+        def read(request: dict[str, Any]) -> dict[str, Any]:
+            return dict(self._client.query(TableName=self._table, **request, Limit=limit))
+
+        if len(requests) <= 1:
+            return [read(r) for r in requests]
+        with ThreadPoolExecutor(max_workers=min(_PARALLEL_READS, len(requests))) as pool:
+            return list(pool.map(read, requests))
+
+    def _entries(
+        self,
+        request: dict[str, Any],
+        after: tuple[str, str] | None,
+        page: dict[str, Any],
+        batch: int,
     ) -> Iterator[dict[str, Any]]:
-        """One range's entries older than ``after``, newest first, ``batch`` at a time.
+        """One range's entries older than ``after``, newest first, from its first page on.
 
         Entries of one start time come in no set order, so they are gathered
         and sorted by WfRun id: (start, id) is the order pages resume in.
         """
-        low = _LOW_TIME if query.earliest is None else f"{query.earliest:0{_TIME_DIGITS}d}"
-        high = _HIGH_TIME if query.latest is None else f"{query.latest:0{_TIME_DIGITS}d}~"
-        if after is not None:
-            high = min(high, after[0])
-        if low > high:
-            return
-        condition = "gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi"
-        values: dict[str, Any] = {":p": {"S": key}, ":lo": {"S": low}, ":hi": {"S": high}}
-        filters, filter_values = _filters(query)
-        kwargs: dict[str, Any] = {}
-        if filters:
-            kwargs["FilterExpression"] = " AND ".join(filters)
-            values.update(filter_values)
         same_time: list[dict[str, Any]] = []
         while True:
-            page = self._client.query(
-                TableName=self._table,
-                IndexName=INDEX,
-                KeyConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                ScanIndexForward=False,
-                Limit=batch + 1,
-                **kwargs,
-            )
             for item in page.get("Items", []):
                 if after is not None and _time_id(item) >= after:
                     continue
@@ -157,7 +162,33 @@ class RunIndex:
             if not exclusive:
                 yield from sorted(same_time, key=_time_id, reverse=True)
                 return
-            kwargs["ExclusiveStartKey"] = exclusive
+            page = dict(
+                self._client.query(
+                    TableName=self._table, **request, Limit=batch, ExclusiveStartKey=exclusive
+                )
+            )
+
+
+def _request(query: RunQuery, key: str, after: tuple[str, str] | None) -> dict[str, Any] | None:
+    """The query of one range's entries older than ``after``; None when the window is empty."""
+    low = _LOW_TIME if query.earliest is None else f"{query.earliest:0{_TIME_DIGITS}d}"
+    high = _HIGH_TIME if query.latest is None else f"{query.latest:0{_TIME_DIGITS}d}~"
+    if after is not None:
+        high = min(high, after[0])
+    if low > high:
+        return None
+    values: dict[str, Any] = {":p": {"S": key}, ":lo": {"S": low}, ":hi": {"S": high}}
+    request: dict[str, Any] = {
+        "IndexName": INDEX,
+        "KeyConditionExpression": "gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi",
+        "ScanIndexForward": False,
+    }
+    filters, filter_values = _filters(query)
+    if filters:
+        request["FilterExpression"] = " AND ".join(filters)
+        values.update(filter_values)
+    request["ExpressionAttributeValues"] = values
+    return request
 
 
 def _filters(query: RunQuery) -> tuple[list[str], dict[str, Any]]:
