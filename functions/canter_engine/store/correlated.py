@@ -37,16 +37,16 @@ from botocore.exceptions import ClientError
 from canter_engine.model import values
 from canter_engine.store.bookmark import decode as decode_bookmark
 from canter_engine.store.bookmark import encode as encode_bookmark
+from canter_engine.store.status_time_index import TIME_DIGITS, newest_first, window
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-INDEX = "byStatusTime"
 EVENT_SK = "event"
 WAIT_PREFIX = "wait#"
 HAS_EVENTS = "HAS"
 NO_EVENTS = "NONE"
-_TIME_DIGITS = 13
+_TIME_DIGITS = TIME_DIGITS
 
 
 def partition(def_name: str, key: str) -> str:
@@ -252,34 +252,17 @@ class CorrelatedStore:
         """
         part = index_partition(def_name)
         exclusive = _decode(bookmark, part) if bookmark else None
-        low = "0" * _TIME_DIGITS if earliest is None else f"{earliest:0{_TIME_DIGITS}d}"
-        high = "9" * _TIME_DIGITS + "~" if latest is None else f"{latest:0{_TIME_DIGITS}d}~"
+        low, high = window(earliest, latest)
         values: dict[str, Any] = {
             ":p": {"S": part},
             ":lo": {"S": low},
             ":hi": {"S": high},
         }
-        kwargs: dict[str, Any] = {}
+        flt = None
         if has_events is not None:
-            kwargs["FilterExpression"] = "tag = :t"
+            flt = "tag = :t"
             values[":t"] = {"S": HAS_EVENTS if has_events else NO_EVENTS}
-        found: list[dict[str, Any]] = []
-        while True:
-            if exclusive:
-                kwargs["ExclusiveStartKey"] = exclusive
-            page = self._client.query(
-                TableName=self._table,
-                IndexName=INDEX,
-                KeyConditionExpression="gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi",
-                ExpressionAttributeValues=values,
-                ScanIndexForward=False,
-                Limit=limit + 1,
-                **kwargs,
-            )
-            found.extend(page.get("Items", []))
-            exclusive = page.get("LastEvaluatedKey")
-            if len(found) > limit or not exclusive:
-                break
+        found = newest_first(self._client, self._table, values, flt, limit, exclusive)
         served = found[:limit]
         keys = [str(i["gsi1sk"]["S"]).split("#", 1)[1] for i in served]
         more = len(found) > limit

@@ -37,17 +37,15 @@ from canter_engine.model import values
 from canter_engine.store import user_task_index
 from canter_engine.store.bookmark import decode as decode_bookmark
 from canter_engine.store.bookmark import encode as encode_bookmark
+from canter_engine.store.status_time_index import TIME_DIGITS, newest_first, window
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from canter_engine.core import Blueprint, WfRunState
 
-INDEX = "byStatusTime"
 INDEX_PREFIX = "idx#"
-_TIME_DIGITS = 13
-_LOW_TIME = "0" * _TIME_DIGITS
-_HIGH_TIME = "9" * _TIME_DIGITS + "~"
+_TIME_DIGITS = TIME_DIGITS
 # The one filterable attribute an entry has besides its version: an
 # ExternalEvent's CLAIMED or UNCLAIMED, an EXTERNAL_EVENT NodeRun's status.
 TAG = "tag"
@@ -200,34 +198,16 @@ class RecordIndex:
         ValueError for a bookmark this search did not return.
         """
         exclusive = _decode(bookmark, query.partition) if bookmark else None
-        low = _LOW_TIME if query.earliest is None else _time(query.earliest)
-        high = _HIGH_TIME if query.latest is None else _time(query.latest) + "~"
+        low, high = window(query.earliest, query.latest)
         values_: dict[str, Any] = {
             ":p": {"S": query.partition},
             ":lo": {"S": low},
             ":hi": {"S": high},
         }
-        kwargs: dict[str, Any] = {}
         filters = _filters(query, values_)
-        if filters:
-            kwargs["FilterExpression"] = " AND ".join(filters)
-        found: list[dict[str, Any]] = []
-        while True:
-            if exclusive:
-                kwargs["ExclusiveStartKey"] = exclusive
-            page = self._client.query(
-                TableName=self._table,
-                IndexName=INDEX,
-                KeyConditionExpression="gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi",
-                ExpressionAttributeValues=values_,
-                ScanIndexForward=False,
-                Limit=limit + 1,
-                **kwargs,
-            )
-            found.extend(page.get("Items", []))
-            exclusive = page.get("LastEvaluatedKey")
-            if len(found) > limit or not exclusive:
-                break
+        found = newest_first(
+            self._client, self._table, values_, " AND ".join(filters) or None, limit, exclusive
+        )
         served = found[:limit]
         results = [(str(i["pk"]["S"]), str(i["sk"]["S"])[len(INDEX_PREFIX) :]) for i in served]
         return results, _encode(served[-1]) if len(found) > limit else None

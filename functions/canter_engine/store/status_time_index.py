@@ -1,0 +1,57 @@
+"""The state table's one global secondary index, ``byStatusTime``.
+
+SearchWfRun's entries (store/run_index.py), the record searches'
+(store/record_index.py) and CorrelatedEvents' (store/correlated.py) share
+it: ``gsi1pk`` names what is searched, ``gsi1sk`` starts with a time in
+zero-padded milliseconds, so results come newest first and a time window is
+a key range.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+INDEX = "byStatusTime"
+TIME_DIGITS = 13
+
+
+def window(earliest: int | None, latest: int | None) -> tuple[str, str]:
+    """The sort-key range of a time window, both ends included."""
+    low = "0" * TIME_DIGITS if earliest is None else f"{earliest:0{TIME_DIGITS}d}"
+    high = "9" * TIME_DIGITS + "~" if latest is None else f"{latest:0{TIME_DIGITS}d}~"
+    return low, high
+
+
+def newest_first(
+    client: DynamoDBClient,
+    table: str,
+    values: dict[str, Any],
+    filter_expression: str | None,
+    limit: int,
+    exclusive: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` + 1 entries of the range ``:p`` / ``:lo``..``:hi`` after
+    ``exclusive``, newest first: one more than a page says whether more follow."""
+    kwargs: dict[str, Any] = {}
+    if filter_expression:
+        kwargs["FilterExpression"] = filter_expression
+    found: list[dict[str, Any]] = []
+    while True:
+        if exclusive:
+            kwargs["ExclusiveStartKey"] = exclusive
+        page = client.query(
+            TableName=table,
+            IndexName=INDEX,
+            KeyConditionExpression="gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=values,
+            ScanIndexForward=False,
+            Limit=limit + 1,
+            **kwargs,
+        )
+        found.extend(page.get("Items", []))
+        exclusive = page.get("LastEvaluatedKey")
+        if len(found) > limit or not exclusive:
+            return found
