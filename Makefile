@@ -22,8 +22,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The slowest end-to-end tests (marked slow or browser: a real browser,
+# restarts of canter dev, crash sweeps, schedules firing in real time) mostly
+# wait, so they run in a second pytest beside the rest; their output follows.
 test: lint typecheck browser
-	$(BIN)/pytest
+	@$(BIN)/pytest -m "slow or browser" > .slow-tests.log 2>&1 & slow=$$!; \
+	$(BIN)/pytest -m "not slow and not browser"; rest=$$?; \
+	wait $$slow; slow_rc=$$?; \
+	echo "--- the slow end-to-end tests, run beside the rest:"; cat .slow-tests.log; \
+	test $$rest -eq 0 -a $$slow_rc -eq 0
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -x

@@ -122,7 +122,9 @@ STATE_TABLE = TableDef(
     suffix="state",
     partition_key=Key("pk"),
     sort_key=Key("sk"),
-    indexes=(IndexDef("byStatusTime", Key("gsi1pk"), Key("gsi1sk"), ("ver", "parent", "tag")),),
+    indexes=(
+        IndexDef("byStatusTime", Key("gsi1pk"), Key("gsi1sk"), ("spec", "ver", "parent", "tag")),
+    ),
     ttl_attribute="expiresAt",
 )
 

@@ -26,7 +26,7 @@ from canter.local.snapshot import STATE_FILE
 
 from .support import register, worker
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TASK = "durable-double"
 EVENT = "durable-go"

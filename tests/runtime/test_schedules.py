@@ -111,6 +111,7 @@ def test_a_firing_starts_one_wf_run_however_often_it_is_delivered(
     assert fire(current(), event) == {}, "a deleted schedule starts nothing"
 
 
+@pytest.mark.slow
 def test_canter_dev_fires_the_schedule_on_time(client: Client, names: Names) -> None:
     """An every-minute schedule fires within its minute (so this test takes up to a minute)."""
     spec = _greeting(client, names)

@@ -104,7 +104,7 @@ def delete_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     if stored is None:
         raise not_found(f"DeleteWfSpec: WfSpec {name!r} v{major}.{revision} does not exist")
     for status in LIVE_STATUSES:
-        query = RunQuery((name,), status, None, None, None, None, None)
+        query = RunQuery(name, status, None, None, None, None, None)
         ids, _ = rt.state.run_index().search(query, 1, None)
         if ids:
             raise ApiError(

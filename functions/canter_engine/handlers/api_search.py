@@ -17,7 +17,6 @@ from canter_engine.handlers.api_parse import (
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
-from canter_engine.store.catalog import BY_TASK_DEF, wf_spec_version
 from canter_engine.store.early_events import EarlySearch
 from canter_engine.store.record_index import (
     EntryQuery,
@@ -30,10 +29,6 @@ from canter_engine.store.record_index import (
 from canter_engine.store.run_index import STATUSES, RunQuery
 
 MAX_SEARCH_LIMIT = 1000
-# A page merges one index range per WfSpec and status (store/run_index.py),
-# read 16 at a time: past this many, a search of every WfSpec must name a
-# status or a WfSpec.
-MAX_INDEX_RANGES = 2000
 DEFAULT_LIMIT = 100
 WF_RUN_FIELDS = frozenset(
     {
@@ -80,14 +75,8 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     parent = body.get("parentWfRunId")
     if parent is not None and not isinstance(parent, dict):
         raise invalid(f'{rpc}: parentWfRunId must be a WfRunId ({{"id": "..."}})')
-    specs = (name,) if name else wf_spec_names(rt)
-    if len(specs) * (1 if status else len(STATUSES)) > MAX_INDEX_RANGES:
-        raise invalid(
-            f"{rpc}: {len(specs)} WfSpecs are registered; name a wfSpecName or a status "
-            "to search WfRuns"
-        )
     query = RunQuery(
-        spec_names=specs,
+        spec_name=name,
         status=status,
         major_version=major,
         revision=revision,
@@ -101,20 +90,6 @@ def search_wf_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         raise invalid(f"{rpc}: bookmark is not one this search returned") from None
     return page([{"id": i} for i in ids], next_bookmark)
-
-
-def wf_spec_names(rt: Runtime, using_task_def: str | None = None) -> tuple[str, ...]:
-    """Every registered WfSpec's name (or those using a TaskDef), sorted: what a
-    search over WfRuns of any WfSpec merges."""
-    partition = "WfSpec" if using_task_def is None else BY_TASK_DEF + using_task_def
-    catalog = rt.metadata.catalog()
-    names: set[str] = set()
-    bookmark: str | None = None
-    while True:
-        sorts, bookmark = catalog.search(partition, "", 1000, bookmark)
-        names.update(wf_spec_version(sort)[0] for sort in sorts)
-        if bookmark is None:
-            return tuple(sorted(names))
 
 
 def timestamp(body: dict[str, Any], key: str, rpc: str) -> int | None:

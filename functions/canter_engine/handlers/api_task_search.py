@@ -19,16 +19,11 @@ from typing import Any
 from canter_engine.handlers.api_errors import ApiError, invalid
 from canter_engine.handlers.api_parse import only, page
 from canter_engine.handlers.api_records import list_task_runs
-from canter_engine.handlers.api_search import (
-    MAX_INDEX_RANGES,
-    paging,
-    required_name,
-    timestamp,
-    wf_spec_names,
-)
+from canter_engine.handlers.api_search import paging, required_name, timestamp
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
-from canter_engine.store.run_index import STATUSES, RunQuery
+from canter_engine.store.catalog import BY_TASK_DEF, wf_spec_version
+from canter_engine.store.run_index import RunQuery
 
 FIELDS = frozenset({"bookmark", "limit", "taskDefName", "status", "earliestStart", "latestStart"})
 TASK_STATUSES = (
@@ -45,6 +40,8 @@ TASK_STATUSES = (
 # WfRuns read per batch, and at most per page.
 BATCH = 20
 MAX_WF_RUNS = 200
+# The WfRun index filters on at most this many WfSpecs (DynamoDB's IN limit).
+MAX_WF_SPECS = 100
 
 
 def search_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -59,16 +56,13 @@ def search_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     latest = timestamp(body, "latestStart", rpc)
     limit, bookmark = paging(body, rpc)
     run_bookmark, skip = _decode(bookmark, rpc) if bookmark else (None, 0)
-    specs = wf_spec_names(rt, using_task_def=task_def)
+    specs = _specs_using(rt, task_def)
     if not specs:
         return page([], None)
-    if len(specs) * len(STATUSES) > MAX_INDEX_RANGES:
-        raise invalid(
-            f"{rpc}: TaskDef {task_def!r} is used by {len(specs)} WfSpecs; a search reads "
-            f"WfRuns of at most {MAX_INDEX_RANGES // len(STATUSES)}"
-        )
+    if len(specs) > MAX_WF_SPECS:
+        raise invalid(f"{rpc}: TaskDef {task_def!r} is used by over {MAX_WF_SPECS} WfSpecs")
     # A TaskRun is scheduled after its WfRun starts: later WfRuns cannot match.
-    query = RunQuery(specs, None, None, None, None, latest, None)
+    query = RunQuery(None, None, None, None, None, latest, None, tuple(sorted(specs)))
     index = rt.state.run_index()
     results: list[dict[str, Any]] = []
     scanned = 0
@@ -94,6 +88,17 @@ def search_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         run_bookmark, skip = next_run_bookmark, 0
         if len(results) == limit or scanned >= MAX_WF_RUNS:
             return page(results, _encode(run_bookmark, 0))
+
+
+def _specs_using(rt: Runtime, task_def: str) -> set[str]:
+    catalog = rt.metadata.catalog()
+    names: set[str] = set()
+    bookmark: str | None = None
+    while True:
+        sorts, bookmark = catalog.search(BY_TASK_DEF + task_def, "", 1000, bookmark)
+        names.update(wf_spec_version(sort)[0] for sort in sorts)
+        if bookmark is None:
+            return names
 
 
 def _matching(

@@ -2,29 +2,25 @@
 
 The scheduler writes every WfRun's head anyway; the index attributes ride on
 it, so the index entry changes only when the WfRun's status does (written
-once per change, never per step): ``byStatusTime`` has ``gsi1pk`` =
-``wf#<WfSpec>#<status>`` and ``gsi1sk`` = the WfRun's start time in
-zero-padded milliseconds, so a search by WfSpec and status (LittleHorse's
-usual one) reads one key range, newest first, and never a run of another
-WfSpec; a time window narrows the range. A search without a status reads
-each status's range of the WfSpec and merges them, one without a WfSpec
-merges those of every WfSpec the caller names (the API passes the catalog's
-WfSpecs). Pages resume by (start, WfRun id): the bookmark is the last
-served pair, the same size however many ranges a search merges. The version
-and the parent WfRun are attributes (``ver``, ``parent``) read by a filter:
-one index entry per WfRun keeps the search's write cost to three index
-writes per WfRun.
+once per change, never per step): ``byStatusTime`` has ``gsi1pk`` = status
+and ``gsi1sk`` = the WfRun's start time in zero-padded milliseconds, so
+within a status the sort key orders runs by time and a time window is a key
+range. Results come newest first: a search without a status reads each
+status's range and merges them, and its bookmark carries where each status's
+read stands. The WfSpec name and version and the parent WfRun are plain
+attributes (``spec``, ``ver``, ``parent``) copied into the index and read by
+a filter: one index entry per WfRun, not one per WfSpec and one per status,
+keeps the search's write cost to three index writes per WfRun.
 
-Each WfSpec's RUNNING WfRuns share one index partition; past DynamoDB's
-per-partition write rate (1,000 entry writes a second for one WfSpec) the
-partition key would need a shard suffix, read back as more ranges to merge.
+Every RUNNING WfRun shares one index partition; past DynamoDB's per-partition
+write rate (1,000 entry writes a second) the partition key would need a shard
+suffix, read back as more ranges to merge.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,10 +37,6 @@ STATUSES = ("STARTING", "RUNNING", "HALTING", "HALTED", "COMPLETED", "ERROR", "E
 _TIME_DIGITS = 13
 _LOW_TIME = "0" * _TIME_DIGITS
 _HIGH_TIME = "9" * _TIME_DIGITS + "~"
-# A range's first read asks for at least this many entries, and at most this
-# many ranges are read at once.
-_MIN_FIRST_READ = 10
-_PARALLEL_READS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,22 +53,14 @@ class Listing:
         # and the bookmark (table keys included) resumes exactly. Every byte here
         # is in the head, which the scheduler keeps within one write unit.
         found: dict[str, Any] = {
-            "gsi1pk": {"S": partition(spec_name, status)},
+            "gsi1pk": {"S": status},
             "gsi1sk": {"S": f"{self.start:0{_TIME_DIGITS}d}"},
+            "spec": {"S": spec_name},
             "ver": {"S": f"{self.major_version}.{self.revision}"},
         }
         if self.parent:
             found["parent"] = {"S": self.parent}
         return found
-
-
-def partition(spec_name: str, status: str) -> str:
-    """The index partition of a WfSpec's WfRuns in one status.
-
-    Record index partitions (store/record_index.py) start otherwise, so no
-    search reads another's entries.
-    """
-    return f"wf#{spec_name}#{status}"
 
 
 def listing(state: WfRunState) -> Listing:
@@ -85,15 +69,15 @@ def listing(state: WfRunState) -> Listing:
 
 @dataclass(frozen=True, slots=True)
 class RunQuery:
-    """WfRuns of any of ``spec_names`` (one for LittleHorse's SearchWfRun)."""
-
-    spec_names: tuple[str, ...]
+    spec_name: str | None
     status: str | None
     major_version: int | None
     revision: int | None
     earliest: int | None
     latest: int | None
     parent: str | None
+    # Any of these WfSpecs (SearchTaskRun: the WfSpecs that use a TaskDef).
+    spec_names: tuple[str, ...] = ()
 
 
 class RunIndex:
@@ -105,95 +89,70 @@ class RunIndex:
         self, query: RunQuery, limit: int, bookmark: str | None
     ) -> tuple[list[str], str | None]:
         """WfRun ids, newest first, one page; ValueError for a bookmark not from here."""
-        after = _decode(bookmark) if bookmark else None
         statuses = [query.status] if query.status else list(STATUSES)
-        ranges = [partition(spec, status) for spec in query.spec_names for status in statuses]
-        # The merge needs every range's newest entry before it serves one, so
-        # the first read of each range asks for a share of the page, and all
-        # of them go out together; a range that runs short reads on.
-        first = min(limit, max(_MIN_FIRST_READ, limit // max(len(ranges), 1))) + 1
-        requests = [r for key in ranges if (r := _request(query, key, after)) is not None]
-        firsts = self._first_pages(requests, first)
+        positions = _decode(bookmark, statuses) if bookmark else {}
         streams = [
-            self._entries(request, after, page, limit + 1)
-            for request, page in zip(requests, firsts, strict=True)
+            self._tagged(query, status, positions.get(status, {}), limit) for status in statuses
         ]
-        merged = heapq.merge(*streams, key=_time_id, reverse=True)
+        # Each status's entries come newest first (by start; equal starts in any order).
+        merged = heapq.merge(*streams, key=lambda entry: _time_id(entry[1]), reverse=True)
         ids: list[str] = []
-        last: tuple[str, str] | None = None
-        for item in merged:
-            if len(ids) == limit and last is not None:
+        last: dict[str, dict[str, Any]] = {s: positions.get(s, {}) for s in statuses}
+        for status, item in merged:
+            if len(ids) == limit:
                 return ids, _encode(last)
             ids.append(item["pk"]["S"])
-            last = _time_id(item)
+            last[status] = _key_of(item)
         return ids, None
 
-    def _first_pages(self, requests: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-        def read(request: dict[str, Any]) -> dict[str, Any]:
-            return dict(self._client.query(TableName=self._table, **request, Limit=limit))
+    def _tagged(
+        self, query: RunQuery, status: str, start: dict[str, Any], batch: int
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        for item in self._read(query, status, start, batch):
+            yield status, item
 
-        if len(requests) <= 1:
-            return [read(r) for r in requests]
-        with ThreadPoolExecutor(max_workers=min(_PARALLEL_READS, len(requests))) as pool:
-            return list(pool.map(read, requests))
-
-    def _entries(
-        self,
-        request: dict[str, Any],
-        after: tuple[str, str] | None,
-        page: dict[str, Any],
-        batch: int,
+    def _read(
+        self, query: RunQuery, status: str, start: dict[str, Any], batch: int
     ) -> Iterator[dict[str, Any]]:
-        """One range's entries older than ``after``, newest first, from its first page on.
-
-        Entries of one start time come in no set order, so they are gathered
-        and sorted by WfRun id: (start, id) is the order pages resume in.
-        """
-        same_time: list[dict[str, Any]] = []
+        """One status's entries, newest first, read ``batch`` at a time from ``start``."""
+        low = _LOW_TIME if query.earliest is None else f"{query.earliest:0{_TIME_DIGITS}d}"
+        high = _HIGH_TIME if query.latest is None else f"{query.latest:0{_TIME_DIGITS}d}~"
+        condition = "gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi"
+        values: dict[str, Any] = {":p": {"S": status}, ":lo": {"S": low}, ":hi": {"S": high}}
+        filters, filter_values = _filters(query)
+        kwargs: dict[str, Any] = {}
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+            values.update(filter_values)
+        exclusive = start or None
         while True:
-            for item in page.get("Items", []):
-                if after is not None and _time_id(item) >= after:
-                    continue
-                if same_time and same_time[0]["gsi1sk"]["S"] != item["gsi1sk"]["S"]:
-                    yield from sorted(same_time, key=_time_id, reverse=True)
-                    same_time = []
-                same_time.append(item)
+            if exclusive:
+                kwargs["ExclusiveStartKey"] = exclusive
+            page = self._client.query(
+                TableName=self._table,
+                IndexName=INDEX,
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                ScanIndexForward=False,
+                Limit=batch + 1,
+                **kwargs,
+            )
+            yield from page.get("Items", [])
             exclusive = page.get("LastEvaluatedKey")
             if not exclusive:
-                yield from sorted(same_time, key=_time_id, reverse=True)
                 return
-            page = dict(
-                self._client.query(
-                    TableName=self._table, **request, Limit=batch, ExclusiveStartKey=exclusive
-                )
-            )
-
-
-def _request(query: RunQuery, key: str, after: tuple[str, str] | None) -> dict[str, Any] | None:
-    """The query of one range's entries older than ``after``; None when the window is empty."""
-    low = _LOW_TIME if query.earliest is None else f"{query.earliest:0{_TIME_DIGITS}d}"
-    high = _HIGH_TIME if query.latest is None else f"{query.latest:0{_TIME_DIGITS}d}~"
-    if after is not None:
-        high = min(high, after[0])
-    if low > high:
-        return None
-    values: dict[str, Any] = {":p": {"S": key}, ":lo": {"S": low}, ":hi": {"S": high}}
-    request: dict[str, Any] = {
-        "IndexName": INDEX,
-        "KeyConditionExpression": "gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi",
-        "ScanIndexForward": False,
-    }
-    filters, filter_values = _filters(query)
-    if filters:
-        request["FilterExpression"] = " AND ".join(filters)
-        values.update(filter_values)
-    request["ExpressionAttributeValues"] = values
-    return request
 
 
 def _filters(query: RunQuery) -> tuple[list[str], dict[str, Any]]:
     filters: list[str] = []
     values: dict[str, Any] = {}
+    if query.spec_name:
+        filters.append("spec = :spec")
+        values[":spec"] = {"S": query.spec_name}
+    if query.spec_names:
+        names = [f":s{n}" for n in range(len(query.spec_names))]
+        filters.append(f"spec IN ({', '.join(names)})")
+        values.update({n: {"S": s} for n, s in zip(names, query.spec_names, strict=True)})
     if query.major_version is not None and query.revision is not None:
         filters.append("ver = :v")
         values[":v"] = {"S": f"{query.major_version}.{query.revision}"}
@@ -211,21 +170,20 @@ def _time_id(item: dict[str, Any]) -> tuple[str, str]:
     return str(item["gsi1sk"]["S"]), str(item["pk"]["S"])
 
 
-def _encode(last: tuple[str, str]) -> str:
-    """The last served entry's (start, WfRun id): the next page is what is older."""
-    return encode_bookmark({"t": last[0], "id": last[1]})
+def _key_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item[name] for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
 
 
-def _decode(bookmark: str) -> tuple[str, str]:
+def _encode(last: dict[str, dict[str, Any]]) -> str:
+    """Each status's last served key ({} for not started yet)."""
+    return encode_bookmark(last)
+
+
+def _decode(bookmark: str, statuses: list[str]) -> dict[str, dict[str, Any]]:
     try:
         value = decode_bookmark(bookmark)
     except ValueError as exc:
         raise ValueError("not a SearchWfRun bookmark") from exc
-    if not isinstance(value, dict) or set(value) != {"t", "id"}:
+    if not isinstance(value, dict) or sorted(value) != sorted(statuses):
         raise ValueError("bookmark from another search")
-    time, wf_run_id = value["t"], value["id"]
-    if not (isinstance(time, str) and len(time) == _TIME_DIGITS and time.isdigit()):
-        raise ValueError("bookmark from another search")
-    if not isinstance(wf_run_id, str):
-        raise ValueError("bookmark from another search")
-    return time, wf_run_id
+    return {str(k): dict(v) for k, v in value.items() if isinstance(v, dict)}

@@ -26,9 +26,7 @@ from pathlib import Path
 from typing import Any
 
 STATE_FILE = "state.bin"
-# Raised whenever what Canter stores changes shape, not only the pickle:
-# 2 partitions SearchWfRun's index by WfSpec.
-FORMAT = 2
+FORMAT = 1
 BACKENDS = ("dynamodb", "dynamodbstreams", "sqs", "scheduler", "s3")
 
 _LOCK = type(threading.Lock())
