@@ -35,9 +35,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from canter_engine.model import values
-from canter_engine.store.bookmark import decode as decode_bookmark
-from canter_engine.store.bookmark import encode as encode_bookmark
-from canter_engine.store.status_time_index import TIME_DIGITS, newest_first, window
+from canter_engine.store.status_time_index import (
+    TIME_DIGITS,
+    decode_position,
+    encode_position,
+    newest_first,
+    window,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -251,7 +255,7 @@ class CorrelatedStore:
         ValueError for a bookmark this search did not return.
         """
         part = index_partition(def_name)
-        exclusive = _decode(bookmark, part) if bookmark else None
+        exclusive = decode_position(bookmark, part) if bookmark else None
         low, high = window(earliest, latest)
         values: dict[str, Any] = {
             ":p": {"S": part},
@@ -266,7 +270,7 @@ class CorrelatedStore:
         served = found[:limit]
         keys = [str(i["gsi1sk"]["S"]).split("#", 1)[1] for i in served]
         more = len(found) > limit
-        return keys, _encode(served[-1]) if more else None
+        return keys, encode_position(served[-1]) if more else None
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -275,18 +279,3 @@ def _key(pk: str, sk: str) -> dict[str, Any]:
 
 def _expired(item: dict[str, Any]) -> bool:
     return "expiresAt" in item and int(item["expiresAt"]["N"]) < int(time.time())
-
-
-def _encode(item: dict[str, Any]) -> str:
-    return encode_bookmark({name: item[name]["S"] for name in ("pk", "sk", "gsi1pk", "gsi1sk")})
-
-
-def _decode(bookmark: str, part: str) -> dict[str, Any]:
-    try:
-        value = decode_bookmark(bookmark)
-        key = {name: {"S": str(value[name])} for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError("not a bookmark of this search") from exc
-    if key["gsi1pk"]["S"] != part:
-        raise ValueError("bookmark from another search")
-    return key

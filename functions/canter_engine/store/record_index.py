@@ -35,9 +35,13 @@ from canter_engine.core.state import ExternalEvent, NodeRun, VariableValue, Work
 from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model import values
 from canter_engine.store import user_task_index
-from canter_engine.store.bookmark import decode as decode_bookmark
-from canter_engine.store.bookmark import encode as encode_bookmark
-from canter_engine.store.status_time_index import TIME_DIGITS, newest_first, window
+from canter_engine.store.status_time_index import (
+    TIME_DIGITS,
+    decode_position,
+    encode_position,
+    newest_first,
+    window,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -197,7 +201,7 @@ class RecordIndex:
 
         ValueError for a bookmark this search did not return.
         """
-        exclusive = _decode(bookmark, query.partition) if bookmark else None
+        exclusive = decode_position(bookmark, query.partition) if bookmark else None
         low, high = window(query.earliest, query.latest)
         values_: dict[str, Any] = {
             ":p": {"S": query.partition},
@@ -210,7 +214,7 @@ class RecordIndex:
         )
         served = found[:limit]
         results = [(str(i["pk"]["S"]), str(i["sk"]["S"])[len(INDEX_PREFIX) :]) for i in served]
-        return results, _encode(served[-1]) if len(found) > limit else None
+        return results, encode_position(served[-1]) if len(found) > limit else None
 
 
 def _filters(query: EntryQuery, values_: dict[str, Any]) -> list[str]:
@@ -225,19 +229,3 @@ def _filters(query: EntryQuery, values_: dict[str, Any]) -> list[str]:
         filters.append(f"{TAG} = :t")
         values_[":t"] = {"S": query.tag}
     return filters
-
-
-def _encode(item: dict[str, Any]) -> str:
-    key = {name: item[name]["S"] for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
-    return encode_bookmark(key)
-
-
-def _decode(bookmark: str, partition: str) -> dict[str, Any]:
-    try:
-        value = decode_bookmark(bookmark)
-        key = {name: {"S": str(value[name])} for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError("not a bookmark of this search") from exc
-    if key["gsi1pk"]["S"] != partition:
-        raise ValueError("bookmark from another search")
-    return key

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from canter_engine.store.bookmark import decode as decode_bookmark
+from canter_engine.store.bookmark import encode as encode_bookmark
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -55,3 +58,23 @@ def newest_first(
         exclusive = page.get("LastEvaluatedKey")
         if len(found) > limit or not exclusive:
             return found
+
+
+_KEY = ("pk", "sk", "gsi1pk", "gsi1sk")
+
+
+def encode_position(item: dict[str, Any]) -> str:
+    """A bookmark resuming after ``item``: its table and index keys."""
+    return encode_bookmark({name: item[name]["S"] for name in _KEY})
+
+
+def decode_position(bookmark: str, partition: str) -> dict[str, Any]:
+    """The start key of a bookmark of a search of ``partition``; ValueError otherwise."""
+    try:
+        value = decode_bookmark(bookmark)
+        key = {name: {"S": str(value[name])} for name in _KEY}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError("not a bookmark of this search") from exc
+    if key["gsi1pk"]["S"] != partition:
+        raise ValueError("bookmark from another search")
+    return key
