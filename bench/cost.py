@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
+from canter import Client
 from canter_engine import resources
 
 from bench import stepfunctions
@@ -36,7 +38,7 @@ from bench.pricing import (
     price,
     total,
 )
-from bench.workflows import EVENT, Reference
+from bench.workflows import APPROVAL_USER_TASK_DEF, EVENT, Reference
 
 RUN_TIMEOUT_SECONDS = 240
 SETTLE_SECONDS = 1.0  # for the stream pump to apply the last TimerFired records
@@ -65,11 +67,16 @@ class WorkflowCost:
 
     @property
     def per_unit(self) -> int:
-        """What "per million" counts: task nodes, or WfRuns for a workflow without tasks."""
+        """What "per million" counts: user tasks, task nodes, or WfRuns for a workflow
+        without either."""
+        if self.reference.user_tasks_per_run:
+            return self.runs * self.reference.user_tasks_per_run
         return self.task_nodes or self.runs
 
     @property
     def unit_name(self) -> str:
+        if self.reference.user_tasks_per_run:
+            return "user tasks"
         return "task nodes" if self.task_nodes else "WfRuns"
 
     @property
@@ -99,6 +106,8 @@ class WorkflowCost:
 def measure(stack: Stack, reference: Reference) -> WorkflowCost:
     client = stack.client
     spec = reference.workflow.name
+    if reference.user_tasks_per_run:
+        client.put_user_task_def(APPROVAL_USER_TASK_DEF)
     client.put_wf_spec(reference.workflow)
     counter = StepCounter()
     with step_worker(client, counter):
@@ -113,6 +122,9 @@ def measure(stack: Stack, reference: Reference) -> WorkflowCost:
                     f"{wf_run_id} never waited for {EVENT}",
                 )
                 client.put_external_event(wf_run_id, EVENT, "approved")
+        if reference.user_tasks_per_run:
+            for wf_run_id in ids:
+                _approve_once_reminded(client, wf_run_id)
         wait_all(client, spec, len(ids), RUN_TIMEOUT_SECONDS)
         seconds = time.perf_counter() - started
     _drain_timers(stack)
@@ -136,6 +148,20 @@ def measure(stack: Stack, reference: Reference) -> WorkflowCost:
         ],
         written=_written(tally),
     )
+
+
+def _approve_once_reminded(client: Client, wf_run_id: str) -> None:
+    """Assign each of the WfRun's UserTaskRuns to a person, once reminded, who completes it."""
+
+    def reminded() -> list[dict[str, Any]]:
+        runs = client.list_user_task_runs(wf_run_id)
+        return [run for run in runs if any("taskExecuted" in e for e in run.get("events", []))]
+
+    wait_until(lambda: bool(reminded()), 30, f"{wf_run_id}: no reminder ran")
+    for run in reminded():
+        guid = str(run["id"]["userTaskGuid"])
+        client.assign_user_task_run(wf_run_id, guid, user_id="bench-person")
+        client.complete_user_task_run(wf_run_id, guid, {"approved": True})
 
 
 def _waiting_for_event(stack: Stack, wf_run_id: str) -> bool:

@@ -44,6 +44,9 @@ _CALLER: contextvars.ContextVar[str | None] = contextvars.ContextVar("bench_call
 THREAD_CALLERS = (
     ("canter-stream-pump", "scheduler event source"),
     ("canter-sqs-pump", "timers event source"),
+    # The local stack playing EventBridge Scheduler (reading its schedules): AWS's own
+    # work, billed per invocation (bench/operations.py), not per request.
+    ("canter-schedules", "harness"),
 )
 
 
@@ -71,6 +74,8 @@ class Invocation:
     memory_mb: int
     cpu_seconds: float
     wall_seconds: float
+    # The request body: API Gateway's HTTP API bills a request per started 512 KB.
+    request_bytes: int = 0
 
 
 @dataclass(slots=True)
@@ -173,6 +178,7 @@ class Meter:
                     memory_mb,
                     time.thread_time() - cpu,
                     time.perf_counter() - wall,
+                    len(str(event.get("body") or "").encode()),
                 )
                 _CALLER.reset(token)
                 with meter._lock:
@@ -197,6 +203,10 @@ class Meter:
             elif service == "sqs":
                 request.resource = str(params.get("QueueUrl", "")).rsplit("/", 1)[-1]
                 _sqs(request, params, response or {})
+            elif service == "s3":
+                request.resource = str(params.get("Key", ""))
+                body = params.get("Body")
+                request.bytes_written = len(body) if isinstance(body, bytes) else 0
             elif service != "dynamodbstreams":
                 request.unpriced = True
             self._tally.requests.append(request)

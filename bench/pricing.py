@@ -75,7 +75,7 @@ def billed_gb_seconds(cpu_seconds: float, memory_mb: int) -> float:
 
 def price(tally: Tally, prices: dict[str, Any]) -> list[Line]:
     """Every counted request and invocation, priced and grouped by caller and item."""
-    ddb, sqs = prices["dynamodb"], prices["sqs"]
+    ddb, sqs, s3 = prices["dynamodb"], prices["sqs"], prices["s3"]
     lam, api = prices["lambda_arm64"], prices["api_gateway"]
     grouped: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
 
@@ -99,6 +99,9 @@ def price(tally: Tally, prices: dict[str, Any]) -> list[Line]:
             dollars = r.sqs_requests * sqs["standard_request_per_million"] / 1e6
             item += f" ({_queue_kind(r.resource)})" if r.resource else ""
             add(r.caller, item, "SQS requests", 1, r.sqs_requests, dollars)
+        elif r.service == "s3":
+            per_million = s3[_S3_CLASSES.get(r.operation, "put_request_per_million")]
+            add(r.caller, item, "S3 requests", 1, 1, per_million / 1e6)
         elif r.service in FREE_SERVICES:
             add(r.caller, item, "free", 1, 0, 0.0)
         else:
@@ -116,12 +119,18 @@ def price(tally: Tally, prices: dict[str, Any]) -> list[Line]:
         gbs = billed_gb_seconds(inv.cpu_seconds, inv.memory_mb)
         add(inv.caller, f"{function} duration", "GB-s", 0, gbs, gbs * lam["gb_second"])
         if inv.function == "api":
-            dollars = api["http_api_request_per_million"] / 1e6
-            add(inv.caller, "API Gateway HTTP API", "requests", 1, 1, dollars)
+            metered = api_gateway_requests(inv.request_bytes, api["http_api_metering_kb"])
+            dollars = metered * api["http_api_request_per_million"] / 1e6
+            add(inv.caller, "API Gateway HTTP API", "requests", 1, metered, dollars)
     return [
         Line(caller, item, int(row[0]), row[1], unit, row[2])
         for (caller, item, unit), row in sorted(grouped.items())
     ]
+
+
+def api_gateway_requests(body_bytes: int, metering_kb: int) -> int:
+    """HTTP API requests are metered in 512 KB increments: a 1 MB report is two."""
+    return max(1, math.ceil(body_bytes / (metering_kb * 1024)))
 
 
 def total(lines: Iterable[Line]) -> float:
@@ -139,4 +148,17 @@ def _queue_kind(queue_name: str) -> str:
     return "task queue" if kind.startswith("task-") else f"{kind} queue"
 
 
-_SERVICE_NAMES = {"dynamodb": "DynamoDB", "sqs": "SQS", "dynamodbstreams": "DynamoDB Streams"}
+_SERVICE_NAMES = {
+    "dynamodb": "DynamoDB",
+    "sqs": "SQS",
+    "dynamodbstreams": "DynamoDB Streams",
+    "s3": "S3",
+}
+# S3 bills PUT, COPY, POST and LIST requests at one price, GET and the other
+# reads at another; DELETE is free.
+_S3_CLASSES = {
+    "GetObject": "get_request_per_million",
+    "HeadObject": "get_request_per_million",
+    "DeleteObject": "delete_request_per_million",
+    "DeleteObjects": "delete_request_per_million",
+}

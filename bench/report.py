@@ -17,6 +17,7 @@ from bench.cost import ASSUMED_AWS_CALL_MS, WorkflowCost, per_node, requeues_for
 from bench.fixes import Fix
 from bench.growth import Growth
 from bench.lambda_tasks import MEMORY_MB, TASK_MS, LambdaTasks
+from bench.payloads import TASKS, PayloadCost
 from bench.profile import MOTO, Profile
 from bench.throughput import Throughput
 
@@ -48,6 +49,8 @@ class Results:
     profile: Profile
     sleep_seconds: int
     prices: dict[str, Any]
+    # (baseline with a 10-byte value, the same three tasks with a 1 MB value)
+    payloads: tuple[PayloadCost, PayloadCost]
 
 
 def summary(results: Results) -> str:
@@ -65,6 +68,12 @@ def summary(results: Results) -> str:
     lines.append(
         f"10-task chain, $/M task nodes: polling worker {lt.worker_per_million:.2f}, "
         f"Lambda-backed tasks {lt.lambda_per_million:.2f}"
+    )
+    small, large = results.payloads
+    lines.append(
+        f"{large.value_bytes:,}-byte value through {TASKS} tasks: "
+        f"${large.per_million_wf_runs:.2f} per M WfRuns "
+        f"(10-byte value ${small.per_million_wf_runs:.2f})"
     )
     g = results.growth
     lines.append(
@@ -84,6 +93,7 @@ def markdown(results: Results) -> str:
         _cost_section(results),
         _fix_section(results),
         _lambda_tasks_section(results),
+        _payload_section(results),
         _breakdown_section(results),
         _cpu_section(results),
         _growth_section(results),
@@ -123,7 +133,9 @@ def _cost_section(results: Results) -> str:
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in results.costs:
-        unit = "" if c.task_nodes else " (per M WfRuns: no tasks)"
+        unit = {"task nodes": "", "WfRuns": " (per M WfRuns: no tasks)"}.get(
+            c.unit_name, f" (per M {c.unit_name})"
+        )
         rows.append(
             f"| {c.reference.title}{unit} | {c.runs} | {c.task_nodes:,} | "
             f"{c.per_million:.2f} | {c.sfn_per_million:.2f} | {c.reference.sfn_transitions:,} | "
@@ -223,6 +235,44 @@ def _lambda_tasks_section(results: Results) -> str:
         "Not in either figure: the polling worker's host (an always-on process) and its idle "
         "long polls, and the event source's idle long polls (Lambda's pollers keep receiving "
         "while the queue is empty, a fixed cost per queue and hour, not per task).",
+    ]
+    return "\n".join(rows)
+
+
+def _payload_section(results: Results) -> str:
+    return payload_section(*results.payloads, results.prices)
+
+
+def payload_section(small: PayloadCost, large: PayloadCost, prices: dict[str, Any]) -> str:
+    """The large-value section; ``python -m bench.payloads`` also splices it in alone."""
+    s3 = prices["s3"]
+    rows = [
+        f"## A 1 MB value through {TASKS} tasks",
+        "",
+        f"One workflow: a STR variable given to RunWf, passed to {TASKS} tasks in a row, "
+        "each task's output assigned back to it. Values over "
+        "the inline limit live in the payload bucket; DynamoDB and SQS carry a reference "
+        f"(S3 at ${s3['put_request_per_million']:.2f} per M PUT, "
+        f"${s3['get_request_per_million']:.2f} per M GET; API Gateway's HTTP API bills "
+        "a request per started 512 KB).",
+        "",
+        "| value | WfRuns | $ per M WfRuns | of which S3 | DynamoDB | SQS | Lambda | "
+        "API Gateway | S3 PUTs per WfRun | largest DynamoDB item |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in (small, large):
+        rows.append(
+            f"| {c.value_bytes:,} B | {c.runs} | {c.per_million_wf_runs:.2f} | "
+            f"{c.dollars_of('S3') * 1e6:.2f} | {c.dollars_of('DynamoDB') * 1e6:.2f} | "
+            f"{c.dollars_of('SQS') * 1e6:.2f} | {c.dollars_of('Lambda') * 1e6:.2f} | "
+            f"{c.dollars_of('API Gateway') * 1e6:.2f} | {c.stored_objects / c.runs:.1f} | "
+            f"{c.largest_item:,} B |"
+        )
+    rows += [
+        "",
+        f"The 1 MB value costs {large.per_wf_run / small.per_wf_run:.1f}x the 10-byte one "
+        f"per WfRun; storing it for a month would add "
+        f"${s3['storage_gb_month'] * large.value_bytes / 1e9 * 1e6:.2f} per M WfRuns.",
     ]
     return "\n".join(rows)
 
@@ -406,6 +456,11 @@ def _method_section(results: Results) -> str:
             f"{results.costs[1].runs} (that is {results.costs[1].runs * 20} tasks at once), "
             f"the loop {results.costs[2].runs} (its tasks are sequential anyway), so SQS "
             "receives and stream batches are shared the way load shares them.",
+            "- **User tasks**: once a WfRun's reminder task has run, the bench assigns its "
+            "UserTaskRun to a person and completes it, as a people's app would "
+            "(AssignUserTaskRun and CompleteUserTaskRun are counted); the Step Functions "
+            "equivalent is a Parallel state with a callback Task for the person and a Wait "
+            "then the reminder Task.",
             "- **Step Functions Standard**: transitions of the smallest equivalent state "
             "machine (`bench/stepfunctions.py`): a Task state per task, an inline Map for "
             "the fan-out, a Choice per loop test, a callback Task for the event, a Wait for "

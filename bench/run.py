@@ -18,7 +18,17 @@ from pathlib import Path
 from canter_engine.core import Blueprint
 from canter_engine.model.spec import NameId, TaskDef, VariableDef
 
-from bench import core, cost, fixes, growth, lambda_tasks, report, throughput
+from bench import (
+    core,
+    cost,
+    fixes,
+    growth,
+    lambda_tasks,
+    operations,
+    payloads,
+    report,
+    throughput,
+)
 from bench.harness import metered_stack
 from bench.pricing import load_prices
 from bench.workflows import references
@@ -53,6 +63,10 @@ def main() -> None:
             _announce(cost.measure(stack, ref))
             for ref in references(LOOP_ITERATIONS, LOOP_RUNS, SLEEP_SECONDS, IN_FLIGHT)
         ]
+        print("cost: a 1 MB value through three tasks ...", flush=True)
+        payload_costs = payloads.compare(stack)
+        print("operations: scheduled runs and retention deletes ...", flush=True)
+        operated = operations.measure(stack)
     if grower.wait() != 0:
         raise SystemExit(f"the growth run failed (exit status {grower.returncode})")
     grown = growth.load(growth_file)
@@ -75,8 +89,9 @@ def main() -> None:
         profile=profile,
         sleep_seconds=SLEEP_SECONDS,
         prices=prices,
+        payloads=payload_costs,
     )
-    RESULTS.write_text(report.markdown(results))
+    RESULTS.write_text(operations.splice(report.markdown(results), operations.markdown(operated)))
     print(report.summary(results))
     print(f"wrote {RESULTS.relative_to(HERE.parent)} and bench/{CHART}")
 

@@ -34,5 +34,11 @@ def event_then_sleep() -> int:
     return 2 + START_AND_END
 
 
+def user_task() -> int:
+    """A Parallel state: one branch a callback Task waiting for the person's token, the
+    other a Wait state then the reminder Task."""
+    return 1 + 1 + 2 + START_AND_END
+
+
 def dollars(transitions: int, per_million: float) -> float:
     return transitions * per_million / 1e6

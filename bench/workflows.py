@@ -19,6 +19,13 @@ from bench import stepfunctions
 STEP = "bench-step"
 EVENT = "bench-approved"
 STEP_TASK_DEF = {"name": STEP, "inputVars": [{"name": "n", "type": "INT"}]}
+APPROVAL = "bench-approval"
+APPROVAL_GROUP = "bench-approvers"
+APPROVAL_USER_TASK_DEF = {
+    "name": APPROVAL,
+    "fields": [{"name": "approved", "type": "BOOL", "required": True}],
+}
+REMINDER_SECONDS = 1
 
 # A task's timeout is enforced by the worker SDK, counted from the first
 # receive of its message; the engine sets no timer per task, so the value
@@ -37,6 +44,8 @@ class Reference:
     sfn_transitions: int
     in_flight: int
     needs_event: bool = False
+    user_tasks_per_run: int = 0
+    """Each WfRun's UserTaskRuns, which the bench assigns and completes once reminded."""
 
 
 def chain(tasks: int) -> Callable[[WorkflowThread], None]:
@@ -76,6 +85,14 @@ def event_then_sleep(seconds: int) -> Callable[[WorkflowThread], None]:
         t.sleep_seconds(seconds)
 
     return body
+
+
+def approval(t: WorkflowThread) -> None:
+    """Assign to a group, remind (one task) if still open, and go on when completed."""
+    approved = t.declare_bool("approved")
+    review = t.assign_user_task(APPROVAL, user_group=APPROVAL_GROUP)
+    t.schedule_reminder_task(review, REMINDER_SECONDS, STEP, 0)
+    approved.assign(review.with_json_path("$.approved"))
 
 
 def references(
@@ -123,6 +140,16 @@ def references(
             stepfunctions.event_then_sleep(),
             in_flight,
             needs_event=True,
+        ),
+        Reference(
+            "user_task",
+            f"user task: assigned, reminded after {REMINDER_SECONDS} s, completed",
+            _workflow("bench-user-task", approval),
+            {},
+            1,
+            stepfunctions.user_task(),
+            in_flight,
+            user_tasks_per_run=1,
         ),
     ]
 

@@ -19,6 +19,8 @@ CONTEXT_API_RATE = "apiThrottleRatePerSecond"
 CONTEXT_API_BURST = "apiThrottleBurst"
 CONTEXT_API_CONCURRENCY = "apiReservedConcurrency"
 CONTEXT_LAMBDA_TASKS = "lambdaTasks"
+# Status events (ops-events): the WfSpecs whose status changes go to EventBridge ("*": all).
+CONTEXT_STATUS_EVENTS = "statusEvents"
 
 # API Gateway's own account defaults are 10,000 requests per second with a
 # burst of 5,000, shared by every API in the account and region: a flood
@@ -51,6 +53,7 @@ class CanterConfig:
     # account whose concurrency quota is still the new-account value (10).
     api_reserved_concurrency: int | None = None
     lambda_tasks: tuple[LambdaTasks, ...] = ()
+    status_events: tuple[str, ...] = ()
 
     @classmethod
     def from_context(cls, node: Node) -> CanterConfig:
@@ -62,6 +65,7 @@ class CanterConfig:
             api_burst=node.try_get_context(CONTEXT_API_BURST),
             api_reserved_concurrency=node.try_get_context(CONTEXT_API_CONCURRENCY),
             lambda_tasks=node.try_get_context(CONTEXT_LAMBDA_TASKS),
+            status_events=node.try_get_context(CONTEXT_STATUS_EVENTS),
         )
 
     @classmethod
@@ -75,6 +79,7 @@ class CanterConfig:
         api_burst: Any = None,
         api_reserved_concurrency: Any = None,
         lambda_tasks: Any = None,
+        status_events: Any = None,
     ) -> CanterConfig:
         concurrency = _positive(CONTEXT_API_CONCURRENCY, api_reserved_concurrency, None)
         queues = _task_queue_names(task_queues)
@@ -88,7 +93,18 @@ class CanterConfig:
             api_burst=_positive(CONTEXT_API_BURST, api_burst, DEFAULT_API_BURST)
             or DEFAULT_API_BURST,
             api_reserved_concurrency=concurrency,
+            status_events=_status_events(status_events),
         )
+
+
+def _status_events(raw: Any) -> tuple[str, ...]:
+    """WfSpec names (or ``*``), as a list or a comma-separated string."""
+    if raw is None or raw == "":
+        return ()
+    names = [part.strip() for part in raw.split(",")] if isinstance(raw, str) else raw
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"{CONTEXT_STATUS_EVENTS} must be a list of WfSpec names or '*'")
+    return tuple(sorted({n for n in names if n}))
 
 
 def _task_queue_names(raw: Any) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""The three engine functions: scheduler on the journal stream, timers on SQS, API.
+"""The engine functions: scheduler on the journal stream, timers on SQS, API, and
+ScheduledRuns, which EventBridge Scheduler invokes.
 
 They share one code asset, runtime, layers and environment, so a handler
 never finds a variable set on one function and missing on another; only the
@@ -60,6 +61,17 @@ class EngineFunctions(Construct):
         self.scheduler = self._function(r.SCHEDULER_FUNCTION, signing)
         self.timers = self._function(r.TIMERS_FUNCTION)
         self.api = self._function(r.API_FUNCTION, signing, config.api_reserved_concurrency)
+        # Invoked by EventBridge Scheduler at each firing of a ScheduledWfRun (infra/schedules.py).
+        self.scheduled_runs = self._function(r.SCHEDULED_RUNS_FUNCTION)
+        self.by_logical_id = {
+            definition.logical_id: function
+            for definition, function in (
+                (r.SCHEDULER_FUNCTION, self.scheduler),
+                (r.TIMERS_FUNCTION, self.timers),
+                (r.API_FUNCTION, self.api),
+                (r.SCHEDULED_RUNS_FUNCTION, self.scheduled_runs),
+            )
+        }
 
         self.scheduler.add_event_source(
             sources.DynamoEventSource(
@@ -126,6 +138,7 @@ def engine_environment(config: CanterConfig, storage: Storage, queues: Queues) -
         r.ENV_SCHEDULER_DLQ_URL: queues.scheduler_failures.queue.queue_url,
         r.ENV_TASK_QUEUE_PREFIX: r.task_queue_prefix(config.stage),
         r.ENV_DYNAMIC_QUEUES: "true" if config.dynamic_queues else "false",
+        r.ENV_PAYLOAD_BUCKET: storage.payloads.bucket_name,
         "POWERTOOLS_SERVICE_NAME": r.POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": r.METRICS_NAMESPACE,
         # Traces record timings, not data: a handler's return value holds

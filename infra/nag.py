@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
+from canter.cdk import TaskFunction
 from constructs import IConstruct
 
 from infra.api import Api
 from infra.config import CanterConfig
 from infra.engine import EngineFunctions
-from infra.permissions import dynamic_task_queue_pattern
+from infra.permissions import dynamic_task_queue_pattern, payload_objects_arn
 from infra.queues import Queues
+from infra.schedules import Schedules
+from infra.storage import Storage
 
 PACK = "AwsSolutions::AwsSolutions"
 
@@ -27,6 +30,9 @@ def suppress_justified_findings(
     queues: Queues,
     api: Api,
     worker_policy: iam.ManagedPolicy,
+    schedules: Schedules,
+    storage: Storage,
+    task_functions: list[TaskFunction],
 ) -> None:
     _acknowledge(
         queues.scheduler_failures.queue,
@@ -58,6 +64,38 @@ def suppress_justified_findings(
             "support no resource-level permissions; on the scheduler the stream event source "
             "also needs dynamodb:ListStreams, which likewise accepts only '*'.",
         )
+    schedules_pattern = _rendered(schedules.schedules_arn, api)
+    _acknowledge(
+        engine.roles[engine.api],
+        f"{PACK}-IAM5[Resource::{schedules_pattern}]",
+        "ScheduleWf creates one EventBridge schedule per ScheduledWfRun, named by its id at "
+        "run time, so the names are not known at deploy time; the pattern is limited to "
+        "this stage's schedule group and to creating and deleting schedules.",
+    )
+    _acknowledge(
+        storage.payloads,
+        f"{PACK}-S1",
+        "Only Canter's own functions and task workers reach this bucket, each role with the "
+        "least actions on runs/* it needs; server access logs would need a second bucket and "
+        "log every value read on each transition. CloudTrail data events can be turned on "
+        "for an audit without changing the stack.",
+    )
+    objects = _rendered(payload_objects_arn(storage), api)
+    grantees: list[IConstruct] = [
+        engine.roles[engine.scheduler],
+        engine.roles[engine.timers],
+        engine.roles[engine.api],
+        worker_policy,
+        *(function.role for function in task_functions),
+    ]
+    for grantee in grantees:
+        _acknowledge(
+            grantee,
+            f"{PACK}-IAM5[Resource::{objects}]",
+            "Payload objects are named at run time by their WfRun and content "
+            "(runs/<wfRunId>/<incarnation>/<sha256>); the grant covers that prefix of this "
+            "stage's payload bucket only.",
+        )
     if config.dynamic_queues:
         pattern = _rendered(dynamic_task_queue_pattern(api, config.stage), api)
         for grantee in (engine.roles[engine.scheduler], engine.roles[engine.api], worker_policy):
@@ -83,6 +121,8 @@ def _render(value: object) -> str:
         return value
     if isinstance(value, dict) and "Ref" in value:
         return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return f"<{'.'.join(value['Fn::GetAtt'])}>"
     if isinstance(value, dict) and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return str(separator).join(_render(part) for part in parts)

@@ -39,17 +39,45 @@ SCHEDULER_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:Query", "dynamodb:Del
 # Timers: load_head, to drop a timer the committed state no longer waits for.
 HEAD_READ_ACTIONS = ("dynamodb:GetItem",)
 # API: append and get. DeleteWfRun is journalled; the scheduler deletes.
-API_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem")
+# An ExternalEvent for a WfRun not started yet updates its id's counter and is
+# listed by query (store/early_events.py).
+API_JOURNAL_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:GetItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",
+)
 # API: get and list_prefix; it never writes state items: that is the
 # scheduler's (invariant 2). search queries the index.
 API_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 API_SEARCH_ACTIONS = ("dynamodb:Query",)
+# Correlated events (store/correlated.py): the API puts, claims and deletes
+# CorrelatedEvents and removes the registrations it delivered to; the
+# scheduler registers waiting NodeRuns and delivers too. Both only in the
+# ``corr#`` partitions (dynamodb:LeadingKeys), never in a WfRun's.
+CORRELATED_WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+CORRELATED_PARTITIONS = "corr#*"
 API_METADATA_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:GetItem",
     "dynamodb:Query",
     "dynamodb:DeleteItem",
 )
+# ScheduledRuns: a firing reads its ScheduledWfRun and WfSpec (metadata), then runs
+# RunWf: the journal append (or the existing run record) and the head it answers with.
+SCHEDULED_RUNS_METADATA_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
+SCHEDULED_RUNS_JOURNAL_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem")
+SCHEDULED_RUNS_STATE_ACTIONS = ("dynamodb:GetItem",)
+# The payload bucket (store/payloads.py), objects under runs/ only. The
+# scheduler stores the long values of state and records and ScheduledTasks
+# sent by reference, reads them back, and deletes a run's (list, then delete)
+# on DeleteWfRun; the API stores the long values of the records it journals
+# and reads them back; timers read a head's.
+SCHEDULER_PAYLOAD_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+PAYLOAD_LIST_ACTIONS = ("s3:ListBucket",)
+API_PAYLOAD_ACTIONS = ("s3:GetObject", "s3:PutObject")
+PAYLOAD_READ_ACTIONS = ("s3:GetObject",)
+PAYLOAD_PREFIX = "runs/"
 SEND_ACTIONS = ("sqs:SendMessage",)
 TASK_SEND_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueUrl")
 TASK_LOOKUP_ACTIONS = ("sqs:GetQueueUrl",)
@@ -71,7 +99,17 @@ def grant_engine_permissions(
         f"{storage.state.table_arn}/index/{index.name}" for index in STATE_TABLE.indexes
     ]
 
+    payload_objects = [payload_objects_arn(storage)]
+
     scheduler = functions.scheduler
+    _allow(scheduler, SCHEDULER_PAYLOAD_ACTIONS, payload_objects)
+    scheduler.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=list(PAYLOAD_LIST_ACTIONS),
+            resources=[storage.payloads.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{PAYLOAD_PREFIX}*"]}},
+        )
+    )
     _allow(scheduler, SCHEDULER_STATE_ACTIONS, [storage.state.table_arn])
     _allow(scheduler, METADATA_READ_ACTIONS, [storage.metadata.table_arn])
     _allow(scheduler, SCHEDULER_JOURNAL_ACTIONS, [storage.journal.table_arn])
@@ -79,16 +117,38 @@ def grant_engine_permissions(
     _allow(scheduler, TASK_SEND_ACTIONS, task_queues)
 
     timers = functions.timers
+    _allow(timers, PAYLOAD_READ_ACTIONS, payload_objects)
     _allow(timers, SEND_ACTIONS, [queues.timers.queue.queue_arn])
     _allow(timers, JOURNAL_APPEND_ACTIONS, [storage.journal.table_arn])
     _allow(timers, HEAD_READ_ACTIONS, [storage.state.table_arn])
 
     api = functions.api
+    _allow(api, API_PAYLOAD_ACTIONS, payload_objects)
     _allow(api, API_JOURNAL_ACTIONS, [storage.journal.table_arn])
     _allow(api, API_STATE_ACTIONS, [storage.state.table_arn])
     _allow(api, API_SEARCH_ACTIONS, state_index_arns)
     _allow(api, API_METADATA_ACTIONS, [storage.metadata.table_arn])
     _allow(api, TASK_CREATE_ACTIONS if config.dynamic_queues else TASK_LOOKUP_ACTIONS, task_queues)
+
+    scheduled_runs = functions.scheduled_runs
+    _allow(scheduled_runs, SCHEDULED_RUNS_METADATA_ACTIONS, [storage.metadata.table_arn])
+    _allow(scheduled_runs, SCHEDULED_RUNS_JOURNAL_ACTIONS, [storage.journal.table_arn])
+    _allow(scheduled_runs, SCHEDULED_RUNS_STATE_ACTIONS, [storage.state.table_arn])
+    for grantee in (scheduler, api):
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=list(CORRELATED_WRITE_ACTIONS),
+                resources=[storage.state.table_arn],
+                conditions={
+                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [CORRELATED_PARTITIONS]}
+                },
+            )
+        )
+
+
+def payload_objects_arn(storage: Storage) -> str:
+    """The objects Canter stores in the payload bucket: everything under runs/."""
+    return storage.payloads.arn_for_objects(f"{PAYLOAD_PREFIX}*")
 
 
 def task_queue_arns(scope: Construct, config: CanterConfig, queues: Queues) -> list[str]:

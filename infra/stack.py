@@ -15,8 +15,10 @@ from infra.client_policies import POLICY_NAMES, PURPOSES, client_policies
 from infra.config import CanterConfig
 from infra.engine import EngineFunctions
 from infra.nag import suppress_justified_findings
-from infra.permissions import grant_engine_permissions, task_queue_arns
+from infra.permissions import grant_engine_permissions, payload_objects_arn, task_queue_arns
 from infra.queues import Queues
+from infra.schedules import Schedules
+from infra.status_events import StatusEvents
 from infra.storage import Storage
 
 
@@ -36,6 +38,23 @@ class CanterStack(Stack):
             self, "Engine", config=config, storage=self.storage, queues=self.queues
         )
         grant_engine_permissions(self.engine, config, self.storage, self.queues)
+        self.schedules = Schedules(
+            self, "Schedules", stage=config.stage, target=self.engine.scheduled_runs
+        )
+        for name, value in self.schedules.environment().items():
+            self.engine.api.add_environment(name, value)
+        self.schedules.grant_manage(self.engine.api)
+        self.status_events = (
+            StatusEvents(
+                self,
+                "StatusEvents",
+                stage=config.stage,
+                wf_specs=config.status_events,
+                publisher=self.engine.scheduler,
+            )
+            if config.status_events
+            else None
+        )
         self.api = Api(
             self,
             "Api",
@@ -49,6 +68,7 @@ class CanterStack(Stack):
             stage=config.stage,
             api=self.api,
             task_queue_arns=task_queue_arns(self, config, self.queues),
+            payload_objects=payload_objects_arn(self.storage),
         )
         self.task_functions = {
             tasks.queue: TaskFunction(
@@ -59,6 +79,7 @@ class CanterStack(Stack):
                 queue=self.queues.task_queues[tasks.queue].queue,
                 api_id=self.api.http_api.api_id,
                 api_url=self.api.url,
+                payload_objects=payload_objects_arn(self.storage),
             )
             for tasks in config.lambda_tasks
         }
@@ -75,6 +96,9 @@ class CanterStack(Stack):
             queues=self.queues,
             api=self.api,
             worker_policy=self.client_policies["worker"],
+            schedules=self.schedules,
+            storage=self.storage,
+            task_functions=list(self.task_functions.values()),
         )
 
     def _outputs(self) -> None:
@@ -94,6 +118,12 @@ class CanterStack(Stack):
             )
         for logical_id, table in self.storage.tables.items():
             CfnOutput(self, f"{logical_id}TableName", value=table.table_name)
+        CfnOutput(
+            self,
+            "PayloadBucketName",
+            value=self.storage.payloads.bucket_name,
+            description="Values over the inline limit, under runs/<wfRunId>/",
+        )
         for deployed in self.queues.all:
             name = deployed.definition.logical_id
             CfnOutput(self, f"{name}QueueUrl", value=deployed.queue.queue_url)

@@ -1,4 +1,5 @@
-"""The journal, state and metadata tables, exactly as `resources.TABLES` defines them.
+"""The journal, state and metadata tables, exactly as `resources.TABLES` defines them,
+and the payload bucket of `resources.PAYLOAD_BUCKET` (values over the inline limit).
 
 On-demand billing keeps an idle deployment free; the AWS-managed key
 encrypts at rest without the monthly charge of a customer-managed key.
@@ -8,13 +9,16 @@ history, which a ``cdk destroy`` should not take with it.
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
 from canter_engine.resources import (
     JOURNAL_TABLE,
     METADATA_TABLE,
+    PAYLOAD_BUCKET,
     STATE_TABLE,
     TABLES,
+    BucketDef,
     Key,
     TableDef,
 )
@@ -33,6 +37,7 @@ class Storage(Construct):
         self.tables = {
             definition.logical_id: _table(self, definition, stage) for definition in TABLES
         }
+        self.payloads = _bucket(self, PAYLOAD_BUCKET, stage)
 
     @property
     def journal(self) -> dynamodb.Table:
@@ -76,6 +81,38 @@ def _table(scope: Construct, definition: TableDef, stage: str) -> dynamodb.Table
             non_key_attributes=list(index.projected) or None,
         )
     return table
+
+
+def _bucket(scope: Construct, definition: BucketDef, stage: str) -> s3.Bucket:
+    """Encrypted, TLS only, never public, retained like the tables it extends.
+
+    DeleteWfRun removes a run's objects (store/payloads.py). The lifecycle
+    rules clean up what nothing else will: uploads cut off half-way, and
+    objects left by runs whose items DynamoDB's TTL removed, after
+    ``orphan_expiry_days`` (longer than any retention a WfSpec sets).
+    """
+    return s3.Bucket(
+        scope,
+        definition.logical_id,
+        bucket_name=definition.physical_name(stage, Aws.ACCOUNT_ID, Aws.REGION),
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        versioned=False,
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                id="AbortIncompleteUploads",
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+            ),
+            s3.LifecycleRule(
+                id="ExpireOrphans",
+                prefix="runs/",
+                expiration=Duration.days(definition.orphan_expiry_days),
+            ),
+        ],
+        removal_policy=RemovalPolicy.RETAIN,
+    )
 
 
 def _attribute(key: Key) -> dynamodb.Attribute:

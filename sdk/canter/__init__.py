@@ -6,6 +6,7 @@ from canter.builder import Comparator as Comparator
 from canter.builder import ErrorType as ErrorType
 from canter.builder import ExponentialBackoff as ExponentialBackoff
 from canter.builder import NodeOutput as NodeOutput
+from canter.builder import UserTaskOutput as UserTaskOutput
 from canter.builder import VariableMutationType as VariableMutationType
 from canter.builder import VariableType as VariableType
 from canter.builder import WaitForThreadsStrategy as WaitForThreadsStrategy
@@ -18,6 +19,11 @@ from canter.client import Client as Client
 from canter.task_def import create_task_def as create_task_def
 from canter.task_def import task as task
 from canter.task_def import task_def_of as task_def_of
+from canter.user_task_def import FieldDoc as FieldDoc
+from canter.user_task_def import UserTaskDef as UserTaskDef
+from canter.user_task_def import UserTaskField as UserTaskField
+from canter.user_task_def import user_task as user_task
+from canter.user_task_def import user_task_def_of as user_task_def_of
 from canter.worker import TaskException as TaskException
 from canter.worker import Worker as Worker
 from canter.worker import WorkerContext as WorkerContext

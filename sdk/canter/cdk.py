@@ -44,7 +44,10 @@ class TaskFunction(Construct):
     (30 s for TaskQueues), which Lambda requires of an SQS event source;
     a task running past it less the reporting margin is reported
     ``TASK_TIMEOUT``. ``max_concurrency`` caps the invocations at once, to
-    protect what the tasks call.
+    protect what the tasks call. ``payload_objects`` (the Canter stack's
+    payload bucket ARN followed by ``/runs/*``) lets the function read the
+    ScheduledTasks too large for an SQS message, which the scheduler sends by
+    reference.
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class TaskFunction(Construct):
         max_concurrency: int = 10,
         environment: Mapping[str, str] | None = None,
         layers: list[lambda_.ILayerVersion] | None = None,
+        payload_objects: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         timeout = timeout or Duration.seconds(TASK_QUEUE_VISIBILITY_SECONDS)
@@ -95,6 +99,14 @@ class TaskFunction(Construct):
                 resources=[_invoke_arn(self, api_id, rpc) for rpc in REPORT_RPCS],
             )
         )
+        if payload_objects is not None:
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ReadLargeScheduledTasks",
+                    actions=["s3:GetObject"],
+                    resources=[payload_objects],
+                )
+            )
         self.function = lambda_.Function(
             self,
             "Function",

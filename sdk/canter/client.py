@@ -14,8 +14,6 @@ import ipaddress
 import json
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +21,7 @@ from urllib.parse import urlsplit
 
 from canter import discovery
 from canter.discovery import ENV_API_URL
+from canter.transport import Transport
 
 FINAL_STATUSES = ("COMPLETED", "ERROR", "EXCEPTION")
 # AwaitWorkflowEvent answers within API Gateway's 30 s limit; the socket waits a little longer.
@@ -123,6 +122,7 @@ class Client:
         self.url = (url or discovery.api_url()).rstrip("/")
         self.timeout = timeout
         self._signer = None if is_local(self.url) else _Signer(self.url)
+        self._transport = Transport()
 
     # --- transport ---------------------------------------------------------
 
@@ -144,17 +144,16 @@ class Client:
         headers = {"Content-Type": "application/json", **(headers or {})}
         if self._signer is not None:
             headers = self._signer.sign(url, data, headers)
-        req = urllib.request.Request(url, data=data, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as response:
-                return _json_object(response.read())
-        except urllib.error.HTTPError as exc:
-            raise _error_from(exc.code, exc.read()) from None
+            answer = self._transport.post(url, data, headers, timeout or self.timeout)
         except OSError as exc:
             raise Unavailable(
                 f"cannot reach the Canter API at {self.url}: {exc}; start the local stack "
                 f"with `canter dev`, or set {ENV_API_URL} to the URL of your API"
             ) from None
+        if answer.status >= 400:
+            raise _error_from(answer.status, answer.body)
+        return _json_object(answer.body)
 
     # --- metadata ----------------------------------------------------------
 
@@ -315,6 +314,56 @@ class Client:
             body["threadRunNumber"] = thread_run_number
         self.call("ResumeWfRun", body)
 
+    def rescue_thread_run(
+        self, wf_run_id: str, thread_run_number: int = 0, *, skip_current_node: bool = False
+    ) -> dict[str, Any]:
+        """Run a failed (ERROR) thread's failed node again, or skip it; the WfRun as it was."""
+        body: dict[str, Any] = {"wfRunId": {"id": wf_run_id}, "threadRunNumber": thread_run_number}
+        if skip_current_node:
+            body["skipCurrentNode"] = True
+        return self.call("RescueThreadRun", body)
+
+    # --- scheduled WfRuns (issue 18) ----------------------------------------------
+
+    def schedule_wf(
+        self,
+        wf_spec_name: str,
+        cron_expression: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        id: str | None = None,
+        major_version: int | None = None,
+        revision: int | None = None,
+    ) -> dict[str, Any]:
+        """Run a WfSpec on a UNIX cron schedule (UTC); the ScheduledWfRun. Safe to retry."""
+        body: dict[str, Any] = {"wfSpecName": wf_spec_name, "cronExpression": cron_expression}
+        if variables:
+            body["variables"] = {k: to_value(v) for k, v in variables.items()}
+        if id is not None:
+            body["id"] = id
+        if major_version is not None:
+            body["majorVersion"] = major_version
+        if revision is not None:
+            body["revision"] = revision
+        return self.call("ScheduleWf", body)
+
+    def get_scheduled_wf_run(self, scheduled_wf_run_id: str) -> dict[str, Any]:
+        return self.call("GetScheduledWfRun", {"id": scheduled_wf_run_id})
+
+    def search_scheduled_wf_run(
+        self, wf_spec_name: str, major_version: int | None = None, revision: int | None = None
+    ) -> list[str]:
+        """The ids of the ScheduledWfRuns of a WfSpec (version)."""
+        body: dict[str, Any] = {"wfSpecName": wf_spec_name}
+        if major_version is not None:
+            body["majorVersion"] = major_version
+        if revision is not None:
+            body["revision"] = revision
+        return [r["id"] for r in self.call("SearchScheduledWfRun", body).get("results", [])]
+
+    def delete_scheduled_wf_run(self, scheduled_wf_run_id: str) -> None:
+        self.call("DeleteScheduledWfRun", {"id": {"id": scheduled_wf_run_id}})
+
     def delete_wf_run(self, wf_run_id: str) -> None:
         self.call("DeleteWfRun", {"id": {"id": wf_run_id}})
 
@@ -389,6 +438,25 @@ class Client:
             "bookmark": bookmark,
         }
         return self._call_set("SearchExternalEvent", fields)
+
+    def search_workflow_event(
+        self,
+        workflow_event_def_name: str,
+        *,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of WorkflowEventIds of one WorkflowEventDef, newest first."""
+        fields = {
+            "workflowEventDefId": {"name": workflow_event_def_name},
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self._call_set("SearchWorkflowEvent", fields)
 
     def search_node_run(
         self,
@@ -523,6 +591,256 @@ class Client:
             },
         )
 
+    # --- user tasks ------------------------------------------------------------
+
+    def put_user_task_def(self, definition: Mapping[str, Any] | Any) -> dict[str, Any]:
+        """Register a UserTaskDef: a PutUserTaskDefRequest dict, a :class:`canter.UserTaskDef`
+        or a ``@canter.user_task`` class. A changed form gets a new version."""
+        from canter.user_task_def import user_task_def_of
+
+        found = user_task_def_of(definition)
+        body = found.to_json() if found is not None else definition
+        if not isinstance(body, Mapping):
+            raise TypeError(
+                "put_user_task_def() takes a PutUserTaskDefRequest dict, a canter.UserTaskDef "
+                f"or a @canter.user_task class, not {definition!r}"
+            )
+        return self.call("PutUserTaskDef", body)
+
+    def get_user_task_def(self, name: str, version: int) -> dict[str, Any]:
+        return self.call("GetUserTaskDef", {"name": name, "version": version})
+
+    def get_latest_user_task_def(self, name: str) -> dict[str, Any]:
+        return self.call("GetLatestUserTaskDef", {"name": name})
+
+    def delete_user_task_def(self, name: str, version: int) -> None:
+        self.call("DeleteUserTaskDef", {"id": {"name": name, "version": version}})
+
+    def search_user_task_def(
+        self,
+        prefix: str | None = None,
+        *,
+        name: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of UserTaskDefIds: every version of ``name``, or the defs named ``prefix``*."""
+        fields = {"prefix": prefix, "name": name, "limit": limit, "bookmark": bookmark}
+        return self._call_set("SearchUserTaskDef", fields)
+
+    def get_user_task_run(self, wf_run_id: str, user_task_guid: str) -> dict[str, Any]:
+        return self.call("GetUserTaskRun", user_task_run_id(wf_run_id, user_task_guid))
+
+    def list_user_task_runs(self, wf_run_id: str) -> list[dict[str, Any]]:
+        """Every UserTaskRun of a WfRun (its child WfRuns' are theirs)."""
+        return self._all_pages("ListUserTaskRuns", {"wfRunId": {"id": wf_run_id}})
+
+    def search_user_task_run(
+        self,
+        status: str | None = None,
+        *,
+        user_task_def_name: str | None = None,
+        user_id: str | None = None,
+        user_group: str | None = None,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of UserTaskRunIds, newest first; timestamps are RFC 3339 strings."""
+        fields = {
+            "status": status,
+            "userTaskDefName": user_task_def_name,
+            "userId": user_id,
+            "userGroup": user_group,
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+            "limit": limit,
+            "bookmark": bookmark,
+        }
+        return self._call_set("SearchUserTaskRun", fields)
+
+    def assign_user_task_run(
+        self,
+        wf_run_id: str,
+        user_task_guid: str,
+        *,
+        user_id: str | None = None,
+        user_group: str | None = None,
+        override_claim: bool = False,
+    ) -> None:
+        """Assign to a user and/or group; a run claimed by a user needs ``override_claim``."""
+        fields = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "overrideClaim": override_claim or None,
+            "userId": user_id,
+            "userGroup": user_group,
+        }
+        self._call_set("AssignUserTaskRun", fields)
+
+    def complete_user_task_run(
+        self,
+        wf_run_id: str,
+        user_task_guid: str,
+        results: Mapping[str, Any],
+        *,
+        user_id: str | None = None,
+    ) -> None:
+        """Complete with ``results`` (Python values by field name); the WfRun then moves on."""
+        fields = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "results": {name: to_value(value) for name, value in results.items()},
+            "userId": user_id,
+        }
+        self._call_set("CompleteUserTaskRun", fields)
+
+    def save_user_task_run_progress(
+        self,
+        wf_run_id: str,
+        user_task_guid: str,
+        results: Mapping[str, Any],
+        *,
+        user_id: str,
+        policy: str | None = None,
+    ) -> dict[str, Any]:
+        """Save a partly filled form; ``policy`` FAIL_IF_CLAIMED_BY_OTHER (default) or
+        IGNORE_CLAIM."""
+        fields = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "results": {name: to_value(value) for name, value in results.items()},
+            "userId": user_id,
+            "policy": policy,
+        }
+        return self._call_set("SaveUserTaskRunProgress", fields)
+
+    def cancel_user_task_run(self, wf_run_id: str, user_task_guid: str) -> None:
+        """Cancel the UserTaskRun: its node fails (with its cancellation EXCEPTION, if set)."""
+        self.call(
+            "CancelUserTaskRun", {"userTaskRunId": user_task_run_id(wf_run_id, user_task_guid)}
+        )
+
+    def put_user_task_run_comment(
+        self, wf_run_id: str, user_task_guid: str, comment: str, *, user_id: str
+    ) -> dict[str, Any]:
+        """Add a comment; the answer is the UserTaskRun, whose last event has the comment id."""
+        body = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "userId": user_id,
+            "comment": comment,
+        }
+        return self.call("PutUserTaskRunComment", body)
+
+    def edit_user_task_run_comment(
+        self,
+        wf_run_id: str,
+        user_task_guid: str,
+        user_comment_id: int,
+        comment: str,
+        *,
+        user_id: str,
+    ) -> dict[str, Any]:
+        body = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "userCommentId": user_comment_id,
+            "userId": user_id,
+            "comment": comment,
+        }
+        return self.call("EditUserTaskRunComment", body)
+
+    def delete_user_task_run_comment(
+        self, wf_run_id: str, user_task_guid: str, user_comment_id: int, *, user_id: str
+    ) -> dict[str, Any]:
+        body = {
+            "userTaskRunId": user_task_run_id(wf_run_id, user_task_guid),
+            "userCommentId": user_comment_id,
+            "userId": user_id,
+        }
+        return self.call("DeleteUserTaskRunComment", body)
+
+    # --- correlated events (ops-events) ---------------------------------------------
+
+    def put_correlated_event(
+        self, key: str, external_event_def_name: str, content: Any = None
+    ) -> dict[str, Any]:
+        """Post an event by correlation key: it reaches every WfRun waiting on ``key``
+        (``wait_for_event(..., correlation_id=...)``), now or when it starts waiting."""
+        body: dict[str, Any] = {
+            "key": key,
+            "externalEventDefId": {"name": external_event_def_name},
+        }
+        if content is not None:
+            body["content"] = to_value(content)
+        return self.call("PutCorrelatedEvent", body)
+
+    def get_correlated_event(self, key: str, external_event_def_name: str) -> dict[str, Any]:
+        body = {"key": key, "externalEventDefId": {"name": external_event_def_name}}
+        return self.call("GetCorrelatedEvent", body)
+
+    def delete_correlated_event(self, key: str, external_event_def_name: str) -> None:
+        self.call(
+            "DeleteCorrelatedEvent",
+            {"id": {"key": key, "externalEventDefId": {"name": external_event_def_name}}},
+        )
+
+    def search_correlated_event(
+        self,
+        external_event_def_name: str,
+        *,
+        has_external_events: bool | None = None,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every CorrelatedEventId of an ExternalEventDef, newest first (all pages)."""
+        body: dict[str, Any] = {"externalEventDefId": {"name": external_event_def_name}}
+        for name, value in (
+            ("hasExternalEvents", has_external_events),
+            ("earliestStart", earliest_start),
+            ("latestStart", latest_start),
+        ):
+            if value is not None:
+                body[name] = value
+        return self._all_pages("SearchCorrelatedEvent", body)
+
+    # --- task checkpoints (ops-events) -------------------------------------------------
+
+    def put_checkpoint(self, request: Mapping[str, Any], token: str) -> dict[str, Any]:
+        """LittleHorse's ``PutCheckpoint``, with the attempt's ``canter.taskToken``; the
+        answer's ``flowControlContinueType`` is ``STOP_TASK`` when the attempt must stop."""
+        return self.call("PutCheckpoint", request, {TASK_TOKEN_HEADER: token})
+
+    def get_checkpoint(self, wf_run_id: str, task_guid: str, number: int) -> dict[str, Any]:
+        return self.call(
+            "GetCheckpoint",
+            {
+                "taskRun": {"wfRunId": {"id": wf_run_id}, "taskGuid": task_guid},
+                "checkpointNumber": number,
+            },
+        )
+
+    # --- StructDefs (ops-events) ------------------------------------------------------
+
+    def put_struct_def(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Register a ``PutStructDefRequest`` (proto3 JSON): the StructDef version it made."""
+        return self.call("PutStructDef", request)
+
+    def get_struct_def(self, name: str, version: int = 0) -> dict[str, Any]:
+        return self.call("GetStructDef", {"name": name, "version": version})
+
+    def delete_struct_def(self, name: str, version: int = 0) -> None:
+        self.call("DeleteStructDef", {"id": {"name": name, "version": version}})
+
+    def search_struct_def(
+        self, *, prefix: str | None = None, name: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every StructDefId by name ``prefix`` (or all versions of ``name``), all pages."""
+        body = {k: v for k, v in (("prefix", prefix), ("name", name)) if v is not None}
+        return self._all_pages("SearchStructDef", body)
+
+    def validate_struct_def_evolution(self, request: Mapping[str, Any]) -> bool:
+        """Whether a ``ValidateStructDefEvolutionRequest``'s StructDef may follow the given one."""
+        answer = self.call("ValidateStructDefEvolution", request)
+        return bool(answer.get("isValid", False))
+
     def _call_set(self, rpc: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """The request with the fields left unset (None) absent, as proto3 JSON has them."""
         return self.call(rpc, {k: v for k, v in fields.items() if v is not None})
@@ -552,6 +870,20 @@ class Client:
         results = self.call("ReportTasks", body, headers).get("results", [])
         return [dict(r) for r in results]
 
+    def report_task_starts(
+        self, starts: list[Mapping[str, Any]], tokens: list[str]
+    ) -> list[dict[str, Any]]:
+        """Up to 10 notices that attempts are running (Canter's ``ReportTaskStarts``).
+
+        Each start is ``{"taskRunId", "attemptNumber", "startTime", "workerId"}``;
+        ``tokens`` are the attempts' task tokens, in order. Reads show such an
+        attempt TASK_RUNNING until its report ends it. The result at each
+        position is ``{}`` or ``{"code", "message"}``.
+        """
+        headers = {TASK_TOKEN_HEADER: ",".join(tokens)}
+        results = self.call("ReportTaskStarts", {"starts": starts}, headers).get("results", [])
+        return [dict(r) for r in results]
+
     def _all_pages(self, rpc: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
         while True:
@@ -560,6 +892,11 @@ class Client:
             if not page.get("bookmark"):
                 return results
             body = {**body, "bookmark": page["bookmark"]}
+
+
+def user_task_run_id(wf_run_id: str, user_task_guid: str) -> dict[str, Any]:
+    """A ``UserTaskRunId`` message."""
+    return {"wfRunId": {"id": wf_run_id}, "userTaskGuid": user_task_guid}
 
 
 def is_local(url: str) -> bool:

@@ -65,4 +65,5 @@ def test_step_functions_transitions_of_the_reference_set() -> None:
     assert stepfunctions.fan_out(20) == 1 + 20 + 2
     assert stepfunctions.loop(1000) == 1001 + 1000 + 2
     assert stepfunctions.event_then_sleep() == 4
+    assert stepfunctions.user_task() == 6
     assert stepfunctions.dollars(12, 25.0) == pytest.approx(0.0003)

@@ -49,7 +49,14 @@ def typed(t: WorkflowThread) -> None:
     t.declare_wf_run_id("other")
 
 
+def impatient(t: WorkflowThread) -> None:
+    """Fails with a TIMEOUT ERROR after a second without approval: a run to rescue."""
+    decision = t.declare_json_obj("decision")
+    decision.assign(t.wait_for_event(APPROVAL, timeout=1))
+
+
 GREETING = Workflow("cli-greeting", greeting)
 REFUSAL = Workflow("cli-refusal", refusal)
 APPROVAL_WF = Workflow("cli-approval-wf", approval)
 TYPED = Workflow("cli-typed", typed)
+IMPATIENT = Workflow("cli-impatient", impatient)

@@ -42,8 +42,16 @@ def test_post_event_content_must_be_json(cli: Cli, deployed: None) -> None:
     assert "'yes' is not JSON; quote text as JSON, e.g. '\"yes\"'" in flat(result.output)
 
 
-def test_post_event_to_an_unknown_wf_run_exits_3(cli: Cli, deployed: None) -> None:
-    result = cli("post", "event", "cli-no-such-run", "cli-approval", "1")
+def test_post_event_to_a_wf_run_not_started_yet_keeps_it(cli: Cli, deployed: None) -> None:
+    result = cli("post", "event", "cli-not-started-run", "cli-approval", "1", "--guid", "e-1")
+    assert result.exit_code == 0, result.output
+    assert "WfRun cli-not-started-run does not exist yet: the event waits" in flat(result.output)
+    listed = cli("list", "externalEvent", "cli-not-started-run")
+    assert rows(listed.output)[1][:2] == ["cli-approval", "e-1"]
+
+
+def test_post_event_of_an_unknown_external_event_def_exits_3(cli: Cli, deployed: None) -> None:
+    result = cli("post", "event", "any-run", "cli-no-such-event", "1")
     assert result.exit_code == 3
     assert result.output.startswith("canter: NOT_FOUND: ")
 

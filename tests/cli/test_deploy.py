@@ -26,6 +26,7 @@ def test_deploy_registers_task_defs_events_and_wf_specs_with_versions(
         ["WfSpec", "cli-refusal", "v0.0"],
         ["WfSpec", "cli-approval-wf", "v0.0"],
         ["WfSpec", "cli-typed", "v0.0"],
+        ["WfSpec", "cli-impatient", "v0.0"],
     ]
     assert client.get_external_event_def("cli-approval")["id"] == {"name": "cli-approval"}
     assert client.get_task_def("cli-shout")["inputVars"] == [

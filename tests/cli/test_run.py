@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -56,7 +57,10 @@ def test_run_wait_gives_up_after_the_timeout_with_exit_1(
 ) -> None:
     result = cli("run", "cli-approval-wf", "--id", run_id, "--wait", "--timeout", "0.5")
     assert result.exit_code == 1
-    assert f"canter: WfRun {run_id} is still RUNNING after 0.5 s" in result.output
+    # Under load the scheduler may not have taken the first step within 0.5 s.
+    assert re.search(
+        rf"canter: WfRun {run_id} is still (STARTING|RUNNING) after 0\.5 s", result.output
+    )
 
 
 def test_values_are_parsed_by_the_declared_types(

@@ -15,6 +15,7 @@ from littlehorse.model import (
     WfRunIdList,
     WfSpecIdList,
     WorkflowEvent,
+    WorkflowEventIdList,
 )
 
 from .conftest import Cli, flat, rows
@@ -98,6 +99,11 @@ def test_await_and_list_workflow_events(cli: Cli, client: Client, deployed: None
     assert text.output.rstrip().endswith('"shipped"')
     listed = cli("list", "workflowEvent", "cli-vis-ev-1")
     assert rows(listed.output)[1][:3] == ["0", "cli-vis-done", "shipped"]
+    searched = ("search", "workflowEvent", "--workflow-event-def", "cli-vis-done")
+    found = cli(*searched, "--json")
+    assert found.exit_code == 0, found.output
+    ParseDict(json.loads(found.stdout), WorkflowEventIdList())
+    assert ["cli-vis-ev-1", "cli-vis-done", "0"] in rows(cli(*searched).output)
 
 
 def test_list_task_runs_table_and_json(cli: Cli, greeted: str) -> None:
@@ -134,6 +140,7 @@ def test_a_task_without_a_worker_gets_a_hint_with_its_queue_depth(
     assert hint in waited.output
     assert "queue canter-local-task-cli-vis-idle" in flat(waited.output)
     assert "1 waiting, 0 being run" in flat(waited.output)
+    assert "no worker may be running for TaskDef 'cli-vis-idle'" in flat(waited.output)
     assert "start one: canter worker" in flat(waited.output)
     got = cli("get", "wfRun", "cli-vis-idle-1")
     assert hint in got.output

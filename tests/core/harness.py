@@ -65,6 +65,7 @@ class Harness:
             id=WfSpecId(name=request.name),
             thread_specs=request.thread_specs,
             entrypoint_thread_name=request.entrypoint_thread_name,
+            retention_policy=request.retention_policy,
         )
         self.bp = Blueprint(spec, task_defs)
         self.state: WfRunState | None = None

@@ -1,8 +1,10 @@
 """EXTERNAL_EVENT: wait for an event, take one that came first (oldest first), time out."""
 
+from canter_engine.core.events import ExternalEventPosted
+from canter_engine.model.values import format_timestamp
 from littlehorse.workflow import WorkflowThread
 
-from tests.core.harness import Harness
+from tests.core.harness import START, Harness
 
 
 def approval(timeout: int = -1):  # type: ignore[no-untyped-def]
@@ -110,3 +112,18 @@ def test_two_events_sent_before_the_first_posted_is_claimed() -> None:
     assert h.variables["decision"] == {"n": "first"}
     assert h.records["event#approve#fdsa"]["claimed"] is True
     assert h.records["event#approve#asdf"].get("claimed") is None
+
+
+def test_an_event_posted_before_the_run_keeps_its_post_time_and_ends_the_node_now() -> None:
+    """The scheduler journals an event posted before its WfRun existed as one posted now,
+    with ``created_at`` the time it was posted (store/early_events.py)."""
+    h = Harness(approval(), tasks={"prepare": ()}, events={"approve"})
+    h.run()
+    posted_at = START - 60_000
+    h.apply(ExternalEventPosted("approve", "early", {"ok": 1}, h.tick(), created_at=posted_at))
+    h.succeed()
+    assert h.variables["decision"] == {"ok": 1}
+    event = h.records["event#approve#early"]
+    assert event["createdAt"] == format_timestamp(posted_at)
+    waited = h.node_runs()[-1]
+    assert waited["endTime"] >= waited["arrivalTime"]

@@ -17,18 +17,18 @@ def test_a_mutation_that_would_make_a_variable_too_large_fails_the_node() -> Non
     assert h.status == "ERROR"
     failure = h.failure()
     assert failure["failureName"] == "VAR_MUTATION_ERROR"
-    assert "over the 65536-byte limit of one variable" in failure["message"]
+    assert f"over the {MAX_VALUE_BYTES}-byte limit of one variable" in failure["message"]
     assert len(h.variables["text"]) == MAX_VALUE_BYTES // 2 + 1
 
 
 def test_a_too_large_input_fails_at_thread_start() -> None:
     h = Harness(lambda wf: wf.declare_json_arr("items"))
-    h.run(items=["y" * 1000] * 100)
+    h.run(items=["y" * 1000] * (MAX_VALUE_BYTES // 1000))
     assert h.status == "ERROR"
-    assert "over the 65536-byte limit" in h.failure()["message"]
+    assert f"over the {MAX_VALUE_BYTES}-byte limit" in h.failure()["message"]
 
 
-def test_task_inputs_that_do_not_fit_one_message_fail_with_var_sub_error() -> None:
+def test_task_inputs_over_the_value_limit_together_fail_with_var_sub_error() -> None:
     def wf_fn(wf: WorkflowThread) -> None:
         a = wf.declare_str("a").required()
         b = wf.declare_str("b").required()
@@ -36,7 +36,7 @@ def test_task_inputs_that_do_not_fit_one_message_fail_with_var_sub_error() -> No
         wf.execute("store", a, b, c, a)
 
     h = Harness(wf_fn, tasks={"store": ("STR", "STR", "STR", "STR")})
-    chunk = "z" * 60_000
+    chunk = "z" * (MAX_VALUE_BYTES // 3 + 1)
     h.run(a=chunk, b=chunk, c=chunk)
     assert h.status == "ERROR"
     assert h.failure()["failureName"] == "VAR_SUB_ERROR"

@@ -10,10 +10,11 @@ from canter_engine import resources as r
 from infra.runtime import POWERTOOLS_LAYER_VERSION, powertools_layer_arn
 
 FUNCTION_IDS = [f.logical_id for f in r.FUNCTIONS]
+SCHEDULE_ENV = (r.ENV_SCHEDULE_GROUP, r.ENV_SCHEDULE_TARGET_ARN, r.ENV_SCHEDULE_ROLE_ARN)
 
 
 def _function(dev: Any, definition: r.FunctionDef) -> tuple[str, dict[str, Any]]:
-    function = getattr(dev.stack.engine, definition.logical_id.lower())
+    function = dev.stack.engine.by_logical_id[definition.logical_id]
     logical_id = dev.logical_id(function)
     return logical_id, dev.resources("AWS::Lambda::Function")[logical_id]["Properties"]
 
@@ -26,7 +27,7 @@ def _mappings_of(dev: Any, function_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_exactly_three_functions(dev: Any) -> None:
+def test_exactly_the_engine_functions(dev: Any) -> None:
     handlers = {p["Properties"]["Handler"] for p in dev.resources("AWS::Lambda::Function").values()}
     assert handlers == {f.handler for f in r.FUNCTIONS}
 
@@ -85,6 +86,17 @@ def test_environment_wired_from_resources(dev: Any, definition: r.FunctionDef) -
         }
     else:
         assert secret is None, "only the functions that sign or check tokens get the secret"
+    schedules = {n: env.pop(n, None) for n in SCHEDULE_ENV}
+    if definition == r.API_FUNCTION:
+        # issue 18: only the API creates EventBridge schedules (ScheduleWf).
+        stack = dev.stack
+        assert schedules == {
+            r.ENV_SCHEDULE_GROUP: "canter-dev",
+            r.ENV_SCHEDULE_TARGET_ARN: stack.resolve(stack.engine.scheduled_runs.function_arn),
+            r.ENV_SCHEDULE_ROLE_ARN: stack.resolve(stack.schedules.role.role_arn),
+        }
+    else:
+        assert set(schedules.values()) == {None}
     assert env == {
         r.ENV_STAGE: "dev",
         r.ENV_JOURNAL_TABLE: {"Ref": dev.logical_id(storage.journal)},
@@ -94,6 +106,7 @@ def test_environment_wired_from_resources(dev: Any, definition: r.FunctionDef) -
         r.ENV_SCHEDULER_DLQ_URL: {"Ref": dev.logical_id(queues.scheduler_failures.queue)},
         r.ENV_TASK_QUEUE_PREFIX: r.task_queue_prefix("dev"),
         r.ENV_DYNAMIC_QUEUES: "false",
+        r.ENV_PAYLOAD_BUCKET: {"Ref": dev.logical_id(storage.payloads)},
         "POWERTOOLS_SERVICE_NAME": r.POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": r.METRICS_NAMESPACE,
         "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",

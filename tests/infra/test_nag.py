@@ -39,6 +39,7 @@ def test_only_the_expected_rules_are_acknowledged(dev: Any) -> None:
         "AwsSolutions-L1",
         "AwsSolutions-IAM5",
         "AwsSolutions-SMG4",
+        "AwsSolutions-S1",
     }
 
 

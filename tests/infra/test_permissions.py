@@ -44,8 +44,37 @@ def _granted(synthesized: Any, role: Any) -> set[Statement]:
         if role_ref in policy["Properties"]["Roles"]:
             for s in policy["Properties"]["PolicyDocument"]["Statement"]:
                 assert s["Effect"] == "Allow"
+                if s.get("Condition") == CORRELATED_ONLY:
+                    continue  # test_correlated_event_writes_stay_in_their_partitions
                 granted.add(_statement(s["Action"], s["Resource"]))
     return granted
+
+
+# Correlated events (ops-events): writes to the State table limited to the
+# CorrelatedEvent partitions, which no WfRun's state is in.
+CORRELATED_ONLY = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["corr#*"]}}
+
+
+def test_correlated_event_writes_stay_in_their_partitions(dev: Any) -> None:
+    engine = dev.stack.engine
+    state = dev.stack.resolve(dev.stack.storage.state.table_arn)
+    for function in (engine.scheduler, engine.api):
+        role_ref = {"Ref": dev.logical_id(_role(dev, function))}
+        conditioned = [
+            s
+            for policy in dev.resources("AWS::IAM::Policy").values()
+            if role_ref in policy["Properties"]["Roles"]
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "Condition" in s and s["Resource"] == state
+        ]
+        assert conditioned == [
+            {
+                "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                "Condition": CORRELATED_ONLY,
+                "Effect": "Allow",
+                "Resource": state,
+            }
+        ]
 
 
 def _expect(synthesized: Any, *pairs: tuple[tuple[str, ...], list[Any]]) -> set[Statement]:
@@ -66,6 +95,10 @@ def _common(synthesized: Any, function: Any) -> set[Statement]:
         ]
     }
     return {_statement(list(LOGS), log_group_arn), _statement(list(XRAY), "*")}
+
+
+def _payload_objects(synthesized: Any) -> list[Any]:
+    return [synthesized.stack.storage.payloads.arn_for_objects("runs/*")]
 
 
 def _task_queue_arns(synthesized: Any) -> list[Any]:
@@ -90,7 +123,22 @@ def test_scheduler(dev: Any) -> None:
         ),
         (("sqs:SendMessage",), [s.queues.timers.queue.queue_arn]),
         (("sqs:GetQueueUrl", "sqs:SendMessage"), _task_queue_arns(dev)),
+        (("s3:DeleteObject", "s3:GetObject", "s3:PutObject"), _payload_objects(dev)),
+        (("s3:ListBucket",), [s.storage.payloads.bucket_arn]),
     )
+
+
+def test_the_scheduler_lists_only_payload_objects(dev: Any) -> None:
+    """DeleteWfRun lists one run's objects; the listing grant stops at runs/."""
+    role_ref = {"Ref": dev.logical_id(_role(dev, dev.stack.engine.scheduler))}
+    (listing,) = [
+        s
+        for policy in dev.resources("AWS::IAM::Policy").values()
+        if role_ref in policy["Properties"]["Roles"]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "s3:ListBucket"
+    ]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["runs/*"]}}
 
 
 def test_timers(dev: Any) -> None:
@@ -102,6 +150,7 @@ def test_timers(dev: Any) -> None:
         (("sqs:SendMessage",), [timer_queue]),
         (("dynamodb:PutItem",), [s.storage.journal.table_arn]),
         (("dynamodb:GetItem",), [s.storage.state.table_arn]),
+        (("s3:GetObject",), _payload_objects(dev)),
     )
 
 
@@ -110,7 +159,11 @@ def test_api(dev: Any) -> None:
     state = s.storage.state.table_arn
     assert _granted(dev, _role(dev, engine.api)) == _common(dev, engine.api) | _expect(
         dev,
-        (("dynamodb:GetItem", "dynamodb:PutItem"), [s.storage.journal.table_arn]),
+        # UpdateItem and Query: ExternalEvents posted before their WfRun exists.
+        (
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"),
+            [s.storage.journal.table_arn],
+        ),
         (("dynamodb:GetItem", "dynamodb:Query"), [state]),
         (("dynamodb:Query",), [f"{state}/index/byStatusTime"]),
         (
@@ -118,7 +171,63 @@ def test_api(dev: Any) -> None:
             [s.storage.metadata.table_arn],
         ),
         (("sqs:GetQueueUrl",), _task_queue_arns(dev)),
+        (("s3:GetObject", "s3:PutObject"), _payload_objects(dev)),
+        # issue 18: ScheduleWf and DeleteScheduledWfRun, in this stage's group only.
+        (
+            ("scheduler:CreateSchedule", "scheduler:DeleteSchedule"),
+            [s.schedules.schedules_arn],
+        ),
+    ) | {_passes_the_schedule_role(dev)}
+
+
+# --- issue 18 (ops-rescue): scheduled WfRuns -------------------------------------------
+
+
+def _passes_the_schedule_role(dev: Any) -> Statement:
+    return _statement(["iam:PassRole"], dev.stack.resolve([dev.stack.schedules.role.role_arn]))
+
+
+def test_api_passes_the_schedule_role_only_to_eventbridge_scheduler(dev: Any) -> None:
+    role_ref = {"Ref": dev.logical_id(dev.stack.engine.roles[dev.stack.engine.api])}
+    (passing,) = [
+        st
+        for policy in dev.resources("AWS::IAM::Policy").values()
+        if role_ref in policy["Properties"]["Roles"]
+        for st in policy["Properties"]["PolicyDocument"]["Statement"]
+        if st["Action"] == "iam:PassRole"
+    ]
+    assert passing["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
+    }
+
+
+def test_scheduled_runs(dev: Any) -> None:
+    s, engine = dev.stack, dev.stack.engine
+    function = engine.scheduled_runs
+    assert _granted(dev, _role(dev, function)) == _common(dev, function) | _expect(
+        dev,
+        (("dynamodb:GetItem", "dynamodb:Query"), [s.storage.metadata.table_arn]),
+        (("dynamodb:GetItem", "dynamodb:PutItem"), [s.storage.journal.table_arn]),
+        (("dynamodb:GetItem",), [s.storage.state.table_arn]),
     )
+
+
+def test_schedules_invoke_only_the_scheduled_runs_function(dev: Any) -> None:
+    """The execution role: EventBridge Scheduler of this account may assume it, and it may
+    invoke the ScheduledRuns function and nothing else."""
+    s = dev.stack
+    assert _granted(dev, s.schedules.role) == _expect(
+        dev, (("lambda:InvokeFunction",), [s.engine.scheduled_runs.function_arn])
+    )
+    role = dev.resources("AWS::IAM::Role")[dev.logical_id(s.schedules.role)]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    (group,) = dev.resources("AWS::Scheduler::ScheduleGroup").values()
+    assert group["Properties"]["Name"] == "canter-dev"
+
+
+# --- end of issue 18 -----------------------------------------------------------------
 
 
 def test_only_the_scheduler_writes_state(dev: Any) -> None:
@@ -191,7 +300,11 @@ def test_no_wildcard_actions_and_star_only_where_aws_requires(
 
 
 def test_no_aws_managed_policies_on_function_roles(dev: Any) -> None:
-    for role in dev.resources("AWS::IAM::Role").values():
+    # issue 18: the EventBridge Scheduler execution role has its own test above.
+    schedules_role = dev.logical_id(dev.stack.schedules.role)
+    for logical_id, role in dev.resources("AWS::IAM::Role").items():
+        if logical_id == schedules_role:
+            continue
         assert "ManagedPolicyArns" not in role["Properties"]
         (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
@@ -239,7 +352,17 @@ def _allowed_rpcs(synthesized: Any, name: str) -> set[str]:
 
 
 ROLE_RPCS = {
-    "task-worker": {"ReportTask", "ReportTasks", "GetTaskDef", "GetTaskDefQueue"},
+    "task-worker": {
+        "ReportTask",
+        "ReportTasks",
+        "GetTaskDef",
+        "GetTaskDefQueue",
+        # TASK_RUNNING (visibility-rest).
+        "ReportTaskStarts",
+        # Task checkpoints (ops-events).
+        "PutCheckpoint",
+        "GetCheckpoint",
+    },
     "reader": {
         "GetTaskDef",
         "GetTaskDefQueue",
@@ -256,6 +379,8 @@ ROLE_RPCS = {
         "SearchWfRun",
         "SearchVariable",
         "SearchTaskRun",
+        # visibility-rest.
+        "SearchWorkflowEvent",
         "SearchNodeRun",
         "SearchExternalEvent",
         "SearchWfSpec",
@@ -268,8 +393,41 @@ ROLE_RPCS = {
         "GetWorkflowEvent",
         "ListTaskRuns",
         "GetExternalEvent",
+        # User tasks (issue 14)
+        "GetUserTaskDef",
+        "GetLatestUserTaskDef",
+        "SearchUserTaskDef",
+        "GetUserTaskRun",
+        "ListUserTaskRuns",
+        "SearchUserTaskRun",
+        # issue 18 (ops-rescue)
+        "GetScheduledWfRun",
+        "SearchScheduledWfRun",
+        # Correlated events (ops-events).
+        "GetCorrelatedEvent",
+        "SearchCorrelatedEvent",
+        # Task checkpoints (ops-events).
+        "GetCheckpoint",
+        # StructDefs (ops-events).
+        "GetStructDef",
+        "SearchStructDef",
+        "ValidateStructDefEvolution",
     },
-    "operator": {"RunWf", "PutExternalEvent", "StopWfRun", "ResumeWfRun", "DeleteWfRun"},
+    "operator": {
+        "RunWf",
+        "PutExternalEvent",
+        "StopWfRun",
+        "ResumeWfRun",
+        "DeleteWfRun",
+        "CancelUserTaskRun",
+        # issue 18 (ops-rescue)
+        "RescueThreadRun",
+        "ScheduleWf",
+        "DeleteScheduledWfRun",
+        # Correlated events (ops-events): events to WfRuns, by key.
+        "PutCorrelatedEvent",
+        "DeleteCorrelatedEvent",
+    },
     "admin": {
         "PutTaskDef",
         "PutExternalEventDef",
@@ -279,10 +437,26 @@ ROLE_RPCS = {
         "DeleteTaskDef",
         "DeleteExternalEventDef",
         "DeleteWorkflowEventDef",
+        # User tasks (issue 14)
+        "PutUserTaskDef",
+        "DeleteUserTaskDef",
+        # StructDefs (ops-events).
+        "PutStructDef",
+        "DeleteStructDef",
+    },
+    # User tasks (issue 14): a people's app (an inbox) changes only UserTaskRuns.
+    "assignee": {
+        "AssignUserTaskRun",
+        "CompleteUserTaskRun",
+        "SaveUserTaskRunProgress",
+        "CancelUserTaskRun",
+        "PutUserTaskRunComment",
+        "EditUserTaskRunComment",
+        "DeleteUserTaskRunComment",
     },
 }
 # Reads that are not named Get, List or Search: a client awaits a WorkflowEvent as it reads one.
-OTHER_READS = {"AwaitWorkflowEvent"}
+OTHER_READS = {"AwaitWorkflowEvent", "ValidateStructDefEvolution"}
 
 
 @pytest.mark.parametrize("name", sorted(ROLE_RPCS))
@@ -302,6 +476,15 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
     definitions = {r.rpc for r in ROUTES if r.rpc.startswith(("Put", "Delete"))} - {
         "PutExternalEvent",
         "DeleteWfRun",
+        "PutUserTaskRunComment",
+        "DeleteUserTaskRunComment",
+        # issue 18 (ops-rescue): a schedule starts runs, so it is the operator's
+        "DeleteScheduledWfRun",
+        # Correlated events (ops-events): operators post and withdraw events, not definitions.
+        "PutCorrelatedEvent",
+        "DeleteCorrelatedEvent",
+        # Task checkpoints (ops-events): a worker saves its attempt's steps.
+        "PutCheckpoint",
     }
     assert definitions == ROLE_RPCS["admin"]
 
@@ -313,7 +496,10 @@ def test_only_the_worker_policy_consumes_task_queues(dev: Any) -> None:
         if name != "task-worker":
             assert queue_statements == []
             continue
-        (consume,) = queue_statements
+        consume, read = queue_statements
+        assert _statement(read["Action"], read["Resource"]) == _statement(
+            "s3:GetObject", dev.stack.resolve(_payload_objects(dev))
+        )
         assert _statement(consume["Action"], consume["Resource"]) == _statement(
             [
                 "sqs:ReceiveMessage",

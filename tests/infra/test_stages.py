@@ -40,8 +40,8 @@ def test_two_stages_share_no_physical_name(side_by_side: list[Any]) -> None:
     assert prod.stack.stack_name == "canter-prod"
     dev_names, prod_names = _physical_names(dev), _physical_names(prod)
     # 3 tables, 5 queues (timers and its DLQ, scheduler failures, greet and its DLQ),
-    # the worker policy and the API.
-    assert len(dev_names) == len(prod_names) == 3 + 5 + 4 + 1
+    # the five client policies (worker, reader, operator, admin, assignee) and the API.
+    assert len(dev_names) == len(prod_names) == 3 + 5 + 5 + 1
     assert dev_names.isdisjoint(prod_names)
     assert all(n.startswith("canter-dev") for n in dev_names)
     assert all(n.startswith("canter-prod") for n in prod_names)

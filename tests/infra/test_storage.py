@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 from canter_engine import resources as r
 
@@ -96,3 +97,39 @@ def test_indexes_from_resources(dev: Any, definition: r.TableDef) -> None:
 def test_exactly_the_defined_tables(dev: Any) -> None:
     names = {p["Properties"]["TableName"] for p in dev.resources("AWS::DynamoDB::Table").values()}
     assert names == {t.physical_name("dev") for t in r.TABLES}
+
+
+def test_payload_bucket_is_encrypted_tls_only_private_and_expires_orphans(dev: Any) -> None:
+    """One definition (resources.PAYLOAD_BUCKET) names the bucket for CDK and the local stack."""
+    bucket = dev.resources("AWS::S3::Bucket")[dev.logical_id(dev.stack.storage.payloads)]
+    props = bucket["Properties"]
+    name = dev.stack.resolve(props["BucketName"])
+    assert name == dev.stack.resolve(
+        r.PAYLOAD_BUCKET.physical_name("dev", cdk.Aws.ACCOUNT_ID, cdk.Aws.REGION)
+    )
+    assert props["BucketEncryption"] == {
+        "ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+        ]
+    }
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    rules = {rule["Id"]: rule for rule in props["LifecycleConfiguration"]["Rules"]}
+    assert rules["AbortIncompleteUploads"]["AbortIncompleteMultipartUpload"] == {
+        "DaysAfterInitiation": 1
+    }
+    assert rules["ExpireOrphans"]["ExpirationInDays"] == r.PAYLOAD_BUCKET.orphan_expiry_days
+    assert rules["ExpireOrphans"]["Prefix"] == "runs/"
+    assert bucket["DeletionPolicy"] == "Retain"
+    (policy,) = [
+        p
+        for p in dev.resources("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": dev.logical_id(dev.stack.storage.payloads)}
+    ]
+    (deny,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

@@ -69,9 +69,10 @@ def test_edge_to_a_node_that_does_not_exist() -> None:
     )
 
 
-def test_node_type_not_supported_yet_is_named() -> None:
+def test_a_user_task_for_nobody_is_named() -> None:
+    """Every node type runs now; a USER_TASK must name a user or a group (UserTaskNodeModel)."""
     spec = edited((*NODES, "2-done-EXTERNAL_EVENT"), {"userTask": {"userTaskDefName": "x"}})
-    assert "node '2-done-EXTERNAL_EVENT': node type USER_TASK is not supported yet" in problems(
+    assert "node '2-done-EXTERNAL_EVENT', userTask: Must specify userGroup or userId" in problems(
         spec
     )
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-import random
-import time
 
-import boto3
 import pytest
 from canter import Client, Workflow, WorkflowThread
 from canter.client import InvalidArgument, NotFound
@@ -73,12 +70,6 @@ def test_run_wf_of_an_unknown_wf_spec_is_404(client: Client) -> None:
         client.run_wf("no-such-workflow")
 
 
-def test_event_for_an_unknown_wf_run_is_404(client: Client, names: Names) -> None:
-    client.put_external_event_def(names("ev"))
-    with pytest.raises(NotFound, match="WfRun"):
-        client.put_external_event("no-such-run", names("ev"), 1)
-
-
 def test_task_output_over_the_limit_fails_the_wf_run_visibly(client: Client, names: Names) -> None:
     task = names("huge")
 
@@ -118,7 +109,7 @@ def test_get_is_405_and_says_to_post(stack: LocalStack) -> None:
     assert "POST /<RpcName>" in json.loads(refused.value.read())["message"]
 
 
-def test_task_inputs_too_large_for_sqs_fail_the_wf_run_visibly(
+def test_task_inputs_over_the_value_limit_together_fail_the_wf_run_visibly(
     client: Client, names: Names
 ) -> None:
     task = names("big-input")
@@ -129,48 +120,24 @@ def test_task_inputs_too_large_for_sqs_fail_the_wf_run_visibly(
 
     inputs = {"inputVars": [{"name": n, "type": "STR"} for n in ("a", "b", "c", "d")]}
     register(client, names("wf"), body, {task: inputs})
-    wf_run_id = client.run_wf(names("wf"), {"text": "x" * 60_000})["id"]["id"]
+    text = "x" * (MAX_VALUE_BYTES // 4 + 1)
+    wf_run_id = client.run_wf(names("wf"), {"text": text})["id"]["id"]
     assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "ERROR"
     (failure,) = client.get_node_run(wf_run_id, 0, 1)["failures"]
     assert failure["failureName"] == "VAR_SUB_ERROR"
-    assert "one task message" in failure["message"] and "S3" in failure["message"]
+    assert "one task's inputs" in failure["message"] and "S3" in failure["message"]
 
 
-def test_state_too_large_for_dynamodb_is_set_aside_without_stalling_others(
+def test_a_request_with_too_many_values_to_journal_is_413(
     stack: LocalStack, client: Client, names: Names
 ) -> None:
-    task = names("huge-input")
-
-    def body(t: WorkflowThread) -> None:
-        # Each variable is under the per-variable limit; together, even
-        # compressed (random text deflates to about three quarters), they are not.
-        text = t.declare_str("text").required()
-        for n in range(9):
-            t.declare_str(f"copy-{n}").assign(text)
-        t.execute(task, text)
-
-    inputs = {"inputVars": [{"name": "a", "type": "STR"}]}
-    register(client, names("wf"), body, {task: inputs})
-    register(client, names("small"), lambda t: t.declare_int("x", 1) and None)
-    started = time.monotonic()
-    text = base64.b64encode(random.randbytes(45_000)).decode()
-    too_big = client.run_wf(names("wf"), {"text": text})["id"]["id"]
-    fine = client.run_wf(names("small"))["id"]["id"]
-    assert client.wait_for_wf_run(fine, timeout=10)["status"] == "COMPLETED"
-    assert time.monotonic() - started < 5
-    assert stack.provisioned is not None
-    sqs = boto3.client("sqs")
-    reasons: list[str] = []
-    deadline = time.monotonic() + 10
-    while not reasons and time.monotonic() < deadline:
-        for message in sqs.receive_message(
-            QueueUrl=stack.provisioned.failure_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-        ).get("Messages", []):
-            record = json.loads(message["Body"])
-            if too_big in json.dumps(record.get("record", {})):
-                reasons.append(record["reason"])
-    (reason,) = reasons
-    assert "DynamoDB" in reason and "bytes" in reason and "S3" in reason
+    """Each value under the spill size stays in the record; 500 of them do not fit one item."""
+    variables = {f"v{n}": {"str": "z" * 900} for n in range(500)}
+    register(client, names("wf"), lambda t: [t.declare_str(name) for name in variables] and None)
+    raw = json.dumps({"wfSpecName": names("wf"), "variables": variables}).encode()
+    status, answer = post(stack.api_url, "RunWf", raw)
+    assert (status, answer["code"]) == (413, "RESOURCE_EXHAUSTED")
+    assert "too many values" in answer["message"]
 
 
 @pytest.mark.parametrize(

@@ -232,6 +232,7 @@ class CrashSometimes:
             raise InjectedCrash(point)
 
 
+@pytest.mark.slow
 def test_crashes_at_every_boundary_over_200_wf_runs_cost_no_extra_task_runs(
     client: Client, names: Names
 ) -> None:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from canter import Client, Workflow, WorkflowThread
 from canter.local import LocalStack
+from canter_engine.handlers.limits import MAX_REQUEST_BYTES
 from canter_engine.handlers.routes import ROUTES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -52,6 +53,7 @@ NAME, NEW_RUN_ID, RUN_ID, ID, GUID, INT, ENUM, VALUE, BOOKMARK, TEXT, LIST, CONT
 # A definition no example registers: what the Delete* examples name.
 MISSING = "fuzz-no-such-definition"
 INT_CONTENT = {"returnType": {"primitiveType": "INT"}}
+USER_TASK_DEF = "fuzz-form"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
     run = {"wfRunId": {"id": s.wf_run}}
     paging = {("limit",): INT, ("bookmark",): BOOKMARK}
     event_id = {**run, "workflowEventDefId": {"name": s.wf_event}, "number": 0}
+    utr_id = {**run, "userTaskGuid": "0-1"}
+    on_run = {("userTaskRunId", "wfRunId", "id"): ID, ("userTaskRunId", "userTaskGuid"): GUID}
     return {
         "PutTaskDef": (
             {"name": s.task, **int_input()},
@@ -156,6 +160,16 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 **paging,
             },
         ),
+        # SearchWorkflowEvent (visibility-rest).
+        "SearchWorkflowEvent": (
+            {"workflowEventDefId": {"name": s.wf_event}},
+            {
+                ("workflowEventDefId", "name"): ID,
+                ("earliestStart",): TEXT,
+                ("latestStart",): TEXT,
+                **paging,
+            },
+        ),
         "SearchNodeRun": (
             {"externalEventDef": {"name": s.event}},
             {
@@ -182,6 +196,27 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 ("attemptNumber",): INT,
                 ("status",): ENUM,
                 ("output",): VALUE,
+            },
+        ),
+        # TASK_RUNNING (visibility-rest): a worker's notice that an attempt is running.
+        "ReportTaskStarts": (
+            {
+                "starts": [
+                    {
+                        "taskRunId": {"wfRunId": {"id": s.wf_run}, "taskGuid": "0-1"},
+                        "attemptNumber": 0,
+                        "startTime": "2026-01-01T00:00:00Z",
+                        "workerId": "fuzz-worker",
+                    }
+                ]
+            },
+            {
+                ("starts",): LIST,
+                ("starts", "0", "taskRunId", "wfRunId", "id"): ID,
+                ("starts", "0", "taskRunId", "taskGuid"): GUID,
+                ("starts", "0", "attemptNumber"): INT,
+                ("starts", "0", "startTime"): TEXT,
+                ("starts", "0", "workerId"): TEXT,
             },
         ),
         "SearchWfSpec": ({"prefix": "fuzz"}, {("prefix",): ID, **paging}),
@@ -229,6 +264,156 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
         "GetExternalEvent": (
             {**run, "externalEventDefId": {"name": s.event}, "guid": "g-1"},
             {("wfRunId", "id"): ID, ("externalEventDefId", "name"): ID, ("guid",): GUID},
+        ),
+        # User tasks (issue 14): the Put comes before the reads of the def it registers.
+        "PutUserTaskDef": (
+            {"name": USER_TASK_DEF, "fields": [{"name": "ok", "type": "BOOL", "required": True}]},
+            {("name",): NAME, ("description",): TEXT, ("fields",): LIST},
+        ),
+        "GetUserTaskDef": ({"name": USER_TASK_DEF}, {("name",): ID, ("version",): INT}),
+        "GetLatestUserTaskDef": ({"name": USER_TASK_DEF}, {("name",): ID}),
+        "SearchUserTaskDef": ({"prefix": "fuzz"}, {("prefix",): ID, **paging}),
+        "DeleteUserTaskDef": (
+            {"id": {"name": MISSING, "version": 0}},
+            {("id", "name"): ID, ("id", "version"): INT},
+        ),
+        # The fixture's WfRun has no user task: the UserTaskRun rpcs answer NOT_FOUND.
+        "GetUserTaskRun": (utr_id, {("wfRunId", "id"): ID, ("userTaskGuid",): GUID}),
+        "ListUserTaskRuns": (run, {("wfRunId", "id"): ID, **paging}),
+        "SearchUserTaskRun": (
+            {"userGroup": "finance", "userId": "alice", "userTaskDefName": USER_TASK_DEF},
+            {
+                ("userGroup",): ID,
+                ("userId",): ID,
+                ("userTaskDefName",): ID,
+                ("earliestStart",): TEXT,
+                **paging,
+            },
+        ),
+        "AssignUserTaskRun": (
+            {"userTaskRunId": utr_id, "userId": "alice"},
+            {**on_run, ("userId",): ID, ("userGroup",): ID},
+        ),
+        "CompleteUserTaskRun": (
+            {"userTaskRunId": utr_id, "results": {"ok": {"bool": True}}},
+            {**on_run, ("results", "ok"): VALUE, ("userId",): ID},
+        ),
+        "SaveUserTaskRunProgress": (
+            {"userTaskRunId": utr_id, "userId": "alice", "results": {"ok": {"bool": True}}},
+            {**on_run, ("results", "ok"): VALUE, ("policy",): ENUM},
+        ),
+        "CancelUserTaskRun": ({"userTaskRunId": utr_id}, on_run),
+        "PutUserTaskRunComment": (
+            {"userTaskRunId": utr_id, "userId": "alice", "comment": "hi"},
+            {**on_run, ("userId",): ID, ("comment",): TEXT},
+        ),
+        "EditUserTaskRunComment": (
+            {"userTaskRunId": utr_id, "userId": "alice", "comment": "hi", "userCommentId": 1},
+            {**on_run, ("userCommentId",): INT, ("comment",): TEXT},
+        ),
+        "DeleteUserTaskRunComment": (
+            {"userTaskRunId": utr_id, "userId": "alice", "userCommentId": 1},
+            {**on_run, ("userCommentId",): INT, ("userId",): ID},
+        ),
+        # issue 18, operating WfRuns (ops-rescue): the fixture's run is COMPLETED.
+        "RescueThreadRun": (
+            {**run, "threadRunNumber": 0},
+            {("wfRunId", "id"): ID, ("threadRunNumber",): INT},
+        ),
+        "ScheduleWf": (
+            {
+                "id": "fuzz-schedule",
+                "wfSpecName": s.wf_spec,
+                "variables": {"n": {"int": 1}},
+                "cronExpression": "0 0 * * *",
+            },
+            {
+                ("id",): NAME,
+                ("wfSpecName",): ID,
+                ("variables", "n"): VALUE,
+                ("majorVersion",): INT,
+                ("cronExpression",): TEXT,
+            },
+        ),
+        "GetScheduledWfRun": ({"id": "fuzz-schedule"}, {("id",): ID}),
+        "SearchScheduledWfRun": (
+            {"wfSpecName": s.wf_spec},
+            {("wfSpecName",): ID, ("majorVersion",): INT, ("revision",): INT},
+        ),
+        "DeleteScheduledWfRun": ({"id": {"id": MISSING}}, {("id", "id"): ID}),
+        # Correlated events (ops-events).
+        "PutCorrelatedEvent": (
+            {"key": "k-1", "externalEventDefId": {"name": s.event}, "content": {"int": 1}},
+            {("key",): ID, ("externalEventDefId", "name"): ID, ("content",): VALUE},
+        ),
+        "GetCorrelatedEvent": (
+            {"key": "k-1", "externalEventDefId": {"name": s.event}},
+            {("key",): ID, ("externalEventDefId", "name"): ID},
+        ),
+        "DeleteCorrelatedEvent": (
+            {"id": {"key": "k-1", "externalEventDefId": {"name": s.event}}},
+            {("id", "key"): ID, ("id", "externalEventDefId", "name"): ID},
+        ),
+        "SearchCorrelatedEvent": (
+            {"externalEventDefId": {"name": s.event}, "hasExternalEvents": True},
+            {("externalEventDefId", "name"): ID, ("latestStart",): TEXT, **paging},
+        ),
+        # Task checkpoints (ops-events).
+        "PutCheckpoint": (
+            {
+                "taskRunId": {"wfRunId": {"id": s.wf_run}, "taskGuid": "0-1"},
+                "taskAttempt": 0,
+                "value": {"int": 1},
+                "logs": "step",
+            },
+            {
+                ("taskRunId", "wfRunId", "id"): RUN_ID,
+                ("taskRunId", "taskGuid"): GUID,
+                ("taskAttempt",): INT,
+                ("value",): VALUE,
+                ("logs",): TEXT,
+            },
+        ),
+        "GetCheckpoint": (
+            {"taskRun": {"wfRunId": {"id": s.wf_run}, "taskGuid": "0-1"}, "checkpointNumber": 0},
+            {
+                ("taskRun", "wfRunId", "id"): RUN_ID,
+                ("taskRun", "taskGuid"): GUID,
+                ("checkpointNumber",): INT,
+            },
+        ),
+        # StructDefs (ops-events).
+        "PutStructDef": (
+            {
+                "name": "fuzz-struct",
+                "structDef": {"fields": {"model": {"fieldType": {"primitiveType": "STR"}}}},
+            },
+            {
+                ("name",): NAME,
+                ("description",): TEXT,
+                ("structDef", "fields", "model", "fieldType", "primitiveType"): ENUM,
+                ("structDef", "fields", "model", "defaultValue"): VALUE,
+                ("allowedUpdates",): ENUM,
+            },
+        ),
+        "GetStructDef": ({"name": "fuzz-struct"}, {("name",): NAME, ("version",): INT}),
+        "DeleteStructDef": (
+            {"id": {"name": MISSING}},
+            {("id", "name"): NAME, ("id", "version"): INT},
+        ),
+        "SearchStructDef": ({"prefix": "fuzz-"}, {("prefix",): ID, **paging}),
+        "ValidateStructDefEvolution": (
+            {
+                "structDefId": {"name": "fuzz-struct", "version": -1},
+                "structDef": {"fields": {"model": {"fieldType": {"primitiveType": "STR"}}}},
+                "compatibilityType": "FULLY_COMPATIBLE_SCHEMA_UPDATES",
+            },
+            {
+                ("structDefId", "name"): NAME,
+                ("structDefId", "version"): INT,
+                ("structDef", "fields", "model", "fieldType", "primitiveType"): ENUM,
+                ("compatibilityType",): ENUM,
+            },
         ),
     }
 
@@ -289,7 +474,8 @@ FIELD_BREAKERS = {
     ENUM: st.one_of(NOT_STRINGS, st.sampled_from(["DONE", "task_success", "x" * 3000])),
     VALUE: BAD_VALUES,
     BOOKMARK: FOREIGN_BOOKMARKS,
-    TEXT: st.one_of(NOT_STRINGS, st.just("x" * 300_000)),
+    # Over the API's request limit (large values: handlers/limits.py).
+    TEXT: st.one_of(NOT_STRINGS, st.just("x" * (MAX_REQUEST_BYTES + 1))),
     LIST: st.sampled_from([7, "x", {"a": 1}, [7], ["x"], [[]], [{"name": {"a": 1}}]]),
     CONTENT_TYPE: st.sampled_from(
         [
@@ -404,11 +590,35 @@ def test_every_rpc_has_a_fuzzed_request() -> None:
 # WfRun has no TaskRun 0-1 (its task is never run).
 UNBROKEN_REFUSALS = {
     "ReportTask": "UNAUTHENTICATED",
+    "ReportTaskStarts": "UNAUTHENTICATED",
     "DeleteWfSpec": "NOT_FOUND",
     "DeleteTaskDef": "NOT_FOUND",
     "DeleteExternalEventDef": "NOT_FOUND",
     "DeleteWorkflowEventDef": "NOT_FOUND",
     "GetTaskRun": "NOT_FOUND",
+    "DeleteUserTaskDef": "NOT_FOUND",
+    "GetUserTaskRun": "NOT_FOUND",
+    "AssignUserTaskRun": "NOT_FOUND",
+    "CompleteUserTaskRun": "NOT_FOUND",
+    "SaveUserTaskRunProgress": "NOT_FOUND",
+    "CancelUserTaskRun": "NOT_FOUND",
+    "PutUserTaskRunComment": "NOT_FOUND",
+    "EditUserTaskRunComment": "NOT_FOUND",
+    "DeleteUserTaskRunComment": "NOT_FOUND",
+    # issue 18 (ops-rescue): the fixture's WfRun completed, so there is nothing to rescue.
+    "RescueThreadRun": "FAILED_PRECONDITION",
+    "DeleteScheduledWfRun": "NOT_FOUND",
+    # Correlated events (ops-events): the fixture's ExternalEventDef has no
+    # correlatedEventConfig, so it takes none and there is none to get or delete.
+    "PutCorrelatedEvent": "INVALID_ARGUMENT",
+    "GetCorrelatedEvent": "NOT_FOUND",
+    "DeleteCorrelatedEvent": "NOT_FOUND",
+    # Task checkpoints (ops-events): only the worker holding the attempt may save one,
+    # and the fixture's WfRun has no task.
+    "PutCheckpoint": "UNAUTHENTICATED",
+    "GetCheckpoint": "NOT_FOUND",
+    # StructDefs (ops-events): the Delete example names one that does not exist.
+    "DeleteStructDef": "NOT_FOUND",
 }
 
 

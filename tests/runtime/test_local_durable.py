@@ -19,13 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import pytest
 from canter import Client, WorkflowThread
 from canter.local.snapshot import STATE_FILE
 
 from .support import register, worker
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TASK = "durable-double"
 EVENT = "durable-go"
@@ -231,4 +232,39 @@ def test_wf_runs_busy_at_a_kill_9_all_end_correctly(dev: Dev) -> None:
             wf_run = client.wait_for_wf_run(wf_run_id, timeout=60)
             assert wf_run["status"] == "COMPLETED", wf_run_id
             assert client.get_variable(wf_run_id, "n") == 32
+    dev.stop(signal.SIGTERM)
+
+
+def test_a_large_value_survives_a_restart(dev: Dev) -> None:
+    """The payload bucket is in the snapshot with the tables that reference it."""
+    dev.start()
+    client = Client(dev.api_url)
+    register(client, "durable-large", lambda t: t.declare_str("data").required() and None)
+    value = "L" * 1_000_000
+    wf_run_id = client.run_wf("durable-large", {"data": value})["id"]["id"]
+    assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
+    dev.stop(signal.SIGTERM)
+    dev.start()
+    assert client.get_variable(wf_run_id, "data") == value
+
+
+def test_schedules_fire_again_after_a_restart(dev: Dev) -> None:
+    """issue 18: moto's EventBridge Scheduler is not in the saved state; the ScheduledWfRuns
+    are, and ``canter dev`` makes their schedules again when it restores them."""
+    dev.start()
+    client = Client(dev.api_url, timeout=10)
+    register(client, "durable-scheduled", lambda t: t.declare_int("n", 1) and None)
+    client.schedule_wf("durable-scheduled", "0 0 * * *", id="durable-nightly")
+    dev.stop(signal.SIGTERM)
+    assert "(restored)" in dev.start()[0]
+    eventbridge = boto3.client(
+        "scheduler",
+        endpoint_url=f"http://127.0.0.1:{dev.aws_port}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    made = eventbridge.get_schedule(Name="durable-nightly", GroupName="canter-local")
+    assert made["ScheduleExpression"] == "cron(0 0 * * ? *)"
+    assert client.search_scheduled_wf_run("durable-scheduled") == ["durable-nightly"]
     dev.stop(signal.SIGTERM)

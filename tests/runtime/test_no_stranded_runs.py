@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from .support import Names, int_input, post, register, worker
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 IDS = 2
 _examples = itertools.count()

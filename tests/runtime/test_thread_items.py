@@ -4,14 +4,23 @@ be read nor change the result (invariants 2 and 3)."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections import Counter
 from typing import Any
 
+import boto3
 import pytest
 from canter import Client, WorkflowThread
+from canter.local import LocalStack
+from canter_engine import resources
 from canter_engine.handlers import faults, runtime
+from canter_engine.store import blob
+from canter_engine.store.payloads import INLINE_BYTES, REF
+from canter_engine.store.thread_items import THREAD_PREFIX
 
 from .support import Names, int_input, node_statuses, register, worker
+from .test_large_values import largest_state_item, stored_objects, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -92,3 +101,58 @@ def test_each_thread_is_an_item_of_its_own(client: Client, names: Names) -> None
     assert sorted(head.marks) == [0, 1, 2, 3]
     one = store.load_head(wf_run_id, 2)
     assert one is not None and [t["n"] for t in one.state["th"]] == [2]
+
+
+def test_a_thread_items_large_values_are_in_the_payload_bucket(
+    client: Client, stack: LocalStack, names: Names
+) -> None:
+    """Each child holds a value over the inline limit: its thread item names it
+    by reference, as the head does; reads give the whole value back, and
+    DeleteWfRun removes the objects."""
+    task = names("echo")
+
+    def body(t: WorkflowThread) -> None:
+        items = t.declare_json_arr("items").required()
+
+        def child(c: WorkflowThread) -> None:
+            c.mutate(c.declare_str("out"), "ASSIGN", c.execute(task, c.declare_str("INPUT")))
+
+        t.wait_for_threads(t.spawn_thread_for_each(items, child, "child"))
+
+    register(client, names("wf"), body, {task: {"inputVars": [{"name": "s", "type": "STR"}]}})
+    texts = [text_of(INLINE_BYTES + 1000) for _ in range(3)]
+    with worker(client, {task: lambda s: s}):
+        wf_run_id = client.run_wf(names("wf"), {"items": texts})["id"]["id"]
+        assert client.wait_for_wf_run(wf_run_id, timeout=60)["status"] == "COMPLETED"
+    threads = stored_threads(stack, wf_run_id)
+    assert len(threads) == 4
+    assert all(f'"{REF}"'.encode() in body for n, body in threads.items() if n > 0)
+    assert largest_state_item(stack, wf_run_id) < 8 * 1024
+    head = runtime.current().state.load_head(wf_run_id)
+    assert head is not None
+    # Read back whole: the head and every thread item's references resolved.
+    state = json.dumps(head.state)
+    assert REF not in state and all(text in state for text in texts)
+    assert sorted(client.get_variable(wf_run_id, "out", n) for n in (1, 2, 3)) == sorted(texts)
+    client.delete_wf_run(wf_run_id)
+    deadline = time.monotonic() + 20
+    while stored_objects(stack, wf_run_id) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not stored_objects(stack, wf_run_id)
+    assert not stored_threads(stack, wf_run_id)
+
+
+def stored_threads(stack: LocalStack, wf_run_id: str) -> dict[int, bytes]:
+    """The WfRun's thread items' bodies, decompressed, by thread number."""
+    ddb = boto3.client("dynamodb", endpoint_url=stack.endpoint_url)
+    items = ddb.query(
+        TableName=resources.STATE_TABLE.physical_name("local"),
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :t)",
+        ExpressionAttributeValues={":pk": {"S": wf_run_id}, ":t": {"S": THREAD_PREFIX}},
+    )["Items"]
+    return {
+        int(i["sk"]["S"][len(THREAD_PREFIX) :]): json.dumps(
+            blob.unpack(bytes(i["body"]["B"]))
+        ).encode()
+        for i in items
+    }

@@ -22,6 +22,9 @@ from google.protobuf.empty_pb2 import Empty
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from google.protobuf.message import Message
 from littlehorse.model import (
+    Checkpoint,
+    CorrelatedEvent,
+    CorrelatedEventIdList,
     ExternalEvent,
     ExternalEventDef,
     ExternalEventDefIdList,
@@ -30,11 +33,22 @@ from littlehorse.model import (
     NodeRun,
     NodeRunIdList,
     NodeRunList,
+    PutCheckpointResponse,
+    ScheduledWfRun,
+    ScheduledWfRunIdList,
+    StructDef,
+    StructDefIdList,
     TaskDef,
     TaskDefIdList,
     TaskRun,
     TaskRunIdList,
     TaskRunList,
+    UserTaskDef,
+    UserTaskDefIdList,
+    UserTaskRun,
+    UserTaskRunIdList,
+    UserTaskRunList,
+    ValidateStructDefEvolutionResponse,
     Variable,
     VariableIdList,
     VariableList,
@@ -45,15 +59,18 @@ from littlehorse.model import (
     WorkflowEvent,
     WorkflowEventDef,
     WorkflowEventDefIdList,
+    WorkflowEventIdList,
     WorkflowEventList,
 )
+from littlehorse.workflow import Workflow as LhWorkflow
+from littlehorse.workflow import WorkflowThread as LhWorkflowThread
 
 from .support import Names, int_input, node_statuses, success_report, take_attempt, worker
 
 pytestmark = pytest.mark.e2e
 
 # The rpcs of Canter's own, which LittleHorse does not have: no message to parse into.
-CANTER_ONLY = {"ReportTasks", "GetTaskDefQueue"}
+CANTER_ONLY = {"ReportTasks", "GetTaskDefQueue", "ReportTaskStarts"}
 
 
 class _Answers:
@@ -209,6 +226,68 @@ def _read_definitions(answers: _Answers, names: Names) -> None:
     answers.call(
         "SearchExternalEvent", {"externalEventDefId": {"name": names("go")}}, ExternalEventIdList
     )
+    # SearchWorkflowEvent (visibility-rest).
+    answers.call(
+        "SearchWorkflowEvent",
+        {"workflowEventDefId": {"name": names("thrown")}},
+        WorkflowEventIdList,
+    )
+
+
+# --- issue 18, operating WfRuns (ops-rescue): rescue, schedules -------------------------
+
+
+def _operate(answers: _Answers, names: Names) -> None:
+    """A WfRun in ERROR is rescued."""
+    client = answers.client
+    flaky = names("flaky")
+    answers.call("PutTaskDef", {"name": flaky}, TaskDef)
+    answers.call("PutWfSpec", _compiled(names("rescued"), lambda t: t.execute(flaky)), WfSpec)
+    fixed: list[bool] = []
+
+    def flaky_fn() -> None:
+        if not fixed:
+            raise RuntimeError("down")
+
+    with worker(client, {flaky: flaky_fn}):
+        wf_run_id = client.run_wf(names("rescued"))["id"]["id"]
+        client.wait_for_wf_run(wf_run_id, ("ERROR",), timeout=30)
+        fixed.append(True)
+        answers.call("RescueThreadRun", {"wfRunId": {"id": wf_run_id}}, WfRun)
+        client.wait_for_wf_run(wf_run_id, ("COMPLETED",), timeout=30)
+    scheduled = {"wfSpecName": names("rescued"), "cronExpression": "0 0 * * *"}
+    schedule_id = answers.call("ScheduleWf", scheduled, ScheduledWfRun)["id"]["id"]
+    answers.call("GetScheduledWfRun", {"id": schedule_id}, ScheduledWfRun)
+    found = {"wfSpecName": names("rescued")}
+    answers.call("SearchScheduledWfRun", found, ScheduledWfRunIdList)
+    answers.call("DeleteScheduledWfRun", {"id": {"id": schedule_id}}, Empty)
+
+
+# --- end of issue 18 ---------------------------------------------------------------
+
+
+def _correlated_events(answers: _Answers, names: Names) -> None:
+    """Correlated events (ops-events): put, get, search and delete one."""
+    event = names("correlated")
+    answers.client.put_external_event_def(event, correlatedEventConfig={"ttlSeconds": 600})
+    ident = {"key": "k-1", "externalEventDefId": {"name": event}}
+    answers.call("PutCorrelatedEvent", {**ident, "content": {"int": 1}}, CorrelatedEvent)
+    answers.call("GetCorrelatedEvent", ident, CorrelatedEvent)
+    search = {"externalEventDefId": {"name": event}, "hasExternalEvents": False}
+    answers.call("SearchCorrelatedEvent", search, CorrelatedEventIdList)
+    answers.call("DeleteCorrelatedEvent", {"id": ident}, Empty)
+
+
+def _struct_defs(answers: _Answers, names: Names) -> None:
+    """StructDefs (ops-events): put, get, search, validate an evolution, delete."""
+    name = names("struct")
+    schema = {"fields": {"model": {"fieldType": {"primitiveType": "STR"}}}}
+    answers.call("PutStructDef", {"name": name, "structDef": schema}, StructDef)
+    answers.call("GetStructDef", {"name": name}, StructDef)
+    answers.call("SearchStructDef", {"prefix": name}, StructDefIdList)
+    evolution = {"structDefId": {"name": name, "version": -1}, "structDef": schema}
+    answers.call("ValidateStructDefEvolution", evolution, ValidateStructDefEvolutionResponse)
+    answers.call("DeleteStructDef", {"id": {"name": name}}, Empty)
 
 
 def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: Names) -> None:
@@ -235,9 +314,14 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
         _read_run(answers, wf_run_id)
         answers.call("StopWfRun", {"wfRunId": {"id": wf_run_id}}, Empty)
         answers.call("ResumeWfRun", {"wfRunId": {"id": wf_run_id}}, Empty)
+        # Task checkpoints (ops-events): the attempt saves a step before it reports.
+        step = {"taskRunId": scheduled["taskRunId"], "taskAttempt": 0, "value": {"int": 2}}
+        answers.call("PutCheckpoint", step, PutCheckpointResponse, {TASK_TOKEN_HEADER: token})
         report = success_report(scheduled, {"int": 1})
         answers.call("ReportTask", report, Empty, {TASK_TOKEN_HEADER: token})
         client.wait_for_wf_run(wf_run_id, timeout=30)
+        checkpoint_id = {"taskRun": scheduled["taskRunId"], "checkpointNumber": 0}
+        answers.call("GetCheckpoint", checkpoint_id, Checkpoint)
     _read_run(answers, wf_run_id)
     (child_id,) = {
         a["runChildWf"]["childWfRunId"]["id"]
@@ -246,19 +330,86 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     }
     _read_run(answers, child_id)
     _read_definitions(answers, names)
+    _operate(answers, names)
     assert client.get_wf_run(wf_run_id)["status"] == "COMPLETED"
     answers.call("DeleteWfRun", {"id": {"id": wf_run_id}}, Empty)
     answers.call("DeleteWfSpec", {"id": {"name": names("wf")}}, Empty)
     answers.call("DeleteTaskDef", {"id": {"name": tasks["boom"]}}, Empty)
     answers.call("DeleteExternalEventDef", {"id": {"name": tasks["event"]}}, Empty)
     answers.call("DeleteWorkflowEventDef", {"id": {"name": tasks["thrown"]}}, Empty)
+    _user_task_rpcs(answers, names)
+    _correlated_events(answers, names)
+    _struct_defs(answers, names)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}
     kinds = answers.node_kinds()
     assert {"task", "externalEvent", "startThread", "waitForThreads", "sleep"} <= kinds
     assert {"runChildWf", "waitForChildWf", "throwEvent", "entrypoint", "exit"} <= kinds
+    assert "userTask" in kinds
     assert answers.violations() == []
+
+
+# --- user tasks (issue 14) -------------------------------------------------
+
+
+def _user_task_rpcs(answers: _Answers, names: Names) -> None:
+    """Every UserTaskDef and UserTaskRun rpc, on a WfRun of its own."""
+    form = names("form")
+    field = {"name": "ok", "type": "BOOL", "displayName": "OK?", "required": True}
+    answers.call("PutUserTaskDef", {"name": form, "fields": [field]}, UserTaskDef)
+    answers.call("GetUserTaskDef", {"name": form}, UserTaskDef)
+    answers.call("GetLatestUserTaskDef", {"name": form}, UserTaskDef)
+    answers.call("SearchUserTaskDef", {"prefix": form}, UserTaskDefIdList)
+    answers.call("PutUserTaskDef", {"name": names("gone")}, UserTaskDef)
+    answers.call("DeleteUserTaskDef", {"id": {"name": names("gone")}}, Empty)
+    client = answers.client
+
+    def body(wf: LhWorkflowThread) -> None:
+        wf.assign_user_task(form, user_id="alice", user_group="finance").with_notes("look")
+
+    client.put_wf_spec(MessageToDict(LhWorkflow(names("ut"), body).compile()))
+    runs = [client.run_wf(names("ut"))["id"] for _ in range(2)]
+    utr_ids = [_user_task_run_of(client, run) for run in runs]
+    utr_id, other = utr_ids
+    answers.call("GetUserTaskRun", utr_id, UserTaskRun)
+    answers.call("ListUserTaskRuns", {"wfRunId": runs[0]}, UserTaskRunList)
+    answers.call("SearchUserTaskRun", {"userId": "alice"}, UserTaskRunIdList)
+    answers.call("SearchUserTaskRun", {"userGroup": "finance", "limit": 1}, UserTaskRunIdList)
+    change = {"userTaskRunId": utr_id, "userId": "alice"}
+    answers.call("AssignUserTaskRun", {**change, "overrideClaim": True}, Empty)
+    answers.call("SaveUserTaskRunProgress", {**change, "results": {}}, UserTaskRun)
+    answers.call("PutUserTaskRunComment", {**change, "comment": "hm"}, UserTaskRun)
+    _wait_for_event(client, utr_id, "commentAdded")
+    answers.call(
+        "EditUserTaskRunComment", {**change, "comment": "ok", "userCommentId": 1}, UserTaskRun
+    )
+    answers.call("DeleteUserTaskRunComment", {**change, "userCommentId": 1}, UserTaskRun)
+    _wait_for_event(client, utr_id, "commentDeleted")
+    answers.call("CompleteUserTaskRun", {**change, "results": {"ok": {"bool": True}}}, Empty)
+    answers.call("CancelUserTaskRun", {"userTaskRunId": other}, Empty)
+    for run in runs:
+        client.wait_for_wf_run(run["id"], timeout=30)
+        _read_run(answers, run["id"])
+    answers.call("GetUserTaskRun", utr_id, UserTaskRun)
+
+
+def _user_task_run_of(client: Client, run: dict[str, Any]) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        listed = client.call("ListUserTaskRuns", {"wfRunId": run})["results"]
+        if listed:
+            found: dict[str, Any] = listed[0]["id"]
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no UserTaskRun in {run}")
+
+
+def _wait_for_event(client: Client, utr_id: dict[str, Any], kind: str) -> None:
+    deadline = time.monotonic() + 30
+    while kind not in client.call("GetUserTaskRun", utr_id)["events"][-1]:
+        assert time.monotonic() < deadline, kind
+        time.sleep(0.1)
 
 
 def test_failed_halted_and_fanned_out_runs_answer_with_littlehorse_messages(

@@ -64,3 +64,17 @@ def test_timestamps_cross_as_utc() -> None:
 def test_values_json_cannot_hold_are_refused_with_the_type() -> None:
     with pytest.raises(TypeError, match="set"):
         to_value({1, 2})
+
+
+def test_a_large_output_is_reported_in_a_request_of_its_own() -> None:
+    """Reports go ten to a request, but a large output alone: a request stays under
+    the API's limit however many large outputs finish together."""
+    from canter.worker.reporter import MAX_BATCH, Finished, batches
+
+    def finished(n: int, output_bytes: int) -> Finished:
+        return Finished("q", str(n), "r", {"output": {"str": "o" * output_bytes}}, "t")
+
+    small = [finished(n, 10) for n in range(12)]
+    assert [len(b) for b in batches(small)] == [MAX_BATCH, 2]
+    mixed = [finished(0, 10), finished(1, 3_000_000), finished(2, 3_000_000), finished(3, 10)]
+    assert [[f.message_id for f in b] for b in batches(mixed)] == [["0"], ["1"], ["2"], ["3"]]

@@ -8,10 +8,10 @@ import time
 
 import pytest
 from canter import Client, WorkflowThread
-from canter.client import NotFound
+from canter.client import CanterError, NotFound
 from canter_engine.handlers import api_workflow_events
 from google.protobuf.json_format import ParseDict
-from littlehorse.model import WorkflowEvent, WorkflowEventList
+from littlehorse.model import WorkflowEvent, WorkflowEventIdList, WorkflowEventList
 
 from .support import Names, register
 
@@ -86,3 +86,45 @@ def test_list_and_get_workflow_events(client: Client, names: Names) -> None:
     assert got == page["results"][1]
     with pytest.raises(NotFound, match="number 7"):
         client.get_workflow_event(run_id, second, 7)
+
+
+def test_put_wf_spec_refuses_a_throw_event_of_a_missing_workflow_event_def(
+    client: Client, names: Names
+) -> None:
+    """As LittleHorse's ThrowEventNodeModel.validate: "Refers to missing workflowEventDef"."""
+    missing, gate = names("never-registered"), names("gate")
+    with pytest.raises(CanterError) as refused:
+        register(client, names("wf"), two_events(missing, missing, gate), events=(gate,))  # type: ignore[arg-type]
+    assert refused.value.code == "INVALID_ARGUMENT"
+    assert "1-throw-" in str(refused.value) and "throwEvent.eventDefId" in str(refused.value)
+    assert f"refers to missing WorkflowEventDef {missing!r}" in str(refused.value)
+    with pytest.raises(NotFound):
+        client.get_wf_spec(names("wf"))
+    client.put_workflow_event_def(missing, {"returnType": {"primitiveType": "STR"}})
+    register(client, names("wf"), two_events(missing, missing, gate), events=(gate,))  # type: ignore[arg-type]
+
+
+def test_search_workflow_event_by_def_and_time_newest_first(client: Client, names: Names) -> None:
+    first, _, _, wf = _setup(client, names)
+    runs = [client.run_wf(wf, {"name": n})["id"]["id"] for n in ("a", "b", "c")]
+    for run_id in runs:
+        client.await_workflow_event(run_id, [first], timeout=20)
+    found = client.search_workflow_event(first)
+    ParseDict(found, WorkflowEventIdList())
+    assert [r["wfRunId"]["id"] for r in found["results"]] == runs[::-1]
+    assert all(r["workflowEventDefId"] == {"name": first} for r in found["results"])
+    paged, request = [], {"workflowEventDefId": {"name": first}, "limit": 2}
+    while True:
+        page = client.call("SearchWorkflowEvent", request)
+        paged += [r["wfRunId"]["id"] for r in page["results"]]
+        if "bookmark" not in page:
+            break
+        request["bookmark"] = page["bookmark"]
+    assert paged == runs[::-1]
+    second_thrown = client.get_workflow_event(runs[1], first, 0)["createdAt"]
+    since = client.search_workflow_event(first, earliest_start=second_thrown)
+    assert [r["wfRunId"]["id"] for r in since["results"]] == runs[:0:-1]
+    until = client.search_workflow_event(first, latest_start=second_thrown)
+    assert [r["wfRunId"]["id"] for r in until["results"]] == runs[1::-1]
+    with pytest.raises(CanterError, match="workflowEventDefId is required"):
+        client.call("SearchWorkflowEvent", {})

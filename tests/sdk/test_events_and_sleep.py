@@ -136,3 +136,53 @@ def test_sleep_refuses_what_sleep_seconds_refuses() -> None:
 
     with raises_at("zero-sleep", "seconds must be a positive number of seconds, not 0"):
         compile_wf(wf)
+
+
+def test_a_correlated_event_config_goes_to_the_external_event_def_as_in_littlehorse() -> None:
+    """The official SDK registers the ExternalEventDef with the CorrelatedEventConfig
+    ``wait_for_event`` was given; ``canter deploy`` puts the same request."""
+    from canter import Workflow
+    from canter.cli.definitions import collect
+    from google.protobuf.json_format import MessageToDict
+    from littlehorse.model import CorrelatedEventConfig
+    from littlehorse.workflow import Workflow as LHWorkflow
+    from littlehorse.workflow import WorkflowThread as LHThread
+
+    def lh(t: LHThread) -> None:
+        key = t.declare_str("key")
+        t.wait_for_event(
+            "signed",
+            correlation_id=key,
+            correlated_event_config=CorrelatedEventConfig(
+                ttl_seconds=60, delete_after_first_correlation=True
+            ),
+        )
+
+    def ours(t: WorkflowThread) -> None:
+        key = t.declare_str("key")
+        t.wait_for_event(
+            "signed",
+            correlation_id=key,
+            correlated_event_config={"ttlSeconds": 60, "deleteAfterFirstCorrelation": True},
+        )
+
+    official = LHWorkflow("correlated", lh)
+    compiled = MessageToDict(official.compile())
+    (registration,) = official.external_events_to_register
+    expected = MessageToDict(registration.to_put_external_event_def_request())
+    found = collect(Workflow("correlated", ours))
+    assert {"name": "signed", **found.external_event_def_request("signed")} == {
+        **expected,
+        "correlatedEventConfig": {"ttlSeconds": 60, "deleteAfterFirstCorrelation": True},
+    }
+    assert expected["correlatedEventConfig"]["ttlSeconds"] == "60"
+    assert compile_wf(ours)["threadSpecs"] == compiled["threadSpecs"]
+
+
+def test_a_correlated_event_config_must_name_littlehorse_fields() -> None:
+    def wf(t: WorkflowThread) -> None:
+        config = {"ttl": 5}
+        t.wait_for_event("signed", correlation_id="k", correlated_event_config=config)  # ttl
+
+    with raises_at("ttl", "correlated_event_config of 'signed'"):
+        compile_wf(wf)

@@ -24,8 +24,9 @@ Canter accepts a few things the LittleHorse SDK refuses (a TIMESTAMP
 default, a TIMESTAMP for ``sleep_until``, comparisons on node outputs, a
 BOOL variable as a condition, negating an AND/OR in ``do_while``); those
 have no golden counterpart and are pinned down by the per-construct tests.
-User tasks are the one node kind neither the engine nor Canter's builder
-supports yet.
+User tasks (section 22) leave out ``schedule_reminder_task_on_assignment``,
+whose LittleHorse 1.3.0 version compiles its task arguments wrongly; its
+JSON is pinned down in ``test_user_tasks.py``.
 """
 
 from __future__ import annotations
@@ -628,6 +629,29 @@ def lh_no_updates(workflow: LHWorkflow) -> None:
     workflow.with_update_type(AllowedUpdateType.NO_UPDATES)
 
 
+# --- 22. User tasks: assignment, notes, reminders, deadlines, cancellation -------------
+
+
+def user_tasks(wf: Any) -> None:
+    approver = wf.declare_str("approver")
+    escalation = wf.declare_str("escalation-group")
+    patience = wf.declare_int("patience", 600)
+    review = (
+        wf.assign_user_task("approve-expense", user_id=approver, user_group="finance")
+        .with_notes(wf.format("expense for {0}", approver))
+        .with_on_cancellation_exception("approval-cancelled")
+    )
+    wf.schedule_reminder_task(review, 60, "send-reminder", approver, "approve-expense")
+    wf.reassign_user_task_on_deadline(review, patience, user_group=escalation)
+    wf.release_to_group_on_deadline(review, 3600)
+    wf.cancel_user_task_run_after(review, 86400)
+    wf.cancel_user_task_run_after_assignment(review, patience)
+    wf.execute("book-expense", review.with_json_path("$.approved"), review)
+    group_only = wf.assign_user_task("review-expense", user_group="auditors")
+    wf.reassign_user_task_on_deadline(group_only, 120, user_id="head-auditor")
+    wf.execute("archive", group_only)
+
+
 GOLDEN = [
     Golden("variables", variables, lh_variables),
     Golden("tasks", canter_tasks, lh_tasks),
@@ -677,6 +701,7 @@ GOLDEN = [
             AllowedUpdateType.ALL_UPDATES
         ).with_task_timeout_seconds(),
     ),
+    Golden("user-tasks", user_tasks),
 ]
 
 

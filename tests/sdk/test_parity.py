@@ -26,10 +26,9 @@ COUNTERPARTS: dict[str, type | None] = {
     "CastExpression": builder.Cast,
     "ThrowEventNodeOutput": None,
     "InterruptHandler": None,
-    "UserTaskOutput": None,
+    "UserTaskOutput": builder.UserTaskOutput,
 }
 
-USER_TASKS = "user tasks: the engine has no USER_TASK node"
 REGISTRATION = (
     "registers event definitions with a content type; `canter deploy` registers every "
     "ExternalEventDef a workflow waits for, without content types, and the engine does not "
@@ -38,11 +37,7 @@ REGISTRATION = (
 PROTO = "returns protobuf objects; Canter's builder compiles to proto3 JSON (`to_json`/`compile`)"
 EXPRESSION_PARTS = "Canter's expressions expose lhs/rhs/operation/comparator as attributes"
 INTERNAL = "internal to the LittleHorse SDK's graph building; Canter's graph is not public"
-RETENTION = "retention policies are stored by PutWfSpec but not enforced by the engine yet"
-
-
-def everything(name: str, reason: str) -> dict[str, str]:
-    return {m: reason for m in dir(getattr(lh, name)) if not m.startswith("_")}
+RETENTION = "thread retention policies are stored by PutWfSpec but not enforced by the engine yet"
 
 
 PARTS = {part: EXPRESSION_PARTS for part in ("lhs", "rhs", "operation")}
@@ -56,13 +51,6 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
         "register_external_event_def": REGISTRATION,
         "register_workflow_event_def": REGISTRATION,
         "with_retention_policy": RETENTION,
-        "assign_user_task": USER_TASKS,
-        "cancel_user_task_run_after": USER_TASKS,
-        "cancel_user_task_run_after_assignment": USER_TASKS,
-        "reassign_user_task_on_deadline": USER_TASKS,
-        "release_to_group_on_deadline": USER_TASKS,
-        "schedule_reminder_task": USER_TASKS,
-        "schedule_reminder_task_on_assignment": USER_TASKS,
     },
     "Workflow": {
         "add_sub_thread": INTERNAL,
@@ -70,7 +58,6 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
         "add_workflow_event_def_to_register": REGISTRATION,
         "external_events_to_register": REGISTRATION,
         "workflow_events_to_register": REGISTRATION,
-        "with_retention_policy": RETENTION,
     },
     "WfRunVariable": {
         "get": "compiles to lhPath, which the engine's WfSpec validation refuses; "
@@ -86,7 +73,7 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
     "SpawnedThreads": {"compile": PROTO},
     "ThrowEventNodeOutput": {"to_put_workflow_event_def_request": REGISTRATION},
     "InterruptHandler": {"with_event_type": REGISTRATION},
-    "UserTaskOutput": everything("UserTaskOutput", USER_TASKS),
+    "UserTaskOutput": PARTS,
 }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 EXTRAS_ONLY = (
     "aws_lambda_powertools", "jsonpath_ng", "moto", "aws_cdk", "constructs",
-    "cdk_nag", "mypy", "matplotlib", "littlehorse", "hypothesis",
+    "cdk_nag", "mypy", "matplotlib", "littlehorse", "hypothesis", "jinja2", "selenium",
 )  # fmt: skip
 
 BLOCKED_RUN = f"""
@@ -51,7 +51,7 @@ def test_base_dependencies_leave_the_heavy_ones_to_extras() -> None:
     for heavy in ("aws-cdk", "mypy", "matplotlib", "moto", "littlehorse", "powertools"):
         assert heavy not in base
     extras = project["optional-dependencies"]
-    assert {"engine", "local", "infra", "dev"} <= set(extras)
+    assert {"engine", "local", "infra", "dev", "dashboard"} <= set(extras)
     assert any(d.startswith("moto") for d in extras["local"])
     assert "canter[local,infra]" in extras["dev"]
     assert project["entry-points"]["pytest11"] == {"canter": "canter.testing.plugin"}

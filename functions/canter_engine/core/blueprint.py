@@ -122,6 +122,15 @@ def assignments_of(node: Node) -> Iterator[VariableAssignment]:
         roots += list(node.run_child_wf.inputs.values())
     if node.wait_for_child_wf is not None:
         roots.append(node.wait_for_child_wf.child_wf_run_id)
+    if node.user_task is not None:
+        ut = node.user_task
+        roots += [ut.user_id, ut.user_group, ut.notes, ut.on_cancellation_exception_name]
+        for action in ut.actions:
+            roots.append(action.delay_seconds)
+            if action.task is not None:
+                roots += list(action.task.task.variables)
+            if action.reassign is not None:
+                roots += [action.reassign.user_id, action.reassign.user_group]
     for root in roots:
         if root is not None:
             yield from _walk(root)

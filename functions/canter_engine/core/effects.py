@@ -62,4 +62,71 @@ class NotifyParent:
     failure: dict[str, Any] | None = None
 
 
-Effect = ScheduleTask | StartTimer | RunChildWf | NotifyParent
+@dataclass(frozen=True, slots=True)
+class ExpireWfRun:
+    """Delete the WfRun that ended at ``ended_at`` once ``expires_at`` (epoch millis) has
+    passed: its WfSpec's retention policy (core/retention.py)."""
+
+    ended_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitCorrelatedEvent:
+    """Register this EXTERNAL_EVENT NodeRun as waiting on a CorrelatedEvent's key.
+
+    Whichever comes second, the registration or the CorrelatedEvent, journals
+    the event into this WfRun for this NodeRun (handlers/correlation.py).
+    """
+
+    def_name: str
+    key: str
+    thread: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetCorrelatedEvent:
+    """This NodeRun no longer waits on ``key`` (it took an event or timed out)."""
+
+    def_name: str
+    key: str
+    thread: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class WfRunStatusChanged:
+    """Publish the WfRun's new status as LittleHorse's output topic would: ``record``
+    is an ``OutputTopicRecord`` with the WfRun as it is after the change.
+
+    Deterministic (the event's time, the state's WfRun), so a publish repeated
+    after a crash sends the very same record.
+    """
+
+    wf_spec_name: str
+    status: str
+    record: dict[str, Any]
+
+
+Effect = (
+    ScheduleTask
+    | StartTimer
+    | RunChildWf
+    | NotifyParent
+    | ExpireWfRun
+    | AwaitCorrelatedEvent
+    | ForgetCorrelatedEvent
+    | WfRunStatusChanged
+)
+
+# Effects the scheduler carries out before it commits, as conditional or
+# idempotent writes (a replay repeats them as no-ops).
+JOURNAL_EFFECTS = (
+    RunChildWf,
+    NotifyParent,
+    ExpireWfRun,
+    AwaitCorrelatedEvent,
+    ForgetCorrelatedEvent,
+    WfRunStatusChanged,
+)

@@ -14,18 +14,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from canter_engine.core import signals, tasks, threads, waits
+from canter_engine.core import (
+    checkpoints,
+    rescue,
+    retention,
+    signals,
+    tasks,
+    threads,
+    user_tasks,
+    waits,
+)
 from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect, NotifyParent
 from canter_engine.core.events import (
+    CheckpointPut,
     ChildWfEnded,
     Event,
     ExternalEventPosted,
+    RescueRequested,
     ResumeRequested,
     RunRequested,
     StopRequested,
     TaskReported,
     TimerFired,
+    UserTaskRequested,
 )
 from canter_engine.core.operations import (
     VarMutationError,
@@ -38,16 +50,14 @@ from canter_engine.core.operations import (
     json_set,
     operate,
 )
-from canter_engine.core.records import Record, note_waited
+from canter_engine.core.records import Record, RecordObject, note_waited
 from canter_engine.core.state import (
-    ExternalEvent,
     Failure,
     NodeRun,
     TaskRun,
     ThreadRun,
     VariableValue,
     WfRunState,
-    WorkflowEvent,
 )
 from canter_engine.model import values
 from canter_engine.model.spec import Edge, ExitNode, VariableAssignment, VariableMutation
@@ -128,7 +138,7 @@ class Runner:
         self._own_tasks: set[str] = set()
         self.effects: list[Effect] = []
         # A TaskRun in flight lives in the head; an ended one in its NodeRun's record.
-        self.records: dict[str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent] = {}
+        self.records: dict[str, RecordObject] = {}
         self.steps = 0
         # An edge's mutations, written ahead and applied only if all of them succeed.
         self._pending: dict[tuple[int, str], Any] = {}
@@ -183,7 +193,7 @@ class Runner:
 
     def dispatch(self, event: Event) -> bool:
         if isinstance(event, TaskReported):
-            return tasks.on_report(self, event)
+            return tasks.on_report(self, event) or user_tasks.on_reminder_report(self, event)
         if isinstance(event, ExternalEventPosted):
             return waits.on_event_posted(self, event)
         if isinstance(event, TimerFired):
@@ -194,6 +204,12 @@ class Runner:
             return self._on_resume(event.thread_run_number)
         if isinstance(event, ChildWfEnded):
             return signals.on_child_ended(self, event)
+        if isinstance(event, UserTaskRequested):
+            return user_tasks.on_request(self, event)
+        if isinstance(event, RescueRequested):
+            return rescue.on_rescue(self, event)
+        if isinstance(event, CheckpointPut):
+            return checkpoints.on_checkpoint(self, event)
         return False
 
     def _on_timer(self, event: TimerFired) -> bool:
@@ -204,6 +220,8 @@ class Runner:
             return waits.on_sleep_due(self, timer)
         if timer.kind == "EVENT_TIMEOUT":
             return waits.on_event_timeout(self, timer)
+        if timer.kind == user_tasks.ACTION_TIMER:
+            return user_tasks.on_action_due(self, timer)
         return False
 
     def _on_stop(self, number: int | None) -> bool:
@@ -371,6 +389,8 @@ class Runner:
                 return signals.poll_wait_for_condition(
                     self, thread, node_run, node.wait_for_condition
                 )
+            if node.user_task is not None:
+                return user_tasks.poll(self, thread, node_run)
         except VarSubError as exc:
             self.fail_node(thread, node_run, Failure("VAR_SUB_ERROR", str(exc)))
             return True
@@ -403,6 +423,9 @@ class Runner:
         state.status = status
         if entry.ended:
             state.end = self.now
+            user_tasks.close_open(self)
+            if (expiry := retention.on_end(self.bp, state)) is not None:
+                self.effects.append(expiry)
             if state.parent_wf_run_id:
                 failure = entry.failure if entry.status == "EXCEPTION" else None
                 self.effects.append(
@@ -414,6 +437,10 @@ class Runner:
                         None if failure is None else signals.failure_body(failure),
                     )
                 )
+
+    def leave(self, thread: ThreadRun, done: NodeRun) -> bool:
+        """Take ``done``'s outgoing edges (a rescue that skips a failed node)."""
+        return self._leave(thread, done)
 
     def _leave(self, thread: ThreadRun, done: NodeRun) -> bool:
         """Take the first edge that holds; False if the thread must wait instead."""
@@ -680,7 +707,7 @@ class Runner:
 
     # --- output ----------------------------------------------------------------
 
-    def touch(self, obj: NodeRun | ExternalEvent) -> None:
+    def touch(self, obj: RecordObject) -> None:
         self.records[obj.sk] = obj
 
     def finish(self) -> Transition:
@@ -739,6 +766,7 @@ _ARRIVALS: dict[str, Callable[[Runner, ThreadRun, NodeRun, Any], object]] = {
     "throw_event": signals.arrive_throw_event,
     "run_child_wf": signals.arrive_run_child_wf,
     "wait_for_child_wf": signals.arrive_wait_for_child_wf,
+    "user_task": user_tasks.arrive,
 }
 
 _HALTED = ("HALTING", "HALTED")
@@ -746,7 +774,8 @@ _SELF_HALTS = ("failure:", "interrupt:")
 
 # Nodes re-checked on every pass: their outcome depends on other threads or on
 # variables (a SLEEP until a variable's timestamp moves with the variable).
-_POLLED = ("wait_for_threads", "wait_for_condition", "sleep")
+# A USER_TASK's run may be DONE or CANCELLED while its thread was halted.
+_POLLED = ("wait_for_threads", "wait_for_condition", "sleep", "user_task")
 
 
 def _at_polled_node(thread: ThreadRun) -> bool:

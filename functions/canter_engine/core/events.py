@@ -61,6 +61,23 @@ class ExternalEventPosted:
     content: Any
     time: int
     thread_run_number: int | None = None
+    # When it was posted, if before ``time``: an event posted before its WfRun
+    # existed is journalled for the run when the run starts (store/early_events.py).
+    created_at: int | None = None
+    # With ``thread_run_number``: the one NodeRun this event is for (a
+    # CorrelatedEvent delivered to the node that waits on its key).
+    node_run_position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointPut:
+    """``PutCheckpoint``: the worker running an attempt saved a step's result."""
+
+    task_guid: str
+    attempt_number: int
+    value: Any
+    logs: str
+    time: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +138,15 @@ class ResumeRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class RescueRequested:
+    """``RescueThreadRun``: a thread in ERROR runs its failed node again, or skips it."""
+
+    time: int
+    thread_run_number: int
+    skip_current_node: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ChildWfEnded:
     """A child WfRun (started by RUN_CHILD_WF) reached COMPLETED, ERROR or EXCEPTION."""
 
@@ -132,14 +158,28 @@ class ChildWfEnded:
     failure: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UserTaskRequested:
+    """A user-task rpc on one UserTaskRun: ``op`` is the rpc's name (``AssignUserTaskRun``,
+    ``CompleteUserTaskRun``, ...) and ``request`` its LittleHorse request, as JSON."""
+
+    op: str
+    guid: str
+    request: dict[str, Any]
+    time: int
+
+
 Event = (
     RunRequested
+    | UserTaskRequested
     | TaskReported
     | ExternalEventPosted
     | TimerFired
     | StopRequested
     | ResumeRequested
     | ChildWfEnded
+    | RescueRequested
+    | CheckpointPut
 )
 
 
@@ -195,9 +235,25 @@ def to_journal(event: Event) -> JournalEntry:
         }
         if event.thread_run_number is not None:
             body["threadRunNumber"] = event.thread_run_number
+        if event.created_at is not None:
+            body["createdAt"] = event.created_at
+        if event.node_run_position is not None:
+            body["nodeRunPosition"] = event.node_run_position
         return JournalEntry("PutExternalEvent", _timed(body, event.time))
     if isinstance(event, TimerFired):
         return JournalEntry("TimerFired", _timed({"timer": event.timer.to_json()}, event.time))
+    if isinstance(event, UserTaskRequested):
+        body = {"op": event.op, "userTaskGuid": event.guid, "request": event.request}
+        return JournalEntry("UserTask", _timed(body, event.time))
+    if isinstance(event, CheckpointPut):
+        body = {
+            "taskGuid": event.task_guid,
+            "taskAttempt": event.attempt_number,
+            "value": values.encode(event.value),
+        }
+        if event.logs:
+            body["logs"] = event.logs
+        return JournalEntry("PutCheckpoint", _timed(body, event.time))
     if isinstance(event, ChildWfEnded):
         body = {"childWfRunId": event.child_wf_run_id, "status": event.status}
         if event.output is not None:
@@ -205,6 +261,11 @@ def to_journal(event: Event) -> JournalEntry:
         if event.failure is not None:
             body["failure"] = event.failure
         return JournalEntry("ChildWfEnded", _timed(body, event.time))
+    if isinstance(event, RescueRequested):
+        body = {"threadRunNumber": event.thread_run_number}
+        if event.skip_current_node:
+            body["skipCurrentNode"] = True
+        return JournalEntry("RescueThreadRun", _timed(body, event.time))
     body = {} if event.thread_run_number is None else {"threadRunNumber": event.thread_run_number}
     kind = "StopWfRun" if isinstance(event, StopRequested) else "ResumeWfRun"
     return JournalEntry(kind, _timed(body, event.time))
@@ -250,15 +311,31 @@ def from_journal(entry: JournalEntry) -> Event:
             )
         if entry.kind == "PutExternalEvent":
             number = body.get("threadRunNumber")
+            position = body.get("nodeRunPosition")
             return ExternalEventPosted(
                 def_name=str(body["externalEventDefId"]["name"]),
                 guid=str(body["guid"]),
                 content=values.decode(body.get("content"), "content"),
                 time=time,
                 thread_run_number=None if number is None else int(number),
+                created_at=int(body["createdAt"]) if "createdAt" in body else None,
+                node_run_position=None if position is None else int(position),
             )
         if entry.kind == "TimerFired":
             return TimerFired(timer=Timer.from_json(body["timer"]), time=time)
+        if entry.kind == "UserTask":
+            request = body["request"]
+            if not isinstance(request, dict):
+                raise TypeError("UserTask request is not an object")
+            return UserTaskRequested(str(body["op"]), str(body["userTaskGuid"]), request, time)
+        if entry.kind == "PutCheckpoint":
+            return CheckpointPut(
+                task_guid=str(body["taskGuid"]),
+                attempt_number=int(body.get("taskAttempt", 0)),
+                value=values.decode(body.get("value"), "value"),
+                logs=str(body.get("logs", "")),
+                time=time,
+            )
         if entry.kind == "ChildWfEnded":
             return ChildWfEnded(
                 child_wf_run_id=str(body["childWfRunId"]),
@@ -266,6 +343,12 @@ def from_journal(entry: JournalEntry) -> Event:
                 time=time,
                 output=values.decode(body.get("output"), "output"),
                 failure=body.get("failure"),
+            )
+        if entry.kind == "RescueThreadRun":
+            return RescueRequested(
+                time=time,
+                thread_run_number=int(body.get("threadRunNumber", 0)),
+                skip_current_node=bool(body.get("skipCurrentNode", False)),
             )
         if entry.kind in ("StopWfRun", "ResumeWfRun"):
             number = body.get("threadRunNumber")

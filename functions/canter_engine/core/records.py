@@ -15,15 +15,19 @@ from canter_engine.core.state import (
     ExternalEvent,
     Failure,
     NodeRun,
+    TaskCheckpoint,
     TaskRun,
     ThreadRun,
     VariableValue,
     WfRunState,
     WorkflowEvent,
 )
+from canter_engine.core.user_task_state import UserTaskRun, user_task_guid, user_task_run_json
 from canter_engine.model import values
 
 MASK = {"str": "*****"}
+# A masked correlation key, as LittleHorse shows one on its ExternalEventNodeRun.
+MASKED_KEY = "*****"
 
 # Each node kind's NodeRun field; NOP has none in LittleHorse 1.3.0.
 _NODE_KIND_FIELD = {
@@ -39,21 +43,23 @@ _NODE_KIND_FIELD = {
     "wait_for_condition": "waitForCondition",
     "run_child_wf": "runChildWf",
     "wait_for_child_wf": "waitForChildWf",
+    "user_task": "userTask",
 }
+RecordObject = (
+    NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent | UserTaskRun | TaskCheckpoint
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Record:
     sk: str
-    obj: NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
+    obj: RecordObject
     wf_run_id: str
     spec_id: tuple[str, int, int]
     thread_spec_name: str
 
     @staticmethod
-    def of(
-        state: WfRunState, obj: NodeRun | TaskRun | VariableValue | ExternalEvent | WorkflowEvent
-    ) -> Record:
+    def of(state: WfRunState, obj: RecordObject) -> Record:
         thread_no = obj.thread if isinstance(obj, NodeRun | VariableValue) else 0
         thread = state.threads.get(thread_no)
         return Record(
@@ -93,6 +99,10 @@ class Record:
             return variable_json(self.wf_run_id, spec, obj)
         if isinstance(obj, WorkflowEvent):
             return workflow_event_json(self.wf_run_id, spec, obj)
+        if isinstance(obj, UserTaskRun):
+            return user_task_run_json(self.wf_run_id, obj)
+        if isinstance(obj, TaskCheckpoint):
+            return checkpoint_json(self.wf_run_id, obj)
         return external_event_json(self.wf_run_id, obj)
 
 
@@ -153,6 +163,12 @@ def node_run_json(
                     else None
                 ),
                 "timedOut": node_run.timed_out,
+                "correlationKey": (
+                    MASKED_KEY
+                    if node_run.mask_correlation_key and node_run.correlation_key
+                    else node_run.correlation_key
+                ),
+                "maskCorrelationKey": node_run.mask_correlation_key,
             }
         )
     elif node_run.kind == "start_thread" and node_run.threads:
@@ -163,6 +179,9 @@ def node_run_json(
         detail = {"threads": [_waited_json(node_run, n) for n in node_run.threads]}
     elif node_run.kind in ("run_child_wf", "wait_for_child_wf") and node_run.child_wf_run_id:
         detail = {"childWfRunId": {"id": node_run.child_wf_run_id}}
+    elif node_run.kind == "user_task":
+        guid = user_task_guid(node_run.thread, node_run.position)
+        detail = {"userTaskRunId": {"wfRunId": {"id": wf_run_id}, "userTaskGuid": guid}}
     elif node_run.kind == "sleep":
         detail = prune(
             {
@@ -278,6 +297,7 @@ def task_run_json(wf_run_id: str, spec: dict[str, Any], task_run: TaskRun) -> di
             "status": task_run.status if task_run.status != "TASK_SCHEDULED" else None,
             "timeoutSeconds": task_run.timeout_seconds,
             "totalAttempts": task_run.max_attempts,
+            "totalCheckpoints": task_run.checkpoints,
         }
     )
 
@@ -308,6 +328,23 @@ def external_event_json(wf_run_id: str, event: ExternalEvent) -> dict[str, Any]:
             "threadRunNumber": event.claimed_thread,
             "nodeRunPosition": event.claimed_position,
             "claimed": event.claimed,
+        }
+    )
+
+
+def checkpoint_json(wf_run_id: str, checkpoint: TaskCheckpoint) -> dict[str, Any]:
+    """LittleHorse's ``Checkpoint``."""
+    return prune(
+        {
+            "id": prune(
+                {
+                    "taskRun": {"wfRunId": {"id": wf_run_id}, "taskGuid": checkpoint.task_guid},
+                    "checkpointNumber": checkpoint.number,
+                }
+            ),
+            "value": values.encode(checkpoint.value),
+            "logs": checkpoint.logs,
+            "createdAt": _ts(checkpoint.time),
         }
     )
 

@@ -13,6 +13,7 @@ from canter_engine.core.effects import Effect, StartTimer
 from canter_engine.core.events import Timer
 from canter_engine.core.state import WfRunState
 from canter_engine.core.tasks import schedule_task, task_guid
+from canter_engine.core.user_tasks import ACTION_TIMER, reminders_in_flight
 
 
 def timer_pending(state: WfRunState, timer: Timer) -> bool:
@@ -29,6 +30,9 @@ def timer_pending(state: WfRunState, timer: Timer) -> bool:
         return task_run.current.status == "TASK_PENDING"
     thread = state.threads.get(timer.thread)
     node_run = thread.current if thread is not None and not thread.ended else None
+    if timer.kind == ACTION_TIMER:
+        utr = node_run.user_task if node_run is not None else None
+        return utr is not None and (timer.due, timer.attempt) in utr.timers
     kind = {"SLEEP": "sleep", "EVENT_TIMEOUT": "external_event"}.get(timer.kind)
     return (
         node_run is not None
@@ -60,6 +64,13 @@ def outstanding_effects(bp: Blueprint, state: WfRunState) -> list[Effect]:
             )
     for thread in state.threads.values():
         node_run = thread.current
+        utr = node_run.user_task if node_run is not None and not thread.ended else None
+        if utr is not None:
+            effects.extend(
+                StartTimer(Timer(ACTION_TIMER, due, utr.thread, utr.position, number))
+                for due, number in utr.timers
+            )
+            effects.extend(reminders_in_flight(bp.id_json, state.wf_run_id, utr))
         if thread.ended or node_run is None or node_run.status != "RUNNING" or node_run.due is None:
             continue
         kind = {"sleep": "SLEEP", "external_event": "EVENT_TIMEOUT"}.get(node_run.kind)

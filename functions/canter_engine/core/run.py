@@ -13,15 +13,15 @@ from typing import Any, Protocol
 
 from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import Effect
+from canter_engine.core.records import RecordObject
 from canter_engine.core.state import (
     ExternalEvent,
     Failure,
     NodeRun,
+    TaskCheckpoint,
     TaskRun,
     ThreadRun,
-    VariableValue,
     WfRunState,
-    WorkflowEvent,
 )
 from canter_engine.model.spec import VariableAssignment
 
@@ -33,7 +33,7 @@ class Run(Protocol):
     state: WfRunState
     now: int
     effects: list[Effect]
-    records: dict[str, NodeRun | VariableValue | ExternalEvent | WorkflowEvent]
+    records: dict[str, RecordObject]
 
     def thread(self, number: int) -> ThreadRun:
         """Thread ``number``, safe to change."""
@@ -63,6 +63,10 @@ class Run(Protocol):
 
     def arrive(self, thread: ThreadRun, node_name: str) -> None: ...
 
+    def leave(self, thread: ThreadRun, done: NodeRun) -> bool:
+        """Take ``done``'s outgoing edges; False if the thread must wait instead."""
+        ...
+
     def complete_node(self, thread: ThreadRun, node_run: NodeRun, output: Any) -> None: ...
 
     def fail_node(self, thread: ThreadRun, node_run: NodeRun, failure: Failure) -> None: ...
@@ -73,4 +77,4 @@ class Run(Protocol):
         """The value of a VariableAssignment, seen from ``thread``."""
         ...
 
-    def touch(self, obj: NodeRun | ExternalEvent) -> None: ...
+    def touch(self, obj: NodeRun | ExternalEvent | TaskCheckpoint) -> None: ...

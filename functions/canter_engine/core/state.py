@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model import values
 
 FINAL_STATUSES = frozenset({"COMPLETED", "ERROR", "EXCEPTION"})
@@ -112,6 +113,12 @@ class NodeRun:
     # in-progress NodeRun of a halted thread; the node's own progress (a task
     # that reports meanwhile) stays in ``status``.
     halted: str | None = None
+    # USER_TASK: its UserTaskRun while the NodeRun waits (core/user_tasks.py).
+    user_task: UserTaskRun | None = None
+    # EXTERNAL_EVENT with a correlation key: the key it waits on (a CorrelatedEvent's
+    # key) and whether it is shown masked.
+    correlation_key: str | None = None
+    mask_correlation_key: bool = False
 
     @property
     def sk(self) -> str:
@@ -150,6 +157,9 @@ class NodeRun:
             self.task,
             dict(self.waited),
             self.halted,
+            self.user_task.clone() if self.user_task else None,
+            self.correlation_key,
+            self.mask_correlation_key,
         )
         return copy
 
@@ -180,6 +190,9 @@ class NodeRun:
             "tk": self.task.to_item() if self.task else None,
             "wg": _waited_groups(self.waited),
             "hs": self.halted,
+            "ut": self.user_task.to_item() if self.user_task else None,
+            "ck": self.correlation_key,
+            "cm": self.mask_correlation_key,
         }
 
     @staticmethod
@@ -209,6 +222,9 @@ class NodeRun:
             {int(k): (str(v[0]), str(v[1])) for k, v in item["wt"].items()}
             or _waited_from_groups(item["wg"]),
             item["hs"],
+            UserTaskRun.from_item(item["ut"]) if item["ut"] else None,
+            item["ck"],
+            item["cm"],
         )
 
 
@@ -300,6 +316,9 @@ class TaskRun:
     scheduled_at: int
     status: str = "TASK_SCHEDULED"
     attempts: list[TaskAttempt] = field(default_factory=list)
+    # Checkpoints its attempts saved (PutCheckpoint), numbered 0, 1, ...; a retry
+    # is told how many there are and resumes from them.
+    checkpoints: int = 0
 
     @property
     def sk(self) -> str:
@@ -324,6 +343,7 @@ class TaskRun:
             self.scheduled_at,
             self.status,
             [a.clone() for a in self.attempts],
+            self.checkpoints,
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -344,6 +364,7 @@ class TaskRun:
             "sa": self.scheduled_at,
             "s": self.status,
             "a": [a.to_item() for a in self.attempts],
+            "ck": self.checkpoints,
         }
 
     @staticmethod
@@ -364,6 +385,7 @@ class TaskRun:
             item["sa"],
             item["s"],
             [TaskAttempt.from_item(a) for a in item["a"]],
+            item["ck"],
         )
 
 
@@ -376,6 +398,8 @@ class ExternalEvent:
     thread_run_number: int | None = None
     claimed_thread: int | None = None
     claimed_position: int | None = None
+    # Sent for one NodeRun (a CorrelatedEvent's delivery): only that NodeRun takes it.
+    node_run_position: int | None = None
 
     @property
     def sk(self) -> str:
@@ -394,20 +418,31 @@ class ExternalEvent:
             self.thread_run_number,
             self.claimed_thread,
             self.claimed_position,
+            self.node_run_position,
         )
 
     def to_item(self) -> dict[str, Any]:
-        return {
+        item = {
             "g": self.guid,
             "d": self.def_name,
             "c": values.encode(self.content),
             "t": self.time,
             "n": self.thread_run_number,
         }
+        if self.node_run_position is not None:
+            item["np"] = self.node_run_position
+        return item
 
     @staticmethod
     def from_item(item: dict[str, Any]) -> ExternalEvent:
-        return ExternalEvent(item["g"], item["d"], values.decode(item["c"]), item["t"], item["n"])
+        return ExternalEvent(
+            item["g"],
+            item["d"],
+            values.decode(item["c"]),
+            item["t"],
+            item["n"],
+            node_run_position=item.get("np"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -680,6 +715,25 @@ class WorkflowEvent:
         return f"wfevent#{self.def_name}#{self.number:08d}"
 
 
+@dataclass(frozen=True, slots=True)
+class TaskCheckpoint:
+    """A step's result saved by a task attempt (core/checkpoints.py): a record."""
+
+    task_guid: str
+    number: int
+    value: Any
+    logs: str
+    time: int
+
+    @property
+    def sk(self) -> str:
+        return checkpoint_sk(self.task_guid, self.number)
+
+
+def checkpoint_sk(task_guid: str, number: int) -> str:
+    return f"ckpt#{task_guid}#{number:06d}"
+
+
 _NODE_RUN_DEFAULTS: dict[str, Any] = {
     "e": None,
     "o": {},
@@ -699,6 +753,9 @@ _NODE_RUN_DEFAULTS: dict[str, Any] = {
     "wt": {},
     "wg": [],
     "hs": None,
+    "ut": None,
+    "ck": None,
+    "cm": False,
 }
 _ATTEMPT_DEFAULTS: dict[str, Any] = {
     "b": None,  # an absolute start, as states before "bo" stored it
@@ -713,7 +770,7 @@ _ATTEMPT_DEFAULTS: dict[str, Any] = {
     "xc": {},
     "w": None,
 }
-_TASK_RUN_DEFAULTS: dict[str, Any] = {"mi": [], "b": None, "ts": 60, "ma": 1}
+_TASK_RUN_DEFAULTS: dict[str, Any] = {"mi": [], "b": None, "ts": 60, "ma": 1, "ck": 0}
 _THREAD_RUN_DEFAULTS: dict[str, Any] = {
     "ty": "ENTRYPOINT",
     "pa": None,

@@ -44,8 +44,10 @@ REPORTABLE = (
     "TASK_INPUT_VAR_SUB_ERROR",
 )
 RETRIED = ("TASK_FAILED", "TASK_TIMEOUT")
-# A ScheduledTask must fit in one SQS message (256 KiB) with its envelope.
-MAX_INPUT_BYTES = 192 * 1024
+# A task's inputs together: what a Lambda-backed task can be invoked with.
+# A ScheduledTask over SQS's message limit travels by reference
+# (handlers/scheduler.py).
+MAX_INPUT_BYTES = values.MAX_VALUE_BYTES
 
 
 def task_guid(thread: int, position: int) -> str:
@@ -66,12 +68,12 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
         )
     inputs: list[tuple[str, Any]] = []
     for var_def, assignment in zip(task_def.input_vars, node.variables, strict=True):
-        inputs.append((var_def.name, _input_value(run.evaluate(thread, assignment), var_def, name)))
+        inputs.append((var_def.name, input_value(run.evaluate(thread, assignment), var_def, name)))
     size = sum(values.size_of(v) for _, v in inputs)
     if size > MAX_INPUT_BYTES:
         raise VarSubError(
             f"the inputs of TaskDef {name!r} take {size} bytes, over the {MAX_INPUT_BYTES}-byte "
-            "limit of one task message; store the data elsewhere (S3) and pass its key instead"
+            "limit of one task's inputs; store the data elsewhere (S3) and pass its key instead"
         )
     backoff = node.exponential_backoff
     task_run = TaskRun(
@@ -101,7 +103,7 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
     _dispatch(run, task_run)
 
 
-def _input_value(value: Any, var_def: VariableDef, task_def: str) -> Any:
+def input_value(value: Any, var_def: VariableDef, task_def: str) -> Any:
     """A task input as LittleHorse's ``VariableDefModel.assignValue`` makes it.
 
     A value of the input's type, an INT for a DOUBLE, or any primitive for a
@@ -151,6 +153,8 @@ def schedule_task(spec_id: dict[str, Any], wf_run_id: str, task_run: TaskRun) ->
             "wfSpecId": spec_id,
         },
     }
+    if task_run.checkpoints:
+        scheduled["totalObservedCheckpoints"] = task_run.checkpoints
     return ScheduleTask(
         task_run.task_queue,
         task_run.task_def,

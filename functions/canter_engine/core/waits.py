@@ -2,12 +2,18 @@
 
 An ExternalEvent is consumed by exactly one NodeRun. One that arrives before
 any node waits for it is kept, and the first node to arrive takes the oldest.
+
+An EXTERNAL_EVENT node with a correlation key also waits on a CorrelatedEvent
+of that key: it asks the runtime to register it (``AwaitCorrelatedEvent``),
+and the CorrelatedEvent comes back as an ExternalEvent addressed to this one
+NodeRun (``node_run_position``), which no other node takes. When the node
+stops waiting it asks the runtime to forget the registration.
 """
 
 from __future__ import annotations
 
 from canter_engine.core import threads
-from canter_engine.core.effects import StartTimer
+from canter_engine.core.effects import AwaitCorrelatedEvent, ForgetCorrelatedEvent, StartTimer
 from canter_engine.core.events import ExternalEventPosted, Timer
 from canter_engine.core.operations import VarSubError
 from canter_engine.core.run import Run
@@ -81,11 +87,23 @@ def arrive_external_event(
 ) -> None:
     def_name = node.external_event_def_id.name
     node_run.event_def = def_name
+    key = None
+    if node.correlation_key is not None:
+        key = correlation_key(run.evaluate(thread, node.correlation_key))
+        node_run.mask_correlation_key = node.mask_correlation_key
     for event in run.state.pending_events:
-        if event.def_name == def_name and event.thread_run_number in (None, thread.number):
+        if _takes(event, def_name, thread.number, node_run.position):
             run.state.pending_events.remove(event)
             _claim(run, thread, node_run, event)
+            node_run.correlation_key = key
             return
+    node_run.correlation_key = key
+    if node_run.correlation_key is not None:
+        run.effects.append(
+            AwaitCorrelatedEvent(
+                def_name, node_run.correlation_key, thread.number, node_run.position
+            )
+        )
     if node.timeout_seconds is not None:
         seconds = run.evaluate(thread, node.timeout_seconds)
         if values.type_of(seconds) != "INT":
@@ -98,6 +116,27 @@ def arrive_external_event(
         )
 
 
+def correlation_key(key: object) -> str:
+    """A correlation key as a CorrelatedEvent's key: a string (or a number, as its text)."""
+    if isinstance(key, bool) or not isinstance(key, str | int):
+        raise VarSubError(
+            f"EXTERNAL_EVENT correlationKey must be STR or INT, got {values.type_of(key)}"
+        )
+    text = str(key)
+    if not text or "/" in text or "~" in text or "#" in text:
+        raise VarSubError(
+            "EXTERNAL_EVENT correlationKey must be non-empty, without '/', '~' or '#'"
+        )
+    return text
+
+
+def _takes(event: ExternalEvent, def_name: str, thread: int, position: int) -> bool:
+    """Whether a NodeRun waiting for ``def_name`` takes a kept event."""
+    if event.def_name != def_name or event.thread_run_number not in (None, thread):
+        return False
+    return event.node_run_position in (None, position)
+
+
 def on_event_posted(run: Run, posted: ExternalEventPosted) -> bool:
     state = run.state
     if any(e.guid == posted.guid and e.def_name == posted.def_name for e in state.pending_events):
@@ -106,10 +145,11 @@ def on_event_posted(run: Run, posted: ExternalEventPosted) -> bool:
         guid=posted.guid,
         def_name=posted.def_name,
         content=posted.content,
-        time=posted.time,
+        time=posted.time if posted.created_at is None else posted.created_at,
         thread_run_number=posted.thread_run_number,
+        node_run_position=posted.node_run_position,
     )
-    if threads.interrupt(
+    if posted.node_run_position is None and threads.interrupt(
         run, posted.guid, posted.def_name, posted.content, posted.thread_run_number
     ):
         event.claimed_thread = posted.thread_run_number or 0
@@ -117,9 +157,7 @@ def on_event_posted(run: Run, posted: ExternalEventPosted) -> bool:
         return True
     thread = run.waiting_thread(
         "external_event",
-        lambda t, node_run: (
-            node_run.event_def == posted.def_name and posted.thread_run_number in (None, t.number)
-        ),
+        lambda t, node_run: _takes(event, node_run.event_def or "", t.number, node_run.position),
     )
     if thread is not None:
         assert thread.current is not None
@@ -136,6 +174,7 @@ def on_event_timeout(run: Run, timer: Timer) -> bool:
         return False
     thread, node_run = found
     node_run.timed_out = True
+    _forget(run, thread, node_run)
     run.fail_node(
         thread,
         node_run,
@@ -150,7 +189,17 @@ def _claim(run: Run, thread: ThreadRun, node_run: NodeRun, event: ExternalEvent)
     node_run.event_guid = event.guid
     node_run.event_time = event.time
     run.touch(event)
+    _forget(run, thread, node_run)
     run.complete_node(thread, node_run, event.content)
+
+
+def _forget(run: Run, thread: ThreadRun, node_run: NodeRun) -> None:
+    if node_run.correlation_key is not None and node_run.event_def is not None:
+        run.effects.append(
+            ForgetCorrelatedEvent(
+                node_run.event_def, node_run.correlation_key, thread.number, node_run.position
+            )
+        )
 
 
 def _waiting(run: Run, timer: Timer, kind: str) -> tuple[ThreadRun, NodeRun] | None:

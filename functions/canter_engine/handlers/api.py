@@ -21,13 +21,16 @@ from canter_engine.core import WfRunState
 from canter_engine.handlers import masking, strict_json, task_tokens
 from canter_engine.handlers.api_errors import ApiError, invalid, too_large
 from canter_engine.handlers.api_parse import field
-from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES
+from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.routes import ROUTES, Route
 from canter_engine.handlers.runtime import Runtime, current
 from canter_engine.model.spec import WfSpec
+from canter_engine.store import payloads
+from canter_engine.store.journal import RecordTooLarge
 
-Rpc = Callable[[Runtime, dict[str, Any]], dict[str, Any]]
+# (runtime, request, the Canter-Task-Token header) -> answer.
+Rpc = Callable[[Runtime, dict[str, Any], str | None], dict[str, Any]]
 
 
 def _resolve(route: Route) -> Rpc:
@@ -36,8 +39,8 @@ def _resolve(route: Route) -> Rpc:
         importlib.import_module(f"canter_engine.handlers.{module}"), function
     )
     if route.takes_task_token:
-        return lambda rt, body: serve(rt, body, _task_token())
-    return serve
+        return lambda rt, body, token: serve(rt, body, token)
+    return lambda rt, body, token: serve(rt, body)
 
 
 RPCS: dict[str, Rpc] = {route.rpc: _resolve(route) for route in ROUTES}
@@ -57,11 +60,21 @@ def _call(rpc: str) -> Response[str]:
             f"unknown rpc {rpc[:100]!r}; the API serves POST /<RpcName> for: "
             f"{', '.join(sorted(RPCS))}",
         )
+    # Read before the body is parsed: ``app.current_event`` is the process's
+    # latest event, and a local stack serves requests on several threads.
+    token = _task_token()
     body = _json_body(rpc)
     metrics.add_metric(name=f"Rpc{rpc}", unit=MetricUnit.Count, value=1)
     rt = current()
-    response = handler_fn(rt, body)
-    return _json(200, _masked(rt, body, response) if rpc in READS else response)
+    response = handler_fn(rt, body, token)
+    text = strict_json.dumps(_masked(rt, body, response) if rpc in READS else response)
+    if len(text) > MAX_RESPONSE_BYTES:
+        raise too_large(
+            f"{rpc}: the answer would be {len(text)} bytes, over the {MAX_RESPONSE_BYTES}-byte "
+            "limit of one API response; ask for fewer records (limit) or read the large "
+            "values one at a time (GetVariable, GetNodeRun)"
+        )
+    return Response(status_code=200, content_type="application/json", body=text)
 
 
 # Where a request names the WfRun it is about.
@@ -144,6 +157,11 @@ def _json_body(rpc: str) -> dict[str, Any]:
         ) from None
     if not isinstance(body, dict):
         raise invalid(f"{rpc}: the body must be a JSON object (the request message)")
+    if payloads.holds_reference(body):
+        raise invalid(
+            f"{rpc}: {payloads.REF!r} is reserved for values Canter stored itself; send the "
+            "value, not a reference"
+        )
     return body
 
 
@@ -154,6 +172,13 @@ def _api_error(exc: ApiError) -> Response[str]:
     else:
         logger.info("rpc refused", code=exc.code, detail=exc.message)
     return _json(exc.status, exc.body())
+
+
+@app.exception_handler(RecordTooLarge)  # type: ignore[untyped-decorator]
+def _record_too_large(exc: RecordTooLarge) -> Response[str]:
+    refused = too_large(f"{exc}; {HOW_TO_SHRINK}")
+    logger.info("rpc refused", code=refused.code, detail=refused.message)
+    return _json(refused.status, refused.body())
 
 
 @app.not_found

@@ -15,6 +15,7 @@ from canter_engine.handlers.api_parse import (
     optional_int,
     require_str,
 )
+from canter_engine.handlers.api_user_task_defs import pin_user_task_defs
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.model.spec import (
@@ -26,6 +27,7 @@ from canter_engine.model.spec import (
     ThreadVarDef,
     WfSpec,
     WfSpecId,
+    non_primitive,
 )
 from canter_engine.model.validate import SpecError, validate_wf_spec
 from canter_engine.model.versions import exit_type_problems, has_breaking_changes
@@ -42,6 +44,17 @@ def put_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         resources.task_queue(queue)
     except ValueError as exc:
         raise invalid(f"PutTaskDef {req.name!r}: {exc}") from None
+    typed = [
+        (f"inputVars[{i}].typeDef", non_primitive(v.type_def)) for i, v in enumerate(req.input_vars)
+    ]
+    if req.return_type is not None:
+        typed.append(("returnType.returnType", non_primitive(req.return_type.return_type)))
+    for where, wire in typed:
+        if wire is not None:
+            raise invalid(
+                f"PutTaskDef {req.name!r}: {where}.{wire}: struct-typed task inputs and outputs "
+                "are not supported yet"
+            )
     _ensure_queue(rt, req.name, queue)
     task_def = TaskDef(
         id=NameId(name=req.name),
@@ -113,6 +126,13 @@ def _lh_task_def(task_def: TaskDef) -> dict[str, Any]:
 def put_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     req = model(PutExternalEventDefRequest, body)
     lh_name(req.name, "PutExternalEventDef: name")
+    if req.retention_policy:
+        # Refused rather than stored and ignored (issue 18: WfSpec retention is enforced;
+        # an ExternalEvent's own retention is not yet).
+        raise invalid(
+            "PutExternalEventDef: retentionPolicy is not supported yet; ExternalEvents are "
+            "kept as long as their WfRun (a WfSpec's retentionPolicy deletes both)"
+        )
     existing = rt.metadata.get_external_event_def(req.name)
     stored: dict[str, Any] = {"id": {"name": req.name}, "createdAt": _now_ts()}
     for key in ("retentionPolicy", "contentType", "correlatedEventConfig"):
@@ -164,8 +184,15 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         for name in _event_def_names(req)
         if rt.metadata.get_external_event_def(name) is not None
     }
+    # As LittleHorse's ThrowEventNodeModel.validate: a THROW_EVENT names a registered
+    # WorkflowEventDef.
+    workflow_event_defs = {
+        name
+        for name in _workflow_event_def_names(req)
+        if rt.metadata.get_workflow_event_def(name) is not None
+    }
     try:
-        validate_wf_spec(req, task_defs, event_defs)
+        validate_wf_spec(req, task_defs, event_defs, workflow_event_defs)
     except SpecError as exc:
         raise invalid(f"PutWfSpec {req.name!r}: {exc}") from None
     parent = req.parent_wf_spec
@@ -179,6 +206,7 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     if exit_problems:
         raise invalid(f"PutWfSpec {req.name!r}: {'; '.join(exit_problems)}")
     req = _pin_child_wf_specs(rt, req)
+    req = pin_user_task_defs(rt, req)
     latest = rt.metadata.get_wf_spec(req.name)
     frozen = _frozen_variables(req, latest.spec if latest is not None else None)
     if latest is not None:
@@ -297,12 +325,17 @@ def _spec_id(name: str, major: int, revision: int) -> WfSpecId:
 
 
 def _task_def_names(req: PutWfSpecRequest) -> set[str]:
-    return {
-        node.task.task_def_id.name
+    """The TaskDefs of TASK nodes and of USER_TASK reminder actions."""
+    tasks = [
+        task
         for thread in req.thread_specs.values()
         for node in thread.nodes.values()
-        if node.task is not None and node.task.task_def_id is not None
-    }
+        for task in (
+            node.task,
+            *(a.task.task for a in (node.user_task.actions if node.user_task else ()) if a.task),
+        )
+    ]
+    return {t.task_def_id.name for t in tasks if t is not None and t.task_def_id is not None}
 
 
 def _event_def_names(req: PutWfSpecRequest) -> set[str]:
@@ -318,6 +351,15 @@ def _event_def_names(req: PutWfSpecRequest) -> set[str]:
         for interrupt in thread.interrupt_defs
     )
     return names
+
+
+def _workflow_event_def_names(req: PutWfSpecRequest) -> set[str]:
+    return {
+        node.throw_event.event_def_id.name
+        for thread in req.thread_specs.values()
+        for node in thread.nodes.values()
+        if node.throw_event is not None
+    }
 
 
 def _frozen_variables(req: PutWfSpecRequest, old: WfSpec | None) -> tuple[ThreadVarDef, ...]:

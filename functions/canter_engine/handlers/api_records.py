@@ -6,11 +6,13 @@ from typing import Any
 
 from canter_engine.core import WfRunState, live_records
 from canter_engine.core.state import TaskRun
+from canter_engine.handlers.api_early_events import get_early
 from canter_engine.handlers.api_errors import not_found
 from canter_engine.handlers.api_parse import guid as parse_guid
 from canter_engine.handlers.api_parse import require_str
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.api_reads import existing_run, records_page
+from canter_engine.handlers.api_task_starts import with_starts
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.store.journal import RUN_EVENT_ID, external_event_id
@@ -32,6 +34,7 @@ def list_task_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             if isinstance(r.obj, TaskRun)
         ]
         page["results"].extend(r for r in live if _guid(r) not in listed)
+        page["results"] = with_starts(rt, wf_run_id, head.incarnation, page["results"])
     return page
 
 
@@ -51,6 +54,10 @@ def get_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         if run is not None
         else None
     )
+    if entry is None and run is None:
+        early = get_early(rt, wf_run_id, def_name, guid)
+        if early is not None:
+            return early
     if entry is None:
         raise not_found(
             f"GetExternalEvent: ExternalEvent {def_name!r} with guid {guid!r} of WfRun "
@@ -62,7 +69,7 @@ def get_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             "externalEventDefId": {"name": def_name},
             "guid": guid,
         },
-        "createdAt": values.format_timestamp(int(entry.body["time"])),
+        "createdAt": values.format_timestamp(int(entry.body.get("createdAt", entry.body["time"]))),
         "content": entry.body.get("content", {}),
     }
 

@@ -26,6 +26,7 @@ from canter_engine.core.events import (
 )
 from canter_engine.core.state import node_sk, var_sk
 from canter_engine.handlers import faults, task_tokens
+from canter_engine.handlers.api_early_events import list_early, put_early
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found, too_large
 from canter_engine.handlers.api_parse import (
     encoded_size,
@@ -42,6 +43,7 @@ from canter_engine.handlers.api_parse import (
 from canter_engine.handlers.api_parse import guid as parse_guid
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.api_reads import records_page
+from canter_engine.handlers.api_task_starts import with_starts
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_VALUE_BYTES
 from canter_engine.handlers.masking import Secrets, of_values, scrub_text
 from canter_engine.handlers.runtime import Runtime
@@ -85,6 +87,11 @@ def run_wf(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     req = model(RunWfRequest, body)
     for name, raw in req.variables.items():
         int64_value(raw, f"RunWf: variables.{name}")
+        if (size := encoded_size(raw)) > MAX_VALUE_BYTES:
+            raise too_large(
+                f"RunWf: variables.{name} is {size} bytes, over the {MAX_VALUE_BYTES}-byte "
+                f"limit for one value; {HOW_TO_SHRINK}"
+            )
     if req.revision is not None and req.major_version is None:
         raise invalid("RunWf: revision needs majorVersion too")
     stored = rt.metadata.get_wf_spec(req.wf_spec_name, req.major_version, req.revision)
@@ -189,7 +196,8 @@ def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         ended = rt.state.record(wf_run_id, sk, head, "taskRun")
         if ended is not None:
             return ended
-    return _item(rt, wf_run_id, f"task#{guid}", f"TaskRun {guid!r}", head)
+    task_run = _item(rt, wf_run_id, f"task#{guid}", f"TaskRun {guid!r}", head)
+    return task_run if head is None else with_starts(rt, wf_run_id, head.incarnation, [task_run])[0]
 
 
 def _live(head: Head | None) -> list[Record]:
@@ -213,11 +221,12 @@ def get_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """Journal an ExternalEvent; the same ``guid`` again returns the first one."""
     def_name = require_str(body, "externalEventDefId", "name")
-    if rt.metadata.get_external_event_def(def_name) is None:
+    event_def = rt.metadata.get_external_event_def(def_name)
+    if event_def is None:
         raise not_found(
             f"ExternalEventDef {def_name!r} does not exist; register it with PutExternalEventDef"
         )
-    wf_run_id, incarnation = _existing_incarnation(rt, body)
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     raw_content = body.get("content")
     content = value(raw_content, "content")
     if (size := encoded_size(raw_content)) > MAX_VALUE_BYTES:
@@ -236,6 +245,10 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         time=_now(),
         thread_run_number=optional_int(body, "threadRunNumber"),
     )
+    run = rt.journal.get_record(wf_run_id, RUN_EVENT_ID)
+    if run is None and (early := put_early(rt, wf_run_id, event_def, event)) is not None:
+        return early
+    incarnation = _existing_incarnation(rt, body)[1] if run is None else run.incarnation or ""
     event_id = external_event_id(incarnation, def_name, guid)
     entry = to_journal(event)
     if not rt.journal.append(wf_run_id, event_id, entry, incarnation):
@@ -248,7 +261,10 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_external_events(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    wf_run_id = _existing_run(rt, body)
+    """A WfRun's ExternalEvents; for an id with no WfRun yet, the ones waiting for it."""
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
+    if rt.journal.get_record(wf_run_id, RUN_EVENT_ID) is None:
+        return list_early(rt, wf_run_id, body)
     return records_page(
         rt, wf_run_id, "event#", rt.state.load_head(wf_run_id), body, "ListExternalEvents"
     )
@@ -447,7 +463,7 @@ def _external_event_view(wf_run_id: str, entry: JournalEntry) -> dict[str, Any]:
             "externalEventDefId": entry.body["externalEventDefId"],
             "guid": entry.body["guid"],
         },
-        "createdAt": values.format_timestamp(int(entry.body["time"])),
+        "createdAt": values.format_timestamp(int(entry.body.get("createdAt", entry.body["time"]))),
         "content": entry.body.get("content", {}),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from canter_engine.core.records import prune
+from canter_engine.handlers.api_early_events import EarlyPhase, search_early
 from canter_engine.handlers.api_errors import invalid
 from canter_engine.handlers.api_parse import (
     key_part,
@@ -16,12 +17,14 @@ from canter_engine.handlers.api_parse import (
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
+from canter_engine.store.early_events import EarlySearch
 from canter_engine.store.record_index import (
     EntryQuery,
     claimed_tag,
     event_partition,
     node_partition,
     variable_partition,
+    workflow_event_partition,
 )
 from canter_engine.store.run_index import STATUSES, RunQuery
 
@@ -171,7 +174,13 @@ def search_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         latest=timestamp(body, "latestStart", rpc),
         tag=None if claimed is None else claimed_tag(claimed),
     )
-    found, bookmark = _search_entries(rt, query, body, rpc)
+    limit, given = paging(body, rpc)
+    # Events posted for WfRuns not started yet follow the others (api_early_events.py).
+    early = EarlyPhase.of(given)
+    found: list[tuple[str, str]] = []
+    bookmark = None
+    if early is None:
+        found, bookmark = _search_entries(rt, query, body, rpc)
     prefix = f"event#{def_name}#"
     results = [
         {
@@ -181,7 +190,50 @@ def search_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         }
         for wf_run_id, sk in found
     ]
+    if bookmark is None and claimed is not True:
+        window = EarlySearch(def_name, query.earliest, query.latest)
+        more, bookmark = search_early(rt, window, limit - len(results), early or EarlyPhase())
+        results += more
     return page(results, bookmark)
+
+
+WORKFLOW_EVENT_FIELDS = frozenset(
+    {"bookmark", "limit", "earliestStart", "latestStart", "workflowEventDefId"}
+)
+
+
+def search_workflow_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """SearchWorkflowEvent: a WorkflowEventDef's WorkflowEvents by the time they were
+    thrown, newest first (one index entry per WorkflowEvent, store/record_index.py)."""
+    rpc = "SearchWorkflowEvent"
+    only(body, rpc, WORKFLOW_EVENT_FIELDS)
+    def_id = body.get("workflowEventDefId")
+    if not (isinstance(def_id, dict) and isinstance(def_id.get("name"), str) and def_id["name"]):
+        raise invalid(
+            f'{rpc}: workflowEventDefId is required ({{"name": "<WorkflowEventDef name>"}})'
+        )
+    def_name = key_part(def_id["name"], f"{rpc}: workflowEventDefId.name")
+    query = EntryQuery(
+        workflow_event_partition(def_name),
+        earliest=timestamp(body, "earliestStart", rpc),
+        latest=timestamp(body, "latestStart", rpc),
+    )
+    found, bookmark = _search_entries(rt, query, body, rpc)
+    prefix = f"wfevent#{def_name}#"
+    results = [
+        {
+            "wfRunId": {"id": wf_run_id},
+            "workflowEventDefId": {"name": def_name},
+            **_number(int(sk.removeprefix(prefix))),
+        }
+        for wf_run_id, sk in found
+    ]
+    return page(results, bookmark)
+
+
+def _number(number: int) -> dict[str, Any]:
+    """proto3 JSON leaves the default 0 out."""
+    return {"number": number} if number else {}
 
 
 def _search_entries(

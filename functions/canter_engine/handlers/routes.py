@@ -12,7 +12,11 @@ Roles are what a caller is for, not who it is:
   its TaskDef's queue);
 - ``reader``: reads definitions and runs;
 - ``operator``: starts, signals, stops, resumes and deletes WfRuns;
-- ``admin``: registers and changes definitions.
+- ``admin``: registers and changes definitions;
+- ``assignee``: a people's app (a user-task inbox): claims, saves, completes,
+  cancels and comments on UserTaskRuns, and nothing else that changes a
+  WfRun, so an inbox cannot start, stop or delete WfRuns (it attaches the
+  reader policy too, to find and show the work).
 
 Each role's policy holds only its own rpcs; a client that starts and reads
 workflows attaches the reader and operator policies.
@@ -29,8 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["worker", "reader", "operator", "admin"]
-ROLES: tuple[Role, ...] = ("worker", "reader", "operator", "admin")
+Role = Literal["worker", "reader", "operator", "admin", "assignee"]
+ROLES: tuple[Role, ...] = ("worker", "reader", "operator", "admin", "assignee")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +79,13 @@ ROUTES: tuple[Route, ...] = (
     _route("SearchExternalEvent", "api_search.search_external_event", "reader"),
     _route("SearchNodeRun", "api_search.search_node_run", "reader"),
     _route("SearchTaskRun", "api_task_search.search_task_run", "reader"),
+    _route("SearchWorkflowEvent", "api_search.search_workflow_event", "reader"),
     _route("ReportTask", "api_runs.report_task", "worker", takes_task_token=True),
     _route("ReportTasks", "api_runs.report_tasks", "worker", takes_task_token=True),
+    # Canter's own: workers' notices of attempts still running (TASK_RUNNING).
+    _route(
+        "ReportTaskStarts", "api_task_starts.report_task_starts", "worker", takes_task_token=True
+    ),
     _route("SearchWfSpec", "api_definitions.search_wf_spec", "reader"),
     _route("SearchTaskDef", "api_definitions.search_task_def", "reader"),
     _route("SearchExternalEventDef", "api_definitions.search_external_event_def", "reader"),
@@ -92,6 +101,47 @@ ROUTES: tuple[Route, ...] = (
     _route("GetWorkflowEvent", "api_workflow_events.get_workflow_event", "reader"),
     _route("ListTaskRuns", "api_records.list_task_runs", "reader"),
     _route("GetExternalEvent", "api_records.get_external_event", "reader"),
+    # User tasks (issue 14): UserTaskDefs are definitions, registered by admins.
+    _route("PutUserTaskDef", "api_user_task_defs.put_user_task_def", "admin"),
+    _route("GetUserTaskDef", "api_user_task_defs.get_user_task_def", "reader"),
+    _route("GetLatestUserTaskDef", "api_user_task_defs.get_latest_user_task_def", "reader"),
+    _route("DeleteUserTaskDef", "api_user_task_defs.delete_user_task_def", "admin"),
+    _route("SearchUserTaskDef", "api_user_task_defs.search_user_task_def", "reader"),
+    _route("GetUserTaskRun", "api_user_tasks.get_user_task_run", "reader"),
+    _route("ListUserTaskRuns", "api_user_tasks.list_user_task_runs", "reader"),
+    _route("SearchUserTaskRun", "api_user_tasks.search_user_task_run", "reader"),
+    # What a person does with their work; operators may cancel it as they stop WfRuns.
+    _route("AssignUserTaskRun", "api_user_tasks.assign_user_task_run", "assignee"),
+    _route("CompleteUserTaskRun", "api_user_tasks.complete_user_task_run", "assignee"),
+    _route("SaveUserTaskRunProgress", "api_user_tasks.save_user_task_run_progress", "assignee"),
+    _route("CancelUserTaskRun", "api_user_tasks.cancel_user_task_run", "assignee", "operator"),
+    _route("PutUserTaskRunComment", "api_user_tasks.put_user_task_run_comment", "assignee"),
+    _route("EditUserTaskRunComment", "api_user_tasks.edit_user_task_run_comment", "assignee"),
+    _route("DeleteUserTaskRunComment", "api_user_tasks.delete_user_task_run_comment", "assignee"),
+    # Operating WfRuns over time (issue 18): rescue, schedules.
+    _route("RescueThreadRun", "api_rescue.rescue_thread_run", "operator"),
+    _route("ScheduleWf", "api_schedules.schedule_wf", "operator"),
+    _route("GetScheduledWfRun", "api_schedules.get_scheduled_wf_run", "reader"),
+    _route("SearchScheduledWfRun", "api_schedules.search_scheduled_wf_run", "reader"),
+    _route("DeleteScheduledWfRun", "api_schedules.delete_scheduled_wf_run", "operator"),
+    # Correlated events (ops-events): posted by key, reaching whichever WfRun waits on it.
+    _route("PutCorrelatedEvent", "api_correlated.put_correlated_event", "operator"),
+    _route("GetCorrelatedEvent", "api_correlated.get_correlated_event", "reader"),
+    _route("DeleteCorrelatedEvent", "api_correlated.delete_correlated_event", "operator"),
+    _route("SearchCorrelatedEvent", "api_correlated.search_correlated_event", "reader"),
+    # Task checkpoints (ops-events): the worker holding an attempt saves steps; retries resume.
+    _route("PutCheckpoint", "api_checkpoints.put_checkpoint", "worker", takes_task_token=True),
+    _route("GetCheckpoint", "api_checkpoints.get_checkpoint", "reader", "worker"),
+    # StructDefs (ops-events): named, versioned record types.
+    _route("PutStructDef", "api_struct_defs.put_struct_def", "admin"),
+    _route("GetStructDef", "api_struct_defs.get_struct_def", "reader"),
+    _route("DeleteStructDef", "api_struct_defs.delete_struct_def", "admin"),
+    _route("SearchStructDef", "api_struct_defs.search_struct_def", "reader"),
+    _route(
+        "ValidateStructDefEvolution",
+        "api_struct_defs.validate_struct_def_evolution",
+        "reader",
+    ),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}

@@ -7,8 +7,10 @@ from functools import cache
 
 from canter_engine import resources
 from canter_engine.store import aws, settings
+from canter_engine.store.early_events import EarlyEvents
 from canter_engine.store.journal import Journal
 from canter_engine.store.metadata import MetadataStore
+from canter_engine.store.payloads import PayloadStore
 from canter_engine.store.queues import Queues
 from canter_engine.store.settings import Settings
 from canter_engine.store.state import StateStore
@@ -21,6 +23,9 @@ class Runtime:
     state: StateStore
     metadata: MetadataStore
     queues: Queues
+    # ExternalEvents posted before their WfRun exists, in the journal table.
+    early_events: EarlyEvents
+    payloads: PayloadStore
 
     def timer_queue_url(self) -> str:
         return self.settings.timer_queue_url or self.queues.url_of(
@@ -37,12 +42,15 @@ class Runtime:
 def current() -> Runtime:
     config = settings.current()
     ddb = aws.dynamodb()
+    payloads = PayloadStore(aws.s3(), config.payload_bucket)
     return Runtime(
         settings=config,
-        journal=Journal(ddb, config.journal_table),
-        state=StateStore(ddb, config.state_table),
+        journal=Journal(ddb, config.journal_table, payloads),
+        state=StateStore(ddb, config.state_table, payloads),
         metadata=MetadataStore(ddb, config.metadata_table),
         queues=Queues(aws.sqs(), config.task_queue_prefix),
+        early_events=EarlyEvents(ddb, config.journal_table),
+        payloads=payloads,
     )
 
 

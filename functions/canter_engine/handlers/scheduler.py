@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -46,20 +47,25 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from canter_engine.core import outstanding_effects
 from canter_engine.core.effects import (
+    AwaitCorrelatedEvent,
     Effect,
+    ExpireWfRun,
+    ForgetCorrelatedEvent,
     NotifyParent,
     RunChildWf,
     ScheduleTask,
     StartTimer,
+    WfRunStatusChanged,
 )
 from canter_engine.core.events import (
     ChildWfEnded,
+    ExternalEventPosted,
     JournalEntry,
     RunRequested,
-    TaskReported,
+    from_journal,
     to_journal,
 )
-from canter_engine.handlers import faults, task_tokens
+from canter_engine.handlers import correlation, faults, retention, status_events, task_tokens
 from canter_engine.handlers.head_cache import HeadCache, SentMarks
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
@@ -73,12 +79,12 @@ from canter_engine.store.journal import (
     REPLACEMENT_RUN,
     RUN_EVENT_ID,
     child_ended_event_id,
+    external_event_id,
     new_incarnation,
     replace_event_id,
-    report_event_id,
 )
 from canter_engine.store.queues import (
-    SQS_MAX_MESSAGE_BYTES,
+    TASK_MESSAGE_INLINE_BYTES,
     Outgoing,
     task_message,
     timer_message,
@@ -195,6 +201,9 @@ def _act(
         version = head.version if head else 0
         faults.reach(faults.BEFORE_WRITES)
         _journal_effects(runtime, wf_run_id, outcome.incarnation, effects)
+        if head is None:
+            _claim_early_events(runtime, wf_run_id, outcome.incarnation)
+        runtime.payloads.upload(outcome.uploads)
         runtime.state.write(wf_run_id, outcome.writes)
         runtime.state.write_threads(wf_run_id, outcome.update)
         faults.reach(faults.BEFORE_COMMIT)
@@ -249,6 +258,8 @@ def _delete(
     if not gone:
         removed = runtime.state.delete_wf_run(wf_run_id)
         faults.reach(faults.DURING_DELETE)
+        # Before the journal: a delete that crashes after this comes again.
+        removed += runtime.payloads.delete_wf_run(wf_run_id, incarnation)
         removed += runtime.journal.delete_all(wf_run_id)
         logger.info("WfRun deleted", wf_run_id=wf_run_id, items=removed)
         metrics.add_metric(name="WfRunsDeleted", unit=MetricUnit.Count, value=1)
@@ -282,10 +293,13 @@ def _outgoing(
     for effect in effects:
         if isinstance(effect, ScheduleTask):
             url = runtime.queues.task_queue_url(effect.task_queue)
-            body = json.dumps(effect.scheduled_task, separators=(",", ":"))
-            if len(body.encode()) > SQS_MAX_MESSAGE_BYTES:
-                _refuse_oversized(runtime, wf_run_id, incarnation, effect, len(body.encode()), now)
-                continue
+            # Over SQS's limit, the ScheduledTask travels by reference (store/payloads.py).
+            body = runtime.payloads.message_body(
+                json.dumps(effect.scheduled_task, separators=(",", ":")),
+                wf_run_id,
+                incarnation,
+                TASK_MESSAGE_INLINE_BYTES,
+            )
             attempt = task_tokens.Attempt(
                 wf_run_id, incarnation, effect.task_guid, effect.attempt_number
             )
@@ -319,43 +333,18 @@ def _send(runtime: Runtime, outbox: dict[str, list[tuple[str, Outgoing]]]) -> se
     return unsent
 
 
-def _refuse_oversized(
-    runtime: Runtime, wf_run_id: str, incarnation: str, effect: ScheduleTask, size: int, now: int
-) -> None:
-    """Fail an attempt whose ScheduledTask SQS cannot carry, as a worker report would.
-
-    The report goes under the attempt's own report key, so a redelivery
-    journals it once, and no worker can report this attempt: it never
-    received it. The core then retries or fails the node, visibly.
-    """
-    logger.warning("ScheduledTask too large for SQS", wf_run_id=wf_run_id, size=size)
-    report = TaskReported(
-        task_guid=effect.task_guid,
-        attempt_number=effect.attempt_number,
-        status="TASK_INPUT_VAR_SUB_ERROR",
-        time=now,
-        error_type="VAR_SUB_ERROR",
-        error_message=(
-            f"the inputs of TaskDef {effect.task_def_name!r} are {size} bytes as a "
-            f"ScheduledTask, over SQS's {SQS_MAX_MESSAGE_BYTES}-byte message limit; pass "
-            "large values by reference (for example an S3 key)"
-        ),
-    )
-    runtime.journal.append(
-        wf_run_id,
-        report_event_id(incarnation, effect.task_guid, effect.attempt_number),
-        to_journal(report),
-        incarnation,
-    )
-
-
 def _journal_effects(
     runtime: Runtime, wf_run_id: str, incarnation: str, effects: list[Effect]
 ) -> None:
     now = int(time.time() * 1000)
+    changes = [e for e in effects if isinstance(e, WfRunStatusChanged)]
+    if changes and (sent := status_events.publish(changes)):
+        metrics.add_metric(name="StatusEventsPublished", unit=MetricUnit.Count, value=sent)
     for effect in effects:
         if isinstance(effect, RunChildWf):
             _start_child(runtime, effect, incarnation, now)
+        elif isinstance(effect, ExpireWfRun):
+            retention.mark(runtime.journal, wf_run_id, incarnation, effect)
         elif isinstance(effect, NotifyParent):
             _notify_parent(
                 runtime,
@@ -367,6 +356,35 @@ def _journal_effects(
                 now,
                 effect.failure,
             )
+        elif isinstance(effect, AwaitCorrelatedEvent | ForgetCorrelatedEvent):
+            # Correlated events: registrations are idempotent writes, a delivery a
+            # conditional append (handlers/correlation.py).
+            waiter = correlation.Waiter(wf_run_id, incarnation, effect.thread, effect.position)
+            if isinstance(effect, AwaitCorrelatedEvent):
+                correlation.await_event(runtime, effect.def_name, effect.key, waiter, now)
+            else:
+                correlation.forget(runtime, effect.def_name, effect.key, waiter)
+
+
+def _claim_early_events(runtime: Runtime, wf_run_id: str, incarnation: str) -> None:
+    """A new run takes the ExternalEvents posted for its id before it existed.
+
+    Each is journalled as an ordinary event of this run, under this run's key
+    for its guid, so the core applies it once, after the run record, as if it
+    had been posted now (keeping when it was posted). Done before the head's
+    first commit: a retry repeats the appends as no-ops. An early event can
+    only be stored while the id has no run record (store/early_events.py),
+    so none comes after this read.
+    """
+    now = int(time.time() * 1000)
+    for stored in runtime.early_events.unexpired(wf_run_id, now // 1000):
+        posted = from_journal(stored.entry)
+        if not isinstance(posted, ExternalEventPosted):
+            continue
+        event = replace(posted, time=max(now, posted.time), created_at=posted.time)
+        event_id = external_event_id(incarnation, posted.def_name, posted.guid)
+        runtime.journal.append(wf_run_id, event_id, to_journal(event), incarnation)
+        runtime.early_events.forget(wf_run_id, stored)
 
 
 def _start_child(runtime: Runtime, effect: RunChildWf, parent_incarnation: str, now: int) -> None:

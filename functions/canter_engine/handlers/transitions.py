@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from canter_engine.core import Blueprint, WfRunState, apply
-from canter_engine.core.effects import Effect, NotifyParent, RunChildWf
+from canter_engine.core.effects import JOURNAL_EFFECTS, Effect
 from canter_engine.core.events import (
     Event,
     JournalEntry,
@@ -23,15 +23,18 @@ from canter_engine.core.events import (
     RunRequested,
     from_journal,
 )
+from canter_engine.core.status_events import status_change
+from canter_engine.handlers import retention, status_events
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
-from canter_engine.store import blob
+from canter_engine.store import blob, payloads
 from canter_engine.store.held import Held, Writes
 from canter_engine.store.journal import (
     DELETE_KIND,
     INCARNATION_ATTRIBUTE,
     REPLACEMENT_INCARNATION,
     REPLACEMENT_RUN,
+    applied_by_scheduler,
     parse_image,
 )
 from canter_engine.store.record_index import index_entries
@@ -82,6 +85,9 @@ class Outcome:
     held: Held = field(default_factory=Held)
     # A wide WfRun: every thread item's body as committed with ``update``.
     bodies: dict[int, bytes] = field(default_factory=dict)
+    # Long strings of the state and records, by payload bucket key (store/payloads.py):
+    # put before anything that names them is written.
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def routine(self) -> bool:
@@ -100,7 +106,7 @@ class Outcome:
             or self.redelivered
             or self.ignored
             or self.deleted
-            or any(isinstance(e, RunChildWf | NotifyParent) for e in self.effects)
+            or any(isinstance(e, JOURNAL_EFFECTS) for e in self.effects)
         )
 
 
@@ -124,9 +130,11 @@ def apply_records(
     ``resolve`` finds a WfSpec version's Blueprint (default: the metadata
     table's, through ``blueprint``).
     """
+    stored_values = current().payloads
+    bucket = stored_values.bucket
     state = head.decoded if head and head.decoded else None
     if head and state is None:
-        state = WfRunState.from_item(head.state)
+        state = WfRunState.from_item(stored_values.resolve(head.state, wf_run_id))
     held = head.held if head else Held()
     version = head.version if head else 0
     applied_seq = head.applied_seq if head else -1
@@ -139,7 +147,14 @@ def apply_records(
             outcome.redelivered = True
             continue
         outcome.applied_seq = seq
-        if record.get("eventName") != "INSERT":
+        if retention.is_marker(record):
+            # WfSpec retention: the TTL removal of the marker deletes the WfRun it is for.
+            if retention.expired(record, state, outcome.incarnation):
+                outcome.deleted = True
+                outcome.rest = records[index + 1 :]
+                return outcome
+            continue
+        if record.get("eventName") != "INSERT" or _not_applied(record):
             continue
         meant_for = _incarnation(record)
         if _kind(record) == DELETE_KIND:
@@ -182,12 +197,22 @@ def apply_records(
             # A new run of this id: its run record names it (or, for a record
             # written before incarnations existed, its stream position does).
             incarnation = meant_for or str(seq)
+        before = state
         transition = apply(bp, state, event)
         if not transition.applied or transition.state is None:
             logger.info("event changed nothing", wf_run_id=wf_run_id, kind=type(event).__name__)
             outcome.ignored = True
             continue
-        new_records = {r.sk: r.attributes() for r in transition.records}
+        uploads: dict[str, bytes] = {}
+        # A tree as an item may hold it: long strings offloaded (store/payloads.py).
+        store = partial(
+            payloads.stored,
+            bucket=bucket,
+            wf_run_id=wf_run_id,
+            incarnation=incarnation,
+            uploads=uploads,
+        )
+        new_records = {r.sk: store(r.attributes()) for r in transition.records}
         wide = spills(transition.state)
         event_writes = Writes()
         spilled.begin()
@@ -200,7 +225,7 @@ def apply_records(
                     spilled.mark(number, position)
                 base_held = Held()
             new_records = spilled.apply(
-                state, transition.state, transition.touched, new_records, event_writes
+                state, transition.state, transition.touched, new_records, event_writes, store
             )
         # Held or released after every event, not once per batch, so that a
         # redelivery batched differently writes the same pages.
@@ -214,7 +239,9 @@ def apply_records(
         sizes.update({thread_sk(n): len(body) for n, body in spilled.written().items()})
         update, next_held, released = settle(
             wf_run_id,
-            transition.state.to_item_without_threads() if wide else transition.state.to_item(),
+            store(
+                transition.state.to_item_without_threads() if wide else transition.state.to_item()
+            ),
             next_held,
             HeadUpdate(
                 b"",
@@ -234,6 +261,7 @@ def apply_records(
             continue
         outcome.writes.add(event_writes)
         state, held = transition.state, next_held
+        outcome.uploads.update(uploads)
         outcome.state, outcome.update, outcome.incarnation = state, update, incarnation
         for sk, attributes in rewrites.items():
             outcome.writes.rewrite(sk, attributes)
@@ -242,6 +270,10 @@ def apply_records(
             index_entries(bp, transition.state, transition.records, transition.searched)
         )
         outcome.effects.extend(transition.effects)
+        if status_events.opted_in(transition.state.spec_name) and (
+            changed := status_change(before, transition.state, event.time)
+        ):
+            outcome.effects.append(changed)  # status events (handlers/status_events.py)
     if outcome.update is not None:
         outcome.update = replace(
             outcome.update,
@@ -269,13 +301,20 @@ def _replacement(record: dict[str, Any]) -> tuple[JournalEntry, str] | None:
     delete it rides on.
     """
     try:
-        body = parse_image(record["dynamodb"]["NewImage"]).entry.body
+        journal_record = current().journal.resolve(parse_image(record["dynamodb"]["NewImage"]))
     except (KeyError, TypeError, ValueError):
         return None
+    body = journal_record.entry.body
     run, incarnation = body.get(REPLACEMENT_RUN), body.get(REPLACEMENT_INCARNATION)
     if not isinstance(run, dict) or not isinstance(incarnation, str):
         return None
     return JournalEntry("RunWf", run), incarnation
+
+
+def _not_applied(record: dict[str, Any]) -> bool:
+    """An early ExternalEvent (the run's start journals it) or a worker's start notice."""
+    event_id = record["dynamodb"].get("Keys", {}).get("eventId", {}).get("S", "")
+    return not applied_by_scheduler(str(event_id))
 
 
 def _kind(record: dict[str, Any]) -> str | None:
@@ -285,7 +324,7 @@ def _kind(record: dict[str, Any]) -> str | None:
 
 def _parse(record: dict[str, Any]) -> Event:
     try:
-        journal_record = parse_image(record["dynamodb"]["NewImage"])
+        journal_record = current().journal.resolve(parse_image(record["dynamodb"]["NewImage"]))
         return from_journal(journal_record.entry)
     except (MalformedEvent, KeyError, TypeError, ValueError) as exc:
         raise PoisonRecord(f"unreadable journal record: {exc}") from None

@@ -91,6 +91,22 @@ class TypeDefinition(Message):
     inline_map_def: dict[str, Any] | None = None
 
 
+def non_primitive(type_def: TypeDefinition | None) -> str | None:
+    """The field of a TypeDefinition that is not a primitive type (a StructDef, an
+    inline array, struct or map), which variables and task inputs do not take yet."""
+    if type_def is None:
+        return None
+    for name, wire in (
+        ("struct_def_id", "structDefId"),
+        ("inline_array_def", "inlineArrayDef"),
+        ("inline_struct_def", "inlineStructDef"),
+        ("inline_map_def", "inlineMapDef"),
+    ):
+        if getattr(type_def, name) is not None:
+            return wire
+    return None
+
+
 class ReturnType(Message):
     return_type: TypeDefinition | None = None
 
@@ -275,6 +291,39 @@ class WaitForChildWfNode(Message):
     child_wf_run_source_node: str = ""
 
 
+UTHook = Literal["ON_ARRIVAL", "ON_TASK_ASSIGNED"]
+
+
+class UTATask(Message):
+    task: TaskNode
+    mutations: tuple[VariableMutation, ...] = ()
+
+
+class UTAReassign(Message):
+    user_id: VariableAssignment | None = None
+    user_group: VariableAssignment | None = None
+
+
+class UTActionTrigger(Message):
+    """A USER_TASK action: a reminder TASK, a reassignment or a cancellation after a delay."""
+
+    task: UTATask | None = None
+    cancel: Empty | None = None
+    reassign: UTAReassign | None = None
+    delay_seconds: VariableAssignment | None = None
+    hook: UTHook = "ON_ARRIVAL"
+
+
+class UserTaskNode(Message):
+    user_task_def_name: str
+    user_group: VariableAssignment | None = None
+    user_id: VariableAssignment | None = None
+    actions: tuple[UTActionTrigger, ...] = ()
+    user_task_def_version: int | None = None
+    notes: VariableAssignment | None = None
+    on_cancellation_exception_name: VariableAssignment | None = None
+
+
 NODE_KINDS: tuple[str, ...] = (
     "entrypoint",
     "exit",
@@ -292,8 +341,8 @@ NODE_KINDS: tuple[str, ...] = (
     "wait_for_child_wf",
 )
 
-# The node types the core executes today; the rest parse and are refused.
-SUPPORTED_NODE_KINDS: frozenset[str] = frozenset(NODE_KINDS) - {"user_task"}
+# The node types the core executes (every one of LittleHorse 1.3.0's).
+SUPPORTED_NODE_KINDS: frozenset[str] = frozenset(NODE_KINDS)
 
 
 class Node(Message):
@@ -307,7 +356,7 @@ class Node(Message):
     wait_for_threads: WaitForThreadsNode | None = None
     nop: Empty | None = None
     sleep: SleepNode | None = None
-    user_task: dict[str, Any] | None = None
+    user_task: UserTaskNode | None = None
     start_multiple_threads: StartMultipleThreadsNode | None = None
     throw_event: ThrowEventNode | None = None
     wait_for_condition: WaitForConditionNode | None = None
@@ -412,6 +461,20 @@ class PutExternalEventDefRequest(Message):
     retention_policy: dict[str, Any] | None = None
     content_type: ReturnType | None = None
     correlated_event_config: dict[str, Any] | None = None
+
+
+class UserTaskField(Message):
+    name: str
+    type: VariableType = "JSON_OBJ"
+    description: str | None = None
+    display_name: str | None = None
+    required: bool = False
+
+
+class PutUserTaskDefRequest(Message):
+    name: str
+    fields: tuple[UserTaskField, ...] = ()
+    description: str | None = None
 
 
 class RunWfRequest(Message):

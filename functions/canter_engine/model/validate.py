@@ -27,9 +27,11 @@ from canter_engine.model.spec import (
     PutWfSpecRequest,
     TaskDef,
     ThreadSpec,
+    UserTaskNode,
     VariableAssignment,
     VariableMutation,
     WfSpec,
+    non_primitive,
 )
 
 _UNSUPPORTED_ASSIGNMENT_FIELDS = {
@@ -68,6 +70,10 @@ def _pydantic_problem(what: str, error: Any) -> str:
     return f"{what}.{path}: {message}"
 
 
+# A USER_TASK's actions (core/user_tasks.py packs an action's index in its timers).
+MAX_USER_TASK_ACTIONS = 1000
+
+
 def validate_wf_spec(
     req: PutWfSpecRequest | WfSpec,
     task_defs: Mapping[str, TaskDef],
@@ -98,6 +104,9 @@ def validate_wf_spec(
         )
         problems.extend(checker.check())
     problems.extend(_interrupts_not_waited_on(req.thread_specs))
+    retained = req.retention_policy.seconds_after_wf_termination if req.retention_policy else None
+    if retained is not None and int(retained) < 0:
+        problems.append(f"retentionPolicy.secondsAfterWfTermination: {retained} is negative")
     if problems:
         raise SpecError(problems)
 
@@ -222,6 +231,12 @@ class _ThreadChecker:
             if var.var_def.name in seen:
                 self.problem(where, "declared twice")
             seen.add(var.var_def.name)
+            if (typed := non_primitive(var.var_def.type_def)) is not None:
+                self.problem(
+                    where + f".typeDef.{typed}",
+                    "struct-typed variables are not supported yet (StructDefs are served: "
+                    "PutStructDef)",
+                )
             if var.var_def.default_value is not None:
                 self._check_literal(
                     where + ".defaultValue", var.var_def.default_value, var.var_def.var_type
@@ -266,6 +281,8 @@ class _ThreadChecker:
             self.problem(at, "an EXIT node cannot have outgoing edges")
         if node.task is not None:
             self._check_task(at + ".task", node)
+        if node.user_task is not None:
+            self._check_user_task(at + ".userTask", node.user_task)
         if node.external_event is not None:
             event = node.external_event
             if event.external_event_def_id.name not in self.external_event_defs:
@@ -279,9 +296,11 @@ class _ThreadChecker:
                     at + ".externalEvent.timeoutSeconds", event.timeout_seconds, "INT"
                 )
             if event.correlation_key is not None:
-                self.problem(
-                    at + ".externalEvent.correlationKey", "correlated events are not supported yet"
-                )
+                where = at + ".externalEvent.correlationKey"
+                self._check_assignment(where, event.correlation_key)
+                key_type = self._static_type(event.correlation_key)
+                if key_type not in (None, "STR", "INT"):
+                    self.problem(where, f"must be STR or INT, given {key_type}")
         if node.sleep is not None:
             sleep = node.sleep
             given = [
@@ -359,8 +378,9 @@ class _ThreadChecker:
             if known is not None and throw.event_def_id.name not in known:
                 self.problem(
                     at + ".throwEvent.eventDefId",
-                    f"WorkflowEventDef {throw.event_def_id.name!r} is not registered "
-                    "(PutWorkflowEventDef first)",
+                    f"refers to missing WorkflowEventDef {throw.event_def_id.name!r}; "
+                    "register it first (PutWorkflowEventDef; `canter deploy` registers the "
+                    "WorkflowEventDefs a WfSpec throws)",
                 )
             if throw.content is not None:
                 self._check_assignment(at + ".throwEvent.content", throw.content)
@@ -415,6 +435,53 @@ class _ThreadChecker:
                     f"input {var_def.name!r} of TaskDef {name!r} is {var_def.var_type}, "
                     f"given {actual}: {_needs_cast(actual, var_def.var_type)}",
                 )
+
+    def _check_user_task(self, where: str, node: UserTaskNode) -> None:
+        """As LittleHorse's UserTaskNodeModel.validate (the UserTaskDef itself is looked
+        up and pinned by PutWfSpec), and each action as UTActionTriggerModel runs it."""
+        if node.user_id is None and node.user_group is None:
+            self.problem(where, "Must specify userGroup or userId")
+        for field, assignment in (("userId", node.user_id), ("userGroup", node.user_group)):
+            if assignment is None:
+                continue
+            self._check_assignment(f"{where}.{field}", assignment)
+            literal = assignment.literal_value
+            if literal is not None and not str(literal.get("str", "x")).strip():
+                self.problem(f"{where}.{field}", f"{field[0].upper()}{field[1:]} can't be empty")
+        for field, assignment in (
+            ("notes", node.notes),
+            ("onCancellationExceptionName", node.on_cancellation_exception_name),
+        ):
+            if assignment is not None:
+                self._check_assignment(f"{where}.{field}", assignment)
+        for i, action in enumerate(node.actions):
+            at = f"{where}.actions[{i}]"
+            kinds = [k for k in ("task", "cancel", "reassign") if getattr(action, k) is not None]
+            if len(kinds) != 1:
+                self.problem(at, f"needs exactly one of task, cancel, reassign; has {kinds}")
+            if action.delay_seconds is None:
+                self.problem(at, "delaySeconds is required")
+            else:
+                self._check_assignment(at + ".delaySeconds", action.delay_seconds, "INT")
+            if action.task is not None:
+                if action.task.mutations:
+                    self.problem(
+                        at + ".task.mutations",
+                        "mutations of a reminder task are not supported yet",
+                    )
+                self._check_task(at + ".task.task", Node(task=action.task.task))
+            reassign = action.reassign
+            if reassign is not None:
+                if reassign.user_id is None and reassign.user_group is None:
+                    self.problem(at + ".reassign", "needs userId or userGroup")
+                for field, assignment in (
+                    ("userId", reassign.user_id),
+                    ("userGroup", reassign.user_group),
+                ):
+                    if assignment is not None:
+                        self._check_assignment(f"{at}.reassign.{field}", assignment)
+        if len(node.actions) > MAX_USER_TASK_ACTIONS:
+            self.problem(where + ".actions", f"at most {MAX_USER_TASK_ACTIONS} actions")
 
     def _check_mutation(self, where: str, mutation: VariableMutation) -> None:
         lhs_type = self.scope.get(mutation.lhs_name)

@@ -169,9 +169,10 @@ def encode(value: Any) -> dict[str, Any]:
     return {"utcTimestamp": format_timestamp(int(value))}
 
 
-# The largest value one variable may hold: the WfRun head item that carries all
-# variables must stay well below DynamoDB's 400 KB item limit.
-MAX_VALUE_BYTES = 64 * 1024
+# The largest value one variable may hold: Lambda's 6 MB request and response
+# limit, less room for the envelope. Values over a few kilobytes are stored in
+# the payload bucket, not in DynamoDB (store/payloads.py).
+MAX_VALUE_BYTES = 5 * 1024 * 1024
 
 
 def size_of(value: Any) -> int:

@@ -7,8 +7,9 @@ the local stack points the unchanged handlers at moto.
 
 from __future__ import annotations
 
+import os
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -35,7 +36,23 @@ def sqs() -> SQSClient:
     return boto3.client("sqs", config=_CONFIG)
 
 
+@cache
+def scheduler() -> Any:
+    """EventBridge Scheduler (ScheduleWf); typed Any: boto3 ships no stubs for it here."""
+    return boto3.client("scheduler", config=_CONFIG)
+
+
+@cache
+def s3() -> Any:
+    """S3 (the payload bucket); path-style against a local endpoint, which serves one host."""
+    local = bool(os.environ.get("AWS_ENDPOINT_URL"))
+    config = _CONFIG.merge(Config(s3={"addressing_style": "path" if local else "auto"}))
+    return boto3.client("s3", config=config)
+
+
 def reset() -> None:
     """Forget the clients, for a process that changed its endpoint (the local stack)."""
     dynamodb.cache_clear()
     sqs.cache_clear()
+    scheduler.cache_clear()
+    s3.cache_clear()

@@ -5,7 +5,8 @@ with a version sort key); searching by name prefix needs the names of one
 kind together, so each put also writes an index item under ``idx#<kind>``
 whose sort key is the name (and, for a WfSpec, the version). A WfSpec also
 gets one index item per TaskDef it uses, under ``idx#WfSpecByTaskDef#<task>``,
-for SearchWfSpec by ``taskDefName``. Index and definition are written and
+for SearchWfSpec by ``taskDefName``. A UserTaskDef is versioned too: one
+item per version, sort key ``<name>#<version>``. Index and definition are written and
 deleted in one transaction, so a search never names a definition that is
 not there, and one that is there is always found.
 """
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 INDEX_PREFIX = "idx#"
 BY_TASK_DEF = "WfSpecByTaskDef#"
+# Versioned like a WfSpec: one index entry per version, ``<name>#<version>``.
+VERSIONED_USER_TASK_DEF = "UserTaskDef"
 # DynamoDB's limit on a sort key.
 MAX_SORT_KEY_BYTES = 1024
 
@@ -41,9 +44,11 @@ class IndexEntry:
 def entries_for(pk: str, sk: str, body: dict[str, Any]) -> list[IndexEntry]:
     """The index entries of the definition stored at (``pk``, ``sk``)."""
     kind, _, name = pk.partition("#")
+    sort = f"{name}#{sk}"
+    if kind == VERSIONED_USER_TASK_DEF:
+        return [IndexEntry(kind, sort)]
     if kind != "WfSpec":
         return [IndexEntry(kind, name)]
-    sort = f"{name}#{sk}"
     return [
         IndexEntry(kind, sort),
         *(IndexEntry(BY_TASK_DEF + task, sort) for task in sorted(body.get("taskDefs", {}))),
@@ -55,6 +60,12 @@ def wf_spec_version(sort: str) -> tuple[str, int, int]:
     name, _, version = sort.rpartition("#")
     major, _, revision = version.partition(".")
     return name, int(major), int(revision)
+
+
+def user_task_def_version(sort: str) -> tuple[str, int]:
+    """(name, version) from a UserTaskDef index sort key."""
+    name, _, version = sort.rpartition("#")
+    return name, int(version)
 
 
 class Catalog:

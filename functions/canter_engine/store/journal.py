@@ -36,12 +36,15 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from canter_engine.core.events import JournalEntry, Timer
+from canter_engine.store.payloads import PayloadStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 RUN_EVENT_ID = "run"
 INCARNATION_ATTRIBUTE = "incarnation"
+# The journal table's TTL attribute (resources.JOURNAL_TABLE.ttl_attribute).
+EXPIRES_AT_ATTRIBUTE = "expiresAt"
 # DeleteWfRun is journalled like any other input, so that the scheduler, the
 # one writer of WfRun state, removes the WfRun in stream order (invariant 2).
 DELETE_KIND = "DeleteWfRun"
@@ -51,6 +54,14 @@ PARENT_INCARNATION = "parentIncarnation"
 # old run is gone, and the new run's incarnation.
 REPLACEMENT_RUN = "then"
 REPLACEMENT_INCARNATION = "thenIncarnation"
+
+
+# DynamoDB's 400 KB item limit, less room for the keys.
+MAX_RECORD_BYTES = 390_000
+
+
+class RecordTooLarge(ValueError):
+    """A record that cannot be journalled even with its long values in the bucket."""
 
 
 def new_incarnation() -> str:
@@ -86,6 +97,22 @@ def replace_event_id(parent_incarnation: str, target_incarnation: str) -> str:
     return f"replace#{parent_incarnation}#{target_incarnation}"
 
 
+def task_start_event_id(incarnation: str, task_guid: str, attempt_number: int) -> str:
+    """A worker's notice that it started an attempt (handlers/api_task_starts.py)."""
+    return f"{TASK_START_PREFIX}{incarnation}#{task_guid}#{attempt_number}"
+
+
+# Journal items the scheduler never applies, under keys no input of a run
+# uses: ExternalEvents kept for a WfRun not started yet (store/early_events.py)
+# and workers' start notices, which reads overlay and nothing applies.
+EARLY_PREFIX = "early#"
+TASK_START_PREFIX = "start#"
+
+
+def applied_by_scheduler(event_id: str) -> bool:
+    return not event_id.startswith((EARLY_PREFIX, TASK_START_PREFIX))
+
+
 def unique_event_id(kind: str, time: int) -> str:
     """For inputs with no identity of their own (stop, resume).
 
@@ -105,18 +132,43 @@ class JournalRecord:
 
 
 class Journal:
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
+    """The journal table; long strings of a record's body go to the payload bucket
+    first (store/payloads.py), and readers get them back."""
+
+    def __init__(self, client: DynamoDBClient, table: str, payloads: PayloadStore) -> None:
         self._client = client
         self._table = table
+        self._payloads = payloads
 
     def append(
-        self, wf_run_id: str, event_id: str, entry: JournalEntry, incarnation: str | None = None
+        self,
+        wf_run_id: str,
+        event_id: str,
+        entry: JournalEntry,
+        incarnation: str | None = None,
+        *,
+        expires_at: int | None = None,
     ) -> bool:
-        """Append once; ``False`` when a record with this id is already there."""
+        """Append once; ``False`` when a record with this id is already there.
+
+        ``expires_at`` (epoch seconds): DynamoDB's TTL removes the record then
+        (a retention marker, handlers/retention.py).
+        """
+        stored = JournalEntry(
+            entry.kind, self._payloads.offload(entry.body, wf_run_id, incarnation)
+        )
+        item = _to_item(JournalRecord(wf_run_id, event_id, stored, incarnation))
+        if (size := len(item["body"]["S"].encode())) > MAX_RECORD_BYTES:
+            raise RecordTooLarge(
+                f"the record is {size} bytes even with its long values stored apart, over "
+                f"the journal's {MAX_RECORD_BYTES}-byte limit: it holds too many values"
+            )
+        if expires_at is not None:
+            item[EXPIRES_AT_ATTRIBUTE] = {"N": str(expires_at)}
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=_to_item(JournalRecord(wf_run_id, event_id, entry, incarnation)),
+                Item=item,
                 ConditionExpression="attribute_not_exists(eventId)",
             )
         except ClientError as exc:
@@ -135,7 +187,19 @@ class Journal:
             Key={"wfRunId": {"S": wf_run_id}, "eventId": {"S": event_id}},
             ConsistentRead=True,
         ).get("Item")
-        return None if item is None else parse_image(item)
+        return None if item is None else self.resolve(parse_image(item))
+
+    def resolve(self, record: JournalRecord) -> JournalRecord:
+        """A record read from the stream, with its stored strings back in place."""
+        body = self._payloads.resolve(record.entry.body, record.wf_run_id)
+        if body is record.entry.body:
+            return record
+        return JournalRecord(
+            record.wf_run_id,
+            record.event_id,
+            JournalEntry(record.entry.kind, body),
+            record.incarnation,
+        )
 
     def delete_all(self, wf_run_id: str) -> int:
         """Remove a WfRun's records (DeleteWfRun); the stream's REMOVE records are ignored.

@@ -1,4 +1,4 @@
-"""TaskDefs, ExternalEventDefs and versioned WfSpecs.
+"""TaskDefs, ExternalEventDefs, versioned WfSpecs and versioned UserTaskDefs.
 
 A WfSpec version is stored together with the TaskDefs it referenced when it
 was put, so the scheduler builds a Blueprint from one read and a later
@@ -67,6 +67,37 @@ class MetadataStore:
     def get_workflow_event_def(self, name: str) -> dict[str, Any] | None:
         item = self._get(f"WorkflowEventDef#{name}", _SK)
         return None if item is None else dict(item["json"])
+
+    # --- UserTaskDefs: versioned, one item per version (sort key the version) ---
+
+    def put_user_task_def(self, body: dict[str, Any]) -> None:
+        """Store a UserTaskDef version; AlreadyExists if another put took that version."""
+        name, version = str(body["name"]), int(body.get("version", 0))
+        self._put(
+            f"UserTaskDef#{name}",
+            _user_task_def_sk(version),
+            {"json": body},
+            condition="attribute_not_exists(pk)",
+        )
+
+    def get_user_task_def(self, name: str, version: int | None = None) -> dict[str, Any] | None:
+        """A version, or the latest when ``version`` is None."""
+        if version is not None:
+            item = self._get(f"UserTaskDef#{name}", _user_task_def_sk(version))
+            return None if item is None else dict(item["json"])
+        page = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"UserTaskDef#{name}"}},
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = page.get("Items", [])
+        return dict(json.loads(items[0]["body"]["S"])["json"]) if items else None
+
+    def delete_user_task_def(self, name: str, version: int) -> None:
+        self._delete(f"UserTaskDef#{name}", _user_task_def_sk(version), {})
 
     def delete_definition(self, kind: str, name: str) -> None:
         """Delete a TaskDef, ExternalEventDef or WorkflowEventDef with its index entry."""
@@ -179,6 +210,10 @@ def _condition_failed(exc: ClientError) -> bool:
     if reasons:
         return reasons[0].get("Code") == "ConditionalCheckFailed"
     return "ConditionalCheckFailed" in str(exc)
+
+
+def _user_task_def_sk(version: int) -> str:
+    return f"{version:08d}"
 
 
 def _version_sk(major_version: int, revision: int) -> str:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 # The classic SQS limit; moto enforces it, and a larger ScheduledTask would
 # also be a poor fit for a task queue.
 SQS_MAX_MESSAGE_BYTES = 256 * 1024
+# A ScheduledTask larger than this goes by reference (store/payloads.py),
+# leaving room for its attributes and a batch's other messages.
+TASK_MESSAGE_INLINE_BYTES = 192 * 1024
 _BATCH_MAX_ENTRIES = 10
 _BATCH_MAX_BYTES = 200 * 1024
 

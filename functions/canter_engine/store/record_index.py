@@ -2,7 +2,8 @@
 entries over the same global secondary index as SearchWfRun (``byStatusTime``).
 
 Only records someone can search for get an entry: a Variable its WfSpec
-declares ``searchable()``, an ExternalEvent, and an EXTERNAL_EVENT NodeRun
+declares ``searchable()``, an ExternalEvent, a WorkflowEvent (SearchWorkflowEvent;
+written once, when it is thrown), and an EXTERNAL_EVENT NodeRun
 (LittleHorse's SearchNodeRun finds only those). A 10-task chain with no
 searchable variable writes none, so the common path pays nothing. An entry
 is an item of the WfRun's own partition (``pk`` = WfRun id, ``sk`` =
@@ -15,7 +16,7 @@ WfRun.
 
 The index partition key names what is searched and its value
 (``var#<WfSpec>#<variable>#<value>``, ``evt#<ExternalEventDef>``,
-``nodeevt#<ExternalEventDef>``); it never
+``wfevt#<WorkflowEventDef>``, ``nodeevt#<ExternalEventDef>``); it never
 equals a WfRun status, so SearchWfRun never reads these entries. The sort
 key is a time in zero-padded milliseconds (the WfRun's start for a
 variable, the event's arrival for an ExternalEvent, the NodeRun's arrival), so results come newest
@@ -30,21 +31,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from canter_engine.core.records import Record
-from canter_engine.core.state import ExternalEvent, NodeRun, VariableValue
+from canter_engine.core.state import ExternalEvent, NodeRun, VariableValue, WorkflowEvent
+from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model import values
-from canter_engine.store.bookmark import decode as decode_bookmark
-from canter_engine.store.bookmark import encode as encode_bookmark
+from canter_engine.store import user_task_index
+from canter_engine.store.status_time_index import (
+    TIME_DIGITS,
+    decode_position,
+    encode_position,
+    newest_first,
+    window,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from canter_engine.core import Blueprint, WfRunState
 
-INDEX = "byStatusTime"
 INDEX_PREFIX = "idx#"
-_TIME_DIGITS = 13
-_LOW_TIME = "0" * _TIME_DIGITS
-_HIGH_TIME = "9" * _TIME_DIGITS + "~"
+_TIME_DIGITS = TIME_DIGITS
 # The one filterable attribute an entry has besides its version: an
 # ExternalEvent's CLAIMED or UNCLAIMED, an EXTERNAL_EVENT NodeRun's status.
 TAG = "tag"
@@ -71,6 +76,11 @@ def variable_partition(spec_name: str, var_name: str, value: Any) -> str:
 
 def event_partition(def_name: str) -> str:
     return f"evt#{def_name}"
+
+
+def workflow_event_partition(def_name: str) -> str:
+    """WorkflowEvents a THROW_EVENT published, of one WorkflowEventDef."""
+    return f"wfevt#{def_name}"
 
 
 def node_partition(def_name: str) -> str:
@@ -106,6 +116,15 @@ def event_entry(record_sk: str, def_name: str, time: int, claimed: bool) -> dict
     }
 
 
+def workflow_event_entry(record_sk: str, event: WorkflowEvent) -> dict[str, Any]:
+    """The index item of a WorkflowEvent (written once: a WorkflowEvent never changes)."""
+    return {
+        "sk": {"S": INDEX_PREFIX + record_sk},
+        "gsi1pk": {"S": workflow_event_partition(event.def_name)},
+        "gsi1sk": {"S": _time(event.time)},
+    }
+
+
 def node_entry(node_run: NodeRun) -> dict[str, Any]:
     """The index item of an EXTERNAL_EVENT NodeRun (attributes as stored, keys but ``pk``)."""
     return {
@@ -132,6 +151,11 @@ def index_entries(
         obj = record.obj
         if isinstance(obj, ExternalEvent):
             entry = event_entry(record.sk, obj.def_name, obj.time, obj.claimed)
+        elif isinstance(obj, WorkflowEvent):
+            entry = workflow_event_entry(record.sk, obj)
+        elif isinstance(obj, UserTaskRun):
+            entries.update(user_task_index.entries(obj))
+            continue
         elif isinstance(obj, VariableValue) and _searchable(bp, record.thread_spec_name, obj):
             version = (state.major_version, state.revision)
             var = (obj.name, obj.value)
@@ -177,38 +201,20 @@ class RecordIndex:
 
         ValueError for a bookmark this search did not return.
         """
-        exclusive = _decode(bookmark, query.partition) if bookmark else None
-        low = _LOW_TIME if query.earliest is None else _time(query.earliest)
-        high = _HIGH_TIME if query.latest is None else _time(query.latest) + "~"
+        exclusive = decode_position(bookmark, query.partition) if bookmark else None
+        low, high = window(query.earliest, query.latest)
         values_: dict[str, Any] = {
             ":p": {"S": query.partition},
             ":lo": {"S": low},
             ":hi": {"S": high},
         }
-        kwargs: dict[str, Any] = {}
         filters = _filters(query, values_)
-        if filters:
-            kwargs["FilterExpression"] = " AND ".join(filters)
-        found: list[dict[str, Any]] = []
-        while True:
-            if exclusive:
-                kwargs["ExclusiveStartKey"] = exclusive
-            page = self._client.query(
-                TableName=self._table,
-                IndexName=INDEX,
-                KeyConditionExpression="gsi1pk = :p AND gsi1sk BETWEEN :lo AND :hi",
-                ExpressionAttributeValues=values_,
-                ScanIndexForward=False,
-                Limit=limit + 1,
-                **kwargs,
-            )
-            found.extend(page.get("Items", []))
-            exclusive = page.get("LastEvaluatedKey")
-            if len(found) > limit or not exclusive:
-                break
+        found = newest_first(
+            self._client, self._table, values_, " AND ".join(filters) or None, limit, exclusive
+        )
         served = found[:limit]
         results = [(str(i["pk"]["S"]), str(i["sk"]["S"])[len(INDEX_PREFIX) :]) for i in served]
-        return results, _encode(served[-1]) if len(found) > limit else None
+        return results, encode_position(served[-1]) if len(found) > limit else None
 
 
 def _filters(query: EntryQuery, values_: dict[str, Any]) -> list[str]:
@@ -223,19 +229,3 @@ def _filters(query: EntryQuery, values_: dict[str, Any]) -> list[str]:
         filters.append(f"{TAG} = :t")
         values_[":t"] = {"S": query.tag}
     return filters
-
-
-def _encode(item: dict[str, Any]) -> str:
-    key = {name: item[name]["S"] for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
-    return encode_bookmark(key)
-
-
-def _decode(bookmark: str, partition: str) -> dict[str, Any]:
-    try:
-        value = decode_bookmark(bookmark)
-        key = {name: {"S": str(value[name])} for name in ("pk", "sk", "gsi1pk", "gsi1sk")}
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError("not a bookmark of this search") from exc
-    if key["gsi1pk"]["S"] != partition:
-        raise ValueError("bookmark from another search")
-    return key

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from canter_engine.store.bookmark import decode as decode_bookmark
 from canter_engine.store.bookmark import encode as encode_bookmark
+from canter_engine.store.status_time_index import INDEX
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from canter_engine.core.state import WfRunState
 
-INDEX = "byStatusTime"
 STATUSES = ("STARTING", "RUNNING", "HALTING", "HALTED", "COMPLETED", "ERROR", "EXCEPTION")
 _TIME_DIGITS = 13
 _LOW_TIME = "0" * _TIME_DIGITS

@@ -26,8 +26,13 @@ class Settings:
     timer_queue_url: str | None
     scheduler_failure_queue_url: str | None
     task_queue_prefix: str
+    payload_bucket: str
     dynamic_queues: bool
     task_token_secret: bytes
+    # EventBridge Scheduler (ScheduleWf); the local stack plays it on moto.
+    schedule_group: str = ""
+    schedule_target_arn: str = ""
+    schedule_role_arn: str = ""
 
     @staticmethod
     def from_env(env: Mapping[str, str]) -> Settings:
@@ -48,10 +53,26 @@ class Settings:
             task_queue_prefix=env.get(
                 resources.ENV_TASK_QUEUE_PREFIX, resources.task_queue_prefix(stage)
             ),
+            payload_bucket=env.get(
+                resources.ENV_PAYLOAD_BUCKET, resources.PAYLOAD_BUCKET.physical_name(stage)
+            ),
             dynamic_queues=env.get(resources.ENV_DYNAMIC_QUEUES, "").lower()
             in ("1", "true", "yes", "on"),
             task_token_secret=_task_token_secret(env),
+            schedule_group=env.get(resources.ENV_SCHEDULE_GROUP, resources.schedule_group(stage)),
+            # Where a deployment sets no ARN (the local stack): names in moto's account.
+            schedule_target_arn=env.get(
+                resources.ENV_SCHEDULE_TARGET_ARN,
+                f"arn:aws:lambda:us-east-1:{_LOCAL_ACCOUNT}:function:canter-{stage}-scheduled-runs",
+            ),
+            schedule_role_arn=env.get(
+                resources.ENV_SCHEDULE_ROLE_ARN,
+                f"arn:aws:iam::{_LOCAL_ACCOUNT}:role/canter-{stage}-schedules",
+            ),
         )
+
+
+_LOCAL_ACCOUNT = "123456789012"
 
 
 # Without a configured secret (a process that runs every handler itself, as

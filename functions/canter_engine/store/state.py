@@ -40,6 +40,7 @@ from canter_engine.store.held import (
     replace_in_page,
 )
 from canter_engine.store.item_size import WRITE_UNIT_BYTES, item_size
+from canter_engine.store.payloads import PayloadStore
 from canter_engine.store.record_index import RecordIndex
 from canter_engine.store.run_index import Listing, RunIndex
 from canter_engine.store.thread_items import (
@@ -169,9 +170,11 @@ def settle(
 
 
 class StateStore:
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str, payloads: PayloadStore) -> None:
         self._client = client
         self._table = table
+        # Long strings of the state are in the payload bucket (store/payloads.py).
+        self._payloads = payloads
 
     def run_index(self) -> RunIndex:
         """SearchWfRun's view of the heads' indexes."""
@@ -219,7 +222,8 @@ class StateStore:
             state = assemble(state, threads)
             marks = {n: t.paged for n, t in threads.items()}
         return Head(
-            state,
+            # Long strings, the head's and its thread items', are in the payload bucket.
+            self._payloads.resolve(state, wf_run_id),
             Held.from_item(value.get("h")),
             int(item["version"]["N"]),
             applied_seq,
@@ -313,16 +317,16 @@ class StateStore:
         ``head`` must have been read before this call (see the module docstring).
         """
         if head is not None and sk in head.held.records:
-            return _render(wf_run_id, head.held.records[sk], attribute)
+            return self._render(wf_run_id, head.held.records[sk], attribute)
         key = node_key(sk)
         if key is not None:
             found = self._find_page(wf_run_id, *key)
             node = page_holds(found[1], key[1]) if found else None
-            return None if node is None else _render(wf_run_id, {"node": node}, attribute)
+            return None if node is None else self._render(wf_run_id, {"node": node}, attribute)
         item = self._client.get_item(
             TableName=self._table, Key=_key(wf_run_id, sk), ConsistentRead=True
         ).get("Item")
-        return None if item is None else _render(wf_run_id, _attributes(item), attribute)
+        return None if item is None else self._render(wf_run_id, _attributes(item), attribute)
 
     def list_records(
         self,
@@ -364,8 +368,14 @@ class StateStore:
         if len(merged) > limit:
             merged = merged[:limit]
             next_bookmark = _encode_bookmark(merged[-1][1], merged[-1][0])
-        rendered = [_render(wf_run_id, attributes, attribute) for _, _, attributes in merged]
+        rendered = [self._render(wf_run_id, attributes, attribute) for _, _, attributes in merged]
         return [r for r in rendered if r is not None], next_bookmark
+
+    def _render(
+        self, wf_run_id: str, attributes: Attributes, attribute: str
+    ) -> dict[str, Any] | None:
+        """A record as the API serves it, with its values back from the payload bucket."""
+        return _render(wf_run_id, self._payloads.resolve(attributes, wf_run_id), attribute)
 
     def _stored_records(
         self, wf_run_id: str, prefix: str, start: str, after: str, batch: int

@@ -13,6 +13,7 @@ must write.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,10 @@ THREAD_PREFIX = "thr#"
 INLINE_THREADS = 1
 
 
+def _as_is(tree: Any) -> Any:
+    return tree
+
+
 def thread_sk(number: int) -> str:
     return f"{THREAD_PREFIX}{number:06d}"
 
@@ -37,17 +42,25 @@ def spills(state: WfRunState) -> bool:
     return len(state.threads) > INLINE_THREADS
 
 
-def thread_body(state: WfRunState, number: int, paged: int) -> bytes:
+def thread_body(
+    state: WfRunState, number: int, paged: int, store: Callable[[Any], Any] = _as_is
+) -> bytes:
     """Thread ``number``'s item body: the thread, its variables, its TaskRuns in
-    flight and the greatest NodeRun position already paged (-1: none)."""
+    flight and the greatest NodeRun position already paged (-1: none).
+
+    ``store`` turns the body's tree into what an item may hold (the scheduler
+    offloads long strings to the payload bucket, as it does the head's).
+    """
     thread = state.threads[number]
     return blob.pack(
-        {
-            "t": thread.to_item(),
-            "v": {k: values.encode(v) for k, v in state.variables.get(number, {}).items()},
-            "k": [t.to_item() for t in tasks_of(state, thread)],
-            "m": paged,
-        }
+        store(
+            {
+                "t": thread.to_item(),
+                "v": {k: values.encode(v) for k, v in state.variables.get(number, {}).items()},
+                "k": [t.to_item() for t in tasks_of(state, thread)],
+                "m": paged,
+            }
+        )
     )
 
 
@@ -152,11 +165,13 @@ class Spilled:
         touched: frozenset[int],
         records: dict[str, dict[str, Any]],
         writes: Writes,
+        store: Callable[[Any], Any] = _as_is,
     ) -> dict[str, dict[str, Any]]:
         """Take one event's thread records out into ``writes``; the other records are returned.
 
         ``before`` is None or a state whose threads the head held: every
-        thread is then written.
+        thread is then written. ``store`` prepares a thread body's tree for
+        its item (see ``thread_body``).
         """
         dirty = set(after.threads) if before is None or not spills(before) else set()
         by_thread: dict[int, list[tuple[int, dict[str, Any]]]] = {}
@@ -184,7 +199,7 @@ class Spilled:
                 dirty.add(number)
         for number in dirty:
             if number in after.threads:
-                self._body(number, thread_body(after, number, self.marks.get(number, -1)))
+                self._body(number, thread_body(after, number, self.marks.get(number, -1), store))
         return others
 
 

@@ -22,6 +22,7 @@ from canter.builder.types import (
     VariableType,
     WaitForThreadsStrategy,
 )
+from canter.builder.user_tasks import UserTaskOutput
 from canter.builder.variables import WfRunVariable
 from canter.builder.workflow import Workflow
 
@@ -45,6 +46,7 @@ __all__ = [
     "SpawnedThreadList",
     "SpawnedThreads",
     "ThreadBody",
+    "UserTaskOutput",
     "VariableMutationType",
     "VariableType",
     "WaitForThreadsOutput",

@@ -71,3 +71,13 @@ def compile_assignment(value: Any, scope: Scope) -> dict[str, Any]:
     if isinstance(value, Assignable):
         return value.compile_assignment(scope)
     return {"literalValue": variable_value(value)}
+
+
+def check_seconds(value: object, what: str) -> None:
+    """A delay: a positive int literal, or an operand that may hold an INT."""
+    if isinstance(value, Assignable):
+        if value.value_type not in (None, VariableType.INT):
+            raise WorkflowDefinitionError(f"{what} must be an INT, not {describe(value)}")
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise WorkflowDefinitionError(f"{what} must be a positive number of seconds, not {value!r}")

@@ -30,6 +30,7 @@ class NodeKind(StrEnum):
     WAIT_FOR_CONDITION = "waitForCondition"
     RUN_CHILD_WF = "runChildWf"
     WAIT_FOR_CHILD_WF = "waitForChildWf"
+    USER_TASK = "userTask"
 
 
 @dataclass

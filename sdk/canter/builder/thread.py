@@ -7,11 +7,11 @@ be checked before the workflow runs and reports mistakes at the user's line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from canter.builder import control_flow
-from canter.builder.assignable import compile_assignment, describe
-from canter.builder.children import ChildThreads
+from canter.builder.assignable import check_seconds, compile_assignment, describe
 from canter.builder.control_flow import IfStatement, ThreadBody
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.graph import NodeKind
@@ -24,10 +24,11 @@ from canter.builder.tasks import (
     resolve_task,
 )
 from canter.builder.types import ErrorType, VariableType
+from canter.builder.user_tasks import UserTasks
 from canter.builder.variables import WfRunVariable
 
 
-class WorkflowThread(ChildThreads):
+class WorkflowThread(UserTasks):
     """What a thread function receives: ``def entrypoint(wf: WorkflowThread) -> None``."""
 
     # --- building ---------------------------------------------------------------
@@ -98,16 +99,23 @@ class WorkflowThread(ChildThreads):
         timeout: int | Operand | None = None,
         correlation_id: Any = None,
         mask_correlation_id: bool | None = None,
+        correlated_event_config: Mapping[str, Any] | None = None,
     ) -> NodeOutput:
         """Wait for an ExternalEvent; its content is the node's output.
 
         With ``timeout`` (seconds) the node fails with TIMEOUT when no event came.
+        With ``correlation_id`` a CorrelatedEvent put with that key (``PutCorrelatedEvent``)
+        reaches this node, before or after it starts waiting; ``correlated_event_config``
+        (``{"ttlSeconds": ..., "deleteAfterFirstCorrelation": ...}``) is the
+        ExternalEventDef's, registered with the workflow by ``canter deploy``.
         """
         self._check_open("wait for an event")
         self.workflow.note_waited_event(event_name)
+        if correlated_event_config is not None:
+            self.workflow.note_correlated_event_config(event_name, correlated_event_config)
         body: dict[str, Any] = {"externalEventDefId": {"name": event_name}}
         if timeout is not None:
-            _check_seconds(timeout, "timeout")
+            check_seconds(timeout, "timeout")
             body["timeoutSeconds"] = compile_assignment(timeout, self)
         if correlation_id is not None:
             body["correlationKey"] = compile_assignment(correlation_id, self)
@@ -121,7 +129,7 @@ class WorkflowThread(ChildThreads):
     def sleep_seconds(self, seconds: int | Operand) -> None:
         """Sleep for a number of seconds (an INT literal or operand)."""
         self._check_open("sleep")
-        _check_seconds(seconds, "seconds")
+        check_seconds(seconds, "seconds")
         self.graph.add_node(
             "sleep", NodeKind.SLEEP, {"rawSeconds": compile_assignment(seconds, self)}
         )
@@ -207,12 +215,3 @@ def _one_of(value: Any, alias: Any, name: str, alias_name: str) -> Any:
             f"give {name} or {alias_name} (the LittleHorse SDK's name for it), not both"
         )
     return alias if value is None else value
-
-
-def _check_seconds(value: object, what: str) -> None:
-    if isinstance(value, Operand):
-        if value.value_type not in (None, VariableType.INT):
-            raise WorkflowDefinitionError(f"{what} must be an INT, not {describe(value)}")
-        return
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise WorkflowDefinitionError(f"{what} must be a positive number of seconds, not {value!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,12 @@ class Workflow:
             task_retries, task_timeout_seconds, task_exponential_backoff
         )
         self.allowed_updates: AllowedUpdateType | None = None
+        self.retention_seconds: int | None = None
         self._pending: list[tuple[WorkflowThread, ThreadBody]] = []
         self._threads: dict[str, WorkflowThread] = {}
         self._waited_events: set[str] = set()
+        # ExternalEventDef name -> its CorrelatedEventConfig, as wait_for_event gave it.
+        self.correlated_event_configs: dict[str, dict[str, Any]] = {}
         self._interrupt_events: set[str] = set()
         self._building: WorkflowThread | None = None
         self._thread_inputs: list[tuple[str, frozenset[str], tuple[str, int]]] = []
@@ -110,6 +114,19 @@ class Workflow:
             )
         self._waited_events.add(event_name)
 
+    def note_correlated_event_config(self, event_name: str, config: Mapping[str, Any]) -> None:
+        allowed = {"ttlSeconds", "deleteAfterFirstCorrelation"}
+        if not isinstance(config, Mapping) or set(config) - allowed:
+            raise WorkflowDefinitionError(
+                f"correlated_event_config of '{event_name}' must be a mapping of "
+                f"{sorted(allowed)}, not {config!r}"
+            )
+        wanted = {k: v for k, v in config.items() if v not in (None, False, 0)}
+        if self.correlated_event_configs.setdefault(event_name, wanted) != wanted:
+            raise WorkflowDefinitionError(
+                f"event '{event_name}' is given two different correlated_event_configs"
+            )
+
     def note_interrupt_event(self, event_name: str) -> None:
         if event_name in self._waited_events:
             raise WorkflowDefinitionError(
@@ -143,6 +160,20 @@ class Workflow:
         self.allowed_updates = parse_enum(AllowedUpdateType, update_type, "update type")
         return self
 
+    def with_retention_policy(self, policy: int | Any) -> Workflow:
+        """Delete each WfRun this many seconds after it ends (COMPLETED, ERROR or EXCEPTION).
+
+        ``policy`` is the seconds, or LittleHorse's ``WorkflowRetentionPolicy``
+        (its ``seconds_after_wf_termination``), as the LittleHorse SDK takes it.
+        """
+        seconds = getattr(policy, "seconds_after_wf_termination", policy)
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+            raise WorkflowDefinitionError(
+                f"a retention policy is a number of seconds >= 0, not {policy!r}"
+            )
+        self.retention_seconds = seconds
+        return self
+
     def compile(self) -> dict[str, Any]:
         """The PutWfSpecRequest as proto3 JSON, as the Canter API takes it."""
         request: dict[str, Any] = {
@@ -153,6 +184,9 @@ class Workflow:
         if self.allowed_updates not in (None, AllowedUpdateType.ALL_UPDATES):
             # ALL_UPDATES is the enum's zero, which proto3 JSON leaves out.
             request["allowedUpdates"] = self.allowed_updates.value
+        if self.retention_seconds is not None:
+            # An int64: a string in proto3 JSON, as LittleHorse's SDK writes it.
+            request["retentionPolicy"] = {"secondsAfterWfTermination": str(self.retention_seconds)}
         return copy.deepcopy(request)
 
     def __str__(self) -> str:

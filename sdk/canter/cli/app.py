@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from canter.cli import awaiting, control, get, listing, remove, search
+from canter.cli import (
+    awaiting,
+    control,
+    correlated,
+    events,
+    get,
+    listing,
+    remove,
+    schedule,
+    search,
+    user_tasks,
+)
 from canter.cli.common import EXIT_CODES_HELP, CanterGroup
+from canter.cli.dashboard import dashboard
 from canter.cli.deploy import deploy
 from canter.cli.local import dev, worker
+from canter.cli.rescue import rescue
 from canter.cli.run import run
 
 app = typer.Typer(
@@ -30,6 +43,12 @@ app.add_typer(search.app, name="search")
 app.add_typer(control.post_app, name="post")
 app.command()(control.stop)
 app.command()(control.resume)
+app.command()(rescue)
+app.add_typer(schedule.app, name="schedule")
 app.add_typer(remove.app, name="delete")
 app.add_typer(awaiting.app, name="await")
+app.add_typer(correlated.app, name="correlated")
+app.add_typer(events.app, name="events")
 app.command()(worker)
+app.add_typer(user_tasks.app, name="usertask")
+app.command()(dashboard)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from canter.cli.common import ApiUrl, AsJson, connect, fail, out, print_json
-from canter.client import FINAL_STATUSES, from_value
+from canter.client import FINAL_STATUSES, NotFound, from_value
 
 post_app = typer.Typer(help="Send something to a WfRun.")
 
@@ -35,12 +35,13 @@ def event(
     as_json: AsJson = False,
     api_url: ApiUrl = None,
 ) -> None:
-    """Post an ExternalEvent to a WfRun.
+    """Post an ExternalEvent to a WfRun (one not started yet takes it when it starts).
 
     Example: canter post event ord-1001 payment-received '{"method": "card"}' --guid pay-1
     """
-    value = _json_content(content)
-    posted = connect(api_url).put_external_event(
+    value = json_content(content)
+    client = connect(api_url)
+    posted = client.put_external_event(
         wf_run_id, external_event_def, value, guid=guid, thread_run_number=thread
     )
     if as_json:
@@ -49,6 +50,13 @@ def event(
     recorded_guid = posted.get("id", {}).get("guid", guid or "")
     shown = json.dumps(from_value(posted["content"])) if posted.get("content") else "no content"
     out.print(f"ExternalEvent {external_event_def} {recorded_guid} -> WfRun {wf_run_id}: {shown}")
+    try:
+        client.get_wf_run(wf_run_id)
+    except NotFound:
+        out.print(
+            f"WfRun {wf_run_id} does not exist yet: the event waits for the WfRun started "
+            f"with this id (canter run <wfSpec> --id {wf_run_id})"
+        )
 
 
 def stop(wf_run_id: WfRunId, thread: Thread = None, api_url: ApiUrl = None) -> None:
@@ -71,7 +79,7 @@ def resume(wf_run_id: WfRunId, thread: Thread = None, api_url: ApiUrl = None) ->
     out.print(f"WfRun {wf_run_id}{_which(thread)}: resume requested")
 
 
-def _json_content(content: str | None) -> Any:
+def json_content(content: str | None) -> Any:
     if content is None:
         return None
     try:

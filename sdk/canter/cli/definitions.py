@@ -1,7 +1,9 @@
 """What ``canter deploy`` registers, found in a module or in one object of it.
 
 TaskDefs come from ``@canter.task`` functions and from PutTaskDefRequest dicts
-(what ``create_task_def`` returns); WfSpecs from ``canter.Workflow`` objects.
+(what ``create_task_def`` returns); UserTaskDefs from ``@canter.user_task``
+classes and ``canter.UserTaskDef`` objects; WfSpecs from ``canter.Workflow``
+objects.
 ExternalEventDefs and WorkflowEventDefs are not declared separately: every
 event a WfSpec waits for, is interrupted by or throws is registered with it,
 so a workflow is deployable as written.
@@ -16,6 +18,7 @@ from typing import Any
 
 from canter.builder import Workflow
 from canter.task_def import task_def_of
+from canter.user_task_def import user_task_def_of
 
 TASK_DEF_FIELDS = frozenset({"name", "inputVars", "returnType", "taskQueue", "taskType"})
 
@@ -27,7 +30,10 @@ class DefinitionConflict(ValueError):
 @dataclass
 class Definitions:
     task_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    user_task_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
     wf_specs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # ExternalEventDef name -> the CorrelatedEventConfig its waits gave it.
+    correlated_event_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def external_event_defs(self) -> list[str]:
@@ -45,13 +51,21 @@ class Definitions:
         return sorted(names)
 
     def __bool__(self) -> bool:
-        return bool(self.task_defs or self.wf_specs)
+        return bool(self.task_defs or self.user_task_defs or self.wf_specs)
 
     def add_task_def(self, request: Mapping[str, Any]) -> None:
         _add(self.task_defs, "TaskDef", dict(request))
 
     def add_wf_spec(self, workflow: Workflow) -> None:
         _add(self.wf_specs, "WfSpec", workflow.compile())
+        for name, config in workflow.correlated_event_configs.items():
+            if self.correlated_event_configs.setdefault(name, config) != config:
+                raise DefinitionConflict(f"two different correlated_event_configs for {name!r}")
+
+    def external_event_def_request(self, name: str) -> dict[str, Any]:
+        """PutExternalEventDef's fields besides the name."""
+        config = self.correlated_event_configs.get(name)
+        return {} if config is None else {"correlatedEventConfig": config}
 
 
 def collect(target: Any) -> Definitions:
@@ -62,6 +76,8 @@ def collect(target: Any) -> Definitions:
             found.add_wf_spec(item)
         elif (request := task_def_of(item)) is not None:
             found.add_task_def(request)
+        elif (definition := user_task_def_of(item)) is not None:
+            _add(found.user_task_defs, "UserTaskDef", definition.to_json())
         elif is_task_def_request(item):
             found.add_task_def(item)
     return found

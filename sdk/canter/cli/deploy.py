@@ -1,7 +1,7 @@
 """``canter deploy``: register what a module defines, in the order the API needs.
 
-TaskDefs first and ExternalEventDefs next, because PutWfSpec refuses a
-WfSpec naming either before it exists. Every Put is idempotent, so deploying
+TaskDefs, UserTaskDefs and ExternalEventDefs first, because PutWfSpec
+refuses a WfSpec naming one before it exists. Every Put is idempotent, so deploying
 an unchanged module again changes nothing and prints the same versions.
 """
 
@@ -26,13 +26,14 @@ def deploy(
         typer.Argument(
             metavar="MODULE[:OBJECT]",
             help="A module (everything in it), or module:object naming a Workflow, a "
-            "@canter.task function, a PutTaskDefRequest dict, or a list of them",
+            "@canter.task function, a PutTaskDefRequest dict, a @canter.user_task class, or a "
+            "list of them",
         ),
     ],
     as_json: AsJson = False,
     api_url: ApiUrl = None,
 ) -> None:
-    """Register the TaskDefs, ExternalEventDefs and WfSpecs a module defines.
+    """Register the TaskDefs, UserTaskDefs, ExternalEventDefs and WfSpecs a module defines.
 
     Example: canter deploy workflow   (imports ./workflow.py)
     """
@@ -42,14 +43,19 @@ def deploy(
         raise typer.BadParameter(f"{target!r}: {exc}", param_hint="MODULE[:OBJECT]") from None
     if not found:
         raise typer.BadParameter(
-            f"{target!r} defines no @canter.task function, TaskDef request or canter.Workflow",
+            f"{target!r} defines no @canter.task function, TaskDef request, "
+            "@canter.user_task class or canter.Workflow",
             param_hint="MODULE[:OBJECT]",
         )
     client = connect(api_url)
     registered: dict[str, list[dict[str, Any]]] = {
         "taskDefs": [client.put_task_def(request) for request in found.task_defs.values()],
+        "userTaskDefs": [
+            client.put_user_task_def(request) for request in found.user_task_defs.values()
+        ],
         "externalEventDefs": [
-            client.put_external_event_def(name) for name in found.external_event_defs
+            client.put_external_event_def(name, **found.external_event_def_request(name))
+            for name in found.external_event_defs
         ],
         "workflowEventDefs": [
             _workflow_event_def(client, name) for name in found.workflow_event_defs
@@ -62,6 +68,9 @@ def deploy(
     table = Table("kind", "name", "version / signature")
     for task_def in registered["taskDefs"]:
         table.add_row("TaskDef", task_def["id"]["name"], render.task_def_signature(task_def))
+    for user_task_def in registered["userTaskDefs"]:
+        version = f"v{user_task_def.get('version', 0)}"
+        table.add_row("UserTaskDef", user_task_def["name"], version)
     for event_def in registered["externalEventDefs"]:
         table.add_row("ExternalEventDef", event_def["id"]["name"], "")
     for event_def in registered["workflowEventDefs"]:

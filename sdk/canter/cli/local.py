@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from canter_engine.resources import TASK_QUEUE_VISIBILITY_SECONDS
+from canter_engine.resources import ENV_STATUS_EVENTS, TASK_QUEUE_VISIBILITY_SECONDS
 
 from canter import discovery
 from canter.cli.common import ApiUrl
 from canter.client import Client
+from canter.dashboard import Dashboard
 from canter.worker import Worker
 
 
@@ -54,13 +55,30 @@ def dev(
     lambda_timeout: Annotated[
         int, typer.Option(help="The Lambda timeout (seconds) of --lambda-tasks functions")
     ] = TASK_QUEUE_VISIBILITY_SECONDS,
+    dashboard_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Port of the dashboard, on 127.0.0.1; default: --port + 2, or any free "
+            "port if that one is taken; -1: no dashboard",
+            show_default=False,
+        ),
+    ] = None,
+    status_events: Annotated[
+        str | None,
+        typer.Option(
+            help="WfSpec names (comma-separated, or '*') whose WfRun status changes are "
+            "published to the local EventBridge bus; read them with canter events tail",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the whole stack locally: moto, the scheduler, timers and the HTTP API.
 
     State (definitions, WfRuns, queued tasks, timers, events) is kept in the
     state directory and survives Ctrl-C, SIGTERM and crashes; delete the
     directory to start afresh. Prints the API URL, an ``AWS_ENDPOINT_URL=``
-    line for workers, then ``ready``. Ctrl-C stops everything.
+    line for workers, the dashboard's ``dashboard:`` URL, then ``ready``.
+    Ctrl-C stops everything.
 
     With --lambda-tasks, task functions run through canter.lambda_handler
     fed with Lambda-shaped SQS events, the code path deployed by
@@ -73,6 +91,8 @@ def dev(
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     directory = discovery.state_dir(state_dir)
+    if status_events is not None:
+        os.environ[ENV_STATUS_EVENTS] = status_events
     stack = LocalStack(
         host=host, port=port, aws_port=aws_port, state_dir=None if in_memory else directory
     )
@@ -97,6 +117,7 @@ def dev(
             stack.stop()
             typer.echo(f"canter dev: --lambda-tasks {target}: {exc}", err=True)
             raise typer.Exit(1) from None
+    board = _start_dashboard(stack, port, dashboard_port)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
@@ -109,13 +130,40 @@ def dev(
     print(f"Canter API: {stack.api_url}")
     print(f"CANTER_API_URL={stack.api_url}")
     print(f"AWS_ENDPOINT_URL={stack.endpoint_url}")
+    if board is not None:
+        print(f"dashboard: {board.url}")
     print("ready", flush=True)
     try:
         stopped.wait()
     finally:
         discovery.remove_urls(directory)
+        if board is not None:
+            board.stop()
         stack.stop()
         print("stopped", flush=True)
+
+
+def _start_dashboard(stack: Any, api_port: int, port: int | None) -> Dashboard | None:
+    """The dashboard for the local API, on loopback (``port`` -1: none).
+
+    Without --dashboard-port it takes the API's port + 2, or any free port
+    when that one is taken: a busy default never stops the stack.
+    """
+    if port == -1:
+        return None
+    chosen = port if port is not None else (api_port + 2 if api_port else 0)
+    try:
+        return Dashboard(stack.api_url, "127.0.0.1", chosen).start()
+    except OSError as exc:
+        if port is None and chosen != 0:
+            return Dashboard(stack.api_url, "127.0.0.1", 0).start()
+        stack.stop()
+        typer.echo(
+            f"canter dev: cannot serve the dashboard on 127.0.0.1:{chosen} ({exc}); "
+            "give another --dashboard-port, or -1 for none",
+            err=True,
+        )
+        raise typer.Exit(1) from None
 
 
 def worker(

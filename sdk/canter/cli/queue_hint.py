@@ -1,10 +1,13 @@
 """ "Is anyone working on this?": tasks that have waited on their queue too long.
 
-A TaskRun stays TASK_SCHEDULED from dispatch until its worker reports, so a
-run whose task has no worker just waits, as in LittleHorse. ``canter run
+A TaskRun stays TASK_SCHEDULED from dispatch until a worker reports it or
+says it has been running it for a while (TASK_RUNNING), so a run whose task
+has no worker just waits, as in LittleHorse. ``canter run
 --wait`` and ``canter get wfRun`` name such a task once it has waited longer
 than :data:`WAIT_HINT_SECONDS`, with its queue's depth read from SQS (with
-the caller's AWS credentials; left out if they cannot read it).
+the caller's AWS credentials). When no message of the queue is being run,
+nothing is receiving from it, and the hint says outright that no worker may
+be running for the TaskDef.
 """
 
 from __future__ import annotations
@@ -42,14 +45,26 @@ def _hint(client: Client, task_run: dict[str, Any], waited: float) -> str:
     name = str(task_run.get("taskDefId", {}).get("name", ""))
     guid = task_run["id"]["taskGuid"]
     depth = _depth(client, name)
-    return (
-        f"task {guid} ({name}) has waited {waited:.0f} s for a worker{depth}; if no worker "
-        f"serves {name}, start one: canter worker <module with @canter.task {name!r}>"
-    )
+    start = f"start one: canter worker <module with @canter.task {name!r}>"
+    where = f"task {guid} ({name}) has waited {waited:.0f} s for a worker"
+    if depth is None:
+        return (
+            f"{where}; no worker may be running for TaskDef {name!r}, or all of them are "
+            f"busy (its queue could not be read); {start}"
+        )
+    queue, waiting, in_flight = depth
+    counts = f"queue {queue}: {waiting} waiting, {in_flight} being run"
+    if in_flight == "0":
+        # Nothing has taken a message off the queue: no worker is polling it.
+        return (
+            f"{where}; no worker may be running for TaskDef {name!r}: none has received "
+            f"a task from its {counts}; {start}"
+        )
+    return f"{where}; {counts}; if no worker serves {name}, {start}"
 
 
-def _depth(client: Client, task_def: str) -> str:
-    """ ", queue Q: N waiting, M being run" or "" when the queue cannot be read."""
+def _depth(client: Client, task_def: str) -> tuple[str, str, str] | None:
+    """(queue name, messages waiting, messages being run); None if the queue cannot be read."""
     try:
         url = str(client.get_task_def_queue(task_def)["queueUrl"])
         attributes = sqs_client_for(url).get_queue_attributes(
@@ -57,8 +72,9 @@ def _depth(client: Client, task_def: str) -> str:
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
     except (CanterError, KeyError, BotoCoreError, ClientError):
-        return ""
+        return None
     return (
-        f"; queue {url.rsplit('/', 1)[-1]}: {attributes.get('ApproximateNumberOfMessages', '?')} "
-        f"waiting, {attributes.get('ApproximateNumberOfMessagesNotVisible', '?')} being run"
+        url.rsplit("/", 1)[-1],
+        attributes.get("ApproximateNumberOfMessages", "?"),
+        attributes.get("ApproximateNumberOfMessagesNotVisible", "?"),
     )

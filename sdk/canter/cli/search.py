@@ -344,6 +344,38 @@ def external_events(
     _print_page(table, page)
 
 
+@app.command("workflowEvent")
+def workflow_events(
+    workflow_event_def: Annotated[
+        str, typer.Option("--workflow-event-def", help="Events of this WorkflowEventDef")
+    ],
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 100,
+    bookmark: Bookmark = None,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+) -> None:
+    """WorkflowEvents of one WorkflowEventDef, newest first.
+
+    Example: canter search workflowEvent --workflow-event-def shipped --since 2024-01-01T00:00:00Z
+    """
+    request: dict[str, Any] = _criteria(earliestStart=since, latestStart=until)
+    request["workflowEventDefId"] = {"name": workflow_event_def}
+    page = _page(connect(api_url), "SearchWorkflowEvent", request, limit, bookmark)
+    if as_json:
+        print_json(page)
+        return
+    table = Table("WfRun", "WorkflowEventDef", "number")
+    for found in page.get("results", []):
+        table.add_row(
+            str(found["wfRunId"]["id"]),
+            str(found["workflowEventDefId"]["name"]),
+            str(found.get("number", 0)),
+        )
+    _print_page(table, page)
+
+
 def _names(
     api_url: str | None,
     rpc: str,

@@ -64,12 +64,13 @@ def parse_assignments(
     return parsed
 
 
-def parse_value(name: str, var_type: str, text: str) -> dict[str, Any]:
+def parse_value(name: str, var_type: str, text: str, what: str = "variable") -> dict[str, Any]:
+    """``text`` as a VariableValue of ``var_type``; ``what`` names ``name`` in the error."""
     try:
         return _parse(var_type, text)
     except (ValueError, binascii.Error):
         raise BadValue(
-            f"variable {name!r} is {var_type}: expected {EXPECTED.get(var_type, var_type)}, "
+            f"{what} {name!r} is {var_type}: expected {EXPECTED.get(var_type, var_type)}, "
             f"got {text!r}"
         ) from None
 

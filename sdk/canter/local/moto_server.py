@@ -8,6 +8,10 @@ receives under the gate with the waiting done outside it.
 
 The server is created in the caller's thread, so a port already in use is an
 ``OSError`` for the caller rather than a thread that dies quietly.
+
+Connections are kept alive: werkzeug's development server closes every
+connection, so each AWS call from the pumps, the handlers and the workers
+paid a TCP connect and a new server thread (a fifth of the scheduler's time).
 """
 
 from __future__ import annotations
@@ -109,7 +113,7 @@ class MotoServer:
         self._short_poll = short_poll_seconds
         self._changes = 0
         self._server: BaseWSGIServer = make_server(
-            host, port, self._wsgi, threaded=True, request_handler=MotoRequestHandler
+            host, port, self._wsgi, threaded=True, request_handler=_keep_alive(MotoRequestHandler)
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="canter-moto", daemon=True
@@ -202,3 +206,67 @@ def _has_messages(body: bytes) -> bool:
         return bool(json.loads(body).get("Messages"))
     except (ValueError, AttributeError):
         return True  # not the JSON protocol: answer as moto did
+
+
+def _keep_alive(base: type[Any]) -> type[Any]:
+    """moto's request handler answering on the same connection when it safely can.
+
+    A request with a Content-Length is read whole before the app runs, so the
+    next request line is where the stream stands afterwards; anything else
+    (a chunked upload) is served by werkzeug, which closes the connection.
+    """
+
+    class KeepAliveHandler(base):  # type: ignore[misc]
+        protocol_version = "HTTP/1.1"
+        # Headers and body leave in one write, without waiting for an ACK:
+        # Nagle's algorithm would hold the body back 40 ms on a kept-alive connection.
+        wbufsize = -1
+        disable_nagle_algorithm = True
+
+        def run_wsgi(self) -> None:
+            length = self.headers.get("Content-Length")
+            if self.headers.get("Transfer-Encoding") or (
+                length is None and self.command not in ("GET", "HEAD", "DELETE")
+            ):
+                self.close_connection = True
+                super().run_wsgi()
+                return
+            body = self.rfile.read(int(length or 0))
+            environ = self.make_environ()
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            answer: list[Any] = []
+
+            def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+                answer[:] = [status, headers]
+                return lambda _data: None
+
+            try:
+                result = self.server.app(environ, start_response)
+                try:
+                    payload = b"".join(result)
+                finally:
+                    getattr(result, "close", lambda: None)()
+            except Exception:
+                self.close_connection = True
+                self.send_error(500, "moto failed on this request")
+                return
+            status, headers = answer
+            code, _, reason = str(status).partition(" ")
+            self.send_response(int(code), reason)
+            head_length = None
+            for name, value in headers:
+                lowered = name.lower()
+                if lowered == "content-length":
+                    head_length = value
+                elif lowered not in ("connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            if self.command == "HEAD" and head_length is not None:
+                self.send_header("Content-Length", head_length)
+            else:
+                self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+
+    return KeepAliveHandler

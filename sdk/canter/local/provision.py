@@ -25,6 +25,7 @@ class Provisioned:
 
 
 def provision(ddb: DynamoDBClient, sqs: SQSClient, stage: str) -> Provisioned:
+    create_bucket(resources.PAYLOAD_BUCKET, stage)
     stream_arn = ""
     for table in resources.TABLES:
         arn = create_table(ddb, table, stage)
@@ -77,6 +78,17 @@ def create_table(ddb: DynamoDBClient, table: resources.TableDef, stage: str) -> 
     return str(description.get("LatestStreamArn", ""))
 
 
+def create_bucket(bucket: resources.BucketDef, stage: str) -> str:
+    """Create the payload bucket if it is not there (restored state may predate it)."""
+    import boto3
+
+    s3 = boto3.client("s3")
+    name = bucket.physical_name(stage)
+    if name not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=name)
+    return name
+
+
 def create_queue(sqs: SQSClient, queue: resources.QueueDef, stage: str) -> str:
     attributes: dict[Any, str] = {
         "VisibilityTimeout": str(queue.visibility_timeout_seconds),
@@ -95,6 +107,7 @@ def create_queue(sqs: SQSClient, queue: resources.QueueDef, stage: str) -> str:
 
 def locate(ddb: DynamoDBClient, sqs: SQSClient, stage: str) -> Provisioned:
     """The resources of restored state: provisioned by an earlier run, found by name."""
+    create_bucket(resources.PAYLOAD_BUCKET, stage)
     journal = ddb.describe_table(TableName=resources.JOURNAL_TABLE.physical_name(stage))
     return Provisioned(
         journal_stream_arn=str(journal["Table"].get("LatestStreamArn", "")),

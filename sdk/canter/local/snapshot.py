@@ -1,8 +1,8 @@
 """The local stack's state on disk: moto's backends and the stream position, together.
 
 One file, ``state.bin``: a JSON header line (format, the moto version that
-wrote it) and then a pickle of moto's DynamoDB, DynamoDB Streams and SQS
-backends with the stream pump's delivered position. Both are taken while no
+wrote it) and then a pickle of moto's DynamoDB, DynamoDB Streams, SQS and S3
+(the payload bucket) backends with the stream pump's delivered position. Both are taken while no
 request runs in moto (:meth:`MotoServer.exclusive`), so the journal, the
 WfRun state, the queues and the position the scheduler has reached always
 belong to one moment; a scheduler batch that was running then is delivered
@@ -27,7 +27,7 @@ from typing import Any
 
 STATE_FILE = "state.bin"
 FORMAT = 1
-BACKENDS = ("dynamodb", "dynamodbstreams", "sqs")
+BACKENDS = ("dynamodb", "dynamodbstreams", "sqs", "scheduler", "s3")
 
 _LOCK = type(threading.Lock())
 _RLOCK = type(threading.RLock())
@@ -130,7 +130,9 @@ def restore(snapshot: Snapshot) -> None:
     for name in BACKENDS:
         live = get_backend(name)  # type: ignore[call-overload]
         live.clear()
-        live.update(snapshot.backends[name])
+        # A snapshot from before ScheduleWf has no EventBridge Scheduler backend, and
+        # one from before the payload bucket existed has no S3: they start empty.
+        live.update(snapshot.backends.get(name, {}))
 
 
 def release_taken_messages() -> int:

@@ -18,11 +18,13 @@ from typing import IO, Any
 import boto3
 from canter_engine import resources
 
-from canter.local import lambda_tasks, snapshot
+from canter.local import lambda_tasks, snapshot, status_bus
 from canter.local.moto_server import MotoServer
 from canter.local.provision import Provisioned, locate, provision
+from canter.local.schedule_pump import SchedulePump
 from canter.local.sqs_pump import SqsPump
 from canter.local.stream_pump import StreamPump
+from canter.local.ttl_sweeper import TtlSweeper
 
 LOCAL_STAGE = "local"
 LOCAL_REGION = "us-east-1"
@@ -68,10 +70,13 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.stream_pump: StreamPump | None = None
         self._timer_pump: SqsPump | None = None
+        self._schedule_pump: SchedulePump | None = None
+        self._ttl_sweeper: TtlSweeper | None = None
         self._task_pumps: list[SqsPump] = []
         self._gateway: Any = None
         self.endpoint_url = ""
         self.api_url = ""
+        self.status_events_queue_url = ""
         self.restored = False
         self._saved_env: dict[str, str | None] = {}
         self._lock_file: IO[str] | None = None
@@ -111,10 +116,13 @@ class LocalStack:
                 resources.ENV_SCHEDULER_DLQ_URL: self.provisioned.failure_queue_url,
             }
         )
+        # Status events (ops-events): the bus and the queue canter events tail reads.
+        self.status_events_queue_url = status_bus.ensure(LOCAL_STAGE)
+        os.environ[resources.ENV_EVENT_BUS] = resources.status_bus_name(LOCAL_STAGE)
         if self.state_dir is not None:
             os.environ[resources.ENV_TASK_TOKEN_SECRET] = _task_token_secret(self.state_dir)
         # Imported only now: Powertools reads its settings when a handler module loads.
-        from canter_engine.handlers import api, runtime, scheduler, timers
+        from canter_engine.handlers import api, runtime, scheduled_runs, scheduler, timers
 
         from canter.local.gateway import Gateway
 
@@ -137,8 +145,23 @@ class LocalStack:
             "canter-local-timers",
             resources.TIMERS_FUNCTION.timeout_seconds,
         )
+        self._schedule_pump = SchedulePump(
+            boto3.client("scheduler"),
+            LOCAL_STAGE,
+            scheduled_runs.handler,
+            poll_seconds=max(self._poll_seconds * 20, 0.2),
+        )
         self.stream_pump.start()
         self._timer_pump.start()
+        if self.restored:
+            from canter_engine.handlers.api_schedules import recreate_schedules
+
+            recreate_schedules(runtime.current())
+        self._schedule_pump.start()
+        self._ttl_sweeper = TtlSweeper(
+            self._moto, LOCAL_STAGE, LOCAL_REGION, every_seconds=self._poll_seconds * 100
+        )
+        self._ttl_sweeper.start()
         self._gateway.start()
         if self.state_dir is not None:
             self._saver = threading.Thread(target=self._save_often, name="canter-snapshots")
@@ -179,7 +202,14 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop everything, save the state once more, give the process its environment back."""
-        for part in (*self._task_pumps, self._gateway, self._timer_pump, self.stream_pump):
+        for part in (
+            *self._task_pumps,
+            self._schedule_pump,
+            self._ttl_sweeper,
+            self._gateway,
+            self._timer_pump,
+            self.stream_pump,
+        ):
             if part is not None:
                 part.stop()
         self._saving.set()
@@ -256,10 +286,12 @@ _ENV_NAMES = (
     resources.ENV_STATE_TABLE,
     resources.ENV_METADATA_TABLE,
     resources.ENV_TASK_QUEUE_PREFIX,
+    resources.ENV_PAYLOAD_BUCKET,
     resources.ENV_DYNAMIC_QUEUES,
     resources.ENV_TIMER_QUEUE_URL,
     resources.ENV_SCHEDULER_DLQ_URL,
     resources.ENV_TASK_TOKEN_SECRET,
+    resources.ENV_EVENT_BUS,
 )
 
 
@@ -295,6 +327,7 @@ def _point_process_at(endpoint_url: str) -> None:
             resources.ENV_STATE_TABLE: resources.STATE_TABLE.physical_name(LOCAL_STAGE),
             resources.ENV_METADATA_TABLE: resources.METADATA_TABLE.physical_name(LOCAL_STAGE),
             resources.ENV_TASK_QUEUE_PREFIX: resources.task_queue_prefix(LOCAL_STAGE),
+            resources.ENV_PAYLOAD_BUCKET: resources.PAYLOAD_BUCKET.physical_name(LOCAL_STAGE),
             resources.ENV_DYNAMIC_QUEUES: "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",

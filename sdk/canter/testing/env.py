@@ -26,6 +26,7 @@ from canter.client import FINAL_STATUSES, Client
 from canter.local.stack import LOCAL_REGION, LOCAL_STAGE, LocalStack
 from canter.task_def import create_task_def, task_def_of
 from canter.testing.clock import Clock
+from canter.user_task_def import user_task_def_of
 from canter.worker import Worker
 
 Tasks = Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]]
@@ -114,16 +115,24 @@ class TestEnv:
         return self.client.url
 
     def register(self, *workflows: Any, tasks: Tasks = ()) -> None:
-        """Put the tasks' TaskDefs, the events the workflows wait for, and the WfSpecs.
+        """Put the tasks' TaskDefs, the UserTaskDefs, the events the workflows wait for, and
+        the WfSpecs.
 
-        ``tasks`` are ``@canter.task`` functions or a dict of TaskDef name to
-        function; they run in this process from now on.
+        ``workflows`` may hold ``@canter.user_task`` classes (or
+        ``canter.UserTaskDef`` objects) beside the workflows; ``tasks`` are
+        ``@canter.task`` functions or a dict of TaskDef name to function; they
+        run in this process from now on.
         """
         named = _named(tasks)
         for name, fn in named.items():
             request = task_def_of(fn) or create_task_def(fn, name=name)
             self.client.put_task_def({**request, "name": name})
+        forms = [form for item in workflows if (form := user_task_def_of(item)) is not None]
+        for form in forms:
+            self.client.put_user_task_def(form)
         for workflow in workflows:
+            if user_task_def_of(workflow) is not None:
+                continue
             spec = workflow if isinstance(workflow, Mapping) else workflow.compile()
             for event in sorted(_event_names(spec)):
                 self.client.put_external_event_def(event)
@@ -174,6 +183,30 @@ class TestEnv:
 
     def variables(self, wf_run_id: str, thread_run_number: int = 0) -> dict[str, Any]:
         return self.client.variables(wf_run_id, thread_run_number)
+
+    def user_task_runs(self, wf_run_id: str) -> list[dict[str, Any]]:
+        """The WfRun's UserTaskRuns, oldest first."""
+        return self.client.list_user_task_runs(wf_run_id)
+
+    def complete_user_task(
+        self, wf_run_id: str, results: Mapping[str, Any], *, user_id: str | None = None
+    ) -> str:
+        """Complete the WfRun's one open UserTaskRun with ``results`` (Python values by
+        field); returns its guid. AssertionError unless exactly one is open."""
+        waiting = [
+            run
+            for run in self.user_task_runs(wf_run_id)
+            if run.get("status", "UNASSIGNED") in ("UNASSIGNED", "ASSIGNED")
+        ]
+        if len(waiting) != 1:
+            raise AssertionError(
+                f"WfRun {wf_run_id} has {len(waiting)} open UserTaskRuns, not one: "
+                "use env.client.complete_user_task_run with the guid"
+            )
+        guid = str(waiting[0]["id"]["userTaskGuid"])
+        self.client.complete_user_task_run(wf_run_id, guid, results, user_id=user_id)
+        self._settle()
+        return guid
 
     # --- time --------------------------------------------------------------
 
@@ -339,5 +372,5 @@ def _forget_moto_state() -> None:
     """Empty moto's backends so the next environment in this process starts clean."""
     from moto.backends import get_backend
 
-    for name in ("dynamodb", "dynamodbstreams", "sqs"):
+    for name in ("dynamodb", "dynamodbstreams", "sqs", "scheduler"):
         get_backend(name).clear()

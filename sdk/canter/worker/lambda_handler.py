@@ -33,12 +33,18 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from canter.client import Client
 from canter.worker import report
 from canter.worker.binding import Binding
-from canter.worker.reporter import MAX_BATCH, Finished, Reporter
+from canter.worker.payloads import PayloadError, scheduled_task_text
+from canter.worker.reporter import Finished, Reporter, batches
 from canter.worker.worker import (
     TOKEN_ATTRIBUTE,
     QueueInfo,
@@ -154,10 +160,11 @@ class TaskHandler:
         deliver the whole batch again, and again.
         """
         try:
-            scheduled_task: dict[str, Any] = json.loads(record["body"])
+            body = scheduled_task_text(record["body"], _s3)
+            scheduled_task: dict[str, Any] = json.loads(body)
             name = str(scheduled_task["taskDefId"]["name"])
             _attempt_key(scheduled_task)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, PayloadError, ClientError) as exc:
             log.error("message %s is not a ScheduledTask (%s); left", record.get("messageId"), exc)
             return None
         if name not in self._bindings:
@@ -165,7 +172,7 @@ class TaskHandler:
             return None
         flight = received(
             QueueInfo(str(record.get("eventSourceARN", "")), 0, self._max_receives),
-            _message(record),
+            {**_message(record), "Body": body},
         )
         attempt = _Attempt(
             record,
@@ -212,7 +219,11 @@ class TaskHandler:
         attempt.started = time.time()
         scheduled_task = attempt.scheduled_task
         binding = self._bindings[str(scheduled_task["taskDefId"]["name"])]
-        return run_task(binding, scheduled_task, context_of(scheduled_task))
+        token = (attempt.record.get("messageAttributes") or {}).get(TOKEN_ATTRIBUTE) or {}
+        receives = int((attempt.record.get("attributes") or {}).get("ApproximateReceiveCount", 1))
+        token_value = str(token.get("stringValue", ""))
+        context = context_of(scheduled_task, self._api(), token_value, receives)
+        return run_task(binding, scheduled_task, context)
 
     def _finished(self, attempt: _Attempt) -> Finished:
         record = attempt.record
@@ -227,17 +238,24 @@ class TaskHandler:
             report.timing(attempt.started),
         )
 
+    def _api(self) -> Client:
+        """The client reports and checkpoints go through: the API of the environment
+        (``CANTER_API_URL``) unless one was given."""
+        with self._lock:
+            if self._client is None:
+                self._client = Client()
+            return self._client
+
     def _send(self, finished: list[Finished]) -> set[str]:
-        """Report in ``ReportTasks`` calls of up to ten; the message ids accepted."""
+        """Report in ``ReportTasks`` calls of up to ten (a large output alone); the
+        message ids accepted."""
         if not finished:
             return set()
-        if self._client is None:
-            self._client = Client()
-        reporter = Reporter(self._client, None, lambda _: None, lambda: False)
+        reporter = Reporter(self._api(), None, lambda _: None, lambda: False)
         accepted: set[str] = set()
-        for start in range(0, len(finished), MAX_BATCH):
+        for batch in batches(finished):
             try:
-                sent = reporter.send(finished[start : start + MAX_BATCH])
+                sent = reporter.send(batch)
             except Exception:
                 log.exception("reporting failed; the messages will be delivered again")
                 continue
@@ -252,6 +270,14 @@ class TaskHandler:
         self._reported[key] = None
         while len(self._reported) > REMEMBERED_ATTEMPTS:
             self._reported.popitem(last=False)
+
+
+@cache
+def _s3() -> Any:
+    """S3, for ScheduledTasks sent by reference (canter.worker.payloads); path-style
+    against a local endpoint (``canter dev``)."""
+    local = bool(os.environ.get("AWS_ENDPOINT_URL"))
+    return boto3.client("s3", config=Config(s3={"addressing_style": "path" if local else "auto"}))
 
 
 def _attempt_key(scheduled_task: Mapping[str, Any]) -> tuple[str, str, int]:

@@ -22,6 +22,18 @@ def timing(started: float | None) -> dict[str, Any]:
     return note
 
 
+def start_notice(
+    scheduled_task: dict[str, Any], attempt_number: int, started: float
+) -> dict[str, Any]:
+    """Canter's ``ReportTaskStarts`` entry: this attempt is running (TASK_RUNNING)."""
+    return {
+        "taskRunId": scheduled_task["taskRunId"],
+        "attemptNumber": attempt_number,
+        "startTime": _iso(datetime.fromtimestamp(started, UTC)),
+        "workerId": WORKER_ID,
+    }
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

@@ -1,4 +1,5 @@
-"""Reports finished attempts and deletes their messages, in batches when busy.
+"""Reports finished attempts and deletes their messages, in batches when busy; tells
+the engine which attempts are still running (TASK_RUNNING) after a few seconds.
 
 Every report through API Gateway costs a request and a Lambda invocation,
 and every delete an SQS request. The reporter sends whatever has queued up
@@ -16,6 +17,7 @@ again.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import time
@@ -32,6 +34,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("canter.worker")
 
 MAX_BATCH = 10
+# Reports in one request at most this large together (JSON): a large task
+# output goes in a request of its own, inline, and the API stores it in the
+# payload bucket. Lambda takes requests of up to 6 MB, so one output of up to
+# 5 MiB always fits its own request.
+MAX_BATCH_BYTES = 1024 * 1024
 # Pauses before sending a batch of reports again after the API failed it.
 RETRY_DELAYS_SECONDS = (0.1, 0.5, 2.0, 5.0)
 
@@ -47,6 +54,14 @@ class Finished:
     timing: dict[str, Any] = field(default_factory=dict)  # report.timing(): beside the outcome
 
 
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A notice that an attempt is still running (report.start_notice), with its token."""
+
+    notice: dict[str, Any]
+    token: str
+
+
 class Reporter:
     def __init__(
         self,
@@ -60,21 +75,35 @@ class Reporter:
         self._settled = settled
         self._keep_running = keep_running
         self._queue: queue.Queue[Finished] = queue.Queue()
+        self._starts: queue.Queue[Started] = queue.Queue()
+        # A report that did not fit the last batch: it starts the next one.
+        self._next: Finished | None = None
 
     def put(self, finished: Finished) -> None:
         self._queue.put(finished)
 
+    def put_start(self, started: Started) -> None:
+        self._starts.put(started)
+
     def run(self) -> None:
-        while self._keep_running() or not self._queue.empty():
+        while self._keep_running() or not self._queue.empty() or self._next is not None:
+            self._send_starts()
             try:
-                batch = [self._queue.get(timeout=0.05)]
+                first = self._next or self._queue.get(timeout=0.05)
             except queue.Empty:
                 continue
+            self._next = None
+            batch, size = [first], _size(first)
             while len(batch) < MAX_BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    finished = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                size += _size(finished)
+                if size > MAX_BATCH_BYTES:
+                    self._next = finished
+                    break
+                batch.append(finished)
             try:
                 self._delete(self.send(batch))
             except Exception:
@@ -84,6 +113,35 @@ class Reporter:
             finally:
                 for finished in batch:
                     self._settled(finished.message_id)
+
+    def _send_starts(self) -> None:
+        """Every start notice queued, up to 10 a request; best effort.
+
+        A notice only shows an attempt as TASK_RUNNING before its report
+        ends it. One that fails is logged and dropped rather than retried:
+        retrying would delay the reports, which matter.
+        """
+        while True:
+            batch: list[Started] = []
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._starts.get_nowait())
+                except queue.Empty:
+                    break
+            if not batch:
+                return
+            try:
+                results = self._client.report_task_starts(
+                    [s.notice for s in batch], [s.token for s in batch]
+                )
+            except Exception as exc:
+                log.warning("could not tell the engine %d task(s) started (%s)", len(batch), exc)
+                continue
+            for result in results:
+                if result:
+                    log.warning(
+                        "start notice refused (%s): %s", result.get("code"), result.get("message")
+                    )
 
     def send(self, batch: list[Finished]) -> list[Finished]:
         """The batch's accepted reports; a batch the API failed as a whole is
@@ -171,3 +229,23 @@ class Reporter:
             )
             for failed in result.get("Failed", []):
                 log.warning("could not delete a reported message: %s", failed.get("Message"))
+
+
+def batches(finished: list[Finished]) -> list[list[Finished]]:
+    """``finished`` in ``ReportTasks`` calls: at most MAX_BATCH reports and, but for
+    one large report alone, MAX_BATCH_BYTES each."""
+    result: list[list[Finished]] = []
+    size = 0
+    for one in finished:
+        if not result or len(result[-1]) == MAX_BATCH or size + _size(one) > MAX_BATCH_BYTES:
+            result.append([])
+            size = 0
+        result[-1].append(one)
+        size += _size(one)
+    return result
+
+
+def _size(finished: Finished) -> int:
+    """About how many bytes a report takes in a request (its output dominates)."""
+    output = finished.outcome.get("output")
+    return 512 + (len(json.dumps(output)) if output is not None else 0)

@@ -43,8 +43,9 @@ from canter.client import Client, from_value, is_local
 from canter.task_def import task_def_of
 from canter.worker import report
 from canter.worker.binding import Binding
-from canter.worker.context import WorkerContext
-from canter.worker.reporter import Finished, Reporter
+from canter.worker.context import Checkpoints, WorkerContext
+from canter.worker.payloads import scheduled_task_text
+from canter.worker.reporter import Finished, Reporter, Started
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -60,6 +61,9 @@ TOKEN_ATTRIBUTE = "canter.taskToken"
 DEFAULT_TIMEOUT_SECONDS = 60
 # The longest wait between two receives while a queue cannot be reached.
 MAX_BACKOFF_SECONDS = 5.0
+# An attempt running this long is shown TASK_RUNNING (one ReportTaskStarts
+# notice); shorter ones show their start with their report only.
+START_NOTICE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ class InFlight:
     started: float | None = None  # epoch seconds its function started
     decided: bool = False  # its one report (outcome or TASK_TIMEOUT) is chosen, or none is
     timed_out: bool = False  # TASK_TIMEOUT was chosen: no more heartbeat
+    start_noticed: bool = False  # ReportTaskStarts has it (or it ended before it needed one)
 
     @property
     def receipt(self) -> str:
@@ -134,6 +139,7 @@ class Worker:
         self._threads: list[threading.Thread] = []
         self._pool: ThreadPoolExecutor | None = None
         self._sqs: SQSClient | None = None
+        self._s3: Any = None
         self._reporter: Reporter | None = None
 
     # --- lifecycle ---------------------------------------------------------
@@ -293,7 +299,14 @@ class Worker:
                 if self._stopping.is_set():
                     self._release(queue, message["ReceiptHandle"])
                     continue
-                flight = received(queue, dict(message))
+                try:
+                    body = scheduled_task_text(message["Body"], self._s3_for(queue.url))
+                except Exception as exc:
+                    log.warning(
+                        "cannot read a large ScheduledTask (%s); it comes back", _brief(exc)
+                    )
+                    continue
+                flight = received(queue, {**message, "Body": body})
                 with self._lock:
                     self._in_flight[message["MessageId"]] = flight
                 self._pool.submit(self._handle, message["MessageId"], flight)
@@ -335,6 +348,7 @@ class Worker:
                     for f in self._in_flight.values()
                     if not f.timed_out and now - f.extended_at >= f.queue.visibility_seconds / 3
                 ]
+            self._notice_starts(time.time())
             for message_id, flight, why in overdue:
                 try:
                     self._report_timeout(message_id, flight, why)
@@ -352,6 +366,32 @@ class Worker:
                 except Exception as exc:
                     flight.extended_at = now  # once per visibility third, not every tick
                     log.warning("could not extend a running task's visibility (%s)", _brief(exc))
+
+    def _notice_starts(self, now: float) -> None:
+        """Tell the engine about attempts running longer than START_NOTICE_SECONDS.
+
+        Only those: a task that ends sooner shows its start with its report,
+        and a notice for every task would cost a request and a write each.
+        """
+        assert self._reporter is not None
+        with self._lock:
+            running = [
+                f
+                for f in self._in_flight.values()
+                if f.started is not None
+                and f.context is not None
+                and not f.decided
+                and not f.start_noticed
+                and now - f.started >= START_NOTICE_SECONDS
+            ]
+            for flight in running:
+                flight.start_noticed = True
+        for flight in running:
+            assert flight.started is not None and flight.context is not None
+            notice = report.start_notice(
+                json.loads(flight.message["Body"]), flight.context.attempt_number, flight.started
+            )
+            self._reporter.put_start(Started(notice, _token(flight)))
 
     def _overdue(self, now: float) -> list[tuple[str, InFlight, str]]:
         """Attempts past their deadline with nothing reported yet, and why; decided here."""
@@ -371,6 +411,17 @@ class Worker:
         return overdue
 
     # --- one message ---------------------------------------------------------
+
+    def _s3_for(self, queue_url: str) -> Callable[[], Any]:
+        """Makes (once) the S3 client that reads ScheduledTasks sent by reference."""
+
+        def make() -> Any:
+            with self._lock:
+                if self._s3 is None:
+                    self._s3 = _s3_client(queue_url)
+                return self._s3
+
+        return make
 
     def _handle(self, message_id: str, flight: InFlight) -> None:
         """Run one task; its report and delete go to the reporter, which settles it.
@@ -399,7 +450,11 @@ class Worker:
             log.warning("no function for TaskDef %r on this worker; leaving the message", name)
             self._leave(message_id)
             return
-        context = context_of(scheduled_task)
+        token = flight.message.get("MessageAttributes", {}).get(TOKEN_ATTRIBUTE, {})
+        receives = int(flight.message.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+        context = context_of(
+            scheduled_task, self._client, str(token.get("StringValue", "")), receives
+        )
         why = not_to_run(flight, time.time())
         if why is not None:
             with self._lock:
@@ -443,14 +498,13 @@ class Worker:
 
     def _hand_over(self, message_id: str, flight: InFlight, outcome: dict[str, Any]) -> None:
         assert self._reporter is not None
-        token = flight.message.get("MessageAttributes", {}).get(TOKEN_ATTRIBUTE, {})
         self._reporter.put(
             Finished(
                 flight.queue.url,
                 message_id,
                 flight.receipt,
                 outcome,
-                str(token.get("StringValue", "")),
+                _token(flight),
                 report.timing(flight.started),
             )
         )
@@ -468,6 +522,12 @@ class Worker:
         """The message is reported and deleted, or left to come back: stop its heartbeat."""
         with self._lock:
             self._in_flight.pop(message_id, None)
+
+
+def _token(flight: InFlight) -> str:
+    """The attempt's canter.taskToken, which its report and start notice carry."""
+    token = flight.message.get("MessageAttributes", {}).get(TOKEN_ATTRIBUTE, {})
+    return str(token.get("StringValue", ""))
 
 
 def run_task(
@@ -522,13 +582,23 @@ def _brief(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def context_of(scheduled_task: dict[str, Any]) -> WorkerContext:
+def context_of(
+    scheduled_task: dict[str, Any],
+    client: Client | None = None,
+    token: str = "",
+    receives: int = 1,
+) -> WorkerContext:
+    """The attempt's context; with the API client and the attempt's task token its
+    steps can be checkpointed (``receives``: how often SQS delivered the message)."""
     run_id = scheduled_task["taskRunId"]
+    observed = int(scheduled_task.get("totalObservedCheckpoints", 0))
+    channel = Checkpoints(client, token, observed, receives > 1) if client and token else None
     return WorkerContext(
         wf_run_id=str(run_id["wfRunId"]["id"]),
         task_guid=str(run_id["taskGuid"]),
         attempt_number=int(scheduled_task.get("attemptNumber", 0)),
         task_def_name=str(scheduled_task["taskDefId"]["name"]),
+        checkpoints=channel,
     )
 
 
@@ -546,6 +616,18 @@ def named(
 
 def _sqs_client(queue_url: str) -> SQSClient:
     """An SQS client for the queues' endpoint; local endpoints get dummy credentials."""
+    region, config, kwargs = _client_settings(queue_url)
+    return boto3.client("sqs", region_name=region, config=config, **kwargs)
+
+
+def _s3_client(queue_url: str) -> Any:
+    """S3 at the queues' endpoint, for ScheduledTasks sent by reference (path-style locally)."""
+    region, config, kwargs = _client_settings(queue_url)
+    style = Config(s3={"addressing_style": "path" if is_local(queue_url) else "auto"})
+    return boto3.client("s3", region_name=region, config=config.merge(style), **kwargs)
+
+
+def _client_settings(queue_url: str) -> tuple[str, Config, dict[str, Any]]:
     parts = urlsplit(queue_url)
     kwargs: dict[str, Any] = {}
     if is_local(queue_url):
@@ -557,4 +639,4 @@ def _sqs_client(queue_url: str) -> SQSClient:
         host = parts.hostname or ""
         region = host.split(".")[1] if host.startswith("sqs.") else "us-east-1"
     config = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=30)
-    return boto3.client("sqs", region_name=region, config=config, **kwargs)
+    return region, config, kwargs
