@@ -586,6 +586,8 @@ class WfRunState:
     # Child WfRuns that ended before their WAIT_FOR_CHILD_WF: status, output, failure.
     child_results: dict[str, tuple[str, Any, dict[str, Any] | None]] = field(default_factory=dict)
     workflow_events: int = 0
+    # (majorVersion, revision) of each WfSpec version this WfRun migrated from.
+    old_versions: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def spec_id(self) -> tuple[str, int, int]:
@@ -617,6 +619,7 @@ class WfRunState:
             [e.clone() for e in self.pending_events],
             dict(self.child_results),
             self.workflow_events,
+            list(self.old_versions),
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -644,6 +647,7 @@ class WfRunState:
             "pe": [e.to_item() for e in self.pending_events],
             "cr": {k: [s, values.encode(o), f] for k, (s, o, f) in self.child_results.items()},
             "we": self.workflow_events,
+            "ov": [list(v) for v in self.old_versions],
         }
 
     @staticmethod
@@ -667,6 +671,7 @@ class WfRunState:
             [ExternalEvent.from_item(e) for e in item["pe"]],
             {k: _child_result(v) for k, v in item["cr"].items()},
             item["we"],
+            [(int(v[0]), int(v[1])) for v in item["ov"]],
         )
 
 
@@ -779,6 +784,7 @@ _WF_RUN_DEFAULTS: dict[str, Any] = {
     "pe": [],
     "cr": {},
     "we": 0,
+    "ov": [],
 }
 
 
