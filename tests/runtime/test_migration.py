@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from canter import Client, WorkflowThread
 from canter.client import CanterError
+from canter_engine.handlers import migration_pages
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import WfRun, WfSpec, WorkflowMigrationPlan, WorkflowMigrationPlanIdList
 
@@ -273,3 +274,29 @@ def test_a_plan_refuses_an_entrypoint_mapped_to_a_child(client: Client, names: N
         )
     assert refused.value.code == "INVALID_ARGUMENT"
     assert refused.value.message.endswith("Destination WfSpec has no threadSpec nope")
+
+
+def test_many_running_runs_move_a_page_at_a_time(
+    client: Client, names: Names, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request journals the first page; the timer queue carries the walk on."""
+    monkeypatch.setattr(migration_pages, "PAGE_SIZE", 2)
+    queued: list[int] = []
+    walk = migration_pages.walk_message
+
+    def counted(*args: Any) -> int:
+        queued.append(walk(*args))
+        return queued[-1]
+
+    monkeypatch.setattr(migration_pages, "walk_message", counted)
+    name, old = _versions(client, names)
+    runs = [client.run_wf(name)["id"]["id"] for _ in range(5)]
+    for wf_run_id in runs:
+        _waiting(client, wf_run_id)
+    new = _second(client, names, name)
+    client.migrate_wf_spec(name, old, new, _entrypoint({_ee(names): _ee(names)}))
+    for wf_run_id in runs:
+        assert _on_version(client, wf_run_id, new)["oldWfSpecVersions"] == [{"name": name}]
+    left = client.search_wf_run(name, "RUNNING", major_version=old[0], revision=old[1])
+    assert left["results"] == []
+    assert queued == [2, 1]  # pages two and three, after the request's first
