@@ -3,6 +3,7 @@ behind, and WorkflowMigrationPlans."""
 
 from __future__ import annotations
 
+import shlex
 import time
 import uuid
 
@@ -12,6 +13,7 @@ from canter.cli import app
 from typer.testing import CliRunner
 
 from .conftest import Cli, flat, rows
+from .test_readme_walkthrough import block_after
 
 pytestmark = pytest.mark.e2e
 
@@ -119,3 +121,23 @@ def test_a_bad_version_is_a_usage_error(cli: Cli) -> None:
     refused = cli("migrate", "pending", "anything", "--from", "one")
     assert refused.exit_code == 2
     assert "'one' is not MAJOR.REVISION" in flat(refused.output)
+
+
+def test_the_readme_migration_runs_as_written(cli: Cli, client: Client) -> None:
+    """README "Migrating running WfRuns": its commands, then the WfRun it describes."""
+    *commands, report = [
+        shlex.split(line) for line in block_after("migration").splitlines() if line
+    ]
+    for command in commands:
+        assert command[0] == "canter"
+        result = cli(*command[1:])
+        assert result.exit_code == 0, (command, result.output)
+    deadline = time.monotonic() + 20
+    while (wf_run := client.get_wf_run("buy-1"))["threadRuns"][0].get("currentNodePosition") != 3:
+        assert time.monotonic() < deadline, wf_run
+        time.sleep(0.1)
+    assert wf_run["wfSpecId"] == {"name": "purchase", "revision": 1}
+    assert wf_run["oldWfSpecVersions"] == [{"name": "purchase"}]
+    waiting = client.get_node_run("buy-1", 0, 3)
+    assert waiting["nodeName"] == "2-finance-decision-EXTERNAL_EVENT"
+    assert cli(*report[1:]).output == "No running WfRun of purchase v0.0 is waiting to move\n"
