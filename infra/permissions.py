@@ -121,6 +121,10 @@ def grant_engine_permissions(
     _allow(timers, SEND_ACTIONS, [queues.timers.queue.queue_arn])
     _allow(timers, JOURNAL_APPEND_ACTIONS, [storage.journal.table_arn])
     _allow(timers, HEAD_READ_ACTIONS, [storage.state.table_arn])
+    # MigrateWfSpec's walk (handlers/migration_pages.py): running WfRuns from the index,
+    # and the next page sent on; the API walks the first page and sends the second.
+    _allow(timers, API_SEARCH_ACTIONS, state_index_arns)
+    _allow(functions.api, SEND_ACTIONS, [queues.timers.queue.queue_arn])
 
     api = functions.api
     _allow(api, API_PAYLOAD_ACTIONS, payload_objects)

@@ -323,6 +323,92 @@ class Client:
             body["skipCurrentNode"] = True
         return self.call("RescueThreadRun", body)
 
+    # --- WfSpec migration (issue 18) -----------------------------------------------
+
+    def migrate_wf_spec(
+        self,
+        wf_spec_name: str,
+        old_version: tuple[int, int],
+        new_version: tuple[int, int],
+        thread_spec_migrations: Mapping[str, Mapping[str, Any]],
+    ) -> dict[str, Any]:
+        """Move every running WfRun of one WfSpec version to another (``MigrateWfSpec``).
+
+        ``thread_spec_migrations`` is LittleHorse's map of ThreadSpecMigrations:
+        ``{"entrypoint": {"newThreadSpecName": "entrypoint", "nodeMigrations":
+        {"1-old-node": {"newNodeName": "1-new-node"}}}}``. Answers the old
+        version's WfSpec, which now shows the ``migration``.
+        """
+        migration: dict[str, Any] = {"threadSpecMigrations": dict(thread_spec_migrations)}
+        if new_version[0]:
+            migration["newMajorVersion"] = new_version[0]
+        if new_version[1]:
+            migration["newRevision"] = new_version[1]
+        old = {"name": wf_spec_name, "majorVersion": old_version[0], "revision": old_version[1]}
+        return self.call("MigrateWfSpec", {"oldWfSpec": old, "migration": migration})
+
+    def put_workflow_migration_plan(
+        self,
+        name: str,
+        wf_spec_name: str,
+        old_version: tuple[int, int],
+        new_version: tuple[int, int],
+        thread_migrations: Mapping[str, Mapping[str, Any]],
+    ) -> dict[str, Any]:
+        """Store a named ``WorkflowMigrationPlan`` (``ThreadMigrationPlanRequest`` per thread)."""
+        return self._call_set(
+            "PutWorkflowMigrationPlan",
+            {
+                "name": name,
+                "oldWfSpec": {
+                    "name": wf_spec_name,
+                    "majorVersion": old_version[0],
+                    "revision": old_version[1],
+                },
+                "majorVersion": new_version[0] or None,
+                "revision": new_version[1] or None,
+                "threadMigrations": dict(thread_migrations),
+            },
+        )
+
+    def get_workflow_migration_plan(self, name: str) -> dict[str, Any]:
+        return self.call("GetWorkflowMigrationPlan", {"name": name})
+
+    def delete_workflow_migration_plan(self, name: str) -> None:
+        self.call("DeleteWorkflowMigrationPlan", {"id": {"name": name}})
+
+    def search_workflow_migration_plan(
+        self,
+        *,
+        wf_spec_name: str | None = None,
+        prefix: str | None = None,
+        limit: int | None = None,
+        bookmark: str | None = None,
+    ) -> dict[str, Any]:
+        """Plan ids of one old WfSpec, or whose name starts with ``prefix``."""
+        return self._call_set(
+            "SearchWorkflowMigrationPlan",
+            {"wfSpecName": wf_spec_name, "prefix": prefix, "limit": limit, "bookmark": bookmark},
+        )
+
+    def apply_workflow_migration_plan(
+        self,
+        name: str,
+        wf_run_id: str,
+        migration_vars_by_thread: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Move one WfRun by a plan; ``{thread: {var: VariableAssignment}}`` seeds variables.
+
+        Answers the WfRun as the move makes it (on the new version).
+        """
+        body: dict[str, Any] = {"id": {"name": name}, "wfRunId": {"id": wf_run_id}}
+        if migration_vars_by_thread:
+            body["migrationVarsByThread"] = {
+                thread: {"varAssignmentByVarName": dict(assignments)}
+                for thread, assignments in migration_vars_by_thread.items()
+            }
+        return self.call("ApplyWorkflowMigrationPlan", body)
+
     # --- scheduled WfRuns (issue 18) ----------------------------------------------
 
     def schedule_wf(

@@ -151,6 +151,8 @@ def test_timers(dev: Any) -> None:
         (("dynamodb:PutItem",), [s.storage.journal.table_arn]),
         (("dynamodb:GetItem",), [s.storage.state.table_arn]),
         (("s3:GetObject",), _payload_objects(dev)),
+        # MigrateWfSpec's walk over running WfRuns, a page per message (migrate).
+        (("dynamodb:Query",), [f"{s.storage.state.table_arn}/index/byStatusTime"]),
     )
 
 
@@ -172,6 +174,8 @@ def test_api(dev: Any) -> None:
         ),
         (("sqs:GetQueueUrl",), _task_queue_arns(dev)),
         (("s3:GetObject", "s3:PutObject"), _payload_objects(dev)),
+        # MigrateWfSpec sends the rest of its walk to the timer queue (migrate).
+        (("sqs:SendMessage",), [s.queues.timers.queue.queue_arn]),
         # issue 18: ScheduleWf and DeleteScheduledWfRun, in this stage's group only.
         (
             ("scheduler:CreateSchedule", "scheduler:DeleteSchedule"),
@@ -412,6 +416,9 @@ ROLE_RPCS = {
         "GetStructDef",
         "SearchStructDef",
         "ValidateStructDefEvolution",
+        # WfSpec migration (migrate).
+        "GetWorkflowMigrationPlan",
+        "SearchWorkflowMigrationPlan",
     },
     "operator": {
         "RunWf",
@@ -427,6 +434,8 @@ ROLE_RPCS = {
         # Correlated events (ops-events): events to WfRuns, by key.
         "PutCorrelatedEvent",
         "DeleteCorrelatedEvent",
+        # WfSpec migration (migrate): moves one WfRun by a plan.
+        "ApplyWorkflowMigrationPlan",
     },
     "admin": {
         "PutTaskDef",
@@ -443,6 +452,10 @@ ROLE_RPCS = {
         # StructDefs (ops-events).
         "PutStructDef",
         "DeleteStructDef",
+        # WfSpec migration (migrate).
+        "MigrateWfSpec",
+        "PutWorkflowMigrationPlan",
+        "DeleteWorkflowMigrationPlan",
     },
     # User tasks (issue 14): a people's app (an inbox) changes only UserTaskRuns.
     "assignee": {
@@ -486,7 +499,8 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
         # Task checkpoints (ops-events): a worker saves its attempt's steps.
         "PutCheckpoint",
     }
-    assert definitions == ROLE_RPCS["admin"]
+    # WfSpec migration (migrate): MigrateWfSpec changes a definition (and its WfRuns).
+    assert definitions | {"MigrateWfSpec"} == ROLE_RPCS["admin"]
 
 
 def test_only_the_worker_policy_consumes_task_queues(dev: Any) -> None:

@@ -78,6 +78,19 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
     event_id = {**run, "workflowEventDefId": {"name": s.wf_event}, "number": 0}
     utr_id = {**run, "userTaskGuid": "0-1"}
     on_run = {("userTaskRunId", "wfRunId", "id"): ID, ("userTaskRunId", "userTaskGuid"): GUID}
+    throw = f"1-throw-{s.wf_event}-THROW_EVENT"
+    thread_moves = {
+        "entrypoint": {
+            "newThreadSpecName": "entrypoint",
+            "nodeMigrations": {throw: {"newNodeName": throw}},
+        }
+    }
+    plan_threads = {
+        "entrypoint": {
+            "newThreadName": "entrypoint",
+            "nodeMigrations": {throw: {"newNodeName": throw}},
+        }
+    }
     return {
         "PutTaskDef": (
             {"name": s.task, **int_input()},
@@ -396,6 +409,59 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 ("allowedUpdates",): ENUM,
             },
         ),
+        # WfSpec migration (migrate): the fixture's WfSpec has one version, so a migration
+        # names a version that does not exist; a plan maps the version onto itself.
+        "MigrateWfSpec": (
+            {
+                "oldWfSpec": {"name": s.wf_spec},
+                "migration": {"newMajorVersion": 9, "threadSpecMigrations": thread_moves},
+            },
+            {
+                ("oldWfSpec", "name"): ID,
+                ("oldWfSpec", "majorVersion"): INT,
+                ("migration", "newMajorVersion"): INT,
+                ("migration", "threadSpecMigrations", "entrypoint", "newThreadSpecName"): ID,
+                ("migration", "threadSpecMigrations", "entrypoint", "nodeMigrations"): LIST,
+            },
+        ),
+        "PutWorkflowMigrationPlan": (
+            {
+                "name": "fuzz-plan",
+                "oldWfSpec": {"name": s.wf_spec},
+                "threadMigrations": plan_threads,
+            },
+            {
+                ("name",): NAME,
+                ("oldWfSpec", "name"): ID,
+                ("majorVersion",): INT,
+                ("revision",): INT,
+                ("threadMigrations", "entrypoint", "newThreadName"): ID,
+                ("threadMigrations", "entrypoint", "nodeMigrations", throw, "newNodeName"): ID,
+            },
+        ),
+        "GetWorkflowMigrationPlan": ({"name": "fuzz-plan"}, {("name",): ID}),
+        "DeleteWorkflowMigrationPlan": ({"id": {"name": MISSING}}, {("id", "name"): ID}),
+        "SearchWorkflowMigrationPlan": ({"prefix": "fuzz-"}, {("prefix",): ID, **paging}),
+        "ApplyWorkflowMigrationPlan": (
+            {
+                "id": {"name": "fuzz-plan"},
+                **run,
+                "migrationVarsByThread": {
+                    "entrypoint": {"varAssignmentByVarName": {"n": {"literalValue": {"int": 2}}}}
+                },
+            },
+            {
+                ("id", "name"): ID,
+                ("wfRunId", "id"): RUN_ID,
+                (
+                    "migrationVarsByThread",
+                    "entrypoint",
+                    "varAssignmentByVarName",
+                    "n",
+                    "literalValue",
+                ): VALUE,
+            },
+        ),
         "GetStructDef": ({"name": "fuzz-struct"}, {("name",): NAME, ("version",): INT}),
         "DeleteStructDef": (
             {"id": {"name": MISSING}},
@@ -619,6 +685,11 @@ UNBROKEN_REFUSALS = {
     "GetCheckpoint": "NOT_FOUND",
     # StructDefs (ops-events): the Delete example names one that does not exist.
     "DeleteStructDef": "NOT_FOUND",
+    # WfSpec migration (migrate): the fixture's WfSpec has no version 9, the Delete example
+    # names a plan that does not exist, and the fixture's WfRun has completed.
+    "MigrateWfSpec": "NOT_FOUND",
+    "DeleteWorkflowMigrationPlan": "NOT_FOUND",
+    "ApplyWorkflowMigrationPlan": "FAILED_PRECONDITION",
 }
 
 

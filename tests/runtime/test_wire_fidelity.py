@@ -61,6 +61,8 @@ from littlehorse.model import (
     WorkflowEventDefIdList,
     WorkflowEventIdList,
     WorkflowEventList,
+    WorkflowMigrationPlan,
+    WorkflowMigrationPlanIdList,
 )
 from littlehorse.workflow import Workflow as LhWorkflow
 from littlehorse.workflow import WorkflowThread as LhWorkflowThread
@@ -290,6 +292,58 @@ def _struct_defs(answers: _Answers, names: Names) -> None:
     answers.call("DeleteStructDef", {"id": {"name": name}}, Empty)
 
 
+# --- WfSpec migration (migrate) -----------------------------------------------------------
+
+
+def _migrations(answers: _Answers, names: Names) -> None:
+    """Two WfRuns waiting at an EXTERNAL_EVENT: one moved by a plan, one by MigrateWfSpec."""
+    client = answers.client
+    go, then = names("mig-go"), names("mig-then")
+    client.put_external_event_def(go)
+    client.put_external_event_def(then)
+    name = names("migrated")
+    client.put_wf_spec(_compiled(name, lambda t: t.wait_for_event(go)))
+    runs = [client.run_wf(name)["id"]["id"] for _ in range(2)]
+
+    def v2(t: WorkflowThread) -> None:
+        t.wait_for_event(go)
+        t.wait_for_event(then)
+
+    new = client.put_wf_spec(_compiled(name, v2))["id"]
+    for wf_run_id in runs:
+        while [s for _, s in node_statuses(client, wf_run_id)][1:] != ["RUNNING"]:
+            time.sleep(0.1)
+    ee = f"1-{go}-EXTERNAL_EVENT"
+    nodes = {ee: {"newNodeName": f"2-{then}-EXTERNAL_EVENT"}}
+    plan = {
+        "name": names("plan"),
+        "oldWfSpec": {"name": name},
+        "revision": new.get("revision", 0),
+        "threadMigrations": {
+            "entrypoint": {"newThreadName": "entrypoint", "nodeMigrations": nodes}
+        },
+    }
+    answers.call("PutWorkflowMigrationPlan", plan, WorkflowMigrationPlan)
+    answers.call("GetWorkflowMigrationPlan", {"name": names("plan")}, WorkflowMigrationPlan)
+    search = {"wfSpecName": name}
+    answers.call("SearchWorkflowMigrationPlan", search, WorkflowMigrationPlanIdList)
+    applied = {"id": {"name": names("plan")}, "wfRunId": {"id": runs[0]}}
+    answers.call("ApplyWorkflowMigrationPlan", applied, WfRun)
+    answers.call("DeleteWorkflowMigrationPlan", {"id": {"name": names("plan")}}, Empty)
+    migration = {
+        "newRevision": new.get("revision", 0),
+        "threadSpecMigrations": {
+            "entrypoint": {"newThreadSpecName": "entrypoint", "nodeMigrations": nodes}
+        },
+    }
+    request = {"oldWfSpec": {"name": name}, "migration": migration}
+    answers.call("MigrateWfSpec", request, WfSpec)
+    for wf_run_id in runs:
+        while "oldWfSpecVersions" not in client.get_wf_run(wf_run_id):
+            time.sleep(0.1)
+        _read_run(answers, wf_run_id)
+
+
 def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: Names) -> None:
     answers = _Answers(client)
     tasks = _register(answers, names)
@@ -340,6 +394,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     _user_task_rpcs(answers, names)
     _correlated_events(answers, names)
     _struct_defs(answers, names)
+    _migrations(answers, names)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}

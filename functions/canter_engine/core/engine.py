@@ -16,6 +16,7 @@ from typing import Any
 
 from canter_engine.core import (
     checkpoints,
+    migration,
     rescue,
     retention,
     signals,
@@ -31,6 +32,7 @@ from canter_engine.core.events import (
     ChildWfEnded,
     Event,
     ExternalEventPosted,
+    MigrationRequested,
     RescueRequested,
     ResumeRequested,
     RunRequested,
@@ -210,6 +212,8 @@ class Runner:
             return rescue.on_rescue(self, event)
         if isinstance(event, CheckpointPut):
             return checkpoints.on_checkpoint(self, event)
+        if isinstance(event, MigrationRequested):
+            return migration.on_migrate(self, event)
         return False
 
     def _on_timer(self, event: TimerFired) -> bool:

@@ -13,6 +13,9 @@ from typing import Any
 
 from canter_engine.model import values
 
+# The journal kind of a WfRun's migration to another WfSpec version.
+MIGRATE_KIND = "MigrateWfRun"
+
 
 class MalformedEvent(ValueError):
     """A journal record that can never be applied; it goes to the dead-letter queue."""
@@ -147,6 +150,25 @@ class RescueRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class MigrationRequested:
+    """``MigrateWfSpec`` or ``ApplyWorkflowMigrationPlan`` for one WfRun.
+
+    ``migration`` is LittleHorse's ``WfSpecVersionMigration`` as JSON (a
+    plan's thread migrations are journalled in that form too);
+    ``old_version`` is the ``(majorVersion, revision)`` the WfRun had when the
+    migration was asked for, so a WfRun that moved on meanwhile is left alone.
+    ``variables`` is ``ApplyWorkflowMigrationPlanRequest.migrationVarsByThread``:
+    destination thread name -> variable name -> ``VariableAssignment`` JSON.
+    """
+
+    time: int
+    old_version: tuple[int, int]
+    migration: dict[str, Any]
+    plan: str | None = None
+    variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class ChildWfEnded:
     """A child WfRun (started by RUN_CHILD_WF) reached COMPLETED, ERROR or EXCEPTION."""
 
@@ -180,6 +202,7 @@ Event = (
     | ChildWfEnded
     | RescueRequested
     | CheckpointPut
+    | MigrationRequested
 )
 
 
@@ -266,6 +289,16 @@ def to_journal(event: Event) -> JournalEntry:
         if event.skip_current_node:
             body["skipCurrentNode"] = True
         return JournalEntry("RescueThreadRun", _timed(body, event.time))
+    if isinstance(event, MigrationRequested):
+        body = {
+            "oldWfSpec": {"majorVersion": event.old_version[0], "revision": event.old_version[1]},
+            "migration": event.migration,
+        }
+        if event.plan is not None:
+            body["plan"] = event.plan
+        if event.variables:
+            body["migrationVarsByThread"] = event.variables
+        return JournalEntry(MIGRATE_KIND, _timed(body, event.time))
     body = {} if event.thread_run_number is None else {"threadRunNumber": event.thread_run_number}
     kind = "StopWfRun" if isinstance(event, StopRequested) else "ResumeWfRun"
     return JournalEntry(kind, _timed(body, event.time))
@@ -349,6 +382,19 @@ def from_journal(entry: JournalEntry) -> Event:
                 time=time,
                 thread_run_number=int(body.get("threadRunNumber", 0)),
                 skip_current_node=bool(body.get("skipCurrentNode", False)),
+            )
+        if entry.kind == MIGRATE_KIND:
+            old = body["oldWfSpec"]
+            migration = body["migration"]
+            variables = body.get("migrationVarsByThread", {})
+            if not isinstance(migration, dict) or not isinstance(variables, dict):
+                raise TypeError("migration and migrationVarsByThread must be objects")
+            return MigrationRequested(
+                time=time,
+                old_version=(int(old.get("majorVersion", 0)), int(old.get("revision", 0))),
+                migration=migration,
+                plan=str(body["plan"]) if "plan" in body else None,
+                variables=variables,
             )
         if entry.kind in ("StopWfRun", "ResumeWfRun"):
             number = body.get("threadRunNumber")

@@ -475,5 +475,8 @@ def wf_run_json(state: WfRunState) -> dict[str, Any]:
             "startTime": _ts(state.start),
             "endTime": _ts(state.end),
             "threadRuns": [thread_run_json(spec, t) for t in state.threads.values()],
+            "oldWfSpecVersions": [
+                _spec_id((state.spec_name, *version)) for version in state.old_versions
+            ],
         }
     )

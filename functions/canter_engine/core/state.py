@@ -590,6 +590,8 @@ class WfRunState:
     # Threads at a node polled on every pass (core/engine.py, _POLLED): derived,
     # not stored; worked out on first use and kept up to date by the engine.
     polled: set[int] | None = field(default=None, compare=False, repr=False)
+    # (majorVersion, revision) of each WfSpec version this WfRun migrated from.
+    old_versions: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def spec_id(self) -> tuple[str, int, int]:
@@ -622,6 +624,7 @@ class WfRunState:
             dict(self.child_results),
             self.workflow_events,
             None if self.polled is None else set(self.polled),
+            list(self.old_versions),
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -659,6 +662,7 @@ class WfRunState:
             "pe": [e.to_item() for e in self.pending_events],
             "cr": {k: [s, values.encode(o), f] for k, (s, o, f) in self.child_results.items()},
             "we": self.workflow_events,
+            "ov": [list(v) for v in self.old_versions],
         }
 
     @staticmethod
@@ -682,6 +686,7 @@ class WfRunState:
             [ExternalEvent.from_item(e) for e in item["pe"]],
             {k: _child_result(v) for k, v in item["cr"].items()},
             item["we"],
+            [(int(v[0]), int(v[1])) for v in item["ov"]],
         )
 
 
@@ -798,6 +803,7 @@ _WF_RUN_DEFAULTS: dict[str, Any] = {
     "pe": [],
     "cr": {},
     "we": 0,
+    "ov": [],
 }
 
 

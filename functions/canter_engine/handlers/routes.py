@@ -142,6 +142,17 @@ ROUTES: tuple[Route, ...] = (
         "api_struct_defs.validate_struct_def_evolution",
         "reader",
     ),
+    # WfSpec migration (migrate): moving running WfRuns to another WfSpec version.
+    _route("MigrateWfSpec", "api_migrations.migrate_wf_spec", "admin"),
+    _route("PutWorkflowMigrationPlan", "api_migrations.put_workflow_migration_plan", "admin"),
+    _route("GetWorkflowMigrationPlan", "api_migrations.get_workflow_migration_plan", "reader"),
+    _route("DeleteWorkflowMigrationPlan", "api_migrations.delete_workflow_migration_plan", "admin"),
+    _route(
+        "SearchWorkflowMigrationPlan", "api_migrations.search_workflow_migration_plan", "reader"
+    ),
+    _route(
+        "ApplyWorkflowMigrationPlan", "api_migrations.apply_workflow_migration_plan", "operator"
+    ),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}

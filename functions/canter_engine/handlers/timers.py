@@ -14,6 +14,9 @@ journalled only if the committed head (read strongly consistent) is of the
 same incarnation (a WfRun deleted and run again is another) and still waits
 for it; state only moves forward, so a timer it does not wait for now will
 never be wanted. One read replaces a journal write and a scheduler run.
+
+The queue also carries MigrateWfSpec's walk over running WfRuns, one page
+per message (handlers/migration_pages.py).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from canter_engine.core import WfRunState, timer_pending
 from canter_engine.core.events import TimerFired, to_journal
+from canter_engine.handlers import migration_pages
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import current
 from canter_engine.store.journal import timer_event_id
@@ -69,6 +73,10 @@ def fire_or_requeue(body: str, now_ms: int) -> bool:
 
 
 def _record_handler(record: SQSRecord) -> None:
+    if migration_pages.is_page(record.body):
+        # MigrateWfSpec's walk over running WfRuns continues here a page at a time.
+        migration_pages.walk_message(current(), record.body, int(time.time() * 1000))
+        return
     fire_or_requeue(record.body, int(time.time() * 1000))
 
 

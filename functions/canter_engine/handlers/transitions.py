@@ -20,9 +20,11 @@ from canter_engine.core.events import (
     Event,
     JournalEntry,
     MalformedEvent,
+    MigrationRequested,
     RunRequested,
     from_journal,
 )
+from canter_engine.core.migration import target as migration_target
 from canter_engine.core.status_events import status_change
 from canter_engine.handlers import retention, status_events
 from canter_engine.handlers.observability import logger
@@ -333,6 +335,9 @@ def _parse(record: dict[str, Any]) -> Event:
 def _blueprint_for(
     state: WfRunState | None, event: Event, resolve: Callable[[str, int, int], Blueprint]
 ) -> Blueprint:
+    if state is not None and isinstance(event, MigrationRequested):
+        # A migration is applied with the version it moves the WfRun to (core/migration.py).
+        return resolve(state.spec_name, *migration_target(event.migration))
     if state is not None:
         return resolve(*state.spec_id)
     assert isinstance(event, RunRequested)

@@ -429,6 +429,8 @@ class WfSpec(Message):
     frozen_variables: tuple[ThreadVarDef, ...] = ()
     retention_policy: WorkflowRetentionPolicy | None = None
     parent_wf_spec: ParentWfSpecReference | None = None
+    # The WfSpecVersionMigration MigrateWfSpec recorded for this version's WfRuns.
+    migration: dict[str, Any] | None = None
 
 
 class PutTaskDefRequest(Message):

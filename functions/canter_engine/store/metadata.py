@@ -123,6 +123,32 @@ class MetadataStore:
             condition="attribute_not_exists(pk)",
         )
 
+    def replace_wf_spec(self, stored: StoredWfSpec) -> None:
+        """Rewrite a stored version's body (MigrateWfSpec records its ``migration``).
+
+        The version, its TaskDefs and so its index entries stay as they are;
+        :class:`Missing` if the version was deleted meanwhile.
+        """
+        spec_id = stored.spec.id
+        body = {
+            "json": stored.spec.to_json(),
+            "taskDefs": {name: td.to_json() for name, td in stored.task_defs.items()},
+        }
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": f"WfSpec#{spec_id.name}"},
+                    "sk": {"S": _version_sk(spec_id.major_version, spec_id.revision)},
+                    "body": {"S": json.dumps(body, separators=(",", ":"))},
+                },
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Missing(f"WfSpec {spec_id.name} v{spec_id.major_version}") from None
+            raise
+
     def get_wf_spec(
         self, name: str, major_version: int | None = None, revision: int | None = None
     ) -> StoredWfSpec | None:

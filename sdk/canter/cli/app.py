@@ -11,6 +11,7 @@ from canter.cli import (
     events,
     get,
     listing,
+    migrate,
     remove,
     schedule,
     search,
@@ -45,6 +46,7 @@ app.command()(control.stop)
 app.command()(control.resume)
 app.command()(rescue)
 app.add_typer(schedule.app, name="schedule")
+app.add_typer(migrate.app, name="migrate")
 app.add_typer(remove.app, name="delete")
 app.add_typer(awaiting.app, name="await")
 app.add_typer(correlated.app, name="correlated")

@@ -1,0 +1,115 @@
+"""MigrateWfSpec's walk over the running WfRuns of the old version, a page at a time.
+
+The running WfRuns of a WfSpec version are found in SearchWfRun's index
+(store/run_index.py: status RUNNING, filtered by WfSpec name and version),
+newest first, :data:`PAGE_SIZE` at a time. For each, the walk journals one
+``MigrateWfRun`` record (core/migration.py); the scheduler, the one writer of
+WfRun state, applies it or, if a thread of the WfRun cannot move, leaves the
+WfRun where it is. A WfRun that moves leaves the old version's part of the
+index, which is why the walk resumes from the index's bookmark rather than
+re-reading from the start.
+
+The API walks the first page itself, so that a migration of a few WfRuns is
+journalled before MigrateWfSpec answers; if more follow, it sends the rest
+of the walk as a message to the timer queue, whose handler walks one page
+and sends the next, so no one request or invocation does an unbounded loop.
+A page delivered twice journals its migrations twice; the second is a no-op
+in the core (the WfRun is no longer on the old version).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from canter_engine.core import WfRunState
+from canter_engine.core.events import MigrationRequested, to_journal
+from canter_engine.handlers.observability import logger
+from canter_engine.handlers.runtime import Runtime
+from canter_engine.store.journal import unique_event_id
+from canter_engine.store.queues import Outgoing
+from canter_engine.store.run_index import RunQuery
+
+PAGE_SIZE = 100
+# The key that tells a walk's message from a timer's on the timer queue.
+PAGE_KEY = "migrateWfSpecPage"
+
+
+def walk_page(
+    rt: Runtime,
+    spec_name: str,
+    old_version: tuple[int, int],
+    migration: dict[str, Any],
+    bookmark: str | None,
+    now: int,
+) -> int:
+    """Journal the migration of one page of running WfRuns; send the next page on.
+
+    Returns how many WfRuns of this page were asked to migrate.
+    """
+    query = RunQuery(
+        spec_name=spec_name,
+        status="RUNNING",
+        major_version=old_version[0],
+        revision=old_version[1],
+        earliest=None,
+        latest=None,
+        parent=None,
+    )
+    ids, next_bookmark = rt.state.run_index().search(query, PAGE_SIZE, bookmark)
+    event = to_journal(MigrationRequested(now, old_version, migration))
+    asked = 0
+    for wf_run_id in ids:
+        head = rt.state.load_head(wf_run_id)
+        if head is None:
+            continue  # deleted since the index was read
+        state = WfRunState.from_item(head.state)
+        if state.ended or (state.major_version, state.revision) != old_version:
+            continue
+        rt.journal.append(wf_run_id, unique_event_id("migrate", now), event, head.incarnation)
+        asked += 1
+    logger.info(
+        "MigrateWfSpec page journalled",
+        wf_spec=spec_name,
+        old_version=f"{old_version[0]}.{old_version[1]}",
+        wf_runs=asked,
+        more=next_bookmark is not None,
+    )
+    if next_bookmark is not None:
+        message = page_message(spec_name, old_version, migration, next_bookmark)
+        rt.queues.send(rt.timer_queue_url(), [message])
+    return asked
+
+
+def page_message(
+    spec_name: str, old_version: tuple[int, int], migration: dict[str, Any], bookmark: str
+) -> Outgoing:
+    """The rest of a walk, as a timer-queue message."""
+    body = {
+        PAGE_KEY: {
+            "wfSpecName": spec_name,
+            "oldVersion": list(old_version),
+            "migration": migration,
+            "bookmark": bookmark,
+        }
+    }
+    return Outgoing(json.dumps(body, separators=(",", ":")))
+
+
+def is_page(body: str) -> bool:
+    """Whether a timer-queue message is a walk's page rather than a timer."""
+    return f'"{PAGE_KEY}"' in body[: len(PAGE_KEY) + 8]
+
+
+def walk_message(rt: Runtime, body: str, now: int) -> int:
+    """Walk the page a timer-queue message names (handlers/timers.py)."""
+    page = json.loads(body)[PAGE_KEY]
+    major, revision = page["oldVersion"]
+    return walk_page(
+        rt,
+        str(page["wfSpecName"]),
+        (int(major), int(revision)),
+        dict(page["migration"]),
+        str(page["bookmark"]),
+        now,
+    )
