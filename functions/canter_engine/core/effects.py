@@ -72,6 +72,15 @@ class ExpireWfRun:
 
 
 @dataclass(frozen=True, slots=True)
+class DropExternalEvent:
+    """Remove an unclaimed ExternalEvent's record and search entry: its ExternalEventDef's
+    retention ran out (core/event_retention.py)."""
+
+    def_name: str
+    guid: str
+
+
+@dataclass(frozen=True, slots=True)
 class AwaitCorrelatedEvent:
     """Register this EXTERNAL_EVENT NodeRun as waiting on a CorrelatedEvent's key.
 
@@ -115,6 +124,7 @@ Effect = (
     | RunChildWf
     | NotifyParent
     | ExpireWfRun
+    | DropExternalEvent
     | AwaitCorrelatedEvent
     | ForgetCorrelatedEvent
     | WfRunStatusChanged
@@ -126,6 +136,7 @@ JOURNAL_EFFECTS = (
     RunChildWf,
     NotifyParent,
     ExpireWfRun,
+    DropExternalEvent,
     AwaitCorrelatedEvent,
     ForgetCorrelatedEvent,
     WfRunStatusChanged,

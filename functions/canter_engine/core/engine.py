@@ -16,6 +16,7 @@ from typing import Any
 
 from canter_engine.core import (
     checkpoints,
+    event_retention,
     rescue,
     retention,
     signals,
@@ -30,6 +31,7 @@ from canter_engine.core.events import (
     CheckpointPut,
     ChildWfEnded,
     Event,
+    ExternalEventExpired,
     ExternalEventPosted,
     RescueRequested,
     ResumeRequested,
@@ -207,6 +209,8 @@ class Runner:
             return rescue.on_rescue(self, event)
         if isinstance(event, CheckpointPut):
             return checkpoints.on_checkpoint(self, event)
+        if isinstance(event, ExternalEventExpired):
+            return event_retention.on_expired(self, event)
         return False
 
     def _on_timer(self, event: TimerFired) -> bool:

@@ -23,7 +23,7 @@ from canter_engine.core.events import (
     from_journal,
 )
 from canter_engine.core.status_events import status_change
-from canter_engine.handlers import retention, status_events
+from canter_engine.handlers import event_retention, retention, status_events
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
 from canter_engine.store import payloads
@@ -131,9 +131,11 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
                 outcome.rest = records[index + 1 :]
                 return outcome
             continue
-        if record.get("eventName") != "INSERT" or _not_applied(record):
+        # ExternalEventDef retention: the TTL removal of an event's record (event_retention.py).
+        expiry = event_retention.expiry(record)
+        if expiry is None and (record.get("eventName") != "INSERT" or _not_applied(record)):
             continue
-        meant_for = _incarnation(record)
+        meant_for = expiry[1] if expiry is not None else _incarnation(record)
         if _kind(record) == DELETE_KIND:
             if state is not None and meant_for != outcome.incarnation:
                 outcome.ignored = True  # for an earlier run of this id, already gone
@@ -148,7 +150,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             outcome.rest = records[index + 1 :]
             return outcome
         try:
-            event = _parse(record)
+            event = expiry[0] if expiry is not None else _parse(record)
             if state is None and not isinstance(event, RunRequested):
                 logger.warning(
                     "journal record for a WfRun with no state (deleted?); ignored",
@@ -188,6 +190,7 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
         # Held or released after every event, not once per batch, so that a
         # redelivery batched differently writes the same pages.
         next_held, rewrites = held.with_records(new_records)
+        next_held = event_retention.unhold(next_held, transition.effects)
         sizes = {
             sk: len(next_held.record_json(sk) if sk in next_held.records else item_json(attributes))
             for sk, attributes in new_records.items()
