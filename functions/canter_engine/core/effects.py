@@ -118,6 +118,22 @@ class WfRunStatusChanged:
     record: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class EntityChanged:
+    """Publish a change of one of the WfRun's entities (a TaskRun, a Variable, an
+    ExternalEvent, a WorkflowEvent, a UserTaskRun, a Checkpoint) as LittleHorse's
+    ``ALL_ENTITY_EVENTS`` output topic would: ``record`` is an ``OutputTopicRecord``.
+
+    Deterministic as :class:`WfRunStatusChanged`: a repeat is the same record.
+    """
+
+    wf_spec_name: str
+    record: dict[str, Any]
+
+
+# The effects that are output-topic records (handlers/status_events.py publishes them).
+OUTPUT_TOPIC_EFFECTS = (WfRunStatusChanged, EntityChanged)
+
 Effect = (
     ScheduleTask
     | StartTimer
@@ -128,6 +144,7 @@ Effect = (
     | AwaitCorrelatedEvent
     | ForgetCorrelatedEvent
     | WfRunStatusChanged
+    | EntityChanged
 )
 
 # Effects the scheduler carries out before it commits, as conditional or
@@ -140,4 +157,5 @@ JOURNAL_EFFECTS = (
     AwaitCorrelatedEvent,
     ForgetCorrelatedEvent,
     WfRunStatusChanged,
+    EntityChanged,
 )

@@ -47,6 +47,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from canter_engine.core import outstanding_effects
 from canter_engine.core.effects import (
+    OUTPUT_TOPIC_EFFECTS,
     AwaitCorrelatedEvent,
     DropExternalEvent,
     Effect,
@@ -56,7 +57,6 @@ from canter_engine.core.effects import (
     RunChildWf,
     ScheduleTask,
     StartTimer,
-    WfRunStatusChanged,
 )
 from canter_engine.core.events import (
     ChildWfEnded,
@@ -323,7 +323,7 @@ def _journal_effects(
     runtime: Runtime, wf_run_id: str, incarnation: str, effects: list[Effect]
 ) -> None:
     now = int(time.time() * 1000)
-    changes = [e for e in effects if isinstance(e, WfRunStatusChanged)]
+    changes = [e for e in effects if isinstance(e, OUTPUT_TOPIC_EFFECTS)]
     if changes and (sent := status_events.publish(changes)):
         metrics.add_metric(name="StatusEventsPublished", unit=MetricUnit.Count, value=sent)
     for effect in effects:

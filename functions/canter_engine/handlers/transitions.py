@@ -22,7 +22,6 @@ from canter_engine.core.events import (
     RunRequested,
     from_journal,
 )
-from canter_engine.core.status_events import status_change
 from canter_engine.handlers import event_retention, retention, status_events
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
@@ -223,10 +222,8 @@ def apply_records(wf_run_id: str, head: Head | None, records: list[dict[str, Any
             index_entries(bp, transition.state, transition.records, transition.searched)
         )
         outcome.effects.extend(transition.effects)
-        if status_events.opted_in(transition.state.spec_name) and (
-            changed := status_change(before, transition.state, event.time)
-        ):
-            outcome.effects.append(changed)  # status events (handlers/status_events.py)
+        # Status events (handlers/status_events.py): nothing unless the WfSpec opted in.
+        outcome.effects.extend(status_events.effects_of(bp, before, transition, event.time))
     if outcome.update is not None:
         outcome.update = replace(outcome.update, applied_seq=outcome.applied_seq)
     return outcome
