@@ -412,6 +412,8 @@ ROLE_RPCS = {
         "GetStructDef",
         "SearchStructDef",
         "ValidateStructDefEvolution",
+        # GetInactiveThreadRun (ops-misc).
+        "GetInactiveThreadRun",
     },
     "operator": {
         "RunWf",

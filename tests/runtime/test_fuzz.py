@@ -415,6 +415,11 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 ("compatibilityType",): ENUM,
             },
         ),
+        # GetInactiveThreadRun (ops-misc): the fixture's run has only its entrypoint.
+        "GetInactiveThreadRun": (
+            {**run, "threadRunNumber": 0},
+            {("wfRunId", "id"): ID, ("threadRunNumber",): INT},
+        ),
     }
 
 
@@ -619,6 +624,8 @@ UNBROKEN_REFUSALS = {
     "GetCheckpoint": "NOT_FOUND",
     # StructDefs (ops-events): the Delete example names one that does not exist.
     "DeleteStructDef": "NOT_FOUND",
+    # GetInactiveThreadRun (ops-misc): an entrypoint ThreadRun is never inactive.
+    "GetInactiveThreadRun": "NOT_FOUND",
 }
 
 

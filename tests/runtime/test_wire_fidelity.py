@@ -30,6 +30,7 @@ from littlehorse.model import (
     ExternalEventDefIdList,
     ExternalEventIdList,
     ExternalEventList,
+    InactiveThreadRun,
     NodeRun,
     NodeRunIdList,
     NodeRunList,
@@ -43,6 +44,7 @@ from littlehorse.model import (
     TaskRun,
     TaskRunIdList,
     TaskRunList,
+    ThreadRetentionPolicy,
     UserTaskDef,
     UserTaskDefIdList,
     UserTaskRun,
@@ -62,6 +64,7 @@ from littlehorse.model import (
     WorkflowEventIdList,
     WorkflowEventList,
 )
+from littlehorse.workflow import SpawnedThreads
 from littlehorse.workflow import Workflow as LhWorkflow
 from littlehorse.workflow import WorkflowThread as LhWorkflowThread
 
@@ -290,6 +293,23 @@ def _struct_defs(answers: _Answers, names: Names) -> None:
     answers.call("DeleteStructDef", {"id": {"name": name}}, Empty)
 
 
+def _inactive_thread_run(answers: _Answers, names: Names) -> None:
+    """GetInactiveThreadRun (ops-misc): a child thread its ThreadSpec's retention archived."""
+    client = answers.client
+
+    def child(thread: LhWorkflowThread) -> None:
+        thread.with_retention_policy(ThreadRetentionPolicy(seconds_after_thread_termination=0))
+
+    def body(wf: LhWorkflowThread) -> None:
+        wf.wait_for_threads(SpawnedThreads.from_list(wf.spawn_thread(child, "child")))
+
+    client.put_wf_spec(MessageToDict(LhWorkflow(names("archived"), body).compile()))
+    wf_run_id = client.run_wf(names("archived"))["id"]["id"]
+    client.wait_for_wf_run(wf_run_id, ("COMPLETED",), timeout=30)
+    ident = {"wfRunId": {"id": wf_run_id}, "threadRunNumber": 1}
+    answers.call("GetInactiveThreadRun", ident, InactiveThreadRun)
+
+
 def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: Names) -> None:
     answers = _Answers(client)
     tasks = _register(answers, names)
@@ -340,6 +360,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     _user_task_rpcs(answers, names)
     _correlated_events(answers, names)
     _struct_defs(answers, names)
+    _inactive_thread_run(answers, names)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}

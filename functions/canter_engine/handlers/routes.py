@@ -142,6 +142,8 @@ ROUTES: tuple[Route, ...] = (
         "api_struct_defs.validate_struct_def_evolution",
         "reader",
     ),
+    # ThreadRuns archived by their ThreadSpec's retention policy (ops-misc).
+    _route("GetInactiveThreadRun", "api_records.get_inactive_thread_run", "reader"),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}
