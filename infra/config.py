@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from canter_engine.resources import DEFAULT_STAGE, task_queue, validate_stage
+from canter_engine.status_levels import LEVELS, STATUS, parse
 from constructs import Node
 
 CONTEXT_STAGE = "stage"
@@ -98,12 +99,24 @@ class CanterConfig:
 
 
 def _status_events(raw: Any) -> tuple[str, ...]:
-    """WfSpec names (or ``*``), as a list or a comma-separated string."""
+    """WfSpec names (or ``*``), as a list or a comma-separated string, each ``name`` or
+    ``name:all``; or a mapping of names to their level, ``status`` or ``all``
+    (handlers/status_events.py)."""
     if raw is None or raw == "":
         return ()
+    if isinstance(raw, dict):
+        if not all(isinstance(n, str) and level in LEVELS for n, level in raw.items()):
+            raise ValueError(
+                f"{CONTEXT_STATUS_EVENTS} maps WfSpec names (or '*') to one of {LEVELS}"
+            )
+        raw = [name if level == STATUS else f"{name}:{level}" for name, level in raw.items()]
     names = [part.strip() for part in raw.split(",")] if isinstance(raw, str) else raw
     if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"{CONTEXT_STATUS_EVENTS} must be a list of WfSpec names or '*'")
+    try:
+        parse(",".join(names))
+    except ValueError as exc:
+        raise ValueError(f"{CONTEXT_STATUS_EVENTS}: {exc}") from None
     return tuple(sorted({n for n in names if n}))
 
 

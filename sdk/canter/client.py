@@ -409,6 +409,14 @@ class Client:
             }
         return self.call("ApplyWorkflowMigrationPlan", body)
 
+    def get_inactive_thread_run(self, wf_run_id: str, thread_run_number: int) -> dict[str, Any]:
+        """A COMPLETED child ThreadRun its ThreadSpec's retention policy archived
+        (LittleHorse's InactiveThreadRun: ``{"threadRun": ...}``); NotFound otherwise."""
+        return self.call(
+            "GetInactiveThreadRun",
+            {"wfRunId": {"id": wf_run_id}, "threadRunNumber": thread_run_number},
+        )
+
     # --- scheduled WfRuns (issue 18) ----------------------------------------------
 
     def schedule_wf(

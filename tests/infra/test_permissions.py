@@ -419,6 +419,8 @@ ROLE_RPCS = {
         # WfSpec migration (migrate).
         "GetWorkflowMigrationPlan",
         "SearchWorkflowMigrationPlan",
+        # GetInactiveThreadRun (ops-misc).
+        "GetInactiveThreadRun",
     },
     "operator": {
         "RunWf",

@@ -59,3 +59,16 @@ def test_without_status_events_there_is_no_bus(dev: Any) -> None:
 def test_a_malformed_list_is_refused() -> None:
     with pytest.raises(ValueError, match="statusEvents must be a list of WfSpec names"):
         CanterConfig.of(stage="ev", status_events=[1, 2])
+
+
+def test_a_mapping_gives_each_wf_spec_its_level() -> None:
+    """``{"<wfSpec>": "all"}`` beside the list form: ``all`` also publishes entity events."""
+    config = CanterConfig.of(stage="ev", status_events={"orders": "all", "billing": "status"})
+    assert config.status_events == ("billing", "orders:all")
+    assert CanterConfig.of(stage="ev", status_events="orders:all").status_events == ("orders:all",)
+
+
+@pytest.mark.parametrize("bad", [{"orders": "everything"}, "orders:some"])
+def test_an_unknown_level_is_refused(bad: Any) -> None:
+    with pytest.raises(ValueError, match="statusEvents"):
+        CanterConfig.of(stage="ev", status_events=bad)

@@ -481,6 +481,11 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
                 ("compatibilityType",): ENUM,
             },
         ),
+        # GetInactiveThreadRun (ops-misc): the fixture's run has only its entrypoint.
+        "GetInactiveThreadRun": (
+            {**run, "threadRunNumber": 0},
+            {("wfRunId", "id"): ID, ("threadRunNumber",): INT},
+        ),
     }
 
 
@@ -690,6 +695,8 @@ UNBROKEN_REFUSALS = {
     "MigrateWfSpec": "NOT_FOUND",
     "DeleteWorkflowMigrationPlan": "NOT_FOUND",
     "ApplyWorkflowMigrationPlan": "FAILED_PRECONDITION",
+    # GetInactiveThreadRun (ops-misc): an entrypoint ThreadRun is never inactive.
+    "GetInactiveThreadRun": "NOT_FOUND",
 }
 
 

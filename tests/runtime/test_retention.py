@@ -113,13 +113,3 @@ def test_a_negative_retention_is_refused(client: Client, names: Names) -> None:
         client.put_wf_spec(request)
     assert refused.value.code == "INVALID_ARGUMENT"
     assert "secondsAfterWfTermination: -5 is negative" in refused.value.message
-
-
-def test_an_external_event_def_retention_policy_is_refused_not_ignored(
-    client: Client, names: Names
-) -> None:
-    request = {"name": names("event"), "retentionPolicy": {"secondsAfterPut": "60"}}
-    with pytest.raises(CanterError) as refused:
-        client.call("PutExternalEventDef", request)
-    assert refused.value.code == "INVALID_ARGUMENT"
-    assert "retentionPolicy is not supported yet" in refused.value.message

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from canter import Client, WorkflowThread
 from canter.local import LocalStack
-from canter_engine.store.status_events import DETAIL_TYPE, SOURCE
+from canter_engine.store.status_events import DETAIL_TYPE, ENTITY_DETAIL_TYPES, SOURCE
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import OutputTopicRecord
 
@@ -28,6 +28,15 @@ def opted_in(names: Names, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield names("wf")
 
 
+def _run_of(detail: dict[str, Any]) -> str:
+    """The WfRun id of an output-topic record, whichever entity it holds."""
+    if "wfRun" in detail:
+        return str(detail["wfRun"]["id"]["id"])
+    entity = next(v for k, v in detail.items() if k != "timestamp")
+    entity_id = entity["id"]
+    return str((entity_id.get("wfRunId") or entity_id["taskRun"]["wfRunId"])["id"])
+
+
 def _received(
     stack: LocalStack, wf_run_id: str, count: int, seconds: float = 20
 ) -> list[dict[str, Any]]:
@@ -40,7 +49,7 @@ def _received(
             QueueUrl=stack.status_events_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
         ).get("Messages", []):
             event = json.loads(message["Body"])
-            if event["detail"]["wfRun"]["id"]["id"] == wf_run_id:
+            if _run_of(event["detail"]) == wf_run_id:
                 found.append(event)
                 sqs.delete_message(
                     QueueUrl=stack.status_events_queue_url, ReceiptHandle=message["ReceiptHandle"]
@@ -98,3 +107,65 @@ def test_a_wf_spec_that_did_not_opt_in_publishes_nothing(
     run_id = client.run_wf(quiet)["id"]["id"]
     assert client.wait_for_wf_run(run_id, timeout=20)["status"] == "COMPLETED"
     assert _received(stack, run_id, 1, seconds=3) == []
+
+
+# --- the ``all`` level: entity events as LittleHorse's ALL_ENTITY_EVENTS ---------------
+
+
+def test_at_the_all_level_task_runs_and_public_variables_are_published(
+    stack: LocalStack, client: Client, names: Names, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A TaskRun's every change, a PUBLIC_VAR's every value, beside the WfRun's status
+    changes: a RUNNING WfRun's record first, its final one last (GetableManager.commit)."""
+    spec, task = names("wf"), names("double")
+    monkeypatch.setenv("CANTER_STATUS_EVENTS", f"other-spec,{spec}:all")
+
+    def body(t: WorkflowThread) -> None:
+        n = t.declare_int("n", 2).with_access_level("PUBLIC_VAR")
+        t.declare_int("hidden", 0)  # PRIVATE_VAR, the SDK's default
+        t.mutate(n, "ASSIGN", t.execute(task, n))
+
+    register(client, spec, body, {task: int_input()})
+    with worker(client, {task: lambda n: n * 2}):
+        run_id = client.run_wf(spec)["id"]["id"]
+        assert client.wait_for_wf_run(run_id, timeout=20)["status"] == "COMPLETED"
+    events = _received(stack, run_id, 6)
+    kinds = [next(k for k in e["detail"] if k != "timestamp") for e in events]
+    assert kinds == ["wfRun", "taskRun", "variable", "taskRun", "variable", "wfRun"]
+    for event, kind in zip(events, kinds, strict=True):
+        ParseDict(event["detail"], OutputTopicRecord())
+        expected = DETAIL_TYPE if kind == "wfRun" else ENTITY_DETAIL_TYPES[kind]
+        assert (event["source"], event["detail-type"]) == (SOURCE, expected)
+    details = [e["detail"] for e in events]
+    # TASK_SCHEDULED is TaskStatus's zero value, absent from proto3 JSON.
+    assert [d["taskRun"].get("status", "TASK_SCHEDULED") for d in details if "taskRun" in d] == [
+        "TASK_SCHEDULED",
+        "TASK_SUCCESS",
+    ]
+    assert [d["variable"]["value"] for d in details if "variable" in d] == [
+        {"int": "2"},
+        {"int": "4"},
+    ], "the PRIVATE_VAR is not published"
+    assert details[3]["taskRun"] == client.get_task_run(
+        run_id, details[3]["taskRun"]["id"]["taskGuid"]
+    )
+    assert _received(stack, run_id, 1, seconds=2) == []
+
+
+def test_at_the_all_level_external_events_are_published(
+    stack: LocalStack, client: Client, names: Names, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, gate = names("wf"), names("gate")
+    monkeypatch.setenv("CANTER_STATUS_EVENTS", f"{spec}:all")
+    register(client, spec, lambda t: t.wait_for_event(gate) and None, events=(gate,))
+    run_id = client.run_wf(spec)["id"]["id"]
+    client.put_external_event(run_id, gate, "open", guid="g1")
+    assert client.wait_for_wf_run(run_id, timeout=20)["status"] == "COMPLETED"
+    details = [e["detail"] for e in _received(stack, run_id, 3)]
+    assert [next(k for k in d if k != "timestamp") for d in details] == [
+        "wfRun",
+        "externalEvent",
+        "wfRun",
+    ]
+    assert details[1]["externalEvent"] == client.get_external_event(run_id, gate, "g1")
+    assert details[1]["externalEvent"]["claimed"] is True

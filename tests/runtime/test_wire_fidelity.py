@@ -30,6 +30,7 @@ from littlehorse.model import (
     ExternalEventDefIdList,
     ExternalEventIdList,
     ExternalEventList,
+    InactiveThreadRun,
     NodeRun,
     NodeRunIdList,
     NodeRunList,
@@ -43,6 +44,7 @@ from littlehorse.model import (
     TaskRun,
     TaskRunIdList,
     TaskRunList,
+    ThreadRetentionPolicy,
     UserTaskDef,
     UserTaskDefIdList,
     UserTaskRun,
@@ -64,6 +66,7 @@ from littlehorse.model import (
     WorkflowMigrationPlan,
     WorkflowMigrationPlanIdList,
 )
+from littlehorse.workflow import SpawnedThreads
 from littlehorse.workflow import Workflow as LhWorkflow
 from littlehorse.workflow import WorkflowThread as LhWorkflowThread
 
@@ -342,6 +345,21 @@ def _migrations(answers: _Answers, names: Names) -> None:
         while "oldWfSpecVersions" not in client.get_wf_run(wf_run_id):
             time.sleep(0.1)
         _read_run(answers, wf_run_id)
+def _inactive_thread_run(answers: _Answers, names: Names) -> None:
+    """GetInactiveThreadRun (ops-misc): a child thread its ThreadSpec's retention archived."""
+    client = answers.client
+
+    def child(thread: LhWorkflowThread) -> None:
+        thread.with_retention_policy(ThreadRetentionPolicy(seconds_after_thread_termination=0))
+
+    def body(wf: LhWorkflowThread) -> None:
+        wf.wait_for_threads(SpawnedThreads.from_list(wf.spawn_thread(child, "child")))
+
+    client.put_wf_spec(MessageToDict(LhWorkflow(names("archived"), body).compile()))
+    wf_run_id = client.run_wf(names("archived"))["id"]["id"]
+    client.wait_for_wf_run(wf_run_id, ("COMPLETED",), timeout=30)
+    ident = {"wfRunId": {"id": wf_run_id}, "threadRunNumber": 1}
+    answers.call("GetInactiveThreadRun", ident, InactiveThreadRun)
 
 
 def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: Names) -> None:
@@ -395,6 +413,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     _correlated_events(answers, names)
     _struct_defs(answers, names)
     _migrations(answers, names)
+    _inactive_thread_run(answers, names)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}

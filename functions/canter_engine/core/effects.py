@@ -72,6 +72,15 @@ class ExpireWfRun:
 
 
 @dataclass(frozen=True, slots=True)
+class DropExternalEvent:
+    """Remove an unclaimed ExternalEvent's record and search entry: its ExternalEventDef's
+    retention ran out (core/event_retention.py)."""
+
+    def_name: str
+    guid: str
+
+
+@dataclass(frozen=True, slots=True)
 class AwaitCorrelatedEvent:
     """Register this EXTERNAL_EVENT NodeRun as waiting on a CorrelatedEvent's key.
 
@@ -109,15 +118,33 @@ class WfRunStatusChanged:
     record: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class EntityChanged:
+    """Publish a change of one of the WfRun's entities (a TaskRun, a Variable, an
+    ExternalEvent, a WorkflowEvent, a UserTaskRun, a Checkpoint) as LittleHorse's
+    ``ALL_ENTITY_EVENTS`` output topic would: ``record`` is an ``OutputTopicRecord``.
+
+    Deterministic as :class:`WfRunStatusChanged`: a repeat is the same record.
+    """
+
+    wf_spec_name: str
+    record: dict[str, Any]
+
+
+# The effects that are output-topic records (handlers/status_events.py publishes them).
+OUTPUT_TOPIC_EFFECTS = (WfRunStatusChanged, EntityChanged)
+
 Effect = (
     ScheduleTask
     | StartTimer
     | RunChildWf
     | NotifyParent
     | ExpireWfRun
+    | DropExternalEvent
     | AwaitCorrelatedEvent
     | ForgetCorrelatedEvent
     | WfRunStatusChanged
+    | EntityChanged
 )
 
 # Effects the scheduler carries out before it commits, as conditional or
@@ -126,7 +153,9 @@ JOURNAL_EFFECTS = (
     RunChildWf,
     NotifyParent,
     ExpireWfRun,
+    DropExternalEvent,
     AwaitCorrelatedEvent,
     ForgetCorrelatedEvent,
     WfRunStatusChanged,
+    EntityChanged,
 )

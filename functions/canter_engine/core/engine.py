@@ -17,6 +17,7 @@ from typing import Any
 from canter_engine.core import (
     checkpoints,
     migration,
+    event_retention,
     rescue,
     retention,
     signals,
@@ -31,6 +32,7 @@ from canter_engine.core.events import (
     CheckpointPut,
     ChildWfEnded,
     Event,
+    ExternalEventExpired,
     ExternalEventPosted,
     MigrationRequested,
     RescueRequested,
@@ -214,6 +216,8 @@ class Runner:
             return checkpoints.on_checkpoint(self, event)
         if isinstance(event, MigrationRequested):
             return migration.on_migrate(self, event)
+        if isinstance(event, ExternalEventExpired):
+            return event_retention.on_expired(self, event)
         return False
 
     def _on_timer(self, event: TimerFired) -> bool:

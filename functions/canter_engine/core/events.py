@@ -73,6 +73,20 @@ class ExternalEventPosted:
 
 
 @dataclass(frozen=True, slots=True)
+class ExternalEventExpired:
+    """An ExternalEvent's retention (``secondsAfterPut`` of its ExternalEventDef) ran out:
+    LittleHorse's DeleteExternalEvent, which removes it only while it is unclaimed.
+
+    Never appended by anyone: DynamoDB's TTL removing the event's journal record
+    is this event (core/event_retention.py).
+    """
+
+    def_name: str
+    guid: str
+    time: int
+
+
+@dataclass(frozen=True, slots=True)
 class CheckpointPut:
     """``PutCheckpoint``: the worker running an attempt saved a step's result."""
 
@@ -203,6 +217,7 @@ Event = (
     | RescueRequested
     | CheckpointPut
     | MigrationRequested
+    | ExternalEventExpired
 )
 
 
@@ -284,6 +299,9 @@ def to_journal(event: Event) -> JournalEntry:
         if event.failure is not None:
             body["failure"] = event.failure
         return JournalEntry("ChildWfEnded", _timed(body, event.time))
+    if isinstance(event, ExternalEventExpired):
+        body = {"externalEventDefId": {"name": event.def_name}, "guid": event.guid}
+        return JournalEntry("ExternalEventExpired", _timed(body, event.time))
     if isinstance(event, RescueRequested):
         body = {"threadRunNumber": event.thread_run_number}
         if event.skip_current_node:
@@ -376,6 +394,10 @@ def from_journal(entry: JournalEntry) -> Event:
                 time=time,
                 output=values.decode(body.get("output"), "output"),
                 failure=body.get("failure"),
+            )
+        if entry.kind == "ExternalEventExpired":
+            return ExternalEventExpired(
+                def_name=str(body["externalEventDefId"]["name"]), guid=str(body["guid"]), time=time
             )
         if entry.kind == "RescueThreadRun":
             return RescueRequested(

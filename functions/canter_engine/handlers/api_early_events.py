@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from canter_engine.core.events import ExternalEventPosted, JournalEntry, to_journal
+from canter_engine.handlers import event_retention
 from canter_engine.handlers.api_errors import ApiError, invalid
 from canter_engine.handlers.api_parse import listing_bookmark, optional_int, page
 from canter_engine.handlers.runtime import Runtime
@@ -56,11 +57,8 @@ def put_early(
 
 def retention_seconds(event_def: dict[str, Any]) -> int:
     """The ExternalEventDef's ``retentionPolicy.secondsAfterPut``, else a week."""
-    policy = event_def.get("retentionPolicy")
-    seconds = policy.get("secondsAfterPut") if isinstance(policy, dict) else None
-    if isinstance(seconds, int | str) and str(seconds).isdigit() and int(seconds) > 0:
-        return int(seconds)
-    return DEFAULT_RETENTION_SECONDS
+    seconds = event_retention.seconds_after_put(event_def)
+    return DEFAULT_RETENTION_SECONDS if seconds is None else seconds
 
 
 def get_early(rt: Runtime, wf_run_id: str, def_name: str, guid: str) -> dict[str, Any] | None:

@@ -126,13 +126,8 @@ def _lh_task_def(task_def: TaskDef) -> dict[str, Any]:
 def put_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     req = model(PutExternalEventDefRequest, body)
     lh_name(req.name, "PutExternalEventDef: name")
-    if req.retention_policy:
-        # Refused rather than stored and ignored (issue 18: WfSpec retention is enforced;
-        # an ExternalEvent's own retention is not yet).
-        raise invalid(
-            "PutExternalEventDef: retentionPolicy is not supported yet; ExternalEvents are "
-            "kept as long as their WfRun (a WfSpec's retentionPolicy deletes both)"
-        )
+    if req.retention_policy is not None:
+        _event_retention_policy(req.retention_policy)
     existing = rt.metadata.get_external_event_def(req.name)
     stored: dict[str, Any] = {"id": {"name": req.name}, "createdAt": _now_ts()}
     for key in ("retentionPolicy", "contentType", "correlatedEventConfig"):
@@ -149,6 +144,25 @@ def put_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         return existing
     rt.metadata.put_external_event_def(stored)
     return stored
+
+
+def _event_retention_policy(policy: dict[str, Any]) -> None:
+    """LittleHorse's ExternalEventRetentionPolicy: nothing, or ``secondsAfterPut`` (int64,
+    not negative here); enforced by handlers/event_retention.py."""
+    unknown = sorted(set(policy) - {"secondsAfterPut"})
+    if unknown:
+        raise invalid(
+            f"PutExternalEventDef: retentionPolicy has unknown field(s) {', '.join(unknown)}; "
+            "ExternalEventRetentionPolicy has only secondsAfterPut"
+        )
+    seconds = policy.get("secondsAfterPut")
+    if seconds is None:
+        return
+    if isinstance(seconds, bool) or not str(seconds).isdigit() or int(seconds) >= 2**63:
+        raise invalid(
+            "PutExternalEventDef: retentionPolicy.secondsAfterPut must be a non-negative "
+            f"integer (seconds), got {seconds!r}"
+        )
 
 
 def get_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:

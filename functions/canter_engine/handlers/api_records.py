@@ -1,15 +1,18 @@
-"""Record rpcs the WfRun family lacked: ListTaskRuns and GetExternalEvent."""
+"""Record rpcs the WfRun family lacked: ListTaskRuns, GetExternalEvent and
+GetInactiveThreadRun."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from canter_engine.core import WfRunState, live_records
+from canter_engine.core.records import thread_run_json
 from canter_engine.core.state import TaskRun
 from canter_engine.handlers.api_early_events import get_early
 from canter_engine.handlers.api_errors import not_found
 from canter_engine.handlers.api_parse import guid as parse_guid
-from canter_engine.handlers.api_parse import require_str
+from canter_engine.handlers.api_parse import optional_int, require_str
 from canter_engine.handlers.api_parse import wf_run_id as parse_wf_run_id
 from canter_engine.handlers.api_reads import existing_run, records_page
 from canter_engine.handlers.api_task_starts import with_starts
@@ -72,6 +75,56 @@ def get_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         "createdAt": values.format_timestamp(int(entry.body.get("createdAt", entry.body["time"]))),
         "content": entry.body.get("content", {}),
     }
+
+
+def get_inactive_thread_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """LittleHorse's InactiveThreadRun: a ThreadRun its WfRun has archived.
+
+    LittleHorse moves a ThreadRun out of its WfRun (WfRunModel.archiveCompletedThreadRuns)
+    when it is a COMPLETED child thread (never the entrypoint) whose ThreadSpec's
+    ``retentionPolicy.secondsAfterThreadTermination`` has passed since it ended; any
+    other ThreadRun, and a missing one, is NOT_FOUND there. Canter answers the same
+    ThreadRuns, judged at the time of the request. It never moves one out, so its
+    WfRun lists it too, and LittleHorse's forced archiving of a WfRun near its
+    ThreadRun limit has no counterpart (its threads are never moved anywhere).
+    """
+    wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
+    number = optional_int(body, "threadRunNumber") or 0
+    where = f"ThreadRun {number} of WfRun {wf_run_id!r}"
+    head = rt.state.load_head(wf_run_id)
+    if head is None:
+        raise not_found(f"GetInactiveThreadRun: WfRun {wf_run_id!r} does not exist")
+    state = WfRunState.from_item(head.state)
+    thread = state.threads.get(number)
+    if thread is None:
+        raise not_found(f"GetInactiveThreadRun: {where} does not exist")
+    if thread.type == "ENTRYPOINT" or thread.status != "COMPLETED" or thread.end is None:
+        raise not_found(
+            f"GetInactiveThreadRun: {where} is not inactive (it is {thread.status} "
+            f"{thread.type}); only a COMPLETED child ThreadRun archived by its ThreadSpec's "
+            "retentionPolicy is: read it with GetWfRun"
+        )
+    seconds = _thread_retention(rt, state, thread.spec_name)
+    if seconds is None or thread.end + seconds * 1000 > int(time.time() * 1000):
+        raise not_found(
+            f"GetInactiveThreadRun: {where} is not inactive: its ThreadSpec "
+            f"{thread.spec_name!r} keeps it in the WfRun"
+            + ("" if seconds is None else f" for {seconds}s after it ended")
+            + "; read it with GetWfRun"
+        )
+    spec = {
+        k: v for k, v in zip(("name", "majorVersion", "revision"), state.spec_id, strict=True) if v
+    }
+    return {"threadRun": thread_run_json(spec, thread)}
+
+
+def _thread_retention(rt: Runtime, state: WfRunState, thread_spec: str) -> int | None:
+    """``secondsAfterThreadTermination`` of a ThreadSpec of the WfRun's WfSpec, if any."""
+    stored = rt.metadata.get_wf_spec(*state.spec_id)
+    found = None if stored is None else stored.spec.thread_specs.get(thread_spec)
+    policy = None if found is None else found.retention_policy
+    seconds = None if policy is None else policy.seconds_after_thread_termination
+    return None if seconds is None else int(seconds)
 
 
 def _guid(task_run: dict[str, Any]) -> str:

@@ -25,7 +25,7 @@ from canter_engine.core.events import (
     to_journal,
 )
 from canter_engine.core.state import node_sk, var_sk
-from canter_engine.handlers import faults, task_tokens
+from canter_engine.handlers import event_retention, faults, task_tokens
 from canter_engine.handlers.api_early_events import list_early, put_early
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found, too_large
 from canter_engine.handlers.api_parse import (
@@ -251,13 +251,22 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     incarnation = _existing_incarnation(rt, body)[1] if run is None else run.incarnation or ""
     event_id = external_event_id(incarnation, def_name, guid)
     entry = to_journal(event)
-    if not rt.journal.append(wf_run_id, event_id, entry, incarnation):
+    # ExternalEventDef retention: the record expires (handlers/event_retention.py); the
+    # same guid put again then finds a claimed event by its record, not the journal.
+    expires = event_retention.expires_at(event_def, event.time)
+    if expires is not None and (kept := _kept_event(rt, wf_run_id, def_name, guid)) is not None:
+        return kept
+    if not rt.journal.append(wf_run_id, event_id, entry, incarnation, expires_at=expires):
         head = rt.state.load_head(wf_run_id)
         applied = rt.state.record(wf_run_id, f"event#{def_name}#{guid}", head)
         if applied is not None:
             return applied
         entry = rt.journal.get(wf_run_id, event_id) or entry
     return _external_event_view(wf_run_id, entry)
+
+
+def _kept_event(rt: Runtime, wf_run_id: str, def_name: str, guid: str) -> dict[str, Any] | None:
+    return rt.state.record(wf_run_id, f"event#{def_name}#{guid}", rt.state.load_head(wf_run_id))
 
 
 def list_external_events(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:

@@ -153,6 +153,8 @@ ROUTES: tuple[Route, ...] = (
     _route(
         "ApplyWorkflowMigrationPlan", "api_migrations.apply_workflow_migration_plan", "operator"
     ),
+    # ThreadRuns archived by their ThreadSpec's retention policy (ops-misc).
+    _route("GetInactiveThreadRun", "api_records.get_inactive_thread_run", "reader"),
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}

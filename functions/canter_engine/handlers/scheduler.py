@@ -47,7 +47,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from canter_engine.core import outstanding_effects
 from canter_engine.core.effects import (
+    OUTPUT_TOPIC_EFFECTS,
     AwaitCorrelatedEvent,
+    DropExternalEvent,
     Effect,
     ExpireWfRun,
     ForgetCorrelatedEvent,
@@ -55,7 +57,6 @@ from canter_engine.core.effects import (
     RunChildWf,
     ScheduleTask,
     StartTimer,
-    WfRunStatusChanged,
 )
 from canter_engine.core.events import (
     ChildWfEnded,
@@ -65,7 +66,14 @@ from canter_engine.core.events import (
     from_journal,
     to_journal,
 )
-from canter_engine.handlers import correlation, faults, retention, status_events, task_tokens
+from canter_engine.handlers import (
+    correlation,
+    event_retention,
+    faults,
+    retention,
+    status_events,
+    task_tokens,
+)
 from canter_engine.handlers.head_cache import HeadCache, SentMarks
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import Runtime, current
@@ -337,7 +345,7 @@ def _journal_effects(
     runtime: Runtime, wf_run_id: str, incarnation: str, effects: list[Effect]
 ) -> None:
     now = int(time.time() * 1000)
-    changes = [e for e in effects if isinstance(e, WfRunStatusChanged)]
+    changes = [e for e in effects if isinstance(e, OUTPUT_TOPIC_EFFECTS)]
     if changes and (sent := status_events.publish(changes)):
         metrics.add_metric(name="StatusEventsPublished", unit=MetricUnit.Count, value=sent)
     for effect in effects:
@@ -345,6 +353,8 @@ def _journal_effects(
             _start_child(runtime, effect, incarnation, now)
         elif isinstance(effect, ExpireWfRun):
             retention.mark(runtime.journal, wf_run_id, incarnation, effect)
+        elif isinstance(effect, DropExternalEvent):
+            event_retention.drop(runtime.settings, wf_run_id, effect)
         elif isinstance(effect, NotifyParent):
             _notify_parent(
                 runtime,
@@ -383,7 +393,13 @@ def _claim_early_events(runtime: Runtime, wf_run_id: str, incarnation: str) -> N
             continue
         event = replace(posted, time=max(now, posted.time), created_at=posted.time)
         event_id = external_event_id(incarnation, posted.def_name, posted.guid)
-        runtime.journal.append(wf_run_id, event_id, to_journal(event), incarnation)
+        # Expiring when it would have as an early event (ExternalEventDef retention).
+        expires = event_retention.expires_at(
+            runtime.metadata.get_external_event_def(posted.def_name), posted.time
+        )
+        runtime.journal.append(
+            wf_run_id, event_id, to_journal(event), incarnation, expires_at=expires
+        )
         runtime.early_events.forget(wf_run_id, stored)
 
 

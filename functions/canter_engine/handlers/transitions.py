@@ -26,7 +26,7 @@ from canter_engine.core.events import (
 )
 from canter_engine.core.migration import target as migration_target
 from canter_engine.core.status_events import status_change
-from canter_engine.handlers import retention, status_events
+from canter_engine.handlers import event_retention, retention, status_events
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current
 from canter_engine.store import blob, payloads
@@ -156,9 +156,11 @@ def apply_records(
                 outcome.rest = records[index + 1 :]
                 return outcome
             continue
-        if record.get("eventName") != "INSERT" or _not_applied(record):
+        # ExternalEventDef retention: the TTL removal of an event's record (event_retention.py).
+        expiry = event_retention.expiry(record)
+        if expiry is None and (record.get("eventName") != "INSERT" or _not_applied(record)):
             continue
-        meant_for = _incarnation(record)
+        meant_for = expiry[1] if expiry is not None else _incarnation(record)
         if _kind(record) == DELETE_KIND:
             if state is not None and meant_for != outcome.incarnation:
                 outcome.ignored = True  # for an earlier run of this id, already gone
@@ -173,7 +175,7 @@ def apply_records(
             outcome.rest = records[index + 1 :]
             return outcome
         try:
-            event = _parse(record)
+            event = expiry[0] if expiry is not None else _parse(record)
             if state is None and not isinstance(event, RunRequested):
                 logger.warning(
                     "journal record for a WfRun with no state (deleted?); ignored",
@@ -232,6 +234,7 @@ def apply_records(
         # Held or released after every event, not once per batch, so that a
         # redelivery batched differently writes the same pages.
         next_held, rewrites = base_held.with_records(new_records)
+        next_held = event_retention.unhold(next_held, transition.effects)
         sizes = {
             sk: len(next_held.record_json(sk) if sk in next_held.records else item_json(attributes))
             for sk, attributes in new_records.items()
@@ -272,10 +275,8 @@ def apply_records(
             index_entries(bp, transition.state, transition.records, transition.searched)
         )
         outcome.effects.extend(transition.effects)
-        if status_events.opted_in(transition.state.spec_name) and (
-            changed := status_change(before, transition.state, event.time)
-        ):
-            outcome.effects.append(changed)  # status events (handlers/status_events.py)
+        # Status events (handlers/status_events.py): nothing unless the WfSpec opted in.
+        outcome.effects.extend(status_events.effects_of(bp, before, transition, event.time))
     if outcome.update is not None:
         outcome.update = replace(
             outcome.update,

@@ -81,7 +81,10 @@ def tail(
 
 
 def line(record: dict[str, Any]) -> str:
-    """``<timestamp> <WfSpec> <WfRun id> <status>``."""
+    """``<timestamp> <WfSpec> <WfRun id> <status>``; an entity's record (the ``all``
+    level): ``<timestamp> <kind> <WfRun id> <its id> <status>``."""
+    if "wfRun" not in record:
+        return _entity_line(record)
     wf_run = record.get("wfRun", {})
     spec = wf_run.get("wfSpecId", {})
     version = f"v{spec.get('majorVersion', 0)}.{spec.get('revision', 0)}"
@@ -89,6 +92,25 @@ def line(record: dict[str, Any]) -> str:
         f"{record.get('timestamp', '')}  {spec.get('name', '')} {version}  "
         f"{wf_run.get('id', {}).get('id', '')}  {wf_run.get('status', 'STARTING')}"
     )
+
+
+def _entity_line(record: dict[str, Any]) -> str:
+    field = next((f for f in record if f != "timestamp"), "")
+    entity = record.get(field, {})
+    entity_id = entity.get("id", {})
+    wf_run_id = _wf_run_id(entity_id)
+    rest = {k: v for k, v in entity_id.items() if k != "wfRunId"}
+    label = " ".join(
+        str(v if not isinstance(v, dict) else next(iter(v.values()), "")) for v in rest.values()
+    )
+    status = entity.get("status", "")
+    return f"{record.get('timestamp', '')}  {field}  {wf_run_id}  {label}  {status}".rstrip()
+
+
+def _wf_run_id(entity_id: dict[str, Any]) -> str:
+    """The WfRun id an entity's id holds (a Checkpoint's is under its TaskRun's id)."""
+    found = entity_id.get("wfRunId") or entity_id.get("taskRun", {}).get("wfRunId") or {}
+    return str(found.get("id", ""))
 
 
 def _dev_endpoint() -> str:

@@ -67,7 +67,9 @@ def dev(
         str | None,
         typer.Option(
             help="WfSpec names (comma-separated, or '*') whose WfRun status changes are "
-            "published to the local EventBridge bus; read them with canter events tail",
+            "published to the local EventBridge bus; name:all also publishes their TaskRun, "
+            "Variable, ExternalEvent, WorkflowEvent and UserTaskRun changes; read them with "
+            "canter events tail",
             show_default=False,
         ),
     ] = None,
