@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from canter_engine.model import jsonpath
-from canter_engine.model.values import TimestampValue, WfRunIdValue, type_of
+from canter_engine.model.values import StructValue, TimestampValue, WfRunIdValue, type_of
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -598,3 +598,36 @@ def json_set(value: Any, path: str, new: Any, what: str) -> Any:
         return jsonpath.set_value(value, _compiled(path), new)
     except jsonpath.JsonPathError as exc:
         raise VarSubError(f"Failed updating jsonPath {path} on {what}: {exc}") from None
+
+
+# --- lhPath (WfRunVariable.get) ----------------------------------------------------------
+
+
+def get_path(value: Any, lh_path: Any, what: str) -> Any:
+    """``VariableValueModel.get(LHPath)``: a Struct's field, then JSONPath inside JSON.
+
+    A field the value does not carry (an optional one) is the empty value;
+    Canter says so where LittleHorse's server would fail on a null pointer.
+    """
+    path = lh_path.get("path") if isinstance(lh_path, dict) else None
+    if not isinstance(path, list):
+        raise VarSubError(f"an lhPath needs a path ({what})")
+    current = value
+    for i, selector in enumerate(path):
+        if isinstance(current, dict | list):
+            rest = path[i:]
+            text = "$" + "".join(
+                f"[{int(s['index'])}]" if "index" in s else f".{s.get('key')}" for s in rest
+            )
+            return json_get(current, text, what)
+        if isinstance(current, StructValue):
+            key = selector.get("key") if isinstance(selector, dict) else None
+            if not isinstance(key, str):
+                raise VarSubError(
+                    f"Cannot select index {selector.get('index')} of {current.type_name} "
+                    f"({what}); a Struct's fields are selected by key"
+                )
+            current = current.fields.get(key)
+            continue
+        raise VarSubError(f"Cannot 'get' on {_t(current)} ({what})")
+    return current
