@@ -20,12 +20,18 @@ from decimal import Decimal
 from typing import Any
 
 from canter_engine.model import jsonpath
-from canter_engine.model.values import StructValue, TimestampValue, WfRunIdValue, type_of
+from canter_engine.model.values import PRIMITIVES as _PRIMITIVES
+from canter_engine.model.values import (
+    StructValue,
+    TimestampValue,
+    WfRunIdValue,
+    type_of,
+)
+from canter_engine.model.values import can_be_type as can_be_type
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 _ARITHMETIC = ("ADD", "SUBTRACT", "MULTIPLY", "DIVIDE")
-_PRIMITIVES = ("STR", "INT", "DOUBLE", "BOOL", "BYTES", "WF_RUN_ID")
 
 
 class VarSubError(Exception):
@@ -208,16 +214,6 @@ def coerce_to(value: Any, var_type: str) -> Any:
     if var_type != kind:
         raise VarSubError(f"Converting to {var_type} not supported.")
     return value
-
-
-def can_be_type(source: str | None, target: str) -> bool:
-    """``TypeCastingUtils.canBeType``: assignable without an explicit cast."""
-    return (
-        source is None
-        or source == target
-        or (target == "STR" and source in _PRIMITIVES)
-        or (source == "INT" and target == "DOUBLE")
-    )
 
 
 def can_cast_to(source: str | None, target: str) -> bool:

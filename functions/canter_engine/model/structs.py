@@ -17,9 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from canter_engine.core.operations import can_be_type
 from canter_engine.model import values
-from canter_engine.model.values import StructValue
+from canter_engine.model.values import StructValue, can_be_type
 
 # (name, version) -> the StructDef's InlineStructDef JSON ({"fields": {...}}).
 StructDefs = Mapping[tuple[str, int], Mapping[str, Any]]

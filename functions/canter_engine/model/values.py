@@ -90,6 +90,20 @@ def struct_type_name(name: str, version: int) -> str:
     return f"Struct<{name},v{version}>"
 
 
+# LittleHorse's "primitive" types (TypeCastingUtils.isPrimitive): any of them reads as a STR.
+PRIMITIVES = ("STR", "INT", "DOUBLE", "BOOL", "BYTES", "WF_RUN_ID")
+
+
+def can_be_type(source: str | None, target: str) -> bool:
+    """``TypeCastingUtils.canBeType``: assignable without an explicit cast."""
+    return (
+        source is None
+        or source == target
+        or (target == "STR" and source in PRIMITIVES)
+        or (source == "INT" and target == "DOUBLE")
+    )
+
+
 class ValueError_(ValueError):
     """A VariableValue that cannot be read, with the reason."""
 
