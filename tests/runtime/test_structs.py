@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import canter
 import pytest
@@ -37,6 +37,7 @@ pytestmark = pytest.mark.e2e
 _SUFFIX = uuid.uuid4().hex[:8]
 CAR = f"car-{_SUFFIX}"
 OWNER = f"owner-{_SUFFIX}"
+CREDENTIALS = f"credentials-{_SUFFIX}"
 
 
 @canter.struct_def(name=CAR)
@@ -44,6 +45,12 @@ class Car:
     make: str
     model: str
     year: int = 1970
+
+
+@canter.struct_def(name=CREDENTIALS)
+class Credentials:
+    username: str
+    password: Annotated[str, canter.StructField(masked=True)]
 
 
 @canter.struct_def(name=OWNER)
@@ -70,7 +77,7 @@ def _greet(name: str) -> str:
 
 @pytest.fixture(scope="module", autouse=True)
 def struct_defs(client: Client) -> None:
-    for cls in (Car, Owner):
+    for cls in (Car, Owner, Credentials):
         ParseDict(client.put_struct_def(canter.put_struct_def_request(cls)), StructDef())
 
 
@@ -277,3 +284,32 @@ def test_put_wf_spec_refuses_what_can_never_work(client: Client, names: Names) -
             client.put_wf_spec(MessageToDict(Workflow(names(label), body).compile()))
         assert refused.value.status == 400, label
         assert message in str(refused.value), label
+
+
+def test_a_masked_field_is_masked_in_every_answer(client: Client, names: Names) -> None:
+    """Mirrors StructMaskedFieldsTest.shouldMaskStructFieldValues: the password field of the
+    stored struct reads as ``*****``, the username in clear; the task still gets it."""
+    login = names("login")
+    seen: list[str] = []
+
+    def _login(username: str) -> str:
+        seen.append(username)
+        return f"Processed user: {username}"
+
+    def body(wf: WorkflowThread) -> None:
+        creds = wf.declare_struct("credentials", CREDENTIALS).required()
+        wf.execute(login, creds.get("username"))
+
+    _deploy(client, names("wf"), body, {login: _login})
+    with worker(client, {login: _login}):
+        wf_run_id = client.run_wf(
+            names("wf"), {"credentials": Credentials(username="admin", password="s3cret!")}
+        )["id"]["id"]
+        assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
+    assert seen == ["admin"]
+    fields = _variable(client, wf_run_id, "credentials").value.struct.struct.fields
+    assert fields["username"].value.str == "admin"
+    assert fields["password"].value.str == "*****"
+    assert fields["password"].masked
+    listed = client.list_variables(wf_run_id)
+    assert "s3cret!" not in str(listed)
