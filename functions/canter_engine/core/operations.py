@@ -228,7 +228,20 @@ def can_cast_to(source: str | None, target: str) -> bool:
 
 
 def cast(value: Any, target: str) -> Any:
-    """``TypeCastingUtils.applyCast``: an explicit cast, with LittleHorse's messages."""
+    """``VariableAssignmentModel.applyCast``: an explicit cast, with LittleHorse's messages
+    (``Failed to cast value to INT: Cannot parse 'x' as INT.``).
+
+    Differs from LittleHorse for a Struct: LittleHorse passes it on uncast,
+    Canter fails (PutWfSpec refuses the cast where the type is known).
+    """
+    try:
+        return _apply_cast(value, target)
+    except VarSubError as exc:
+        raise VarSubError(f"Failed to cast value to {target}: {exc}") from None
+
+
+def _apply_cast(value: Any, target: str) -> Any:
+    """``TypeCastingUtils.applyCast``."""
     source = type_of(value)
     if source is None or source == target:
         return value

@@ -42,6 +42,7 @@ VALUE_TYPES = {
     "jsonArr": "JSON_ARR",
     "wfRunId": "WF_RUN_ID",
     "utcTimestamp": "TIMESTAMP",
+    "struct": "STRUCT",
 }
 
 NODE_KINDS = {
