@@ -819,8 +819,11 @@ class Client:
 
     # --- StructDefs (ops-events) ------------------------------------------------------
 
-    def put_struct_def(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Register a ``PutStructDefRequest`` (proto3 JSON): the StructDef version it made."""
+    def put_struct_def(self, request: Mapping[str, Any] | type) -> dict[str, Any]:
+        """Register a ``PutStructDefRequest`` (proto3 JSON) or a ``@canter.struct_def``
+        class: the StructDef version it made."""
+        if isinstance(request, type):
+            request = structs.put_struct_def_request(request)
         return self.call("PutStructDef", request)
 
     def get_struct_def(self, name: str, version: int = 0) -> dict[str, Any]:

@@ -105,7 +105,18 @@ def _snake_to_camel(name: str) -> str:
     return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _fields(cls: type) -> list[_Field]:
+_FIELDS: dict[type, tuple[_Field, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[_Field, ...]:
+    """A marked class's fields, read once (its annotations do not change)."""
+    known = _FIELDS.get(cls)
+    if known is None:
+        known = _FIELDS[cls] = _read_fields(cls)
+    return known
+
+
+def _read_fields(cls: type) -> tuple[_Field, ...]:
     hints = typing.get_type_hints(cls, include_extras=True)
     found = []
     for attribute, hint in hints.items():
@@ -122,13 +133,15 @@ def _fields(cls: type) -> list[_Field]:
                     name = extra.name or name
         default = getattr(cls, attribute, _MISSING)
         found.append(_Field(attribute, name, hint, default, masked, description))
-    return found
+    return tuple(found)
 
 
 def _add_init(cls: type) -> None:
-    fields = _fields(cls)
+    """A keyword-only ``__init__``; the fields are read at the first call, so a field
+    may name a StructDef class defined further down the module."""
 
     def __init__(self: Any, **given: Any) -> None:
+        fields = _fields(cls)
         unknown = sorted(set(given) - {f.attribute for f in fields})
         if unknown:
             raise TypeError(f"{cls.__name__}() got unexpected keyword argument(s) {unknown}")

@@ -78,7 +78,7 @@ def _greet(name: str) -> str:
 @pytest.fixture(scope="module", autouse=True)
 def struct_defs(client: Client) -> None:
     for cls in (Car, Owner, Credentials):
-        ParseDict(client.put_struct_def(canter.put_struct_def_request(cls)), StructDef())
+        ParseDict(client.put_struct_def(cls), StructDef())
 
 
 def _deploy(
