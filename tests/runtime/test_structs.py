@@ -288,7 +288,8 @@ def test_put_wf_spec_refuses_what_can_never_work(client: Client, names: Names) -
 
 def test_a_masked_field_is_masked_in_every_answer(client: Client, names: Names) -> None:
     """Mirrors StructMaskedFieldsTest.shouldMaskStructFieldValues: the password field of the
-    stored struct reads as ``*****``, the username in clear; the task still gets it."""
+    stored struct reads as ``*****``, the username in clear; the task still gets it. A masked
+    struct variable reads as ``*****`` whole."""
     login = names("login")
     seen: list[str] = []
 
@@ -298,12 +299,17 @@ def test_a_masked_field_is_masked_in_every_answer(client: Client, names: Names) 
 
     def body(wf: WorkflowThread) -> None:
         creds = wf.declare_struct("credentials", CREDENTIALS).required()
+        wf.declare_struct("backup", CREDENTIALS).masked()
         wf.execute(login, creds.get("username"))
 
     _deploy(client, names("wf"), body, {login: _login})
     with worker(client, {login: _login}):
         wf_run_id = client.run_wf(
-            names("wf"), {"credentials": Credentials(username="admin", password="s3cret!")}
+            names("wf"),
+            {
+                "credentials": Credentials(username="admin", password="s3cret!"),
+                "backup": Credentials(username="root", password="t0psecret"),
+            },
         )["id"]["id"]
         assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
     assert seen == ["admin"]
@@ -311,5 +317,7 @@ def test_a_masked_field_is_masked_in_every_answer(client: Client, names: Names) 
     assert fields["username"].value.str == "admin"
     assert fields["password"].value.str == "*****"
     assert fields["password"].masked
+    backup = _variable(client, wf_run_id, "backup")
+    assert backup.value.str == "*****" and backup.masked
     listed = client.list_variables(wf_run_id)
-    assert "s3cret!" not in str(listed)
+    assert "s3cret!" not in str(listed) and "root" not in str(listed)

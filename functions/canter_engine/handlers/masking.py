@@ -32,7 +32,18 @@ STRING_MASK = "*****"
 MASK = {"str": STRING_MASK}
 MIN_TEXT_SECRET = 3
 VALUE_KEYS = frozenset(
-    {"str", "int", "double", "bool", "jsonObj", "jsonArr", "bytes", "wfRunId", "utcTimestamp"}
+    {
+        "str",
+        "int",
+        "double",
+        "bool",
+        "jsonObj",
+        "jsonArr",
+        "bytes",
+        "wfRunId",
+        "utcTimestamp",
+        "struct",
+    }
 )
 
 
