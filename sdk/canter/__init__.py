@@ -16,6 +16,10 @@ from canter.builder import WorkflowDefinitionError as WorkflowDefinitionError
 from canter.builder import WorkflowThread as WorkflowThread
 from canter.client import CanterError as CanterError
 from canter.client import Client as Client
+from canter.structs import StructField as StructField
+from canter.structs import StructIgnore as StructIgnore
+from canter.structs import put_struct_def_request as put_struct_def_request
+from canter.structs import struct_def as struct_def
 from canter.task_def import create_task_def as create_task_def
 from canter.task_def import task as task
 from canter.task_def import task_def_of as task_def_of

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from canter import discovery
+from canter import discovery, structs
 from canter.discovery import ENV_API_URL
 from canter.transport import Transport
 
@@ -913,8 +913,11 @@ class Client:
 
     # --- StructDefs (ops-events) ------------------------------------------------------
 
-    def put_struct_def(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Register a ``PutStructDefRequest`` (proto3 JSON): the StructDef version it made."""
+    def put_struct_def(self, request: Mapping[str, Any] | type) -> dict[str, Any]:
+        """Register a ``PutStructDefRequest`` (proto3 JSON) or a ``@canter.struct_def``
+        class: the StructDef version it made."""
+        if isinstance(request, type):
+            request = structs.put_struct_def_request(request)
         return self.call("PutStructDef", request)
 
     def get_struct_def(self, name: str, version: int = 0) -> dict[str, Any]:
@@ -1085,6 +1088,8 @@ def to_value(value: Any) -> dict[str, Any]:
     if isinstance(value, datetime):
         stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
         return {"utcTimestamp": stamp.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+    if structs.is_struct(type(value)):
+        return {"struct": structs.to_struct(value)}
     if isinstance(value, Mapping):
         return {"jsonObj": json.dumps(dict(value), separators=(",", ":"), default=_json_default)}
     if isinstance(value, list | tuple):
@@ -1114,6 +1119,10 @@ def from_value(raw: Mapping[str, Any] | None) -> Any:
         return str(val["id"])
     if kind == "utcTimestamp":
         return datetime.fromisoformat(str(val).replace("Z", "+00:00"))
+    if kind == "struct":
+        # A Struct as its fields by name, nested ones too (the official SDK's extract_value).
+        fields = val.get("struct", {}).get("fields", {})
+        return {name: from_value(field.get("value")) for name, field in fields.items()}
     raise ValueError(f"unknown VariableValue field {kind!r}")
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar, overload
 
+from canter import structs
 from canter.builder.errors import WorkflowDefinitionError
 
 _TASK_DEF_ATTRIBUTE = "__canter_task_def__"
@@ -76,6 +77,15 @@ def variable_type_of(annotation: Any, where: str) -> str:
     )
 
 
+def type_definition_of(annotation: Any, where: str) -> dict[str, Any]:
+    """The TypeDefinition of a type hint: a StructDef class (``@canter.struct_def``)
+    is its StructDef, latest version, as the official SDK's worker declares it."""
+    hint = _strip(annotation)
+    if structs.is_struct(hint):
+        return {"structDefId": {"name": structs.struct_name(hint), "version": -1}}
+    return {"primitiveType": variable_type_of(annotation, where)}
+
+
 def create_task_def(
     fn: Callable[..., Any],
     name: str | None = None,
@@ -102,8 +112,14 @@ def create_task_def(
             )
         if is_context_type(hints[param.name]):
             continue
-        var_type = variable_type_of(hints[param.name], f"parameter '{param.name}' of {task_name}")
-        input_vars.append({"name": param.name, "typeDef": {"primitiveType": var_type}})
+        input_vars.append(
+            {
+                "name": param.name,
+                "typeDef": type_definition_of(
+                    hints[param.name], f"parameter '{param.name}' of {task_name}"
+                ),
+            }
+        )
     if "return" not in hints:
         raise WorkflowDefinitionError(
             f"task {task_name} needs a return type hint (-> None when it returns nothing)"
@@ -112,8 +128,9 @@ def create_task_def(
     if input_vars:
         request["inputVars"] = input_vars
     if hints["return"] is not None and hints["return"] is not type(None):
-        output = variable_type_of(hints["return"], f"the return value of {task_name}")
-        request["returnType"] = {"returnType": {"primitiveType": output}}
+        request["returnType"] = {
+            "returnType": type_definition_of(hints["return"], f"the return value of {task_name}")
+        }
     if task_queue is not None:
         request["taskQueue"] = task_queue
     if task_type is not None:

@@ -70,3 +70,17 @@ def test_deploy_of_nothing_deployable_is_a_usage_error(cli: Cli, target: str, me
     assert result.exit_code == 2
     assert message in flat(result.output)
     assert "Traceback" not in result.output
+
+
+def test_deploy_registers_struct_defs_nested_ones_first(cli: Cli, client: Client) -> None:
+    result = cli("deploy", "tests.cli.structs_flow")
+    assert result.exit_code == 0, result.output
+    assert rows(result.output) == [
+        ["kind", "name", "version / signature"],
+        ["StructDef", "cli-vehicle", "v0"],
+        ["StructDef", "cli-garage", "v0"],
+        ["TaskDef", "cli-park", "(garage: Struct<cli-garage,v0>) -> STR"],
+        ["WfSpec", "cli-parking", "v0.0"],
+    ]
+    garage = client.get_struct_def("cli-garage")["structDef"]["fields"]["vehicle"]
+    assert garage == {"fieldType": {"structDefId": {"name": "cli-vehicle"}}}

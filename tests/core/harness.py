@@ -55,18 +55,23 @@ class Harness:
         tasks: dict[str, tuple[str, ...]] | None = None,
         events: set[str] | None = None,
         name: str = "wf",
+        task_defs: dict[str, TaskDef] | None = None,
+        struct_defs: dict[tuple[str, int], dict[str, Any]] | None = None,
     ) -> None:
         self.request_json = compile_lh(name, fn) if callable(fn) else fn
         request = parse_request(PutWfSpecRequest, self.request_json)
         assert request.to_json() == self.request_json, "LittleHorse JSON must parse unchanged"
-        task_defs = {n: task_def(n, *types) for n, types in (tasks or {}).items()}
-        validate_wf_spec(request, task_defs, events or set())
+        task_defs = {
+            **{n: task_def(n, *types) for n, types in (tasks or {}).items()},
+            **(task_defs or {}),
+        }
+        validate_wf_spec(request, task_defs, events or set(), None, struct_defs)
         spec = WfSpec(
             id=WfSpecId(name=request.name),
             thread_specs=request.thread_specs,
             entrypoint_thread_name=request.entrypoint_thread_name,
             retention_policy=request.retention_policy,
-        )
+        ).with_struct_defs(struct_defs or {})
         self.bp = Blueprint(spec, task_defs)
         self.state: WfRunState | None = None
         self.now = START

@@ -68,14 +68,14 @@ def test_manual_casts_from_str_and_double() -> None:
 @pytest.mark.parametrize(
     ("given", "tasks_before", "message"),
     [
-        ({"str-var": "12a"}, 0, "Cannot parse '12a' as INT."),
-        ({"bool-str-var": "yes"}, 2, "Cannot parse 'yes' as BOOL."),
+        ({"str-var": "12a"}, 0, "Failed to cast value to INT: Cannot parse '12a' as INT."),
+        ({"bool-str-var": "yes"}, 2, "Failed to cast value to BOOL: Cannot parse 'yes' as BOOL."),
     ],
 )
 def test_a_cast_that_cannot_parse_fails_the_node(
     given: dict[str, Any], tasks_before: int, message: str
 ) -> None:
-    """TypeCastingUtils.applyCast's messages, as a VAR_SUB_ERROR of the node."""
+    """VariableAssignmentModel.applyCast's messages, as a VAR_SUB_ERROR of the node."""
     h = Harness(manual, tasks=TASKS)
     h.run(**given)
     for _ in range(tasks_before):

@@ -160,33 +160,53 @@ def test_search_lists_versions_and_delete_removes_one(client: Client) -> None:
         client.delete_struct_def(name, 0)
 
 
-def test_struct_typed_variables_and_task_inputs_are_refused_with_the_reason(
+def test_struct_types_naming_no_stored_struct_def_and_inline_types_are_refused(
     client: Client,
 ) -> None:
-    """Not served yet: refused at the edge rather than run as JSON_OBJ."""
+    """A structDefId that names no StructDef is a 400 naming the variable or input (as
+    LittleHorse's PutWfSpec and PutTaskDef); inline array and map types are not served yet."""
+    missing = _name()
     struct_var = {
-        "varDef": {"name": "car", "typeDef": {"structDefId": {"name": "car"}}},
+        "varDef": {"name": "car", "typeDef": {"structDefId": {"name": missing}}},
         "accessLevel": "PRIVATE_VAR",
     }
-    spec = {
-        "name": _name(),
-        "entrypointThreadName": "entrypoint",
-        "threadSpecs": {
-            "entrypoint": {
-                "variableDefs": [struct_var],
-                "nodes": {
-                    "0-entrypoint-ENTRYPOINT": {
-                        "entrypoint": {},
-                        "outgoingEdges": [{"sinkNodeName": "1-exit-EXIT"}],
-                    },
-                    "1-exit-EXIT": {"exit": {}},
-                },
-            }
+    inline_var = {
+        "varDef": {
+            "name": "cars",
+            "typeDef": {"inlineArrayDef": {"arrayType": {"primitiveType": "STR"}}},
         },
+        "accessLevel": "PRIVATE_VAR",
     }
-    with pytest.raises(CanterError, match="struct-typed variables are not supported yet"):
-        client.put_wf_spec(spec)
-    struct_input = {"name": "car", "typeDef": {"structDefId": {"name": "car"}}}
+
+    def spec(variable: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": _name(),
+            "entrypointThreadName": "entrypoint",
+            "threadSpecs": {
+                "entrypoint": {
+                    "variableDefs": [variable],
+                    "nodes": {
+                        "0-entrypoint-ENTRYPOINT": {
+                            "entrypoint": {},
+                            "outgoingEdges": [{"sinkNodeName": "1-exit-EXIT"}],
+                        },
+                        "1-exit-EXIT": {"exit": {}},
+                    },
+                }
+            },
+        }
+
+    with pytest.raises(
+        CanterError,
+        match=f"Var name car defined in thread entrypoint refers to non-existent StructDef: "
+        f"Refers to non-existent StructDef {missing} with version 0",
+    ):
+        client.put_wf_spec(spec(struct_var))
+    with pytest.raises(CanterError, match=r"typeDef.inlineArrayDef: inline array, struct and map"):
+        client.put_wf_spec(spec(inline_var))
+    struct_input = {"name": "car", "typeDef": {"structDefId": {"name": missing, "version": -1}}}
     task = {"name": _name(), "inputVars": [struct_input]}
-    with pytest.raises(CanterError, match=r"inputVars\[0\].typeDef.structDefId"):
+    with pytest.raises(
+        CanterError, match=rf"inputVars\[0\] \('car'\): Refers to non-existent StructDef {missing}$"
+    ):
         client.put_task_def(task)

@@ -345,6 +345,8 @@ def _migrations(answers: _Answers, names: Names) -> None:
         while "oldWfSpecVersions" not in client.get_wf_run(wf_run_id):
             time.sleep(0.1)
         _read_run(answers, wf_run_id)
+
+
 def _inactive_thread_run(answers: _Answers, names: Names) -> None:
     """GetInactiveThreadRun (ops-misc): a child thread its ThreadSpec's retention archived."""
     client = answers.client

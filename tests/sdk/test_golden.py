@@ -652,6 +652,37 @@ def user_tasks(wf: Any) -> None:
     wf.execute("archive", group_only)
 
 
+# --- 23. Structs: struct variables, field access, casts of fields -------------------
+
+
+@canter.struct_def(name="car")
+class GoldenCar:
+    make: str
+    year: int = 1970
+
+
+def struct_variables(wf: Any) -> None:
+    """A ``@canter.struct_def`` class carries the official SDK's mark, so its
+    ``declare_struct`` takes Canter's class too."""
+    car = wf.declare_struct("car", GoldenCar).required()
+    wf.declare_struct("spare", "car", 2)
+    owner = wf.add_variable("owner", struct_def_name="person", struct_def_version=0)
+    year = wf.declare_int("year")
+    label = wf.declare_str("label")
+    wf.execute("describe-car", car, car.get("make"), owner.get("cars").get(0).get("year"))
+    year.assign(car.get("year"))
+    wf.do_if(car.get("year").is_less_than(2000), lambda t: label.assign("classic"))
+    label.assign(car.get("year").cast_to_str())
+
+
+def canter_struct_default(wf: WorkflowThread) -> None:
+    wf.declare_struct("car", GoldenCar).with_default(GoldenCar(make="VW", year=1999))
+
+
+def lh_struct_default(wf: LHThread) -> None:
+    wf.add_variable("car", struct_def_name="car").with_default(GoldenCar(make="VW", year=1999))
+
+
 GOLDEN = [
     Golden("variables", variables, lh_variables),
     Golden("tasks", canter_tasks, lh_tasks),
@@ -702,6 +733,8 @@ GOLDEN = [
         ).with_task_timeout_seconds(),
     ),
     Golden("user-tasks", user_tasks),
+    Golden("structs", struct_variables),
+    Golden("struct-default", canter_struct_default, lh_struct_default),
 ]
 
 

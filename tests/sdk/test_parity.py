@@ -47,7 +47,6 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
         "add_node": INTERNAL,
         "organize_edges_for_else_if_execution": INTERNAL,
         "compile": PROTO,
-        "declare_struct": "StructDefs: the engine refuses struct types",
         "register_external_event_def": REGISTRATION,
         "register_workflow_event_def": REGISTRATION,
         "with_retention_policy": RETENTION,
@@ -60,8 +59,6 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
         "workflow_events_to_register": REGISTRATION,
     },
     "WfRunVariable": {
-        "get": "compiles to lhPath, which the engine's WfSpec validation refuses; "
-        "use with_json_path",
         "compile": PROTO,
     },
     "NodeOutput": PARTS,

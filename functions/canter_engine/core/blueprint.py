@@ -11,13 +11,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from canter_engine.model import values
+from canter_engine.model import structs, values
 from canter_engine.model.spec import (
     Node,
     TaskDef,
     ThreadSpec,
     ThreadVarDef,
     VariableAssignment,
+    VariableDef,
     WfSpec,
 )
 
@@ -71,6 +72,19 @@ class Blueprint:
             "majorVersion": self.spec.id.major_version,
             "revision": self.spec.id.revision,
         }
+
+    @property
+    def struct_defs(self) -> structs.StructDefs:
+        """The StructDefs pinned with this WfSpec, for checking struct values."""
+        return self.spec.struct_defs
+
+    def conform(self, var_def: VariableDef, value: Any) -> Any:
+        """``value`` as a variable or input of ``var_def`` holds it; a struct is checked
+        against its StructDef (:class:`~canter_engine.model.structs.StructError` if it
+        does not match). Other types are checked where they always were."""
+        if var_def.var_type != "STRUCT" or value is None:
+            return value
+        return structs.check(value, var_def.type_json, self.spec.struct_defs)
 
     def node(self, thread_spec: str, node_name: str) -> Node:
         return self.threads[thread_spec].spec.nodes[node_name]

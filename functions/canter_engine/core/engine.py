@@ -16,8 +16,8 @@ from typing import Any
 
 from canter_engine.core import (
     checkpoints,
-    migration,
     event_retention,
+    migration,
     rescue,
     retention,
     signals,
@@ -50,6 +50,7 @@ from canter_engine.core.operations import (
     compare,
     expression_type,
     format_value,
+    get_path,
     json_get,
     json_set,
     operate,
@@ -64,7 +65,14 @@ from canter_engine.core.state import (
     WfRunState,
 )
 from canter_engine.model import values
-from canter_engine.model.spec import Edge, ExitNode, VariableAssignment, VariableMutation
+from canter_engine.model.spec import (
+    Edge,
+    ExitNode,
+    VariableAssignment,
+    VariableDef,
+    VariableMutation,
+)
+from canter_engine.model.structs import StructError
 
 # A thread that passes this many nodes within one event without waiting is
 # in a loop that never waits; it fails instead of spinning forever.
@@ -283,6 +291,11 @@ class Runner:
                 value = None
                 if var.required:
                     problems.append(f"required variable {name!r} was not given")
+            try:
+                value = self.bp.conform(var.var_def, value)
+            except StructError as exc:
+                problems.append(f"Variable {name} invalid: {exc}")
+                value = None
             if not values.fits(value, var_type):
                 problems.append(
                     f"variable {name!r} is {var_type}, got {values.type_of(value)} {value!r}"
@@ -594,8 +607,11 @@ class Runner:
         return self.state.variables[owner][name]
 
     def _var_type(self, owner: int, name: str) -> str:
+        return self._var_def(owner, name).var_type
+
+    def _var_def(self, owner: int, name: str) -> VariableDef:
         spec_name = self.state.threads[owner].spec_name
-        return self.bp.threads[spec_name].var_defs[name].var_def.var_type
+        return self.bp.threads[spec_name].var_defs[name].var_def
 
     def _mutate_all(self, thread: ThreadRun, edge: Edge, own_output: Any) -> None:
         """An edge's mutations, all or none (LittleHorse's write-ahead buffer).
@@ -635,6 +651,8 @@ class Runner:
             rhs = own_output
             if mutation.node_output.jsonpath:
                 rhs = json_get(rhs, mutation.node_output.jsonpath, "the node output")
+            elif mutation.node_output.lh_path is not None:
+                rhs = get_path(rhs, mutation.node_output.lh_path, "the node output")
         else:
             rhs = None
         var_type = self._var_type(owner, name)
@@ -657,7 +675,10 @@ class Runner:
                 f"{mutation.operation} would put {values.type_of(new)} into {var_type} "
                 f"variable {name!r}"
             )
-        new = values.coerce(new, var_type)
+        try:
+            new = self.bp.conform(self._var_def(owner, name), values.coerce(new, var_type))
+        except StructError as exc:
+            raise VarSubError(f"Variable {name} invalid: {exc}") from None
         size = values.size_of(new)
         if size > values.MAX_VALUE_BYTES:
             raise VarMutationError(
@@ -709,6 +730,8 @@ class Runner:
             raise VarSubError("a VariableAssignment holds no value source")
         if a.json_path:
             value = json_get(value, a.json_path, what)
+        elif a.lh_path is not None:
+            value = get_path(value, a.lh_path, what)
         if a.target_type is not None:
             value = cast(value, a.target_type.primitive_type)
         return value

@@ -20,12 +20,18 @@ from decimal import Decimal
 from typing import Any
 
 from canter_engine.model import jsonpath
-from canter_engine.model.values import TimestampValue, WfRunIdValue, type_of
+from canter_engine.model.values import PRIMITIVES as _PRIMITIVES
+from canter_engine.model.values import (
+    StructValue,
+    TimestampValue,
+    WfRunIdValue,
+    type_of,
+)
+from canter_engine.model.values import can_be_type as can_be_type
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 _ARITHMETIC = ("ADD", "SUBTRACT", "MULTIPLY", "DIVIDE")
-_PRIMITIVES = ("STR", "INT", "DOUBLE", "BOOL", "BYTES", "WF_RUN_ID")
 
 
 class VarSubError(Exception):
@@ -210,16 +216,6 @@ def coerce_to(value: Any, var_type: str) -> Any:
     return value
 
 
-def can_be_type(source: str | None, target: str) -> bool:
-    """``TypeCastingUtils.canBeType``: assignable without an explicit cast."""
-    return (
-        source is None
-        or source == target
-        or (target == "STR" and source in _PRIMITIVES)
-        or (source == "INT" and target == "DOUBLE")
-    )
-
-
 def can_cast_to(source: str | None, target: str) -> bool:
     """``TypeCastingUtils.canCastTo``: what an explicit cast (``targetType``) allows."""
     if source is None or source == target:
@@ -232,7 +228,20 @@ def can_cast_to(source: str | None, target: str) -> bool:
 
 
 def cast(value: Any, target: str) -> Any:
-    """``TypeCastingUtils.applyCast``: an explicit cast, with LittleHorse's messages."""
+    """``VariableAssignmentModel.applyCast``: an explicit cast, with LittleHorse's messages
+    (``Failed to cast value to INT: Cannot parse 'x' as INT.``).
+
+    Differs from LittleHorse for a Struct: LittleHorse passes it on uncast,
+    Canter fails (PutWfSpec refuses the cast where the type is known).
+    """
+    try:
+        return _apply_cast(value, target)
+    except VarSubError as exc:
+        raise VarSubError(f"Failed to cast value to {target}: {exc}") from None
+
+
+def _apply_cast(value: Any, target: str) -> Any:
+    """``TypeCastingUtils.applyCast``."""
     source = type_of(value)
     if source is None or source == target:
         return value
@@ -598,3 +607,36 @@ def json_set(value: Any, path: str, new: Any, what: str) -> Any:
         return jsonpath.set_value(value, _compiled(path), new)
     except jsonpath.JsonPathError as exc:
         raise VarSubError(f"Failed updating jsonPath {path} on {what}: {exc}") from None
+
+
+# --- lhPath (WfRunVariable.get) ----------------------------------------------------------
+
+
+def get_path(value: Any, lh_path: Any, what: str) -> Any:
+    """``VariableValueModel.get(LHPath)``: a Struct's field, then JSONPath inside JSON.
+
+    A field the value does not carry (an optional one) is the empty value;
+    Canter says so where LittleHorse's server would fail on a null pointer.
+    """
+    path = lh_path.get("path") if isinstance(lh_path, dict) else None
+    if not isinstance(path, list):
+        raise VarSubError(f"an lhPath needs a path ({what})")
+    current = value
+    for i, selector in enumerate(path):
+        if isinstance(current, dict | list):
+            rest = path[i:]
+            text = "$" + "".join(
+                f"[{int(s['index'])}]" if "index" in s else f".{s.get('key')}" for s in rest
+            )
+            return json_get(current, text, what)
+        if isinstance(current, StructValue):
+            key = selector.get("key") if isinstance(selector, dict) else None
+            if not isinstance(key, str):
+                raise VarSubError(
+                    f"Cannot select index {selector.get('index')} of {current.type_name} "
+                    f"({what}); a Struct's fields are selected by key"
+                )
+            current = current.fields.get(key)
+            continue
+        raise VarSubError(f"Cannot 'get' on {_t(current)} ({what})")
+    return current

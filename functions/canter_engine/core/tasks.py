@@ -22,8 +22,9 @@ from canter_engine.core.events import TaskReported, Timer
 from canter_engine.core.operations import VarSubError, can_be_type, coerce_to
 from canter_engine.core.run import Run
 from canter_engine.core.state import Failure, NodeRun, TaskAttempt, TaskRun, ThreadRun
-from canter_engine.model import values
+from canter_engine.model import structs, values
 from canter_engine.model.spec import TaskNode, VariableDef
+from canter_engine.model.structs import StructDefs, StructError
 
 # Used when a TASK node sets no timeoutSeconds, so that a task whose worker
 # vanished is retried instead of waiting forever. The worker SDK applies the
@@ -68,7 +69,8 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
         )
     inputs: list[tuple[str, Any]] = []
     for var_def, assignment in zip(task_def.input_vars, node.variables, strict=True):
-        inputs.append((var_def.name, input_value(run.evaluate(thread, assignment), var_def, name)))
+        value = run.evaluate(thread, assignment)
+        inputs.append((var_def.name, input_value(value, var_def, name, run.bp.struct_defs)))
     size = sum(values.size_of(v) for _, v in inputs)
     if size > MAX_INPUT_BYTES:
         raise VarSubError(
@@ -103,13 +105,20 @@ def arrive(run: Run, thread: ThreadRun, node_run: NodeRun, node: TaskNode) -> No
     _dispatch(run, task_run)
 
 
-def input_value(value: Any, var_def: VariableDef, task_def: str) -> Any:
+def input_value(
+    value: Any, var_def: VariableDef, task_def: str, struct_defs: StructDefs | None = None
+) -> Any:
     """A task input as LittleHorse's ``VariableDefModel.assignValue`` makes it.
 
     A value of the input's type, an INT for a DOUBLE, or any primitive for a
     STR (``5432`` becomes ``"5432"``); the empty value passes and the worker
     decides. Anything else is a VAR_SUB_ERROR naming both types.
     """
+    if var_def.var_type == "STRUCT" and value is not None:
+        try:
+            return structs.check(value, var_def.type_json, struct_defs or {})
+        except StructError as exc:
+            raise VarSubError(f"input {var_def.name!r} of TaskDef {task_def!r}: {exc}") from None
     actual = values.type_of(value)
     if actual == var_def.var_type:
         return value
@@ -228,6 +237,22 @@ def _checked_output(run: Run, task_run: TaskRun, event: TaskReported) -> TaskRep
     a TASK_OUTPUT_SERDE_ERROR (not retried): the run fails at this task, not later."""
     task_def = run.bp.task_defs.get(task_run.task_def)
     declared = task_def.return_type.return_type if task_def and task_def.return_type else None
+    if declared is not None and declared.struct_def_id is not None:
+        try:
+            output = structs.check(
+                event.output,
+                {"primitiveType": "JSON_OBJ", **declared.to_json()},
+                run.bp.struct_defs,
+            )
+        except StructError as exc:
+            return replace(
+                event,
+                status="TASK_OUTPUT_SERDE_ERROR",
+                output=None,
+                error_type="VAR_SUB_ERROR",
+                error_message=f"Task output incompatible with declared return type: {exc}",
+            )
+        return replace(event, output=output)
     if declared is None or values.fits(event.output, declared.primitive_type):
         return event
     return replace(

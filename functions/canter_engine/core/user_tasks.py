@@ -316,7 +316,10 @@ def _remind(run: Run, thread: ThreadRun, utr: UserTaskRun, task: TaskNode) -> No
     task_def = run.bp.task_defs[name]
     try:
         inputs = [
-            (var_def.name, input_value(run.evaluate(thread, assignment), var_def, name))
+            (
+                var_def.name,
+                input_value(run.evaluate(thread, assignment), var_def, name, run.bp.struct_defs),
+            )
             for var_def, assignment in zip(task_def.input_vars, task.variables, strict=True)
         ]
     except (VarSubError, ValueError):

@@ -17,6 +17,7 @@ from canter_engine.handlers.api_parse import (
 )
 from canter_engine.handlers.api_user_task_defs import pin_user_task_defs
 from canter_engine.handlers.runtime import Runtime
+from canter_engine.handlers.struct_types import pin_task_def, pin_wf_spec, struct_defs_of
 from canter_engine.model import values
 from canter_engine.model.spec import (
     NameId,
@@ -27,7 +28,6 @@ from canter_engine.model.spec import (
     ThreadVarDef,
     WfSpec,
     WfSpecId,
-    non_primitive,
 )
 from canter_engine.model.validate import SpecError, validate_wf_spec
 from canter_engine.model.versions import exit_type_problems, has_breaking_changes
@@ -44,17 +44,7 @@ def put_task_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         resources.task_queue(queue)
     except ValueError as exc:
         raise invalid(f"PutTaskDef {req.name!r}: {exc}") from None
-    typed = [
-        (f"inputVars[{i}].typeDef", non_primitive(v.type_def)) for i, v in enumerate(req.input_vars)
-    ]
-    if req.return_type is not None:
-        typed.append(("returnType.returnType", non_primitive(req.return_type.return_type)))
-    for where, wire in typed:
-        if wire is not None:
-            raise invalid(
-                f"PutTaskDef {req.name!r}: {where}.{wire}: struct-typed task inputs and outputs "
-                "are not supported yet"
-            )
+    req = pin_task_def(rt, req)
     _ensure_queue(rt, req.name, queue)
     task_def = TaskDef(
         id=NameId(name=req.name),
@@ -188,6 +178,7 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     lh_name(req.name, "PutWfSpec: name")
     bounded_keys(body, "PutWfSpec")
     failure_names(body, "PutWfSpec")
+    req = pin_wf_spec(rt, req)
     task_defs = {
         name: found
         for name in _task_def_names(req)
@@ -205,8 +196,9 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         for name in _workflow_event_def_names(req)
         if rt.metadata.get_workflow_event_def(name) is not None
     }
+    struct_defs = struct_defs_of(rt, req, task_defs)
     try:
-        validate_wf_spec(req, task_defs, event_defs, workflow_event_defs)
+        validate_wf_spec(req, task_defs, event_defs, workflow_event_defs, struct_defs)
     except SpecError as exc:
         raise invalid(f"PutWfSpec {req.name!r}: {exc}") from None
     parent = req.parent_wf_spec
@@ -247,7 +239,7 @@ def put_wf_spec(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         frozen_variables=frozen,
         retention_policy=req.retention_policy,
         parent_wf_spec=req.parent_wf_spec,
-    )
+    ).with_struct_defs({ref: dict(schema) for ref, schema in struct_defs.items()})
     try:
         rt.metadata.put_wf_spec(StoredWfSpec(spec, task_defs))
     except AlreadyExists:

@@ -251,7 +251,8 @@ def _type(structs: StructDefStore, raw: Any, at: str, depth: int) -> dict[str, A
             raise invalid(f"{at}.structDefId must be a StructDefId")
         ref_name = lh_name(ref.get("name"), f"{at}.structDefId.name")
         ref_version = optional_int(ref, "version")
-        found = structs.get(ref_name, ref_version)
+        # -1 is the latest version, as LittleHorse's validateStructDefExistsAndPinVersion.
+        found = structs.get(ref_name, None if ref_version == -1 else ref_version)
         if found is None:
             raise invalid(f"{at}.structDefId: StructDef {ref_name!r} does not exist")
         pinned = int(found["id"].get("version", 0))

@@ -32,7 +32,18 @@ STRING_MASK = "*****"
 MASK = {"str": STRING_MASK}
 MIN_TEXT_SECRET = 3
 VALUE_KEYS = frozenset(
-    {"str", "int", "double", "bool", "jsonObj", "jsonArr", "bytes", "wfRunId", "utcTimestamp"}
+    {
+        "str",
+        "int",
+        "double",
+        "bool",
+        "jsonObj",
+        "jsonArr",
+        "bytes",
+        "wfRunId",
+        "utcTimestamp",
+        "struct",
+    }
 )
 
 
@@ -59,6 +70,7 @@ def secrets_of(state: WfRunState, spec: WfSpec) -> Secrets:
         thread = state.threads.get(number)
         names = masked.get(thread.spec_name, set()) if thread is not None else set()
         found.extend(value for name, value in scope.items() if name in names)
+        found.extend(masked_fields(scope.values()))
     for task_run in state.task_runs.values():
         found.extend(value for name, value in task_run.inputs if name in task_run.masked_inputs)
     return of_values(found)
@@ -120,9 +132,23 @@ class SpecCache:
 
 
 def has_masked_variables(spec: WfSpec) -> bool:
+    """Whether a WfRun of ``spec`` may hold a masked value: a masked variable, or a
+    StructDef with a masked field (StructMaskedFieldsTest)."""
     return any(
         v.var_def.is_masked for thread in spec.thread_specs.values() for v in thread.variable_defs
+    ) or any(
+        (field.get("fieldType") or {}).get("masked")
+        for schema in spec.struct_defs.values()
+        for field in schema.get("fields", {}).values()
     )
+
+
+def masked_fields(found: Iterable[Any]) -> Iterable[Any]:
+    """The values of the masked fields of the structs among ``found``, nested ones too."""
+    for value in found:
+        if isinstance(value, values.StructValue):
+            yield from (v for name, v in value.fields.items() if name in value.masked)
+            yield from masked_fields(value.fields.values())
 
 
 def _has_masked_flag(obj: dict[str, Any]) -> bool:

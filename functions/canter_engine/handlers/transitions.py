@@ -25,7 +25,6 @@ from canter_engine.core.events import (
     from_journal,
 )
 from canter_engine.core.migration import target as migration_target
-from canter_engine.core.status_events import status_change
 from canter_engine.handlers import event_retention, retention, status_events
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import current

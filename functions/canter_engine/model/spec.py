@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PrivateAttr
 from pydantic.alias_generators import to_camel
 
 VariableType = Literal[
@@ -40,6 +40,8 @@ MutationType = Literal[
     "OR",
     "POW",
 ]
+# What a variable holds: a primitive type, or a Struct of the StructDef its typeDef names.
+StoredType = VariableType | Literal["STRUCT"]
 # proto3 JSON writes 64-bit integers as strings; both forms are read.
 Int64 = Annotated[int, PlainSerializer(str, return_type=str, when_used="json")]
 
@@ -119,10 +121,19 @@ class VariableDef(Message):
     masked_value: bool = False
 
     @property
-    def var_type(self) -> VariableType:
+    def var_type(self) -> StoredType:
         if self.type_def is not None:
+            if self.type_def.struct_def_id is not None:
+                return "STRUCT"
             return self.type_def.primitive_type
         return self.type or "JSON_OBJ"
+
+    @property
+    def type_json(self) -> dict[str, Any]:
+        """The declared TypeDefinition as JSON (``type`` of an old client as its primitiveType)."""
+        if self.type_def is not None:
+            return {"primitiveType": self.type_def.primitive_type, **self.type_def.to_json()}
+        return {"primitiveType": self.type or "JSON_OBJ"}
 
     @property
     def is_masked(self) -> bool:
@@ -431,6 +442,18 @@ class WfSpec(Message):
     parent_wf_spec: ParentWfSpecReference | None = None
     # The WfSpecVersionMigration MigrateWfSpec recorded for this version's WfRuns.
     migration: dict[str, Any] | None = None
+    # The StructDefs its variables and TaskDefs refer to, pinned when it was put
+    # ((name, version) -> InlineStructDef JSON); kept beside the WfSpec, not in it.
+    _struct_defs: dict[tuple[str, int], dict[str, Any]] = PrivateAttr(default_factory=dict)
+
+    @property
+    def struct_defs(self) -> dict[tuple[str, int], dict[str, Any]]:
+        return self._struct_defs
+
+    def with_struct_defs(self, defs: dict[tuple[str, int], dict[str, Any]]) -> WfSpec:
+        """This WfSpec knowing ``defs`` (set once, as it is built or loaded)."""
+        self._struct_defs = dict(defs)
+        return self
 
 
 class PutTaskDefRequest(Message):

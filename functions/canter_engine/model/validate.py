@@ -7,7 +7,7 @@ thread, the node and the field, so the author can fix them all in one go.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
@@ -20,13 +20,14 @@ from canter_engine.core.operations import (
     comparison_refusal,
     expression_result_type,
 )
-from canter_engine.model import values
+from canter_engine.model import structs, values
 from canter_engine.model.spec import (
     SUPPORTED_NODE_KINDS,
     Node,
     PutWfSpecRequest,
     TaskDef,
     ThreadSpec,
+    ThreadVarDef,
     UserTaskNode,
     VariableAssignment,
     VariableMutation,
@@ -35,7 +36,6 @@ from canter_engine.model.spec import (
 )
 
 _UNSUPPORTED_ASSIGNMENT_FIELDS = {
-    "lh_path": "lhPath",
     "struct_builder": "structBuilder",
     "size_of": "sizeOf",
     "map_builder": "mapBuilder",
@@ -43,6 +43,7 @@ _UNSUPPORTED_ASSIGNMENT_FIELDS = {
 
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 class SpecError(ValueError):
@@ -79,11 +80,13 @@ def validate_wf_spec(
     task_defs: Mapping[str, TaskDef],
     external_event_defs: AbstractSet[str],
     workflow_event_defs: AbstractSet[str] | None = None,
+    struct_defs: structs.StructDefs | None = None,
 ) -> None:
     """Raise :class:`SpecError` listing every problem of a WfSpec.
 
     ``workflow_event_defs`` None skips the check that THROW_EVENT nodes name a
-    registered WorkflowEventDef.
+    registered WorkflowEventDef. ``struct_defs`` are the StructDefs its
+    (pinned) struct types refer to.
     """
     problems: list[str] = []
     entry = req.entrypoint_thread_name
@@ -95,13 +98,21 @@ def validate_wf_spec(
             f"(threads: {sorted(req.thread_specs)})"
         )
     scopes = _scopes(req.thread_specs)
+    type_scopes = _type_scopes(req.thread_specs)
     for thread_name, thread in req.thread_specs.items():
         checker = _ThreadChecker(
             thread_name,
             thread,
             scopes[thread_name],
-            _Catalog(req.thread_specs, task_defs, external_event_defs, workflow_event_defs),
+            _Catalog(
+                req.thread_specs,
+                task_defs,
+                external_event_defs,
+                workflow_event_defs,
+                struct_defs or {},
+            ),
         )
+        checker.type_defs = type_scopes[thread_name]
         problems.extend(checker.check())
     problems.extend(_interrupts_not_waited_on(req.thread_specs))
     retained = req.retention_policy.seconds_after_wf_termination if req.retention_policy else None
@@ -113,6 +124,18 @@ def validate_wf_spec(
 
 def _scopes(threads: Mapping[str, ThreadSpec]) -> dict[str, dict[str, str]]:
     """Variables (name -> type) each thread can see: its own and any ancestor's."""
+    return _visible(threads, lambda v: str(v.var_def.var_type))
+
+
+def _type_scopes(threads: Mapping[str, ThreadSpec]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Variables (name -> TypeDefinition JSON) each thread can see."""
+    return _visible(threads, lambda v: v.var_def.type_json)
+
+
+def _visible(
+    threads: Mapping[str, ThreadSpec], of: Callable[[ThreadVarDef], T]
+) -> dict[str, dict[str, T]]:
+    """What ``of`` says of each variable a thread can see: its own and any ancestor's."""
     parents: dict[str, set[str]] = {name: set() for name in threads}
     for name, thread in threads.items():
         for node in thread.nodes.values():
@@ -121,14 +144,14 @@ def _scopes(threads: Mapping[str, ThreadSpec]) -> dict[str, dict[str, str]]:
         for interrupt in thread.interrupt_defs:
             parents.setdefault(interrupt.handler_spec_name, set()).add(name)
 
-    def visible(name: str, seen: frozenset[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
+    def visible(name: str, seen: frozenset[str]) -> dict[str, T]:
+        found: dict[str, T] = {}
         for parent in parents.get(name, ()):
             if parent not in seen and parent in threads:
                 found.update(visible(parent, seen | {parent}))
         thread = threads.get(name)
         if thread is not None:
-            found.update({v.var_def.name: v.var_def.var_type for v in thread.variable_defs})
+            found.update({v.var_def.name: of(v) for v in thread.variable_defs})
         return found
 
     return {name: visible(name, frozenset({name})) for name in threads}
@@ -164,8 +187,10 @@ class _Catalog:
         task_defs: Mapping[str, TaskDef],
         external_event_defs: AbstractSet[str],
         workflow_event_defs: AbstractSet[str] | None,
+        struct_defs: structs.StructDefs,
     ) -> None:
         self.threads = threads
+        self.struct_defs = struct_defs
         self.task_defs = task_defs
         self.external_event_defs = external_event_defs
         self.workflow_event_defs = workflow_event_defs
@@ -193,6 +218,7 @@ class _ThreadChecker:
         self.catalog = catalog
         self.task_defs = catalog.task_defs
         self.external_event_defs = catalog.external_event_defs
+        self.type_defs: dict[str, dict[str, Any]] = {}
         self.problems: list[str] = []
 
     def problem(self, where: str, message: str) -> None:
@@ -231,16 +257,21 @@ class _ThreadChecker:
             if var.var_def.name in seen:
                 self.problem(where, "declared twice")
             seen.add(var.var_def.name)
-            if (typed := non_primitive(var.var_def.type_def)) is not None:
+            typed = non_primitive(var.var_def.type_def)
+            if typed is not None and typed != "structDefId":
                 self.problem(
                     where + f".typeDef.{typed}",
-                    "struct-typed variables are not supported yet (StructDefs are served: "
-                    "PutStructDef)",
+                    "inline array, struct and map types are not supported yet; use a StructDef "
+                    "(structDefId)",
                 )
             if var.var_def.default_value is not None:
                 self._check_literal(
                     where + ".defaultValue", var.var_def.default_value, var.var_def.var_type
                 )
+                if typed == "structDefId":
+                    self._check_struct_literal(
+                        where + ".defaultValue", var.var_def.default_value, var.var_def.type_json
+                    )
 
     def _check_node(self, node_name: str, node: Node) -> None:
         at = f"node {node_name!r}"
@@ -534,6 +565,8 @@ class _ThreadChecker:
             self.problem(where, f"holds more than one value source: {sources}")
         if a.json_path:
             self._check_jsonpath(where + ".jsonPath", a.json_path)
+        if a.lh_path is not None:
+            self._check_lh_path(where, a)
         if a.variable_name is not None and a.variable_name not in self.scope:
             self.problem(where + ".variableName", self._undeclared(a.variable_name))
         if a.literal_value is not None:
@@ -580,7 +613,11 @@ class _ThreadChecker:
             getattr(target, f) is not None
             for f in ("struct_def_id", "inline_array_def", "inline_struct_def", "inline_map_def")
         ):
-            self.problem(where + ".targetType", "only casts to a primitive type are supported")
+            self.problem(
+                where + ".targetType",
+                "only casts to a primitive type are supported (LittleHorse's TypeCastingUtils "
+                "converts between primitive types; a Struct is never cast)",
+            )
             return
         source = self._source_type(a)
         if not can_cast_to(source, target.primitive_type):
@@ -601,6 +638,56 @@ class _ThreadChecker:
             self.problem(where, f"literal is {actual}, the variable is {expected}")
         return actual
 
+    def _check_struct_literal(
+        self, where: str, raw: dict[str, Any], type_def: dict[str, Any]
+    ) -> None:
+        try:
+            structs.check(values.decode(raw), type_def, self.catalog.struct_defs)
+        except (values.ValueError_, structs.StructError) as exc:
+            self.problem(where, str(exc))
+
+    def _check_lh_path(self, where: str, a: VariableAssignment) -> None:
+        """An lhPath (``WfRunVariable.get``): keys and indexes, reaching a field that exists."""
+        path = a.lh_path.get("path") if isinstance(a.lh_path, dict) else None
+        if not isinstance(path, list) or not path:
+            self.problem(where + ".lhPath", 'needs a path: {"path": [{"key": ...}, ...]}')
+            return
+        for i, selector in enumerate(path):
+            if not isinstance(selector, dict) or len(selector) != 1:
+                self.problem(f"{where}.lhPath.path[{i}]", "needs exactly one of key or index")
+            elif "dynamic" in selector:
+                self.problem(f"{where}.lhPath.path[{i}]", "dynamic selectors are not supported yet")
+            elif "key" in selector and not isinstance(selector["key"], str):
+                self.problem(f"{where}.lhPath.path[{i}].key", "must be a string")
+            elif "index" in selector and (
+                isinstance(selector["index"], bool) or not isinstance(selector["index"], int)
+            ):
+                self.problem(f"{where}.lhPath.path[{i}].index", "must be an integer")
+            elif not {"key", "index"} & set(selector):
+                self.problem(f"{where}.lhPath.path[{i}]", "needs exactly one of key or index")
+        if a.json_path:
+            self.problem(where, "holds both jsonPath and lhPath")
+            return
+        try:
+            self._path_type(a)
+        except structs.StructError as exc:
+            self.problem(where + ".lhPath", str(exc))
+
+    def _path_type(self, a: VariableAssignment) -> dict[str, Any] | None:
+        """The TypeDefinition an assignment's lhPath reaches, where the types say it."""
+        base: dict[str, Any] | None = None
+        if a.variable_name is not None:
+            base = self.type_defs.get(a.variable_name)
+        elif a.node_output is not None:
+            base = self._task_output_type_def(a.node_output.node_name)
+        path = a.lh_path.get("path") if isinstance(a.lh_path, dict) else None
+        if base is None or not isinstance(path, list):
+            return None
+        if not all(isinstance(s, dict) and ({"key", "index"} & set(s)) for s in path):
+            return None
+        found = structs.field_type(base, path, self.catalog.struct_defs)
+        return None if found is None else dict(found)
+
     def _check_jsonpath(self, where: str, path: str) -> None:
         problem = check_jsonpath(path)
         if problem is not None:
@@ -616,6 +703,12 @@ class _ThreadChecker:
         """The type an assignment has before any cast, where it is known."""
         if a.json_path:
             return None
+        if a.lh_path is not None:
+            try:
+                reached = self._path_type(a)
+            except structs.StructError:
+                return None
+            return None if reached is None else _type_of_def(reached)
         if a.variable_name is not None:
             return self.scope.get(a.variable_name)
         if a.literal_value is not None:
@@ -638,7 +731,11 @@ class _ThreadChecker:
         return None
 
     def _task_output_type(self, node_name: str) -> str | None:
-        """What a TASK node's output is, from its TaskDef's return type (if primitive)."""
+        """What a TASK node's output is, from its TaskDef's return type."""
+        returned = self._task_output_type_def(node_name)
+        return None if returned is None else _type_of_def(returned)
+
+    def _task_output_type_def(self, node_name: str) -> dict[str, Any] | None:
         node = self.thread.nodes.get(node_name)
         if node is None or node.task is None or node.task.task_def_id is None:
             return None
@@ -646,18 +743,24 @@ class _ThreadChecker:
         if task_def is None or task_def.return_type is None:
             return None
         returned = task_def.return_type.return_type
-        if returned is None or any(
-            getattr(returned, f) is not None
-            for f in ("struct_def_id", "inline_array_def", "inline_struct_def", "inline_map_def")
-        ):
+        if returned is None:
             return None
-        return returned.primitive_type
+        return {"primitiveType": returned.primitive_type, **returned.to_json()}
 
     def _undeclared(self, name: str) -> str:
         known = ", ".join(sorted(self.scope)) or "none"
         return (
             f"variable {name!r} is not declared in this thread or its parents (in scope: {known})"
         )
+
+
+def _type_of_def(type_def: Mapping[str, Any]) -> str | None:
+    """A TypeDefinition JSON as the type names the checks use (None: not known statically)."""
+    if structs.struct_ref(type_def) is not None:
+        return "STRUCT"
+    if "inlineArrayDef" in type_def or "inlineMapDef" in type_def or "inlineStructDef" in type_def:
+        return None
+    return str(type_def.get("primitiveType", "JSON_OBJ"))
 
 
 def _needs_cast(actual: str, expected: str) -> str:
@@ -692,6 +795,12 @@ def validate_run_wf(spec: WfSpec, raw_variables: Mapping[str, Any]) -> dict[str,
             problems.append(str(exc))
             continue
         var_type = var.var_def.var_type
+        if var_type == "STRUCT":
+            try:
+                decoded[name] = structs.check(value, var.var_def.type_json, spec.struct_defs)
+            except structs.StructError as exc:
+                problems.append(f"variables.{name}: Variable {name} invalid: {exc}")
+            continue
         if not values.fits(value, var_type):
             problems.append(f"variables.{name}: is {var_type}, given {values.type_of(value)}")
             continue

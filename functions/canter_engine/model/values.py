@@ -14,6 +14,7 @@ type, so a value's type is never ambiguous:
 ``JSON_ARR``          ``list``
 ``WF_RUN_ID``         :class:`WfRunIdValue` (a ``str``)
 ``TIMESTAMP``         :class:`TimestampValue` (epoch millis, an ``int``)
+a Struct              :class:`StructValue` (its StructDef's id and fields)
 empty                 ``None``
 ====================  ===============================
 
@@ -26,6 +27,8 @@ from __future__ import annotations
 import base64
 import json
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +63,45 @@ class TimestampValue(int):
 
     def isoformat(self) -> str:
         return format_timestamp(int(self))
+
+
+@dataclass(frozen=True, slots=True)
+class StructValue:
+    """A ``Struct``: the StructDef it claims to be and its fields by name.
+
+    ``version`` is what the value says (-1 for "latest" from a client); once
+    the value is checked against a variable's or task's StructDef it carries
+    that pinned version, as LittleHorse's ``StructModel.validateAgainstStructDefId``.
+    ``masked`` names the fields whose StructDef field type is masked.
+    """
+
+    name: str
+    version: int
+    fields: Mapping[str, Any]
+    masked: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @property
+    def type_name(self) -> str:
+        """LittleHorse's ``TypeDefinitionModel.toString`` of a struct type."""
+        return struct_type_name(self.name, self.version)
+
+
+def struct_type_name(name: str, version: int) -> str:
+    return f"Struct<{name},v{version}>"
+
+
+# LittleHorse's "primitive" types (TypeCastingUtils.isPrimitive): any of them reads as a STR.
+PRIMITIVES = ("STR", "INT", "DOUBLE", "BOOL", "BYTES", "WF_RUN_ID")
+
+
+def can_be_type(source: str | None, target: str) -> bool:
+    """``TypeCastingUtils.canBeType``: assignable without an explicit cast."""
+    return (
+        source is None
+        or source == target
+        or (target == "STR" and source in PRIMITIVES)
+        or (source == "INT" and target == "DOUBLE")
+    )
 
 
 class ValueError_(ValueError):
@@ -104,6 +146,8 @@ def type_of(value: Any) -> str | None:
         return "JSON_OBJ"
     if isinstance(value, list):
         return "JSON_ARR"
+    if isinstance(value, StructValue):
+        return "STRUCT"
     raise ValueError_(f"{type(value).__name__} is not a workflow value type")
 
 
@@ -141,6 +185,8 @@ def decode(raw: Any, where: str = "value") -> Any:
         raise ValueError_(
             f"{where}: unknown VariableValue field {key!r}; expected one of {sorted(_DECODERS)}"
         ) from None
+    except ValueError_ as exc:
+        raise ValueError_(f"{where}.{key}.{exc}") from None
     except (TypeError, ValueError, json.JSONDecodeError) as exc:
         raise ValueError_(f"{where}.{key}: {exc}") from None
 
@@ -166,6 +212,8 @@ def encode(value: Any) -> dict[str, Any]:
         return {"jsonArr": json.dumps(value, separators=(",", ":"))}
     if kind == "WF_RUN_ID":
         return {"wfRunId": {"id": str(value)}}
+    if kind == "STRUCT":
+        return {"struct": _encode_struct(value)}
     return {"utcTimestamp": format_timestamp(int(value))}
 
 
@@ -183,6 +231,8 @@ def size_of(value: Any) -> int:
         return (len(value) + 2) // 3 * 4
     if isinstance(value, dict | list):
         return len(json.dumps(value, separators=(",", ":")))
+    if isinstance(value, StructValue):
+        return len(json.dumps(encode(value), separators=(",", ":")))
     return 8
 
 
@@ -301,6 +351,50 @@ def _timestamp(val: Any) -> TimestampValue:
     raise TypeError("expected an RFC 3339 timestamp string")
 
 
+def _encode_struct(value: StructValue) -> dict[str, Any]:
+    """``Struct`` JSON; version 0 is left out, as the proto3 JSON mapping leaves it out."""
+    fields = {
+        name: {"value": encode(v), **({"masked": True} if name in value.masked else {})}
+        for name, v in value.fields.items()
+    }
+    struct_id: dict[str, Any] = {"name": value.name}
+    if value.version:
+        struct_id["version"] = value.version
+    return {"structDefId": struct_id, "struct": {"fields": fields} if fields else {}}
+
+
+def _struct(val: Any) -> StructValue:
+    """``Struct`` JSON: ``{"structDefId": {...}, "struct": {"fields": {name: StructField}}}``."""
+    if not isinstance(val, dict):
+        raise TypeError(f"expected a Struct object, got {_kind(val)}")
+    unknown = sorted(set(val) - {"structDefId", "struct"})
+    if unknown:
+        raise ValueError(f"unknown Struct field(s) {unknown}")
+    struct_id = val.get("structDefId")
+    if not isinstance(struct_id, dict) or not isinstance(struct_id.get("name"), str):
+        raise ValueError('structDefId is required: {"name": "<StructDef>", "version": <n>}')
+    if set(struct_id) - {"name", "version"}:
+        raise ValueError(
+            f"unknown StructDefId field(s) {sorted(set(struct_id) - {'name', 'version'})}"
+        )
+    version = _int(struct_id.get("version", 0))
+    inline = val.get("struct", {})
+    if not isinstance(inline, dict) or set(inline) - {"fields"}:
+        raise ValueError('struct must be an InlineStruct: {"fields": {...}}')
+    raw_fields = inline.get("fields", {})
+    if not isinstance(raw_fields, dict):
+        raise TypeError(f"struct.fields must map names to StructFields, got {_kind(raw_fields)}")
+    fields: dict[str, Any] = {}
+    masked: set[str] = set()
+    for name, raw in raw_fields.items():
+        if not isinstance(raw, dict) or set(raw) - {"value", "masked"}:
+            raise ValueError(f'field {name!r} must be a StructField: {{"value": VariableValue}}')
+        fields[name] = decode(raw.get("value"), f"struct.fields.{name}.value")
+        if raw.get("masked") is True:
+            masked.add(name)
+    return StructValue(struct_id["name"], version, fields, frozenset(masked))
+
+
 _DECODERS: dict[str, Any] = {
     "int": _int,
     "double": _double,
@@ -311,6 +405,7 @@ _DECODERS: dict[str, Any] = {
     "jsonArr": _json(list),
     "wfRunId": _wf_run_id,
     "utcTimestamp": _timestamp,
+    "struct": _struct,
 }
 
 

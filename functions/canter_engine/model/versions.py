@@ -39,7 +39,7 @@ def _key(v: ThreadVarDef) -> str:
     return json.dumps(
         [
             d.name,
-            d.var_type,
+            d.type_json if d.var_type == "STRUCT" else d.var_type,
             d.default_value,
             d.masked_value,
             v.required,

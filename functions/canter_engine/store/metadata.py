@@ -112,10 +112,15 @@ class MetadataStore:
 
     def put_wf_spec(self, stored: StoredWfSpec) -> None:
         spec_id = stored.spec.id
-        body = {
+        body: dict[str, Any] = {
             "json": stored.spec.to_json(),
             "taskDefs": {name: td.to_json() for name, td in stored.task_defs.items()},
         }
+        if stored.spec.struct_defs:
+            body["structDefs"] = [
+                {"name": name, "version": version, "structDef": schema}
+                for (name, version), schema in sorted(stored.spec.struct_defs.items())
+            ]
         self._put(
             f"WfSpec#{spec_id.name}",
             _version_sk(spec_id.major_version, spec_id.revision),
@@ -247,8 +252,11 @@ def _version_sk(major_version: int, revision: int) -> str:
 
 
 def _stored(item: dict[str, Any]) -> StoredWfSpec:
+    struct_defs = {
+        (d["name"], int(d["version"])): d["structDef"] for d in item.get("structDefs", [])
+    }
     return StoredWfSpec(
-        spec=WfSpec.model_validate(item["json"]),
+        spec=WfSpec.model_validate(item["json"]).with_struct_defs(struct_defs),
         task_defs={
             name: TaskDef.model_validate(td) for name, td in item.get("taskDefs", {}).items()
         },

@@ -55,6 +55,12 @@ def check_mutation(lhs: WfRunVariable, operation: Op, rhs: Any) -> None:
 
 def compile_mutation(lhs: WfRunVariable, operation: Op, rhs: Any, scope: Scope) -> dict[str, Any]:
     scope.require_visible(lhs)
+    if lhs.lh_path:
+        # The official SDK 1.3.0 drops the path here and assigns the whole variable.
+        raise WorkflowDefinitionError(
+            f"cannot {operation.value} {lhs.describe()}: a field of a Struct cannot be assigned "
+            "(LittleHorse applies no lhPath to a mutation's left side); assign the whole struct"
+        )
     mutation: dict[str, Any] = {"lhsName": lhs.name}
     if lhs.json_path is not None:
         mutation["lhsJsonPath"] = lhs.json_path

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from canter import structs
 from canter.builder.assignable import describe
 from canter.builder.conditions import Condition, as_condition
 from canter.builder.errors import WorkflowDefinitionError
@@ -101,7 +102,13 @@ class ThreadCore:
 
     # --- variables ------------------------------------------------------------------
 
-    def _declare(self, name: str, var_type: VariableType, default: object) -> WfRunVariable:
+    def _declare(
+        self,
+        name: str,
+        var_type: VariableType | None,
+        default: object,
+        struct_def: tuple[str, int] | None = None,
+    ) -> WfRunVariable:
         self._check_open("declare a variable")
         if not isinstance(name, str) or not name:
             raise WorkflowDefinitionError(f"a variable name must be a non-empty str, not {name!r}")
@@ -109,7 +116,7 @@ class ThreadCore:
             raise WorkflowDefinitionError(
                 f"variable '{name}' is already declared in thread '{self.name}'"
             )
-        declaration = VariableDeclaration(name, var_type, self)
+        declaration = VariableDeclaration(name, var_type, self, struct_def)
         declaration.set_default(default)
         self._variables.append(declaration)
         return WfRunVariable(declaration)
@@ -145,16 +152,46 @@ class ThreadCore:
     def declare_wf_run_id(self, name: str, default_value: str | None = None) -> WfRunVariable:
         return self._declare(name, VariableType.WF_RUN_ID, default_value)
 
+    def declare_struct(
+        self, name: str, struct_def: str | type, struct_def_version: int = -1
+    ) -> WfRunVariable:
+        """A Struct variable of the StructDef ``struct_def`` (its name, or a
+        ``@canter.struct_def`` class); version -1 is the latest when the WfSpec is put."""
+        if isinstance(struct_def, str):
+            struct_name = struct_def
+        elif structs.is_struct(struct_def):
+            struct_name = structs.struct_name(struct_def)
+        else:
+            raise WorkflowDefinitionError(
+                f"{getattr(struct_def, '__name__', struct_def)!r} is not decorated with "
+                "@canter.struct_def"
+            )
+        return self.add_variable(
+            name, struct_def_name=struct_name, struct_def_version=struct_def_version
+        )
+
     def add_variable(
         self,
         variable_name: str,
-        variable_type: VariableType | str,
+        variable_type: VariableType | str | None = None,
         access_level: AccessLevel | str = AccessLevel.PRIVATE_VAR,
         default_value: Any = None,
+        struct_def_name: str | None = None,
+        struct_def_version: int = -1,
     ) -> WfRunVariable:
-        """Declare a variable of a type given as a value (what the ``declare_*`` methods call)."""
-        chosen = parse_enum(VariableType, variable_type, "variable type")
-        variable = self._declare(variable_name, chosen, default_value)
+        """Declare a variable of a type given as a value (what the ``declare_*`` methods call):
+        exactly one of ``variable_type`` or ``struct_def_name``, as the official SDK."""
+        if (variable_type is None) == (struct_def_name is None):
+            raise WorkflowDefinitionError(
+                f"variable '{variable_name}' needs exactly one of variable_type or struct_def_name"
+            )
+        if struct_def_name is not None:
+            variable = self._declare(
+                variable_name, None, default_value, (struct_def_name, struct_def_version)
+            )
+        else:
+            chosen = parse_enum(VariableType, variable_type, "variable type")
+            variable = self._declare(variable_name, chosen, default_value)
         return variable.with_access_level(access_level)
 
     def declared_names(self) -> frozenset[str]:

@@ -1,5 +1,6 @@
 """What ``canter deploy`` registers, found in a module or in one object of it.
 
+StructDefs come from ``@canter.struct_def`` classes (nested ones first);
 TaskDefs come from ``@canter.task`` functions and from PutTaskDefRequest dicts
 (what ``create_task_def`` returns); UserTaskDefs from ``@canter.user_task``
 classes and ``canter.UserTaskDef`` objects; WfSpecs from ``canter.Workflow``
@@ -16,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from canter import structs
 from canter.builder import Workflow
 from canter.task_def import task_def_of
 from canter.user_task_def import user_task_def_of
@@ -29,6 +31,7 @@ class DefinitionConflict(ValueError):
 
 @dataclass
 class Definitions:
+    struct_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
     task_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_task_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
     wf_specs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -51,7 +54,29 @@ class Definitions:
         return sorted(names)
 
     def __bool__(self) -> bool:
-        return bool(self.task_defs or self.user_task_defs or self.wf_specs)
+        return bool(self.struct_defs or self.task_defs or self.user_task_defs or self.wf_specs)
+
+    def ordered_struct_defs(self) -> list[dict[str, Any]]:
+        """The PutStructDefRequests, each after the StructDefs its fields name
+        (PutStructDef pins a field's StructDef, so that one must exist first)."""
+        ordered: list[dict[str, Any]] = []
+        placed: set[str] = set()
+
+        def place(name: str, path: tuple[str, ...]) -> None:
+            if name in placed or name not in self.struct_defs:
+                return
+            if name in path:
+                raise DefinitionConflict(f"StructDefs {' -> '.join((*path, name))} nest in a cycle")
+            for field_def in self.struct_defs[name].get("structDef", {}).get("fields", {}).values():
+                nested = field_def.get("fieldType", {}).get("structDefId")
+                if isinstance(nested, Mapping):
+                    place(str(nested.get("name")), (*path, name))
+            placed.add(name)
+            ordered.append(self.struct_defs[name])
+
+        for name in self.struct_defs:
+            place(name, ())
+        return ordered
 
     def add_task_def(self, request: Mapping[str, Any]) -> None:
         _add(self.task_defs, "TaskDef", dict(request))
@@ -74,6 +99,8 @@ def collect(target: Any) -> Definitions:
     for item in _walk(target, set()):
         if isinstance(item, Workflow):
             found.add_wf_spec(item)
+        elif structs.is_struct(item):
+            _add(found.struct_defs, "StructDef", structs.put_struct_def_request(item))
         elif (request := task_def_of(item)) is not None:
             found.add_task_def(request)
         elif (definition := user_task_def_of(item)) is not None:

@@ -1,6 +1,7 @@
 """``canter deploy``: register what a module defines, in the order the API needs.
 
-TaskDefs, UserTaskDefs and ExternalEventDefs first, because PutWfSpec
+StructDefs first (nested ones before those naming them), then TaskDefs,
+UserTaskDefs and ExternalEventDefs, because PutWfSpec
 refuses a WfSpec naming one before it exists. Every Put is idempotent, so deploying
 an unchanged module again changes nothing and prints the same versions.
 """
@@ -26,14 +27,15 @@ def deploy(
         typer.Argument(
             metavar="MODULE[:OBJECT]",
             help="A module (everything in it), or module:object naming a Workflow, a "
-            "@canter.task function, a PutTaskDefRequest dict, a @canter.user_task class, or a "
-            "list of them",
+            "@canter.task function, a PutTaskDefRequest dict, a @canter.user_task class, a "
+            "@canter.struct_def class, or a list of them",
         ),
     ],
     as_json: AsJson = False,
     api_url: ApiUrl = None,
 ) -> None:
-    """Register the TaskDefs, UserTaskDefs, ExternalEventDefs and WfSpecs a module defines.
+    """Register the StructDefs, TaskDefs, UserTaskDefs, ExternalEventDefs and WfSpecs a
+    module defines.
 
     Example: canter deploy workflow   (imports ./workflow.py)
     """
@@ -49,6 +51,7 @@ def deploy(
         )
     client = connect(api_url)
     registered: dict[str, list[dict[str, Any]]] = {
+        "structDefs": [client.put_struct_def(request) for request in found.ordered_struct_defs()],
         "taskDefs": [client.put_task_def(request) for request in found.task_defs.values()],
         "userTaskDefs": [
             client.put_user_task_def(request) for request in found.user_task_defs.values()
@@ -66,6 +69,10 @@ def deploy(
         print_json(registered)
         return
     table = Table("kind", "name", "version / signature")
+    for struct_def in registered["structDefs"]:
+        table.add_row(
+            "StructDef", struct_def["id"]["name"], f"v{struct_def['id'].get('version', 0)}"
+        )
     for task_def in registered["taskDefs"]:
         table.add_row("TaskDef", task_def["id"]["name"], render.task_def_signature(task_def))
     for user_task_def in registered["userTaskDefs"]:

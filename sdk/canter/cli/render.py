@@ -42,6 +42,7 @@ VALUE_TYPES = {
     "jsonArr": "JSON_ARR",
     "wfRunId": "WF_RUN_ID",
     "utcTimestamp": "TIMESTAMP",
+    "struct": "STRUCT",
 }
 
 NODE_KINDS = {
@@ -262,7 +263,11 @@ def _attempt_result(attempt: Mapping[str, Any]) -> str:
 
 
 def type_name(type_def: Mapping[str, Any]) -> str:
-    name = str(type_def.get("primitiveType", "JSON_OBJ"))
+    struct = type_def.get("structDefId")
+    if isinstance(struct, Mapping):
+        name = f"Struct<{struct.get('name', '')},v{struct.get('version', 0)}>"
+    else:
+        name = str(type_def.get("primitiveType", "JSON_OBJ"))
     return f"{name} (masked)" if type_def.get("masked") else name
 
 

@@ -310,6 +310,10 @@ def value_text(value: Mapping[str, Any] | None) -> str:
         return str(raw.get("id", ""))
     if kind in ("bool",):
         return "true" if raw else "false"
+    if kind == "struct":
+        fields = raw.get("struct", {}).get("fields", {})
+        shown = ", ".join(f"{name}: {value_text(f.get('value'))}" for name, f in fields.items())
+        return f"{raw.get('structDefId', {}).get('name', '')} {{{shown}}}"
     return str(raw)
 
 

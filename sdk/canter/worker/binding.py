@@ -2,7 +2,10 @@
 
 A parameter whose name matches an input variable (``order_id`` matches
 ``order-id``) takes it; the others take the remaining inputs in the
-TaskDef's order. A parameter annotated ``WorkerContext`` gets the context.
+TaskDef's order. A parameter annotated ``WorkerContext`` gets the context,
+and one annotated with a StructDef class (``@canter.struct_def`` or the
+official SDK's ``@lh_struct_def``) gets the struct as an instance of it, as the
+official Python worker gives it.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import typing
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from canter import structs
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +27,7 @@ class Binding:
     params: tuple[str, ...]
     positional_only: frozenset[str]
     context_param: str | None
+    struct_params: Mapping[str, type] = field(default_factory=dict)
 
     @staticmethod
     def of(fn: Callable[..., Any]) -> Binding:
@@ -33,6 +39,7 @@ class Binding:
         params: list[str] = []
         positional_only: set[str] = set()
         context_param = None
+        struct_params: dict[str, type] = {}
         for name, param in signature.parameters.items():
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
@@ -41,6 +48,8 @@ class Binding:
                 context_param = name
             else:
                 params.append(name)
+                if structs.is_struct(annotation):
+                    struct_params[name] = annotation
             if param.kind is param.POSITIONAL_ONLY:
                 positional_only.add(name)
         return Binding(
@@ -49,6 +58,7 @@ class Binding:
             tuple(params),
             frozenset(positional_only),
             context_param,
+            struct_params,
         )
 
     def call(self, inputs: Sequence[tuple[str, Any]], context: object) -> Any:
@@ -76,6 +86,9 @@ class Binding:
                     f"task function {getattr(self.fn, '__name__', self.fn)!r} takes {param!r}, "
                     f"but the task's inputs are {list(by_name)}"
                 ) from None
+        for param, cls in self.struct_params.items():
+            if isinstance(kwargs.get(param), Mapping):
+                kwargs[param] = structs.from_struct(kwargs[param], cls)
         if self.context_param is not None:
             kwargs[self.context_param] = context
         return kwargs

@@ -1,0 +1,187 @@
+"""Struct variables in the core: checked against their StructDef when a thread starts,
+when mutated and when a task returns one; fields read with lhPath (``WfRunVariable.get``).
+
+Workflows are compiled by the official SDK; StructDefs are given pinned, as
+PutWfSpec pins them. Messages are LittleHorse's (StructValidationsTest,
+LHPathTest, TaskRunModel's output check).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import canter
+import pytest
+from canter_engine.core.operations import VarSubError, cast, get_path
+from canter_engine.model import values
+from canter_engine.model.spec import NameId, TaskDef, VariableDef
+from canter_engine.model.values import StructValue
+from littlehorse.workflow import WorkflowThread
+
+from tests.core.harness import Harness
+
+STRUCT_DEFS: dict[tuple[str, int], dict[str, Any]] = {
+    ("car", 0): {
+        "fields": {
+            "make": {"fieldType": {"primitiveType": "STR"}},
+            "year": {"fieldType": {"primitiveType": "INT"}, "defaultValue": {"int": "1970"}},
+            "owner": {"fieldType": {"structDefId": {"name": "person"}}, "isNullable": True},
+        }
+    },
+    ("person", 0): {"fields": {"name": {"fieldType": {"primitiveType": "STR", "masked": True}}}},
+}
+
+
+@canter.struct_def(name="boat")
+class Boat:
+    make: str
+
+
+def _car(**fields: Any) -> StructValue:
+    return StructValue("car", -1, fields)
+
+
+def _struct_task(name: str, returns: bool = False) -> TaskDef:
+    car = {"structDefId": {"name": "car"}}
+    return TaskDef.model_validate(
+        {
+            "id": NameId(name=name).to_json(),
+            "inputVars": [VariableDef.model_validate({"name": "car", "typeDef": car}).to_json()],
+            **({"returnType": {"returnType": car}} if returns else {}),
+            "taskQueue": name,
+        }
+    )
+
+
+def fields_workflow(wf: WorkflowThread) -> None:
+    car = wf.declare_struct("car", "car", 0).required()
+    year = wf.declare_int("year")
+    verdict = wf.declare_str("verdict")
+    owner = wf.declare_str("owner")
+    year.assign(car.get("year"))
+    owner.assign(car.get("owner").get("name"))
+    wf.do_if(
+        car.get("year").is_less_than(2000),
+        lambda t: verdict.assign("classic"),
+        lambda t: verdict.assign("modern"),
+    )
+    wf.execute("greet", car.get("year").cast_to_str())
+
+
+def test_fields_are_read_in_mutations_conditions_and_casts() -> None:
+    """Mirrors LHPathTest.shouldPerformGetOnStruct; the stored struct carries the pinned
+    StructDef version and its masked fields."""
+    h = Harness(fields_workflow, tasks={"greet": ("STR",)}, struct_defs=STRUCT_DEFS)
+    owner = StructValue("person", -1, {"name": "Ada"})
+    h.run(car=_car(make="VW", year=1968, owner=owner))
+    assert h.task_input() == ["1968"]
+    h.succeed()
+    assert h.status == "COMPLETED"
+    assert (h.variables["year"], h.variables["verdict"], h.variables["owner"]) == (
+        1968,
+        "classic",
+        "Ada",
+    )
+    stored = values.encode(h.variables["car"])
+    assert stored["struct"]["structDefId"] == {"name": "car"}
+    assert stored["struct"]["struct"]["fields"]["owner"]["value"]["struct"]["struct"] == {
+        "fields": {"name": {"value": {"str": "Ada"}, "masked": True}}
+    }
+
+
+def test_an_optional_field_left_out_is_empty_and_has_no_fields() -> None:
+    """``car.get("owner")`` of a car without an owner is the empty value, so
+    ``.get("name")`` on it fails the node (LittleHorse fails it too)."""
+    h = Harness(fields_workflow, tasks={"greet": ("STR",)}, struct_defs=STRUCT_DEFS)
+    h.run(car=_car(make="VW", year=2010))
+    assert h.status == "ERROR"
+    assert h.variables["year"] is None
+    assert h.failure()["message"].endswith(
+        "Mutating variable owner with operation ASSIGN: Cannot 'get' on VALUE_NOT_SET "
+        "(variable 'car')"
+    )
+
+
+def test_a_struct_missing_a_required_field_fails_the_thread_as_var_sub_error() -> None:
+    """What RunWf refuses with a 400 (StructValidationsTest) fails here if it gets this far."""
+    h = Harness(fields_workflow, tasks={"greet": ("STR",)}, struct_defs=STRUCT_DEFS)
+    h.run(car=_car(year=1999))
+    assert h.status == "ERROR"
+    assert h.failure()["failureName"] == "VAR_SUB_ERROR"
+    assert h.failure()["message"] == (
+        "Variable car invalid: Struct incompatible with StructDef car/00000: "
+        "Missing required field make"
+    )
+
+
+def test_a_field_of_the_wrong_type_names_the_field() -> None:
+    h = Harness(fields_workflow, tasks={"greet": ("STR",)}, struct_defs=STRUCT_DEFS)
+    h.run(car=_car(make="VW", owner="Ada"))
+    assert h.failure()["message"] == (
+        "Variable car invalid: Struct incompatible with StructDef car/00000: Field 'owner' is "
+        "invalid: StructFieldDef validation failed: Value of type STR is not compatible with "
+        "expected type Struct<person,v0>"
+    )
+
+
+def assign_boat(wf: WorkflowThread) -> None:
+    car = wf.declare_struct("car", "car", 0)
+    car.assign(Boat(make="Riva"))
+
+
+def test_assigning_a_struct_of_another_struct_def_is_a_var_sub_error() -> None:
+    h = Harness(assign_boat, struct_defs=STRUCT_DEFS)
+    h.run()
+    assert h.status == "ERROR"
+    assert h.failure()["message"].endswith(
+        "Mutating variable car with operation ASSIGN: Variable car invalid: Value of type "
+        "Struct<boat,v-1> is not compatible with expected type Struct<car,v0>"
+    )
+
+
+def through_a_task(wf: WorkflowThread) -> None:
+    car = wf.declare_struct("car", "car", 0).required()
+    car.assign(wf.execute("restore", car))
+
+
+def test_a_struct_returned_by_a_task_is_checked_against_the_return_type() -> None:
+    """As LittleHorse's TaskRunModel: TASK_OUTPUT_SERDE_ERROR, VAR_SUB_ERROR, not retried."""
+    h = Harness(
+        through_a_task,
+        task_defs={"restore": _struct_task("restore", returns=True)},
+        struct_defs=STRUCT_DEFS,
+    )
+    h.run(car=_car(make="VW"))
+    sent = h.task_input()[0]
+    assert isinstance(sent, StructValue) and sent.version == 0
+    h.succeed(_car(make="VW", year=1955))
+    assert h.status == "COMPLETED"
+    assert h.variables["car"] == StructValue("car", 0, {"make": "VW", "year": 1955})
+
+    bad = Harness(
+        through_a_task,
+        task_defs={"restore": _struct_task("restore", returns=True)},
+        struct_defs=STRUCT_DEFS,
+    )
+    bad.run(car=_car(make="VW"))
+    bad.succeed({"make": "VW"})
+    assert bad.status == "ERROR"
+    assert bad.failure()["failureName"] == "VAR_SUB_ERROR"
+    assert (
+        "TASK_OUTPUT_SERDE_ERROR: Task output incompatible with declared return type: Value of "
+        "type JSON_OBJ is not compatible with expected type Struct<car,v0>"
+    ) in bad.failure()["message"]
+
+
+def test_get_reads_struct_fields_then_json_and_refuses_other_values() -> None:
+    """``VariableValueModel.get(LHPath)``: fields of a struct, JSONPath once inside JSON."""
+    path = {"path": [{"key": "owner"}, {"key": "tags"}, {"index": 1}]}
+    car = _car(make="VW", owner={"tags": ["a", "b"]})
+    assert get_path(car, path, "variable 'car'") == "b"
+    assert get_path(car, {"path": [{"key": "year"}]}, "variable 'car'") is None
+    with pytest.raises(VarSubError, match="Cannot 'get' on STR"):
+        get_path(car, {"path": [{"key": "make"}, {"key": "first"}]}, "variable 'car'")
+    with pytest.raises(VarSubError, match="a Struct's fields are selected by key"):
+        get_path(car, {"path": [{"index": 0}]}, "variable 'car'")
+    with pytest.raises(VarSubError, match="Casting from STRUCT to STR is not supported"):
+        cast(car, "STR")
