@@ -686,7 +686,7 @@ class WfRunState:
             [ExternalEvent.from_item(e) for e in item["pe"]],
             {k: _child_result(v) for k, v in item["cr"].items()},
             item["we"],
-            [(int(v[0]), int(v[1])) for v in item["ov"]],
+            old_versions=[(int(v[0]), int(v[1])) for v in item["ov"]],
         )
 
 
