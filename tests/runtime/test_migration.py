@@ -300,3 +300,41 @@ def test_many_running_runs_move_a_page_at_a_time(
     left = client.search_wf_run(name, "RUNNING", major_version=old[0], revision=old[1])
     assert left["results"] == []
     assert queued == [2, 1]  # pages two and three, after the request's first
+
+
+def test_a_plan_records_the_threads_a_destination_depends_on(client: Client, names: Names) -> None:
+    """LittleHorse's "thread dependency is added" and "reject when a variable in the new
+    ThreadSpec will not exist at runtime": v2's child writes a variable v2's entrypoint adds."""
+    name, go = names("wf"), names("go")
+    child_ee = f"1-{go}-EXTERNAL_EVENT"
+
+    def v1(wf: WorkflowThread) -> None:
+        wf.spawn_thread(lambda t: t.wait_for_event(go), "child", {})
+        wf.wait_for_event(go)
+
+    def v2(wf: WorkflowThread) -> None:
+        note = wf.declare_str("note")
+
+        def child(t: WorkflowThread) -> None:
+            t.wait_for_event(go)
+            note.assign("child done")
+
+        wf.spawn_thread(child, "child", {})
+        wf.wait_for_event(go)
+
+    old = _version(register(client, name, v1, events=(go,)))
+    new = _version(register(client, name, v2))
+    child_only = {
+        "child": {"newThreadName": "child", "nodeMigrations": {child_ee: {"newNodeName": child_ee}}}
+    }
+    with pytest.raises(CanterError) as refused:
+        client.put_workflow_migration_plan(names("child-only"), name, old, new, child_only)
+    assert refused.value.code == "FAILED_PRECONDITION"
+    assert refused.value.message.endswith(
+        "The variable 'note' is required by destination thread 'child' but the thread that "
+        "defines it ('entrypoint') is not included in this migration plan"
+    )
+    both = {**child_only, **_plan_threads({f"2-{go}-EXTERNAL_EVENT": f"2-{go}-EXTERNAL_EVENT"})}
+    plan = client.put_workflow_migration_plan(names("both"), name, old, new, both)
+    assert plan["threadMigrations"]["child"]["threadSpecDependencies"] == ["entrypoint"]
+    assert "threadSpecDependencies" not in plan["threadMigrations"]["entrypoint"]
