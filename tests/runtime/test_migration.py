@@ -179,7 +179,11 @@ def test_migrations_that_cannot_apply_are_refused_with_what_is_wrong(
             f"nonexisting WfSpec {name} version 7.0",
         ),
         ((name, old, old, _entrypoint({})), "INVALID_ARGUMENT", "cannot migrate to itself"),
-        ((name, old, new, {}), "INVALID_ARGUMENT", "threadMigrations cannot be null or empty"),
+        (
+            (name, old, new, {}),
+            "INVALID_ARGUMENT",
+            "MigrateWfSpec: migration.threadSpecMigrations cannot be null or empty",
+        ),
         (
             (name, old, new, {"nope": {"newThreadSpecName": "entrypoint"}}),
             "INVALID_ARGUMENT",

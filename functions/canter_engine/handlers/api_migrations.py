@@ -108,7 +108,9 @@ def _version_migration(raw: Any, rpc: str) -> dict[str, Any]:
     only(raw, f"{rpc}: migration", _MIGRATION_FIELDS)
     for key in ("newMajorVersion", "newRevision"):
         optional_int(raw, key)
-    threads = _object(raw.get("threadSpecMigrations"), f"{rpc}: migration.threadSpecMigrations")
+    if raw.get("threadSpecMigrations") in (None, {}):
+        raise invalid(f"{rpc}: migration.threadSpecMigrations cannot be null or empty")
+    threads = _object(raw["threadSpecMigrations"], f"{rpc}: migration.threadSpecMigrations")
     for old, thread in threads.items():
         where = f"{rpc}: migration.threadSpecMigrations.{old}"
         thread = _object(thread, where)
@@ -279,6 +281,8 @@ def _existing_plan(rt: Runtime, name: str) -> dict[str, Any]:
 
 def _plan_threads(raw: Any, rpc: str) -> dict[str, dict[str, Any]]:
     """``threadMigrations``: old ThreadSpec -> ``ThreadMigrationPlanRequest``."""
+    if raw in (None, {}):
+        raise invalid(f"{rpc}: threadMigrations cannot be null or empty")
     threads = _object(raw, f"{rpc}: threadMigrations")
     for old, thread in threads.items():
         where = f"{rpc}: threadMigrations.{old}"
@@ -380,7 +384,7 @@ def _migration_vars(raw: Any, rpc: str) -> dict[str, dict[str, Any]]:
         migration_vars = _object(migration_vars, where)
         only(migration_vars, where, ("varAssignmentByVarName",))
         assignments = _object(
-            migration_vars.get("varAssignmentByVarName") or {}, f"{where}.varAssignmentByVarName"
+            migration_vars.get("varAssignmentByVarName", {}), f"{where}.varAssignmentByVarName"
         )
         for var, assignment in assignments.items():
             here = f"{where}.varAssignmentByVarName.{var}"
@@ -431,7 +435,7 @@ def _check_migration_vars(
 
 
 def _node_migrations(raw: Any, where: str) -> None:
-    for node, migration in _object(raw or {}, where).items():
+    for node, migration in _object({} if raw is None else raw, where).items():
         here = f"{where}.{node}"
         migration = _object(migration, here)
         only(migration, here, ("newNodeName",))
