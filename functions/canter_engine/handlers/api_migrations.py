@@ -30,6 +30,7 @@ from canter_engine.core.events import MigrationRequested, to_journal
 from canter_engine.core.migration import blockers, moves, problem
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found
 from canter_engine.handlers.api_parse import (
+    key_part,
     lh_name,
     only,
     optional_int,
@@ -193,6 +194,7 @@ def search_workflow_migration_plan(rt: Runtime, body: dict[str, Any]) -> dict[st
     prefix = body.get("prefix", "")
     if not isinstance(prefix, str):
         raise invalid(f"{rpc}: prefix must be a string")
+    prefix = key_part(prefix, f"{rpc}: prefix")
     limit, bookmark = paging(body, rpc)
     try:
         names, next_bookmark = plan_store(rt).search(spec_name, prefix, limit, bookmark)
