@@ -135,30 +135,30 @@ def test_a_run_waiting_for_an_event_moves_to_v2_and_completes_along_v2(
 def test_a_run_at_an_unmapped_node_stays_where_it_is_and_is_reported(
     client: Client, names: Names
 ) -> None:
+    """No worker serves v1's task, so the run that took its event waits at the TASK node."""
     name, old = _versions(client, names)
-    with worker(client, {names("v1"): lambda: time.sleep(30)}, shutdown_grace_seconds=0):
-        busy = client.run_wf(name)["id"]["id"]
-        client.put_external_event(busy, names("go"))
-        deadline = time.monotonic() + 20
-        while len(node_statuses(client, busy)) < 3:
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        waiting = client.run_wf(name)["id"]["id"]
-        _waiting(client, waiting)
-        new = _second(client, names, name)
-        client.migrate_wf_spec(name, old, new, _entrypoint({_ee(names): _ee(names)}))
-        _on_version(client, waiting, new)
-        # The run at the task node has no mapping: it stays on the old version, RUNNING.
-        stayed = client.get_wf_run(busy)
-        assert _version({"id": stayed["wfSpecId"]}) == old
-        assert stayed["status"] == "RUNNING"
-        still = client.search_wf_run(name, "RUNNING", major_version=old[0], revision=old[1])
-        assert {"id": busy} in still["results"]
-        client.put_workflow_migration_plan(
-            names("plan"), name, old, new, _plan_threads({_ee(names): _ee(names)})
-        )
-        with pytest.raises(CanterError) as refused:
-            client.apply_workflow_migration_plan(names("plan"), busy)
+    busy = client.run_wf(name)["id"]["id"]
+    client.put_external_event(busy, names("go"))
+    deadline = time.monotonic() + 20
+    while len(node_statuses(client, busy)) < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    waiting = client.run_wf(name)["id"]["id"]
+    _waiting(client, waiting)
+    new = _second(client, names, name)
+    client.migrate_wf_spec(name, old, new, _entrypoint({_ee(names): _ee(names)}))
+    _on_version(client, waiting, new)
+    # The run at the task node has no mapping: it stays on the old version, RUNNING.
+    stayed = client.get_wf_run(busy)
+    assert _version({"id": stayed["wfSpecId"]}) == old
+    assert stayed["status"] == "RUNNING"
+    still = client.search_wf_run(name, "RUNNING", major_version=old[0], revision=old[1])
+    assert {"id": busy} in still["results"]
+    client.put_workflow_migration_plan(
+        names("plan"), name, old, new, _plan_threads({_ee(names): _ee(names)})
+    )
+    with pytest.raises(CanterError) as refused:
+        client.apply_workflow_migration_plan(names("plan"), busy)
     assert refused.value.code == "FAILED_PRECONDITION"
     assert (
         f"ThreadRun 0 (entrypoint) is at node '2-{names('v1')}-TASK', which the migration "
