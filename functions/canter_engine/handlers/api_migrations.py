@@ -14,9 +14,10 @@ scheduler applies with the pure core (core/migration.py), as RescueThreadRun
 is: the scheduler stays the one writer of WfRun state. A WfRun that cannot
 move now (a thread at a node the migration does not map, or not waiting at a
 long-running node) stays where it is: ApplyWorkflowMigrationPlan answers
-FAILED_PRECONDITION naming each such thread and node; after MigrateWfSpec
-such WfRuns are the ones still RUNNING on the old version, which
-``canter migrate pending`` lists with where each thread stands.
+FAILED_PRECONDITION naming each such thread and node; MigrateWfSpec's walk
+logs each such WfRun with why, and they are the ones still RUNNING on the
+old version, which ``canter migrate pending`` lists with where each thread
+stands.
 """
 
 from __future__ import annotations
