@@ -122,8 +122,10 @@ def grant_engine_permissions(
     _allow(timers, JOURNAL_APPEND_ACTIONS, [storage.journal.table_arn])
     _allow(timers, HEAD_READ_ACTIONS, [storage.state.table_arn])
     # MigrateWfSpec's walk (handlers/migration_pages.py): running WfRuns from the index,
-    # and the next page sent on; the API walks the first page and sends the second.
+    # the version they move to, and the next page sent on; the API walks the first page
+    # and sends the second.
     _allow(timers, API_SEARCH_ACTIONS, state_index_arns)
+    _allow(timers, METADATA_READ_ACTIONS, [storage.metadata.table_arn])
     _allow(functions.api, SEND_ACTIONS, [queues.timers.queue.queue_arn])
 
     api = functions.api

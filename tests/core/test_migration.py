@@ -19,7 +19,8 @@ from canter_engine.core.events import (
 )
 from canter_engine.core.migration import blockers, moves, problem
 from canter_engine.model.spec import WfSpec, WfSpecId
-from littlehorse.model import Comparator
+from google.protobuf.json_format import ParseDict
+from littlehorse.model import Comparator, UserTaskRun
 from littlehorse.workflow import WorkflowThread
 
 from tests.core.harness import Harness
@@ -318,3 +319,21 @@ def test_the_journal_form_round_trips() -> None:
         5, (0, 1), migration({"a": "b"}), plan="p", variables={"entrypoint": {}}
     )
     assert from_journal(to_journal(event)) == event
+
+
+def test_a_run_waiting_for_a_person_moves_and_the_user_task_is_cancelled() -> None:
+    """shouldMigrateFromUserTask: the old UserTaskRun leaves the person's inbox."""
+
+    def person(wf: WorkflowThread) -> None:
+        wf.assign_user_task("approve", user_id="alice")
+
+    h = started(person)
+    bp2 = version(h, v2, 1)
+    assert migrate(h, bp2, migration({"1-approve-USER_TASK": "1-go-EXTERNAL_EVENT"}))
+    cancelled = h.records["usertask#0-1"]
+    ParseDict(cancelled, UserTaskRun())
+    assert cancelled["status"] == "CANCELLED"
+    assert "migrated to ThreadSpec 'entrypoint'" in str(cancelled["events"][-1])
+    assert h.node_runs()[1]["status"] == "HALTED"
+    h.post("go")
+    assert h.in_flight().scheduled_task["taskDefId"]["name"] == "v2-task"

@@ -153,6 +153,7 @@ def test_timers(dev: Any) -> None:
         (("s3:GetObject",), _payload_objects(dev)),
         # MigrateWfSpec's walk over running WfRuns, a page per message (migrate).
         (("dynamodb:Query",), [f"{s.storage.state.table_arn}/index/byStatusTime"]),
+        (("dynamodb:GetItem", "dynamodb:Query"), [s.storage.metadata.table_arn]),
     )
 
 

@@ -135,30 +135,30 @@ def test_a_run_waiting_for_an_event_moves_to_v2_and_completes_along_v2(
 def test_a_run_at_an_unmapped_node_stays_where_it_is_and_is_reported(
     client: Client, names: Names
 ) -> None:
+    """No worker serves v1's task, so the run that took its event waits at the TASK node."""
     name, old = _versions(client, names)
-    with worker(client, {names("v1"): lambda: time.sleep(30)}, shutdown_grace_seconds=0):
-        busy = client.run_wf(name)["id"]["id"]
-        client.put_external_event(busy, names("go"))
-        deadline = time.monotonic() + 20
-        while len(node_statuses(client, busy)) < 3:
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        waiting = client.run_wf(name)["id"]["id"]
-        _waiting(client, waiting)
-        new = _second(client, names, name)
-        client.migrate_wf_spec(name, old, new, _entrypoint({_ee(names): _ee(names)}))
-        _on_version(client, waiting, new)
-        # The run at the task node has no mapping: it stays on the old version, RUNNING.
-        stayed = client.get_wf_run(busy)
-        assert _version({"id": stayed["wfSpecId"]}) == old
-        assert stayed["status"] == "RUNNING"
-        still = client.search_wf_run(name, "RUNNING", major_version=old[0], revision=old[1])
-        assert {"id": busy} in still["results"]
-        client.put_workflow_migration_plan(
-            names("plan"), name, old, new, _plan_threads({_ee(names): _ee(names)})
-        )
-        with pytest.raises(CanterError) as refused:
-            client.apply_workflow_migration_plan(names("plan"), busy)
+    busy = client.run_wf(name)["id"]["id"]
+    client.put_external_event(busy, names("go"))
+    deadline = time.monotonic() + 20
+    while len(node_statuses(client, busy)) < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    waiting = client.run_wf(name)["id"]["id"]
+    _waiting(client, waiting)
+    new = _second(client, names, name)
+    client.migrate_wf_spec(name, old, new, _entrypoint({_ee(names): _ee(names)}))
+    _on_version(client, waiting, new)
+    # The run at the task node has no mapping: it stays on the old version, RUNNING.
+    stayed = client.get_wf_run(busy)
+    assert _version({"id": stayed["wfSpecId"]}) == old
+    assert stayed["status"] == "RUNNING"
+    still = client.search_wf_run(name, "RUNNING", major_version=old[0], revision=old[1])
+    assert {"id": busy} in still["results"]
+    client.put_workflow_migration_plan(
+        names("plan"), name, old, new, _plan_threads({_ee(names): _ee(names)})
+    )
+    with pytest.raises(CanterError) as refused:
+        client.apply_workflow_migration_plan(names("plan"), busy)
     assert refused.value.code == "FAILED_PRECONDITION"
     assert (
         f"ThreadRun 0 (entrypoint) is at node '2-{names('v1')}-TASK', which the migration "
@@ -179,7 +179,11 @@ def test_migrations_that_cannot_apply_are_refused_with_what_is_wrong(
             f"nonexisting WfSpec {name} version 7.0",
         ),
         ((name, old, old, _entrypoint({})), "INVALID_ARGUMENT", "cannot migrate to itself"),
-        ((name, old, new, {}), "INVALID_ARGUMENT", "threadMigrations cannot be null or empty"),
+        (
+            (name, old, new, {}),
+            "INVALID_ARGUMENT",
+            "MigrateWfSpec: migration.threadSpecMigrations cannot be null or empty",
+        ),
         (
             (name, old, new, {"nope": {"newThreadSpecName": "entrypoint"}}),
             "INVALID_ARGUMENT",
@@ -300,3 +304,41 @@ def test_many_running_runs_move_a_page_at_a_time(
     left = client.search_wf_run(name, "RUNNING", major_version=old[0], revision=old[1])
     assert left["results"] == []
     assert queued == [2, 1]  # pages two and three, after the request's first
+
+
+def test_a_plan_records_the_threads_a_destination_depends_on(client: Client, names: Names) -> None:
+    """LittleHorse's "thread dependency is added" and "reject when a variable in the new
+    ThreadSpec will not exist at runtime": v2's child writes a variable v2's entrypoint adds."""
+    name, go = names("wf"), names("go")
+    child_ee = f"1-{go}-EXTERNAL_EVENT"
+
+    def v1(wf: WorkflowThread) -> None:
+        wf.spawn_thread(lambda t: t.wait_for_event(go), "child", {})
+        wf.wait_for_event(go)
+
+    def v2(wf: WorkflowThread) -> None:
+        note = wf.declare_str("note")
+
+        def child(t: WorkflowThread) -> None:
+            t.wait_for_event(go)
+            note.assign("child done")
+
+        wf.spawn_thread(child, "child", {})
+        wf.wait_for_event(go)
+
+    old = _version(register(client, name, v1, events=(go,)))
+    new = _version(register(client, name, v2))
+    child_only = {
+        "child": {"newThreadName": "child", "nodeMigrations": {child_ee: {"newNodeName": child_ee}}}
+    }
+    with pytest.raises(CanterError) as refused:
+        client.put_workflow_migration_plan(names("child-only"), name, old, new, child_only)
+    assert refused.value.code == "FAILED_PRECONDITION"
+    assert refused.value.message.endswith(
+        "The variable 'note' is required by destination thread 'child' but the thread that "
+        "defines it ('entrypoint') is not included in this migration plan"
+    )
+    both = {**child_only, **_plan_threads({f"2-{go}-EXTERNAL_EVENT": f"2-{go}-EXTERNAL_EVENT"})}
+    plan = client.put_workflow_migration_plan(names("both"), name, old, new, both)
+    assert plan["threadMigrations"]["child"]["threadSpecDependencies"] == ["entrypoint"]
+    assert "threadSpecDependencies" not in plan["threadMigrations"]["entrypoint"]

@@ -14,9 +14,10 @@ scheduler applies with the pure core (core/migration.py), as RescueThreadRun
 is: the scheduler stays the one writer of WfRun state. A WfRun that cannot
 move now (a thread at a node the migration does not map, or not waiting at a
 long-running node) stays where it is: ApplyWorkflowMigrationPlan answers
-FAILED_PRECONDITION naming each such thread and node; after MigrateWfSpec
-such WfRuns are the ones still RUNNING on the old version, which
-``canter migrate pending`` lists with where each thread stands.
+FAILED_PRECONDITION naming each such thread and node; MigrateWfSpec's walk
+logs each such WfRun with why, and they are the ones still RUNNING on the
+old version, which ``canter migrate pending`` lists with where each thread
+stands.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from canter_engine.core.events import MigrationRequested, to_journal
 from canter_engine.core.migration import blockers, moves, problem
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found
 from canter_engine.handlers.api_parse import (
+    key_part,
     lh_name,
     only,
     optional_int,
@@ -108,7 +110,9 @@ def _version_migration(raw: Any, rpc: str) -> dict[str, Any]:
     only(raw, f"{rpc}: migration", _MIGRATION_FIELDS)
     for key in ("newMajorVersion", "newRevision"):
         optional_int(raw, key)
-    threads = _object(raw.get("threadSpecMigrations"), f"{rpc}: migration.threadSpecMigrations")
+    if raw.get("threadSpecMigrations") in (None, {}):
+        raise invalid(f"{rpc}: migration.threadSpecMigrations cannot be null or empty")
+    threads = _object(raw["threadSpecMigrations"], f"{rpc}: migration.threadSpecMigrations")
     for old, thread in threads.items():
         where = f"{rpc}: migration.threadSpecMigrations.{old}"
         thread = _object(thread, where)
@@ -191,6 +195,7 @@ def search_workflow_migration_plan(rt: Runtime, body: dict[str, Any]) -> dict[st
     prefix = body.get("prefix", "")
     if not isinstance(prefix, str):
         raise invalid(f"{rpc}: prefix must be a string")
+    prefix = key_part(prefix, f"{rpc}: prefix")
     limit, bookmark = paging(body, rpc)
     try:
         names, next_bookmark = plan_store(rt).search(spec_name, prefix, limit, bookmark)
@@ -279,6 +284,8 @@ def _existing_plan(rt: Runtime, name: str) -> dict[str, Any]:
 
 def _plan_threads(raw: Any, rpc: str) -> dict[str, dict[str, Any]]:
     """``threadMigrations``: old ThreadSpec -> ``ThreadMigrationPlanRequest``."""
+    if raw in (None, {}):
+        raise invalid(f"{rpc}: threadMigrations cannot be null or empty")
     threads = _object(raw, f"{rpc}: threadMigrations")
     for old, thread in threads.items():
         where = f"{rpc}: threadMigrations.{old}"
@@ -380,7 +387,7 @@ def _migration_vars(raw: Any, rpc: str) -> dict[str, dict[str, Any]]:
         migration_vars = _object(migration_vars, where)
         only(migration_vars, where, ("varAssignmentByVarName",))
         assignments = _object(
-            migration_vars.get("varAssignmentByVarName") or {}, f"{where}.varAssignmentByVarName"
+            migration_vars.get("varAssignmentByVarName", {}), f"{where}.varAssignmentByVarName"
         )
         for var, assignment in assignments.items():
             here = f"{where}.varAssignmentByVarName.{var}"
@@ -431,7 +438,7 @@ def _check_migration_vars(
 
 
 def _node_migrations(raw: Any, where: str) -> None:
-    for node, migration in _object(raw or {}, where).items():
+    for node, migration in _object({} if raw is None else raw, where).items():
         here = f"{where}.{node}"
         migration = _object(migration, here)
         only(migration, here, ("newNodeName",))

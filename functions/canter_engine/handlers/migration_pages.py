@@ -2,10 +2,12 @@
 
 The running WfRuns of a WfSpec version are found in SearchWfRun's index
 (store/run_index.py: status RUNNING, filtered by WfSpec name and version),
-newest first, :data:`PAGE_SIZE` at a time. For each, the walk journals one
-``MigrateWfRun`` record (core/migration.py); the scheduler, the one writer of
-WfRun state, applies it or, if a thread of the WfRun cannot move, leaves the
-WfRun where it is. A WfRun that moves leaves the old version's part of the
+newest first, :data:`PAGE_SIZE` at a time. For each WfRun that can move now
+(core/migration.py ``blockers``), the walk journals one ``MigrateWfRun``
+record; the scheduler, the one writer of WfRun state, applies it, checking
+again. A WfRun that cannot move (a thread at a node the migration does not
+map, ...) is left where it is and reported in the log with why; ``canter
+migrate pending`` lists the same WfRuns. A WfRun that moves leaves the old version's part of the
 index, which is why the walk resumes from the index's bookmark rather than
 re-reading from the start.
 
@@ -22,8 +24,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from canter_engine.core import WfRunState
+from canter_engine.core import Blueprint, WfRunState
 from canter_engine.core.events import MigrationRequested, to_journal
+from canter_engine.core.migration import blockers, moves, target
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.store.journal import unique_event_id
@@ -45,7 +48,8 @@ def walk_page(
 ) -> int:
     """Journal the migration of one page of running WfRuns; send the next page on.
 
-    Returns how many WfRuns of this page were asked to migrate.
+    Returns how many WfRuns of this page were asked to migrate; the others
+    are logged with why they stay.
     """
     query = RunQuery(
         spec_name=spec_name,
@@ -56,6 +60,16 @@ def walk_page(
         latest=None,
         parent=None,
     )
+    new = rt.metadata.get_wf_spec(spec_name, *target(migration))
+    if new is None:
+        logger.warning(
+            "MigrateWfSpec walk stopped: the version it migrates to was deleted",
+            wf_spec=spec_name,
+            new_version=".".join(map(str, target(migration))),
+        )
+        return 0
+    bp = Blueprint(new.spec, new.task_defs)
+    thread_moves = moves(migration)
     ids, next_bookmark = rt.state.run_index().search(query, PAGE_SIZE, bookmark)
     event = to_journal(MigrationRequested(now, old_version, migration))
     asked = 0
@@ -66,13 +80,19 @@ def walk_page(
         state = WfRunState.from_item(head.state)
         if state.ended or (state.major_version, state.revision) != old_version:
             continue
+        stuck = blockers(state, thread_moves, bp)
+        if stuck:
+            # The report of a WfRun left behind (canter migrate pending lists them too).
+            logger.info("WfRun not migrated", wf_run_id=wf_run_id, reasons=stuck)
+            continue
         rt.journal.append(wf_run_id, unique_event_id("migrate", now), event, head.incarnation)
         asked += 1
     logger.info(
         "MigrateWfSpec page journalled",
         wf_spec=spec_name,
         old_version=f"{old_version[0]}.{old_version[1]}",
-        wf_runs=asked,
+        wf_runs=len(ids),
+        migrating=asked,
         more=next_bookmark is not None,
     )
     if next_bookmark is not None:
