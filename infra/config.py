@@ -9,8 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from canter_engine.resources import DEFAULT_STAGE, task_queue, validate_stage
-from canter_engine.status_levels import LEVELS, STATUS, parse
+from canter_engine.resources import (
+    DEFAULT_STAGE,
+    STATUS_LEVEL,
+    STATUS_LEVELS,
+    parse_status_events,
+    task_queue,
+    validate_stage,
+)
 from constructs import Node
 
 CONTEXT_STAGE = "stage"
@@ -105,16 +111,16 @@ def _status_events(raw: Any) -> tuple[str, ...]:
     if raw is None or raw == "":
         return ()
     if isinstance(raw, dict):
-        if not all(isinstance(n, str) and level in LEVELS for n, level in raw.items()):
+        if not all(isinstance(n, str) and level in STATUS_LEVELS for n, level in raw.items()):
             raise ValueError(
-                f"{CONTEXT_STATUS_EVENTS} maps WfSpec names (or '*') to one of {LEVELS}"
+                f"{CONTEXT_STATUS_EVENTS} maps WfSpec names (or '*') to one of {STATUS_LEVELS}"
             )
-        raw = [name if level == STATUS else f"{name}:{level}" for name, level in raw.items()]
+        raw = [name if level == STATUS_LEVEL else f"{name}:{level}" for name, level in raw.items()]
     names = [part.strip() for part in raw.split(",")] if isinstance(raw, str) else raw
     if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"{CONTEXT_STATUS_EVENTS} must be a list of WfSpec names or '*'")
     try:
-        parse(",".join(names))
+        parse_status_events(",".join(names))
     except ValueError as exc:
         raise ValueError(f"{CONTEXT_STATUS_EVENTS}: {exc}") from None
     return tuple(sorted({n for n in names if n}))

@@ -47,6 +47,29 @@ def status_bus_name(stage: str) -> str:
     return f"canter-{stage}-status"
 
 
+# Status-event levels in CANTER_STATUS_EVENTS (``name[:level],...``; handlers/status_events.py):
+# every WfRun status change, or also every change of its entities (ALL_ENTITY_EVENTS).
+STATUS_LEVEL = "status"
+ALL_LEVEL = "all"
+STATUS_LEVELS = (STATUS_LEVEL, ALL_LEVEL)
+
+
+def parse_status_events(raw: str) -> dict[str, str]:
+    """``name[:level],...`` -> WfSpec name (or ``*``) -> level; ValueError for a bad level."""
+    levels: dict[str, str] = {}
+    for part in raw.split(","):
+        name, _, level = part.strip().partition(":")
+        name, level = name.strip(), level.strip() or STATUS_LEVEL
+        if not name:
+            continue
+        if level not in STATUS_LEVELS:
+            raise ValueError(
+                f"status events of {name!r}: level {level!r} is not one of {STATUS_LEVELS}"
+            )
+        levels[name] = ALL_LEVEL if ALL_LEVEL in (level, levels.get(name)) else STATUS_LEVEL
+    return levels
+
+
 @dataclass(frozen=True, slots=True)
 class Key:
     name: str

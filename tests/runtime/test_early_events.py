@@ -174,3 +174,19 @@ def _gone(client: Client, wf_run_id: str) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"WfRun {wf_run_id} not deleted")
+
+
+def test_an_early_event_over_one_item_is_refused_with_a_413(client: Client, names: Names) -> None:
+    """Kept in one journal item until its WfRun starts, an early event is at most that
+    (before, a larger one failed with an internal error)."""
+    event, wf_run_id = names("go"), names("early")
+    client.put_external_event_def(event)
+    with pytest.raises(CanterError) as refused:
+        client.put_external_event(wf_run_id, event, "x" * 500_000, guid="big")
+    assert refused.value.code == "RESOURCE_EXHAUSTED"
+    assert "does not exist yet" in refused.value.message
+    with pytest.raises(NotFound):
+        client.get_external_event(wf_run_id, event, "big")
+    assert client.put_external_event(wf_run_id, event, "small", guid="g1")["content"] == {
+        "str": "small"
+    }

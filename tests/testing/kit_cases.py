@@ -114,3 +114,37 @@ def test_a_second_environment_in_the_same_process_is_refused(canter_env: TestEnv
         assert "pytest -n" in str(exc)
     else:
         raise AssertionError("a second environment started in the same process")
+
+
+@canter.task(name="kit-report")
+def nightly_report(day: str) -> str:
+    return f"report for {day}"
+
+
+def report(wf: WorkflowThread) -> None:
+    wf.declare_str("out").assign(wf.execute(nightly_report, wf.declare_str("day", "today")))
+
+
+def test_skipping_past_cron_firings_starts_each_scheduled_run(canter_env: TestEnv) -> None:
+    """ScheduleWf: each firing the clock skips past starts ``<schedule>-<yyyymmddhhmm>`` at
+    the firing's time, as EventBridge Scheduler would; nothing fires before its time."""
+    canter_env.register(Workflow("kit-report", report), tasks=[nightly_report])
+    canter_env.client.schedule_wf("kit-report", "30 2 * * *", {"day": "d"}, id="nightly")
+    now = canter_env.now_ms()
+    first = (now // DAY_MS) * DAY_MS + (2 * 60 + 30) * 60_000
+    first += DAY_MS if first <= now else 0
+    canter_env.advance(seconds=(first - now) / 1000 - 1)
+    assert canter_env.client.search_wf_run("kit-report")["results"] == []
+    canter_env.advance(days=2)
+    ids = [
+        f"nightly-{time.strftime('%Y%m%d%H%M', time.gmtime(at / 1000))}"
+        for at in (first, first + DAY_MS)
+    ]
+    for wf_run_id, at in zip(ids, (first, first + DAY_MS), strict=True):
+        wf_run = canter_env.wait_for(wf_run_id)
+        assert wf_run["startTime"].startswith(
+            time.strftime("%Y-%m-%dT%H:%M:00", time.gmtime(at / 1000))
+        )
+        assert canter_env.variable(wf_run_id, "out") == "report for d"
+    found = canter_env.client.search_wf_run("kit-report")["results"]
+    assert sorted(r["id"] for r in found) == sorted(ids)

@@ -16,16 +16,19 @@ from typing import Any
 
 from canter_engine.core.events import ExternalEventPosted, JournalEntry, to_journal
 from canter_engine.handlers import event_retention
-from canter_engine.handlers.api_errors import ApiError, invalid
+from canter_engine.handlers.api_errors import ApiError, invalid, too_large
 from canter_engine.handlers.api_parse import listing_bookmark, optional_int, page
+from canter_engine.handlers.limits import MAX_VALUE_BYTES
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.store.bookmark import decode as decode_bookmark
 from canter_engine.store.bookmark import encode as encode_bookmark
 from canter_engine.store.early_events import (
     DEFAULT_RETENTION_SECONDS,
+    MAX_BODY_BYTES,
     MAX_EARLY_EVENTS,
     EarlySearch,
+    TooLarge,
     TooMany,
 )
 from canter_engine.store.journal import RUN_EVENT_ID
@@ -43,6 +46,13 @@ def put_early(
         stored = rt.early_events.put(
             wf_run_id, event.def_name, event.guid, to_journal(event), expires_at
         )
+    except TooLarge as exc:
+        raise too_large(
+            f"PutExternalEvent: WfRun {wf_run_id!r} does not exist yet, and an ExternalEvent "
+            f"kept for it is at most {MAX_BODY_BYTES} bytes (this one is {exc.args[0]}); "
+            "start the WfRun first (its events' values may then take up to "
+            f"{MAX_VALUE_BYTES} bytes), or pass a reference such as an S3 key"
+        ) from None
     except TooMany:
         raise ApiError(
             "FAILED_PRECONDITION",

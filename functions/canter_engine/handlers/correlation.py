@@ -22,6 +22,7 @@ import hashlib
 from typing import Any
 
 from canter_engine.core.events import ExternalEventPosted, to_journal
+from canter_engine.handlers import event_retention
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.store import aws
@@ -78,6 +79,10 @@ def deliver(
         external_event_id(waiter.incarnation, event.def_name, guid),
         to_journal(posted),
         waiter.incarnation,
+        # ExternalEventDef retention, as for any ExternalEvent (handlers/event_retention.py).
+        expires_at=event_retention.expires_at(
+            rt.metadata.get_external_event_def(event.def_name), now
+        ),
     )
     correlated.forget_waiter(event.def_name, event.key, waiter.sk)
     if only_one:

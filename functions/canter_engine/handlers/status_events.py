@@ -28,8 +28,13 @@ from canter_engine.core.effects import EntityChanged, WfRunStatusChanged
 from canter_engine.core.engine import Transition
 from canter_engine.core.state import WfRunState
 from canter_engine.core.status_events import entity_changes, status_change
-from canter_engine.resources import ENV_EVENT_BUS, ENV_STATUS_EVENTS
-from canter_engine.status_levels import ALL, STATUS, parse
+from canter_engine.resources import (
+    ALL_LEVEL,
+    ENV_EVENT_BUS,
+    ENV_STATUS_EVENTS,
+    STATUS_LEVEL,
+    parse_status_events,
+)
 from canter_engine.store import status_events
 
 
@@ -38,13 +43,13 @@ def level(wf_spec_name: str) -> str | None:
     if not os.environ.get(ENV_EVENT_BUS):
         return None
     try:
-        levels = parse(os.environ.get(ENV_STATUS_EVENTS, ""))
+        levels = parse_status_events(os.environ.get(ENV_STATUS_EVENTS, ""))
     except ValueError:
         return None
     found = [lvl for name, lvl in levels.items() if name in ("*", wf_spec_name)]
     if not found:
         return None
-    return ALL if ALL in found else STATUS
+    return ALL_LEVEL if ALL_LEVEL in found else STATUS_LEVEL
 
 
 def opted_in(wf_spec_name: str) -> bool:
@@ -62,7 +67,7 @@ def effects_of(
     if after is None or chosen is None:
         return []
     changed = status_change(before, after, time)
-    if chosen != ALL:
+    if chosen != ALL_LEVEL:
         return [] if changed is None else [changed]
     entities: list[WfRunStatusChanged | EntityChanged] = list(
         entity_changes(bp, before, after, transition.records, time)

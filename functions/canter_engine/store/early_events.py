@@ -37,7 +37,7 @@ from botocore.exceptions import ClientError
 from canter_engine.core.events import JournalEntry
 from canter_engine.store.bookmark import decode as decode_bookmark
 from canter_engine.store.bookmark import encode as encode_bookmark
-from canter_engine.store.journal import EARLY_PREFIX, parse_image
+from canter_engine.store.journal import EARLY_PREFIX, MAX_RECORD_BYTES, parse_image
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -59,6 +59,15 @@ class TooMany(Exception):
     """The id already holds :data:`MAX_EARLY_EVENTS` early events."""
 
 
+class TooLarge(Exception):
+    """The event does not fit the one item an early event is (no WfRun holds its
+    values in the payload bucket yet); ``args[0]`` is its size in bytes."""
+
+
+# An early event's journal body, as JSON: DynamoDB's item limit less its keys.
+MAX_BODY_BYTES = MAX_RECORD_BYTES
+
+
 @dataclass(frozen=True, slots=True)
 class Stored:
     """One early event: its journal entry (kind ``PutExternalEvent``) and expiry (epoch s)."""
@@ -77,15 +86,19 @@ class EarlyEvents:
     ) -> Stored:
         """Store an early event; the one already stored under its guid if there is one.
 
-        Raises :class:`TooMany` at the cap. Two writes, no transaction: the
-        counter first (conditional on the cap), then the event (conditional
-        on its guid). A put racing a duplicate may count one event twice,
-        which only brings the cap nearer. The caller checks the run record
-        again afterwards (see the module docstring).
+        Raises :class:`TooMany` at the cap, :class:`TooLarge` over an item.
+        Two writes, no transaction: the counter first (conditional on the
+        cap), then the event (conditional on its guid). A put racing a
+        duplicate may count one event twice, which only brings the cap nearer.
+        The caller checks the run record again afterwards (see the module
+        docstring).
         """
         existing = self.get(wf_run_id, def_name, guid)
         if existing is not None:
             return existing
+        body = json.dumps(entry.body, separators=(",", ":"))
+        if (size := len(body.encode())) > MAX_BODY_BYTES:
+            raise TooLarge(size)
         try:
             self._client.update_item(
                 TableName=self._table,
@@ -107,7 +120,7 @@ class EarlyEvents:
             "wfRunId": {"S": wf_run_id},
             "eventId": {"S": early_event_id(def_name, guid)},
             "kind": {"S": entry.kind},
-            "body": {"S": json.dumps(entry.body, separators=(",", ":"))},
+            "body": {"S": body},
             EXPIRES_AT: {"N": str(expires_at)},
         }
         try:

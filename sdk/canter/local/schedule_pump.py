@@ -46,6 +46,12 @@ class SchedulePump:
         self._started_ms = int(time.time() * 1000)
         # Per schedule name: the time up to which its firings were made.
         self._done: dict[str, int] = {}
+        # The loop and the test kit (which fires at once after skipping its clock) may
+        # both fire: one at a time, so no firing is made twice.
+        self._firing = threading.Lock()
+        # The schedules as last listed (by fire_due): next_firing reads them without a
+        # request, so asking it does not count as activity on the stack.
+        self._listed: list[dict[str, Any]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="canter-schedules", daemon=True)
         ensure_group(scheduler, self._group)
@@ -65,17 +71,37 @@ class SchedulePump:
             except Exception:
                 log.exception("could not fire the due schedules; trying again")
 
+    def next_firing(self) -> int | None:
+        """When the earliest firing not made yet is due (epoch ms), among the schedules as
+        the last :meth:`fire_due` listed them; None without schedules."""
+        with self._firing:
+            dues = [
+                due
+                for schedule in self._listed
+                if (due := cron.next_fire(*self._position(schedule))) is not None
+            ]
+        return min(dues) if dues else None
+
+    def _position(self, schedule: dict[str, Any]) -> tuple[cron.Cron, int]:
+        """A schedule's parsed expression and the time up to which its firings were made."""
+        created = int(schedule["CreationDate"].timestamp() * 1000)
+        done = self._done.get(str(schedule["Name"]), max(created, self._started_ms))
+        return cron.from_eventbridge(str(schedule["ScheduleExpression"])), done
+
     def fire_due(self) -> int:
         """Fire every firing due by now; returns how many were made."""
+        with self._firing:
+            return self._fire_due()
+
+    def _fire_due(self) -> int:
         now = int(time.time() * 1000)
         fired = 0
         seen = set()
-        for schedule in self._schedules.all():
+        self._listed = self._schedules.all()
+        for schedule in self._listed:
             name = str(schedule["Name"])
             seen.add(name)
-            created = int(schedule["CreationDate"].timestamp() * 1000)
-            done = self._done.get(name, max(created, self._started_ms))
-            parsed = cron.from_eventbridge(str(schedule["ScheduleExpression"]))
+            parsed, done = self._position(schedule)
             for _ in range(MAX_CATCH_UP):
                 due = cron.next_fire(parsed, done)
                 if due is None or due > now:

@@ -182,6 +182,11 @@ class LocalStack:
         )
 
     @property
+    def schedule_pump(self) -> SchedulePump | None:
+        """What plays EventBridge Scheduler here (the test kit fires through it)."""
+        return self._schedule_pump
+
+    @property
     def changes(self) -> int:
         """Requests so far that may have changed state in moto (0 before start)."""
         return self._moto.changes if self._moto is not None else 0

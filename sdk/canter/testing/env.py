@@ -4,9 +4,12 @@ The stack is the real one (:class:`canter.local.LocalStack`: moto, the
 scheduler and timer handlers, the HTTP API) on free ports, in memory, and
 the task functions run in a real :class:`canter.Worker` in this process.
 Only time is different: :meth:`TestEnv.advance` moves the :class:`Clock`
-from one due timer (or task deadline) to the next, letting the stack settle
-after each, so a day of sleeps, event timeouts, backoffs and task timeouts
-plays out in order in milliseconds.
+from one due timer, task deadline or schedule firing to the next, letting the
+stack settle after each, so a day of sleeps, event timeouts, backoffs, task
+timeouts and ScheduleWf firings plays out in order in milliseconds. A firing
+starts its WfRun as EventBridge Scheduler's does (the local stack's schedule
+pump calls the same handler), at the firing's time, under the id
+``<schedule>-<yyyymmddhhmm>``.
 
 The stack lives in process-wide state (environment variables, moto's
 backends, ``time.time``), so a process runs one environment at a time; tests
@@ -228,6 +231,7 @@ class TestEnv:
         if delta < 0:
             raise ValueError("time only moves forward")
         target = self.clock.time() + delta
+        self._fire_schedules()  # also lists the schedules, ScheduleWf's new ones among them
         self._settle()
         for _ in range(100_000):
             step = self._next_due(target)
@@ -235,8 +239,10 @@ class TestEnv:
                 break
             due, is_deadline = step
             self.clock.advance_to(due)
+            self._fire_schedules()
             self._settle(HEARTBEAT_SECONDS if is_deadline else 0.0)
         self.clock.advance_to(target)
+        self._fire_schedules()
         self._settle()
 
     def settle(self) -> None:
@@ -244,9 +250,13 @@ class TestEnv:
         self._settle()
 
     def _next_due(self, target: float) -> tuple[float, bool] | None:
-        """The earliest timer or task deadline after now and by ``target``; whether a deadline."""
+        """The earliest timer, task deadline or schedule firing after now and by ``target``;
+        whether it is a task deadline."""
         now = self.clock.time()
         candidates = [(due, False) for due in _timer_dues()]
+        firing = self._next_firing()
+        if firing is not None:
+            candidates.append((firing / 1000, False))
         if self._worker is not None:
             candidates += [(deadline, True) for deadline in self._worker.deadlines()]
         upcoming = [c for c in candidates if now < c[0] <= target]
@@ -273,10 +283,24 @@ class TestEnv:
                 return
             time.sleep(0.005)
 
+    def _next_firing(self) -> int | None:
+        """When the next ScheduleWf firing not made yet is due (epoch ms)."""
+        pump = None if self._stack is None else self._stack.schedule_pump
+        return None if pump is None else pump.next_firing()
+
+    def _fire_schedules(self) -> None:
+        """Make the firings due now at once, rather than at the schedule pump's next poll."""
+        pump = None if self._stack is None else self._stack.schedule_pump
+        if pump is not None:
+            pump.fire_due()
+
     def _pending(self) -> bool:
         assert self._stack is not None and self._stack.stream_pump is not None
         now_ms = self.clock.now_ms()
         if _timer_dues(due_by=now_ms / 1000):
+            return True
+        firing = self._next_firing()
+        if firing is not None and firing <= now_ms:
             return True
         delivered = self._stack.stream_pump.positions()
         for shard_id, last in _journal_heads().items():
