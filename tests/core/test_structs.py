@@ -12,10 +12,10 @@ from typing import Any
 
 import canter
 import pytest
-from canter_engine.core.operations import VarSubError, cast, get_path
+from canter_engine.core.operations import VarSubError, cast, compare, get_path
 from canter_engine.model import values
 from canter_engine.model.spec import NameId, TaskDef, VariableDef
-from canter_engine.model.values import StructValue
+from canter_engine.model.values import ArrayValue, StructValue
 from littlehorse.workflow import WorkflowThread
 
 from tests.core.harness import Harness
@@ -185,3 +185,14 @@ def test_get_reads_struct_fields_then_json_and_refuses_other_values() -> None:
         get_path(car, {"path": [{"index": 0}]}, "variable 'car'")
     with pytest.raises(VarSubError, match="Casting from STRUCT to STR is not supported"):
         cast(car, "STR")
+
+
+def test_get_selects_array_elements_by_index() -> None:
+    """LHPathTest's ``person.get("friends").get(0)``, and the errors around it."""
+    person = StructValue("person", 0, {"friends": ArrayValue(("Yoda", "Anakin"))})
+    assert get_path(person, {"path": [{"key": "friends"}, {"index": 1}]}, "p") == "Anakin"
+    with pytest.raises(VarSubError, match="Array index cannot be negative: -1"):
+        get_path(person, {"path": [{"key": "friends"}, {"index": -1}]}, "p")
+    with pytest.raises(VarSubError, match="Index 2 out of bounds for length 2"):
+        get_path(person, {"path": [{"key": "friends"}, {"index": 2}]}, "p")
+    assert compare("Yoda", "IN", person.fields["friends"])

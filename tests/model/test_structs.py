@@ -173,3 +173,50 @@ def test_put_wf_spec_checks_paths_defaults_and_casts_of_struct_variables() -> No
     assert "could not find field 'colour' on type Struct<car,v3>" in problems[0]
     assert "Cannot cast from STRUCT to STR. This conversion is not supported." in problems[1]
     assert "cannot ASSIGN STR to BOOL variable 'b'" in problems[2]
+
+
+PERSON = {"structDefId": {"name": "person", "version": 1}}
+WITH_FRIENDS: dict[tuple[str, int], dict[str, Any]] = {
+    ("person", 1): {
+        "fields": {
+            "name": {"fieldType": {"primitiveType": "STR"}},
+            "friends": {"fieldType": {"inlineArrayDef": {"arrayType": {"primitiveType": "STR"}}}},
+        }
+    }
+}
+
+
+def test_an_array_field_holds_an_array_of_its_element_type() -> None:
+    """A StructDef field of ``inlineArrayDef`` (LHPathTest's ``friends``): the value is
+    LittleHorse's Array, each element checked, the declared element type pinned on it."""
+    raw = {
+        "struct": {
+            "structDefId": {"name": "person"},
+            "struct": {
+                "fields": {
+                    "name": {"value": {"str": "Obi-Wan"}},
+                    "friends": {"value": {"array": {"items": [{"str": "Yoda"}, {"str": "Ani"}]}}},
+                }
+            },
+        }
+    }
+    ParseDict(raw, VariableValue())
+    checked = structs.check(values.decode(raw), PERSON, WITH_FRIENDS)
+    friends = checked.fields["friends"]
+    assert friends == values.ArrayValue(("Yoda", "Ani"))
+    assert friends.element_type == {"primitiveType": "STR"}
+    items = [{"str": "Yoda"}, {"str": "Ani"}]
+    assert values.encode(friends) == {
+        "array": {"items": items, "elementType": {"primitiveType": "STR"}}
+    }
+    wrong = StructValue("person", 0, {"name": "x", "friends": values.ArrayValue(("a", {"x": 1}))})
+    with pytest.raises(structs.StructError) as refused:
+        structs.check(wrong, PERSON, WITH_FRIENDS)
+    assert str(refused.value).endswith(
+        "Field 'friends' is invalid: StructFieldDef validation failed: Array element type JSON_OBJ "
+        "incompatible with expected element type STR: Value of type JSON_OBJ is not compatible "
+        "with expected type STR"
+    )
+    not_array = StructValue("person", 0, {"name": "x", "friends": ["a"]})
+    with pytest.raises(structs.StructError, match="Value of type JSON_ARR is not compatible"):
+        structs.check(not_array, PERSON, WITH_FRIENDS)

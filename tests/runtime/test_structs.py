@@ -25,6 +25,7 @@ from littlehorse.model import (
     TaskRun,
     Variable,
     VariableList,
+    VariableType,
     WfRun,
     WfSpec,
 )
@@ -321,3 +322,79 @@ def test_a_masked_field_is_masked_in_every_answer(client: Client, names: Names) 
     assert backup.value.str == "*****" and backup.masked
     listed = client.list_variables(wf_run_id)
     assert "s3cret!" not in str(listed) and "root" not in str(listed)
+
+
+def test_get_on_a_struct_with_an_array_and_a_nested_struct(client: Client, names: Names) -> None:
+    """Mirrors LHPathTest.shouldPerformGetOnStruct: ``person.get("name")``,
+    ``.get("friends").get(0)`` (an Array field) and ``.get("phoneNumbers").get("home")``.
+    The official Python SDK has no array fields in its StructDefs, so the StructDefs and the
+    value are given as proto JSON, as the Java SDK sends them."""
+    phones, person = names("phones"), names("person")
+    str_type = {"primitiveType": "STR"}
+    phone_fields = {k: {"fieldType": str_type} for k in ("home", "work")}
+    client.put_struct_def({"name": phones, "structDef": {"fields": phone_fields}})
+    client.put_struct_def(
+        {
+            "name": person,
+            "structDef": {
+                "fields": {
+                    "name": {"fieldType": str_type},
+                    "friends": {"fieldType": {"inlineArrayDef": {"arrayType": str_type}}},
+                    "phoneNumbers": {"fieldType": {"structDefId": {"name": phones, "version": -1}}},
+                }
+            },
+        }
+    )
+    greet, lookup, call = names("greet"), names("lookup"), names("call")
+    tasks = {
+        greet: lambda name: f"Greetings {name}",
+        lookup: lambda friend: f"Looking up {friend}",
+        call: lambda number: f"Calling {number}",
+    }
+
+    def body(wf: WorkflowThread) -> None:
+        someone = wf.declare_struct("person", person).required()
+        wf.declare_str("greeted").assign(wf.execute(greet, someone.get("name")))
+        wf.declare_str("looked-up").assign(wf.execute(lookup, someone.get("friends").get(0)))
+        home = someone.get("phoneNumbers").get("home")
+        wf.declare_str("called").assign(wf.execute(call, home))
+
+    for name in tasks:
+        client.put_task_def({"name": name, "inputVars": [{"name": "v", "typeDef": str_type}]})
+    client.put_wf_spec(MessageToDict(Workflow(names("wf"), body).compile()))
+    value = {
+        "struct": {
+            "structDefId": {"name": person, "version": -1},
+            "struct": {
+                "fields": {
+                    "name": {"value": {"str": "Obi-Wan Kenobi"}},
+                    "friends": {"value": {"array": {"items": [{"str": "Yoda"}, {"str": "Ani"}]}}},
+                    "phoneNumbers": {
+                        "value": {
+                            "struct": {
+                                "structDefId": {"name": phones},
+                                "struct": {
+                                    "fields": {
+                                        "home": {"value": {"str": "111-222-3344"}},
+                                        "work": {"value": {"str": "555-667-7788"}},
+                                    }
+                                },
+                            }
+                        }
+                    },
+                }
+            },
+        }
+    }
+    with worker(client, tasks):
+        started = client.call("RunWf", {"wfSpecName": names("wf"), "variables": {"person": value}})
+        wf_run = client.wait_for_wf_run(started["id"]["id"], timeout=30)
+    assert wf_run["status"] == "COMPLETED"
+    said = client.variables(started["id"]["id"])
+    assert [said["greeted"], said["looked-up"], said["called"]] == [
+        "Greetings Obi-Wan Kenobi",
+        "Looking up Yoda",
+        "Calling 111-222-3344",
+    ]
+    stored = _variable(client, started["id"]["id"], "person").value.struct.struct.fields
+    assert stored["friends"].value.array.element_type.primitive_type == VariableType.STR

@@ -22,6 +22,7 @@ from typing import Any
 from canter_engine.model import jsonpath
 from canter_engine.model.values import PRIMITIVES as _PRIMITIVES
 from canter_engine.model.values import (
+    ArrayValue,
     StructValue,
     TimestampValue,
     WfRunIdValue,
@@ -361,6 +362,8 @@ def contains(collection: Any, item: Any) -> bool:
         return _text(item) in collection
     if kind == "JSON_ARR":
         return any(_loose_equal(element, item) for element in collection)
+    if kind == "ARRAY":
+        return any(_loose_equal(element, item) for element in collection.items)
     if kind == "JSON_OBJ":
         return item is not None and _text(item) in collection
     raise VarSubError(f"Failed evaluating CONTAINS: Can't do CONTAINS on {_t(collection)}")
@@ -629,6 +632,19 @@ def get_path(value: Any, lh_path: Any, what: str) -> Any:
                 f"[{int(s['index'])}]" if "index" in s else f".{s.get('key')}" for s in rest
             )
             return json_get(current, text, what)
+        if isinstance(current, ArrayValue):
+            index = selector.get("index") if isinstance(selector, dict) else None
+            if not isinstance(index, int):
+                raise VarSubError(
+                    f"Cannot select key {selector.get('key')!r} of an Array ({what}); "
+                    "an Array's elements are selected by index"
+                )
+            if index < 0:
+                raise VarSubError(f"Array index cannot be negative: {index}")
+            if index >= len(current.items):
+                raise VarSubError(f"Index {index} out of bounds for length {len(current.items)}")
+            current = current.items[index]
+            continue
         if isinstance(current, StructValue):
             key = selector.get("key") if isinstance(selector, dict) else None
             if not isinstance(key, str):
