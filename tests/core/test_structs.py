@@ -196,3 +196,27 @@ def test_get_selects_array_elements_by_index() -> None:
     with pytest.raises(VarSubError, match="Index 2 out of bounds for length 2"):
         get_path(person, {"path": [{"key": "friends"}, {"index": 2}]}, "p")
     assert compare("Yoda", "IN", person.fields["friends"])
+
+
+def struct_equals(wf: WorkflowThread) -> None:
+    a = wf.declare_struct("struct-a", "car", 0)
+    b = wf.declare_struct("struct-b", "car", 0)
+    wf.execute("one")
+    wf.do_if(a.is_equal_to(b), lambda t: t.execute("one"), lambda t: t.execute("two"))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "branch"),
+    [
+        (_car(make="Honda", year=2000), _car(make="Honda", year=2000), "one"),
+        (_car(make="Tesla", year=2015), _car(make="Honda", year=2000), "two"),
+    ],
+)
+def test_structs_compare_equal_field_by_field(a: StructValue, b: StructValue, branch: str) -> None:
+    """Mirrors ConditionalsTest.Equals.shouldCompleteStructEqualsWorkflowWithConditionals."""
+    h = Harness(struct_equals, tasks={"one": (), "two": ()}, struct_defs=STRUCT_DEFS)
+    h.run(**{"struct-a": a, "struct-b": b})
+    h.succeed()
+    assert h.in_flight().task_def_name == branch
+    h.succeed()
+    assert h.status == "COMPLETED"

@@ -26,6 +26,7 @@ from canter_engine.model.values import (
     StructValue,
     TimestampValue,
     WfRunIdValue,
+    encode,
     type_of,
 )
 from canter_engine.model.values import can_be_type as can_be_type
@@ -300,11 +301,20 @@ def _order(lhs: Any, rhs: Any) -> int:
     if lhs is None or rhs is None:
         return (lhs is not None) - (rhs is not None)
     kind = type_of(lhs)
+    if kind == type_of(rhs) and kind in ("STRUCT", "ARRAY"):
+        # StructModel.compareTo: equal values are equal, others differ in some order.
+        if lhs == rhs:
+            return 0
+        return -1 if _canonical(lhs) < _canonical(rhs) else 1
     if kind != type_of(rhs) or kind not in _ORDERED:
         raise VarSubError(
             f"Failed comparing the provided values: cannot compare {kind} with {type_of(rhs)}"
         )
     return int(lhs > rhs) - int(lhs < rhs)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(encode(value), sort_keys=True, separators=(",", ":"))
 
 
 _RULE = {
@@ -327,6 +337,7 @@ _RULES_OF = {
     "BYTES": ("IDENTITY",),
     "JSON_ARR": ("IDENTITY", "INCLUDES"),
     "JSON_OBJ": ("IDENTITY", "INCLUDES"),
+    "STRUCT": ("IDENTITY", "INCLUDES"),
 }
 
 
