@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from canter_engine.model import structs, values
-from canter_engine.model.spec import PutWfSpecRequest
+from canter_engine.model.spec import PutWfSpecRequest, TaskDef
 from canter_engine.model.validate import SpecError, validate_wf_spec
 from canter_engine.model.values import StructValue
 from google.protobuf.json_format import MessageToDict, ParseDict
@@ -220,3 +220,28 @@ def test_an_array_field_holds_an_array_of_its_element_type() -> None:
     not_array = StructValue("person", 0, {"name": "x", "friends": ["a"]})
     with pytest.raises(structs.StructError, match="Value of type JSON_ARR is not compatible"):
         structs.check(not_array, PERSON, WITH_FRIENDS)
+
+
+def test_a_struct_of_another_struct_def_is_refused_where_the_types_say_so() -> None:
+    """``isCompatibleWith``: two struct types are compatible when they name one StructDef."""
+    defs = {**DEFS, **WITH_FRIENDS}
+
+    def body(wf: WorkflowThread) -> None:
+        car = wf.declare_struct("car", "car", 3)
+        person = wf.declare_struct("person", "person", 1)
+        car.assign(person)
+        wf.execute("park", person)
+
+    park = TaskDef.model_validate(
+        {
+            "id": {"name": "park"},
+            "inputVars": [{"name": "car", "typeDef": CAR}],
+            "taskQueue": "park",
+        }
+    )
+    with pytest.raises(SpecError) as refused:
+        validate_wf_spec(_spec(body), {"park": park}, set(), None, defs)
+    assert sorted(p.split(": ", 1)[1] for p in refused.value.problems) == [
+        "cannot ASSIGN Struct<person,v1> to Struct<car,v3> variable 'car'",
+        "input 'car' of TaskDef 'park' is Struct<car,v3>, given Struct<person,v1>",
+    ]
