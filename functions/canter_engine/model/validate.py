@@ -111,8 +111,8 @@ def validate_wf_spec(
                 workflow_event_defs,
                 struct_defs or {},
             ),
+            type_scopes[thread_name],
         )
-        checker.type_defs = type_scopes[thread_name]
         problems.extend(checker.check())
     problems.extend(_interrupts_not_waited_on(req.thread_specs))
     retained = req.retention_policy.seconds_after_wf_termination if req.retention_policy else None
@@ -210,7 +210,12 @@ def _children(node: Node) -> Iterator[str]:
 
 class _ThreadChecker:
     def __init__(
-        self, name: str, thread: ThreadSpec, scope: dict[str, str], catalog: _Catalog
+        self,
+        name: str,
+        thread: ThreadSpec,
+        scope: dict[str, str],
+        catalog: _Catalog,
+        type_defs: dict[str, dict[str, Any]],
     ) -> None:
         self.name = name
         self.thread = thread
@@ -218,7 +223,7 @@ class _ThreadChecker:
         self.catalog = catalog
         self.task_defs = catalog.task_defs
         self.external_event_defs = catalog.external_event_defs
-        self.type_defs: dict[str, dict[str, Any]] = {}
+        self.type_defs = type_defs
         self.problems: list[str] = []
 
     def problem(self, where: str, message: str) -> None:
