@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import canter
 import pytest
 from canter import Client
-from canter.client import CanterError
+from canter.client import CanterError, to_value
 from google.protobuf.json_format import MessageToDict, ParseDict
 from littlehorse.model import (
     Comparator,
@@ -398,3 +398,18 @@ def test_get_on_a_struct_with_an_array_and_a_nested_struct(client: Client, names
     ]
     stored = _variable(client, started["id"]["id"], "person").value.struct.struct.fields
     assert stored["friends"].value.array.element_type.primitive_type == VariableType.STR
+
+
+def test_a_searchable_struct_variable_is_found_by_its_value(client: Client, names: Names) -> None:
+    """SearchVariable with the struct as a client writes it (StructDef version -1)."""
+
+    def body(wf: WorkflowThread) -> None:
+        wf.declare_struct("car", CAR).searchable().required()
+
+    _deploy(client, names("wf"), body, {})
+    golf = Car(make="VW", model="Golf", year=1999)
+    wf_run_id = client.run_wf(names("wf"), {"car": golf})["id"]["id"]
+    client.run_wf(names("wf"), {"car": Car(make="VW", model="Polo")})
+    assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
+    found = client.search_variable(names("wf"), "car", to_value(golf))
+    assert [r["wfRunId"]["id"] for r in found["results"]] == [wf_run_id]

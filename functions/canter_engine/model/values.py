@@ -99,6 +99,17 @@ class ArrayValue:
     element_type: Mapping[str, Any] | None = field(default=None, compare=False)
 
 
+def unpinned(value: Any) -> Any:
+    """``value`` with what a checked struct gains left out (its pinned StructDef
+    version, masked flags, an Array's element type), so that a value a client
+    writes compares with the one stored."""
+    if isinstance(value, StructValue):
+        return StructValue(value.name, 0, {k: unpinned(v) for k, v in value.fields.items()})
+    if isinstance(value, ArrayValue):
+        return ArrayValue(tuple(unpinned(item) for item in value.items))
+    return value
+
+
 def struct_type_name(name: str, version: int) -> str:
     return f"Struct<{name},v{version}>"
 
