@@ -12,7 +12,15 @@ from typing import Any
 
 import canter
 import pytest
-from canter_engine.core.operations import VarSubError, cast, compare, get_path
+from canter_engine.core.operations import (
+    VarSubError,
+    cast,
+    compare,
+    format_value,
+    get_path,
+    json_set,
+    operate,
+)
 from canter_engine.model import values
 from canter_engine.model.spec import NameId, TaskDef, VariableDef
 from canter_engine.model.values import ArrayValue, StructValue
@@ -220,3 +228,17 @@ def test_structs_compare_equal_field_by_field(a: StructValue, b: StructValue, br
     assert h.in_flight().task_def_name == branch
     h.succeed()
     assert h.status == "COMPLETED"
+
+
+def test_a_struct_is_text_in_a_format_string_and_stays_out_of_json_values() -> None:
+    """A struct reads as its VariableValue JSON inside a STR; adding one to a JSON_ARR or
+    setting one inside a JSON_OBJ fails the node, since JSON values hold JSON only."""
+    car = StructValue("car", 0, {"make": "VW"})
+    assert (
+        format_value(car) == '{"struct":{"structDefId":{"name":"car"},"struct":{"fields":'
+        '{"make":{"value":{"str":"VW"}}}}}}'
+    )
+    with pytest.raises(VarSubError, match="Cannot put a STRUCT into a JSON_ARR"):
+        operate([], "ADD", car, "JSON_ARR")
+    with pytest.raises(VarSubError, match=r"Cannot put a STRUCT into variable 'o' at \$\.car"):
+        json_set({}, "$.car", car, "variable 'o'")

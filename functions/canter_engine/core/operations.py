@@ -123,7 +123,18 @@ def as_str(value: Any) -> str | None:
         return json.dumps(value, separators=(",", ":"))
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
+    if isinstance(value, StructValue | ArrayValue):
+        return json.dumps(encode(value), separators=(",", ":"))
     return str(value)
+
+
+def _not_in_json(value: Any, where: str) -> None:
+    """A Struct or Array is no JSON value: it cannot be put inside a JSON_OBJ or JSON_ARR."""
+    if isinstance(value, StructValue | ArrayValue):
+        raise VarSubError(
+            f"Cannot put a {_t(value)} into {where}: JSON_OBJ and JSON_ARR values hold JSON; "
+            "keep the struct in a struct variable"
+        )
 
 
 def _text(value: Any) -> str:
@@ -533,6 +544,7 @@ def _arithmetic(lhs: Any, operation: str, rhs: Any) -> Any:
     if kind == "STR" and operation == "ADD":
         return lhs + _text(rhs)
     if kind == "JSON_ARR" and operation == "ADD":
+        _not_in_json(rhs, "a JSON_ARR")
         return [*lhs, rhs]
     what = {
         "ADD": "Cannot add to var of type",
@@ -617,6 +629,7 @@ def json_set(value: Any, path: str, new: Any, what: str) -> Any:
     """``updateJsonViaJsonPath``: a copy of ``value`` with ``new`` at ``path``."""
     if not isinstance(value, dict | list):
         raise VarSubError(f"Cannot jsonpath on {_t(value)} ({what}, path {path})")
+    _not_in_json(new, f"{what} at {path}")
     try:
         return jsonpath.set_value(value, _compiled(path), new)
     except jsonpath.JsonPathError as exc:
