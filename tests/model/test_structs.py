@@ -245,3 +245,13 @@ def test_a_struct_of_another_struct_def_is_refused_where_the_types_say_so() -> N
         "cannot ASSIGN Struct<person,v1> to Struct<car,v3> variable 'car'",
         "input 'car' of TaskDef 'park' is Struct<car,v3>, given Struct<person,v1>",
     ]
+
+
+def test_a_struct_keeps_little_inline_but_may_carry_long_strings() -> None:
+    """A Canter limit: a struct is stored field by field, so all but its long strings stay
+    in the DynamoDB item; those are bounded, the long strings go to the payload bucket."""
+    long_text = StructValue("car", 0, {"make": "x" * 200_000})
+    assert structs.check(long_text, CAR, DEFS).fields["make"] == "x" * 200_000
+    many_fields = StructValue("car", 0, {"make": "VW", **{f"f{i}": i for i in range(3000)}})
+    with pytest.raises(structs.StructError, match="keeps at most 16384 bytes inline"):
+        structs.check(many_fields, CAR, DEFS)

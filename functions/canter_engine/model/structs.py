@@ -53,12 +53,30 @@ def def_id(name: str, version: int) -> str:
     return f"{name}/{version:05d}"
 
 
+# A struct is stored as its fields, not as one JSON text: only its long strings go
+# to the payload bucket, so the rest must stay small enough for a DynamoDB item.
+MAX_INLINE_BYTES = 16 * 1024
+
+
 def check(value: Any, type_def: Mapping[str, Any], defs: StructDefs) -> Any:
     """``value`` as stored under ``type_def``, or :class:`StructError` saying why it cannot be.
 
     The empty value passes. A struct comes back carrying the pinned StructDef
     id and its masked fields; any other value comes back as it was.
     """
+    checked = _check(value, type_def, defs)
+    if isinstance(checked, StructValue | ArrayValue):
+        size = values.inline_size(checked)
+        if size > MAX_INLINE_BYTES:
+            raise StructError(
+                f"a {value_type_name(checked)} value keeps at most {MAX_INLINE_BYTES} bytes "
+                f"inline (all but its strings over {values.LONG_STRING_BYTES} bytes), this one "
+                f"{size}; keep bulk data in a STR, BYTES or JSON_OBJ value (a Canter limit)"
+            )
+    return checked
+
+
+def _check(value: Any, type_def: Mapping[str, Any], defs: StructDefs) -> Any:
     if value is None:
         return None
     ref = struct_ref(type_def)
@@ -104,7 +122,7 @@ def _against(value: StructValue, schema: Mapping[str, Any], defs: StructDefs) ->
                 )
             continue
         try:
-            fields[name] = check(present, field_type, defs)
+            fields[name] = _check(present, field_type, defs)
         except StructError as exc:
             raise StructError(
                 f"Field '{name}' is invalid: StructFieldDef validation failed: {exc}"
@@ -123,7 +141,7 @@ def _check_array(value: Any, type_def: Mapping[str, Any], defs: StructDefs) -> A
     checked = []
     for item in value.items:
         try:
-            checked.append(check(item, element, defs))
+            checked.append(_check(item, element, defs))
         except StructError as exc:
             raise StructError(
                 f"Array element type {value_type_name(item)} incompatible with expected element "

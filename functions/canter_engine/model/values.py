@@ -267,6 +267,29 @@ def size_of(value: Any) -> int:
     return 8
 
 
+# Strings longer than this are stored in the payload bucket when an item grows
+# (store/payloads.py SPILL_BYTES), leaving a reference of about this size.
+LONG_STRING_BYTES = 1024
+
+
+def inline_size(value: Any) -> int:
+    """Bytes a value's VariableValue JSON keeps inside a stored item: all of it but
+    the strings long enough to be moved to the payload bucket."""
+    encoded = encode(value)
+    total = len(json.dumps(encoded, separators=(",", ":")))
+    stack: list[Any] = [encoded]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if len(node) > LONG_STRING_BYTES:
+                total -= len(node) - LONG_STRING_BYTES // 4
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return total
+
+
 def from_python(value: Any) -> Any:
     """A value a user handed over in Python (SDK, worker output) as a workflow value.
 
