@@ -413,3 +413,16 @@ def test_a_searchable_struct_variable_is_found_by_its_value(client: Client, name
     assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
     found = client.search_variable(names("wf"), "car", to_value(golf))
     assert [r["wfRunId"]["id"] for r in found["results"]] == [wf_run_id]
+
+
+def test_event_definitions_pin_their_struct_content_type(client: Client, names: Names) -> None:
+    """Mirrors StructDefLifecycleTest.StructDefVersionPinningTest: a contentType naming the
+    latest StructDef (-1) is stored with the version it found."""
+    latest = {"returnType": {"structDefId": {"name": CAR, "version": -1}}}
+    external = client.call("PutExternalEventDef", {"name": names("arrived"), "contentType": latest})
+    assert external["contentType"] == {"returnType": {"structDefId": {"name": CAR}}}
+    thrown = client.call("PutWorkflowEventDef", {"name": names("parked"), "contentType": latest})
+    assert thrown["contentType"] == {"returnType": {"structDefId": {"name": CAR}}}
+    missing = {"returnType": {"structDefId": {"name": f"none-{_SUFFIX}", "version": -1}}}
+    with pytest.raises(CanterError, match="Refers to non-existent StructDef none-"):
+        client.call("PutWorkflowEventDef", {"name": names("nothing"), "contentType": missing})

@@ -143,3 +143,18 @@ def closure(found: StructDefStore, wanted: Iterable[tuple[str, int]]) -> dict[tu
         for field_def in schema.get("fields", {}).values():
             todo.extend(structs.referenced(field_def.get("fieldType")))
     return defs
+
+
+def pin_content_type(rt: Runtime, definition: dict[str, Any], rpc: str) -> dict[str, Any]:
+    """An event definition whose ``contentType`` names a StructDef, with the version pinned
+    (StructDefLifecycleTest: PutExternalEventDef and PutWorkflowEventDef pin it too)."""
+    content = definition.get("contentType")
+    if not isinstance(content, dict):
+        return definition
+    returned = content.get("returnType")
+    if not isinstance(returned, dict) or "structDefId" not in returned:
+        return definition
+    pinned, problem = _pinned(store(rt), TypeDefinition.model_validate(returned))
+    if problem is not None or pinned is None:
+        raise invalid(f"{rpc}: contentType.returnType: {problem}")
+    return {**definition, "contentType": {**content, "returnType": pinned.to_json()}}
