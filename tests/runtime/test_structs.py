@@ -426,3 +426,29 @@ def test_event_definitions_pin_their_struct_content_type(client: Client, names: 
     missing = {"returnType": {"structDefId": {"name": f"none-{_SUFFIX}", "version": -1}}}
     with pytest.raises(CanterError, match="Refers to non-existent StructDef none-"):
         client.call("PutWorkflowEventDef", {"name": names("nothing"), "contentType": missing})
+
+
+def test_an_external_event_of_a_struct_type_is_checked(client: Client, names: Names) -> None:
+    """As PutExternalEventRequestModel: content that does not match the ExternalEventDef's
+    struct contentType is INVALID_ARGUMENT; a matching struct reaches the struct variable."""
+    arrived = names("arrived")
+    client.call(
+        "PutExternalEventDef",
+        {"name": arrived, "contentType": {"returnType": {"structDefId": {"name": CAR}}}},
+    )
+
+    def body(wf: WorkflowThread) -> None:
+        wf.declare_struct("car", CAR).assign(wf.wait_for_event(arrived))
+
+    _deploy(client, names("wf"), body, {})
+    wf_run_id = client.run_wf(names("wf"))["id"]["id"]
+    with pytest.raises(CanterError) as refused:
+        client.put_external_event(wf_run_id, arrived, {"make": "VW"})
+    assert refused.value.status == 400
+    assert (
+        f"Invalid type of content for event. Check the return type of ExternalEventDef "
+        f"{arrived}: Value of type JSON_OBJ is not compatible with expected type Struct<{CAR},v0>"
+    ) in str(refused.value)
+    client.put_external_event(wf_run_id, arrived, Car(make="VW", model="Up"))
+    assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
+    assert client.variables(wf_run_id)["car"] == {"make": "VW", "model": "Up", "year": 1970}
