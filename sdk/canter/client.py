@@ -1123,6 +1123,8 @@ def from_value(raw: Mapping[str, Any] | None) -> Any:
         # A Struct as its fields by name, nested ones too (the official SDK's extract_value).
         fields = val.get("struct", {}).get("fields", {})
         return {name: from_value(field.get("value")) for name, field in fields.items()}
+    if kind == "array":
+        return [from_value(item) for item in val.get("items", [])]
     raise ValueError(f"unknown VariableValue field {kind!r}")
 
 

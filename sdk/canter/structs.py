@@ -125,15 +125,21 @@ def _read_fields(cls: type) -> tuple[_Field, ...]:
         name, masked, description = _snake_to_camel(attribute), False, ""
         if typing.get_origin(hint) is Annotated:
             hint, *extras = typing.get_args(hint)
-            if any(isinstance(extra, StructIgnore) for extra in extras):
+            if any(_is_marker(extra, StructIgnore) for extra in extras):
                 continue
             for extra in extras:
-                if isinstance(extra, StructField):
+                if _is_marker(extra, StructField):
                     masked, description = extra.masked, extra.description
                     name = extra.name or name
         default = getattr(cls, attribute, _MISSING)
         found.append(_Field(attribute, name, hint, default, masked, description))
     return tuple(found)
+
+
+def _is_marker(extra: object, marker: type) -> bool:
+    """``extra`` is ``marker`` or the official SDK's marker of the same job
+    (``LHStructField``, ``LHStructIgnore``), so its classes read alike here."""
+    return isinstance(extra, marker) or type(extra).__name__ == f"LH{marker.__name__}"
 
 
 def _add_init(cls: type) -> None:

@@ -12,10 +12,18 @@ from typing import Any
 
 import canter
 import pytest
-from canter_engine.core.operations import VarSubError, cast, get_path
+from canter_engine.core.operations import (
+    VarSubError,
+    cast,
+    compare,
+    format_value,
+    get_path,
+    json_set,
+    operate,
+)
 from canter_engine.model import values
 from canter_engine.model.spec import NameId, TaskDef, VariableDef
-from canter_engine.model.values import StructValue
+from canter_engine.model.values import ArrayValue, StructValue
 from littlehorse.workflow import WorkflowThread
 
 from tests.core.harness import Harness
@@ -185,3 +193,52 @@ def test_get_reads_struct_fields_then_json_and_refuses_other_values() -> None:
         get_path(car, {"path": [{"index": 0}]}, "variable 'car'")
     with pytest.raises(VarSubError, match="Casting from STRUCT to STR is not supported"):
         cast(car, "STR")
+
+
+def test_get_selects_array_elements_by_index() -> None:
+    """LHPathTest's ``person.get("friends").get(0)``, and the errors around it."""
+    person = StructValue("person", 0, {"friends": ArrayValue(("Yoda", "Anakin"))})
+    assert get_path(person, {"path": [{"key": "friends"}, {"index": 1}]}, "p") == "Anakin"
+    with pytest.raises(VarSubError, match="Array index cannot be negative: -1"):
+        get_path(person, {"path": [{"key": "friends"}, {"index": -1}]}, "p")
+    with pytest.raises(VarSubError, match="Index 2 out of bounds for length 2"):
+        get_path(person, {"path": [{"key": "friends"}, {"index": 2}]}, "p")
+    assert compare("Yoda", "IN", person.fields["friends"])
+
+
+def struct_equals(wf: WorkflowThread) -> None:
+    a = wf.declare_struct("struct-a", "car", 0)
+    b = wf.declare_struct("struct-b", "car", 0)
+    wf.execute("one")
+    wf.do_if(a.is_equal_to(b), lambda t: t.execute("one"), lambda t: t.execute("two"))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "branch"),
+    [
+        (_car(make="Honda", year=2000), _car(make="Honda", year=2000), "one"),
+        (_car(make="Tesla", year=2015), _car(make="Honda", year=2000), "two"),
+    ],
+)
+def test_structs_compare_equal_field_by_field(a: StructValue, b: StructValue, branch: str) -> None:
+    """Mirrors ConditionalsTest.Equals.shouldCompleteStructEqualsWorkflowWithConditionals."""
+    h = Harness(struct_equals, tasks={"one": (), "two": ()}, struct_defs=STRUCT_DEFS)
+    h.run(**{"struct-a": a, "struct-b": b})
+    h.succeed()
+    assert h.in_flight().task_def_name == branch
+    h.succeed()
+    assert h.status == "COMPLETED"
+
+
+def test_a_struct_is_text_in_a_format_string_and_stays_out_of_json_values() -> None:
+    """A struct reads as its VariableValue JSON inside a STR; adding one to a JSON_ARR or
+    setting one inside a JSON_OBJ fails the node, since JSON values hold JSON only."""
+    car = StructValue("car", 0, {"make": "VW"})
+    assert (
+        format_value(car) == '{"struct":{"structDefId":{"name":"car"},"struct":{"fields":'
+        '{"make":{"value":{"str":"VW"}}}}}}'
+    )
+    with pytest.raises(VarSubError, match="Cannot put a STRUCT into a JSON_ARR"):
+        operate([], "ADD", car, "JSON_ARR")
+    with pytest.raises(VarSubError, match=r"Cannot put a STRUCT into variable 'o' at \$\.car"):
+        json_set({}, "$.car", car, "variable 'o'")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from canter_engine.model import structs, values
-from canter_engine.model.spec import PutWfSpecRequest
+from canter_engine.model.spec import PutWfSpecRequest, TaskDef
 from canter_engine.model.validate import SpecError, validate_wf_spec
 from canter_engine.model.values import StructValue
 from google.protobuf.json_format import MessageToDict, ParseDict
@@ -173,3 +173,85 @@ def test_put_wf_spec_checks_paths_defaults_and_casts_of_struct_variables() -> No
     assert "could not find field 'colour' on type Struct<car,v3>" in problems[0]
     assert "Cannot cast from STRUCT to STR. This conversion is not supported." in problems[1]
     assert "cannot ASSIGN STR to BOOL variable 'b'" in problems[2]
+
+
+PERSON = {"structDefId": {"name": "person", "version": 1}}
+WITH_FRIENDS: dict[tuple[str, int], dict[str, Any]] = {
+    ("person", 1): {
+        "fields": {
+            "name": {"fieldType": {"primitiveType": "STR"}},
+            "friends": {"fieldType": {"inlineArrayDef": {"arrayType": {"primitiveType": "STR"}}}},
+        }
+    }
+}
+
+
+def test_an_array_field_holds_an_array_of_its_element_type() -> None:
+    """A StructDef field of ``inlineArrayDef`` (LHPathTest's ``friends``): the value is
+    LittleHorse's Array, each element checked, the declared element type pinned on it."""
+    raw = {
+        "struct": {
+            "structDefId": {"name": "person"},
+            "struct": {
+                "fields": {
+                    "name": {"value": {"str": "Obi-Wan"}},
+                    "friends": {"value": {"array": {"items": [{"str": "Yoda"}, {"str": "Ani"}]}}},
+                }
+            },
+        }
+    }
+    ParseDict(raw, VariableValue())
+    checked = structs.check(values.decode(raw), PERSON, WITH_FRIENDS)
+    friends = checked.fields["friends"]
+    assert friends == values.ArrayValue(("Yoda", "Ani"))
+    assert friends.element_type == {"primitiveType": "STR"}
+    items = [{"str": "Yoda"}, {"str": "Ani"}]
+    assert values.encode(friends) == {
+        "array": {"items": items, "elementType": {"primitiveType": "STR"}}
+    }
+    wrong = StructValue("person", 0, {"name": "x", "friends": values.ArrayValue(("a", {"x": 1}))})
+    with pytest.raises(structs.StructError) as refused:
+        structs.check(wrong, PERSON, WITH_FRIENDS)
+    assert str(refused.value).endswith(
+        "Field 'friends' is invalid: StructFieldDef validation failed: Array element type JSON_OBJ "
+        "incompatible with expected element type STR: Value of type JSON_OBJ is not compatible "
+        "with expected type STR"
+    )
+    not_array = StructValue("person", 0, {"name": "x", "friends": ["a"]})
+    with pytest.raises(structs.StructError, match="Value of type JSON_ARR is not compatible"):
+        structs.check(not_array, PERSON, WITH_FRIENDS)
+
+
+def test_a_struct_of_another_struct_def_is_refused_where_the_types_say_so() -> None:
+    """``isCompatibleWith``: two struct types are compatible when they name one StructDef."""
+    defs = {**DEFS, **WITH_FRIENDS}
+
+    def body(wf: WorkflowThread) -> None:
+        car = wf.declare_struct("car", "car", 3)
+        person = wf.declare_struct("person", "person", 1)
+        car.assign(person)
+        wf.execute("park", person)
+
+    park = TaskDef.model_validate(
+        {
+            "id": {"name": "park"},
+            "inputVars": [{"name": "car", "typeDef": CAR}],
+            "taskQueue": "park",
+        }
+    )
+    with pytest.raises(SpecError) as refused:
+        validate_wf_spec(_spec(body), {"park": park}, set(), None, defs)
+    assert sorted(p.split(": ", 1)[1] for p in refused.value.problems) == [
+        "cannot ASSIGN Struct<person,v1> to Struct<car,v3> variable 'car'",
+        "input 'car' of TaskDef 'park' is Struct<car,v3>, given Struct<person,v1>",
+    ]
+
+
+def test_a_struct_keeps_little_inline_but_may_carry_long_strings() -> None:
+    """A Canter limit: a struct is stored field by field, so all but its long strings stay
+    in the DynamoDB item; those are bounded, the long strings go to the payload bucket."""
+    long_text = StructValue("car", 0, {"make": "x" * 200_000})
+    assert structs.check(long_text, CAR, DEFS).fields["make"] == "x" * 200_000
+    many_fields = StructValue("car", 0, {"make": "VW", **{f"f{i}": i for i in range(3000)}})
+    with pytest.raises(structs.StructError, match="keeps at most 16384 bytes inline"):
+        structs.check(many_fields, CAR, DEFS)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import canter
 import pytest
 from canter import Client
-from canter.client import CanterError
+from canter.client import CanterError, to_value
 from google.protobuf.json_format import MessageToDict, ParseDict
 from littlehorse.model import (
     Comparator,
@@ -25,6 +25,7 @@ from littlehorse.model import (
     TaskRun,
     Variable,
     VariableList,
+    VariableType,
     WfRun,
     WfSpec,
 )
@@ -321,3 +322,133 @@ def test_a_masked_field_is_masked_in_every_answer(client: Client, names: Names) 
     assert backup.value.str == "*****" and backup.masked
     listed = client.list_variables(wf_run_id)
     assert "s3cret!" not in str(listed) and "root" not in str(listed)
+
+
+def test_get_on_a_struct_with_an_array_and_a_nested_struct(client: Client, names: Names) -> None:
+    """Mirrors LHPathTest.shouldPerformGetOnStruct: ``person.get("name")``,
+    ``.get("friends").get(0)`` (an Array field) and ``.get("phoneNumbers").get("home")``.
+    The official Python SDK has no array fields in its StructDefs, so the StructDefs and the
+    value are given as proto JSON, as the Java SDK sends them."""
+    phones, person = names("phones"), names("person")
+    str_type = {"primitiveType": "STR"}
+    phone_fields = {k: {"fieldType": str_type} for k in ("home", "work")}
+    client.put_struct_def({"name": phones, "structDef": {"fields": phone_fields}})
+    client.put_struct_def(
+        {
+            "name": person,
+            "structDef": {
+                "fields": {
+                    "name": {"fieldType": str_type},
+                    "friends": {"fieldType": {"inlineArrayDef": {"arrayType": str_type}}},
+                    "phoneNumbers": {"fieldType": {"structDefId": {"name": phones, "version": -1}}},
+                }
+            },
+        }
+    )
+    greet, lookup, call = names("greet"), names("lookup"), names("call")
+    tasks = {
+        greet: lambda name: f"Greetings {name}",
+        lookup: lambda friend: f"Looking up {friend}",
+        call: lambda number: f"Calling {number}",
+    }
+
+    def body(wf: WorkflowThread) -> None:
+        someone = wf.declare_struct("person", person).required()
+        wf.declare_str("greeted").assign(wf.execute(greet, someone.get("name")))
+        wf.declare_str("looked-up").assign(wf.execute(lookup, someone.get("friends").get(0)))
+        home = someone.get("phoneNumbers").get("home")
+        wf.declare_str("called").assign(wf.execute(call, home))
+
+    for name in tasks:
+        client.put_task_def({"name": name, "inputVars": [{"name": "v", "typeDef": str_type}]})
+    client.put_wf_spec(MessageToDict(Workflow(names("wf"), body).compile()))
+    value = {
+        "struct": {
+            "structDefId": {"name": person, "version": -1},
+            "struct": {
+                "fields": {
+                    "name": {"value": {"str": "Obi-Wan Kenobi"}},
+                    "friends": {"value": {"array": {"items": [{"str": "Yoda"}, {"str": "Ani"}]}}},
+                    "phoneNumbers": {
+                        "value": {
+                            "struct": {
+                                "structDefId": {"name": phones},
+                                "struct": {
+                                    "fields": {
+                                        "home": {"value": {"str": "111-222-3344"}},
+                                        "work": {"value": {"str": "555-667-7788"}},
+                                    }
+                                },
+                            }
+                        }
+                    },
+                }
+            },
+        }
+    }
+    with worker(client, tasks):
+        started = client.call("RunWf", {"wfSpecName": names("wf"), "variables": {"person": value}})
+        wf_run = client.wait_for_wf_run(started["id"]["id"], timeout=30)
+    assert wf_run["status"] == "COMPLETED"
+    said = client.variables(started["id"]["id"])
+    assert [said["greeted"], said["looked-up"], said["called"]] == [
+        "Greetings Obi-Wan Kenobi",
+        "Looking up Yoda",
+        "Calling 111-222-3344",
+    ]
+    stored = _variable(client, started["id"]["id"], "person").value.struct.struct.fields
+    assert stored["friends"].value.array.element_type.primitive_type == VariableType.STR
+
+
+def test_a_searchable_struct_variable_is_found_by_its_value(client: Client, names: Names) -> None:
+    """SearchVariable with the struct as a client writes it (StructDef version -1)."""
+
+    def body(wf: WorkflowThread) -> None:
+        wf.declare_struct("car", CAR).searchable().required()
+
+    _deploy(client, names("wf"), body, {})
+    golf = Car(make="VW", model="Golf", year=1999)
+    wf_run_id = client.run_wf(names("wf"), {"car": golf})["id"]["id"]
+    client.run_wf(names("wf"), {"car": Car(make="VW", model="Polo")})
+    assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
+    found = client.search_variable(names("wf"), "car", to_value(golf))
+    assert [r["wfRunId"]["id"] for r in found["results"]] == [wf_run_id]
+
+
+def test_event_definitions_pin_their_struct_content_type(client: Client, names: Names) -> None:
+    """Mirrors StructDefLifecycleTest.StructDefVersionPinningTest: a contentType naming the
+    latest StructDef (-1) is stored with the version it found."""
+    latest = {"returnType": {"structDefId": {"name": CAR, "version": -1}}}
+    external = client.call("PutExternalEventDef", {"name": names("arrived"), "contentType": latest})
+    assert external["contentType"] == {"returnType": {"structDefId": {"name": CAR}}}
+    thrown = client.call("PutWorkflowEventDef", {"name": names("parked"), "contentType": latest})
+    assert thrown["contentType"] == {"returnType": {"structDefId": {"name": CAR}}}
+    missing = {"returnType": {"structDefId": {"name": f"none-{_SUFFIX}", "version": -1}}}
+    with pytest.raises(CanterError, match="Refers to non-existent StructDef none-"):
+        client.call("PutWorkflowEventDef", {"name": names("nothing"), "contentType": missing})
+
+
+def test_an_external_event_of_a_struct_type_is_checked(client: Client, names: Names) -> None:
+    """As PutExternalEventRequestModel: content that does not match the ExternalEventDef's
+    struct contentType is INVALID_ARGUMENT; a matching struct reaches the struct variable."""
+    arrived = names("arrived")
+    client.call(
+        "PutExternalEventDef",
+        {"name": arrived, "contentType": {"returnType": {"structDefId": {"name": CAR}}}},
+    )
+
+    def body(wf: WorkflowThread) -> None:
+        wf.declare_struct("car", CAR).assign(wf.wait_for_event(arrived))
+
+    _deploy(client, names("wf"), body, {})
+    wf_run_id = client.run_wf(names("wf"))["id"]["id"]
+    with pytest.raises(CanterError) as refused:
+        client.put_external_event(wf_run_id, arrived, {"make": "VW"})
+    assert refused.value.status == 400
+    assert (
+        f"Invalid type of content for event. Check the return type of ExternalEventDef "
+        f"{arrived}: Value of type JSON_OBJ is not compatible with expected type Struct<{CAR},v0>"
+    ) in str(refused.value)
+    client.put_external_event(wf_run_id, arrived, Car(make="VW", model="Up"))
+    assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
+    assert client.variables(wf_run_id)["car"] == {"make": "VW", "model": "Up", "year": 1970}

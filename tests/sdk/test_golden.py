@@ -673,6 +673,8 @@ def struct_variables(wf: Any) -> None:
     year.assign(car.get("year"))
     wf.do_if(car.get("year").is_less_than(2000), lambda t: label.assign("classic"))
     label.assign(car.get("year").cast_to_str())
+    wf.declare_struct("other", GoldenCar).assign(GoldenCar(make="Fiat", year=1957))
+    wf.execute("park-car", GoldenCar(make="Mini"))
 
 
 def canter_struct_default(wf: WorkflowThread) -> None:

@@ -93,8 +93,12 @@ def test_an_instance_is_the_struct_the_official_sdk_sends_and_comes_back() -> No
 
 
 def test_the_official_sdks_classes_are_structs_to_canter_too() -> None:
+    """A class decorated by the official SDK, its LHStructField markers included, reads as
+    Canter's class does: the same request, the same Struct."""
     assert is_struct(LHAddress) and is_struct(Address) and not is_struct(dict)
-    assert set(to_value(LHAddress(street="a", zip_code="b"))) == {"struct"}
+    assert canter.put_struct_def_request(LHAddress) == canter.put_struct_def_request(Address)
+    official = LHAddress(street="a", zip_code="b")
+    assert to_value(official) == {"struct": MessageToDict(serialize_to_struct(official))}
 
 
 def test_a_task_takes_and_returns_its_struct_class() -> None:
@@ -122,3 +126,29 @@ def test_a_task_takes_and_returns_its_struct_class() -> None:
 def test_a_required_field_must_be_given() -> None:
     with pytest.raises(TypeError, match="missing required keyword argument: 'street'"):
         Address(zip_code="1")
+
+
+def test_the_builder_checks_a_struct_input_of_a_registered_task() -> None:
+    @canter.task(name="relocate")
+    def relocate(address: Address) -> Address:
+        return address
+
+    def body(wf: canter.WorkflowThread) -> None:
+        home = wf.declare_struct("home", Address)
+        moved = wf.declare_struct("moved", Address)
+        moved.assign(wf.execute(relocate, home))
+        wf.execute(relocate, Address(street="Elm St", zip_code="2"))
+
+    compiled = canter.Workflow("moves", body).compile()
+    nodes = compiled["threadSpecs"]["entrypoint"]["nodes"]
+    literal = nodes["2-relocate-TASK"]["task"]["variables"][0]["literalValue"]
+    assert literal["struct"]["structDefId"] == {"name": "address", "version": -1}
+
+    def wrong(wf: canter.WorkflowThread) -> None:
+        wf.execute(relocate, wf.declare_str("street"))
+
+    with pytest.raises(
+        canter.WorkflowDefinitionError,
+        match="argument 'address' of task 'relocate' must be Struct<address>, not STR variable",
+    ):
+        canter.Workflow("moves", wrong).compile()

@@ -22,9 +22,11 @@ from typing import Any
 from canter_engine.model import jsonpath
 from canter_engine.model.values import PRIMITIVES as _PRIMITIVES
 from canter_engine.model.values import (
+    ArrayValue,
     StructValue,
     TimestampValue,
     WfRunIdValue,
+    encode,
     type_of,
 )
 from canter_engine.model.values import can_be_type as can_be_type
@@ -121,7 +123,18 @@ def as_str(value: Any) -> str | None:
         return json.dumps(value, separators=(",", ":"))
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
+    if isinstance(value, StructValue | ArrayValue):
+        return json.dumps(encode(value), separators=(",", ":"))
     return str(value)
+
+
+def _not_in_json(value: Any, where: str) -> None:
+    """A Struct or Array is no JSON value: it cannot be put inside a JSON_OBJ or JSON_ARR."""
+    if isinstance(value, StructValue | ArrayValue):
+        raise VarSubError(
+            f"Cannot put a {_t(value)} into {where}: JSON_OBJ and JSON_ARR values hold JSON; "
+            "keep the struct in a struct variable"
+        )
 
 
 def _text(value: Any) -> str:
@@ -299,11 +312,20 @@ def _order(lhs: Any, rhs: Any) -> int:
     if lhs is None or rhs is None:
         return (lhs is not None) - (rhs is not None)
     kind = type_of(lhs)
+    if kind == type_of(rhs) and kind in ("STRUCT", "ARRAY"):
+        # StructModel.compareTo: equal values are equal, others differ in some order.
+        if lhs == rhs:
+            return 0
+        return -1 if _canonical(lhs) < _canonical(rhs) else 1
     if kind != type_of(rhs) or kind not in _ORDERED:
         raise VarSubError(
             f"Failed comparing the provided values: cannot compare {kind} with {type_of(rhs)}"
         )
     return int(lhs > rhs) - int(lhs < rhs)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(encode(value), sort_keys=True, separators=(",", ":"))
 
 
 _RULE = {
@@ -326,6 +348,7 @@ _RULES_OF = {
     "BYTES": ("IDENTITY",),
     "JSON_ARR": ("IDENTITY", "INCLUDES"),
     "JSON_OBJ": ("IDENTITY", "INCLUDES"),
+    "STRUCT": ("IDENTITY", "INCLUDES"),
 }
 
 
@@ -361,6 +384,8 @@ def contains(collection: Any, item: Any) -> bool:
         return _text(item) in collection
     if kind == "JSON_ARR":
         return any(_loose_equal(element, item) for element in collection)
+    if kind == "ARRAY":
+        return any(_loose_equal(element, item) for element in collection.items)
     if kind == "JSON_OBJ":
         return item is not None and _text(item) in collection
     raise VarSubError(f"Failed evaluating CONTAINS: Can't do CONTAINS on {_t(collection)}")
@@ -519,6 +544,7 @@ def _arithmetic(lhs: Any, operation: str, rhs: Any) -> Any:
     if kind == "STR" and operation == "ADD":
         return lhs + _text(rhs)
     if kind == "JSON_ARR" and operation == "ADD":
+        _not_in_json(rhs, "a JSON_ARR")
         return [*lhs, rhs]
     what = {
         "ADD": "Cannot add to var of type",
@@ -603,6 +629,7 @@ def json_set(value: Any, path: str, new: Any, what: str) -> Any:
     """``updateJsonViaJsonPath``: a copy of ``value`` with ``new`` at ``path``."""
     if not isinstance(value, dict | list):
         raise VarSubError(f"Cannot jsonpath on {_t(value)} ({what}, path {path})")
+    _not_in_json(new, f"{what} at {path}")
     try:
         return jsonpath.set_value(value, _compiled(path), new)
     except jsonpath.JsonPathError as exc:
@@ -629,6 +656,19 @@ def get_path(value: Any, lh_path: Any, what: str) -> Any:
                 f"[{int(s['index'])}]" if "index" in s else f".{s.get('key')}" for s in rest
             )
             return json_get(current, text, what)
+        if isinstance(current, ArrayValue):
+            index = selector.get("index") if isinstance(selector, dict) else None
+            if not isinstance(index, int):
+                raise VarSubError(
+                    f"Cannot select key {selector.get('key')!r} of an Array ({what}); "
+                    "an Array's elements are selected by index"
+                )
+            if index < 0:
+                raise VarSubError(f"Array index cannot be negative: {index}")
+            if index >= len(current.items):
+                raise VarSubError(f"Index {index} out of bounds for length {len(current.items)}")
+            current = current.items[index]
+            continue
         if isinstance(current, StructValue):
             key = selector.get("key") if isinstance(selector, dict) else None
             if not isinstance(key, str):

@@ -228,7 +228,7 @@ def _fail_wait(
 
 def _json_safe(value: Any) -> Any:
     kind = values.type_of(value)
-    if kind in ("BYTES", "TIMESTAMP", "WF_RUN_ID"):
+    if kind in ("BYTES", "TIMESTAMP", "WF_RUN_ID", "STRUCT", "ARRAY"):
         return values.encode(value)
     return value
 

@@ -23,6 +23,7 @@ from canter_engine.handlers.api_parse import (
     require_str,
 )
 from canter_engine.handlers.runtime import Runtime
+from canter_engine.handlers.struct_types import pin_content_type
 from canter_engine.model import values
 from canter_engine.model.spec import ReturnType
 from canter_engine.store.catalog import BY_TASK_DEF, wf_spec_version
@@ -136,6 +137,9 @@ def put_workflow_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         ReturnType.model_validate(content_type)
     except ValidationError as exc:
         raise invalid(f"PutWorkflowEventDef: contentType: {describe(exc)}") from None
+    content_type = pin_content_type(rt, {"contentType": content_type}, "PutWorkflowEventDef")[
+        "contentType"
+    ]
     existing = rt.metadata.get_workflow_event_def(name)
     if existing is not None:
         if existing.get("contentType", {}) != content_type:

@@ -17,7 +17,12 @@ from canter_engine.handlers.api_parse import (
 )
 from canter_engine.handlers.api_user_task_defs import pin_user_task_defs
 from canter_engine.handlers.runtime import Runtime
-from canter_engine.handlers.struct_types import pin_task_def, pin_wf_spec, struct_defs_of
+from canter_engine.handlers.struct_types import (
+    pin_content_type,
+    pin_task_def,
+    pin_wf_spec,
+    struct_defs_of,
+)
 from canter_engine.model import values
 from canter_engine.model.spec import (
     NameId,
@@ -123,6 +128,7 @@ def put_external_event_def(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     for key in ("retentionPolicy", "contentType", "correlatedEventConfig"):
         if key in (dumped := req.to_json()):
             stored[key] = dumped[key]
+    stored = pin_content_type(rt, stored, "PutExternalEventDef")
     if existing is not None:
         if {k: v for k, v in existing.items() if k != "createdAt"} != {
             k: v for k, v in stored.items() if k != "createdAt"

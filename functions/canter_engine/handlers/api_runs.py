@@ -47,6 +47,7 @@ from canter_engine.handlers.api_task_starts import with_starts
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_VALUE_BYTES
 from canter_engine.handlers.masking import Secrets, of_values, scrub_text
 from canter_engine.handlers.runtime import Runtime
+from canter_engine.handlers.struct_types import checked_content
 from canter_engine.model import values
 from canter_engine.model.spec import RunWfRequest, WfSpec
 from canter_engine.model.validate import SpecError, validate_run_wf
@@ -228,7 +229,7 @@ def put_external_event(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         )
     wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     raw_content = body.get("content")
-    content = value(raw_content, "content")
+    content = checked_content(rt, event_def, value(raw_content, "content"), "PutExternalEvent")
     if (size := encoded_size(raw_content)) > MAX_VALUE_BYTES:
         raise too_large(
             f"PutExternalEvent: content is {size} bytes, over the {MAX_VALUE_BYTES}-byte "

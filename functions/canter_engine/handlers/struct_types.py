@@ -143,3 +143,35 @@ def closure(found: StructDefStore, wanted: Iterable[tuple[str, int]]) -> dict[tu
         for field_def in schema.get("fields", {}).values():
             todo.extend(structs.referenced(field_def.get("fieldType")))
     return defs
+
+
+def pin_content_type(rt: Runtime, definition: dict[str, Any], rpc: str) -> dict[str, Any]:
+    """An event definition whose ``contentType`` names a StructDef, with the version pinned
+    (StructDefLifecycleTest: PutExternalEventDef and PutWorkflowEventDef pin it too)."""
+    content = definition.get("contentType")
+    if not isinstance(content, dict):
+        return definition
+    returned = content.get("returnType")
+    if not isinstance(returned, dict) or "structDefId" not in returned:
+        return definition
+    pinned, problem = _pinned(store(rt), TypeDefinition.model_validate(returned))
+    if problem is not None or pinned is None:
+        raise invalid(f"{rpc}: contentType.returnType: {problem}")
+    return {**definition, "contentType": {**content, "returnType": pinned.to_json()}}
+
+
+def checked_content(rt: Runtime, event_def: Mapping[str, Any], content: Any, rpc: str) -> Any:
+    """An event's content checked against its ExternalEventDef's struct contentType
+    (``PutExternalEventRequestModel``'s INVALID_ARGUMENT and message); other content as it is."""
+    content_type = event_def.get("contentType")
+    returned = content_type.get("returnType") if isinstance(content_type, Mapping) else None
+    ref = structs.struct_ref(returned)
+    if ref is None or returned is None or content is None:
+        return content
+    try:
+        return structs.check(content, returned, closure(store(rt), [ref]))
+    except structs.StructError as exc:
+        raise invalid(
+            f"{rpc}: Invalid type of content for event. Check the return type of "
+            f"ExternalEventDef {event_def['id']['name']}: {exc}"
+        ) from None

@@ -94,8 +94,9 @@ class TypeDefinition(Message):
 
 
 def non_primitive(type_def: TypeDefinition | None) -> str | None:
-    """The field of a TypeDefinition that is not a primitive type (a StructDef, an
-    inline array, struct or map), which variables and task inputs do not take yet."""
+    """The field of a TypeDefinition that is not a primitive type: ``structDefId`` (a
+    StructDef), or an inline array, struct or map, which variables and task inputs do not
+    take yet."""
     if type_def is None:
         return None
     for name, wire in (

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from canter_engine.model import values
-from canter_engine.model.values import StructValue, can_be_type
+from canter_engine.model.values import ArrayValue, StructValue, can_be_type
 
 # (name, version) -> the StructDef's InlineStructDef JSON ({"fields": {...}}).
 StructDefs = Mapping[tuple[str, int], Mapping[str, Any]]
@@ -53,17 +53,37 @@ def def_id(name: str, version: int) -> str:
     return f"{name}/{version:05d}"
 
 
+# A struct is stored as its fields, not as one JSON text: only its long strings go
+# to the payload bucket, so the rest must stay small enough for a DynamoDB item.
+MAX_INLINE_BYTES = 16 * 1024
+
+
 def check(value: Any, type_def: Mapping[str, Any], defs: StructDefs) -> Any:
     """``value`` as stored under ``type_def``, or :class:`StructError` saying why it cannot be.
 
     The empty value passes. A struct comes back carrying the pinned StructDef
     id and its masked fields; any other value comes back as it was.
     """
+    checked = _check(value, type_def, defs)
+    if isinstance(checked, StructValue | ArrayValue):
+        size = values.inline_size(checked)
+        if size > MAX_INLINE_BYTES:
+            raise StructError(
+                f"a {value_type_name(checked)} value keeps at most {MAX_INLINE_BYTES} bytes "
+                f"inline (all but its strings over {values.LONG_STRING_BYTES} bytes), this one "
+                f"{size}; keep bulk data in a STR, BYTES or JSON_OBJ value (a Canter limit)"
+            )
+    return checked
+
+
+def _check(value: Any, type_def: Mapping[str, Any], defs: StructDefs) -> Any:
     if value is None:
         return None
     ref = struct_ref(type_def)
     if ref is None:
-        if "inlineArrayDef" in type_def or "inlineMapDef" in type_def:
+        if "inlineArrayDef" in type_def:
+            return _check_array(value, type_def, defs)
+        if "inlineMapDef" in type_def:
             raise StructError(f"Values of type {type_name(type_def)} are not supported by Canter")
         expected = str(type_def.get("primitiveType", "JSON_OBJ"))
         actual = values.type_of(value)
@@ -102,7 +122,7 @@ def _against(value: StructValue, schema: Mapping[str, Any], defs: StructDefs) ->
                 )
             continue
         try:
-            fields[name] = check(present, field_type, defs)
+            fields[name] = _check(present, field_type, defs)
         except StructError as exc:
             raise StructError(
                 f"Field '{name}' is invalid: StructFieldDef validation failed: {exc}"
@@ -110,8 +130,38 @@ def _against(value: StructValue, schema: Mapping[str, Any], defs: StructDefs) ->
     return StructValue(value.name, value.version, fields, frozenset(masked))
 
 
+def _check_array(value: Any, type_def: Mapping[str, Any], defs: StructDefs) -> ArrayValue:
+    """An Array of the declared element type, each element checked; the value carries
+    the declared element type (LittleHorse's ``IngressTypeUtils`` pins it)."""
+    element = type_def["inlineArrayDef"].get("arrayType") or {}
+    if not isinstance(value, ArrayValue):
+        raise _incompatible(value, type_def)
+    if value.element_type and type_name(value.element_type) != type_name(element):
+        raise _incompatible(value, type_def)
+    checked = []
+    for item in value.items:
+        try:
+            checked.append(_check(item, element, defs))
+        except StructError as exc:
+            raise StructError(
+                f"Array element type {value_type_name(item)} incompatible with expected element "
+                f"type {type_name(element)}: {exc}"
+            ) from None
+    return ArrayValue(tuple(checked), element)
+
+
+def value_type_name(value: Any) -> str:
+    """What LittleHorse calls a value's type in messages (``Struct<car,v0>``, ``STR``)."""
+    if isinstance(value, StructValue):
+        return value.type_name
+    if isinstance(value, ArrayValue):
+        shown = type_name(value.element_type) if value.element_type else "DEFINEDTYPE_NOT_SET"
+        return f"Array<{shown}>"
+    return str(values.type_of(value))
+
+
 def _incompatible(value: Any, type_def: Mapping[str, Any]) -> StructError:
-    actual = value.type_name if isinstance(value, StructValue) else values.type_of(value)
+    actual = value_type_name(value)
     return StructError(
         f"Value of type {actual} is not compatible with expected type {type_name(type_def)}"
     )

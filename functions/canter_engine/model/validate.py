@@ -111,8 +111,8 @@ def validate_wf_spec(
                 workflow_event_defs,
                 struct_defs or {},
             ),
+            type_scopes[thread_name],
         )
-        checker.type_defs = type_scopes[thread_name]
         problems.extend(checker.check())
     problems.extend(_interrupts_not_waited_on(req.thread_specs))
     retained = req.retention_policy.seconds_after_wf_termination if req.retention_policy else None
@@ -210,7 +210,12 @@ def _children(node: Node) -> Iterator[str]:
 
 class _ThreadChecker:
     def __init__(
-        self, name: str, thread: ThreadSpec, scope: dict[str, str], catalog: _Catalog
+        self,
+        name: str,
+        thread: ThreadSpec,
+        scope: dict[str, str],
+        catalog: _Catalog,
+        type_defs: dict[str, dict[str, Any]],
     ) -> None:
         self.name = name
         self.thread = thread
@@ -218,7 +223,7 @@ class _ThreadChecker:
         self.catalog = catalog
         self.task_defs = catalog.task_defs
         self.external_event_defs = catalog.external_event_defs
-        self.type_defs: dict[str, dict[str, Any]] = {}
+        self.type_defs = type_defs
         self.problems: list[str] = []
 
     def problem(self, where: str, message: str) -> None:
@@ -466,6 +471,12 @@ class _ThreadChecker:
                     f"input {var_def.name!r} of TaskDef {name!r} is {var_def.var_type}, "
                     f"given {actual}: {_needs_cast(actual, var_def.var_type)}",
                 )
+            elif (other := self._other_struct(assignment, var_def.type_json)) is not None:
+                self.problem(
+                    f"{where}.variables[{i}]",
+                    f"input {var_def.name!r} of TaskDef {name!r} is "
+                    f"{structs.type_name(var_def.type_json)}, given {other}",
+                )
 
     def _check_user_task(self, where: str, node: UserTaskNode) -> None:
         """As LittleHorse's UserTaskNodeModel.validate (the UserTaskDef itself is looked
@@ -542,6 +553,21 @@ class _ThreadChecker:
                 where,
                 f"cannot ASSIGN {rhs_type} to {lhs_type} variable {mutation.lhs_name!r}: "
                 f"{_needs_cast(rhs_type, lhs_type)}",
+            )
+        elif (
+            mutation.operation == "ASSIGN"
+            and lhs_type == "STRUCT"
+            and mutation.rhs_assignment is not None
+            and (
+                other := self._other_struct(
+                    mutation.rhs_assignment, self.type_defs.get(mutation.lhs_name, {})
+                )
+            )
+        ):
+            declared = structs.type_name(self.type_defs.get(mutation.lhs_name, {}))
+            self.problem(
+                where,
+                f"cannot ASSIGN {other} to {declared} variable {mutation.lhs_name!r}",
             )
 
     def _check_assignment(
@@ -672,6 +698,25 @@ class _ThreadChecker:
             self._path_type(a)
         except structs.StructError as exc:
             self.problem(where + ".lhPath", str(exc))
+
+    def _other_struct(self, a: VariableAssignment, expected: Mapping[str, Any]) -> str | None:
+        """The struct type ``a`` has, where it is known and of another StructDef than
+        ``expected``'s (``TypeDefinitionModel.isCompatibleWith`` compares the names)."""
+        wanted = structs.struct_ref(expected)
+        if wanted is None or a.target_type is not None or a.json_path:
+            return None
+        given: Mapping[str, Any] | None = None
+        if a.lh_path is not None:
+            try:
+                given = self._path_type(a)
+            except structs.StructError:
+                return None
+        elif a.variable_name is not None:
+            given = self.type_defs.get(a.variable_name)
+        elif a.node_output is not None:
+            given = self._task_output_type_def(a.node_output.node_name)
+        found = structs.struct_ref(given)
+        return None if found is None or found[0] == wanted[0] else structs.type_name(given or {})
 
     def _path_type(self, a: VariableAssignment) -> dict[str, Any] | None:
         """The TypeDefinition an assignment's lhPath reaches, where the types say it."""

@@ -15,6 +15,7 @@ type, so a value's type is never ambiguous:
 ``WF_RUN_ID``         :class:`WfRunIdValue` (a ``str``)
 ``TIMESTAMP``         :class:`TimestampValue` (epoch millis, an ``int``)
 a Struct              :class:`StructValue` (its StructDef's id and fields)
+an Array              :class:`ArrayValue` (LittleHorse's typed array, in structs)
 empty                 ``None``
 ====================  ===============================
 
@@ -86,6 +87,29 @@ class StructValue:
         return struct_type_name(self.name, self.version)
 
 
+@dataclass(frozen=True, slots=True)
+class ArrayValue:
+    """An ``Array``: LittleHorse's typed array (a StructDef field of ``inlineArrayDef``).
+
+    ``element_type`` is the TypeDefinition JSON the value was checked against,
+    or what the client said; it does not take part in equality.
+    """
+
+    items: tuple[Any, ...]
+    element_type: Mapping[str, Any] | None = field(default=None, compare=False)
+
+
+def unpinned(value: Any) -> Any:
+    """``value`` with what a checked struct gains left out (its pinned StructDef
+    version, masked flags, an Array's element type), so that a value a client
+    writes compares with the one stored."""
+    if isinstance(value, StructValue):
+        return StructValue(value.name, 0, {k: unpinned(v) for k, v in value.fields.items()})
+    if isinstance(value, ArrayValue):
+        return ArrayValue(tuple(unpinned(item) for item in value.items))
+    return value
+
+
 def struct_type_name(name: str, version: int) -> str:
     return f"Struct<{name},v{version}>"
 
@@ -148,6 +172,8 @@ def type_of(value: Any) -> str | None:
         return "JSON_ARR"
     if isinstance(value, StructValue):
         return "STRUCT"
+    if isinstance(value, ArrayValue):
+        return "ARRAY"
     raise ValueError_(f"{type(value).__name__} is not a workflow value type")
 
 
@@ -214,6 +240,11 @@ def encode(value: Any) -> dict[str, Any]:
         return {"wfRunId": {"id": str(value)}}
     if kind == "STRUCT":
         return {"struct": _encode_struct(value)}
+    if kind == "ARRAY":
+        array: dict[str, Any] = {"items": [encode(item) for item in value.items]}
+        if value.element_type is not None:
+            array["elementType"] = dict(value.element_type)
+        return {"array": array}
     return {"utcTimestamp": format_timestamp(int(value))}
 
 
@@ -231,9 +262,32 @@ def size_of(value: Any) -> int:
         return (len(value) + 2) // 3 * 4
     if isinstance(value, dict | list):
         return len(json.dumps(value, separators=(",", ":")))
-    if isinstance(value, StructValue):
+    if isinstance(value, StructValue | ArrayValue):
         return len(json.dumps(encode(value), separators=(",", ":")))
     return 8
+
+
+# Strings longer than this are stored in the payload bucket when an item grows
+# (store/payloads.py SPILL_BYTES), leaving a reference of about this size.
+LONG_STRING_BYTES = 1024
+
+
+def inline_size(value: Any) -> int:
+    """Bytes a value's VariableValue JSON keeps inside a stored item: all of it but
+    the strings long enough to be moved to the payload bucket."""
+    encoded = encode(value)
+    total = len(json.dumps(encoded, separators=(",", ":")))
+    stack: list[Any] = [encoded]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if len(node) > LONG_STRING_BYTES:
+                total -= len(node) - LONG_STRING_BYTES // 4
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return total
 
 
 def from_python(value: Any) -> Any:
@@ -395,6 +449,20 @@ def _struct(val: Any) -> StructValue:
     return StructValue(struct_id["name"], version, fields, frozenset(masked))
 
 
+def _array(val: Any) -> ArrayValue:
+    """``Array`` JSON: ``{"items": [VariableValue, ...], "elementType": TypeDefinition}``."""
+    if not isinstance(val, dict) or set(val) - {"items", "elementType"}:
+        raise ValueError('an Array is {"items": [...], "elementType": {...}}')
+    items = val.get("items", [])
+    element_type = val.get("elementType")
+    if not isinstance(items, list):
+        raise TypeError(f"array.items must be a list of VariableValues, got {_kind(items)}")
+    if element_type is not None and not isinstance(element_type, dict):
+        raise TypeError(f"array.elementType must be a TypeDefinition, got {_kind(element_type)}")
+    decoded = tuple(decode(item, f"items[{i}]") for i, item in enumerate(items))
+    return ArrayValue(decoded, element_type)
+
+
 _DECODERS: dict[str, Any] = {
     "int": _int,
     "double": _double,
@@ -406,6 +474,7 @@ _DECODERS: dict[str, Any] = {
     "wfRunId": _wf_run_id,
     "utcTimestamp": _timestamp,
     "struct": _struct,
+    "array": _array,
 }
 
 

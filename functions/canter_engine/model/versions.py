@@ -113,7 +113,7 @@ def exit_type_problems(spec: PutWfSpecRequest | WfSpec) -> list[str]:
 
 
 def _static_type(thread: ThreadSpec, a: VariableAssignment) -> str:
-    if a.json_path:
+    if a.json_path or a.lh_path is not None:
         return _RUNTIME_TYPED
     if a.variable_name is not None:
         for v in thread.variable_defs:

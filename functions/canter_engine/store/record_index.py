@@ -63,8 +63,9 @@ def _time(millis: int) -> str:
 
 
 def value_key(value: Any) -> str:
-    """A variable value as the index keys it: its canonical VariableValue JSON."""
-    text = json.dumps(values.encode(value), separators=(",", ":"), sort_keys=True)
+    """A variable value as the index keys it: its canonical VariableValue JSON (a struct
+    without its pinned StructDef version, so a client's ``version: -1`` finds it)."""
+    text = json.dumps(values.encode(values.unpinned(value)), separators=(",", ":"), sort_keys=True)
     if len(text.encode()) > _MAX_VALUE_KEY_BYTES:
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
     return text

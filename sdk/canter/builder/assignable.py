@@ -63,6 +63,8 @@ def describe(value: Any) -> str:
     if isinstance(value, Assignable):
         return value.describe()
     kind = literal_type(value)
+    if kind is None and value is not None:
+        return f"struct literal {type(value).__name__}"
     return f"{kind} literal {value!r}" if kind is not None else "the null literal"
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from canter import structs
 from canter.builder.errors import WorkflowDefinitionError
 from canter.builder.types import VariableType
 
@@ -27,8 +28,9 @@ def _unsupported(value: object) -> WorkflowDefinitionError:
 
 
 def literal_type(value: object) -> VariableType | None:
-    """The type a literal has on the wire; ``None`` for the null literal."""
-    if value is None:
+    """The type a literal has on the wire; ``None`` for the null literal and for a struct
+    (an instance of a ``@canter.struct_def`` class), whose type the server checks."""
+    if value is None or structs.is_struct(type(value)):
         return None
     if isinstance(value, bool):
         return VariableType.BOOL
@@ -99,4 +101,6 @@ def variable_value(value: object, as_type: VariableType | None = None) -> dict[s
         return {"jsonObj": _json_text(dict(value))}
     if isinstance(value, list | tuple):
         return {"jsonArr": _json_text(list(value))}
+    if structs.is_struct(type(value)):
+        return {"struct": structs.to_struct(value)}
     raise _unsupported(value)

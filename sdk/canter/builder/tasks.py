@@ -100,22 +100,39 @@ class TaskPolicy:
         return fields
 
 
-def _primitive_type(type_def: Mapping[str, Any]) -> VariableType:
-    """A TypeDefinition's type; one without ``primitiveType`` has the enum's zero, JSON_OBJ."""
+def _primitive_type(type_def: Mapping[str, Any]) -> VariableType | None:
+    """A TypeDefinition's type; one without ``primitiveType`` has the enum's zero, JSON_OBJ.
+    None for a StructDef (or an inline type): the server checks those."""
+    if {"structDefId", "inlineArrayDef", "inlineMapDef", "inlineStructDef"} & set(type_def):
+        return None
     return parse_enum(VariableType, type_def.get("primitiveType", "JSON_OBJ"), "type")
+
+
+def _type_label(type_def: Mapping[str, Any]) -> str:
+    struct = type_def.get("structDefId")
+    if isinstance(struct, Mapping):
+        return f"Struct<{struct.get('name')}>"
+    primitive = _primitive_type(type_def)
+    return str(primitive) if primitive is not None else "an inline type"
 
 
 @dataclass(frozen=True)
 class TaskSignature:
+    """A TaskDef's inputs (name, primitive type or None for a struct, label) and output."""
+
     name: str
-    inputs: tuple[tuple[str, VariableType], ...]
+    inputs: tuple[tuple[str, VariableType | None, str], ...]
     output: VariableType | None
 
     @classmethod
     def from_request(cls, request: Mapping[str, Any]) -> TaskSignature:
         """The signature of a PutTaskDefRequest (proto JSON)."""
         inputs = tuple(
-            (str(var["name"]), _primitive_type(var.get("typeDef", {})))
+            (
+                str(var["name"]),
+                _primitive_type(var.get("typeDef", {})),
+                _type_label(var.get("typeDef", {})),
+            )
             for var in request.get("inputVars", ())
         )
         returned = request.get("returnType", {}).get("returnType")
@@ -123,7 +140,7 @@ class TaskSignature:
         return cls(str(request["name"]), inputs, output)
 
     def describe_inputs(self) -> str:
-        return ", ".join(f"{name}: {var_type}" for name, var_type in self.inputs)
+        return ", ".join(f"{name}: {label}" for name, _, label in self.inputs)
 
     def check_arguments(self, args: tuple[Any, ...]) -> None:
         if len(args) != len(self.inputs):
@@ -131,8 +148,15 @@ class TaskSignature:
                 f"task '{self.name}' takes {len(self.inputs)} argument(s) "
                 f"({self.describe_inputs()}) but {len(args)} were given"
             )
-        for (param, expected), arg in zip(self.inputs, args, strict=True):
+        for (param, expected, label), arg in zip(self.inputs, args, strict=True):
             actual = type_of(arg)
+            if expected is None:
+                if actual is not None:
+                    raise WorkflowDefinitionError(
+                        f"argument '{param}' of task '{self.name}' must be {label}, "
+                        f"not {describe(arg)}"
+                    )
+                continue
             if actual is not None and not accepts(expected, actual):
                 raise WorkflowDefinitionError(
                     f"argument '{param}' of task '{self.name}' must be {expected}, "

@@ -43,6 +43,7 @@ VALUE_TYPES = {
     "wfRunId": "WF_RUN_ID",
     "utcTimestamp": "TIMESTAMP",
     "struct": "STRUCT",
+    "array": "ARRAY",
 }
 
 NODE_KINDS = {

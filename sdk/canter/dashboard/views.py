@@ -314,6 +314,8 @@ def value_text(value: Mapping[str, Any] | None) -> str:
         fields = raw.get("struct", {}).get("fields", {})
         shown = ", ".join(f"{name}: {value_text(f.get('value'))}" for name, f in fields.items())
         return f"{raw.get('structDefId', {}).get('name', '')} {{{shown}}}"
+    if kind == "array":
+        return "[" + ", ".join(value_text(item) for item in raw.get("items", [])) + "]"
     return str(raw)
 
 
