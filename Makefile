@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install lint typecheck test test-fast bench demo clean synth browser dashboard-assets
+.PHONY: install lint typecheck test test-fast bench demo clean synth browser screenshots dashboard-assets
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ browser:
 		echo "(or point CANTER_CHROMIUM and CANTER_CHROMEDRIVER at a Chromium and its chromedriver)." >&2; \
 		exit 1; \
 	fi
+
+# The README's dashboard screenshots (docs/screenshots), shot by the browser
+# tests; a plain test run shoots into a temporary directory instead.
+screenshots: $(STAMP) browser
+	CANTER_SCREENSHOTS=1 $(BIN)/pytest -q -m browser tests/dashboard
 
 # The dashboard's graph layout library, pinned and vendored into the package
 # (sdk/canter/dashboard/static/vendor) so the dashboard works offline and from
