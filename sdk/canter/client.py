@@ -15,7 +15,7 @@ import json
 import re
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -1073,23 +1073,9 @@ def _code_for_status(status: int) -> str:
 
 def to_value(value: Any) -> dict[str, Any]:
     """A Python value as a LittleHorse VariableValue (proto3 JSON)."""
-    if value is None:
-        return {}
-    if isinstance(value, bool):
-        return {"bool": value}
-    if isinstance(value, int):
-        return {"int": str(value)}
-    if isinstance(value, float):
-        return {"double": value}
-    if isinstance(value, str):
-        return {"str": value}
-    if isinstance(value, bytes):
-        return {"bytes": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, datetime):
-        stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return {"utcTimestamp": stamp.astimezone(UTC).isoformat().replace("+00:00", "Z")}
-    if structs.is_struct(type(value)):
-        return {"struct": structs.to_struct(value)}
+    found = structs.value_of_primitive(value)
+    if found is not None:
+        return found
     if isinstance(value, Mapping):
         return {"jsonObj": json.dumps(dict(value), separators=(",", ":"), default=_json_default)}
     if isinstance(value, list | tuple):

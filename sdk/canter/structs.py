@@ -229,6 +229,18 @@ def from_struct(fields: Mapping[str, Any], cls: type[Any]) -> Any:
 
 def to_variable_value(value: Any) -> dict[str, Any]:
     """A struct field's value as a VariableValue (proto JSON)."""
+    found = value_of_primitive(value)
+    if found is None:
+        raise TypeError(f"{type(value).__name__} cannot be a StructDef field value")
+    return found
+
+
+def value_of_primitive(value: Any) -> dict[str, Any] | None:
+    """None, a primitive or a struct as a VariableValue; None for anything else.
+
+    The client's ``to_value`` adds the JSON kinds on top, which a StructDef
+    field cannot hold.
+    """
     if value is None:
         return {}
     if is_struct(type(value)):
@@ -246,4 +258,4 @@ def to_variable_value(value: Any) -> dict[str, Any]:
     if isinstance(value, datetime):
         stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
         return {"utcTimestamp": stamp.astimezone(UTC).isoformat().replace("+00:00", "Z")}
-    raise TypeError(f"{type(value).__name__} cannot be a StructDef field value")
+    return None
