@@ -81,14 +81,7 @@ def wfspec(
     """
     client = connect(api_url)
     old_version, new_version = _version(old, "--from"), _version(new, "--to")
-    entry = client.get_wf_spec(wf_spec, *old_version)["entrypointThreadName"]
-    moves = {
-        old_thread: {
-            "newThreadSpecName": new_thread,
-            "nodeMigrations": {o: {"newNodeName": n} for o, n in node_map.items()},
-        }
-        for old_thread, (new_thread, node_map) in _moves(nodes, threads, entry).items()
-    }
+    moves = _thread_migrations(client, wf_spec, old_version, nodes, threads, "newThreadSpecName")
     spec = client.migrate_wf_spec(wf_spec, old_version, new_version, moves)
     if as_json:
         print_json(spec)
@@ -189,14 +182,9 @@ def plan_put(
     """
     client = connect(api_url)
     old_version, new_version = _version(old, "--from"), _version(new, "--to")
-    entry = client.get_wf_spec(wf_spec, *old_version)["entrypointThreadName"]
-    thread_migrations = {
-        old_thread: {
-            "newThreadName": new_thread,
-            "nodeMigrations": {o: {"newNodeName": n} for o, n in node_map.items()},
-        }
-        for old_thread, (new_thread, node_map) in _moves(nodes, threads, entry).items()
-    }
+    thread_migrations = _thread_migrations(
+        client, wf_spec, old_version, nodes, threads, "newThreadName"
+    )
     stored = client.put_workflow_migration_plan(
         plan, wf_spec, old_version, new_version, thread_migrations
     )
@@ -275,6 +263,29 @@ def _version(text: str, option: str) -> tuple[int, int]:
     if not (major.isdigit() and (not dot or revision.isdigit())):
         raise typer.BadParameter(f"{text!r} is not MAJOR.REVISION (e.g. 1.0)", param_hint=option)
     return int(major), int(revision or 0)
+
+
+def _thread_migrations(
+    client: Client,
+    wf_spec: str,
+    old_version: tuple[int, int],
+    nodes: list[str],
+    threads: list[str] | None,
+    thread_key: str,
+) -> dict[str, dict[str, Any]]:
+    """The options as LittleHorse's per-thread migrations.
+
+    A ThreadSpecMigration names its new thread ``newThreadSpecName``; a plan's
+    ThreadMigrationPlanRequest names it ``newThreadName``.
+    """
+    entry = client.get_wf_spec(wf_spec, *old_version)["entrypointThreadName"]
+    return {
+        old_thread: {
+            thread_key: new_thread,
+            "nodeMigrations": {o: {"newNodeName": n} for o, n in node_map.items()},
+        }
+        for old_thread, (new_thread, node_map) in _moves(nodes, threads, entry).items()
+    }
 
 
 def _moves(
