@@ -112,13 +112,9 @@ def _version_migration(raw: Any, rpc: str) -> dict[str, Any]:
         optional_int(raw, key)
     if raw.get("threadSpecMigrations") in (None, {}):
         raise invalid(f"{rpc}: migration.threadSpecMigrations cannot be null or empty")
-    threads = _object(raw["threadSpecMigrations"], f"{rpc}: migration.threadSpecMigrations")
-    for old, thread in threads.items():
-        where = f"{rpc}: migration.threadSpecMigrations.{old}"
-        thread = _object(thread, where)
-        only(thread, where, ("newThreadSpecName", "nodeMigrations"))
-        _text(thread.get("newThreadSpecName"), f"{where}.newThreadSpecName")
-        _node_migrations(thread.get("nodeMigrations"), f"{where}.nodeMigrations")
+    _thread_moves(
+        raw["threadSpecMigrations"], f"{rpc}: migration.threadSpecMigrations", "newThreadSpecName"
+    )
     return raw
 
 
@@ -286,13 +282,18 @@ def _plan_threads(raw: Any, rpc: str) -> dict[str, dict[str, Any]]:
     """``threadMigrations``: old ThreadSpec -> ``ThreadMigrationPlanRequest``."""
     if raw in (None, {}):
         raise invalid(f"{rpc}: threadMigrations cannot be null or empty")
-    threads = _object(raw, f"{rpc}: threadMigrations")
+    return _thread_moves(raw, f"{rpc}: threadMigrations", "newThreadName")
+
+
+def _thread_moves(raw: Any, where: str, thread_key: str) -> dict[str, dict[str, Any]]:
+    """Old ThreadSpec -> its move, each checked (``thread_key`` names the new thread)."""
+    threads = _object(raw, where)
     for old, thread in threads.items():
-        where = f"{rpc}: threadMigrations.{old}"
-        thread = _object(thread, where)
-        only(thread, where, ("newThreadName", "nodeMigrations"))
-        _text(thread.get("newThreadName"), f"{where}.newThreadName")
-        _node_migrations(thread.get("nodeMigrations"), f"{where}.nodeMigrations")
+        at = f"{where}.{old}"
+        thread = _object(thread, at)
+        only(thread, at, (thread_key, "nodeMigrations"))
+        _text(thread.get(thread_key), f"{at}.{thread_key}")
+        _node_migrations(thread.get("nodeMigrations"), f"{at}.nodeMigrations")
     return threads
 
 
