@@ -163,6 +163,11 @@ class Client:
     def get_task_def(self, name: str) -> dict[str, Any]:
         return self.call("GetTaskDef", {"name": name})
 
+    def get_server_version(self) -> dict[str, Any]:
+        """The LittleHorse API the server speaks (``LittleHorseVersion``); Canter names
+        itself in ``preReleaseIdentifier``."""
+        return self.call("GetServerVersion", {})
+
     def get_task_def_queue(self, name: str) -> dict[str, Any]:
         """Canter's ``GetTaskDefQueue``: the TaskDef's ``taskQueue`` and its SQS ``queueUrl``."""
         return self.call("GetTaskDefQueue", {"name": name})

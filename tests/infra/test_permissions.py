@@ -367,6 +367,7 @@ ROLE_RPCS = {
         # Task checkpoints (ops-events).
         "PutCheckpoint",
         "GetCheckpoint",
+        "GetServerVersion",
     },
     "reader": {
         "GetTaskDef",
@@ -422,6 +423,7 @@ ROLE_RPCS = {
         "SearchWorkflowMigrationPlan",
         # GetInactiveThreadRun (ops-misc).
         "GetInactiveThreadRun",
+        "GetServerVersion",
     },
     "operator": {
         "RunWf",
@@ -439,6 +441,7 @@ ROLE_RPCS = {
         "DeleteCorrelatedEvent",
         # WfSpec migration (migrate): moves one WfRun by a plan.
         "ApplyWorkflowMigrationPlan",
+        "GetServerVersion",
     },
     "admin": {
         "PutTaskDef",
@@ -459,6 +462,7 @@ ROLE_RPCS = {
         "MigrateWfSpec",
         "PutWorkflowMigrationPlan",
         "DeleteWorkflowMigrationPlan",
+        "GetServerVersion",
     },
     # User tasks (issue 14): a people's app (an inbox) changes only UserTaskRuns.
     "assignee": {
@@ -469,6 +473,7 @@ ROLE_RPCS = {
         "PutUserTaskRunComment",
         "EditUserTaskRunComment",
         "DeleteUserTaskRunComment",
+        "GetServerVersion",
     },
 }
 # Reads that are not named Get, List or Search: a client awaits a WorkflowEvent as it reads one.
@@ -503,7 +508,8 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
         "PutCheckpoint",
     }
     # WfSpec migration (migrate): MigrateWfSpec changes a definition (and its WfRuns).
-    assert definitions | {"MigrateWfSpec"} == ROLE_RPCS["admin"]
+    # GetServerVersion is every role's: any client may ask what the API speaks.
+    assert definitions | {"MigrateWfSpec", "GetServerVersion"} == ROLE_RPCS["admin"]
 
 
 def test_only_the_worker_policy_consumes_task_queues(dev: Any) -> None:

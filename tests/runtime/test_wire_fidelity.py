@@ -31,6 +31,7 @@ from littlehorse.model import (
     ExternalEventIdList,
     ExternalEventList,
     InactiveThreadRun,
+    LittleHorseVersion,
     NodeRun,
     NodeRunIdList,
     NodeRunList,
@@ -416,6 +417,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     _struct_defs(answers, names)
     _migrations(answers, names)
     _inactive_thread_run(answers, names)
+    answers.call("GetServerVersion", {}, LittleHorseVersion)
 
     called = {rpc for rpc, _, _ in answers.seen}
     assert called | CANTER_ONLY == {route.rpc for route in ROUTES}

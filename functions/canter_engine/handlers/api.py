@@ -23,7 +23,7 @@ from canter_engine.handlers.api_errors import ApiError, invalid, too_large
 from canter_engine.handlers.api_parse import field
 from canter_engine.handlers.limits import HOW_TO_SHRINK, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
-from canter_engine.handlers.routes import ROUTES, Route
+from canter_engine.handlers.routes import NOT_SERVED, ROUTES, Route
 from canter_engine.handlers.runtime import Runtime, current
 from canter_engine.model.spec import WfSpec
 from canter_engine.store import payloads
@@ -55,6 +55,8 @@ app = APIGatewayHttpResolver()
 def _call(rpc: str) -> Response[str]:
     handler_fn = RPCS.get(rpc)
     if handler_fn is None:
+        if rpc in NOT_SERVED:
+            raise ApiError("UNIMPLEMENTED", f"Canter does not serve {rpc}: {NOT_SERVED[rpc]}")
         raise ApiError(
             "UNIMPLEMENTED",
             f"unknown rpc {rpc[:100]!r}; the API serves POST /<RpcName> for: "

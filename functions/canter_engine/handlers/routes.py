@@ -57,6 +57,8 @@ ROUTES: tuple[Route, ...] = (
     _route("GetTaskDef", "api_metadata.get_task_def", "reader", "worker"),
     # Canter's own: the SQS queue of a TaskDef, which LittleHorse's TaskDef lacks.
     _route("GetTaskDefQueue", "api_metadata.get_task_def_queue", "reader", "worker"),
+    # Which LittleHorse API this is: any client may ask.
+    _route("GetServerVersion", "api_server.get_server_version", *ROLES),
     _route("PutExternalEventDef", "api_metadata.put_external_event_def", "admin"),
     _route("GetExternalEventDef", "api_metadata.get_external_event_def", "reader"),
     _route("PutWfSpec", "api_metadata.put_wf_spec", "admin"),
@@ -158,6 +160,49 @@ ROUTES: tuple[Route, ...] = (
 )
 
 BY_RPC: Mapping[str, Route] = {route.rpc: route for route in ROUTES}
+
+_IAM = "IAM is the identity and access layer on AWS: attach Canter's managed policies"
+_CLOUDWATCH = "the API and the scheduler publish their metrics to CloudWatch"
+_SQS = "task workers poll their TaskDef's SQS queue and need no assignment"
+_COUNT = "an exact count would cost a write per task node; use Search with a limit"
+_BULK = "not built yet; Search and Delete one WfRun at a time"
+
+# LittleHorse's rpcs Canter does not serve, and why: the API's UNIMPLEMENTED
+# answer says so, and the README lists them.
+NOT_SERVED: Mapping[str, str] = {
+    **dict.fromkeys(
+        (
+            "PutTenant",
+            "GetTenant",
+            "SearchTenant",
+            "PutPrincipal",
+            "GetPrincipal",
+            "DeletePrincipal",
+            "SearchPrincipal",
+            "Whoami",
+            "PutQuota",
+            "GetQuota",
+            "DeleteQuota",
+            "SearchQuota",
+            "ListQuotaUsageMetrics",
+        ),
+        _IAM,
+    ),
+    **dict.fromkeys(
+        (
+            "GetMetricWindow",
+            "GetTaskDefMetricsWindow",
+            "GetWfSpecMetricsWindow",
+            "ListTaskMetrics",
+            "ListWfMetrics",
+            "SearchWfMetricWindow",
+        ),
+        _CLOUDWATCH,
+    ),
+    **dict.fromkeys(("RegisterTaskWorker", "GetTaskWorkerGroup"), _SQS),
+    **dict.fromkeys(("CountNodeRun", "CountTaskRun"), _COUNT),
+    **dict.fromkeys(("CreateBulkJob", "GetBulkJob", "SearchBulkJob", "DeleteBulkJob"), _BULK),
+}
 
 
 def rpcs_of(role: Role) -> tuple[str, ...]:
