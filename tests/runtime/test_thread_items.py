@@ -156,3 +156,40 @@ def stored_threads(stack: LocalStack, wf_run_id: str) -> dict[int, bytes]:
         ).encode()
         for i in items
     }
+
+
+def test_node_runs_of_a_wide_wf_run_are_listed_a_page_at_a_time(
+    client: Client, names: Names
+) -> None:
+    """ListNodeRuns of a WfRun whose children are still waiting: pages of 7 give
+    every NodeRun once, in order, those in progress included, as the listing
+    of each thread does; the parent's wait in progress shows every child."""
+    children = 30
+    event = names("go")
+
+    def body(t: WorkflowThread) -> None:
+        items = t.declare_json_arr("items").required()
+        t.wait_for_threads(
+            t.spawn_thread_for_each(items, lambda c: c.wait_for_event(event), "child")
+        )
+
+    register(client, names("wf"), body, events=(event,))
+    wf_run_id = client.run_wf(names("wf"), {"items": list(range(children))})["id"]["id"]
+    deadline = time.monotonic() + 60
+    while len(client.list_node_runs(wf_run_id, children)) < 2:
+        assert time.monotonic() < deadline, "the children never started"
+        time.sleep(0.2)
+    each = [n for t in range(children + 1) for n in client.list_node_runs(wf_run_id, t)]
+    paged: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"wfRunId": {"id": wf_run_id}, "limit": 7}
+    while True:
+        found = client.call("ListNodeRuns", request)
+        assert len(found["results"]) <= 7
+        paged.extend(found["results"])
+        if not found.get("bookmark"):
+            break
+        request = {**request, "bookmark": found["bookmark"]}
+    assert [n["id"] for n in paged] == [n["id"] for n in each]
+    assert sum(n["status"] == "RUNNING" for n in paged) == children + 1
+    wait = client.get_node_run(wf_run_id, 0, 2)
+    assert len(wait["waitForThreads"]["threads"]) == children
