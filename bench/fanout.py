@@ -155,6 +155,7 @@ class Fan:
                 outcome.marks,
                 outcome.state,
                 outcome.bodies,
+                outcome.thread_held,
             )
         else:
             self.head = decode_head(update.body, version, update.applied_seq)

@@ -85,6 +85,18 @@ class Head:
     # A wide WfRun: each thread item's committed body, kept as the ``prev``
     # of the next write of that thread.
     bodies: dict[int, bytes] | None = None
+    # A wide WfRun: each thread's ended NodeRuns its item keeps (by key).
+    thread_held: dict[int, dict[str, Any]] | None = None
+
+    def held_records(self) -> dict[str, Attributes]:
+        """Every record held rather than stored: the head's and, of a wide
+        WfRun, the thread items' read with it."""
+        if not self.thread_held:
+            return self.held.records
+        merged = dict(self.held.records)
+        for records in self.thread_held.values():
+            merged.update(records)
+        return merged
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +224,7 @@ class StateStore:
         state = value["s"]
         marks: dict[int, int] | None = None
         bodies: dict[int, bytes] | None = None
+        thread_held: dict[int, dict[str, Any]] | None = None
         if value.get("x"):
             if thread is not None:
                 threads = (thread, thread)
@@ -219,6 +232,7 @@ class StateStore:
             decoded = {n: decode_thread(n, body) for n, body in bodies.items()}
             state = assemble(state, decoded)
             marks = {n: t.paged for n, t in decoded.items()}
+            thread_held = {n: t.held for n, t in decoded.items() if t.held}
         return Head(
             # Long strings, the head's and its thread items', are in the payload bucket.
             self._payloads.resolve(state, wf_run_id),
@@ -228,6 +242,7 @@ class StateStore:
             item.get("incarnation", {}).get("S", ""),
             marks,
             bodies=bodies,
+            thread_held=thread_held,
         )
 
     def _committed_threads(
@@ -357,8 +372,9 @@ class StateStore:
 
         ``head`` must have been read before this call (see the module docstring).
         """
-        if head is not None and sk in head.held.records:
-            return self._render(wf_run_id, head.held.records[sk], attribute)
+        held = head.held_records() if head is not None else {}
+        if sk in held:
+            return self._render(wf_run_id, held[sk], attribute)
         key = node_key(sk)
         if key is not None:
             found = self._find_page(wf_run_id, *key)
@@ -389,7 +405,7 @@ class StateStore:
             start, after = _decode_bookmark(bookmark, prefix)
         held = sorted(
             (sk, attributes)
-            for sk, attributes in (head.held.records if head else {}).items()
+            for sk, attributes in (head.held_records() if head else {}).items()
             if sk.startswith(prefix) and sk > after
         )
         stored = self._stored_records(wf_run_id, prefix, start, after, limit + 1)
