@@ -199,7 +199,12 @@ def section(rows: list[Figures], prices: dict[str, Any]) -> str:
         "(head, thread items, pages, Variables) priced with DynamoDB's rules. "
         "Writes are the part of the cost that grew with width; the other requests "
         "per task node (SQS, Lambda, API, reads) do not depend on it. Reports "
-        f"arrive one per stream batch, or {BATCH} per batch.",
+        f"arrive one per stream batch, or {BATCH} per batch. Up to 32 threads stay "
+        "in the head (10 children); past that each thread is an item of its own "
+        "that also keeps its ended NodeRuns until it ends. CPU per transition: "
+        "applying and planning, the spawn included, divided by the NodeRuns moved. "
+        "At 10,000 children the list of items (49 KB) is in the payload bucket: one "
+        "S3 PUT per fan-out, $0.0005 per million task nodes, not in the table.",
         "",
         "| children | reports per batch | write units per task node | "
         "$ per M task nodes (state writes) | largest item (B) | head (B) | "

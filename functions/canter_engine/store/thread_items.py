@@ -229,9 +229,10 @@ class Spilled:
                 # a child's first NodeRun costs no write of its own.
                 self._hold(number, held)
             elif held:
-                fresh = sorted(held.items())
-                writes.pages[fresh[0][0]] = [a["node"] for _, a in fresh]
-                self.mark(number, max(node_key(sk)[1] for sk, _ in fresh))  # type: ignore[index]
+                writes.pages[min(held)] = [held[sk]["node"] for sk in sorted(held)]
+                last = node_key(max(held))
+                assert last is not None
+                self.mark(number, last[1])
                 self._hold(number, {})
             dirty.add(number)
         for number in touched:
