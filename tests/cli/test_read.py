@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
-from canter import Client
+from canter import Client, WorkflowThread
+
+from tests.runtime.support import register
 
 from .conftest import Cli, DevStack, rows
 
@@ -146,3 +149,29 @@ def test_not_found_exits_3_with_one_line(cli: Cli, stack: DevStack, args: tuple[
     assert result.exit_code == 3
     assert result.output.startswith("canter: NOT_FOUND: ")
     assert result.output.count("\n") == 1
+
+
+def test_get_wf_run_of_a_fan_out_shows_a_page_of_threads(cli: Cli, client: Client) -> None:
+    """A wide WfRun's tree is shown a page of threads at a time, each thread's
+    NodeRuns read on their own, with the command for the next page."""
+
+    def body(t: WorkflowThread) -> None:
+        items = t.declare_json_arr("items").required()
+        t.wait_for_threads(
+            t.spawn_thread_for_each(items, lambda c: c.wait_for_event("cli-go"), "child")
+        )
+
+    register(client, "cli-fan-out", body, events=("cli-go",))
+    run_id = client.run_wf("cli-fan-out", {"items": [1, 2, 3, 4, 5]})["id"]["id"]
+    deadline = time.monotonic() + 60
+    while len(client.list_node_runs(run_id, 5)) < 2:
+        assert time.monotonic() < deadline, "the children never started"
+        time.sleep(0.2)
+    result = cli("get", "wfRun", run_id, "--threads", "2", "--from-thread", "1")
+    assert result.exit_code == 0, result.output
+    shown = [line for line in result.output.splitlines() if "thread " in line]
+    assert [line.split("thread ")[1].split()[0] for line in shown[:2]] == ["1", "2"]
+    assert "    ├──   0 0-entrypoint-ENTRYPOINT  COMPLETED" in result.output
+    assert f"threads 1-2 of 6; the next ones: canter get wfRun {run_id} --from-thread 3" in (
+        " ".join(result.output.split())
+    )

@@ -17,14 +17,15 @@ from canter_engine import resources
 from canter_engine.handlers import faults, runtime
 from canter_engine.store import blob
 from canter_engine.store.payloads import INLINE_BYTES, REF
-from canter_engine.store.thread_items import THREAD_PREFIX
+from canter_engine.store.thread_items import INLINE_THREADS, THREAD_PREFIX
 
 from .support import Names, int_input, node_statuses, register, worker
 from .test_large_values import largest_state_item, stored_objects, text_of
 
 pytestmark = pytest.mark.e2e
 
-CHILDREN = 4
+# Enough children for the threads to be items of their own.
+CHILDREN = INLINE_THREADS + 2
 
 
 class InjectedCrash(Exception):
@@ -93,12 +94,12 @@ def test_each_thread_is_an_item_of_its_own(client: Client, names: Names) -> None
     task = names("double")
     register(client, names("wf"), fan_out(task), {task: int_input()})
     with worker(client, {task: lambda n: n * 2}):
-        wf_run_id = client.run_wf(names("wf"), {"items": [1, 2, 3]})["id"]["id"]
+        wf_run_id = client.run_wf(names("wf"), {"items": list(range(CHILDREN))})["id"]["id"]
         client.wait_for_wf_run(wf_run_id, timeout=60)
     store = runtime.current().state
     head = store.load_head(wf_run_id)
     assert head is not None and head.marks is not None
-    assert sorted(head.marks) == [0, 1, 2, 3]
+    assert sorted(head.marks) == list(range(CHILDREN + 1))
     one = store.load_head(wf_run_id, 2)
     assert one is not None and [t["n"] for t in one.state["th"]] == [2]
 
@@ -120,12 +121,12 @@ def test_a_thread_items_large_values_are_in_the_payload_bucket(
         t.wait_for_threads(t.spawn_thread_for_each(items, child, "child"))
 
     register(client, names("wf"), body, {task: {"inputVars": [{"name": "s", "type": "STR"}]}})
-    texts = [text_of(INLINE_BYTES + 1000) for _ in range(3)]
+    texts = [text_of(INLINE_BYTES + 1000) for _ in range(CHILDREN)]
     with worker(client, {task: lambda s: s}):
         wf_run_id = client.run_wf(names("wf"), {"items": texts})["id"]["id"]
         assert client.wait_for_wf_run(wf_run_id, timeout=60)["status"] == "COMPLETED"
     threads = stored_threads(stack, wf_run_id)
-    assert len(threads) == 4
+    assert len(threads) == CHILDREN + 1
     assert all(f'"{REF}"'.encode() in body for n, body in threads.items() if n > 0)
     assert largest_state_item(stack, wf_run_id) < 8 * 1024
     head = runtime.current().state.load_head(wf_run_id)
@@ -133,7 +134,8 @@ def test_a_thread_items_large_values_are_in_the_payload_bucket(
     # Read back whole: the head and every thread item's references resolved.
     state = json.dumps(head.state)
     assert REF not in state and all(text in state for text in texts)
-    assert sorted(client.get_variable(wf_run_id, "out", n) for n in (1, 2, 3)) == sorted(texts)
+    outs = [client.get_variable(wf_run_id, "out", n) for n in range(1, CHILDREN + 1)]
+    assert sorted(outs) == sorted(texts)
     client.delete_wf_run(wf_run_id)
     deadline = time.monotonic() + 20
     while stored_objects(stack, wf_run_id) and time.monotonic() < deadline:
@@ -156,3 +158,40 @@ def stored_threads(stack: LocalStack, wf_run_id: str) -> dict[int, bytes]:
         ).encode()
         for i in items
     }
+
+
+def test_node_runs_of_a_wide_wf_run_are_listed_a_page_at_a_time(
+    client: Client, names: Names
+) -> None:
+    """ListNodeRuns of a WfRun whose children are still waiting: pages of 7 give
+    every NodeRun once, in order, those in progress included, as the listing
+    of each thread does; the parent's wait in progress shows every child."""
+    children = CHILDREN
+    event = names("go")
+
+    def body(t: WorkflowThread) -> None:
+        items = t.declare_json_arr("items").required()
+        t.wait_for_threads(
+            t.spawn_thread_for_each(items, lambda c: c.wait_for_event(event), "child")
+        )
+
+    register(client, names("wf"), body, events=(event,))
+    wf_run_id = client.run_wf(names("wf"), {"items": list(range(children))})["id"]["id"]
+    deadline = time.monotonic() + 60
+    while len(client.list_node_runs(wf_run_id, children)) < 2:
+        assert time.monotonic() < deadline, "the children never started"
+        time.sleep(0.2)
+    each = [n for t in range(children + 1) for n in client.list_node_runs(wf_run_id, t)]
+    paged: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"wfRunId": {"id": wf_run_id}, "limit": 7}
+    while True:
+        found = client.call("ListNodeRuns", request)
+        assert len(found["results"]) <= 7
+        paged.extend(found["results"])
+        if not found.get("bookmark"):
+            break
+        request = {**request, "bookmark": found["bookmark"]}
+    assert [n["id"] for n in paged] == [n["id"] for n in each]
+    assert sum(n["status"] == "RUNNING" for n in paged) == children + 1
+    wait = client.get_node_run(wf_run_id, 0, 2)
+    assert len(wait["waitForThreads"]["threads"]) == children

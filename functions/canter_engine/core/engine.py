@@ -530,6 +530,7 @@ class Runner:
         thread.status = "COMPLETED"
         thread.end = self.now
         self._drop_task_runs(thread)
+        threads.note_end(self, thread)
         return True
 
     def fail_thread(self, thread: ThreadRun, failure: Failure) -> None:
@@ -538,6 +539,7 @@ class Runner:
         thread.failure = failure
         thread.error_message = failure.message
         self._drop_task_runs(thread)
+        threads.note_end(self, thread)
         for number in thread.children:
             threads.halt(self, self.thread(number), f"parent:{thread.number}")
 

@@ -426,6 +426,8 @@ def note_waited(state: WfRunState, node_run: NodeRun) -> None:
     wait is polled once per event and must not cost a write per child.
     """
     handlers = node_run.handlers
+    # A new dict: clones share it (core/state.py, NodeRun.clone).
+    waited: dict[int, tuple[str, str]] = {}
     for number in node_run.threads:
         child = state.threads[number].status
         handler_no = handlers.get(number)
@@ -434,7 +436,8 @@ def note_waited(state: WfRunState, node_run: NodeRun) -> None:
             waiting = _WAITING.get(handler, "THREAD_HANDLING_FAILURE")
         else:
             waiting = _WAITING.get(child, "THREAD_IN_PROGRESS")
-        node_run.waited[number] = (child, waiting)
+        waited[number] = (child, waiting)
+    node_run.waited = waited
 
 
 # A child's (or, once it failed, its handler's) final status as a waiting status.

@@ -82,6 +82,7 @@ def _rescue(run: Run, thread: ThreadRun, skip: bool) -> None:
     thread.end = None
     thread.failure = None
     thread.error_message = ""
+    threads.note_end(run, thread)
     own = f"parent:{thread.number}"
     for number in thread.children:
         if own in run.state.threads[number].halts:

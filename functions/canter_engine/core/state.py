@@ -80,6 +80,27 @@ class Failure:
         return Failure(item["n"], item["m"], values.decode(item["c"]), item["h"], item["ht"])
 
 
+@dataclass(frozen=True, slots=True)
+class WaitTally:
+    """A WAIT_FOR_THREADS NodeRun's children counted by what they mean to it, so
+    that an event which ends one child of 10,000 looks at that child only.
+
+    ``decided`` holds each child that succeeded (True) or failed (False) as
+    far as the wait is concerned; any other child is pending. ``handlers``
+    maps a per-thread failure handler to the child it handles. ``exact``:
+    every child and handler is a child thread of the waiting thread, so its
+    end reaches the wait (core/threads.py, note_end); otherwise the wait
+    counts all its children on every poll, as before.
+    """
+
+    members: frozenset[int]
+    decided: dict[int, bool]
+    succeeded: int
+    failed: int
+    handlers: dict[int, int]
+    exact: bool
+
+
 @dataclass(slots=True)
 class NodeRun:
     """One arrival of a thread at a node."""
@@ -119,6 +140,11 @@ class NodeRun:
     # key) and whether it is shown masked.
     correlation_key: str | None = None
     mask_correlation_key: bool = False
+    # WAIT_FOR_THREADS, derived and never stored: what its children amount to
+    # so far (core/threads.py, WaitTally), and the children or handlers whose
+    # end changed since (core/threads.py, note_end). None: count them again.
+    tally: WaitTally | None = field(default=None, compare=False, repr=False)
+    fresh: list[int] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def sk(self) -> str:
@@ -151,15 +177,19 @@ class NodeRun:
             self.event_time,
             self.timed_out,
             self.due,
-            list(self.threads),
+            # Replaced, never changed in place: shared (a wait's 10,000 children).
+            self.threads,
             dict(self.handlers),
             self.child_wf_run_id,
             self.task,
-            dict(self.waited),
+            self.waited,
             self.halted,
             self.user_task.clone() if self.user_task else None,
             self.correlation_key,
             self.mask_correlation_key,
+            # Never changed in place (a new tally replaces it): shared.
+            self.tally,
+            list(self.fresh),
         )
         return copy
 

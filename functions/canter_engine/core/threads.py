@@ -12,7 +12,7 @@ from typing import Any
 
 from canter_engine.core.operations import VarSubError
 from canter_engine.core.run import Run
-from canter_engine.core.state import Failure, NodeRun, PendingInterrupt, ThreadRun
+from canter_engine.core.state import Failure, NodeRun, PendingInterrupt, ThreadRun, WaitTally
 from canter_engine.model import values
 from canter_engine.model.spec import (
     FailureHandlerDef,
@@ -114,43 +114,152 @@ def poll_wait_for_threads(
     As LittleHorse's WaitForThreadsRun: a failed child is offered to the
     per-thread handlers first; a child (or its handler) that stays failed fails
     the node with its own business EXCEPTION, or with CHILD_FAILURE for an ERROR.
+
+    Once counted, only the children whose end changed since are looked at
+    again (``WaitTally``): a report from one child of 10,000 costs one child's
+    look, not 10,000. All are looked at again once the counts say the wait is
+    decided, so that the outcome is worked out in one place.
     """
-    threads = run.state.threads
+    tally = node_run.tally
+    if tally is not None and tally.exact and not _recount(run, thread, node_run, node, tally):
+        return False
     succeeded: list[int] = []
     failed: list[tuple[int, Failure]] = []
     pending = False
     for number in node_run.threads:
-        child = threads[number]
-        handler_no = node_run.handlers.get(number)
-        if handler_no is not None:
-            handler = threads[handler_no]
-            if not handler.ended:
-                pending = True
-            elif handler.status == "COMPLETED":
-                succeeded.append(number)
-                if number not in thread.handled_children:
-                    thread.handled_children.append(number)
-            else:
-                failed.append((number, _failure_of(handler)))
-        elif child.status == "COMPLETED":
+        verdict, failure = _classify(run, thread, node_run, node, number)
+        if verdict is True:
             succeeded.append(number)
-        elif child.ended:
-            failure = _failure_of(child)
-            spec = match_handler(node.per_thread_failure_handlers, failure)
-            if spec is None:
-                failed.append((number, failure))
-            else:
-                handler = run.start_thread(
-                    spec.handler_spec_name,
-                    "FAILURE_HANDLER",
-                    thread,
-                    handler_inputs(run, spec, failure),
-                )
-                node_run.handlers[number] = handler.number
-                run.touch(node_run)
-                pending = True
+        elif failure is not None:
+            failed.append((number, failure))
         else:
             pending = True
+    if _decide(run, thread, node_run, node, succeeded, failed, pending):
+        return True
+    node_run.tally = _count(run, thread, node_run, succeeded, failed)
+    node_run.fresh = []
+    return False
+
+
+def _classify(
+    run: Run, thread: ThreadRun, node_run: NodeRun, node: WaitForThreadsNode, number: int
+) -> tuple[bool | None, Failure | None]:
+    """What child ``number`` means to the wait: succeeded (True), failed (False,
+    with its failure) or pending (None). A child that failed and that a
+    per-thread handler catches gets the handler started here, and is pending."""
+    threads = run.state.threads
+    handler_no = node_run.handlers.get(number)
+    if handler_no is not None:
+        handler = threads[handler_no]
+        if not handler.ended:
+            return None, None
+        if handler.status == "COMPLETED":
+            if number not in thread.handled_children:
+                thread.handled_children.append(number)
+            return True, None
+        return False, _failure_of(handler)
+    child = threads[number]
+    if child.status == "COMPLETED":
+        return True, None
+    if not child.ended:
+        return None, None
+    failure = _failure_of(child)
+    spec = match_handler(node.per_thread_failure_handlers, failure)
+    if spec is None:
+        return False, failure
+    handler = run.start_thread(
+        spec.handler_spec_name, "FAILURE_HANDLER", thread, handler_inputs(run, spec, failure)
+    )
+    node_run.handlers[number] = handler.number
+    run.touch(node_run)
+    return None, None
+
+
+def _count(
+    run: Run,
+    thread: ThreadRun,
+    node_run: NodeRun,
+    succeeded: list[int],
+    failed: list[tuple[int, Failure]],
+) -> WaitTally:
+    """The tally of a wait just looked at in full and still undecided."""
+    threads = run.state.threads
+    handlers = {h: c for c, h in node_run.handlers.items()}
+    exact = all(threads[n].parent == thread.number for n in (*node_run.threads, *handlers))
+    decided = dict.fromkeys(succeeded, True)
+    decided.update((n, False) for n, _ in failed)
+    return WaitTally(
+        frozenset(node_run.threads), decided, len(succeeded), len(failed), handlers, exact
+    )
+
+
+def _recount(
+    run: Run, thread: ThreadRun, node_run: NodeRun, node: WaitForThreadsNode, tally: WaitTally
+) -> bool:
+    """Bring the tally up to date with the children whose end changed; True if
+    the counts now decide the wait (which is then looked at in full)."""
+    if not node_run.fresh:
+        return False
+    decided = dict(tally.decided)
+    handlers = dict(tally.handlers)
+    succeeded, failed = tally.succeeded, tally.failed
+    for number in dict.fromkeys(node_run.fresh):
+        child = handlers.get(number, number)
+        before = decided.pop(child, None)
+        succeeded -= before is True
+        failed -= before is False
+        verdict, _ = _classify(run, thread, node_run, node, child)
+        if verdict is not None:
+            decided[child] = verdict
+            succeeded += verdict is True
+            failed += verdict is False
+        handler_no = node_run.handlers.get(child)
+        if handler_no is not None:
+            handlers[handler_no] = child
+    node_run.fresh = []
+    node_run.tally = WaitTally(tally.members, decided, succeeded, failed, handlers, tally.exact)
+    waited = len(tally.members)
+    strategy = node.strategy
+    if strategy == "WAIT_FOR_FIRST":
+        return succeeded + failed > 0
+    if strategy == "WAIT_FOR_ANY":
+        return succeeded > 0 or failed == waited
+    return failed > 0 or succeeded == waited
+
+
+def note_end(run: Run, thread: ThreadRun) -> None:
+    """``thread`` ended, or runs again (a rescue): tell the wait that counts it.
+
+    A wait counts only its own children and their handlers (``WaitTally``),
+    so the one to tell is the parent's current WAIT_FOR_THREADS, if any.
+    """
+    if thread.parent is None:
+        return
+    current = run.state.threads[thread.parent].current
+    if (
+        current is None
+        or current.kind != "wait_for_threads"
+        or current.status != "RUNNING"
+        or current.tally is None
+        or not (thread.number in current.tally.members or thread.number in current.tally.handlers)
+    ):
+        return
+    waiting = run.thread(thread.parent).current
+    assert waiting is not None
+    waiting.fresh.append(thread.number)
+
+
+def _decide(
+    run: Run,
+    thread: ThreadRun,
+    node_run: NodeRun,
+    node: WaitForThreadsNode,
+    succeeded: list[int],
+    failed: list[tuple[int, Failure]],
+    pending: bool,
+) -> bool:
+    """Complete or fail the wait if what its children did decides it."""
+    threads = run.state.threads
     strategy = node.strategy
     if strategy == "WAIT_FOR_FIRST" and (succeeded or failed):
         first = min([*succeeded, *(n for n, _ in failed)], key=lambda n: threads[n].end or 0)

@@ -91,7 +91,7 @@ def get_inactive_thread_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]
     wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     number = optional_int(body, "threadRunNumber") or 0
     where = f"ThreadRun {number} of WfRun {wf_run_id!r}"
-    head = rt.state.load_head(wf_run_id)
+    head = rt.state.load_head(wf_run_id, number)  # of a wide WfRun, that thread's item only
     if head is None:
         raise not_found(f"GetInactiveThreadRun: WfRun {wf_run_id!r} does not exist")
     state = WfRunState.from_item(head.state)

@@ -14,7 +14,7 @@ import time
 import uuid
 from typing import Any
 
-from canter_engine.core import Record, WfRunState, live_records, wf_run_json
+from canter_engine.core import WfRunState, wf_run_json
 from canter_engine.core.events import (
     ExternalEventPosted,
     JournalEntry,
@@ -25,7 +25,7 @@ from canter_engine.core.events import (
     to_journal,
 )
 from canter_engine.core.state import node_sk, var_sk
-from canter_engine.handlers import event_retention, faults, task_tokens
+from canter_engine.handlers import event_retention, faults, task_tokens, wide_reads
 from canter_engine.handlers.api_early_events import list_early, put_early
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found, too_large
 from canter_engine.handlers.api_parse import (
@@ -162,8 +162,15 @@ def list_node_runs(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     prefix = "node#" if thread is None else node_sk(thread, 0)[: len("node#000000#")]
     # The head first: a node that ends between the two reads is then in the
     # items (its final copy wins) or still running in the head, never in neither.
-    head = rt.state.load_head(wf_run_id)
-    live = {r.sk: r for r in _live(head) if r.sk.startswith(prefix)}
+    # A wide WfRun's threads are read as far as the page needs them.
+    if thread is None:
+        page_threads = wide_reads.page_threads(body, "ListNodeRuns")
+        head = rt.state.load_head(wf_run_id, threads=page_threads)
+        if head is not None and head.marks is not None:
+            return wide_reads.node_runs_page(rt, wf_run_id, head, page_threads, body)
+    else:
+        head = rt.state.load_head(wf_run_id, thread)
+    live = {r.sk: r for r in wide_reads.live(rt, wf_run_id, head) if r.sk.startswith(prefix)}
     page = records_page(rt, wf_run_id, prefix, head, body, "ListNodeRuns")
     if "bookmark" not in page:
         written = {_node_order(n) for n in page["results"]}
@@ -183,7 +190,7 @@ def get_node_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     thread = require_int(body, "threadRunNumber")
     position = require_int(body, "position")
-    head = rt.state.load_head(wf_run_id)
+    head = rt.state.load_head(wf_run_id, thread)
     return _item(rt, wf_run_id, node_sk(thread, position), f"NodeRun {thread}/{position}", head)
 
 
@@ -191,7 +198,7 @@ def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     guid = parse_guid(body.get("taskGuid"), "taskGuid")
     thread, _, position = guid.partition("-")
-    head = rt.state.load_head(wf_run_id)
+    head = rt.state.load_head(wf_run_id, int(thread) if thread.isdigit() else None)
     if thread.isdigit() and position.isdigit():
         sk = node_sk(int(thread), int(position))
         ended = rt.state.record(wf_run_id, sk, head, "taskRun")
@@ -199,11 +206,6 @@ def get_task_run(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
             return ended
     task_run = _item(rt, wf_run_id, f"task#{guid}", f"TaskRun {guid!r}", head)
     return task_run if head is None else with_starts(rt, wf_run_id, head.incarnation, [task_run])[0]
-
-
-def _live(head: Head | None) -> list[Record]:
-    """NodeRuns and TaskRuns in progress: the scheduler keeps them in the head only."""
-    return [] if head is None else live_records(WfRunState.from_item(head.state))
 
 
 def list_variables(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -215,7 +217,7 @@ def get_variable(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     wf_run_id = parse_wf_run_id(body, "wfRunId", "id")
     thread = require_int(body, "threadRunNumber")
     name = require_str(body, "name")
-    head = rt.state.load_head(wf_run_id)
+    head = rt.state.load_head(wf_run_id, thread)
     return _item(rt, wf_run_id, var_sk(thread, name), f"Variable {name!r} of thread {thread}", head)
 
 
@@ -495,7 +497,8 @@ def _item(rt: Runtime, wf_run_id: str, sk: str, what: str, head: Head | None) ->
     """A record, or NOT_FOUND; ``head`` read by the caller before it (see StateStore.record)."""
     found = rt.state.record(wf_run_id, sk, head)
     if found is None and sk.startswith(("node#", "task#")):
-        found = next((r.to_json() for r in _live(head) if r.sk == sk), None)
+        live = wide_reads.live(rt, wf_run_id, head)
+        found = next((r.to_json() for r in live if r.sk == sk), None)
     if found is None:
         raise not_found(f"{what} of WfRun {wf_run_id!r} does not exist")
     return found

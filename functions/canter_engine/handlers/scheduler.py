@@ -228,6 +228,7 @@ def _act(
                     outcome.marks,
                     state,
                     outcome.bodies,
+                    outcome.thread_held,
                 ),
             )
         else:

@@ -84,8 +84,10 @@ class Outcome:
     # what the head holds, as committed with ``update``.
     marks: dict[int, int] | None = None
     held: Held = field(default_factory=Held)
-    # A wide WfRun: every thread item's body as committed with ``update``.
+    # A wide WfRun: every thread item's body as committed with ``update``,
+    # and the ended NodeRuns the items keep.
     bodies: dict[int, bytes] = field(default_factory=dict)
+    thread_held: dict[int, dict[str, Any]] = field(default_factory=dict)
     # Long strings of the state and records, by payload bucket key (store/payloads.py):
     # put before anything that names them is written.
     uploads: dict[str, bytes] = field(default_factory=dict)
@@ -141,7 +143,7 @@ def apply_records(
     applied_seq = head.applied_seq if head else -1
     outcome = Outcome(state, applied_seq=applied_seq, incarnation=head.incarnation if head else "")
     committed = (head.bodies if head else None) or {}
-    spilled = Spilled(head.marks if head else None)
+    spilled = Spilled(head.marks if head else None, head.thread_held if head else None)
     for index, record in enumerate(records):
         seq = int(record["dynamodb"]["SequenceNumber"])
         if seq <= applied_seq:
@@ -287,6 +289,7 @@ def apply_records(
     if state is not None and spills(state):
         outcome.marks = spilled.marks
         outcome.bodies = {**committed, **spilled.bodies}
+        outcome.thread_held = {n: held for n, held in spilled.held.items() if held}
     return outcome
 
 

@@ -1,7 +1,7 @@
 """Thread items: how a WfRun with more than one thread keeps each ThreadRun apart.
 
-A WfRun with one thread keeps it in its head (store/state.py), as a chain of
-tasks has always done. Once it has more, every ThreadRun is an item of its
+A WfRun with few threads keeps them in its head (store/state.py), as a chain
+of tasks has always done. Once it has more, every ThreadRun is an item of its
 own, ``thr#NNNNNN``, with the thread's variables, its TaskRuns in flight and
 how far its NodeRuns are paged; the head keeps the WfRun-level state. An
 event then rewrites the head and the threads it changed, not every thread:
@@ -13,6 +13,7 @@ must write.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +26,14 @@ from canter_engine.store.held import Writes, node_key
 VAR_PREFIX = "var#"
 
 THREAD_PREFIX = "thr#"
-# A WfRun with more threads than this keeps them in items of their own.
-INLINE_THREADS = 1
+# Ended NodeRuns a thread's item keeps until the thread ends (``Spilled``).
+HELD_BYTES = 320
+# A WfRun with more threads than this keeps them in items of their own. Up
+# to here a head with every thread is about 1.5 KB: an event rewrites it for
+# two write units at most, less than the three (head, thread item, page) a
+# report costs once threads are items. A fan-out of 20 stays as cheap as a
+# chain's.
+INLINE_THREADS = 32
 
 
 def _as_is(tree: Any) -> Any:
@@ -43,25 +50,29 @@ def spills(state: WfRunState) -> bool:
 
 
 def thread_body(
-    state: WfRunState, number: int, paged: int, store: Callable[[Any], Any] = _as_is
+    state: WfRunState,
+    number: int,
+    paged: int,
+    store: Callable[[Any], Any] = _as_is,
+    held: dict[str, Any] | None = None,
 ) -> bytes:
     """Thread ``number``'s item body: the thread, its variables, its TaskRuns in
-    flight and the greatest NodeRun position already paged (-1: none).
+    flight, the greatest NodeRun position already paged (-1: none) and the
+    ended NodeRuns not paged yet (``held``, by key; see ``Spilled``).
 
     ``store`` turns the body's tree into what an item may hold (the scheduler
     offloads long strings to the payload bucket, as it does the head's).
     """
     thread = state.threads[number]
-    return blob.pack(
-        store(
-            {
-                "t": thread.to_item(),
-                "v": {k: values.encode(v) for k, v in state.variables.get(number, {}).items()},
-                "k": [t.to_item() for t in tasks_of(state, thread)],
-                "m": paged,
-            }
-        )
-    )
+    body = {
+        "t": thread.to_item(),
+        "v": {k: values.encode(v) for k, v in state.variables.get(number, {}).items()},
+        "k": [t.to_item() for t in tasks_of(state, thread)],
+        "m": paged,
+    }
+    if held:
+        body["h"] = held
+    return blob.pack(store(body))
 
 
 def tasks_of(state: WfRunState, thread: ThreadRun) -> list[TaskRun]:
@@ -87,11 +98,15 @@ class ThreadItem:
     variables: dict[str, Any]
     tasks: list[dict[str, Any]]
     paged: int
+    # Ended NodeRuns not paged yet, by key (``Spilled``).
+    held: dict[str, Any]
 
 
 def decode_thread(number: int, body: bytes) -> ThreadItem:
     value = blob.unpack(body)
-    return ThreadItem(number, value["t"], value["v"], value["k"], int(value["m"]))
+    return ThreadItem(
+        number, value["t"], value["v"], value["k"], int(value["m"]), value.get("h") or {}
+    )
 
 
 def assemble(head_state: dict[str, Any], threads: dict[int, ThreadItem]) -> dict[str, Any]:
@@ -113,24 +128,31 @@ def assemble(head_state: dict[str, Any], threads: dict[int, ThreadItem]) -> dict
 class Spilled:
     """What a batch of events writes for a wide WfRun's threads, event by event.
 
-    NodeRuns of a thread leave at once, as a page per event (keyed, like
-    held pages, by the first position) or as a rewrite of the page that
-    holds one changed again; Variables as items of their own. The head
-    holds only the WfRun's other records. Each thread's mark (the greatest
-    position paged) lives in its item, which the event rewrites anyway.
-    Decided per event, so a batch redelivered differently writes the same.
+    A thread's ended NodeRuns stay in its item (which every event that ends
+    one rewrites anyway) while they take a few hundred bytes and the thread
+    runs; then they leave as one page (keyed, like held pages, by the first
+    position), and one that changes again after that as a rewrite of the
+    page that holds it. A child of a fan-out thus writes its NodeRuns once,
+    when it ends. Variables are items of their own; the head holds only the
+    WfRun's other records. Each thread's mark (the greatest position paged)
+    lives in its item too. Decided per event, so a batch redelivered
+    differently writes the same.
     """
 
-    def __init__(self, marks: dict[int, int] | None) -> None:
+    def __init__(
+        self, marks: dict[int, int] | None, held: dict[int, dict[str, Any]] | None = None
+    ) -> None:
         self.marks = dict(marks or {})
+        self.held = dict(held or {})
         self.bodies: dict[int, bytes] = {}
         # What the current event replaced, to take it back (``rollback``).
         self._marks_before: dict[int, int | None] = {}
+        self._held_before: dict[int, dict[str, Any] | None] = {}
         self._bodies_before: dict[int, bytes | None] = {}
 
     def begin(self) -> None:
         """Start an event: what it changes can be taken back until the next one."""
-        self._marks_before, self._bodies_before = {}, {}
+        self._marks_before, self._held_before, self._bodies_before = {}, {}, {}
 
     def rollback(self) -> None:
         """Take back the current event's changes (its record goes to the failure queue)."""
@@ -144,6 +166,11 @@ class Spilled:
                 self.bodies.pop(number, None)
             else:
                 self.bodies[number] = body
+        for number, held in self._held_before.items():
+            if held is None:
+                self.held.pop(number, None)
+            else:
+                self.held[number] = held
         self.begin()
 
     def written(self) -> dict[int, bytes]:
@@ -153,6 +180,10 @@ class Spilled:
     def mark(self, number: int, position: int) -> None:
         self._marks_before.setdefault(number, self.marks.get(number))
         self.marks[number] = position
+
+    def _hold(self, number: int, held: dict[str, Any]) -> None:
+        self._held_before.setdefault(number, self.held.get(number))
+        self.held[number] = held
 
     def _body(self, number: int, body: bytes) -> None:
         self._bodies_before.setdefault(number, self.bodies.get(number))
@@ -186,21 +217,42 @@ class Spilled:
                 others[sk] = attributes
         for number, nodes in by_thread.items():
             mark = self.marks.get(number, -1)
-            fresh = sorted((n for n in nodes if n[0] > mark), key=lambda n: n[0])
+            held = dict(self.held.get(number, {}))
             for position, attributes in nodes:
                 if position <= mark:
                     writes.rewrite(node_sk(number, position), attributes)
-            if fresh:
-                writes.pages[node_sk(number, fresh[0][0])] = [a["node"] for _, a in fresh]
-                self.mark(number, fresh[-1][0])
+                else:
+                    held[node_sk(number, position)] = attributes
+            thread = after.threads.get(number)
+            if thread is not None and not thread.ended and _fits(held):
+                # Kept in the thread's item, which this event rewrites anyway:
+                # a child's first NodeRun costs no write of its own.
+                self._hold(number, held)
+            elif held:
+                writes.pages[min(held)] = [held[sk]["node"] for sk in sorted(held)]
+                last = node_key(max(held))
+                assert last is not None
+                self.mark(number, last[1])
+                self._hold(number, {})
             dirty.add(number)
         for number in touched:
             if number not in dirty and _changed(before, after, number):
                 dirty.add(number)
         for number in dirty:
             if number in after.threads:
-                self._body(number, thread_body(after, number, self.marks.get(number, -1), store))
+                self._body(
+                    number,
+                    thread_body(
+                        after, number, self.marks.get(number, -1), store, self.held.get(number)
+                    ),
+                )
         return others
+
+
+def _fits(held: dict[str, Any]) -> bool:
+    """Whether ended NodeRuns may stay in their thread's item: a few hundred
+    bytes, so that the item with the body it replaces stays one write unit."""
+    return len(json.dumps(held, separators=(",", ":"))) <= HELD_BYTES
 
 
 def _changed(before: WfRunState | None, after: WfRunState, number: int) -> bool:

@@ -16,9 +16,23 @@ WfRunId = Annotated[str, typer.Argument(help="The WfRun's id", show_default=Fals
 Thread = Annotated[int, typer.Option("--thread", help="ThreadRun number")]
 
 
+Threads = Annotated[
+    int,
+    typer.Option("--threads", min=1, help="Show at most this many threads (a fan-out has 10,000)"),
+]
+FromThread = Annotated[int, typer.Option("--from-thread", min=0, help="The first thread to show")]
+
+
 @app.command("wfRun")
-def wf_run(wf_run_id: WfRunId, as_json: AsJson = False, api_url: ApiUrl = None) -> None:
-    """A WfRun: its status and a tree of its threads and their NodeRuns.
+def wf_run(
+    wf_run_id: WfRunId,
+    as_json: AsJson = False,
+    api_url: ApiUrl = None,
+    threads: Threads = 50,
+    from_thread: FromThread = 0,
+) -> None:
+    """A WfRun: its status and a tree of its threads and their NodeRuns, a page
+    of threads at a time (--threads, --from-thread).
 
     Example: canter get wfRun ord-1001
     """
@@ -26,12 +40,34 @@ def wf_run(wf_run_id: WfRunId, as_json: AsJson = False, api_url: ApiUrl = None) 
     found = client.get_wf_run(wf_run_id)
     if as_json:
         print_json(found)
-    else:
+        return
+    every = found.get("threadRuns", [])
+    shown = [
+        t
+        for i, t in enumerate(every)
+        if from_thread <= int(t.get("number", i)) < from_thread + threads
+    ]
+    if len(shown) == len(every):
         nodes = client.list_node_runs(wf_run_id)
         task_runs = render.by_guid(client.list_task_runs(wf_run_id))
-        out.print(render.wf_run_view(found, nodes, task_runs))
-        for line in waiting_tasks(client, wf_run_id):
-            err.print(f"canter: {line}")
+    else:
+        # One thread's NodeRuns and TaskRuns at a time: the page read, not the WfRun.
+        numbers = [int(t.get("number", 0)) for t in shown]
+        nodes = [n for number in numbers for n in client.list_node_runs(wf_run_id, number)]
+        guids = [
+            n["task"]["taskRunId"]["taskGuid"] for n in nodes if "taskRunId" in n.get("task", {})
+        ]
+        task_runs = render.by_guid(client.get_task_run(wf_run_id, g) for g in guids)
+    out.print(render.wf_run_view({**found, "threadRuns": shown}, nodes, task_runs))
+    if len(shown) < len(every):
+        after = from_thread + threads
+        err.print(
+            f"canter: threads {from_thread}-{after - 1} of {len(every)}; "
+            f"the next ones: canter get wfRun {wf_run_id} --from-thread {after}"
+        )
+    paged = None if len(shown) == len(every) else list(task_runs.values())
+    for line in waiting_tasks(client, wf_run_id, paged):
+        err.print(f"canter: {line}")
 
 
 @app.command("nodeRun")

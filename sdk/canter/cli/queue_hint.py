@@ -13,6 +13,7 @@ be running for the TaskDef.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,11 +27,14 @@ from canter.worker.worker import _sqs_client as sqs_client_for
 WAIT_HINT_SECONDS = 10.0
 
 
-def waiting_tasks(client: Client, wf_run_id: str) -> list[str]:
-    """One line per TaskRun of the WfRun not reported WAIT_HINT_SECONDS after dispatch."""
+def waiting_tasks(
+    client: Client, wf_run_id: str, task_runs: Iterable[Mapping[str, Any]] | None = None
+) -> list[str]:
+    """One line per TaskRun of the WfRun (or of ``task_runs``, the ones a page
+    shows) not reported WAIT_HINT_SECONDS after dispatch."""
     now = time.time()
     lines = []
-    for task_run in client.list_task_runs(wf_run_id):
+    for task_run in client.list_task_runs(wf_run_id) if task_runs is None else task_runs:
         attempts = task_run.get("attempts") or [{}]
         scheduled = attempts[-1].get("scheduleTime") or task_run.get("scheduledAt")
         if task_run.get("status", "TASK_SCHEDULED") != "TASK_SCHEDULED" or not scheduled:
@@ -41,7 +45,7 @@ def waiting_tasks(client: Client, wf_run_id: str) -> list[str]:
     return lines
 
 
-def _hint(client: Client, task_run: dict[str, Any], waited: float) -> str:
+def _hint(client: Client, task_run: Mapping[str, Any], waited: float) -> str:
     name = str(task_run.get("taskDefId", {}).get("name", ""))
     guid = task_run["id"]["taskGuid"]
     depth = _depth(client, name)
