@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import boto3
 from canter import Client, Worker, Workflow, WorkflowThread
 from canter.local import LocalStack
+from canter_engine.handlers import faults
 
 
 class Names:
@@ -131,3 +133,26 @@ def success_report(scheduled: dict[str, Any], output: dict[str, Any]) -> dict[st
         "status": "TASK_SUCCESS",
         "output": output,
     }
+
+
+class InjectedCrash(Exception):
+    """A crash a test injects at a fault point (canter_engine.handlers.faults)."""
+
+
+@contextmanager
+def crashing_every_first_try(point: str) -> Iterator[Counter[str]]:
+    """Crash the first of every two arrivals at ``point``, so that each crash is
+    followed by a retry that goes through; yields the arrivals counted."""
+    hits: Counter[str] = Counter()
+
+    def crash(reached: str) -> None:
+        if reached == point:
+            hits[reached] += 1
+            if hits[reached] % 2 == 1:
+                raise InjectedCrash(reached)
+
+    faults.install(crash)
+    try:
+        yield hits
+    finally:
+        faults.install(None)

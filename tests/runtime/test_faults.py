@@ -19,13 +19,17 @@ from canter.local.stream_pump import single_batch
 from canter.worker.context import WorkerContext
 from canter_engine.handlers import faults
 
-from .support import Names, int_input, node_statuses, register, worker
+from .support import (
+    InjectedCrash,
+    Names,
+    crashing_every_first_try,
+    int_input,
+    node_statuses,
+    register,
+    worker,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-class InjectedCrash(Exception):
-    pass
 
 
 def looping(task: str, nap: bool = False) -> Any:
@@ -109,20 +113,9 @@ def test_crash_at_each_boundary_then_redelivery_gives_the_fault_free_result(
 
 def crash_at(client: Client, looping_spec: str, point: str) -> None:
     expected = outcome(client, client.run_wf(looping_spec, {"count": 3})["id"]["id"])
-    hits: Counter[str] = Counter()
-
-    def crash_every_first_try(reached: str) -> None:
-        if reached == point:
-            hits[reached] += 1
-            if hits[reached] % 2 == 1:
-                raise InjectedCrash(reached)
-
-    faults.install(crash_every_first_try)
-    try:
+    with crashing_every_first_try(point) as hits:
         wf_run_id = client.run_wf(looping_spec, {"count": 3})["id"]["id"]
         result = outcome(client, wf_run_id)
-    finally:
-        faults.install(None)
     assert hits[point] >= 2, f"{point} was never reached"
     assert result == expected
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from typing import Any
 
 import boto3
@@ -19,17 +18,20 @@ from canter_engine.store import blob
 from canter_engine.store.payloads import INLINE_BYTES, REF
 from canter_engine.store.thread_items import INLINE_THREADS, THREAD_PREFIX
 
-from .support import Names, int_input, node_statuses, register, worker
+from .support import (
+    Names,
+    crashing_every_first_try,
+    int_input,
+    node_statuses,
+    register,
+    worker,
+)
 from .test_large_values import largest_state_item, stored_objects, text_of
 
 pytestmark = pytest.mark.e2e
 
 # Enough children for the threads to be items of their own.
 CHILDREN = INLINE_THREADS + 2
-
-
-class InjectedCrash(Exception):
-    pass
 
 
 def fan_out(task: str) -> Any:
@@ -67,22 +69,11 @@ def test_a_crash_around_a_wide_commit_changes_nothing(
     task = names("double")
     register(client, names("wf"), fan_out(task), {task: int_input()})
     items = {"items": list(range(1, CHILDREN + 1))}
-    hits: Counter[str] = Counter()
-
-    def crash_every_first_try(reached: str) -> None:
-        if reached == point:
-            hits[reached] += 1
-            if hits[reached] % 2 == 1:
-                raise InjectedCrash(reached)
-
     with worker(client, {task: lambda n: n * 2}):
         expected = outcome(client, client.run_wf(names("wf"), items)["id"]["id"])
-        faults.install(crash_every_first_try)
-        try:
+        with crashing_every_first_try(point) as hits:
             wf_run_id = client.run_wf(names("wf"), items)["id"]["id"]
             result = outcome(client, wf_run_id)
-        finally:
-            faults.install(None)
     assert hits[point] >= 2, f"{point} was never reached"
     assert expected[0] == "COMPLETED" and expected[2] == 2 * sum(range(1, CHILDREN + 1))
     assert result == expected
