@@ -20,7 +20,7 @@ import uuid
 from typing import Any
 
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found
-from canter_engine.handlers.api_parse import guid, only, page, require_str
+from canter_engine.handlers.api_parse import field, guid, lh_name, only, page
 from canter_engine.handlers.api_search import paging, timestamp
 from canter_engine.handlers.bulk_deletes import COMPLETED, FAILED, RUNNING, job_store, walk_page
 from canter_engine.handlers.runtime import Runtime
@@ -69,7 +69,7 @@ def create_bulk_job(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 def get_bulk_job(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     only(body, "GetBulkJob", ("id",))
-    return _existing(rt, require_str(body, "id", "id"))
+    return _existing(rt, _job_id(body, "GetBulkJob"))
 
 
 def search_bulk_job(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def search_bulk_job(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 def delete_bulk_job(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     """Delete a finished job (LittleHorse refuses a RUNNING one: FAILED_PRECONDITION)."""
     only(body, "DeleteBulkJob", ("id",))
-    bulk_job_id = require_str(body, "id", "id")
+    bulk_job_id = _job_id(body, "DeleteBulkJob")
     job = _existing(rt, bulk_job_id)
     if status(job) == RUNNING:
         raise ApiError("FAILED_PRECONDITION", "DeleteBulkJob: Cannot delete a RUNNING BulkJob")
@@ -110,6 +110,7 @@ def _bulk_delete(raw: Any, rpc: str) -> dict[str, Any]:
     name = raw.get("wfSpecName")
     if not isinstance(name, str) or not name.strip():
         raise invalid(f"{where}.wfSpecName must be provided")
+    lh_name(name, f"{where}.wfSpecName")  # no WfSpec of another name can exist
     earliest = timestamp(raw, "earliestStart", where)
     latest = timestamp(raw, "latestStart", where)
     if earliest is not None and latest is not None and earliest > latest:
@@ -137,6 +138,11 @@ def _same_or_taken(existing: dict[str, Any], request: dict[str, Any], rpc: str) 
         "ALREADY_EXISTS",
         f"{rpc}: BulkJob {existing['id']['id']!r} already exists with another bulkDeleteWfRun",
     )
+
+
+def _job_id(body: dict[str, Any], rpc: str) -> str:
+    """A ``BulkJobId``'s id: what CreateBulkJob accepts as one."""
+    return guid(field(body, "id", "id"), f"{rpc}: id.id")
 
 
 def _existing(rt: Runtime, bulk_job_id: str) -> dict[str, Any]:
