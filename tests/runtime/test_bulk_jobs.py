@@ -7,6 +7,7 @@ official ``littlehorse.model`` class.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,9 +15,16 @@ from typing import Any
 import pytest
 from canter import Client, WorkflowThread
 from canter.client import CanterError
-from canter_engine.handlers import bulk_deletes
+from canter_engine.handlers import bulk_deletes, runtime
 from google.protobuf.json_format import ParseDict
-from littlehorse.model import BULK_JOB_COMPLETED, BULK_JOB_RUNNING, BulkJob, BulkJobIdList, WfRun
+from littlehorse.model import (
+    BULK_JOB_COMPLETED,
+    BULK_JOB_FAILED,
+    BULK_JOB_RUNNING,
+    BulkJob,
+    BulkJobIdList,
+    WfRun,
+)
 
 from .support import Names, register
 
@@ -240,3 +248,22 @@ def test_a_running_job_cannot_be_deleted(
     with pytest.raises(CanterError) as refused:
         client.delete_bulk_job(job_id)
     assert refused.value.code == "FAILED_PRECONDITION"
+
+
+def test_a_walk_that_cannot_go_on_fails_the_job(
+    client: Client, names: Names, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page whose bookmark the index refuses ends the job FAILED, not RUNNING forever."""
+    monkeypatch.setattr(bulk_deletes, "PAGE_SIZE", 1)
+    monkeypatch.setattr(bulk_deletes, "walk_message", lambda *args: None)  # the walk stalls
+    name = names("wf")
+    register(client, name, _instant)
+    _runs(client, name, 2)
+    job_id = client.create_bulk_job(name, "COMPLETED")["id"]["id"]
+    monkeypatch.undo()
+    forged = json.dumps({bulk_deletes.PAGE_KEY: {"id": job_id, "bookmark": "not-a-bookmark"}})
+    bulk_deletes.walk_message(runtime.current(), forged)
+    job = _job(client.get_bulk_job(job_id))
+    assert job.status == BULK_JOB_FAILED
+    assert [sub.status for sub in job.subprocesses] == [BULK_JOB_FAILED]
+    client.delete_bulk_job(job_id)  # a FAILED job is finished: it may be deleted
