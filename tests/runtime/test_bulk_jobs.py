@@ -267,3 +267,26 @@ def test_a_walk_that_cannot_go_on_fails_the_job(
     assert job.status == BULK_JOB_FAILED
     assert [sub.status for sub in job.subprocesses] == [BULK_JOB_FAILED]
     client.delete_bulk_job(job_id)  # a FAILED job is finished: it may be deleted
+
+
+def test_a_first_page_that_fails_is_retried_by_the_timer_queue(
+    client: Client, names: Names, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored job never stays RUNNING with no walk behind it."""
+    walk = bulk_deletes.run_walks.walk_page
+    calls: list[int] = []
+
+    def flaky(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("the index could not be read")
+        return walk(*args)
+
+    monkeypatch.setattr(bulk_deletes.run_walks, "walk_page", flaky)
+    name = names("wf")
+    register(client, name, _instant)
+    ids = _runs(client, name, 1)
+    answer = client.create_bulk_job(name, "COMPLETED")
+    assert answer["status"] == "BULK_JOB_RUNNING"
+    assert _finished(client, answer["id"]["id"]).status == BULK_JOB_COMPLETED
+    _gone(client, ids)

@@ -22,7 +22,16 @@ from typing import Any
 from canter_engine.handlers.api_errors import ApiError, invalid, not_found
 from canter_engine.handlers.api_parse import field, guid, lh_name, only, page
 from canter_engine.handlers.api_search import paging, timestamp
-from canter_engine.handlers.bulk_deletes import COMPLETED, FAILED, RUNNING, job_store, walk_page
+from canter_engine.handlers.bulk_deletes import (
+    COMPLETED,
+    FAILED,
+    PAGE_KEY,
+    RUNNING,
+    job_store,
+    walk_page,
+)
+from canter_engine.handlers.observability import logger
+from canter_engine.handlers.run_walks import send_rest
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.model import values
 from canter_engine.store.bulk_jobs import JobExists, JobMissing, status
@@ -64,7 +73,14 @@ def create_bulk_job(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         if existing is None:
             raise ApiError("ALREADY_EXISTS", f"{rpc}: BulkJob {bulk_job_id!r} exists") from None
         return _same_or_taken(existing, request, rpc)
-    return walk_page(rt, job, None)
+    try:
+        return walk_page(rt, job, None)
+    except Exception:
+        # The job is stored: a failed first page must not leave it RUNNING with no
+        # walk behind it (a retry answers the stored job), so the timer queue retries it.
+        logger.exception("Bulk delete's first page failed; the timer queue retries it")
+        send_rest(rt, PAGE_KEY, {"id": bulk_job_id, "bookmark": None})
+        return job
 
 
 def get_bulk_job(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:

@@ -116,7 +116,8 @@ def walk_message(rt: Runtime, body: str) -> dict[str, Any] | None:
     if job is None:
         logger.warning("Bulk delete stopped: its BulkJob was deleted", bulk_job=page["id"])
         return None
-    return walk_page(rt, job, str(page["bookmark"]))
+    bookmark = page.get("bookmark")  # None: the first page, which CreateBulkJob could not walk
+    return walk_page(rt, job, None if bookmark is None else str(bookmark))
 
 
 def _progress(
