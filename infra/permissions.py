@@ -57,6 +57,10 @@ API_SEARCH_ACTIONS = ("dynamodb:Query",)
 # ``corr#`` partitions (dynamodb:LeadingKeys), never in a WfRun's.
 CORRELATED_WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 CORRELATED_PARTITIONS = "corr#*"
+# Bulk deletes' walk on the timers (bulk-jobs): DeleteWfRun's run-record read, and
+# the BulkJob's progress (store/bulk_jobs.py).
+BULK_DELETE_JOURNAL_ACTIONS = ("dynamodb:GetItem",)
+BULK_JOB_WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:DeleteItem")
 API_METADATA_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:GetItem",
@@ -127,6 +131,12 @@ def grant_engine_permissions(
     _allow(timers, API_SEARCH_ACTIONS, state_index_arns)
     _allow(timers, METADATA_READ_ACTIONS, [storage.metadata.table_arn])
     _allow(functions.api, SEND_ACTIONS, [queues.timers.queue.queue_arn])
+    # Bulk deletes' walk (handlers/bulk_deletes.py): each WfRun deleted through
+    # DeleteWfRun (it reads the WfRun's run record, then appends the delete), and
+    # the BulkJob's progress recorded in the metadata table (a transaction of puts
+    # and deletes of its item and listings).
+    _allow(timers, BULK_DELETE_JOURNAL_ACTIONS, [storage.journal.table_arn])
+    _allow(timers, BULK_JOB_WRITE_ACTIONS, [storage.metadata.table_arn])
 
     api = functions.api
     _allow(api, API_PAYLOAD_ACTIONS, payload_objects)

@@ -414,6 +414,47 @@ class Client:
             }
         return self.call("ApplyWorkflowMigrationPlan", body)
 
+    # --- BulkJobs (bulk-jobs) -------------------------------------------------------
+
+    def create_bulk_job(
+        self,
+        wf_spec_name: str,
+        wf_run_status: str,
+        *,
+        bulk_job_id: str | None = None,
+        earliest_start: str | None = None,
+        latest_start: str | None = None,
+    ) -> dict[str, Any]:
+        """Delete every WfRun of ``wf_spec_name`` in ``wf_run_status`` (COMPLETED, HALTED,
+        ERROR or EXCEPTION), optionally started within a window (RFC 3339 times).
+
+        Answers the BulkJob: RUNNING while its pages of WfRuns are being deleted,
+        then COMPLETED (GetBulkJob shows its progress).
+        """
+        delete = {
+            "wfSpecName": wf_spec_name,
+            "wfRunStatus": wf_run_status,
+            "earliestStart": earliest_start,
+            "latestStart": latest_start,
+        }
+        body = {"bulkDeleteWfRun": {k: v for k, v in delete.items() if v is not None}}
+        return self._call_set("CreateBulkJob", {"id": bulk_job_id, **body})
+
+    def get_bulk_job(self, bulk_job_id: str) -> dict[str, Any]:
+        return self.call("GetBulkJob", {"id": {"id": bulk_job_id}})
+
+    def search_bulk_job(
+        self, *, status: str | None = None, limit: int | None = None, bookmark: str | None = None
+    ) -> dict[str, Any]:
+        """BulkJob ids, all or of one status (BULK_JOB_RUNNING, _COMPLETED, _FAILED)."""
+        return self._call_set(
+            "SearchBulkJob", {"status": status, "limit": limit, "bookmark": bookmark}
+        )
+
+    def delete_bulk_job(self, bulk_job_id: str) -> None:
+        """Delete a finished BulkJob (a RUNNING one is refused)."""
+        self.call("DeleteBulkJob", {"id": {"id": bulk_job_id}})
+
     def get_inactive_thread_run(self, wf_run_id: str, thread_run_number: int) -> dict[str, Any]:
         """A COMPLETED child ThreadRun its ThreadSpec's retention policy archived
         (LittleHorse's InactiveThreadRun: ``{"threadRun": ...}``); NotFound otherwise."""

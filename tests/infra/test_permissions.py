@@ -154,6 +154,9 @@ def test_timers(dev: Any) -> None:
         # MigrateWfSpec's walk over running WfRuns, a page per message (migrate).
         (("dynamodb:Query",), [f"{s.storage.state.table_arn}/index/byStatusTime"]),
         (("dynamodb:GetItem", "dynamodb:Query"), [s.storage.metadata.table_arn]),
+        # Bulk deletes' walk: DeleteWfRun's run-record read, the BulkJob's progress (bulk-jobs).
+        (("dynamodb:GetItem",), [s.storage.journal.table_arn]),
+        (("dynamodb:PutItem", "dynamodb:DeleteItem"), [s.storage.metadata.table_arn]),
     )
 
 
@@ -423,6 +426,9 @@ ROLE_RPCS = {
         "SearchWorkflowMigrationPlan",
         # GetInactiveThreadRun (ops-misc).
         "GetInactiveThreadRun",
+        # BulkJobs (bulk-jobs).
+        "GetBulkJob",
+        "SearchBulkJob",
         "GetServerVersion",
     },
     "operator": {
@@ -441,6 +447,9 @@ ROLE_RPCS = {
         "DeleteCorrelatedEvent",
         # WfSpec migration (migrate): moves one WfRun by a plan.
         "ApplyWorkflowMigrationPlan",
+        # BulkJobs (bulk-jobs): bulk deletes of WfRuns.
+        "CreateBulkJob",
+        "DeleteBulkJob",
         "GetServerVersion",
     },
     "admin": {
@@ -506,6 +515,8 @@ def test_every_rpc_belongs_to_a_role_and_only_workers_report(dev: Any) -> None:
         "DeleteCorrelatedEvent",
         # Task checkpoints (ops-events): a worker saves its attempt's steps.
         "PutCheckpoint",
+        # BulkJobs (bulk-jobs): an operator deletes WfRuns in bulk and its finished jobs.
+        "DeleteBulkJob",
     }
     # WfSpec migration (migrate): MigrateWfSpec changes a definition (and its WfRuns).
     # GetServerVersion is every role's: any client may ask what the API speaks.

@@ -483,6 +483,21 @@ def _requests(s: Setup) -> dict[str, tuple[dict[str, Any], dict[tuple[str, ...],
         ),
         # GetServerVersion takes LittleHorse's Empty: any field is one too many.
         "GetServerVersion": ({}, {("unexpected",): ID}),
+        # BulkJobs (bulk-jobs): a bulk delete of the fixture's WfSpec's ERROR runs (it has
+        # none: its run completed), and a job that does not exist to read or delete.
+        "CreateBulkJob": (
+            {"bulkDeleteWfRun": {"wfSpecName": s.wf_spec, "wfRunStatus": "ERROR"}},
+            {
+                ("id",): GUID,
+                ("bulkDeleteWfRun", "wfSpecName"): NAME,
+                ("bulkDeleteWfRun", "wfRunStatus"): ENUM,
+                ("bulkDeleteWfRun", "earliestStart"): TEXT,
+                ("bulkDeleteWfRun", "latestStart"): TEXT,
+            },
+        ),
+        "GetBulkJob": ({"id": {"id": MISSING}}, {("id", "id"): GUID}),
+        "SearchBulkJob": ({"status": "BULK_JOB_COMPLETED"}, {("status",): ENUM, **paging}),
+        "DeleteBulkJob": ({"id": {"id": MISSING}}, {("id", "id"): GUID}),
         # GetInactiveThreadRun (ops-misc): the fixture's run has only its entrypoint.
         "GetInactiveThreadRun": (
             {**run, "threadRunNumber": 0},
@@ -699,6 +714,9 @@ UNBROKEN_REFUSALS = {
     "ApplyWorkflowMigrationPlan": "FAILED_PRECONDITION",
     # GetInactiveThreadRun (ops-misc): an entrypoint ThreadRun is never inactive.
     "GetInactiveThreadRun": "NOT_FOUND",
+    # BulkJobs (bulk-jobs): the Get and Delete examples name a job that does not exist.
+    "GetBulkJob": "NOT_FOUND",
+    "DeleteBulkJob": "NOT_FOUND",
 }
 
 

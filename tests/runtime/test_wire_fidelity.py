@@ -22,6 +22,8 @@ from google.protobuf.empty_pb2 import Empty
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from google.protobuf.message import Message
 from littlehorse.model import (
+    BulkJob,
+    BulkJobIdList,
     Checkpoint,
     CorrelatedEvent,
     CorrelatedEventIdList,
@@ -348,6 +350,26 @@ def _migrations(answers: _Answers, names: Names) -> None:
         _read_run(answers, wf_run_id)
 
 
+# --- BulkJobs (bulk-jobs) -------------------------------------------------------------
+
+
+def _bulk_jobs(answers: _Answers, names: Names) -> None:
+    """A bulk delete of one COMPLETED WfRun: the job created, read, searched and deleted."""
+    client = answers.client
+    name = names("bulk")
+    client.put_wf_spec(_compiled(name, lambda t: t.declare_str("note").assign("done")))
+    wf_run_id = client.run_wf(name)["id"]["id"]
+    client.wait_for_wf_run(wf_run_id, ("COMPLETED",), timeout=30)
+    delete = {"wfSpecName": name, "wfRunStatus": "COMPLETED"}
+    request = {"id": names("bulk-job"), "bulkDeleteWfRun": delete}
+    answers.call("CreateBulkJob", request, BulkJob)
+    ident = {"id": {"id": names("bulk-job")}}
+    while answers.call("GetBulkJob", ident, BulkJob)["status"] == "BULK_JOB_RUNNING":
+        time.sleep(0.1)
+    answers.call("SearchBulkJob", {"status": "BULK_JOB_COMPLETED"}, BulkJobIdList)
+    answers.call("DeleteBulkJob", ident, Empty)
+
+
 def _inactive_thread_run(answers: _Answers, names: Names) -> None:
     """GetInactiveThreadRun (ops-misc): a child thread its ThreadSpec's retention archived."""
     client = answers.client
@@ -417,6 +439,7 @@ def test_every_rpc_answers_with_its_littlehorse_message(client: Client, names: N
     _struct_defs(answers, names)
     _migrations(answers, names)
     _inactive_thread_run(answers, names)
+    _bulk_jobs(answers, names)
     answers.call("GetServerVersion", {}, LittleHorseVersion)
 
     called = {rpc for rpc, _, _ in answers.seen}

@@ -12,25 +12,23 @@ index, which is why the walk resumes from the index's bookmark rather than
 re-reading from the start.
 
 The API walks the first page itself, so that a migration of a few WfRuns is
-journalled before MigrateWfSpec answers; if more follow, it sends the rest
-of the walk as a message to the timer queue, whose handler walks one page
-and sends the next, so no one request or invocation does an unbounded loop.
+journalled before MigrateWfSpec answers; the rest follow a page per
+timer-queue message (handlers/run_walks.py, shared with bulk deletes).
 A page delivered twice journals its migrations twice; the second is a no-op
 in the core (the WfRun is no longer on the old version).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from canter_engine.core import Blueprint, WfRunState
 from canter_engine.core.events import MigrationRequested, to_journal
 from canter_engine.core.migration import blockers, moves, target
+from canter_engine.handlers import run_walks
 from canter_engine.handlers.observability import logger
 from canter_engine.handlers.runtime import Runtime
 from canter_engine.store.journal import unique_event_id
-from canter_engine.store.queues import Outgoing
 from canter_engine.store.run_index import RunQuery
 
 PAGE_SIZE = 100
@@ -70,60 +68,52 @@ def walk_page(
         return 0
     bp = Blueprint(new.spec, new.task_defs)
     thread_moves = moves(migration)
-    ids, next_bookmark = rt.state.run_index().search(query, PAGE_SIZE, bookmark)
     event = to_journal(MigrationRequested(now, old_version, migration))
-    asked = 0
-    for wf_run_id in ids:
+    asked: list[str] = []
+
+    def visit(wf_run_id: str) -> None:
         head = rt.state.load_head(wf_run_id)
         if head is None:
-            continue  # deleted since the index was read
+            return  # deleted since the index was read
         state = WfRunState.from_item(head.state)
         if state.ended or (state.major_version, state.revision) != old_version:
-            continue
+            return
         stuck = blockers(state, thread_moves, bp)
         if stuck:
             # The report of a WfRun left behind (canter migrate pending lists them too).
             logger.info("WfRun not migrated", wf_run_id=wf_run_id, reasons=stuck)
-            continue
+            return
         rt.journal.append(wf_run_id, unique_event_id("migrate", now), event, head.incarnation)
-        asked += 1
+        asked.append(wf_run_id)
+
+    ids, next_bookmark = run_walks.walk_page(rt, query, PAGE_SIZE, bookmark, visit)
     logger.info(
         "MigrateWfSpec page journalled",
         wf_spec=spec_name,
         old_version=f"{old_version[0]}.{old_version[1]}",
         wf_runs=len(ids),
-        migrating=asked,
+        migrating=len(asked),
         more=next_bookmark is not None,
     )
     if next_bookmark is not None:
-        message = page_message(spec_name, old_version, migration, next_bookmark)
-        rt.queues.send(rt.timer_queue_url(), [message])
-    return asked
-
-
-def page_message(
-    spec_name: str, old_version: tuple[int, int], migration: dict[str, Any], bookmark: str
-) -> Outgoing:
-    """The rest of a walk, as a timer-queue message."""
-    body = {
-        PAGE_KEY: {
+        rest = {
             "wfSpecName": spec_name,
             "oldVersion": list(old_version),
             "migration": migration,
-            "bookmark": bookmark,
+            "bookmark": next_bookmark,
         }
-    }
-    return Outgoing(json.dumps(body, separators=(",", ":")))
+        run_walks.send_rest(rt, PAGE_KEY, rest)
+    return len(asked)
 
 
 def is_page(body: str) -> bool:
     """Whether a timer-queue message is a walk's page rather than a timer."""
-    return f'"{PAGE_KEY}"' in body[: len(PAGE_KEY) + 8]
+    return run_walks.is_page(body, PAGE_KEY)
 
 
 def walk_message(rt: Runtime, body: str, now: int) -> int:
     """Walk the page a timer-queue message names (handlers/timers.py)."""
-    page = json.loads(body)[PAGE_KEY]
+    page = run_walks.payload(body, PAGE_KEY)
     major, revision = page["oldVersion"]
     return walk_page(
         rt,

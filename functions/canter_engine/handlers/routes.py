@@ -155,6 +155,11 @@ ROUTES: tuple[Route, ...] = (
     _route(
         "ApplyWorkflowMigrationPlan", "api_migrations.apply_workflow_migration_plan", "operator"
     ),
+    # BulkJobs (bulk-jobs): deleting the WfRuns of a WfSpec in one terminal status.
+    _route("CreateBulkJob", "api_bulk_jobs.create_bulk_job", "operator"),
+    _route("GetBulkJob", "api_bulk_jobs.get_bulk_job", "reader"),
+    _route("SearchBulkJob", "api_bulk_jobs.search_bulk_job", "reader"),
+    _route("DeleteBulkJob", "api_bulk_jobs.delete_bulk_job", "operator"),
     # ThreadRuns archived by their ThreadSpec's retention policy (ops-misc).
     _route("GetInactiveThreadRun", "api_records.get_inactive_thread_run", "reader"),
 )
@@ -165,7 +170,6 @@ _IAM = "IAM is the identity and access layer on AWS: attach Canter's managed pol
 _CLOUDWATCH = "the API and the scheduler publish their metrics to CloudWatch"
 _SQS = "task workers poll their TaskDef's SQS queue and need no assignment"
 _COUNT = "an exact count would cost a write per task node; use Search with a limit"
-_BULK = "not built yet; Search and Delete one WfRun at a time"
 
 # LittleHorse's rpcs Canter does not serve, and why: the API's UNIMPLEMENTED
 # answer says so, and the README lists them.
@@ -201,7 +205,6 @@ NOT_SERVED: Mapping[str, str] = {
     ),
     **dict.fromkeys(("RegisterTaskWorker", "GetTaskWorkerGroup"), _SQS),
     **dict.fromkeys(("CountNodeRun", "CountTaskRun"), _COUNT),
-    **dict.fromkeys(("CreateBulkJob", "GetBulkJob", "SearchBulkJob", "DeleteBulkJob"), _BULK),
 }
 
 

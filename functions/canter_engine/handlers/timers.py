@@ -15,8 +15,9 @@ same incarnation (a WfRun deleted and run again is another) and still waits
 for it; state only moves forward, so a timer it does not wait for now will
 never be wanted. One read replaces a journal write and a scheduler run.
 
-The queue also carries MigrateWfSpec's walk over running WfRuns, one page
-per message (handlers/migration_pages.py).
+The queue also carries MigrateWfSpec's walk over running WfRuns and bulk
+deletes' walks over the WfRuns they delete, one page per message
+(handlers/run_walks.py).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from canter_engine.core import WfRunState, timer_pending
 from canter_engine.core.events import TimerFired, to_journal
-from canter_engine.handlers import migration_pages
+from canter_engine.handlers import bulk_deletes, migration_pages
 from canter_engine.handlers.observability import logger, metrics, publish_metrics, tracer
 from canter_engine.handlers.runtime import current
 from canter_engine.store.journal import timer_event_id
@@ -76,6 +77,10 @@ def _record_handler(record: SQSRecord) -> None:
     if migration_pages.is_page(record.body):
         # MigrateWfSpec's walk over running WfRuns continues here a page at a time.
         migration_pages.walk_message(current(), record.body, int(time.time() * 1000))
+        return
+    if bulk_deletes.is_page(record.body):
+        # A bulk delete's walk (CreateBulkJob) continues here a page at a time.
+        bulk_deletes.walk_message(current(), record.body)
         return
     fire_or_requeue(record.body, int(time.time() * 1000))
 

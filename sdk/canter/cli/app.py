@@ -6,6 +6,7 @@ import typer
 
 from canter.cli import (
     awaiting,
+    bulk,
     control,
     correlated,
     events,
@@ -47,6 +48,7 @@ app.command()(control.resume)
 app.command()(rescue)
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(migrate.app, name="migrate")
+app.add_typer(bulk.app, name="bulk")
 app.add_typer(remove.app, name="delete")
 app.add_typer(awaiting.app, name="await")
 app.add_typer(correlated.app, name="correlated")
