@@ -115,7 +115,7 @@ def test_ten_thousand_children_released_by_an_interrupt_all_complete(
 
 
 @pytest.mark.parametrize("strategy", ["WAIT_FOR_ANY", "WAIT_FOR_FIRST"])
-def test_ten_thousand_children_the_first_to_end_decides(
+def test_wide_fan_out_the_first_child_to_end_decides(
     client: Client, names: Names, strategy: str
 ) -> None:
     """WAIT_FOR_ANY / WAIT_FOR_FIRST: child 0 may go on at once; the other 9,999
@@ -127,7 +127,7 @@ def test_ten_thousand_children_the_first_to_end_decides(
     assert node["status"] == "COMPLETED"
 
 
-def test_a_failing_child_among_ten_thousand_is_handled(client: Client, names: Names) -> None:
+def test_a_failing_child_of_a_wide_fan_out_is_handled(client: Client, names: Names) -> None:
     """A per-thread failure handler catches the one child that fails; the wait
     and the WfRun complete, and the handler ran once."""
     wf_run_id = start(client, names, fan_out(failing=WIDTH // 2), limit=WIDTH)
@@ -137,7 +137,7 @@ def test_a_failing_child_among_ten_thousand_is_handled(client: Client, names: Na
     assert client.get_variable(wf_run_id, "handled") == 1
 
 
-def test_stop_and_resume_ten_thousand_children(client: Client, names: Names) -> None:
+def test_stop_and_resume_a_wide_fan_out(client: Client, names: Names) -> None:
     """StopWfRun halts the parent and its 10,000 children; ResumeWfRun lets them
     wait again, and the interrupt then releases them."""
     wf_run_id = start(client, names, fan_out(), limit=0)
