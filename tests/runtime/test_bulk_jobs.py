@@ -234,16 +234,21 @@ def test_jobs_are_read_searched_and_deleted(client: Client, names: Names) -> Non
     assert bad.value.code == "INVALID_ARGUMENT"
 
 
-def test_a_running_job_cannot_be_deleted(
-    client: Client, names: Names, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """LittleHorse's DeleteBulkJob: "Cannot delete a RUNNING BulkJob" (FAILED_PRECONDITION)."""
+def _stalled_job(client: Client, names: Names, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A job of two WfRuns that deleted its first page and goes no further."""
     monkeypatch.setattr(bulk_deletes, "PAGE_SIZE", 1)
     monkeypatch.setattr(bulk_deletes, "walk_message", lambda *args: None)  # the walk stalls
     name = names("wf")
     register(client, name, _instant)
     _runs(client, name, 2)
-    job_id = client.create_bulk_job(name, "COMPLETED")["id"]["id"]
+    return str(client.create_bulk_job(name, "COMPLETED")["id"]["id"])
+
+
+def test_a_running_job_cannot_be_deleted(
+    client: Client, names: Names, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LittleHorse's DeleteBulkJob: "Cannot delete a RUNNING BulkJob" (FAILED_PRECONDITION)."""
+    job_id = _stalled_job(client, names, monkeypatch)
     assert client.get_bulk_job(job_id)["status"] == "BULK_JOB_RUNNING"
     with pytest.raises(CanterError) as refused:
         client.delete_bulk_job(job_id)
@@ -254,12 +259,7 @@ def test_a_walk_that_cannot_go_on_fails_the_job(
     client: Client, names: Names, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A page whose bookmark the index refuses ends the job FAILED, not RUNNING forever."""
-    monkeypatch.setattr(bulk_deletes, "PAGE_SIZE", 1)
-    monkeypatch.setattr(bulk_deletes, "walk_message", lambda *args: None)  # the walk stalls
-    name = names("wf")
-    register(client, name, _instant)
-    _runs(client, name, 2)
-    job_id = client.create_bulk_job(name, "COMPLETED")["id"]["id"]
+    job_id = _stalled_job(client, names, monkeypatch)
     monkeypatch.undo()
     forged = json.dumps({bulk_deletes.PAGE_KEY: {"id": job_id, "bookmark": "not-a-bookmark"}})
     bulk_deletes.walk_message(runtime.current(), forged)
