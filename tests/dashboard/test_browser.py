@@ -27,15 +27,24 @@ EVENT_NODE = "5-dashboard-approved-EXTERNAL_EVENT"
 
 
 def wait_until(browser: Any, condition: Callable[[Any], Any], what: str) -> Any:
-    """Poll ``condition``; a live page swaps its parts, so a stale element means: look again."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    """Poll ``condition``; a live page swaps its parts, so a stale element means: look
+    again, and so does a reload that a loaded machine did not finish in time."""
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        TimeoutException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(
         browser,
         WAIT_SECONDS,
         poll_frequency=0.1,
-        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        ignored_exceptions=(
+            NoSuchElementException,
+            StaleElementReferenceException,
+            TimeoutException,
+        ),
     ).until(condition, message=f"waited {WAIT_SECONDS}s for {what}")
 
 

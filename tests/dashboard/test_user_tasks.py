@@ -132,6 +132,9 @@ def test_assign_comment_and_complete_with_the_typed_form(
     css(browser, "#comment").send_keys("checked the invoice")
     css(browser, "#add-comment").click()
     confirm(browser)
+    # The page the confirmation leads to loads before the reloads: one during that
+    # navigation aborts it.
+    wait_until(browser, lambda b: "Commented on" in text_of(b, ".flash.notice"), "accepted")
     # The API journals the comment and the engine applies it: it shows on a later look.
     wait_until(browser, lambda b: b.refresh() or "invoice" in text_of(b, ".history"), "comment")
     shoot(browser, screenshots / "user-task.png")
