@@ -157,33 +157,23 @@ class EarlyEvents:
         partition = index_partition(query.def_name)
         low = _time(query.earliest if query.earliest is not None else 0)
         high = _time(query.latest if query.latest is not None else 10**13 - 1) + "~"
-        kwargs: dict[str, Any] = {}
-        if bookmark is not None:
-            kwargs["ExclusiveStartKey"] = _decode(bookmark, partition)
-        found: list[dict[str, Any]] = []
-        while True:
-            page = self._client.query(
-                TableName=self._table,
-                KeyConditionExpression="wfRunId = :p AND eventId BETWEEN :lo AND :hi",
-                ExpressionAttributeValues={
+        start = None if bookmark is None else _decode(bookmark, partition)
+        served, more = self._query(
+            {
+                "KeyConditionExpression": "wfRunId = :p AND eventId BETWEEN :lo AND :hi",
+                "ExpressionAttributeValues": {
                     ":p": {"S": partition},
                     ":lo": {"S": EARLY_PREFIX + low},
                     ":hi": {"S": EARLY_PREFIX + high},
                     ":now": {"N": str(now_seconds)},
                 },
-                FilterExpression=f"{EXPIRES_AT} > :now",
-                ScanIndexForward=False,
-                Limit=limit + 1,
-                **kwargs,
-            )
-            found.extend(page.get("Items", []))
-            last = page.get("LastEvaluatedKey")
-            if len(found) > limit or last is None:
-                break
-            kwargs["ExclusiveStartKey"] = last
-        served = found[:limit]
-        results = [_indexed(item) for item in served]
-        return results, _encode(served[-1]) if len(found) > limit else None
+                "FilterExpression": f"{EXPIRES_AT} > :now",
+                "ScanIndexForward": False,
+            },
+            limit,
+            start,
+        )
+        return [_indexed(item) for item in served], _encode(served[-1]) if more else None
 
     def get(self, wf_run_id: str, def_name: str, guid: str) -> Stored | None:
         item = self._client.get_item(
@@ -200,32 +190,40 @@ class EarlyEvents:
 
         ValueError for a bookmark this listing did not return.
         """
-        kwargs: dict[str, Any] = {}
-        if bookmark is not None:
-            kwargs["ExclusiveStartKey"] = _decode(bookmark, wf_run_id)
-        found: list[dict[str, Any]] = []
-        while True:
-            page = self._client.query(
-                TableName=self._table,
+        start = None if bookmark is None else _decode(bookmark, wf_run_id)
+        served, more = self._query(
+            {
                 # Every early event, but not the counter: ``early#`` < low < high.
-                KeyConditionExpression="wfRunId = :id AND eventId BETWEEN :low AND :high",
-                ExpressionAttributeValues={
+                "KeyConditionExpression": "wfRunId = :id AND eventId BETWEEN :low AND :high",
+                "ExpressionAttributeValues": {
                     ":id": {"S": wf_run_id},
                     ":low": {"S": COUNTER_ID + "\x01"},
                     ":high": {"S": EARLY_PREFIX[:-1] + "$"},
                 },
-                ConsistentRead=True,
-                Limit=limit + 1,
-                **kwargs,
-            )
+                "ConsistentRead": True,
+            },
+            limit,
+            start,
+        )
+        return [_stored(i) for i in served], _encode(served[-1]) if more else None
+
+    def _query(
+        self, query: dict[str, Any], limit: int, start: dict[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``limit`` items of one query from ``start``, and whether more follow.
+
+        A filtered query can answer short pages, so it reads on until it has
+        one item past the page or the range ends.
+        """
+        kwargs: dict[str, Any] = {} if start is None else {"ExclusiveStartKey": start}
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._client.query(TableName=self._table, Limit=limit + 1, **query, **kwargs)
             found.extend(page.get("Items", []))
             last = page.get("LastEvaluatedKey")
             if len(found) > limit or last is None:
-                break
+                return found[:limit], len(found) > limit
             kwargs["ExclusiveStartKey"] = last
-        served = found[:limit]
-        more = len(found) > limit
-        return [_stored(i) for i in served], _encode(served[-1]) if more else None
 
     def unexpired(self, wf_run_id: str, now_seconds: int) -> list[Stored]:
         """Every early event of the id that has not expired (TTL deletes lazily)."""
