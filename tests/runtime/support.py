@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 from canter import Client, Worker, Workflow, WorkflowThread
+from canter.client import NotFound
 from canter.local import LocalStack
 from canter_engine.handlers import faults
 
@@ -156,3 +157,19 @@ def crashing_every_first_try(point: str) -> Iterator[Counter[str]]:
         yield hits
     finally:
         faults.install(None)
+
+
+def is_deleted(client: Client, wf_run_id: str, timeout: float = 20.0) -> bool:
+    """Whether GetWfRun answers NOT_FOUND for the WfRun within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            client.get_wf_run(wf_run_id)
+        except NotFound:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_deleted(client: Client, wf_run_id: str, timeout: float = 20.0) -> None:
+    assert is_deleted(client, wf_run_id, timeout), f"WfRun {wf_run_id} not deleted in {timeout} s"

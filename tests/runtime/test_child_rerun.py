@@ -27,7 +27,7 @@ from canter_engine.store.journal import (
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import WfRun
 
-from .support import Names, int_input, register, worker
+from .support import Names, int_input, register, wait_deleted, worker
 
 pytestmark = pytest.mark.e2e
 
@@ -57,14 +57,7 @@ def parent_and_child(client: Client, names: Names, gate: str | None) -> tuple[st
 
 def deleted(client: Client, wf_run_id: str) -> None:
     client.delete_wf_run(wf_run_id)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            client.get_wf_run(wf_run_id)
-        except NotFound:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"WfRun {wf_run_id} was not deleted")
+    wait_deleted(client, wf_run_id, timeout=10)
 
 
 def run_again(client: Client, spec: str, wf_run_id: str, n: int) -> None:

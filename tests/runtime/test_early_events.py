@@ -18,7 +18,7 @@ from canter_engine.store.early_events import MAX_EARLY_EVENTS
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import ExternalEvent, ExternalEventIdList, ExternalEventList
 
-from .support import Names, register
+from .support import Names, register, wait_deleted
 
 
 def _waits_for(event: str, output: str = "got") -> Callable[[WorkflowThread], None]:
@@ -149,7 +149,7 @@ def test_delete_wf_run_takes_the_events_it_claimed(client: Client, names: Names)
     client.run_wf(names("wf"), id=wf_run_id)
     assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
     client.delete_wf_run(wf_run_id)
-    _gone(client, wf_run_id)
+    wait_deleted(client, wf_run_id)
     assert client.list_external_events(wf_run_id) == []
     # A new run under the id does not take the deleted run's event again.
     client.run_wf(names("wf"), id=wf_run_id)
@@ -163,17 +163,6 @@ def _eventually(read: Callable[[], list[Any]]) -> list[Any]:
         assert time.monotonic() < deadline, "nothing found within 20 s"
         time.sleep(0.05)
     return found
-
-
-def _gone(client: Client, wf_run_id: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            client.get_wf_run(wf_run_id)
-        except NotFound:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"WfRun {wf_run_id} not deleted")
 
 
 def test_an_early_event_over_one_item_is_refused_with_a_413(client: Client, names: Names) -> None:

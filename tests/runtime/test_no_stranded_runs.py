@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,7 @@ from canter_engine.handlers.task_tokens import Attempt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .support import Names, int_input, post, register, worker
+from .support import Names, int_input, post, register, wait_deleted, worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -85,7 +84,7 @@ class World:
             return
         self.expected.pop(wf_run_id, None)
         self.generation[wf_run_id] = self.generation.get(wf_run_id, 0) + 1
-        gone(self.client, wf_run_id)
+        wait_deleted(self.client, wf_run_id)
 
     def rerun(self, k: int) -> None:
         """DeleteWfRun, then RunWf under the same id: a new run."""
@@ -163,17 +162,6 @@ def outcome(scheduled: dict[str, Any], output: int) -> dict[str, Any]:
         "status": "TASK_SUCCESS",
         "output": to_value(output),
     }
-
-
-def gone(client: Client, wf_run_id: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            client.get_wf_run(wf_run_id)
-        except NotFound:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"WfRun {wf_run_id} not deleted within 20 s")
 
 
 ids = st.integers(0, IDS - 1)

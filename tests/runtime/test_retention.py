@@ -19,7 +19,7 @@ from google.protobuf.json_format import MessageToDict
 from littlehorse.model import WorkflowRetentionPolicy
 from littlehorse.workflow import Workflow, WorkflowThread
 
-from .support import Names, worker
+from .support import Names, is_deleted, worker
 
 pytestmark = pytest.mark.e2e
 
@@ -52,18 +52,6 @@ def _items(stack: LocalStack, wf_run_id: str) -> int:
     return int(found["Count"])
 
 
-def _gone(client: Client, wf_run_id: str, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            client.get_wf_run(wf_run_id)
-        except CanterError as exc:
-            assert exc.code == "NOT_FOUND"
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_a_completed_run_is_deleted_after_its_retention(
     client: Client, names: Names, stack: LocalStack
 ) -> None:
@@ -71,7 +59,7 @@ def test_a_completed_run_is_deleted_after_its_retention(
     with worker(client, {task: lambda: None}):
         wf_run_id = client.run_wf(names("wf"))["id"]["id"]
         client.wait_for_wf_run(wf_run_id, ("COMPLETED",), timeout=20)
-    assert _gone(client, wf_run_id, timeout=15), "the WfRun outlived its retention"
+    assert is_deleted(client, wf_run_id, timeout=15), "the WfRun outlived its retention"
     assert client.search_wf_run(names("wf"))["results"] == []
     found = client.call(
         "SearchVariable", {"wfSpecName": names("wf"), "varName": "n", "value": {"int": 1}}
@@ -85,7 +73,7 @@ def test_without_a_retention_policy_the_run_stays(client: Client, names: Names) 
     with worker(client, {task: lambda: None}):
         wf_run_id = client.run_wf(names("wf"))["id"]["id"]
         client.wait_for_wf_run(wf_run_id, ("COMPLETED",), timeout=20)
-    assert not _gone(client, wf_run_id, timeout=3)
+    assert not is_deleted(client, wf_run_id, timeout=3)
 
 
 def test_a_run_deleted_before_its_retention_ends_leaves_nothing_behind(
@@ -96,7 +84,7 @@ def test_a_run_deleted_before_its_retention_ends_leaves_nothing_behind(
         wf_run_id = client.run_wf(names("wf"))["id"]["id"]
         client.wait_for_wf_run(wf_run_id, ("COMPLETED",), timeout=20)
     client.delete_wf_run(wf_run_id)
-    assert _gone(client, wf_run_id, timeout=10)
+    assert is_deleted(client, wf_run_id, timeout=10)
     time.sleep(3)
     assert _items(stack, wf_run_id) == 0
     again = client.run_wf(names("wf"), id=wf_run_id)["id"]["id"]

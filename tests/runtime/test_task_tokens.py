@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from canter import Client, WorkflowThread
-from canter.client import NotFound, to_value
+from canter.client import to_value
 from canter.local import LocalStack
 from canter.local.stack import LOCAL_STAGE
 from canter_engine import resources
@@ -26,6 +26,7 @@ from .support import (
     register,
     success_report,
     take_attempt,
+    wait_deleted,
     worker,
 )
 
@@ -152,13 +153,7 @@ class Gated:
 
 def deleted(client: Client, wf_run_id: str) -> None:
     client.delete_wf_run(wf_run_id)
-    for _ in range(200):
-        try:
-            client.get_wf_run(wf_run_id)
-        except NotFound:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"WfRun {wf_run_id} was not deleted")
+    wait_deleted(client, wf_run_id, timeout=10)
 
 
 def test_delete_during_a_task_then_a_late_report_then_run_again_completes(
