@@ -2,9 +2,10 @@
 ExternalEventDef has ``retentionPolicy.secondsAfterPut`` is deleted that long after it
 was put, by DynamoDB TTL (``canter dev`` sweeps expired items as DynamoDB would).
 
-As LittleHorse, whose retention runs a DeleteExternalEvent: an unclaimed event goes
-(record, search entry, journal record), so no later EXTERNAL_EVENT node takes it; a
-claimed one stays as the result of the NodeRun that took it.
+As LittleHorse, whose retention (ExternalEventRetentionPolicyModel) runs a
+DeleteExternalEvent: an unclaimed event goes (record, search entry, journal record), so
+no later EXTERNAL_EVENT node takes it; a claimed one stays as the result of the NodeRun
+that took it, as DeleteExternalEventRequestModel refuses a claimed event.
 """
 
 from __future__ import annotations
