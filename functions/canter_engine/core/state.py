@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from canter_engine.core.cow_map import CowMap, task_map, thread_map
 from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model import values
 
@@ -608,10 +609,11 @@ class WfRunState:
     start: int
     end: int | None = None
     parent_wf_run_id: str | None = None
-    threads: dict[int, ThreadRun] = field(default_factory=dict)
+    # Copied per event, so shared until written (core/cow_map.py).
+    threads: CowMap[int, ThreadRun] = field(default_factory=thread_map)
     greatest_thread: int = -1
-    variables: dict[int, dict[str, Any]] = field(default_factory=dict)
-    task_runs: dict[str, TaskRun] = field(default_factory=dict)
+    variables: CowMap[int, dict[str, Any]] = field(default_factory=thread_map)
+    task_runs: CowMap[str, TaskRun] = field(default_factory=task_map)
     pending_events: list[ExternalEvent] = field(default_factory=list)
     # Child WfRuns that ended before a WAIT_FOR_CHILD_WF took their result.
     # Child WfRuns that ended before their WAIT_FOR_CHILD_WF: status, output, failure.
@@ -634,8 +636,9 @@ class WfRunState:
     def clone(self) -> WfRunState:
         """A copy whose threads, variable scopes and task runs are still shared.
 
-        The engine copies each of those on its first write (copy-on-write), so
-        an event that touches one thread of a hundred copies one thread.
+        The engine copies each of those on its first write (copy-on-write), and
+        the maps holding them copy a bucket of 64 on its first write, so an
+        event that touches one thread of 10,000 copies one thread and one bucket.
         """
         return WfRunState(
             self.wf_run_id,
@@ -646,10 +649,10 @@ class WfRunState:
             self.start,
             self.end,
             self.parent_wf_run_id,
-            dict(self.threads),
+            self.threads.fork(),
             self.greatest_thread,
-            dict(self.variables),
-            dict(self.task_runs),
+            self.variables.fork(),
+            self.task_runs.fork(),
             [e.clone() for e in self.pending_events],
             dict(self.child_results),
             self.workflow_events,
@@ -709,10 +712,13 @@ class WfRunState:
             item["b"],
             item["e"],
             item["pw"],
-            {t.number: t for t in threads},
+            thread_map((t.number, t) for t in threads),
             item["gt"],
-            {int(n): {k: values.decode(v) for k, v in vs.items()} for n, vs in item["va"].items()},
-            {t.guid: t for t in task_runs},
+            thread_map(
+                (int(n), {k: values.decode(v) for k, v in vs.items()})
+                for n, vs in item["va"].items()
+            ),
+            task_map((t.guid, t) for t in task_runs),
             [ExternalEvent.from_item(e) for e in item["pe"]],
             {k: _child_result(v) for k, v in item["cr"].items()},
             item["we"],
