@@ -15,6 +15,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from canter_engine.core import Blueprint, WfRunState, apply
+from canter_engine.core.cow_map import CowMap, forked, thread_map
 from canter_engine.core.effects import JOURNAL_EFFECTS, Effect
 from canter_engine.core.events import (
     Event,
@@ -82,12 +83,12 @@ class Outcome:
     retargets: list[tuple[JournalEntry, str]] = field(default_factory=list)
     # A wide WfRun (store/thread_items.py): each thread's paged mark, and
     # what the head holds, as committed with ``update``.
-    marks: dict[int, int] | None = None
+    marks: CowMap[int, int] | None = None
     held: Held = field(default_factory=Held)
     # A wide WfRun: every thread item's body as committed with ``update``,
     # and the ended NodeRuns the items keep.
-    bodies: dict[int, bytes] = field(default_factory=dict)
-    thread_held: dict[int, dict[str, Any]] = field(default_factory=dict)
+    bodies: CowMap[int, bytes] = field(default_factory=thread_map)
+    thread_held: CowMap[int, dict[str, Any]] = field(default_factory=thread_map)
     # Long strings of the state and records, by payload bucket key (store/payloads.py):
     # put before anything that names them is written.
     uploads: dict[str, bytes] = field(default_factory=dict)
@@ -288,8 +289,9 @@ def apply_records(
     outcome.held = held
     if state is not None and spills(state):
         outcome.marks = spilled.marks
-        outcome.bodies = {**committed, **spilled.bodies}
-        outcome.thread_held = {n: held for n, held in spilled.held.items() if held}
+        outcome.bodies = forked(committed)
+        outcome.bodies.update(spilled.bodies)
+        outcome.thread_held = spilled.held
     return outcome
 
 

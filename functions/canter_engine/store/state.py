@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from canter_engine.core.cow_map import thread_map
 from canter_engine.core.records import render_node_item
 from canter_engine.core.state import WfRunState, node_sk
 from canter_engine.store import blob
@@ -79,14 +80,14 @@ class Head:
     incarnation: str = ""
     # A wide WfRun (store/thread_items.py): each thread's greatest paged
     # NodeRun position, from its item; None while the threads are in the head.
-    marks: dict[int, int] | None = None
+    marks: Mapping[int, int] | None = None
     # The state already decoded (the scheduler's own cache); never changed.
     decoded: WfRunState | None = None
     # A wide WfRun: each thread item's committed body, kept as the ``prev``
     # of the next write of that thread.
-    bodies: dict[int, bytes] | None = None
+    bodies: Mapping[int, bytes] | None = None
     # A wide WfRun: each thread's ended NodeRuns its item keeps (by key).
-    thread_held: dict[int, dict[str, Any]] | None = None
+    thread_held: Mapping[int, dict[str, Any]] | None = None
 
     def held_records(self) -> dict[str, Attributes]:
         """Every record held rather than stored: the head's and, of a wide
@@ -222,17 +223,17 @@ class StateStore:
         applied_seq = int(item["appliedSeq"]["S"])
         value = blob.unpack(bytes(item["body"]["B"]))
         state = value["s"]
-        marks: dict[int, int] | None = None
-        bodies: dict[int, bytes] | None = None
-        thread_held: dict[int, dict[str, Any]] | None = None
+        marks: Mapping[int, int] | None = None
+        bodies: Mapping[int, bytes] | None = None
+        thread_held: Mapping[int, dict[str, Any]] | None = None
         if value.get("x"):
             if thread is not None:
                 threads = (thread, thread)
-            bodies = dict(self._committed_threads(wf_run_id, applied_seq, threads))
+            bodies = thread_map(self._committed_threads(wf_run_id, applied_seq, threads))
             decoded = {n: decode_thread(n, body) for n, body in bodies.items()}
             state = assemble(state, decoded)
-            marks = {n: t.paged for n, t in decoded.items()}
-            thread_held = {n: t.held for n, t in decoded.items() if t.held}
+            marks = thread_map((n, t.paged) for n, t in decoded.items())
+            thread_held = thread_map((n, t.held) for n, t in decoded.items() if t.held)
         return Head(
             # Long strings, the head's and its thread items', are in the payload bucket.
             self._payloads.resolve(state, wf_run_id),

@@ -14,10 +14,11 @@ must write.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from canter_engine.core.cow_map import forked
 from canter_engine.core.state import TaskRun, ThreadRun, WfRunState, node_sk
 from canter_engine.model import values
 from canter_engine.store import blob
@@ -140,10 +141,13 @@ class Spilled:
     """
 
     def __init__(
-        self, marks: dict[int, int] | None, held: dict[int, dict[str, Any]] | None = None
+        self,
+        marks: Mapping[int, int] | None,
+        held: Mapping[int, dict[str, Any]] | None = None,
     ) -> None:
-        self.marks = dict(marks or {})
-        self.held = dict(held or {})
+        # Forks: the committed head's maps of 10,000 threads are shared, not copied.
+        self.marks = forked(marks)
+        self.held = forked(held)
         self.bodies: dict[int, bytes] = {}
         # What the current event replaced, to take it back (``rollback``).
         self._marks_before: dict[int, int | None] = {}
@@ -182,8 +186,13 @@ class Spilled:
         self.marks[number] = position
 
     def _hold(self, number: int, held: dict[str, Any]) -> None:
+        # Only threads that hold something have an entry: the scheduler keeps
+        # ``held`` as the committed head's without filtering 10,000 threads.
         self._held_before.setdefault(number, self.held.get(number))
-        self.held[number] = held
+        if held:
+            self.held[number] = held
+        else:
+            self.held.pop(number, None)
 
     def _body(self, number: int, body: bytes) -> None:
         self._bodies_before.setdefault(number, self.bodies.get(number))
