@@ -26,6 +26,7 @@ from typing import Any
 
 from canter_engine.core import Blueprint, WfRunState
 from canter_engine.core.events import Event, RunRequested, TaskReported, to_journal
+from canter_engine.handlers.head_cache import HeadCache
 from canter_engine.handlers.transitions import Outcome, apply_records
 from canter_engine.model.spec import NameId, TaskDef, VariableDef
 from canter_engine.store.held import Writes
@@ -34,7 +35,6 @@ from canter_engine.store.state import (
     Head,
     _page_item,
     _record_item,
-    decode_head,
     head_item,
     thread_item,
 )
@@ -92,6 +92,7 @@ class Fan:
         self.wf_run_id = f"fan-{children}"
         self.figures = Figures(children, batch)
         self.head: Head | None = None
+        self.heads = HeadCache()
         self.seq = 0
 
     def resolve(self, name: str, major: int, revision: int) -> Blueprint:
@@ -145,20 +146,9 @@ class Fan:
         self.figures.write_units += len(outcome.writes.rewrites)
         if not self.figures.head_in_flight:
             self.figures.head_in_flight = item_size(head)
-        if outcome.marks is not None:
-            self.head = Head(
-                {},
-                outcome.held,
-                version,
-                update.applied_seq,
-                outcome.incarnation,
-                outcome.marks,
-                outcome.state,
-                outcome.bodies,
-                outcome.thread_held,
-            )
-        else:
-            self.head = decode_head(update.body, version, update.applied_seq)
+        # The next event starts from the head as the scheduler's cache keeps it.
+        self.heads.remember(self.wf_run_id, outcome, version)
+        self.head = self.heads.get(self.wf_run_id)
 
     def run(self) -> Figures:
         state = self.commit([RunRequested(self.wf_run_id, self.bp.spec.id.name, 0, 0, {}, 1)])

@@ -12,7 +12,7 @@ import time
 import pytest
 from canter import Client, WorkflowThread
 from canter_engine.handlers import runtime, scheduler
-from canter_engine.store.state import Head, HeadUpdate, head_body
+from canter_engine.store.state import Head
 
 from .support import Names, int_input, register, worker
 
@@ -35,9 +35,7 @@ def wait_for_version(wf_run_id: str, version: int) -> None:
 
 
 def cache_stale(wf_run_id: str, head: Head) -> None:
-    status, spec = head.state["s"], head.state["sn"]
-    update = HeadUpdate(head_body(head.state, head.held), status, spec, head.applied_seq)
-    scheduler._HEADS.put(wf_run_id, update, head.version)
+    scheduler._HEADS.put(wf_run_id, head)
 
 
 def test_an_event_applied_to_a_stale_copy_is_applied_again_to_the_head(

@@ -9,8 +9,10 @@ acts on a cached head in ways the commit's version condition guards
 (handlers/transitions.py, ``Outcome.routine``), and drops the entry on any
 failure.
 
-Entries hold the head as stored (compressed bytes), so every use decodes
-fresh objects that the core may change without touching the cache.
+Entries hold the state decoded: the core never changes a state it is given
+(core/engine.py, ``apply``), so the next event starts from the very object
+the last one produced, without decoding the head (and re-encoding what it
+holds) again. Larger heads are kept as stored, compressed, to bound memory.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from canter_engine.store.state import Head, HeadUpdate, decode_head
+from canter_engine.handlers.transitions import Outcome
+from canter_engine.store.state import Head, decode_head
 
 MAX_ENTRIES = 1024
-# A head this large (a wide fan-out) is read back instead of kept.
+# A head up to this size (compressed) is kept decoded; most are about 1 KB.
+MAX_DECODED_BYTES = 4 * 1024
+# A head this large (a wide fan-out's, before its threads leave it) is read back instead of kept.
 MAX_BODY_BYTES = 32 * 1024
 # Wide WfRuns kept decoded: each can hold thousands of threads.
 MAX_WIDE_ENTRIES = 8
@@ -36,9 +41,8 @@ class _Entry:
 
 
 class HeadCache:
-    """Heads as stored; a wide WfRun's (store/thread_items.py) as its decoded
-    state instead, since reading back its threads would cost a read per thread.
-    The core never changes a state it is given, so the object can be shared."""
+    """Heads decoded (a wide WfRun's, store/thread_items.py, always: reading
+    back its threads would cost a read per thread), or as stored."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._entries: OrderedDict[str, _Entry | Head] = OrderedDict()
@@ -53,21 +57,48 @@ class HeadCache:
             return entry
         return decode_head(entry.body, entry.version, entry.applied_seq, entry.incarnation)
 
-    def put_wide(self, wf_run_id: str, head: Head) -> None:
-        """A wide WfRun's head, ``head.decoded`` and ``head.marks`` set."""
-        self._entries[wf_run_id] = head
-        self._entries.move_to_end(wf_run_id)
-        wide = [k for k, v in self._entries.items() if isinstance(v, Head)]
-        for old in wide[: max(0, len(wide) - MAX_WIDE_ENTRIES)]:
-            del self._entries[old]
-
-    def put(self, wf_run_id: str, update: HeadUpdate, version: int) -> None:
-        if len(update.body) > MAX_BODY_BYTES:
+    def remember(self, wf_run_id: str, outcome: Outcome, version: int) -> None:
+        """The head ``outcome`` committed at ``version``."""
+        update, state = outcome.update, outcome.state
+        assert update is not None and state is not None
+        if outcome.marks is not None:
+            head = Head(
+                {},
+                outcome.held,
+                version,
+                update.applied_seq,
+                outcome.incarnation,
+                outcome.marks,
+                state,
+                outcome.bodies,
+                outcome.thread_held,
+            )
+            self.put(wf_run_id, head)
+            wide = [k for k, v in self._entries.items() if isinstance(v, Head) and v.marks]
+            for old in wide[: max(0, len(wide) - MAX_WIDE_ENTRIES)]:
+                del self._entries[old]
+        elif len(update.body) <= MAX_DECODED_BYTES:
+            self.put(
+                wf_run_id,
+                Head(
+                    {},
+                    outcome.held,
+                    version,
+                    update.applied_seq,
+                    outcome.incarnation,
+                    decoded=state,
+                ),
+            )
+        elif len(update.body) <= MAX_BODY_BYTES:
+            self.put(
+                wf_run_id, _Entry(update.body, version, update.applied_seq, update.incarnation)
+            )
+        else:
             self.drop(wf_run_id)
-            return
-        self._entries[wf_run_id] = _Entry(
-            update.body, version, update.applied_seq, update.incarnation
-        )
+
+    def put(self, wf_run_id: str, entry: _Entry | Head) -> None:
+        """Keep ``entry`` (a head as loaded, say) as this WfRun's."""
+        self._entries[wf_run_id] = entry
         self._entries.move_to_end(wf_run_id)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)

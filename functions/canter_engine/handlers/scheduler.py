@@ -216,23 +216,7 @@ def _act(
         runtime.state.write_threads(wf_run_id, outcome.update)
         faults.reach(faults.BEFORE_COMMIT)
         runtime.state.commit_head(wf_run_id, outcome.update, version)
-        if outcome.marks is not None:
-            _HEADS.put_wide(
-                wf_run_id,
-                Head(
-                    {},
-                    outcome.held,
-                    version + 1,
-                    outcome.update.applied_seq,
-                    outcome.incarnation,
-                    outcome.marks,
-                    state,
-                    outcome.bodies,
-                    outcome.thread_held,
-                ),
-            )
-        else:
-            _HEADS.put(wf_run_id, outcome.update, version + 1)
+        _HEADS.remember(wf_run_id, outcome, version + 1)
         metrics.add_metric(name="Commits", unit=MetricUnit.Count, value=1)
         faults.reach(faults.AFTER_COMMIT)
     if outcome.redelivered and not _SENT.covers(wf_run_id, head.applied_seq if head else -1):
