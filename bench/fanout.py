@@ -207,7 +207,30 @@ def section(rows: list[Figures], prices: dict[str, Any]) -> str:
             f"{f.units_per_task * per_million:.2f} | {f.largest_item:,} | "
             f"{f.head_in_flight:,} | {f.us_per_transition:.0f} |"
         )
-    return "\n".join([*lines, "", BEFORE]) + "\n"
+    return "\n".join([*lines, "", targets(rows), "", BEFORE]) + "\n"
+
+
+def targets(rows: list[Figures]) -> str:
+    """Issue 17's targets, judged on these rows."""
+    narrow, wide = min(f.children for f in rows), max(f.children for f in rows)
+    ratios = []
+    for batch in sorted({f.batch for f in rows}):
+        by_width = {f.children: f for f in rows if f.batch == batch}
+        ratios.append(by_width[wide].units_per_task / by_width[narrow].units_per_task)
+    largest = max(f.largest_item for f in rows)
+    cpu = [f.us_per_transition for f in rows]
+    spread = max(cpu) / min(cpu)
+
+    def verdict(met: bool) -> str:
+        return "met" if met else "MISSED"
+
+    return (
+        f"**Targets**: cost per task node at {wide:,} children within 1.3x of {narrow:,}: "
+        + " / ".join(f"{r:.2f}x" for r in ratios)
+        + f" ({verdict(max(ratios) <= 1.3)}); largest item under 64 KB: {largest:,} B "
+        f"({verdict(largest < 64 * 1024)}); CPU per transition within 2x across widths: "
+        f"{min(cpu):.0f} to {max(cpu):.0f} us, {spread:.2f}x ({verdict(spread <= 2)})."
+    )
 
 
 def write_results(text: str, path: Path = RESULTS) -> None:
