@@ -90,14 +90,17 @@ class HeadCache:
                 ),
             )
         elif len(update.body) <= MAX_BODY_BYTES:
-            self.put(
+            self._keep(
                 wf_run_id, _Entry(update.body, version, update.applied_seq, update.incarnation)
             )
         else:
             self.drop(wf_run_id)
 
-    def put(self, wf_run_id: str, entry: _Entry | Head) -> None:
-        """Keep ``entry`` (a head as loaded, say) as this WfRun's."""
+    def put(self, wf_run_id: str, head: Head) -> None:
+        """Keep ``head`` (one as loaded, say) as this WfRun's."""
+        self._keep(wf_run_id, head)
+
+    def _keep(self, wf_run_id: str, entry: _Entry | Head) -> None:
         self._entries[wf_run_id] = entry
         self._entries.move_to_end(wf_run_id)
         while len(self._entries) > self._max_entries:
