@@ -7,12 +7,17 @@ test puts an old head back into the cache, as that process would have left it.
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import pytest
 from canter import Client, WorkflowThread
+from canter_engine.core.state import WfRunState
 from canter_engine.handlers import runtime, scheduler
-from canter_engine.store.state import Head
+from canter_engine.handlers.head_cache import HeadCache
+from canter_engine.handlers.transitions import Outcome
+from canter_engine.store.held import Held
+from canter_engine.store.state import Head, HeadUpdate, head_body
 
 from .support import Names, int_input, register, worker
 
@@ -82,3 +87,27 @@ def test_an_event_a_stale_copy_ignores_is_applied_to_the_head(client: Client, na
     with worker(client, {task: lambda n: n * 2}):
         assert client.wait_for_wf_run(wf_run_id, timeout=20)["status"] == "COMPLETED"
     assert client.variables(wf_run_id)["out"] == 42
+
+
+def committed(state_bytes: int) -> Outcome:
+    """An outcome whose head holds a variable of ``state_bytes`` random hex digits
+    (about half that compressed)."""
+    state = WfRunState("wf-1", "wf", 0, 0, "RUNNING", 1)
+    state.variables[0] = {"blob": secrets.token_hex(state_bytes // 2)}
+    update = HeadUpdate(head_body(state.to_item(), Held()), "RUNNING", "wf", 7, "inc")
+    return Outcome(state, update, incarnation="inc", applied_seq=7)
+
+
+def test_a_small_head_is_kept_decoded_a_larger_one_as_stored_and_a_large_one_not_at_all() -> None:
+    cache = HeadCache()
+    small, larger, large = committed(100), committed(12_000), committed(80_000)
+    for wf_run_id, outcome in (("small", small), ("larger", larger), ("large", large)):
+        cache.remember(wf_run_id, outcome, 3)
+    kept = cache.get("small")
+    # The very state the event produced: the core never changes a state it is given.
+    assert kept is not None and kept.decoded is small.state and kept.version == 3
+    stored = cache.get("larger")
+    assert stored is not None and stored.decoded is None
+    assert (stored.version, stored.applied_seq, stored.incarnation) == (3, 7, "inc")
+    assert WfRunState.from_item(stored.state) == larger.state
+    assert cache.get("large") is None
