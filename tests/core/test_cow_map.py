@@ -4,7 +4,15 @@ and never see each other's writes (core/cow_map.py)."""
 from typing import Any
 
 from canter_engine.core import apply
-from canter_engine.core.cow_map import CowMap, by_number, task_map, thread_map
+from canter_engine.core.cow_map import (
+    SMALL,
+    CowMap,
+    by_number,
+    by_thread_prefix,
+    copied_tasks,
+    copied_threads,
+    thread_map,
+)
 from canter_engine.core.events import TaskReported
 from canter_engine.core.state import WfRunState
 from hypothesis import given, settings
@@ -40,7 +48,8 @@ def test_a_fork_and_its_original_see_only_their_own_writes(ops: list[tuple[str, 
             maps.append((cow.fork(), dict(model)))
     for cow, model in maps:
         assert dict(cow.items()) == model
-        assert len(cow) == len(model)
+        assert len(cow) == len(model) == len(cow.values()) == len(cow.items())
+        assert list(cow.values()) == list(cow.values()) == [cow[k] for k in cow]
         assert all(k in cow and cow[k] == v and cow.get(k) == v for k, v in model.items())
         absent = [k for k in range(301) if k not in model]
         assert all(k not in cow and cow.get(k, "none") == "none" for k in absent)
@@ -57,9 +66,25 @@ def test_thread_numbers_inserted_in_order_iterate_in_order() -> None:
 
 
 def test_task_run_guids_of_one_thread_share_a_bucket() -> None:
-    tasks = task_map([("70-3", 1), ("1-2", 2), ("65-9", 3), ("oddly-named", 4)])
+    tasks = CowMap(by_thread_prefix, [("70-3", 1), ("1-2", 2), ("65-9", 3), ("oddly-named", 4)])
     assert list(tasks.items()) == [("70-3", 1), ("65-9", 3), ("1-2", 2), ("oddly-named", 4)]
     assert "70-3" in tasks and 70 not in tasks and "70" not in tasks
+
+
+def test_a_map_stays_a_dict_until_it_outgrows_a_bucket() -> None:
+    small = {n: str(n) for n in range(SMALL)}
+    copy = copied_threads(small)
+    assert type(copy) is dict
+    copy[0] = "changed"
+    assert small[0] == "0"
+    large = {n: str(n) for n in range(SMALL + 1)}
+    shared = copied_threads(large)
+    assert isinstance(shared, CowMap) and list(shared.items()) == list(large.items())
+    again = copied_threads(shared)
+    again[3] = "changed"
+    assert shared[3] == large[3] == "3"
+    tasks = copied_tasks({f"{n}-1": n for n in range(SMALL + 1)})
+    assert isinstance(tasks, CowMap) and tasks["64-1"] == 64
 
 
 def test_missing_keys_raise_key_error() -> None:

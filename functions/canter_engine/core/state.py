@@ -12,10 +12,11 @@ before it changes anything, so a state handed to it is never modified.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from canter_engine.core.cow_map import CowMap, task_map, thread_map
+from canter_engine.core.cow_map import copied_tasks, copied_threads
 from canter_engine.core.user_task_state import UserTaskRun
 from canter_engine.model import values
 
@@ -609,11 +610,12 @@ class WfRunState:
     start: int
     end: int | None = None
     parent_wf_run_id: str | None = None
-    # Copied per event, so shared until written (core/cow_map.py).
-    threads: CowMap[int, ThreadRun] = field(default_factory=thread_map)
+    # Copied per event: past 64 entries in maps that share storage until
+    # written (core/cow_map.py).
+    threads: MutableMapping[int, ThreadRun] = field(default_factory=dict)
     greatest_thread: int = -1
-    variables: CowMap[int, dict[str, Any]] = field(default_factory=thread_map)
-    task_runs: CowMap[str, TaskRun] = field(default_factory=task_map)
+    variables: MutableMapping[int, dict[str, Any]] = field(default_factory=dict)
+    task_runs: MutableMapping[str, TaskRun] = field(default_factory=dict)
     pending_events: list[ExternalEvent] = field(default_factory=list)
     # Child WfRuns that ended before a WAIT_FOR_CHILD_WF took their result.
     # Child WfRuns that ended before their WAIT_FOR_CHILD_WF: status, output, failure.
@@ -649,10 +651,10 @@ class WfRunState:
             self.start,
             self.end,
             self.parent_wf_run_id,
-            self.threads.fork(),
+            copied_threads(self.threads),
             self.greatest_thread,
-            self.variables.fork(),
-            self.task_runs.fork(),
+            copied_threads(self.variables),
+            copied_tasks(self.task_runs),
             [e.clone() for e in self.pending_events],
             dict(self.child_results),
             self.workflow_events,
@@ -712,13 +714,10 @@ class WfRunState:
             item["b"],
             item["e"],
             item["pw"],
-            thread_map((t.number, t) for t in threads),
+            {t.number: t for t in threads},
             item["gt"],
-            thread_map(
-                (int(n), {k: values.decode(v) for k, v in vs.items()})
-                for n, vs in item["va"].items()
-            ),
-            task_map((t.guid, t) for t in task_runs),
+            {int(n): {k: values.decode(v) for k, v in vs.items()} for n, vs in item["va"].items()},
+            {t.guid: t for t in task_runs},
             [ExternalEvent.from_item(e) for e in item["pe"]],
             {k: _child_result(v) for k, v in item["cr"].items()},
             item["we"],
