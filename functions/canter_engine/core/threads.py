@@ -24,7 +24,7 @@ from canter_engine.model.spec import (
 INPUT = "INPUT"
 # ThreadRuns one WfRun may hold (LittleHorse: LHS_X_MAX_THREAD_RUNS_PER_WF_RUN,
 # 65 by default). Each ThreadRun is an item of its own once a WfRun has more
-# than one (store/thread_items.py): room for a fan-out of 10,000 children
+# than 32 (store/thread_items.py): room for a fan-out of 10,000 children
 # and handlers for a tenth of them.
 MAX_THREAD_RUNS = 11_000
 CHILD_FAILURE = "CHILD_FAILURE"
