@@ -171,6 +171,10 @@ class Runner:
             self._own_scopes.add(number)
         return self.state.variables[number]
 
+    def replace_scope(self, number: int, scope: dict[str, Any]) -> None:
+        self.state.variables[number] = scope
+        self._own_scopes.add(number)
+
     def task_run(self, guid: str) -> TaskRun | None:
         """TaskRun ``guid`` if it is in flight, safe to change."""
         if guid not in self._own_tasks:
@@ -278,8 +282,7 @@ class Runner:
         if parent is not None:
             parent.children.append(thread.number)
         scope: dict[str, Any] = {}
-        state.variables[thread.number] = scope
-        self._own_scopes.add(thread.number)
+        self.replace_scope(thread.number, scope)
         problems: list[str] = []
         for name, var in self.bp.threads[spec_name].var_defs.items():
             var_type = var.var_def.var_type
@@ -327,15 +330,19 @@ class Runner:
         changes nothing.
         """
         state = self.state
-        if state.polled is None:
-            state.polled = {n for n, t in state.threads.items() if _at_polled_node(t)}
+        # A state just loaded: its derived sets are worked out, and every
+        # thread they hold is looked at once.
+        full_look = state.polled is None or state.watching is None
+        if state.polled is None or state.watching is None:
+            state.polled = {n for n, t in state.threads.items() if _at(t, _POLLED)}
+            state.watching = {n for n, t in state.threads.items() if _at(t, _WATCHING)}
         moved = True
         while moved:
             # A thread started during the pass (a failure handler a wait starts
             # while it keeps waiting) gets a pass of its own.
             started = state.greatest_thread
             moved = False
-            for number in self._candidates(state.polled):
+            for number in self._candidates(state.polled, state.watching, full_look):
                 seen = state.threads[number]
                 if not _may_move(seen):
                     continue
@@ -344,29 +351,66 @@ class Runner:
                 moved |= self._run(thread)
             moved |= state.greatest_thread != started
         for number in self._own_threads:
-            if _at_polled_node(state.threads[number]):
-                state.polled.add(number)
-            else:
-                state.polled.discard(number)
+            thread = state.threads[number]
+            for found, kinds in ((state.polled, _POLLED), (state.watching, _WATCHING)):
+                if _at(thread, kinds):
+                    found.add(number)
+                else:
+                    found.discard(number)
         self._update_wf_status()
 
-    def _candidates(self, polled: set[int]) -> list[int]:
+    def _candidates(self, polled: set[int], watching: set[int], full_look: bool) -> list[int]:
         """The threads that may move, in number order.
 
         Every earlier event left each thread where nothing could move it, so
         only what this event changed can move: the threads it touched, their
-        ancestors (a child ending releases a wait, an EXIT or a halt), and
-        the threads at a polled node (they read other threads and variables).
-        A 10,000-child fan-out's task report then looks at a handful.
+        ancestors (a child ending releases a wait, an EXIT or a halt), the
+        threads at a polled node (they read other threads), and the threads
+        watching a variable in a scope this event wrote (theirs or an
+        ancestor's: a thread reads no other). A 10,000-child fan-out's task
+        report then looks at a handful, even with the other children parked
+        at a WAIT_FOR_CONDITION.
         """
         threads_ = self.state.threads
         wanted = set(self._own_threads) | polled
+        if full_look:
+            wanted |= watching
+        elif watching and self._own_scopes:
+            wanted.update(self._readers_of_written_scopes(watching))
         for number in list(wanted):
             parent = threads_[number].parent
             while parent is not None and parent not in wanted:
                 wanted.add(parent)
                 parent = threads_[parent].parent
         return sorted(wanted)
+
+    def _readers_of_written_scopes(self, watching: set[int]) -> set[int]:
+        """The watching threads whose own or an ancestor's scope this event wrote.
+
+        Walks down from the written scopes when most threads watch (a fan-out
+        parked at a condition: a child's own write finds one thread, a
+        parent's every child, as it must), else up from each watching thread.
+        """
+        threads_, written = self.state.threads, self._own_scopes
+        if len(watching) * WALK_DOWN_SHARE < len(threads_):
+            found = set()
+            for number in watching:
+                current: int | None = number
+                while current is not None and current not in written:
+                    current = threads_[current].parent
+                if current is not None:
+                    found.add(number)
+            return found
+        found, stack, seen = set(), [n for n in written if n in threads_], set()
+        while stack:
+            number = stack.pop()
+            if number in seen:
+                continue
+            seen.add(number)
+            if number in watching:
+                found.add(number)
+            stack.extend(threads_[number].children)
+        return found
 
     def _run(self, thread: ThreadRun) -> bool:
         moved = False
@@ -805,19 +849,27 @@ _ARRIVALS: dict[str, Callable[[Runner, ThreadRun, NodeRun, Any], object]] = {
 _HALTED = ("HALTING", "HALTED")
 _SELF_HALTS = ("failure:", "interrupt:")
 
-# Nodes re-checked on every pass: their outcome depends on other threads or on
-# variables (a SLEEP until a variable's timestamp moves with the variable).
-# A USER_TASK's run may be DONE or CANCELLED while its thread was halted.
-_POLLED = ("wait_for_threads", "wait_for_condition", "sleep", "user_task")
+# Nodes re-checked on every pass: their outcome depends on other threads (a
+# USER_TASK's run may be DONE or CANCELLED while its thread was halted).
+_POLLED = ("wait_for_threads", "user_task")
+# Nodes re-checked when a variable in their thread's or an ancestor's scope
+# was written: a WAIT_FOR_CONDITION, a SLEEP until a variable's timestamp
+# (which moves with the variable). Nothing else they read can change.
+_WATCHING = ("wait_for_condition", "sleep")
+_REVISITED = _POLLED + _WATCHING
+# Watching threads are found down from the written scopes once at least one
+# thread in this many watches; up from each watching thread below that.
+WALK_DOWN_SHARE = 4
 
 
-def _at_polled_node(thread: ThreadRun) -> bool:
+def _at(thread: ThreadRun, kinds: tuple[str, ...]) -> bool:
+    """Whether the thread waits, RUNNING, at a node of one of ``kinds``."""
     current = thread.current
     return (
         not thread.ended
         and current is not None
         and current.status == "RUNNING"
-        and current.kind in _POLLED
+        and current.kind in kinds
     )
 
 
@@ -836,7 +888,7 @@ def _may_move(thread: ThreadRun) -> bool:
         and current is not None
         and (
             current.status == "COMPLETED"
-            or (current.kind in _POLLED if current.status == "RUNNING" else current.handled)
+            or (current.kind in _REVISITED if current.status == "RUNNING" else current.handled)
         )
     )
 

@@ -253,7 +253,7 @@ def _take_variables(run: Run, thread: ThreadRun, assignments: Mapping[str, Any])
             new_scope[name] = run.bp.literal(var.var_def.default_value)
         else:
             new_scope[name] = None
-    run.state.variables[thread.number] = new_scope
+    run.replace_scope(thread.number, new_scope)
     for name, raw in assignments.items():
         try:
             value = _assigned(run, thread, raw)

@@ -73,6 +73,10 @@ class Run(Protocol):
 
     def read_variable(self, thread: ThreadRun, name: str) -> Any: ...
 
+    def replace_scope(self, number: int, scope: dict[str, Any]) -> None:
+        """Thread ``number``'s variables become ``scope`` (a migration's)."""
+        ...
+
     def evaluate(self, thread: ThreadRun, a: VariableAssignment) -> Any:
         """The value of a VariableAssignment, seen from ``thread``."""
         ...

@@ -626,6 +626,9 @@ class WfRunState:
     polled: set[int] | None = field(default=None, compare=False, repr=False)
     # (majorVersion, revision) of each WfSpec version this WfRun migrated from.
     old_versions: list[tuple[int, int]] = field(default_factory=list)
+    # Threads at a node re-checked when a variable they read changes
+    # (core/engine.py, _WATCHING): derived like ``polled``.
+    watching: set[int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def spec_id(self) -> tuple[str, int, int]:
@@ -660,6 +663,7 @@ class WfRunState:
             self.workflow_events,
             None if self.polled is None else set(self.polled),
             list(self.old_versions),
+            None if self.watching is None else set(self.watching),
         )
 
     def to_item(self) -> dict[str, Any]:
