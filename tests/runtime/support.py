@@ -19,6 +19,7 @@ import boto3
 from canter import Client, Worker, Workflow, WorkflowThread
 from canter.client import NotFound
 from canter.local import LocalStack
+from canter_engine import resources
 from canter_engine.handlers import faults
 
 
@@ -173,3 +174,23 @@ def is_deleted(client: Client, wf_run_id: str, timeout: float = 20.0) -> bool:
 
 def wait_deleted(client: Client, wf_run_id: str, timeout: float = 20.0) -> None:
     assert is_deleted(client, wf_run_id, timeout), f"WfRun {wf_run_id} not deleted in {timeout} s"
+
+
+def state_items(wf_run_id: str) -> dict[str, dict[str, Any]]:
+    """Every item of the WfRun in the local stack's state table (head, thread
+    items, pages, records, search entries), by sort key, as DynamoDB returns them."""
+    ddb = boto3.client("dynamodb")
+    found: dict[str, dict[str, Any]] = {}
+    start: dict[str, Any] | None = None
+    while True:
+        page = ddb.query(
+            TableName=resources.STATE_TABLE.physical_name("local"),
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": wf_run_id}},
+            ConsistentRead=True,
+            **({"ExclusiveStartKey": start} if start else {}),
+        )
+        found.update((item["sk"]["S"], item) for item in page["Items"])
+        start = page.get("LastEvaluatedKey")
+        if start is None:
+            return found

@@ -14,15 +14,13 @@ import secrets
 import time
 from typing import Any
 
-import boto3
 import pytest
 from canter import Client, WorkflowThread
 from canter.client import CanterError, NotFound
-from canter_engine import resources
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import ExternalEventDef
 
-from .support import Names, register
+from .support import Names, register, state_items
 
 pytestmark = pytest.mark.e2e
 
@@ -135,16 +133,6 @@ def test_an_event_posted_before_its_run_expires_unclaimed(client: Client, names:
     assert client.variables(wf_run_id) == {"got": "late"}
 
 
-def _state_keys(wf_run_id: str) -> set[str]:
-    found = boto3.client("dynamodb").query(
-        TableName=resources.STATE_TABLE.physical_name("local"),
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": wf_run_id}},
-        ConsistentRead=True,
-    )
-    return {item["sk"]["S"] for item in found["Items"]}
-
-
 def test_an_unclaimed_event_stored_as_an_item_goes_with_its_search_entry(
     client: Client, names: Names
 ) -> None:
@@ -156,7 +144,7 @@ def test_an_unclaimed_event_stored_as_an_item_goes_with_its_search_entry(
     wf_run_id = client.run_wf(names("wf"))["id"]["id"]
     client.put_external_event(wf_run_id, kept, secrets.token_hex(4000), guid="g1")
     record = f"event#{kept}#g1"
-    assert _eventually(lambda: {record, "idx#" + record} <= _state_keys(wf_run_id))
+    assert _eventually(lambda: {record, "idx#" + record} <= set(state_items(wf_run_id)))
     assert _gone(client, wf_run_id, kept, "g1")
-    assert not {record, "idx#" + record} & _state_keys(wf_run_id)
+    assert not {record, "idx#" + record} & set(state_items(wf_run_id))
     assert client.get_wf_run(wf_run_id)["status"] == "RUNNING"

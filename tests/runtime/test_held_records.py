@@ -3,29 +3,17 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from canter import Client, TaskException, WorkflowThread
-from canter_engine import resources
 from canter_engine.core.state import node_sk
 from canter_engine.handlers import runtime
 from canter_engine.store.held import PAGE_ATTRIBUTE, Held, Writes
 from canter_engine.store.item_size import item_size
 from canter_engine.store.state import HEAD_SK
 
-from .support import Names, int_input, register, worker
+from .support import Names, int_input, register, state_items, worker
 
 pytestmark = pytest.mark.e2e
-
-
-def items(wf_run_id: str) -> dict[str, dict]:
-    response = boto3.client("dynamodb").query(
-        TableName=resources.STATE_TABLE.physical_name("local"),
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": wf_run_id}},
-        ConsistentRead=True,
-    )
-    return {item["sk"]["S"]: item for item in response["Items"]}
 
 
 def positions(node_runs: list[dict]) -> list[tuple[int, int]]:
@@ -43,7 +31,7 @@ def test_a_ten_task_chain_writes_nothing_but_its_head(client: Client, names: Nam
     with worker(client, {task: lambda n: n + 1}):
         wf_run_id = client.run_wf(names("wf"))["id"]["id"]
         assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
-    stored = items(wf_run_id)
+    stored = state_items(wf_run_id)
     assert list(stored) == [HEAD_SK]
     assert item_size(stored[HEAD_SK]) <= 1024
     node_runs = client.list_node_runs(wf_run_id)
@@ -61,7 +49,7 @@ def test_a_long_loop_lists_every_node_run_once_in_order(client: Client, names: N
     register(client, names("wf"), body)
     wf_run_id = client.run_wf(names("wf"))["id"]["id"]
     assert client.wait_for_wf_run(wf_run_id, timeout=30)["status"] == "COMPLETED"
-    stored = items(wf_run_id)
+    stored = state_items(wf_run_id)
     pages = [sk for sk, item in stored.items() if PAGE_ATTRIBUTE in item]
     assert pages, "150 iterations do not fit in one head"
     assert item_size(stored[HEAD_SK]) <= 1024

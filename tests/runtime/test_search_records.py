@@ -7,16 +7,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import boto3
 import pytest
 from canter import Client, WorkflowThread
 from canter.client import InvalidArgument
-from canter_engine import resources
 from canter_engine.model import values
 from google.protobuf.json_format import ParseDict
 from littlehorse.model import ExternalEventIdList, NodeRunIdList, TaskRunIdList, VariableIdList
 
-from .support import Names, int_input, register, worker
+from .support import Names, int_input, register, state_items, worker
 
 
 def _variables(page: dict[str, Any]) -> list[tuple[str, int, str]]:
@@ -27,16 +25,6 @@ def _variables(page: dict[str, Any]) -> list[tuple[str, int, str]]:
 def _events(page: dict[str, Any]) -> list[tuple[str, str]]:
     ParseDict(page, ExternalEventIdList())
     return [(r["wfRunId"]["id"], r["guid"]) for r in page["results"]]
-
-
-def _items(wf_run_id: str) -> list[str]:
-    response = boto3.client("dynamodb").query(
-        TableName=resources.STATE_TABLE.physical_name("local"),
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": wf_run_id}},
-        ConsistentRead=True,
-    )
-    return [item["sk"]["S"] for item in response["Items"]]
 
 
 def _eventually(search: Any, expected: Any) -> None:
@@ -105,7 +93,8 @@ def test_search_variable_follows_a_changed_value(client: Client, names: Names) -
     _eventually(lambda: by("7"), [(wf_run_id, 0, "count")])
     assert by(3) == []
     # One entry per searchable variable, overwritten in place when its value changes.
-    assert [sk for sk in _items(wf_run_id) if sk.startswith("idx#var#")] == ["idx#var#000000#count"]
+    entries = [sk for sk in state_items(wf_run_id) if sk.startswith("idx#var#")]
+    assert entries == ["idx#var#000000#count"]
     client.delete_wf_run(wf_run_id)
     _eventually(lambda: by(7), [])
 

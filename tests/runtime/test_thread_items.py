@@ -119,7 +119,7 @@ def test_a_thread_items_large_values_are_in_the_payload_bucket(
     threads = stored_threads(stack, wf_run_id)
     assert len(threads) == CHILDREN + 1
     assert all(f'"{REF}"'.encode() in body for n, body in threads.items() if n > 0)
-    assert largest_state_item(stack, wf_run_id) < 8 * 1024
+    assert largest_state_item(wf_run_id) < 8 * 1024
     head = runtime.current().state.load_head(wf_run_id)
     assert head is not None
     # Read back whole: the head and every thread item's references resolved.
