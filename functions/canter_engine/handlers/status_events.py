@@ -22,6 +22,7 @@ and ``timestamp``.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from canter_engine.core.blueprint import Blueprint
 from canter_engine.core.effects import EntityChanged, WfRunStatusChanged
@@ -38,13 +39,21 @@ from canter_engine.resources import (
 from canter_engine.store import status_events
 
 
+@lru_cache(maxsize=8)
+def _levels(raw: str) -> dict[str, str] | None:
+    """The setting parsed once, not on every event the scheduler applies (None: invalid)."""
+    try:
+        return parse_status_events(raw)
+    except ValueError:
+        return None
+
+
 def level(wf_spec_name: str) -> str | None:
     """What WfRuns of ``wf_spec_name`` publish here: ``status``, ``all``, or None."""
     if not os.environ.get(ENV_EVENT_BUS):
         return None
-    try:
-        levels = parse_status_events(os.environ.get(ENV_STATUS_EVENTS, ""))
-    except ValueError:
+    levels = _levels(os.environ.get(ENV_STATUS_EVENTS, ""))
+    if levels is None:
         return None
     found = [lvl for name, lvl in levels.items() if name in ("*", wf_spec_name)]
     if not found:
